@@ -1,0 +1,11 @@
+// cellar-manage: the operator's tool: configuration samples, checks and views, and the plugins.
+
+import { Command } from 'commander';
+import { configCommand } from '../commands/config.js';
+import { pluginsCommand } from '../commands/plugins.js';
+import { version } from '../version.js';
+
+const program = new Command('cellar-manage').description("Cellar's operator tool").version(version);
+configCommand(program);
+pluginsCommand(program);
+await program.parseAsync();

@@ -1,0 +1,120 @@
+// Every error Cellar can raise, declared once: stable code, message template, HTTP status and
+// Trove fault name. docs/errors.md is generated from this list and a test keeps them in step.
+
+import { defineError } from './cellar-error.js';
+
+export const BadRequest = defineError('BadRequest', {
+  code: 'CELLAR_BAD_REQUEST',
+  status: 400,
+  message: '{reason}',
+  description: 'The request is malformed; the message names what was wrong.',
+});
+
+export const ValidationFailed = defineError('ValidationFailed', {
+  code: 'CELLAR_VALIDATION_FAILED',
+  status: 400,
+  message: 'Validation error: {problems}',
+  description: 'A field of the request body or query has the wrong type, range or form.',
+});
+
+export const Unauthorized = defineError('Unauthorized', {
+  code: 'CELLAR_UNAUTHORIZED',
+  status: 401,
+  message: 'The request you have made requires authentication: {reason}',
+  description: 'The token is missing, expired, revoked or unknown.',
+});
+
+export const Forbidden = defineError('Forbidden', {
+  code: 'CELLAR_FORBIDDEN',
+  status: 403,
+  message: 'Policy does not allow {action} to be performed.',
+  description: 'The token is valid but its roles or project do not allow the request.',
+});
+
+export const NotFound = defineError('NotFound', {
+  code: 'CELLAR_NOT_FOUND',
+  status: 404,
+  message: '{resource} {id} cannot be found.',
+  description: 'The named resource does not exist or belongs to another project.',
+});
+
+export const InstanceBusy = defineError('InstanceBusy', {
+  code: 'CELLAR_INSTANCE_BUSY',
+  status: 422,
+  message:
+    'Instance {id} is not currently available for an action to be performed (task status was {taskStatus}).',
+  description: 'Another operation is running on the instance; retry when it has finished.',
+});
+
+export const OverLimit = defineError('OverLimit', {
+  code: 'CELLAR_OVER_LIMIT',
+  status: 413,
+  message: 'This request was rate-limited.',
+  description: 'Too many requests of this kind in the current minute; retry after Retry-After seconds.',
+});
+
+export const QuotaExceeded = defineError('QuotaExceeded', {
+  code: 'CELLAR_QUOTA_EXCEEDED',
+  status: 413,
+  message: 'Quota exceeded for resources: {resources}.',
+  description: "The project's quota does not allow the request; free resources or raise the quota.",
+});
+
+export const DatastoreOperationNotSupported = defineError('DatastoreOperationNotSupported', {
+  code: 'CELLAR_DATASTORE_OPERATION_NOT_SUPPORTED',
+  status: 501,
+  message: "The '{operation}' operation is not supported for the '{datastore}' datastore.",
+  description: 'The datastore plugin does not declare the capability the operation needs.',
+});
+
+export const GuestError = defineError('GuestError', {
+  code: 'CELLAR_GUEST_ERROR',
+  status: 500,
+  message: 'An error occurred communicating with the guest: {reason}',
+  description: 'The guest agent failed while carrying out the operation; the message carries its reason.',
+});
+
+export const GuestTimeout = defineError('GuestTimeout', {
+  code: 'CELLAR_GUEST_TIMEOUT',
+  status: 504,
+  message: "The guest of instance {instance} did not answer '{operation}' within {seconds} s.",
+  description: 'The guest agent did not reply in time; it may be down or overloaded.',
+});
+
+export const ConfigurationInvalid = defineError('ConfigurationInvalid', {
+  code: 'CELLAR_CONFIGURATION_INVALID',
+  status: 500,
+  message: 'The configuration has {count} problem(s):\n{report}',
+  description: 'A configuration source has unknown keys or values of the wrong type or range; start-up stops.',
+});
+
+export const PluginLoadFailed = defineError('PluginLoadFailed', {
+  code: 'CELLAR_PLUGIN_LOAD_FAILED',
+  status: 500,
+  message: 'Plugins could not be loaded ({count} problem(s)):\n{report}',
+  description: 'An enabled plugin is missing, invalid, duplicated, built for another contract or failed to import.',
+});
+
+export const InternalError = defineError('InternalError', {
+  code: 'CELLAR_INTERNAL_ERROR',
+  status: 500,
+  message: 'Internal error: {reason}',
+  description: 'An unexpected failure; the cause is kept for the logs.',
+});
+
+export const errorCatalog = [
+  BadRequest,
+  ValidationFailed,
+  Unauthorized,
+  Forbidden,
+  NotFound,
+  InstanceBusy,
+  OverLimit,
+  QuotaExceeded,
+  DatastoreOperationNotSupported,
+  GuestError,
+  GuestTimeout,
+  ConfigurationInvalid,
+  PluginLoadFailed,
+  InternalError,
+] as const;

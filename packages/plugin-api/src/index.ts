@@ -1,0 +1,16 @@
+// @cellar/plugin-api: the contract between Cellar and its plugins, and the only package a
+// datastore imports. Everything here is public; the host checks plugins against CONTRACT_MAJOR.
+
+export * from './capabilities.js';
+export * from './contract.js';
+export * from './define.js';
+export * from './errors/catalog.js';
+export * from './errors/cellar-error.js';
+export * from './errors/wire.js';
+export * from './manager/base-datastore-manager.js';
+export * from './manager/guest-types.js';
+export * from './manifest.js';
+export * from './options/option-types.js';
+export * from './options/options.js';
+export * from './package-exports.js';
+export * from './options/standard-options.js';

@@ -1,0 +1,109 @@
+// The values guest operations take and return, in Cellar's words; the RPC layer maps them to and
+// from Trove's wire shapes (`_name`, `_host`, …).
+
+export interface DatabaseSpec {
+  readonly name: string;
+  readonly characterSet?: string;
+  readonly collate?: string;
+}
+
+export interface UserSpec {
+  readonly name: string;
+  /** The host pattern the account may connect from (MySQL); `%` when absent. */
+  readonly host?: string;
+  readonly password?: string;
+  readonly databases?: readonly DatabaseSpec[];
+}
+
+export interface UserInfo {
+  readonly name: string;
+  readonly host?: string;
+  readonly databases: readonly DatabaseSpec[];
+}
+
+export interface UserRef {
+  readonly name: string;
+  readonly host?: string;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Where the next page starts; absent on the last page. */
+  readonly nextMarker?: string;
+}
+
+export interface ListParams {
+  readonly limit?: number;
+  readonly marker?: string;
+  readonly includeMarker?: boolean;
+}
+
+export interface BackupInfo {
+  readonly id: string;
+  readonly location?: string;
+  readonly type?: string;
+  readonly checksum?: string;
+  readonly parent?: BackupInfo;
+}
+
+export interface PrepareRequest {
+  /** The flavor's RAM: the datastore sizes its memory settings from it. */
+  readonly memoryMb: number;
+  readonly mountPoint: string;
+  readonly databases: readonly DatabaseSpec[];
+  readonly users: readonly UserSpec[];
+  /** Set when the datastore's `root_on_create` is on: the password the create response returned. */
+  readonly rootPassword?: string;
+  readonly backupInfo?: BackupInfo;
+  readonly configContents?: string;
+  readonly overrides?: Readonly<Record<string, unknown>>;
+  readonly datastoreVersion?: string;
+  /** The CIDRs allowed to connect; the datastore enforces them itself where it can. */
+  readonly allowedCidrs?: readonly string[];
+  readonly snapshot?: Readonly<Record<string, unknown>>;
+}
+
+/** Trove's service status descriptions, as the guest reports them in heartbeats. */
+export type ServiceStatus =
+  | 'new'
+  | 'building'
+  | 'healthy'
+  | 'running'
+  | 'shutdown'
+  | 'paused'
+  | 'crashed'
+  | 'failed to spawn'
+  | 'restart required'
+  | 'unknown';
+
+export interface FilesystemStats {
+  readonly blockSize: number;
+  readonly totalBlocks: number;
+  readonly freeBlocks: number;
+  /** GB, two decimals, as Trove reports. */
+  readonly total: number;
+  readonly used: number;
+  /** Bytes. */
+  readonly free: number;
+}
+
+export interface GuestLog {
+  readonly name: string;
+  readonly type: 'USER' | 'SYS';
+  readonly status: string;
+  readonly published: number;
+  readonly pending: number;
+  readonly container?: string;
+  readonly prefix?: string;
+  readonly metafile?: string;
+}
+
+export interface GuestLogAction {
+  readonly logName: string;
+  readonly enable?: boolean;
+  readonly disable?: boolean;
+  readonly publish?: boolean;
+  readonly discard?: boolean;
+}
+
+export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
