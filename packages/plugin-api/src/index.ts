@@ -14,3 +14,4 @@ export * from './options/option-types.js';
 export * from './options/options.js';
 export * from './package-exports.js';
 export * from './options/standard-options.js';
+export * from './errors/catalog-doc.js';

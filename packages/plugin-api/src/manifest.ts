@@ -55,9 +55,14 @@ const requiredNamespaces: Readonly<Record<PluginKind, readonly string[]>> = {
  */
 export function validateManifest(field: unknown, exportsField: unknown): ManifestResult {
   if (!Value.Check(manifestSchema, field)) {
-    const problems = [...Value.Errors(manifestSchema, field)].map(
-      (e) => `cellar${e.path.replaceAll('/', '.')}: ${e.message}${e.value === undefined ? '' : ` (got ${JSON.stringify(e.value)})`}`,
-    );
+    // TypeBox reports a missing property twice (required, then its type): keep the first per path.
+    const firstPerPath = new Map<string, string>();
+    for (const e of Value.Errors(manifestSchema, field)) {
+      if (!firstPerPath.has(e.path)) {
+        firstPerPath.set(e.path, `cellar${e.path.replaceAll('/', '.')}: ${e.message}${e.value === undefined ? '' : ` (got ${JSON.stringify(e.value)})`}`);
+      }
+    }
+    const problems = [...firstPerPath.values()];
     return { ok: false, problems: problems.length > 0 ? problems : ['cellar: must be an object'] };
   }
   const problems: string[] = [];
