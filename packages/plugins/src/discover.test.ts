@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -116,6 +116,12 @@ test('the lock file is used while fresh, detected as stale when packages change,
   assert.deepEqual(fresh.host.plugins.map((p) => p.manifest.name), ['couch']);
 
   const pkg = join(root, 'node_modules', 'couch', 'package.json');
+  // A copied image layer: same contents, new timestamps. The stamps differ, the content hash does not.
+  await writeFile(pkg, await readFile(pkg));
+  const later = new Date(Date.now() + 60_000);
+  await utimes(pkg, later, later);
+  assert.equal(readLock(root, 'plugins.lock.json').state, 'fresh');
+
   const before = lockKey(root, [join(root, 'node_modules', 'couch')]);
   await writeFile(pkg, JSON.stringify({ name: 'couch', version: '1.0.1', exports: { './options': './options.js', './package.json': './package.json' }, cellar: datastore('couch') }));
   assert.notEqual(lockKey(root, [join(root, 'node_modules', 'couch')]), before);

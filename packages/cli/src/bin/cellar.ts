@@ -16,7 +16,7 @@ withConfigFlags(program.command('up'))
       `Configuration valid; plugins ${result.pluginSource === 'lock' ? 'read from the lock file' : 'found in the dependencies'}.`,
       '',
       'Datastores enabled:',
-      ...result.enabled.map((p) => `  ${p.manifest.name.padEnd(12)} ${p.package}@${p.version}  capabilities: ${p.manifest.capabilities.join(', ')}`),
+      ...result.enabled.map((p) => `  ${p.manifest.name.padEnd(12)} ${`${p.package}@${p.version}`.padEnd(36)} capabilities: ${p.manifest.capabilities.join(', ') || '(none)'}`),
       '',
       'The control plane (Trove API on 127.0.0.1:8779, taskmanager, conductor) is not part of this',
       'build yet, so nothing is left running. What you can do now:',
