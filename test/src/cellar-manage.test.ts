@@ -14,7 +14,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const hasOption = (text: string, key: string): boolean => new RegExp(`^#${key} = `, 'm').test(text);
+const hasOption = (text: string, key: string): boolean => new RegExp(`^#${key} =( |$)`, 'm').test(text);
 
 test('the guest sample has each datastore\'s guest options and none of its server options; the server sample the reverse', async () => {
   const guest = await runTool('cellar-manage', ['config', 'sample', '--side', 'guest']);

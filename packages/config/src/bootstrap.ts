@@ -66,17 +66,9 @@ async function buildRegistry(host: PluginHost, datastores: readonly InstalledPlu
 }
 
 export async function bootstrap(options: BootstrapOptions): Promise<BootstrapResult> {
-  const appRoot = findAppRoot(options.cwd ?? process.cwd(), options.appRoot);
-  if (appRoot === undefined) {
-    return {
-      ok: false,
-      problems: [
-        'no deployment root found: run from a directory whose package.json (or a parent\'s) has "cellar": {"deployment": true}, or pass --app-root / set CELLAR_APP_ROOT',
-      ],
-      warnings: [],
-      notices: [],
-    };
-  }
+  const found = findAppRoot(options.cwd ?? process.cwd(), options.appRoot);
+  if (!found.ok) return { ok: false, problems: [found.problem], warnings: [], notices: [] };
+  const appRoot = found.root;
   const sources = await collectSources(options);
   const pluginSettings = previewGroup(serverPlugins, sources.settings);
   const opened = openPlugins({
@@ -135,7 +127,10 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
   let warnings: readonly ConfigProblem[] = [];
   let config: Configuration | undefined;
   if (registry) {
-    const loaded = loadConfig(registry, options.side, sources);
+    // The section of a rejected plugin is not "unknown": its plugin's own problem is reported instead.
+    const rejected = new Set(pluginProblems.flatMap((p) => (p.plugin === undefined ? [] : [p.plugin])));
+    const settings = sources.settings.filter((s) => !rejected.has(s.group) || registry.group(options.side, s.group) !== undefined);
+    const loaded = loadConfig(registry, options.side, { ...sources, settings });
     warnings = loaded.warnings;
     if (loaded.ok) config = loaded.config;
     else configProblems = loaded.problems;

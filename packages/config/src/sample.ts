@@ -46,7 +46,7 @@ function optionLines(groupName: string, key: string, option: AnyOption): string[
   }
   const shown =
     option.sampleDefault ?? (option.default === undefined ? '<None>' : option.secret ? '****' : option.type.format(option.default));
-  lines.push(`#${key} = ${shown}`);
+  lines.push(`#${key} = ${shown}`.trimEnd());
   return lines;
 }
 

@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { isCapability, type Capability } from './capabilities.js';
 import { namespaces } from './contract.js';
+import { resolveExportTarget } from './package-exports.js';
 
 export const pluginKinds = ['datastore', 'backup-storage', 'compute'] as const;
 export type PluginKind = (typeof pluginKinds)[number];
@@ -73,18 +74,18 @@ export function validateManifest(field: unknown, exportsField: unknown): Manifes
   for (const c of capabilities) {
     if (!isCapability(c)) problems.push(`cellar.capabilities: '${c}' is not a capability Cellar knows`);
   }
-  const exported = exportedSubpaths(exportsField);
+  const exported = (sub: string): boolean => resolveExportTarget(exportsField, sub) !== undefined;
   const entryPoints: EntryPoint[] = [];
   for (const [namespace, target] of Object.entries(field.entryPoints)) {
     const named = typeof target === 'string' ? { [field.name]: target } : target;
     for (const [name, sub] of Object.entries(named)) {
-      if (!exported.has(sub)) {
+      if (!exported(sub)) {
         problems.push(`cellar.entryPoints.${namespace}: '${sub}' is not in the package's "exports"`);
       }
       entryPoints.push({ namespace, name, subpath: sub });
     }
   }
-  if (!exported.has('./package.json')) {
+  if (!exported('./package.json')) {
     problems.push(`exports: './package.json' must be exported so hosts can read the manifest`);
   }
   for (const ns of requiredNamespaces[field.kind as PluginKind] ?? []) {
@@ -101,11 +102,4 @@ export function validateManifest(field: unknown, exportsField: unknown): Manifes
       entryPoints,
     },
   };
-}
-
-function exportedSubpaths(exportsField: unknown): Set<string> {
-  if (typeof exportsField === 'string') return new Set(['.']);
-  if (typeof exportsField !== 'object' || exportsField === null) return new Set();
-  const keys = Object.keys(exportsField);
-  return new Set(keys.some((k) => k.startsWith('.')) ? keys : ['.']);
 }

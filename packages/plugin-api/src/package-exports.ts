@@ -28,5 +28,19 @@ export function resolveExportTarget(exportsField: unknown, subpath: string): str
   if (typeof exportsField !== 'object' || exportsField === null) return undefined;
   const map = exportsField as Record<string, unknown>;
   if (!Object.keys(map).some((k) => k.startsWith('.'))) return subpath === '.' ? pick(map) : undefined;
-  return Object.hasOwn(map, subpath) ? pick(map[subpath]) : undefined;
+  if (Object.hasOwn(map, subpath)) return pick(map[subpath]);
+  // Subpath patterns ("./*": "./dist/*.js"): the longest matching prefix wins, as in Node.
+  let best: { key: string; match: string } | undefined;
+  for (const key of Object.keys(map)) {
+    const star = key.indexOf('*');
+    if (star < 0 || key.indexOf('*', star + 1) >= 0) continue;
+    const prefix = key.slice(0, star);
+    const suffix = key.slice(star + 1);
+    if (subpath.length >= key.length - 1 && subpath.startsWith(prefix) && subpath.endsWith(suffix) && (!best || prefix.length > best.key.indexOf('*'))) {
+      best = { key, match: subpath.slice(prefix.length, subpath.length - suffix.length) };
+    }
+  }
+  if (!best) return undefined;
+  const match = best.match;
+  return pick(map[best.key])?.replaceAll('*', match);
 }

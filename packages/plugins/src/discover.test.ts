@@ -62,7 +62,9 @@ test('only the declared dependencies are searched, and only those with a cellar 
   const found = discoverPlugins(root);
   assert.deepEqual(found.problems, []);
   assert.deepEqual(found.plugins.map((p) => [p.package, p.manifest.name, p.entryFiles['cellar.datastore.options']?.['couch']]), [['@acme/cellar-couch', 'couch', './options.js']]);
-  assert.equal(findAppRoot(join(root, 'node_modules', 'left-pad')), root);
+  assert.deepEqual(findAppRoot(join(root, 'node_modules', 'left-pad')), { ok: true, root });
+  const wrong = findAppRoot(root, join(root, 'node_modules'));
+  assert.deepEqual(wrong, { ok: false, problem: `${join(root, 'node_modules')} is not a deployment root: it needs a package.json with "cellar": {"deployment": true}` });
 });
 
 test('two packages with one datastore name are an error naming both, and neither is used', async () => {
@@ -79,7 +81,7 @@ test('two packages with one datastore name are an error naming both, and neither
 
 test('a contract mismatch names both versions and what to upgrade; a peer range mismatch likewise', async () => {
   const root = await makeRoot([
-    { name: 'future', version: '3.0.0', cellar: datastore('future', { plugin: 2 }) },
+    { name: 'future', version: '3.0.0', cellar: datastore('future', { plugin: 2, requires: { gpu: true } }) },
     { name: 'picky', cellar: datastore('picky'), peer: '^9.0.0' },
   ]);
   const messages = discoverPlugins(root).problems.map((p) => formatPluginProblem(p));

@@ -53,18 +53,34 @@ function findPackageDir(root: string, name: string): string | undefined {
   }
 }
 
-/** The deployment root: --app-root / CELLAR_APP_ROOT, else the nearest package.json above `from` marked `"cellar": {"deployment": true}`. */
-export function findAppRoot(from: string, explicit?: string): string | undefined {
-  if (explicit) return resolve(explicit);
+const isDeploymentRoot = (dir: string): boolean => {
+  const file = join(dir, 'package.json');
+  if (!existsSync(file)) return false;
+  const cellar = readPackageJson(file).cellar as { deployment?: unknown } | undefined;
+  return cellar?.deployment === true;
+};
+
+export type AppRoot = { readonly ok: true; readonly root: string } | { readonly ok: false; readonly problem: string };
+
+/**
+ * The deployment root: the explicit directory (--app-root / CELLAR_APP_ROOT), which must hold a
+ * package.json marked `"cellar": {"deployment": true}`, else the nearest such directory above `from`.
+ */
+export function findAppRoot(from: string, explicit?: string): AppRoot {
+  const marker = 'a package.json with "cellar": {"deployment": true}';
+  if (explicit !== undefined) {
+    const root = resolve(explicit);
+    return isDeploymentRoot(root)
+      ? { ok: true, root }
+      : { ok: false, problem: `${root} is not a deployment root: it needs ${marker}` };
+  }
   let dir = resolve(from);
   const top = parsePath(dir).root;
   for (;;) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const cellar = readPackageJson(file).cellar as { deployment?: unknown } | undefined;
-      if (cellar?.deployment === true) return dir;
+    if (isDeploymentRoot(dir)) return { ok: true, root: dir };
+    if (dir === top) {
+      return { ok: false, problem: `no deployment root found: run inside a directory (or below one) with ${marker}, or pass --app-root / set CELLAR_APP_ROOT` };
     }
-    if (dir === top) return undefined;
     dir = dirname(dir);
   }
 }
@@ -73,25 +89,27 @@ export function findAppRoot(from: string, explicit?: string): string | undefined
 export function inspectPackage(dir: string, pkg: PackageJson, problems: PluginProblem[]): InstalledPlugin | undefined {
   if (pkg.cellar === undefined) return undefined;
   const scope = { package: pkg.name ?? dir, version: pkg.version ?? '?' };
-  const cellar = pkg.cellar as { deployment?: unknown; name?: unknown };
+  const cellar = pkg.cellar as { deployment?: unknown; name?: unknown; plugin?: unknown };
   if (cellar.deployment === true) return undefined;
-  const checked = validateManifest(pkg.cellar, pkg.exports);
   const plugin = typeof cellar.name === 'string' ? cellar.name : undefined;
+  // The contract comes first: another contract may have fields and kinds this one does not know.
+  if (Number.isInteger(cellar.plugin) && cellar.plugin !== CONTRACT_MAJOR) {
+    const contract = cellar.plugin as number;
+    problems.push({
+      ...scope,
+      ...(plugin ? { plugin } : {}),
+      message: `built for plugin contract ${contract}, but this Cellar (@cellar/plugin-api ${hostApiVersion}) implements contract ${CONTRACT_MAJOR}: ${
+        contract > CONTRACT_MAJOR ? 'upgrade Cellar' : `install a version of ${scope.package} built for contract ${CONTRACT_MAJOR}`
+      }`,
+    });
+    return undefined;
+  }
+  const checked = validateManifest(pkg.cellar, pkg.exports);
   if (!checked.ok) {
     for (const message of checked.problems) problems.push({ ...scope, ...(plugin ? { plugin } : {}), message: `invalid cellar field: ${message}` });
     return undefined;
   }
   const manifest = checked.manifest;
-  if (manifest.plugin !== CONTRACT_MAJOR) {
-    problems.push({
-      ...scope,
-      plugin: manifest.name,
-      message: `built for plugin contract ${manifest.plugin}, but this Cellar (@cellar/plugin-api ${hostApiVersion}) implements contract ${CONTRACT_MAJOR}: ${
-        manifest.plugin > CONTRACT_MAJOR ? 'upgrade Cellar' : `install a version of ${scope.package} built for contract ${CONTRACT_MAJOR}`
-      }`,
-    });
-    return undefined;
-  }
   const range = pkg.peerDependencies?.['@cellar/plugin-api'];
   if (range !== undefined && !semver.satisfies(hostApiVersion, range, { includePrerelease: true })) {
     problems.push({

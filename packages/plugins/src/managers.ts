@@ -86,6 +86,8 @@ export function selectEnabled(host: PluginHost, kind: PluginKind, enabled: reado
   const problems: PluginProblem[] = [];
   for (const name of enabled) {
     if (name === '*' || installed.some((p) => p.manifest.name === name)) continue;
+    // Installed but rejected (duplicate, bad manifest, other contract): that problem is already reported.
+    if (host.problems.some((p) => p.plugin === name)) continue;
     problems.push({
       plugin: name,
       message: `${kind} '${name}' is enabled in ${setting} but not installed; installed: ${installed.map((p) => `${p.manifest.name} (${p.package}@${p.version})`).join(', ') || 'none'}`,

@@ -19,12 +19,11 @@ import {
 import { print, withConfigFlags, type ConfigFlags } from '../common.js';
 
 function appRootOf(flags: ConfigFlags): string | undefined {
-  const root = findAppRoot(process.cwd(), flags.appRoot ?? process.env['CELLAR_APP_ROOT']);
-  if (root === undefined) {
-    print(['cellar-manage: no deployment root found; pass --app-root or run inside a deployment (package.json with "cellar": {"deployment": true})'], process.stderr);
-    process.exitCode = 1;
-  }
-  return root;
+  const found = findAppRoot(process.cwd(), flags.appRoot ?? process.env['CELLAR_APP_ROOT']);
+  if (found.ok) return found.root;
+  print([`cellar-manage: ${found.problem}`], process.stderr);
+  process.exitCode = 1;
+  return undefined;
 }
 
 interface Row {
@@ -82,9 +81,10 @@ export function pluginsCommand(program: Command): void {
       } else {
         const lines = [`Plugins of ${appRoot} (from ${opened.source === 'lock' ? 'the lock file' : 'its dependencies'}):`];
         if (rows.length === 0) lines.push('  none installed');
+        const width = Math.max(36, ...rows.map((r) => r.package.length + r.version.length + 2));
         for (const r of rows) {
           lines.push(
-            `  ${r.name.padEnd(12)} ${r.kind.padEnd(10)} ${`${r.package}@${r.version}`.padEnd(36)} ${r.enabled ? 'enabled ' : 'disabled'}  ${r.errors.length > 0 ? 'ERROR' : 'ok'}`,
+            `  ${r.name.padEnd(12)} ${r.kind.padEnd(10)} ${`${r.package}@${r.version}`.padEnd(width)} ${r.enabled ? 'enabled ' : 'disabled'}  ${r.errors.length > 0 ? 'ERROR' : 'ok'}`,
             `  ${' '.repeat(12)} capabilities: ${r.capabilities.join(', ') || '(none)'}`,
             ...r.errors.map((e) => `  ${' '.repeat(12)} error: ${e.replaceAll('\n', `\n  ${' '.repeat(12)} `)}`),
           );
