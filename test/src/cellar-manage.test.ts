@@ -14,7 +14,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const hasOption = (text: string, key: string): boolean => new RegExp(`^#${key} =( |$)`, 'm').test(text);
+const hasOption = (text: string | undefined, key: string): boolean => new RegExp(`^#${key} =( |$)`, 'm').test(text ?? '');
 
 test('the guest sample has each datastore\'s guest options and none of its server options; the server sample the reverse', async () => {
   const guest = await runTool('cellar-manage', ['config', 'sample', '--side', 'guest']);
@@ -24,14 +24,15 @@ test('the guest sample has each datastore\'s guest options and none of its serve
   for (const ds of ['postgresql', 'mysql', 'redis']) {
     const g = section(guest.stdout, ds);
     const s = section(server.stdout, ds);
+    assert.ok(g !== undefined && s !== undefined, `[${ds}] is in both samples`);
     for (const key of ['mount_point', 'backup_strategy', 'backup_namespace', 'restore_namespace']) assert.ok(hasOption(g, key), `guest [${ds}] ${key}`);
     for (const key of ['tcp_ports', 'udp_ports', 'root_on_create', 'usage_timeout']) assert.ok(!hasOption(g, key), `guest [${ds}] has no ${key}`);
     for (const key of ['tcp_ports', 'udp_ports', 'root_on_create', 'usage_timeout', 'backup_strategy']) assert.ok(hasOption(s, key), `server [${ds}] ${key}`);
     assert.ok(!hasOption(s, 'mount_point'), `server [${ds}] has no mount_point`);
   }
-  assert.match(section(server.stdout, 'postgresql'), /^#tcp_ports = 5432$/m);
-  assert.match(section(server.stdout, 'redis'), /^#tcp_ports = 6379,16379$/m);
-  assert.match(section(guest.stdout, 'mysql'), /^#mount_point = \/var\/lib\/mysql$/m);
+  assert.match(section(server.stdout, 'postgresql') ?? '', /^#tcp_ports = 5432$/m);
+  assert.match(section(server.stdout, 'redis') ?? '', /^#tcp_ports = 6379,16379$/m);
+  assert.match(section(guest.stdout, 'mysql') ?? '', /^#mount_point = \/var\/lib\/mysql$/m);
 });
 
 test('config check reports a bad port, an unknown key and a guest-only key together, with file and line, and exits non-zero', async () => {
@@ -65,9 +66,9 @@ test('config show names where every value came from', async () => {
     env: { PATH: process.env['PATH'] ?? '', CELLAR_REDIS__USAGE_TIMEOUT: '90' },
   });
   assert.equal(run.code, 0, run.stderr);
-  assert.match(section(run.stdout, 'postgresql'), new RegExp(`^root_on_create = true +# ${file}:2$`, 'm'));
-  assert.match(section(run.stdout, 'redis'), /^usage_timeout = 90 +# environment CELLAR_REDIS__USAGE_TIMEOUT$/m);
-  assert.match(section(run.stdout, 'mysql'), /^usage_timeout = 400 +# default$/m);
+  assert.match(section(run.stdout, 'postgresql') ?? '', new RegExp(`^root_on_create = true +# ${file}:2$`, 'm'));
+  assert.match(section(run.stdout, 'redis') ?? '', /^usage_timeout = 90 +# environment CELLAR_REDIS__USAGE_TIMEOUT$/m);
+  assert.match(section(run.stdout, 'mysql') ?? '', /^usage_timeout = 400 +# default$/m);
 });
 
 test('plugins list shows the three datastores with version and capabilities; plugins lock writes a lock start-up then uses', async () => {

@@ -10,15 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  cellarManage,
-  createDeployment,
-  iniSection,
-  makeVariant,
-  npmPack,
-  repoRoot,
-  type RunResult,
-} from './support/deployment.js';
+import { cellarManage, createDeployment, makeVariant, npmPack } from './support/deployment.js';
+import { repoRoot, section as iniSection, type RunResult } from './support/repo.js';
 
 const fixtureDir = join(repoRoot, 'examples', 'cellar-datastore-memcached');
 const pluginApiDir = join(repoRoot, 'packages', 'plugin-api');

@@ -1,47 +1,11 @@
 // Helpers for tests that work the way an operator does: pack packages with npm, install the
 // tarballs into a throw-away deployment root, and run the repository's cellar-manage against it.
 
-import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The repository root, from this compiled file's place (test/dist/support/). */
-export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+import { repoRoot, run, type RunResult } from './repo.js';
 
 export const cellarManageBin = join(repoRoot, 'packages', 'cli', 'bin', 'cellar-manage.js');
-
-export interface RunResult {
-  /** The exit code; null when the process was killed by a signal. */
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export interface RunOptions {
-  readonly cwd: string;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly timeout?: number;
-}
-
-/** Runs a program to its end and reports its exit code and output; never rejects on a failing exit. */
-export function run(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      args,
-      { cwd: options.cwd, env: options.env ?? process.env, timeout: options.timeout ?? 120_000, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        if (error === null) resolve({ code: 0, stdout, stderr });
-        else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
-        // Timed out or killed: no exit code, but the output says how far it got.
-        else if (error.killed === true || error.signal) resolve({ code: null, stdout, stderr });
-        // It could not be started at all (ENOENT, EACCES, …).
-        else reject(new Error(`could not run ${file}: ${error.message}`, { cause: error }));
-      },
-    );
-  });
-}
 
 /** Throws with the whole output when a set-up step fails, so a broken fixture is easy to see. */
 export function assertRan(what: string, result: RunResult): RunResult {
@@ -112,13 +76,4 @@ export async function createDeployment(parent: string, label: string, tarballs: 
 /** Runs the repository's cellar-manage for a deployment root, from a directory outside it. */
 export function cellarManage(appRoot: string, args: readonly string[], cwd: string): Promise<RunResult> {
   return run(process.execPath, [cellarManageBin, ...args, '--app-root', appRoot], { cwd, env: cleanEnv() });
-}
-
-/** The lines of one `[section]` of an INI text, header included, up to the next section. */
-export function iniSection(text: string, name: string): string | undefined {
-  const lines = text.split('\n');
-  const start = lines.indexOf(`[${name}]`);
-  if (start < 0) return undefined;
-  const end = lines.findIndex((line, i) => i > start && /^\[.*\]$/.test(line));
-  return lines.slice(start, end < 0 ? undefined : end).join('\n');
 }
