@@ -81,6 +81,41 @@ export const GuestTimeout = defineError('GuestTimeout', {
   description: 'The guest agent did not reply in time; it may be down or overloaded.',
 });
 
+export const RpcTimeout = defineError('RpcTimeout', {
+  code: 'CELLAR_RPC_TIMEOUT',
+  status: 504,
+  message: "No reply to '{method}' on topic {topic} within {seconds} s.",
+  description: 'The service or guest serving the topic did not answer in time; it may be down or overloaded.',
+});
+
+export const RpcUnavailable = defineError('RpcUnavailable', {
+  code: 'CELLAR_RPC_UNAVAILABLE',
+  status: 503,
+  message: 'Nothing serves topic {topic}: {reason}',
+  description: 'No process listens on the topic (the service is not running, or the guest is gone).',
+});
+
+export const RpcRejected = defineError('RpcRejected', {
+  code: 'CELLAR_RPC_REJECTED',
+  status: 401,
+  message: 'The {topic} server refused the message: {reason}',
+  description: 'The message was malformed, too old, or not signed with the key the receiver expects.',
+});
+
+export const RpcNoSuchMethod = defineError('RpcNoSuchMethod', {
+  code: 'CELLAR_RPC_NO_SUCH_METHOD',
+  status: 501,
+  message: "The {topic} server has no method '{method}'.",
+  description: 'The receiver does not implement the method; it may run an older version.',
+});
+
+export const RpcBadArguments = defineError('RpcBadArguments', {
+  code: 'CELLAR_RPC_BAD_ARGUMENTS',
+  status: 400,
+  message: "Bad arguments for '{method}': {problems}",
+  description: 'The arguments of an RPC message do not match what the method accepts.',
+});
+
 export const ConfigurationInvalid = defineError('ConfigurationInvalid', {
   code: 'CELLAR_CONFIGURATION_INVALID',
   status: 500,
@@ -114,6 +149,11 @@ export const errorCatalog = [
   DatastoreOperationNotSupported,
   GuestError,
   GuestTimeout,
+  RpcTimeout,
+  RpcUnavailable,
+  RpcRejected,
+  RpcNoSuchMethod,
+  RpcBadArguments,
   ConfigurationInvalid,
   PluginLoadFailed,
   InternalError,
