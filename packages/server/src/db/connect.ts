@@ -1,0 +1,74 @@
+// Opens the control database named by `[database] connection`: SQLite through better-sqlite3 (the
+// embedded default) or PostgreSQL through pg, behind one Kysely interface, and migrates it.
+
+import { mkdirSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import { migrations } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export interface ControlDatabase {
+  readonly db: Kysely<Database>;
+  readonly dialect: 'sqlite' | 'postgresql';
+  /** Where it is, with any password masked: for logs and start-up messages. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export type ConnectionSpec =
+  | { readonly dialect: 'sqlite'; readonly path: string }
+  | { readonly dialect: 'postgresql'; readonly url: string };
+
+/**
+ * Reads a connection URL the way SQLAlchemy (and so Trove's configuration) writes it:
+ * `sqlite:///relative.sqlite` (relative to `base`), `sqlite:////absolute.sqlite`, `sqlite://` or
+ * `sqlite:///:memory:` for memory, `postgresql://user:password@host:port/database` (a
+ * `postgresql+driver://` prefix is accepted). Anything else is an error naming what is accepted.
+ */
+export function parseConnection(connection: string, base: string): ConnectionSpec {
+  if (connection === 'sqlite://' || connection === 'sqlite:///:memory:') return { dialect: 'sqlite', path: ':memory:' };
+  if (connection.startsWith('sqlite:///')) {
+    const rest = connection.slice('sqlite:///'.length);
+    return { dialect: 'sqlite', path: isAbsolute(rest) ? rest : resolve(base, rest) };
+  }
+  const pgMatch = /^postgres(?:ql)?(?:\+\w+)?:\/\//.exec(connection);
+  if (pgMatch) return { dialect: 'postgresql', url: connection.replace(pgMatch[0], 'postgresql://') };
+  throw new Error(
+    `[database] connection '${connection.replace(/:[^:@/]*@/, ':****@')}' is not a database Cellar can use: expected sqlite:///path, sqlite:////absolute/path or postgresql://user:password@host:port/database`,
+  );
+}
+
+const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function openDatabase(spec: ConnectionSpec): Promise<ControlDatabase> {
+  if (spec.dialect === 'sqlite') {
+    if (spec.path !== ':memory:') mkdirSync(dirname(spec.path), { recursive: true });
+    const sqlite = new SQLite(spec.path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('synchronous = NORMAL');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: 'sqlite', description: `SQLite ${spec.path}`, close: () => db.destroy() };
+  }
+  const pool = new pg.Pool({ connectionString: spec.url, max: 10 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const url = new URL(spec.url);
+  return { db, dialect: 'postgresql', description: `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`, close: () => db.destroy() };
+}
+
+/** Applies every migration not applied yet; returns the names applied now. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error !== undefined) {
+    throw new Error(`migrating the control database failed${failed ? ` at ${failed.migrationName}` : ''}: ${error instanceof Error ? error.message : inspect(error)}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

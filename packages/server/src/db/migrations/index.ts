@@ -1,0 +1,8 @@
+// Every migration of the control database, in order. Names never change once released.
+
+import type { Migration } from 'kysely';
+import { initial } from './0001-initial.js';
+
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001-initial': initial,
+};

@@ -1,0 +1,189 @@
+// The control database's tables as Kysely sees them. Timestamps are ISO-8601 UTC text and flags
+// are 0/1 integers, so one schema and one set of queries serve SQLite and PostgreSQL alike.
+
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+export interface ProjectTable {
+  id: string;
+  name: string;
+  description: string;
+  enabled: number;
+  created_at: string;
+}
+
+export interface UserTable {
+  id: string;
+  name: string;
+  /** scrypt: `scrypt$<salt hex>$<hash hex>`. */
+  password_hash: string;
+  default_project_id: string | null;
+  enabled: number;
+  created_at: string;
+}
+
+export interface RoleAssignmentTable {
+  user_id: string;
+  project_id: string;
+  role: string;
+}
+
+export interface TokenTable {
+  /** sha256 of the token: the token itself is never stored. */
+  id: string;
+  user_id: string;
+  project_id: string;
+  /** JSON array of role names at issue time. */
+  roles: string;
+  issued_at: string;
+  expires_at: string;
+  revoked: number;
+}
+
+export interface FlavorTable {
+  id: string;
+  name: string;
+  ram: number;
+  vcpus: number;
+  disk: number;
+  deleted: number;
+}
+
+export interface DatastoreTable {
+  id: string;
+  name: string;
+  default_version_id: string | null;
+}
+
+export interface DatastoreVersionTable {
+  id: string;
+  datastore_id: string;
+  name: string;
+  manager: string;
+  /** Where this host has the version (binaries directory). */
+  location: string;
+  active: number;
+}
+
+export interface InstanceTable {
+  id: string;
+  name: string;
+  tenant_id: string;
+  flavor_id: string;
+  volume_size: number | null;
+  volume_type: string | null;
+  datastore_version_id: string;
+  /** Trove's task status name: NONE, BUILDING, REBOOTING, DELETING, … */
+  task_status: string;
+  /** The compute driver's view: BUILD, ACTIVE, SHUTDOWN, ERROR, … */
+  server_status: string;
+  address: string | null;
+  hostname: string | null;
+  /** JSON `{is_public, allowed_cidrs}`. */
+  access: string;
+  availability_zone: string | null;
+  locality: string | null;
+  /** JSON: the request's nics, recorded where a driver cannot use them. */
+  nics: string;
+  /** The per-instance RPC key, encrypted with the control plane's key. */
+  rpc_key: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface ServiceStatusTable {
+  instance_id: string;
+  /** The guest's description: new, building, healthy, shutdown, … */
+  status: string;
+  /** The last heartbeat, the liveness timestamp. */
+  updated_at: string;
+}
+
+export interface InstanceFaultTable {
+  id: string;
+  instance_id: string;
+  code: string;
+  message: string;
+  details: string;
+  created_at: string;
+}
+
+export interface OperationTable {
+  id: string;
+  instance_id: string;
+  /** create, delete, restart, … */
+  kind: string;
+  /** pending, running, succeeded, failed */
+  status: string;
+  /** JSON: what the operation needs to run or resume. */
+  request: string;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OperationStepTable {
+  operation_id: string;
+  seq: number;
+  name: string;
+  /** pending, running, succeeded, failed, skipped */
+  status: string;
+  started_at: string | null;
+  ended_at: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+export interface ConductorLastSeenTable {
+  instance_id: string;
+  method: string;
+  sent: number;
+}
+
+export interface QuotaTable {
+  tenant_id: string;
+  resource: string;
+  hard_limit: number;
+}
+
+export interface QuotaUsageTable {
+  tenant_id: string;
+  resource: string;
+  in_use: number;
+  reserved: number;
+}
+
+export interface RootHistoryTable {
+  instance_id: string;
+  user_id: string;
+  created_at: string;
+}
+
+export interface Database {
+  projects: ProjectTable;
+  users: UserTable;
+  role_assignments: RoleAssignmentTable;
+  tokens: TokenTable;
+  flavors: FlavorTable;
+  datastores: DatastoreTable;
+  datastore_versions: DatastoreVersionTable;
+  instances: InstanceTable;
+  service_statuses: ServiceStatusTable;
+  instance_faults: InstanceFaultTable;
+  operations: OperationTable;
+  operation_steps: OperationStepTable;
+  conductor_lastseen: ConductorLastSeenTable;
+  quotas: QuotaTable;
+  quota_usages: QuotaUsageTable;
+  root_history: RootHistoryTable;
+}
+
+export type Instance = Selectable<InstanceTable>;
+export type NewInstance = Insertable<InstanceTable>;
+export type InstanceUpdate = Updateable<InstanceTable>;
+export type Operation = Selectable<OperationTable>;
+export type OperationStep = Selectable<OperationStepTable>;
+export type Flavor = Selectable<FlavorTable>;
+
+export const now = (): string => new Date().toISOString();

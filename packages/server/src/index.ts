@@ -1,0 +1,5 @@
+// @cellar/server: the control plane. For now: the control database (schema, migrations, SQLite
+// and PostgreSQL connections); the API, taskmanager and conductor build on it.
+
+export * from './db/connect.js';
+export * from './db/schema.js';

@@ -1,0 +1,5 @@
+// @cellar/server/testing: real servers for integration tests and benchmarks, and the shared
+// control-database suite both dialects run.
+
+export * from '../db/database-suite.js';
+export * from './postgresql.js';
