@@ -4,10 +4,11 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { bootstrap, generateSample } from '@cellar/config';
 import { renderErrorCatalog } from '@cellar/plugin-api';
+import { serverGroups } from '@cellar/server';
 import { repoRoot } from './support/repo.js';
 
 test('etc/cellar.conf.sample and etc/cellar-guest.conf.sample match the option registry', async () => {
-  const result = await bootstrap({ side: 'server', appRoot: repoRoot, env: {} });
+  const result = await bootstrap({ side: 'server', appRoot: repoRoot, env: {}, groups: serverGroups });
   assert.ok(result.ok, result.ok ? '' : result.problems.join('\n'));
   for (const [side, file] of [['server', 'etc/cellar.conf.sample'], ['guest', 'etc/cellar-guest.conf.sample']] as const) {
     const committed = await readFile(`${repoRoot}${file}`, 'utf8');

@@ -4,6 +4,7 @@
 import { Option, type Command } from 'commander';
 import { bootstrap, type BootstrapResult, type Bootstrapped } from '@cellar/config';
 import type { Side } from '@cellar/plugin-api';
+import { serverGroups } from '@cellar/server';
 
 export interface ConfigFlags {
   readonly configFile: string[];
@@ -35,6 +36,7 @@ export function print(lines: readonly string[], stream: NodeJS.WriteStream = pro
 export async function bootstrapFrom(flags: ConfigFlags, side: Side, env: NodeJS.ProcessEnv = process.env): Promise<BootstrapResult> {
   return bootstrap({
     side,
+    ...(side === 'server' ? { groups: serverGroups } : {}),
     configFiles: flags.configFile,
     configDirs: flags.configDir,
     overrides: flags.set,

@@ -2,7 +2,7 @@
 // (lock file or discovery), register the core and datastore option groups, validate everything,
 // and return either a ready configuration or every problem at once.
 
-import { namespaces, type DatastoreOptions, type Side } from '@cellar/plugin-api';
+import { namespaces, type DatastoreOptions, type OptionGroup, type Side } from '@cellar/plugin-api';
 import {
   EntryLoadFailure,
   findAppRoot,
@@ -20,8 +20,15 @@ import { formatProblem, loadConfig, previewGroup, type ConfigProblem, type Confi
 import { OptionRegistry } from './registry.js';
 import { collectSources, type SourceSpec } from './sources.js';
 
+export interface OwnedGroup {
+  readonly group: OptionGroup;
+  readonly owner: string;
+}
+
 export interface BootstrapOptions extends SourceSpec {
   readonly side: Side;
+  /** The process's own option groups (the server's [database], [identity], …), beside the core ones. */
+  readonly groups?: readonly OwnedGroup[];
   /** The deployment root; found from the working directory when absent. */
   readonly appRoot?: string;
   readonly cwd?: string;
@@ -53,9 +60,10 @@ function loadProblems(error: unknown): readonly PluginProblem[] {
 }
 
 /** The option groups of the given datastores, registered beside the core groups. */
-async function buildRegistry(host: PluginHost, datastores: readonly InstalledPlugin[]): Promise<OptionRegistry> {
+async function buildRegistry(host: PluginHost, datastores: readonly InstalledPlugin[], own: readonly OwnedGroup[]): Promise<OptionRegistry> {
   const registry = new OptionRegistry();
   for (const group of coreGroups) registry.register(group, CORE_OWNER);
+  for (const { group, owner } of own) registry.register(group, owner);
   const names = datastores.map((p) => p.manifest.name);
   const loaded = await namedExtensionManager<DatastoreOptions>(host, namespaces.datastoreOptions, names);
   for (const ext of loaded) {
@@ -118,7 +126,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
 
   let registry: OptionRegistry | undefined;
   try {
-    registry = await buildRegistry(host, wanted);
+    registry = await buildRegistry(host, wanted, options.groups ?? []);
   } catch (error) {
     pluginProblems.push(...loadProblems(error));
   }

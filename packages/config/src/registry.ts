@@ -3,10 +3,17 @@
 
 import type { AnyOption, OptionGroup, Side } from '@cellar/plugin-api';
 
-export interface RegisteredGroup {
-  readonly group: OptionGroup;
-  /** The package that declared it; samples say "From <owner>". */
+export interface Contribution {
+  /** The package that declared these options; samples say "From <owner>". */
   readonly owner: string;
+  readonly options: OptionGroup['options'];
+}
+
+export interface RegisteredGroup {
+  /** The group with every contribution's options merged. */
+  readonly group: OptionGroup;
+  /** Who declared which options, in registration order (oslo's "From …" blocks). */
+  readonly contributions: readonly Contribution[];
 }
 
 export interface FoundOption {
@@ -20,13 +27,20 @@ export const configFileOf: Readonly<Record<Side, string>> = { server: 'cellar.co
 export class OptionRegistry {
   readonly #groups = new Map<string, RegisteredGroup>();
 
+  /** Adds a group, or more options to a group of the same side and name from another owner. */
   register(group: OptionGroup, owner: string): this {
     const id = `${group.side}:${group.name}`;
     const existing = this.#groups.get(id);
-    if (existing) {
-      throw new Error(`option group [${group.name}] (${group.side}) is declared by both ${existing.owner} and ${owner}`);
+    if (!existing) {
+      this.#groups.set(id, { group, contributions: [{ owner, options: group.options }] });
+      return this;
     }
-    this.#groups.set(id, { group, owner });
+    for (const key of Object.keys(group.options)) {
+      const holder = existing.contributions.find((c) => key in c.options);
+      if (holder) throw new Error(`option [${group.name}] ${key} (${group.side}) is declared by both ${holder.owner} and ${owner}`);
+    }
+    const merged: OptionGroup = { ...existing.group, ...(existing.group.help ? {} : group.help ? { help: group.help } : {}), options: { ...existing.group.options, ...group.options } };
+    this.#groups.set(id, { group: merged, contributions: [...existing.contributions, { owner, options: group.options }] });
     return this;
   }
 

@@ -57,12 +57,16 @@ export function generateSample(registry: OptionRegistry, side: Side): string {
     '# every option is shown commented out with its default.',
     '',
   ];
-  for (const { group, owner } of registry.groups(side)) {
-    const keys = Object.entries(group.options).sort(([, a], [, b]) => Number(a.advanced ?? false) - Number(b.advanced ?? false));
-    if (keys.length === 0) continue;
-    out.push(`[${group.name}]`, '', '#', `# From ${owner}`, '#', '');
+  for (const { group, contributions } of registry.groups(side)) {
+    if (Object.keys(group.options).length === 0) continue;
+    out.push(`[${group.name}]`, '');
     if (group.help) out.push(...wrap(group.help), '');
-    for (const [key, option] of keys) out.push(...optionLines(group.name, key, option), '');
+    for (const { owner, options } of contributions) {
+      const keys = Object.entries(options).sort(([, a], [, b]) => Number(a.advanced ?? false) - Number(b.advanced ?? false));
+      if (keys.length === 0) continue;
+      out.push('#', `# From ${owner}`, '#', '');
+      for (const [key, option] of keys) out.push(...optionLines(group.name, key, option), '');
+    }
     out.push('');
   }
   return `${out.join('\n').trimEnd()}\n`;

@@ -3,3 +3,8 @@
 
 export * from './db/connect.js';
 export * from './db/schema.js';
+export * from './options.js';
+export * from './api/app.js';
+export * from './identity/identity.js';
+export * from './identity/passwords.js';
+export * from './service.js';

@@ -31,6 +31,13 @@ export const Forbidden = defineError('Forbidden', {
   description: 'The token is valid but its roles or project do not allow the request.',
 });
 
+export const WrongProject = defineError('WrongProject', {
+  code: 'CELLAR_WRONG_PROJECT',
+  status: 403,
+  message: 'The token is scoped to project {tokenProject}, so it cannot act on project {pathProject}.',
+  description: "The tenant in the URL is not the token's project; get a token scoped to that project.",
+});
+
 export const NotFound = defineError('NotFound', {
   code: 'CELLAR_NOT_FOUND',
   status: 404,
@@ -130,6 +137,20 @@ export const PluginLoadFailed = defineError('PluginLoadFailed', {
   description: 'An enabled plugin is missing, invalid, duplicated, built for another contract or failed to import.',
 });
 
+export const PayloadTooLarge = defineError('PayloadTooLarge', {
+  code: 'CELLAR_PAYLOAD_TOO_LARGE',
+  status: 413,
+  message: 'The request body is larger than {limit} bytes.',
+  description: 'The body exceeds the API\'s limit; no Cellar request needs a body that large.',
+});
+
+export const UnsupportedMediaType = defineError('UnsupportedMediaType', {
+  code: 'CELLAR_UNSUPPORTED_MEDIA_TYPE',
+  status: 415,
+  message: "Request bodies must be JSON (Content-Type: application/json), not '{contentType}'.",
+  description: 'The request body was sent with a content type other than JSON.',
+});
+
 export const InternalError = defineError('InternalError', {
   code: 'CELLAR_INTERNAL_ERROR',
   status: 500,
@@ -142,6 +163,7 @@ export const errorCatalog = [
   ValidationFailed,
   Unauthorized,
   Forbidden,
+  WrongProject,
   NotFound,
   InstanceBusy,
   OverLimit,
@@ -156,5 +178,7 @@ export const errorCatalog = [
   RpcBadArguments,
   ConfigurationInvalid,
   PluginLoadFailed,
+  PayloadTooLarge,
+  UnsupportedMediaType,
   InternalError,
 ] as const;

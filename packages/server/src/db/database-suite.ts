@@ -13,7 +13,7 @@ export function runControlDatabaseSuite(name: string, open: () => Promise<Contro
     const { db } = control;
     try {
       await t.test('migrations apply once; a second run applies nothing', async () => {
-        assert.deepEqual(await migrateToLatest(db), ['0001-initial']);
+        assert.deepEqual(await migrateToLatest(db), ['0001-initial', '0002-flavors']);
         assert.deepEqual(await migrateToLatest(db), []);
       });
 

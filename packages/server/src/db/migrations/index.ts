@@ -2,7 +2,9 @@
 
 import type { Migration } from 'kysely';
 import { initial } from './0001-initial.js';
+import { flavors } from './0002-flavors.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0002-flavors': flavors,
 };

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { migrateToLatest, openDatabase, type ControlDatabase } from '../db/connect.js';
+import { Identity } from '../identity/identity.js';
+import { buildApi } from './app.js';
+
+let control: ControlDatabase;
+let app: FastifyInstance;
+let identity: Identity;
+let adminProject: string;
+const quiet = { error: () => undefined };
+
+before(async () => {
+  control = await openDatabase({ dialect: 'sqlite', path: ':memory:' });
+  await migrateToLatest(control.db);
+  identity = new Identity(control.db, 3600);
+  await identity.bootstrap('admin-secret');
+  adminProject = (await control.db.selectFrom('projects').select('id').where('name', '=', 'admin').executeTakeFirstOrThrow()).id;
+  app = await buildApi({ db: control.db, identity, log: quiet, version: '0.1.0' });
+});
+after(async () => {
+  await app.close();
+  await control.close();
+});
+
+async function token(user: string, password: string, project: string): Promise<string> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/identity/v3/auth/tokens',
+    payload: { auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password } } }, scope: { project: { name: project, domain: { id: 'default' } } } } },
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  return String(res.headers['x-subject-token']);
+}
+
+test('GET / is the versions document, without authentication', async () => {
+  const res = await app.inject({ method: 'GET', url: '/', headers: { host: 'db.example:8779' } });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.json(), { versions: [{ id: 'v1.0', status: 'CURRENT', updated: '2012-08-01T00:00:00Z', links: [{ rel: 'self', href: 'http://db.example:8779/v1.0/' }] }] });
+});
+
+test('password authentication issues a project-scoped token with a database endpoint in its catalog', async () => {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/identity/v3/auth/tokens',
+    headers: { host: '127.0.0.1:8779' },
+    payload: { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'admin-secret' } } }, scope: { project: { name: 'admin' } } } },
+  });
+  assert.equal(res.statusCode, 201);
+  assert.ok(typeof res.headers['x-subject-token'] === 'string');
+  const body = res.json<{ token: { project: { id: string }; roles: { name: string }[]; catalog: { type: string; endpoints: { url: string }[] }[] } }>();
+  assert.equal(body.token.project.id, adminProject);
+  assert.ok(body.token.roles.some((r) => r.name === 'admin'));
+  const database = body.token.catalog.find((c) => c.type === 'database');
+  assert.equal(database?.endpoints[0]?.url, `http://127.0.0.1:8779/v1.0/${adminProject}`);
+});
+
+test('a wrong password answers 401 in Keystone\'s error body, the same as an unknown user', async () => {
+  for (const user of ['admin', 'nobody']) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/identity/v3/auth/tokens',
+      payload: { auth: { identity: { methods: ['password'], password: { user: { name: user, password: 'wrong' } } }, scope: { project: { name: 'admin' } } } },
+    });
+    assert.equal(res.statusCode, 401);
+    assert.deepEqual(res.json(), { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication: the user name or password is wrong' } });
+  }
+});
+
+test('Trove routes need a token for the tenant in the path: 401 without, 403 for another project', async () => {
+  const none = await app.inject({ method: 'GET', url: `/v1.0/${adminProject}/flavors` });
+  assert.equal(none.statusCode, 401);
+  assert.deepEqual(none.json(), { unauthorized: { code: 401, message: 'The request you have made requires authentication: no X-Auth-Token header' } });
+  const bogus = await app.inject({ method: 'GET', url: `/v1.0/${adminProject}/flavors`, headers: { 'x-auth-token': 'not-a-token' } });
+  assert.equal(bogus.statusCode, 401);
+
+  const otherProject = await identity.createProject('other');
+  await identity.createUser('alice', 'alice-secret', otherProject, ['member']);
+  const alice = await token('alice', 'alice-secret', 'other');
+  const res = await app.inject({ method: 'GET', url: `/v1.0/${adminProject}/flavors`, headers: { 'x-auth-token': alice } });
+  assert.equal(res.statusCode, 403);
+  assert.equal(res.json<{ forbidden: { code: number } }>().forbidden.code, 403);
+});
+
+test('flavors: the classic Nova catalog, in Trove\'s view; an unknown one is 404 itemNotFound', async () => {
+  const admin = await token('admin', 'admin-secret', 'admin');
+  const res = await app.inject({ method: 'GET', url: `/v1.0/${adminProject}/flavors`, headers: { 'x-auth-token': admin, host: 'h:1' } });
+  assert.equal(res.statusCode, 200);
+  const flavors = res.json<{ flavors: { id: number; str_id: string; name: string; ram: number; links: { href: string; rel: string }[] }[] }>().flavors;
+  assert.deepEqual(flavors.map((f) => [f.id, f.name, f.ram]), [[1, 'm1.tiny', 512], [2, 'm1.small', 2048], [3, 'm1.medium', 4096], [4, 'm1.large', 8192], [5, 'm1.xlarge', 16384]]);
+  assert.deepEqual(flavors[0]?.links, [
+    { href: `http://h:1/v1.0/${adminProject}/flavors/1`, rel: 'self' },
+    { href: 'http://h:1/flavors/1', rel: 'bookmark' },
+  ]);
+  const missing = await app.inject({ method: 'GET', url: `/v1.0/${adminProject}/flavors/42`, headers: { 'x-auth-token': admin } });
+  assert.equal(missing.statusCode, 404);
+  assert.deepEqual(missing.json(), { itemNotFound: { code: 404, message: 'Flavor 42 cannot be found.' } });
+});
+
+test('tokens can be validated with X-Subject-Token and revoked; a revoked token is refused', async () => {
+  const admin = await token('admin', 'admin-secret', 'admin');
+  const other = await token('admin', 'admin-secret', 'admin');
+  const checked = await app.inject({ method: 'GET', url: '/identity/v3/auth/tokens', headers: { 'x-auth-token': admin, 'x-subject-token': other } });
+  assert.equal(checked.statusCode, 200);
+  const revoked = await app.inject({ method: 'DELETE', url: '/identity/v3/auth/tokens', headers: { 'x-auth-token': admin, 'x-subject-token': other } });
+  assert.equal(revoked.statusCode, 204);
+  const gone = await app.inject({ method: 'GET', url: '/identity/v3/auth/tokens', headers: { 'x-auth-token': admin, 'x-subject-token': other } });
+  assert.equal(gone.statusCode, 404);
+  const refused = await app.inject({ method: 'GET', url: `/v1.0/${adminProject}/flavors`, headers: { 'x-auth-token': other } });
+  assert.equal(refused.statusCode, 401);
+  assert.match(refused.json<{ unauthorized: { message: string } }>().unauthorized.message, /revoked/);
+});
+
+test('an expired token is refused with the time it expired', async () => {
+  const shortLived = new Identity(control.db, 0.001);
+  const issued = await shortLived.authenticate('admin', 'admin-secret', { name: 'admin' });
+  await new Promise((r) => setTimeout(r, 5));
+  const res = await app.inject({ method: 'GET', url: `/v1.0/${adminProject}/flavors`, headers: { 'x-auth-token': issued.token } });
+  assert.equal(res.statusCode, 401);
+  assert.match(res.json<{ unauthorized: { message: string } }>().unauthorized.message, /expired at/);
+});
+
+test('unknown routes are 404 itemNotFound; the OpenAPI document is served', async () => {
+  const res = await app.inject({ method: 'GET', url: '/nothing/here' });
+  assert.deepEqual(res.json(), { itemNotFound: { code: 404, message: 'The resource could not be found.' } });
+  const doc = await app.inject({ method: 'GET', url: '/openapi.json' });
+  assert.equal(doc.statusCode, 200);
+  assert.ok(doc.json<{ paths: Record<string, unknown> }>().paths['/v1.0/{tenant_id}/flavors']);
+});

@@ -1,0 +1,47 @@
+// The Trove v1.0 API as a Fastify application: fault bodies, authentication, the identity
+// endpoint, the routes, and the OpenAPI document generated from the route schemas.
+
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Identity } from '../identity/identity.js';
+import { installAuth } from './auth.js';
+import { installFaults, type FaultLog } from './faults.js';
+import { flavorRoutes } from './routes/flavors.js';
+import { identityRoutes } from './routes/identity.js';
+import { versionsRoutes } from './routes/versions.js';
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export interface ApiDependencies {
+  readonly db: Kysely<Database>;
+  readonly identity: Identity;
+  readonly publicEndpoint?: string;
+  readonly log: FaultLog;
+  readonly version: string;
+}
+
+export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    // Bodies are checked as sent: no coercion, no silently dropped fields, every problem named.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: true } },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Cellar: the Trove v1.0 API', version: deps.version, description: "OpenStack Trove's database API as Cellar serves it." },
+      components: { securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' } } },
+      security: [{ token: [] }],
+    },
+  });
+  installFaults(app, deps.log);
+  installAuth(app, deps.identity);
+  versionsRoutes(app, deps.publicEndpoint);
+  identityRoutes(app, deps.identity, deps.publicEndpoint);
+  flavorRoutes(app, deps.db, deps.publicEndpoint);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,29 @@
+// Authentication for the Trove API: every /v1.0/{tenant_id} route needs an X-Auth-Token whose
+// project is that tenant (403 otherwise); the token's scope and roles become the request's context.
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Unauthorized, WrongProject } from '@cellar/plugin-api';
+import type { Identity, TokenInfo } from '../identity/identity.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth?: TokenInfo;
+  }
+}
+
+/** The authenticated caller of a request that passed the auth hook. */
+export function caller(request: FastifyRequest): TokenInfo {
+  if (!request.auth) throw new Unauthorized({ reason: 'no X-Auth-Token header' });
+  return request.auth;
+}
+
+export function installAuth(app: FastifyInstance, identity: Identity): void {
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/v1.0/')) return;
+    const token = request.headers['x-auth-token'];
+    if (typeof token !== 'string' || token === '') throw new Unauthorized({ reason: 'no X-Auth-Token header' });
+    request.auth = await identity.validate(token);
+    const tenant = request.url.split('/')[2]?.split('?')[0] ?? '';
+    if (tenant !== request.auth.projectId) throw new WrongProject({ tokenProject: request.auth.projectId, pathProject: tenant });
+  });
+}

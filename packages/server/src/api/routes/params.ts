@@ -1,0 +1,5 @@
+// Path parameter schemas shared by the Trove routes.
+
+import { Type } from '@sinclair/typebox';
+
+export const tenantParams = Type.Object({ tenant_id: Type.String({ minLength: 1 }) });

@@ -1,0 +1,107 @@
+// `cellar up` as a user runs it: it starts, prints where it listens and how to get a token, serves
+// the API, writes clouds.yaml once, keeps its state across restarts, and stops on SIGTERM.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, stat, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { repoRoot } from './support/repo.js';
+
+let state: string;
+let port: number;
+before(async () => {
+  state = await mkdtemp(join(tmpdir(), 'cellar-up-'));
+  port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      s.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+});
+after(async () => {
+  await rm(state, { recursive: true, force: true });
+});
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly banner: string;
+}
+
+/** Starts `cellar up` and resolves once it says it is running (or rejects with its output). */
+function up(extra: string[] = []): Promise<Running> {
+  const child = spawn(process.execPath, [`${repoRoot}packages/cli/bin/cellar.js`, 'up', '--set', `DEFAULT.bind_port=${port}`, '--set', `DEFAULT.state_path=${state}`, ...extra], {
+    cwd: repoRoot,
+    env: { PATH: process.env['PATH'] ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`cellar up did not start:\n${out}\n${err}`)), 30_000);
+    child.stdout.on('data', () => {
+      if (out.includes('Stop with Ctrl-C.')) {
+        clearTimeout(timer);
+        resolve({ child, banner: out });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`cellar up exited with ${String(code)}:\n${out}\n${err}`));
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+async function token(password: string): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}/identity/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password } } }, scope: { project: { name: 'admin', domain: { id: 'default' } } } } }),
+  });
+}
+
+test('first start: a generated admin password shown once, clouds.yaml, a working API; a restart keeps the state', async () => {
+  const first = await up();
+  const password = /its password, shown only now: (\S+)/.exec(first.banner)?.[1];
+  assert.ok(password, first.banner);
+  assert.match(first.banner, new RegExp(`Trove v1\\.0 API: +http://127\\.0\\.0\\.1:${port}/v1\\.0/<project id>`));
+  assert.match(first.banner, /curl -si .*\/identity\/v3\/auth\/tokens/);
+  const clouds = join(state, 'clouds.yaml');
+  assert.equal((await stat(clouds)).mode & 0o777, 0o600);
+  assert.match(await readFile(clouds, 'utf8'), new RegExp(`auth_url: http://127\\.0\\.0\\.1:${port}/identity/v3\\n[\\s\\S]*password: "${password}"`));
+
+  const versions = await fetch(`http://127.0.0.1:${port}/`);
+  assert.equal(versions.status, 200);
+  const issued = await token(password);
+  assert.equal(issued.status, 201);
+  const body = (await issued.json()) as { token: { project: { id: string } } };
+  const flavors = await fetch(`http://127.0.0.1:${port}/v1.0/${body.token.project.id}/flavors`, { headers: { 'x-auth-token': issued.headers.get('x-subject-token') ?? '' } });
+  assert.equal(flavors.status, 200);
+  assert.equal(await stop(first.child), 0);
+
+  const second = await up();
+  assert.doesNotMatch(second.banner, /First start/);
+  assert.equal((await token(password)).status, 201, 'the admin made on first start is still there');
+  assert.equal((await token('wrong')).status, 401);
+  assert.equal(await stop(second.child), 0);
+});
+
+test('a port already in use is a clear error, not a stack trace', async () => {
+  const blocker = createServer().listen(port, '127.0.0.1');
+  await new Promise((r) => blocker.once('listening', r));
+  try {
+    await assert.rejects(up(), /cellar up: could not start: .*EADDRINUSE/);
+  } finally {
+    blocker.close();
+  }
+});
