@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { bootstrap, generateSample } from '@cellar/config';
 import { renderErrorCatalog } from '@cellar/plugin-api';
-import { serverGroups } from '@cellar/server';
+import { openApiDocument, serverGroups } from '@cellar/server';
 import { repoRoot } from './support/repo.js';
 
 test('etc/cellar.conf.sample and etc/cellar-guest.conf.sample match the option registry', async () => {
@@ -19,4 +19,9 @@ test('etc/cellar.conf.sample and etc/cellar-guest.conf.sample match the option r
 test('docs/errors.md matches the error catalog', async () => {
   const committed = await readFile(`${repoRoot}docs/errors.md`, 'utf8');
   assert.equal(committed, renderErrorCatalog(), 'docs/errors.md drifted from the catalog: run scripts/generate and commit the result');
+});
+
+test('docs/openapi.json matches the route schemas', async () => {
+  const committed = await readFile(`${repoRoot}docs/openapi.json`, 'utf8');
+  assert.equal(committed, `${JSON.stringify(await openApiDocument(), null, 2)}\n`, 'docs/openapi.json drifted from the routes: run scripts/generate and commit the result');
 });

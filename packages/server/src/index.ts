@@ -8,3 +8,4 @@ export * from './api/app.js';
 export * from './identity/identity.js';
 export * from './identity/passwords.js';
 export * from './service.js';
+export * from './datastores/catalog.js';

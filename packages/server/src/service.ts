@@ -6,6 +6,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Configuration } from '@cellar/config';
+import type { InstalledPlugin, PluginHost } from '@cellar/plugins';
+import { loadDatastores, syncCatalog } from './datastores/catalog.js';
 import { buildApi } from './api/app.js';
 import { migrateToLatest, openDatabase, parseConnection, type ControlDatabase } from './db/connect.js';
 import { Identity } from './identity/identity.js';
@@ -13,6 +15,9 @@ import { databaseGroup, identityGroup, serverDefaults } from './options.js';
 
 export interface StartOptions {
   readonly config: Configuration;
+  /** The installed plugins and the datastores enabled among them. */
+  readonly host: PluginHost;
+  readonly enabled: readonly InstalledPlugin[];
   readonly appRoot: string;
   readonly version: string;
   /** Where structured logs go; standard error when absent. */
@@ -60,6 +65,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     control = await openDatabase(parseConnection(options.config.group(databaseGroup).connection, statePath));
     const applied = await migrateToLatest(control.db);
     if (applied.length > 0) log.info({ migrations: applied }, 'control database migrated');
+    await syncCatalog(control.db, await loadDatastores(options.host, options.enabled));
     const identityOptions = options.config.group(identityGroup);
     const identity = new Identity(control.db, identityOptions.token_expiration);
     const boot = await identity.bootstrap(identityOptions.bootstrap_password);

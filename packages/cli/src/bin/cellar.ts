@@ -24,7 +24,7 @@ withConfigFlags(program.command('up'))
     if (!reportBootstrap('cellar up', 'server', result)) return;
     let plane;
     try {
-      plane = await startControlPlane({ config: result.config, appRoot: result.appRoot, version });
+      plane = await startControlPlane({ config: result.config, appRoot: result.appRoot, host: result.host, enabled: result.enabled, version });
     } catch (error) {
       print([`cellar up: could not start: ${error instanceof Error ? error.message : String(error)}`], process.stderr);
       process.exitCode = 1;
@@ -49,7 +49,7 @@ withConfigFlags(program.command('up'))
       'Get a token:',
       `  ${tokenRequest(plane.endpoint, plane.generatedAdminPassword ?? '<admin password>')}`,
       `  or: OS_CLIENT_CONFIG_FILE=${plane.statePath}/clouds.yaml openstack --os-cloud cellar token issue`,
-      'The API serves versions, identity and flavors so far; instances, databases and users come next.',
+      'The API serves versions, identity, flavors and datastores so far; instances, databases and users come next.',
       'Stop with Ctrl-C.',
     );
     print(lines);

@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { migrateToLatest, openDatabase, type ControlDatabase } from '../db/connect.js';
 import { Identity } from '../identity/identity.js';
 import { buildApi } from './app.js';
+import { defineDatastoreServer } from '@cellar/plugin-api';
+import { syncCatalog } from '../datastores/catalog.js';
 
 let control: ControlDatabase;
 let app: FastifyInstance;
@@ -17,6 +19,21 @@ before(async () => {
   identity = new Identity(control.db, 3600);
   await identity.bootstrap('admin-secret');
   adminProject = (await control.db.selectFrom('projects').select('id').where('name', '=', 'admin').executeTakeFirstOrThrow()).id;
+  await syncCatalog(control.db, [
+    {
+      name: 'postgresql',
+      package: '@cellar/datastore-postgresql',
+      version: '0.1.0',
+      capabilities: [],
+      server: defineDatastoreServer({
+        name: 'postgresql',
+        versions: async () => [
+          { name: '16', location: '/pg16', active: true },
+          { name: '15', location: '/pg15', active: false },
+        ],
+      }),
+    },
+  ]);
   app = await buildApi({ db: control.db, identity, log: quiet, version: '0.1.0' });
 });
 after(async () => {
@@ -127,4 +144,29 @@ test('unknown routes are 404 itemNotFound; the OpenAPI document is served', asyn
   const doc = await app.inject({ method: 'GET', url: '/openapi.json' });
   assert.equal(doc.statusCode, 200);
   assert.ok(doc.json<{ paths: Record<string, unknown> }>().paths['/v1.0/{tenant_id}/flavors']);
+});
+
+test('datastores: by id or name, with versions; members see active versions only, admins all with their state', async () => {
+  const admin = await token('admin', 'admin-secret', 'admin');
+  const list = await app.inject({ method: 'GET', url: `/v1.0/${adminProject}/datastores`, headers: { 'x-auth-token': admin } });
+  assert.equal(list.statusCode, 200);
+  const [pg] = list.json<{ datastores: { id: string; name: string; default_version: string; versions: { name: string; active: boolean }[] }[] }>().datastores;
+  assert.equal(pg?.name, 'postgresql');
+  assert.deepEqual(pg?.versions.map((v) => [v.name, v.active]), [['16', true], ['15', false]]);
+
+  const project = await identity.createProject('viewers');
+  await identity.createUser('bob', 'bob-secret', project, ['member']);
+  const bob = await token('bob', 'bob-secret', 'viewers');
+  const byName = await app.inject({ method: 'GET', url: `/v1.0/${project}/datastores/postgresql`, headers: { 'x-auth-token': bob } });
+  const ds = byName.json<{ datastore: { id: string; default_version: string; versions: { id: string; name: string; active?: boolean }[] } }>().datastore;
+  assert.equal(ds.id, pg?.id);
+  assert.deepEqual(ds.versions.map((v) => [v.name, v.active]), [['16', undefined]]);
+  const version = await app.inject({ method: 'GET', url: `/v1.0/${project}/datastores/postgresql/versions/16`, headers: { 'x-auth-token': bob } });
+  assert.equal(version.json<{ version: { id: string; datastore: string } }>().version.id, ds.default_version);
+  const byUuid = await app.inject({ method: 'GET', url: `/v1.0/${project}/datastores/versions/${ds.default_version}`, headers: { 'x-auth-token': bob } });
+  assert.equal(byUuid.json<{ version: { datastore: string } }>().version.datastore, ds.id);
+  const inactive = await app.inject({ method: 'GET', url: `/v1.0/${project}/datastores/postgresql/versions/15`, headers: { 'x-auth-token': bob } });
+  assert.equal(inactive.statusCode, 404);
+  const unknown = await app.inject({ method: 'GET', url: `/v1.0/${project}/datastores/oracle`, headers: { 'x-auth-token': bob } });
+  assert.deepEqual(unknown.json(), { itemNotFound: { code: 404, message: 'Datastore oracle cannot be found.' } });
 });

@@ -4,10 +4,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Kysely } from 'kysely';
+import { migrateToLatest, openDatabase } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
-import type { Identity } from '../identity/identity.js';
+import { Identity } from '../identity/identity.js';
 import { installAuth } from './auth.js';
 import { installFaults, type FaultLog } from './faults.js';
+import { datastoreRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { identityRoutes } from './routes/identity.js';
 import { versionsRoutes } from './routes/versions.js';
@@ -41,7 +43,22 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   versionsRoutes(app, deps.publicEndpoint);
   identityRoutes(app, deps.identity, deps.publicEndpoint);
   flavorRoutes(app, deps.db, deps.publicEndpoint);
+  datastoreRoutes(app, deps.db, deps.publicEndpoint);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;
+}
+
+/** The OpenAPI document of this build, from an API over an empty in-memory database. */
+export async function openApiDocument(): Promise<unknown> {
+  const control = await openDatabase({ dialect: 'sqlite', path: ':memory:' });
+  try {
+    await migrateToLatest(control.db);
+    const app = await buildApi({ db: control.db, identity: new Identity(control.db, 60), log: { error: () => undefined }, version: '0.1.0' });
+    const document = app.swagger();
+    await app.close();
+    return document;
+  } finally {
+    await control.close();
+  }
 }
