@@ -6,3 +6,4 @@ export * from './rpc.js';
 export * from './transport.js';
 export * from './transports/amqp.js';
 export * from './transports/local.js';
+export * from './guest-protocol.js';

@@ -86,7 +86,7 @@ export interface ServeOptions {
    * The key a request must be signed with, chosen from the (not yet trusted) envelope: the control
    * plane's key, or the key of the instance the message claims to come from. Undefined refuses it.
    */
-  readonly keyFor: (request: RequestEnvelope) => string | undefined;
+  readonly keyFor: (request: RequestEnvelope) => string | undefined | Promise<string | undefined>;
   readonly methods: Readonly<Record<string, AnyMethod>>;
   /** Called for every refused or failed message, since a cast has nobody to tell. */
   readonly onError?: (error: unknown, request?: RequestEnvelope) => void;
@@ -106,7 +106,7 @@ export async function serve(options: ServeOptions): Promise<Listener> {
       return undefined;
     }
     const request = opened.body;
-    const key = options.keyFor(request);
+    const key = await options.keyFor(request);
     if (key === undefined || !opened.verify(key)) {
       // The caller hears at once that it was refused, rather than waiting for a timeout; the
       // refusal is sealed with the public rejection key and says nothing about the server.

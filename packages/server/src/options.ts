@@ -25,6 +25,13 @@ export const serverDefaults = defineOptionGroup({
       ],
       default: 'local',
     }),
+    agent_heartbeat_expiry: opt.duration({
+      help: "A guest silent for longer than this is shown with operating_status ERROR (its database may be fine, but nobody can tell).",
+      default: 90,
+      min: 1,
+    }),
+    agent_call_low_timeout: opt.duration({ help: 'Timeout of quick guest calls (status, stop, listings).', default: 15, min: 0.1 }),
+    agent_call_high_timeout: opt.duration({ help: 'Timeout of slow guest calls (restart, root, users).', default: 180, min: 0.1 }),
   },
 });
 
@@ -54,4 +61,37 @@ export const identityGroup = defineOptionGroup({
   },
 });
 
-export const serverGroups = [serverDefaults, databaseGroup, identityGroup].map((group) => ({ group, owner: '@cellar/server' }));
+export const rpcGroup = defineOptionGroup({
+  name: 'rpc',
+  side: 'server',
+  title: 'How the control plane and the guests talk',
+  options: {
+    transport: opt.str({
+      help: 'The RPC transport.',
+      choices: [
+        ['local', 'HTTP over unix sockets under state_path: one machine, no broker (the embedded default)'],
+        ['amqp', 'RabbitMQ, for services and guests on several machines'],
+      ],
+      default: 'local',
+    }),
+    amqp_url: opt.uri({ help: 'The RabbitMQ URL when transport = amqp.', schemes: ['amqp', 'amqps'], secret: true }),
+    control_key: opt.str({
+      help: 'The key control-plane messages are signed with and instance keys are sealed with. Every control-plane process must have the same one; when unset, `cellar up` makes one under state_path/secrets.',
+      secret: true,
+      regex: /^.{32,}$/,
+    }),
+  },
+});
+
+export const simulatedGroup = defineOptionGroup({
+  name: 'simulated',
+  side: 'server',
+  title: 'The simulated compute driver (control-plane tests and benchmarks only)',
+  options: {
+    prepare_delay: opt.duration({ help: 'How long a simulated guest takes to prepare.', default: 0.1, min: 0 }),
+    report_interval: opt.duration({ help: 'How often a simulated guest sends a heartbeat.', default: 30, min: 0.01 }),
+    fail_prepare_names: opt.str({ help: 'Instances whose name matches this regular expression fail to prepare (for tests of failure paths); empty for none.', default: '' }),
+  },
+});
+
+export const serverGroups = [serverDefaults, databaseGroup, identityGroup, rpcGroup, simulatedGroup].map((group) => ({ group, owner: '@cellar/server' }));

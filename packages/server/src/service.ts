@@ -11,7 +11,15 @@ import { loadDatastores, syncCatalog } from './datastores/catalog.js';
 import { buildApi } from './api/app.js';
 import { migrateToLatest, openDatabase, parseConnection, type ControlDatabase } from './db/connect.js';
 import { Identity } from './identity/identity.js';
-import { databaseGroup, identityGroup, serverDefaults } from './options.js';
+import { databaseGroup, identityGroup, rpcGroup, serverDefaults, simulatedGroup } from './options.js';
+import { AmqpTransport, LocalTransport, RpcClient, type Listener, type Transport } from '@cellar/rpc';
+import { ComputeDriverNotAvailable, type Capability, type PortRange } from '@cellar/plugin-api';
+import type { DatastorePolicy } from './api/routes/instances.js';
+import { Conductor } from './conductor/conductor.js';
+import type { ComputeDriver } from './drivers/compute/compute-driver.js';
+import { SimulatedCompute } from './drivers/compute/simulated.js';
+import { loadControlKey } from './secrets.js';
+import { TASKMANAGER_TOPIC, TaskManager } from './taskmanager/taskmanager.js';
 
 export interface StartOptions {
   readonly config: Configuration;
@@ -61,11 +69,66 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
   await mkdir(statePath, { recursive: true, mode: 0o750 });
   let control: ControlDatabase | undefined;
   let app: FastifyInstance | undefined;
+  let transport: Transport | undefined;
+  let compute: ComputeDriver | undefined;
+  const listeners: Listener[] = [];
+  const shutdown = async (): Promise<void> => {
+    await app?.close();
+    for (const l of listeners) await l.close();
+    await compute?.close();
+    await transport?.close();
+    await control?.close();
+  };
   try {
     control = await openDatabase(parseConnection(options.config.group(databaseGroup).connection, statePath));
     const applied = await migrateToLatest(control.db);
     if (applied.length > 0) log.info({ migrations: applied }, 'control database migrated');
-    await syncCatalog(control.db, await loadDatastores(options.host, options.enabled));
+    const datastores = await loadDatastores(options.host, options.enabled);
+    await syncCatalog(control.db, datastores);
+    const rpc = options.config.group(rpcGroup);
+    const controlKey = await loadControlKey(statePath, rpc.control_key);
+    transport = await openTransport(rpc.transport, rpc.amqp_url, join(statePath, 'rpc'));
+    compute = computeDriver(defaults.compute_driver, transport, options.config.group(simulatedGroup));
+    const policies = new Map<string, DatastorePolicy>(
+      datastores.map((ds) => {
+        const v = options.config.values(ds.name);
+        return [
+          ds.name,
+          {
+            capabilities: ds.capabilities as Capability[],
+            ...(ds.server?.nameRules ? { nameRules: ds.server.nameRules } : {}),
+            rootOnCreate: v['root_on_create'] === true,
+            passwordLength: Number(v['default_password_length'] ?? 36),
+            volumeSupport: v['volume_support'] !== false,
+            tcpPorts: (v['tcp_ports'] ?? []) as PortRange[],
+            udpPorts: (v['udp_ports'] ?? []) as PortRange[],
+          },
+        ];
+      }),
+    );
+    const taskmanager = new TaskManager({
+      db: control.db,
+      compute,
+      transport,
+      controlKey,
+      datastoreSettings: (name) => {
+        const v = options.config.values(name);
+        return { usageTimeout: Number(v['usage_timeout'] ?? 1800), tcpPorts: (v['tcp_ports'] ?? []) as PortRange[], udpPorts: (v['udp_ports'] ?? []) as PortRange[] };
+      },
+      guestTimeouts: { low: defaults.agent_call_low_timeout, high: defaults.agent_call_high_timeout },
+      log,
+    });
+    listeners.push(await new Conductor(control.db, controlKey, log).serve(transport));
+    listeners.push(await taskmanager.serve());
+    await taskmanager.adoptGuests();
+    const tmClient = new RpcClient({ transport, key: controlKey });
+    const runOperation = async (operationId: string): Promise<void> => {
+      try {
+        await tmClient.cast(TASKMANAGER_TOPIC, 'run_operation', { operation_id: operationId }, { context: { requestId: operationId } });
+      } catch (error) {
+        log.warn({ err: error, operation: operationId }, 'the taskmanager is not reachable; the operation waits for its resume');
+      }
+    };
     const identityOptions = options.config.group(identityGroup);
     const identity = new Identity(control.db, identityOptions.token_expiration);
     const boot = await identity.bootstrap(identityOptions.bootstrap_password);
@@ -77,8 +140,10 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       ...(defaults.public_endpoint === undefined ? {} : { publicEndpoint: defaults.public_endpoint }),
       log: { error: (fields, message) => log.error(fields, message) },
       version: options.version,
+      instances: { heartbeatExpiry: defaults.agent_heartbeat_expiry, controlKey, datastores: policies, runOperation },
     });
     await app.listen({ host: defaults.bind_host, port: defaults.bind_port });
+    void taskmanager.resume();
 
     let cloudsFile: string | undefined;
     if (boot.created) {
@@ -87,22 +152,39 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       await writeFile(cloudsFile, cloudsYaml(`${endpoint}/identity/v3`, password), { mode: 0o600 });
     }
     log.info({ endpoint, database: control.description }, 'Cellar API listening');
-    const db = control;
-    const api = app;
     return {
       endpoint,
       statePath,
       database: control.description,
       ...(boot.generatedPassword === undefined ? {} : { generatedAdminPassword: boot.generatedPassword }),
       ...(cloudsFile === undefined ? {} : { cloudsYaml: cloudsFile }),
-      close: async () => {
-        await api.close();
-        await db.close();
-      },
+      close: shutdown,
     };
   } catch (error) {
-    await app?.close();
-    await control?.close();
+    await shutdown();
     throw error;
   }
+}
+
+async function openTransport(kind: string, amqpUrl: string | undefined, socketDir: string): Promise<Transport> {
+  if (kind === 'local') return new LocalTransport(socketDir);
+  if (amqpUrl === undefined) throw new Error('[rpc] transport = amqp needs [rpc] amqp_url (amqp://user:password@host:5672/)');
+  return AmqpTransport.connect(amqpUrl);
+}
+
+function computeDriver(name: string, transport: Transport, simulated: { prepare_delay: number; report_interval: number; fail_prepare_names: string }): ComputeDriver {
+  if (name === 'simulated') {
+    return new SimulatedCompute({
+      transport,
+      prepareDelay: simulated.prepare_delay,
+      reportInterval: simulated.report_interval,
+      ...(simulated.fail_prepare_names === '' ? {} : { failPrepare: new RegExp(simulated.fail_prepare_names) }),
+    });
+  }
+  // The local driver (a directory, a loopback address and a real guest per instance) is the
+  // next piece of work; until then creating an instance fails with this reason on the instance.
+  const refuse = async (): Promise<never> => {
+    throw new ComputeDriverNotAvailable({ driver: name, reason: 'real instances on this machine are not built yet; set [DEFAULT] compute_driver = simulated to try the control plane' });
+  };
+  return { name, createServer: refuse, getServer: async () => undefined, deleteServer: async () => undefined, adopt: async () => undefined, close: async () => undefined };
 }

@@ -88,6 +88,27 @@ export const GuestTimeout = defineError('GuestTimeout', {
   description: 'The guest agent did not reply in time; it may be down or overloaded.',
 });
 
+export const GuestPrepareFailed = defineError('GuestPrepareFailed', {
+  code: 'CELLAR_GUEST_PREPARE_FAILED',
+  status: 500,
+  message: 'The {datastore} server of instance {instance} failed to start: {reason}',
+  description: "The guest could not initialise or start the database server; the reason is the guest's own.",
+});
+
+export const OperationInterrupted = defineError('OperationInterrupted', {
+  code: 'CELLAR_OPERATION_INTERRUPTED',
+  status: 500,
+  message: "The {kind} operation of instance {instance} was interrupted at step '{step}' and cannot be resumed: {reason}",
+  description: 'The taskmanager stopped during an operation whose step cannot be repeated safely; the instance is left in ERROR for an operator to look at.',
+});
+
+export const ComputeDriverNotAvailable = defineError('ComputeDriverNotAvailable', {
+  code: 'CELLAR_COMPUTE_DRIVER_NOT_AVAILABLE',
+  status: 501,
+  message: 'The {driver} compute driver cannot run instances in this build: {reason}',
+  description: 'The configured compute driver is not available; choose another with [DEFAULT] compute_driver.',
+});
+
 export const RpcTimeout = defineError('RpcTimeout', {
   code: 'CELLAR_RPC_TIMEOUT',
   status: 504,
@@ -171,6 +192,9 @@ export const errorCatalog = [
   DatastoreOperationNotSupported,
   GuestError,
   GuestTimeout,
+  GuestPrepareFailed,
+  OperationInterrupted,
+  ComputeDriverNotAvailable,
   RpcTimeout,
   RpcUnavailable,
   RpcRejected,

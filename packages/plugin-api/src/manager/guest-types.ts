@@ -49,7 +49,8 @@ export interface BackupInfo {
 export interface PrepareRequest {
   /** The flavor's RAM: the datastore sizes its memory settings from it. */
   readonly memoryMb: number;
-  readonly mountPoint: string;
+  /** Where the data volume is; the guest's own `[<datastore>] mount_point` when absent. */
+  readonly mountPoint?: string;
   readonly databases: readonly DatabaseSpec[];
   readonly users: readonly UserSpec[];
   /** Set when the datastore's `root_on_create` is on: the password the create response returned. */

@@ -34,7 +34,13 @@ before(async () => {
       }),
     },
   ]);
-  app = await buildApi({ db: control.db, identity, log: quiet, version: '0.1.0' });
+  app = await buildApi({
+    db: control.db,
+    identity,
+    log: quiet,
+    version: '0.1.0',
+    instances: { heartbeatExpiry: 90, controlKey: 'test-control-key', datastores: new Map(), runOperation: async () => undefined },
+  });
 });
 after(async () => {
   await app.close();

@@ -12,6 +12,7 @@ import { installFaults, type FaultLog } from './faults.js';
 import { datastoreRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { identityRoutes } from './routes/identity.js';
+import { instanceRoutes, type InstanceDeps } from './routes/instances.js';
 import { versionsRoutes } from './routes/versions.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -22,6 +23,7 @@ export interface ApiDependencies {
   readonly publicEndpoint?: string;
   readonly log: FaultLog;
   readonly version: string;
+  readonly instances: Omit<InstanceDeps, 'db' | 'publicEndpoint'>;
 }
 
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
@@ -44,6 +46,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   identityRoutes(app, deps.identity, deps.publicEndpoint);
   flavorRoutes(app, deps.db, deps.publicEndpoint);
   datastoreRoutes(app, deps.db, deps.publicEndpoint);
+  instanceRoutes(app, { ...deps.instances, db: deps.db, ...(deps.publicEndpoint === undefined ? {} : { publicEndpoint: deps.publicEndpoint }) });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;
@@ -54,7 +57,13 @@ export async function openApiDocument(): Promise<unknown> {
   const control = await openDatabase({ dialect: 'sqlite', path: ':memory:' });
   try {
     await migrateToLatest(control.db);
-    const app = await buildApi({ db: control.db, identity: new Identity(control.db, 60), log: { error: () => undefined }, version: '0.1.0' });
+    const app = await buildApi({
+      db: control.db,
+      identity: new Identity(control.db, 60),
+      log: { error: () => undefined },
+      version: '0.1.0',
+      instances: { heartbeatExpiry: 90, controlKey: 'openapi', datastores: new Map(), runOperation: async () => undefined },
+    });
     const document = app.swagger();
     await app.close();
     return document;

@@ -35,6 +35,7 @@ export function runControlDatabaseSuite(name: string, open: () => Promise<Contro
         availability_zone: null,
         locality: null,
         nics: '[]',
+        security_rules: '[]',
         rpc_key: 'sealed',
         created_at: now(),
         updated_at: now(),

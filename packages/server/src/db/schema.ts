@@ -84,6 +84,8 @@ export interface InstanceTable {
   locality: string | null;
   /** JSON: the request's nics, recorded where a driver cannot use them. */
   nics: string;
+  /** JSON: the network rules made from the datastore's ports and the allowed CIDRs. */
+  security_rules: string;
   /** The per-instance RPC key, encrypted with the control plane's key. */
   rpc_key: string;
   created_at: string;

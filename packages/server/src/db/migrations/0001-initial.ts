@@ -84,6 +84,7 @@ export const initial: Migration = {
       .addColumn('availability_zone', 'varchar(255)')
       .addColumn('locality', 'varchar(32)')
       .addColumn('nics', 'text', (c) => c.notNull())
+      .addColumn('security_rules', 'text', (c) => c.notNull().defaultTo('[]'))
       .addColumn('rpc_key', 'text', (c) => c.notNull())
       .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
       .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())

@@ -1,0 +1,64 @@
+// The conductor: the only receiver of guest messages. It verifies each with the key of the
+// instance it claims to come from, drops messages older than the last one seen from that
+// instance (by `sent`), and records the heartbeat as the instance's service status.
+
+import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { conductorArgs, CONDUCTOR_TOPIC, method, serve, type Listener, type RequestEnvelope, type Transport } from '@cellar/rpc';
+import { now, type Database } from '../db/schema.js';
+import { unseal } from '../secrets.js';
+
+export interface ConductorLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export class Conductor {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly controlKey: string,
+    private readonly log: ConductorLog,
+  ) {}
+
+  async #keyOf(request: RequestEnvelope): Promise<string | undefined> {
+    if (request.instance === undefined) return undefined;
+    const row = await this.db.selectFrom('instances').select('rpc_key').where('id', '=', request.instance).where('deleted_at', 'is', null).executeTakeFirst();
+    return row ? unseal(this.controlKey, row.rpc_key) : undefined;
+  }
+
+  /** True when the message is newer than the last one seen for this instance and method. */
+  async #fresh(instanceId: string, methodName: string, sent: number): Promise<boolean> {
+    const last = await this.db.selectFrom('conductor_lastseen').select('sent').where('instance_id', '=', instanceId).where('method', '=', methodName).executeTakeFirst();
+    if (last && Number(last.sent) > sent) return false;
+    await this.db
+      .insertInto('conductor_lastseen')
+      .values({ instance_id: instanceId, method: methodName, sent })
+      .onConflict((c) => c.columns(['instance_id', 'method']).doUpdateSet({ sent }))
+      .execute();
+    return true;
+  }
+
+  serve(transport: Transport): Promise<Listener> {
+    return serve({
+      transport,
+      topic: CONDUCTOR_TOPIC,
+      keyFor: (request) => this.#keyOf(request),
+      onError: (error, request) => this.log.warn({ err: error, instance: request?.instance, method: request?.method }, 'guest message refused'),
+      methods: {
+        heartbeat: method(conductorArgs.heartbeat, async (beat, request) => {
+          const instanceId = request.instance as string;
+          if (!(await this.#fresh(instanceId, 'heartbeat', request.sent))) return;
+          const current = await this.db.selectFrom('service_statuses').select('status').where('instance_id', '=', instanceId).executeTakeFirst();
+          // Only a restart clears "restart required".
+          if (current?.status === 'restart required' && beat.status !== 'restart required') return;
+          await this.db.updateTable('service_statuses').set({ status: beat.status, updated_at: now() }).where('instance_id', '=', instanceId).execute();
+          if (beat.fault) {
+            await this.db
+              .insertInto('instance_faults')
+              .values({ id: randomUUID(), instance_id: instanceId, code: beat.fault.code, message: beat.fault.message, details: '', created_at: now() })
+              .execute();
+          }
+        }),
+      },
+    });
+  }
+}

@@ -1,0 +1,28 @@
+// Where instances run. A compute driver creates a server for an instance (with the guest agent
+// beside its database), reports its state, and removes it; every driver is idempotent per
+// instance id, so a resumed operation may repeat a step safely.
+
+export interface InjectedGuest {
+  readonly instanceId: string;
+  readonly name: string;
+  readonly datastore: string;
+  readonly datastoreVersion: string;
+  /** The per-instance RPC key the guest signs with and verifies with. */
+  readonly instanceKey: string;
+}
+
+export interface ServerInfo {
+  /** Nova's words: BUILD, ACTIVE, SHUTDOWN, ERROR. */
+  readonly status: string;
+  readonly address: string;
+}
+
+export interface ComputeDriver {
+  readonly name: string;
+  createServer(guest: InjectedGuest): Promise<ServerInfo>;
+  getServer(instanceId: string): Promise<ServerInfo | undefined>;
+  deleteServer(instanceId: string): Promise<void>;
+  /** After a control-plane restart: find the servers of these instances again. */
+  adopt(guests: readonly InjectedGuest[]): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,206 @@
+// The simulated compute driver: each "server" is a guest agent simulated in this process, with an
+// in-memory datastore, serving the real guest RPC protocol and heartbeating to the real conductor.
+// For control-plane tests and fleet-scale benchmarks; never a default.
+
+import { BaseDatastoreManager, type DatabaseSpec, type GuestContext, type ListParams, type Page, type PrepareRequest, type ServiceStatus, type UserInfo, type UserRef, type UserSpec } from '@cellar/plugin-api';
+import { ConductorClient, guestMethods, guestTopic, serve, type Heartbeat, type Listener, type Transport } from '@cellar/rpc';
+import type { ComputeDriver, InjectedGuest, ServerInfo } from './compute-driver.js';
+
+export interface SimulatedOptions {
+  readonly transport: Transport;
+  /** Seconds a prepare takes. */
+  readonly prepareDelay: number;
+  /** Seconds between heartbeats. */
+  readonly reportInterval: number;
+  /** Instances whose name matches fail to prepare. */
+  readonly failPrepare?: RegExp;
+}
+
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** A datastore in memory: databases, users and root, enough for the API's flows. */
+class SimulatedManager extends BaseDatastoreManager {
+  readonly databases = new Map<string, DatabaseSpec>();
+  readonly users = new Map<string, UserSpec>();
+  status: ServiceStatus = 'building';
+  root = false;
+
+  constructor(
+    context: GuestContext,
+    private readonly guest: SimulatedGuest,
+  ) {
+    super(context);
+  }
+
+  async prepare(request: PrepareRequest): Promise<void> {
+    await this.guest.prepared(request);
+  }
+  async restart(): Promise<void> {
+    this.status = 'healthy';
+    await this.guest.beat();
+  }
+  async stopDb(): Promise<void> {
+    this.status = 'shutdown';
+    await this.guest.beat();
+  }
+  async getServiceStatus(): Promise<ServiceStatus> {
+    return this.status;
+  }
+  override async getFilesystemStats() {
+    return { blockSize: 4096, totalBlocks: 262144, freeBlocks: 250000, total: 1, used: 0.05, free: 250000 * 4096 };
+  }
+  override async createDatabase(databases: readonly DatabaseSpec[]): Promise<void> {
+    for (const d of databases) this.databases.set(d.name, d);
+  }
+  override async listDatabases(params: ListParams): Promise<Page<DatabaseSpec>> {
+    return page([...this.databases.values()].sort((a, b) => a.name.localeCompare(b.name)), params, (d) => d.name);
+  }
+  override async deleteDatabase(database: DatabaseSpec): Promise<void> {
+    this.databases.delete(database.name);
+    for (const u of this.users.values()) {
+      if (u.databases?.some((d) => d.name === database.name)) this.users.set(u.name, { ...u, databases: u.databases.filter((d) => d.name !== database.name) });
+    }
+  }
+  override async createUser(users: readonly UserSpec[]): Promise<void> {
+    for (const u of users) this.users.set(u.name, u);
+  }
+  override async listUsers(params: ListParams): Promise<Page<UserInfo>> {
+    const all = [...this.users.values()].sort((a, b) => a.name.localeCompare(b.name)).map((u) => info(u));
+    return page(all, params, (u) => u.name);
+  }
+  override async getUser(user: UserRef): Promise<UserInfo | undefined> {
+    const u = this.users.get(user.name);
+    return u ? info(u) : undefined;
+  }
+  override async deleteUser(user: UserRef): Promise<void> {
+    this.users.delete(user.name);
+  }
+  override async changePasswords(users: readonly (UserRef & { readonly password: string })[]): Promise<void> {
+    for (const u of users) {
+      const existing = this.users.get(u.name);
+      if (existing) this.users.set(u.name, { ...existing, password: u.password });
+    }
+  }
+  override async updateAttributes(): Promise<void> {}
+  override async enableRoot(): Promise<UserSpec> {
+    this.root = true;
+    return { name: 'root', password: 'simulated-root-password' };
+  }
+  override async enableRootWithPassword(password: string): Promise<UserSpec> {
+    this.root = true;
+    return { name: 'root', password };
+  }
+  override async disableRoot(): Promise<void> {
+    this.root = false;
+  }
+  override async isRootEnabled(): Promise<boolean> {
+    return this.root;
+  }
+}
+
+const info = (u: UserSpec): UserInfo => ({ name: u.name, ...(u.host === undefined ? {} : { host: u.host }), databases: u.databases ?? [] });
+
+function page<T>(items: T[], params: ListParams, key: (item: T) => string): Page<T> {
+  const start = params.marker === undefined ? 0 : items.findIndex((i) => key(i) === params.marker) + (params.includeMarker ? 0 : 1);
+  const limit = params.limit ?? items.length;
+  const slice = items.slice(Math.max(0, start), Math.max(0, start) + limit);
+  const last = slice.at(-1);
+  return Math.max(0, start) + limit < items.length && last !== undefined ? { items: slice, nextMarker: key(last) } : { items: slice };
+}
+
+class SimulatedGuest {
+  readonly manager: SimulatedManager;
+  #listener?: Listener;
+  #timer?: NodeJS.Timeout;
+  readonly #conductor: ConductorClient;
+
+  constructor(
+    readonly spec: InjectedGuest,
+    private readonly options: SimulatedOptions,
+    alreadyPrepared: boolean,
+  ) {
+    this.manager = new SimulatedManager({ datastore: spec.datastore, guestId: spec.instanceId, options: {}, mountPoint: '/', log: quiet }, this);
+    this.#conductor = new ConductorClient(options.transport, spec.instanceId, spec.instanceKey);
+    if (alreadyPrepared) {
+      this.manager.status = 'healthy';
+      this.#startHeartbeats();
+    }
+  }
+
+  async start(): Promise<void> {
+    this.#listener = await serve({ transport: this.options.transport, topic: guestTopic(this.spec.instanceId), keyFor: () => this.spec.instanceKey, methods: guestMethods(this.manager) });
+  }
+
+  async prepared(request: PrepareRequest): Promise<void> {
+    await new Promise((r) => setTimeout(r, this.options.prepareDelay * 1000));
+    if (this.options.failPrepare?.test(this.spec.name)) {
+      this.manager.status = 'failed to spawn';
+      await this.beat({ code: 'CELLAR_SIMULATED_PREPARE_FAILED', message: `the simulated ${this.spec.datastore} server failed to start (the name matches [simulated] fail_prepare_names)` });
+      return;
+    }
+    await this.manager.createDatabase(request.databases);
+    await this.manager.createUser(request.users);
+    if (request.rootPassword !== undefined) await this.manager.enableRootWithPassword(request.rootPassword);
+    this.manager.status = 'healthy';
+    // At once when prepare ends, so the control plane learns of ACTIVE without waiting a period.
+    await this.beat();
+    this.#startHeartbeats();
+  }
+
+  #startHeartbeats(): void {
+    this.#timer = setInterval(() => void this.beat().catch(() => undefined), this.options.reportInterval * 1000);
+    this.#timer.unref();
+  }
+
+  async beat(fault?: Heartbeat['fault']): Promise<void> {
+    await this.#conductor.heartbeat({ status: this.manager.status, ...(fault ? { fault } : {}) });
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#listener?.close();
+  }
+}
+
+export class SimulatedCompute implements ComputeDriver {
+  readonly name = 'simulated';
+  readonly #guests = new Map<string, SimulatedGuest>();
+
+  constructor(private readonly options: SimulatedOptions) {}
+
+  async #launch(spec: InjectedGuest, prepared: boolean): Promise<void> {
+    if (this.#guests.has(spec.instanceId)) return;
+    const guest = new SimulatedGuest(spec, this.options, prepared);
+    this.#guests.set(spec.instanceId, guest);
+    await guest.start();
+  }
+
+  async createServer(spec: InjectedGuest): Promise<ServerInfo> {
+    await this.#launch(spec, false);
+    return { status: 'ACTIVE', address: simulatedAddress(spec.instanceId) };
+  }
+
+  async getServer(instanceId: string): Promise<ServerInfo | undefined> {
+    return this.#guests.has(instanceId) ? { status: 'ACTIVE', address: simulatedAddress(instanceId) } : undefined;
+  }
+
+  async deleteServer(instanceId: string): Promise<void> {
+    await this.#guests.get(instanceId)?.stop();
+    this.#guests.delete(instanceId);
+  }
+
+  async adopt(guests: readonly InjectedGuest[]): Promise<void> {
+    for (const g of guests) await this.#launch(g, true);
+  }
+
+  async close(): Promise<void> {
+    for (const g of this.#guests.values()) await g.stop();
+    this.#guests.clear();
+  }
+}
+
+/** A stable address in 127.42.0.0/16 per instance, as the local driver will hand out. */
+function simulatedAddress(instanceId: string): string {
+  const n = parseInt(instanceId.replaceAll('-', '').slice(-4), 16);
+  return `127.42.${(n >> 8) & 255}.${(n & 255) || 1}`;
+}

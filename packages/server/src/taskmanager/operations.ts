@@ -1,0 +1,70 @@
+// Durable operations: every mutating request is an operation with ordered steps, and each
+// step's start, end and outcome are written as they happen, so a restarted taskmanager knows
+// exactly where each open operation stopped and a user can see it in the instance detail.
+
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { CellarError } from '@cellar/plugin-api';
+import { now, type Database, type Operation, type OperationStep } from '../db/schema.js';
+
+export type OperationKind = 'create' | 'delete' | 'restart';
+
+export interface Timeline {
+  readonly operation: Operation;
+  readonly steps: readonly OperationStep[];
+}
+
+export class Operations {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Records a new operation with its steps, inside the caller's transaction. */
+  async create(trx: Transaction<Database>, instanceId: string, kind: OperationKind, request: object, steps: readonly string[]): Promise<string> {
+    const id = randomUUID();
+    const at = now();
+    await trx.insertInto('operations').values({ id, instance_id: instanceId, kind, status: 'pending', request: JSON.stringify(request), error_code: null, error_message: null, created_at: at, updated_at: at }).execute();
+    await trx
+      .insertInto('operation_steps')
+      .values(steps.map((name, seq) => ({ operation_id: id, seq, name, status: 'pending', started_at: null, ended_at: null, error_code: null, error_message: null })))
+      .execute();
+    return id;
+  }
+
+  async get(id: string): Promise<Timeline | undefined> {
+    const operation = await this.db.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!operation) return undefined;
+    const steps = await this.db.selectFrom('operation_steps').selectAll().where('operation_id', '=', id).orderBy('seq').execute();
+    return { operation, steps };
+  }
+
+  /** The newest operation of an instance, for its detail view. */
+  async latest(instanceId: string): Promise<Timeline | undefined> {
+    const op = await this.db.selectFrom('operations').select('id').where('instance_id', '=', instanceId).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    return op ? this.get(op.id) : undefined;
+  }
+
+  /** Operations that were pending or running: what a starting taskmanager must resume or fail. */
+  async open(): Promise<Operation[]> {
+    return this.db.selectFrom('operations').selectAll().where('status', 'in', ['pending', 'running']).orderBy('created_at').execute();
+  }
+
+  async setStatus(id: string, status: 'running' | 'succeeded' | 'failed', error?: CellarError): Promise<void> {
+    await this.db
+      .updateTable('operations')
+      .set({ status, updated_at: now(), ...(error ? { error_code: error.code, error_message: error.message } : {}) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async stepStarted(id: string, seq: number): Promise<void> {
+    await this.db.updateTable('operation_steps').set({ status: 'running', started_at: now(), ended_at: null, error_code: null, error_message: null }).where('operation_id', '=', id).where('seq', '=', seq).execute();
+  }
+
+  async stepEnded(id: string, seq: number, outcome: 'succeeded' | 'skipped' | 'failed', error?: CellarError): Promise<void> {
+    await this.db
+      .updateTable('operation_steps')
+      .set({ status: outcome, ended_at: now(), ...(error ? { error_code: error.code, error_message: error.message } : {}) })
+      .where('operation_id', '=', id)
+      .where('seq', '=', seq)
+      .execute();
+  }
+}

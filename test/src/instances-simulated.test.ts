@@ -1,0 +1,168 @@
+// The control plane end to end with the simulated compute driver: the real API, taskmanager,
+// conductor and RPC (local transport), and in-process guests that heartbeat as real ones do.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { bootstrap } from '@cellar/config';
+import { serverGroups, startControlPlane, type ControlPlane } from '@cellar/server';
+import { repoRoot } from './support/repo.js';
+
+let state: string;
+let plane: ControlPlane;
+let base: string;
+let project: string;
+let token: string;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+before(async () => {
+  state = await mkdtemp(join(tmpdir(), 'cellar-sim-'));
+  const port = await freePort();
+  const result = await bootstrap({
+    side: 'server',
+    appRoot: repoRoot,
+    env: {},
+    groups: serverGroups,
+    overrides: [
+      `DEFAULT.state_path=${state}`,
+      `DEFAULT.bind_port=${port}`,
+      'DEFAULT.compute_driver=simulated',
+      'identity.bootstrap_password=admin-secret',
+      'simulated.prepare_delay=0.05',
+      'simulated.report_interval=0.2',
+      'simulated.fail_prepare_names=^broken',
+      'postgresql.usage_timeout=20',
+    ],
+  });
+  assert.ok(result.ok, result.ok ? '' : result.problems.join('\n'));
+  const { pino } = await import('pino');
+  plane = await startControlPlane({ config: result.config, appRoot: result.appRoot, host: result.host, enabled: result.enabled, version: '0.1.0', logger: pino({ level: 'silent' }) });
+  base = plane.endpoint;
+  const res = await fetch(`${base}/identity/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'admin-secret' } } }, scope: { project: { name: 'admin' } } } }),
+  });
+  token = res.headers.get('x-subject-token') ?? '';
+  project = ((await res.json()) as { token: { project: { id: string } } }).token.project.id;
+});
+after(async () => {
+  await plane.close();
+  await rm(state, { recursive: true, force: true });
+});
+
+type Json = Record<string, unknown>;
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
+  const res = await fetch(`${base}/v1.0/${project}${path}`, {
+    method,
+    headers: { 'x-auth-token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Json) };
+}
+
+async function until(id: string, predicate: (instance: Json) => boolean, what: string): Promise<Json> {
+  const deadline = Date.now() + 15_000;
+  let last: Json = {};
+  while (Date.now() < deadline) {
+    const res = await api('GET', `/instances/${id}`);
+    if (res.status === 404) last = { gone: true };
+    else last = res.json['instance'] as Json;
+    if (predicate(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`instance ${id} never became ${what}: ${JSON.stringify(last)}`);
+}
+
+const pg = (extra: Json = {}) => ({ instance: { name: 'db1', flavorRef: '2', volume: { size: 1 }, datastore: { type: 'postgresql' }, ...extra } });
+
+test('create with a database and a user: BUILD at once, then ACTIVE/HEALTHY, with every step of the operation recorded', async () => {
+  const created = await api('POST', '/instances', pg({ databases: [{ name: 'appdb' }], users: [{ name: 'app', password: 'app-pw', databases: [{ name: 'appdb' }] }] }));
+  assert.equal(created.status, 200, JSON.stringify(created.json));
+  const instance = created.json['instance'] as Json;
+  assert.equal(instance['status'], 'BUILD');
+  assert.equal(instance['operating_status'], '');
+  assert.deepEqual(instance['datastore'], { type: 'postgresql', version: '15', version_number: '15' });
+  const ready = await until(instance['id'] as string, (i) => i['status'] === 'ACTIVE', 'ACTIVE');
+  assert.equal(ready['operating_status'], 'HEALTHY');
+  assert.match(String((ready['ip'] as string[])[0]), /^127\.42\./);
+  const op = ready['operation'] as Json;
+  assert.equal(op['kind'], 'create');
+  assert.equal(op['status'], 'succeeded');
+  assert.deepEqual((op['steps'] as Json[]).map((s) => [s['name'], s['status']]), [
+    ['network', 'succeeded'],
+    ['volume', 'succeeded'],
+    ['server', 'succeeded'],
+    ['prepare', 'succeeded'],
+    ['wait-for-guest', 'succeeded'],
+  ]);
+
+  const list = await api('GET', '/instances');
+  assert.ok((list.json['instances'] as Json[]).some((i) => i['id'] === instance['id'] && i['status'] === 'ACTIVE'));
+  const detail = await api('GET', '/instances/detail');
+  assert.ok((detail.json['instances'] as Json[]).some((i) => i['id'] === instance['id'] && i['created']));
+
+  assert.equal((await api('PUT', `/instances/${instance['id'] as string}`, { instance: { name: 'renamed' } })).status, 202);
+  assert.equal(((await api('GET', `/instances/${instance['id'] as string}`)).json['instance'] as Json)['name'], 'renamed');
+
+  assert.equal((await api('POST', `/instances/${instance['id'] as string}/action`, { restart: {} })).status, 202);
+  const restarted = await until(instance['id'] as string, (i) => i['status'] === 'ACTIVE' && (i['operation'] as Json)['kind'] === 'restart' && (i['operation'] as Json)['status'] === 'succeeded', 'restarted');
+  assert.equal(restarted['operating_status'], 'HEALTHY');
+
+  assert.equal((await api('DELETE', `/instances/${instance['id'] as string}`)).status, 202);
+  await until(instance['id'] as string, (i) => i['gone'] === true, 'deleted');
+});
+
+test('a guest that fails to prepare leaves the instance in ERROR with the reason, never in BUILD', async () => {
+  const created = await api('POST', '/instances', pg({ name: 'broken-1' }));
+  assert.equal(created.status, 200);
+  const failed = await until((created.json['instance'] as Json)['id'] as string, (i) => i['status'] === 'ERROR', 'ERROR');
+  assert.match(String((failed['fault'] as Json)['message']), /server of instance .* failed to start: the simulated postgresql server failed to start/);
+  const op = failed['operation'] as Json;
+  assert.equal(op['status'], 'failed');
+  assert.equal((op['error'] as Json)['code'], 'CELLAR_GUEST_PREPARE_FAILED');
+  assert.equal((op['steps'] as Json[]).at(-1)?.['status'], 'failed');
+  assert.equal((await api('DELETE', `/instances/${(created.json['instance'] as Json)['id'] as string}`)).status, 202, 'an instance in ERROR can be deleted');
+});
+
+test('bad requests are refused naming what is wrong, and write nothing', async () => {
+  const before = (await api('GET', '/instances')).json['instances'] as Json[];
+  const unknownField = await api('POST', '/instances', { instance: { name: 'x', flavorRef: '1', volume: { size: 1 }, colour: 'blue' } });
+  assert.equal(unknownField.status, 400);
+  assert.match(JSON.stringify(unknownField.json), /unknown field 'colour'/);
+  const noDatastore = await api('POST', '/instances', pg({ datastore: { type: 'oracle' } }));
+  assert.deepEqual(noDatastore.json, { itemNotFound: { code: 404, message: 'Datastore oracle cannot be found.' } });
+  const noFlavor = await api('POST', '/instances', pg({ flavorRef: '99' }));
+  assert.equal(noFlavor.status, 404);
+  const badName = await api('POST', '/instances', pg({ databases: [{ name: 'drop table;' }] }));
+  assert.equal(badName.status, 400);
+  assert.match(JSON.stringify(badName.json), /databases\[0\]\.name: 'drop table;' is not a valid postgresql database name/);
+  const notSupported = await api('POST', '/instances', pg({ restorePoint: { backupRef: 'b1' } }));
+  assert.deepEqual(notSupported.json, { notImplemented: { code: 501, message: "The 'restore' operation is not supported for the 'postgresql' datastore." } });
+  const noVolume = await api('POST', '/instances', { instance: { name: 'x', flavorRef: '1', datastore: { type: 'postgresql' } } });
+  assert.equal(noVolume.status, 400);
+  const after = (await api('GET', '/instances')).json['instances'] as Json[];
+  assert.deepEqual(after.filter((i) => !before.some((b) => b['id'] === i['id'])), [], 'no instance was created by a refused request');
+});
+
+test('a busy instance refuses a restart with 422, as Trove does', async () => {
+  const created = await api('POST', '/instances', pg({ name: 'busy' }));
+  const id = (created.json['instance'] as Json)['id'] as string;
+  const refused = await api('POST', `/instances/${id}/action`, { restart: {} });
+  assert.equal(refused.status, 422);
+  assert.match(String((refused.json['unprocessableEntity'] as Json | undefined)?.['message']), /is not currently available for an action to be performed \(task status was BUILDING\)/);
+  await until(id, (i) => i['status'] === 'ACTIVE', 'ACTIVE');
+  await api('DELETE', `/instances/${id}`);
+});
