@@ -166,3 +166,42 @@ test('a busy instance refuses a restart with 422, as Trove does', async () => {
   await until(id, (i) => i['status'] === 'ACTIVE', 'ACTIVE');
   await api('DELETE', `/instances/${id}`);
 });
+
+test("an instance's databases, users, their access and root are listed and changed through its guest", async () => {
+  const created = await api('POST', '/instances', pg({ name: 'people', databases: [{ name: 'appdb' }], users: [{ name: 'app', password: 'app-pw', databases: [{ name: 'appdb' }] }] }));
+  const id = (created.json['instance'] as Json)['id'] as string;
+  const notReady = await api('GET', `/instances/${id}/databases`);
+  assert.equal(notReady.status, 422, 'not before the database is up');
+  await until(id, (i) => i['operating_status'] === 'HEALTHY', 'HEALTHY');
+  const path = `/instances/${id}`;
+
+  assert.deepEqual((await api('GET', `${path}/databases`)).json, { databases: [{ name: 'appdb' }] });
+  assert.equal((await api('POST', `${path}/databases`, { databases: [{ name: 'reports' }] })).status, 202);
+  const again = await api('POST', `${path}/databases`, { databases: [{ name: 'reports' }] });
+  assert.deepEqual(again.json, { badRequest: { code: 400, message: 'Database reports already exists.' } });
+  const badName = await api('POST', `${path}/databases`, { databases: [{ name: 'postgres' }] });
+  assert.match(JSON.stringify(badName.json), /'postgres' is reserved by postgresql/);
+  assert.deepEqual((await api('GET', `${path}/databases`)).json, { databases: [{ name: 'appdb' }, { name: 'reports' }] });
+  assert.equal((await api('DELETE', `${path}/databases/reports`)).status, 202);
+  assert.equal((await api('DELETE', `${path}/databases/reports`)).status, 404);
+
+  assert.deepEqual((await api('GET', `${path}/users`)).json, { users: [{ name: 'app', host: '%', databases: [{ name: 'appdb' }] }] });
+  assert.equal((await api('POST', `${path}/users`, { users: [{ name: 'analyst', password: 'a-pw' }] })).status, 202);
+  assert.equal((await api('PUT', `${path}/users`, { users: [{ name: 'analyst', password: 'new-pw' }] })).status, 202);
+  assert.equal((await api('PUT', `${path}/users/analyst/databases`, { databases: [{ name: 'appdb' }] })).status, 202);
+  assert.deepEqual((await api('GET', `${path}/users/analyst/databases`)).json, { databases: [{ name: 'appdb' }] });
+  assert.deepEqual((await api('GET', `${path}/users/analyst`)).json, { user: { name: 'analyst', host: '%', databases: [{ name: 'appdb' }] } });
+  assert.equal((await api('DELETE', `${path}/users/analyst/databases/appdb`)).status, 202);
+  assert.equal((await api('DELETE', `${path}/users/analyst/databases/appdb`)).status, 404);
+  assert.equal((await api('DELETE', `${path}/users/analyst`)).status, 202);
+  assert.equal((await api('GET', `${path}/users/analyst`)).status, 404);
+
+  assert.deepEqual((await api('GET', `${path}/root`)).json, { rootEnabled: false });
+  assert.equal((await api('DELETE', `${path}/root`)).status, 404, 'root was never enabled');
+  const root = await api('POST', `${path}/root`);
+  assert.equal(root.status, 200);
+  assert.equal((root.json['user'] as Json)['name'], 'root');
+  assert.deepEqual((await api('GET', `${path}/root`)).json, { rootEnabled: true });
+  assert.equal((await api('DELETE', `${path}/root`)).status, 204);
+  await api('DELETE', path);
+});

@@ -3,7 +3,7 @@
 // a guest (real or simulated) serves a BaseDatastoreManager through guestMethods().
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import type { BaseDatastoreManager, DatabaseSpec, FilesystemStats, Page, PrepareRequest, ServiceStatus, UserInfo, UserSpec } from '@cellar/plugin-api';
+import type { BaseDatastoreManager, DatabaseSpec, FilesystemStats, Page, PrepareRequest, ServiceStatus, UserInfo, UserRef, UserSpec } from '@cellar/plugin-api';
 import type { RequestContext } from './envelope.js';
 import { method, RpcClient, type AnyMethod } from './rpc.js';
 import type { Transport } from './transport.js';
@@ -44,6 +44,10 @@ export const guestArgs = {
   get_user: Type.Object({ user: userRef }),
   delete_user: Type.Object({ user: userRef }),
   change_passwords: Type.Object({ users: Type.Array(Type.Object({ name: Type.String(), host: Type.Optional(Type.String()), password: Type.String() })) }),
+  update_attributes: Type.Object({ user: userRef, attributes: Type.Object({ name: Type.Optional(Type.String()), host: Type.Optional(Type.String()), password: Type.Optional(Type.String()) }) }),
+  grant_access: Type.Object({ user: userRef, databases: Type.Array(Type.String()) }),
+  revoke_access: Type.Object({ user: userRef, database: Type.String() }),
+  list_access: Type.Object({ user: userRef }),
   enable_root: Type.Object({}),
   enable_root_with_password: Type.Object({ password: Type.String() }),
   disable_root: Type.Object({}),
@@ -69,6 +73,10 @@ export function guestMethods(manager: BaseDatastoreManager<unknown>): Record<Gue
     get_user: method(guestArgs.get_user, async (a) => (await manager.getUser(a.user)) ?? null),
     delete_user: method(guestArgs.delete_user, (a) => manager.deleteUser(a.user)),
     change_passwords: method(guestArgs.change_passwords, (a) => manager.changePasswords(a.users)),
+    update_attributes: method(guestArgs.update_attributes, (a) => manager.updateAttributes(a.user, a.attributes)),
+    grant_access: method(guestArgs.grant_access, (a) => manager.grantAccess(a.user, a.databases)),
+    revoke_access: method(guestArgs.revoke_access, (a) => manager.revokeAccess(a.user, a.database)),
+    list_access: method(guestArgs.list_access, (a) => manager.listAccess(a.user)),
     enable_root: method(guestArgs.enable_root, () => manager.enableRoot()),
     enable_root_with_password: method(guestArgs.enable_root_with_password, (a) => manager.enableRootWithPassword(a.password)),
     disable_root: method(guestArgs.disable_root, () => manager.disableRoot()),
@@ -128,6 +136,27 @@ export class GuestClient {
   }
   deleteUser(name: string, host: string | undefined, context: RequestContext): Promise<void> {
     return this.#call('delete_user', { user: { name, ...(host === undefined ? {} : { host }) } }, context, true);
+  }
+  changePasswords(users: readonly { name: string; host?: string; password: string }[], context: RequestContext): Promise<void> {
+    return this.#call('change_passwords', { users: [...users] }, context, true);
+  }
+  updateAttributes(user: UserRef, attributes: { name?: string; host?: string; password?: string }, context: RequestContext): Promise<void> {
+    return this.#call('update_attributes', { user, attributes }, context, true);
+  }
+  grantAccess(user: UserRef, databases: readonly string[], context: RequestContext): Promise<void> {
+    return this.#call('grant_access', { user, databases: [...databases] }, context);
+  }
+  revokeAccess(user: UserRef, database: string, context: RequestContext): Promise<void> {
+    return this.#call('revoke_access', { user, database }, context);
+  }
+  listAccess(user: UserRef, context: RequestContext): Promise<DatabaseSpec[]> {
+    return this.#call('list_access', { user }, context);
+  }
+  enableRoot(password: string | undefined, context: RequestContext): Promise<UserSpec> {
+    return password === undefined ? this.#call('enable_root', {}, context, true) : this.#call('enable_root_with_password', { password }, context, true);
+  }
+  disableRoot(context: RequestContext): Promise<void> {
+    return this.#call('disable_root', {}, context);
   }
 }
 

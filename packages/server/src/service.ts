@@ -12,13 +12,13 @@ import { buildApi } from './api/app.js';
 import { migrateToLatest, openDatabase, parseConnection, type ControlDatabase } from './db/connect.js';
 import { Identity } from './identity/identity.js';
 import { databaseGroup, identityGroup, rpcGroup, serverDefaults, simulatedGroup } from './options.js';
-import { AmqpTransport, LocalTransport, RpcClient, type Listener, type Transport } from '@cellar/rpc';
+import { AmqpTransport, GuestClient, LocalTransport, RpcClient, type Listener, type Transport } from '@cellar/rpc';
 import { ComputeDriverNotAvailable, type Capability, type PortRange } from '@cellar/plugin-api';
 import type { DatastorePolicy } from './api/routes/instances.js';
 import { Conductor } from './conductor/conductor.js';
 import type { ComputeDriver } from './drivers/compute/compute-driver.js';
 import { SimulatedCompute } from './drivers/compute/simulated.js';
-import { loadControlKey } from './secrets.js';
+import { loadControlKey, unseal } from './secrets.js';
 import { TASKMANAGER_TOPIC, TaskManager } from './taskmanager/taskmanager.js';
 
 export interface StartOptions {
@@ -140,7 +140,13 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       ...(defaults.public_endpoint === undefined ? {} : { publicEndpoint: defaults.public_endpoint }),
       log: { error: (fields, message) => log.error(fields, message) },
       version: options.version,
-      instances: { heartbeatExpiry: defaults.agent_heartbeat_expiry, controlKey, datastores: policies, runOperation },
+      instances: {
+        heartbeatExpiry: defaults.agent_heartbeat_expiry,
+        controlKey,
+        datastores: policies,
+        runOperation,
+        guest: (instance) => new GuestClient(transport as Transport, instance.id, unseal(controlKey, instance.rpc_key), { low: defaults.agent_call_low_timeout, high: defaults.agent_call_high_timeout }),
+      },
     });
     await app.listen({ host: defaults.bind_host, port: defaults.bind_port });
     void taskmanager.resume();

@@ -53,6 +53,20 @@ export const InstanceBusy = defineError('InstanceBusy', {
   description: 'Another operation is running on the instance; retry when it has finished.',
 });
 
+export const InstanceNotReady = defineError('InstanceNotReady', {
+  code: 'CELLAR_INSTANCE_NOT_READY',
+  status: 422,
+  message: 'Instance {id} is not ready: its database service is {status}.',
+  description: 'Databases, users and root need a running, healthy database; wait for the instance to be ACTIVE and HEALTHY.',
+});
+
+export const AlreadyExists = defineError('AlreadyExists', {
+  code: 'CELLAR_ALREADY_EXISTS',
+  status: 400,
+  message: '{resource} {name} already exists.',
+  description: 'A database or user of that name is already on the instance.',
+});
+
 export const OverLimit = defineError('OverLimit', {
   code: 'CELLAR_OVER_LIMIT',
   status: 413,
@@ -187,6 +201,8 @@ export const errorCatalog = [
   WrongProject,
   NotFound,
   InstanceBusy,
+  InstanceNotReady,
+  AlreadyExists,
   OverLimit,
   QuotaExceeded,
   DatastoreOperationNotSupported,

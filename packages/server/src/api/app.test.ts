@@ -39,7 +39,7 @@ before(async () => {
     identity,
     log: quiet,
     version: '0.1.0',
-    instances: { heartbeatExpiry: 90, controlKey: 'test-control-key', datastores: new Map(), runOperation: async () => undefined },
+    instances: { heartbeatExpiry: 90, controlKey: 'test-control-key', datastores: new Map(), runOperation: async () => undefined, guest: () => { throw new Error('no guests here'); } },
   });
 });
 after(async () => {

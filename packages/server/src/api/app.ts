@@ -11,6 +11,7 @@ import { installAuth } from './auth.js';
 import { installFaults, type FaultLog } from './faults.js';
 import { datastoreRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
+import { guestResourceRoutes } from './routes/guest-resources.js';
 import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes, type InstanceDeps } from './routes/instances.js';
 import { versionsRoutes } from './routes/versions.js';
@@ -46,7 +47,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   identityRoutes(app, deps.identity, deps.publicEndpoint);
   flavorRoutes(app, deps.db, deps.publicEndpoint);
   datastoreRoutes(app, deps.db, deps.publicEndpoint);
-  instanceRoutes(app, { ...deps.instances, db: deps.db, ...(deps.publicEndpoint === undefined ? {} : { publicEndpoint: deps.publicEndpoint }) });
+  const instanceDeps = { ...deps.instances, db: deps.db, ...(deps.publicEndpoint === undefined ? {} : { publicEndpoint: deps.publicEndpoint }) };
+  instanceRoutes(app, instanceDeps);
+  guestResourceRoutes(app, instanceDeps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;
@@ -62,7 +65,7 @@ export async function openApiDocument(): Promise<unknown> {
       identity: new Identity(control.db, 60),
       log: { error: () => undefined },
       version: '0.1.0',
-      instances: { heartbeatExpiry: 90, controlKey: 'openapi', datastores: new Map(), runOperation: async () => undefined },
+      instances: { heartbeatExpiry: 90, controlKey: 'openapi', datastores: new Map(), runOperation: async () => undefined, guest: () => { throw new Error('no guests in the OpenAPI build'); } },
     });
     const document = app.swagger();
     await app.close();

@@ -16,7 +16,8 @@ import {
   type NameRule,
   type PortRange,
 } from '@cellar/plugin-api';
-import { now, type Database } from '../../db/schema.js';
+import type { GuestClient } from '@cellar/rpc';
+import { now, type Database, type Instance } from '../../db/schema.js';
 import { generatePassword } from '../../identity/passwords.js';
 import { securityRules } from '../../instances/security-rules.js';
 import { canPerformAction, computeStatus } from '../../instances/status.js';
@@ -25,6 +26,7 @@ import { newInstanceKey, seal } from '../../secrets.js';
 import { Operations, type OperationKind } from '../../taskmanager/operations.js';
 import { stepsOf, type CreateRequest } from '../../taskmanager/taskmanager.js';
 import { caller } from '../auth.js';
+import { instanceRows, loadInstance } from './instance-lookup.js';
 import { baseUrl } from '../links.js';
 
 export interface DatastorePolicy {
@@ -45,6 +47,8 @@ export interface InstanceDeps {
   readonly datastores: ReadonlyMap<string, DatastorePolicy>;
   /** Hands an operation to the taskmanager; if that fails the operation waits for its resume. */
   readonly runOperation: (operationId: string) => Promise<void>;
+  /** A client for an instance's guest, signed with its key. */
+  readonly guest: (instance: Instance) => GuestClient;
   readonly pageSize?: number;
 }
 
@@ -113,15 +117,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
   const tags = ['instances'];
   const pageSize = deps.pageSize ?? 20;
 
-  const rows = () =>
-    db
-      .selectFrom('instances')
-      .innerJoin('datastore_versions', 'datastore_versions.id', 'instances.datastore_version_id')
-      .innerJoin('datastores', 'datastores.id', 'datastore_versions.datastore_id')
-      .innerJoin('service_statuses', 'service_statuses.instance_id', 'instances.id')
-      .selectAll('instances')
-      .select(['datastores.name as datastore', 'datastore_versions.name as version', 'service_statuses.status as service_status', 'service_statuses.updated_at as service_updated_at'])
-      .where('instances.deleted_at', 'is', null);
+  const rows = () => instanceRows(db);
 
   const viewContext = (request: FastifyRequest<{ Params: { tenant_id: string } }>): ViewContext => ({
     base: baseUrl(request, deps.publicEndpoint),
@@ -131,11 +127,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
     heartbeatExpiry: deps.heartbeatExpiry,
   });
 
-  const load = async (tenant: string, id: string): Promise<InstanceRow> => {
-    const row = await rows().where('instances.id', '=', id).where('instances.tenant_id', '=', tenant).executeTakeFirst();
-    if (!row) throw new NotFound({ resource: 'Instance', id });
-    return row;
-  };
+  const load = (tenant: string, id: string): Promise<InstanceRow> => loadInstance(db, tenant, id);
 
   const detail = async (request: FastifyRequest<{ Params: { tenant_id: string } }>, row: InstanceRow, password?: string) => {
     const fault = await db.selectFrom('instance_faults').select(['message', 'created_at', 'details']).where('instance_id', '=', row.id).orderBy('created_at', 'desc').executeTakeFirst();

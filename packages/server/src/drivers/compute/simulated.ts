@@ -2,7 +2,7 @@
 // in-memory datastore, serving the real guest RPC protocol and heartbeating to the real conductor.
 // For control-plane tests and fleet-scale benchmarks; never a default.
 
-import { BaseDatastoreManager, type DatabaseSpec, type GuestContext, type ListParams, type Page, type PrepareRequest, type ServiceStatus, type UserInfo, type UserRef, type UserSpec } from '@cellar/plugin-api';
+import { AlreadyExists, BaseDatastoreManager, NotFound, type DatabaseSpec, type GuestContext, type ListParams, type Page, type PrepareRequest, type ServiceStatus, type UserInfo, type UserRef, type UserSpec } from '@cellar/plugin-api';
 import { ConductorClient, guestMethods, guestTopic, serve, type Heartbeat, type Listener, type Transport } from '@cellar/rpc';
 import type { ComputeDriver, InjectedGuest, ServerInfo } from './compute-driver.js';
 
@@ -50,19 +50,27 @@ class SimulatedManager extends BaseDatastoreManager {
     return { blockSize: 4096, totalBlocks: 262144, freeBlocks: 250000, total: 1, used: 0.05, free: 250000 * 4096 };
   }
   override async createDatabase(databases: readonly DatabaseSpec[]): Promise<void> {
+    const existing = databases.find((d) => this.databases.has(d.name));
+    if (existing && this.status === 'healthy') throw new AlreadyExists({ resource: 'Database', name: existing.name });
     for (const d of databases) this.databases.set(d.name, d);
   }
   override async listDatabases(params: ListParams): Promise<Page<DatabaseSpec>> {
     return page([...this.databases.values()].sort((a, b) => a.name.localeCompare(b.name)), params, (d) => d.name);
   }
-  override async deleteDatabase(database: DatabaseSpec): Promise<void> {
-    this.databases.delete(database.name);
+  #dropDatabase(name: string): void {
+    this.databases.delete(name);
     for (const u of this.users.values()) {
-      if (u.databases?.some((d) => d.name === database.name)) this.users.set(u.name, { ...u, databases: u.databases.filter((d) => d.name !== database.name) });
+      if (u.databases?.some((d) => d.name === name)) this.users.set(u.name, { ...u, databases: u.databases.filter((d) => d.name !== name) });
     }
   }
   override async createUser(users: readonly UserSpec[]): Promise<void> {
+    const existing = users.find((u) => this.users.has(u.name));
+    if (existing && this.status === 'healthy') throw new AlreadyExists({ resource: 'User', name: existing.name });
     for (const u of users) this.users.set(u.name, u);
+  }
+  override async deleteDatabase(database: DatabaseSpec): Promise<void> {
+    if (!this.databases.has(database.name)) throw new NotFound({ resource: 'Database', id: database.name });
+    this.#dropDatabase(database.name);
   }
   override async listUsers(params: ListParams): Promise<Page<UserInfo>> {
     const all = [...this.users.values()].sort((a, b) => a.name.localeCompare(b.name)).map((u) => info(u));
@@ -73,6 +81,7 @@ class SimulatedManager extends BaseDatastoreManager {
     return u ? info(u) : undefined;
   }
   override async deleteUser(user: UserRef): Promise<void> {
+    this.#user(user);
     this.users.delete(user.name);
   }
   override async changePasswords(users: readonly (UserRef & { readonly password: string })[]): Promise<void> {
@@ -81,7 +90,31 @@ class SimulatedManager extends BaseDatastoreManager {
       if (existing) this.users.set(u.name, { ...existing, password: u.password });
     }
   }
-  override async updateAttributes(): Promise<void> {}
+  override async updateAttributes(user: UserRef, attributes: Partial<UserSpec>): Promise<void> {
+    const existing = this.#user(user);
+    this.users.delete(user.name);
+    this.users.set(attributes.name ?? existing.name, { ...existing, ...attributes });
+  }
+  override async grantAccess(user: UserRef, databases: readonly string[]): Promise<void> {
+    const existing = this.#user(user);
+    const missing = databases.find((d) => !this.databases.has(d));
+    if (missing !== undefined) throw new NotFound({ resource: 'Database', id: missing });
+    const have = existing.databases ?? [];
+    this.users.set(user.name, { ...existing, databases: [...have, ...databases.filter((d) => !have.some((h) => h.name === d)).map((name) => ({ name }))] });
+  }
+  override async revokeAccess(user: UserRef, database: string): Promise<void> {
+    const existing = this.#user(user);
+    if (!existing.databases?.some((d) => d.name === database)) throw new NotFound({ resource: `Access of ${user.name} to database`, id: database });
+    this.users.set(user.name, { ...existing, databases: existing.databases.filter((d) => d.name !== database) });
+  }
+  override async listAccess(user: UserRef): Promise<readonly DatabaseSpec[]> {
+    return this.#user(user).databases ?? [];
+  }
+  #user(user: UserRef): UserSpec {
+    const existing = this.users.get(user.name);
+    if (!existing) throw new NotFound({ resource: 'User', id: user.name });
+    return existing;
+  }
   override async enableRoot(): Promise<UserSpec> {
     this.root = true;
     return { name: 'root', password: 'simulated-root-password' };
