@@ -105,3 +105,39 @@ test('a port already in use is a clear error, not a stack trace', async () => {
     blocker.close();
   }
 });
+
+test('kill -9 during a create, then a restart: the operation finishes and the instance is ACTIVE', async () => {
+  const simulated = ['--set', 'DEFAULT.compute_driver=simulated', '--set', 'simulated.prepare_delay=1.5', '--set', 'simulated.report_interval=0.2', '--set', 'postgresql.usage_timeout=30'];
+  const first = await up(simulated);
+  const password = /its password, shown only now: (\S+)/.exec(first.banner)?.[1] ?? (await readFile(join(state, 'clouds.yaml'), 'utf8')).match(/password: "(.*)"/)?.[1] ?? '';
+  const issued = await token(password);
+  const auth = { 'x-auth-token': issued.headers.get('x-subject-token') ?? '', 'content-type': 'application/json' };
+  const project = ((await issued.json()) as { token: { project: { id: string } } }).token.project.id;
+  const created = await fetch(`http://127.0.0.1:${port}/v1.0/${project}/instances`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ instance: { name: 'survivor', flavorRef: '1', volume: { size: 1 }, datastore: { type: 'postgresql' } } }),
+  });
+  assert.equal(created.status, 200);
+  const id = ((await created.json()) as { instance: { id: string } }).instance.id;
+  await new Promise((r) => setTimeout(r, 500));
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+
+  const second = await up(simulated);
+  try {
+    const deadline = Date.now() + 20_000;
+    let instance: { status?: string; operating_status?: string; operation?: { status: string; kind: string } } = {};
+    while (Date.now() < deadline) {
+      const res = await fetch(`http://127.0.0.1:${port}/v1.0/${project}/instances/${id}`, { headers: auth });
+      instance = ((await res.json()) as { instance: typeof instance }).instance;
+      if (instance.status !== 'BUILD') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(instance.status, 'ACTIVE', JSON.stringify(instance));
+    assert.equal(instance.operating_status, 'HEALTHY');
+    assert.deepEqual([instance.operation?.kind, instance.operation?.status], ['create', 'succeeded']);
+  } finally {
+    assert.equal(await stop(second.child), 0);
+  }
+});

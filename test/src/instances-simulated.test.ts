@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { bootstrap } from '@cellar/config';
 import { serverGroups, startControlPlane, type ControlPlane } from '@cellar/server';
-import { repoRoot } from './support/repo.js';
+import { repoRoot, runTool } from './support/repo.js';
 
 let state: string;
 let plane: ControlPlane;
@@ -204,4 +204,58 @@ test("an instance's databases, users, their access and root are listed and chang
   assert.deepEqual((await api('GET', `${path}/root`)).json, { rootEnabled: true });
   assert.equal((await api('DELETE', `${path}/root`)).status, 204);
   await api('DELETE', path);
+});
+
+test("another project's token gets 403 on this project's paths and 404 for this project's instances, in every route", async () => {
+  const created = await api('POST', '/instances', pg({ name: 'private' }));
+  const id = (created.json['instance'] as Json)['id'] as string;
+  await until(id, (i) => i['operating_status'] === 'HEALTHY', 'HEALTHY');
+  const set = ['--set', `DEFAULT.state_path=${state}`];
+  assert.equal((await runTool('cellar-manage', ['project', 'create', 'team-b', ...set])).code, 0);
+  assert.equal((await runTool('cellar-manage', ['user', 'create', 'bob', '--project', 'team-b', '--password', 'bob-pw', ...set])).code, 0);
+  const res = await fetch(`${base}/identity/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'bob', password: 'bob-pw' } } }, scope: { project: { name: 'team-b' } } } }),
+  });
+  const bob = res.headers.get('x-subject-token') ?? '';
+  const bobProject = ((await res.json()) as { token: { project: { id: string } } }).token.project.id;
+  const routes: [string, string, unknown?][] = [
+    ['GET', `/instances/${id}`],
+    ['PUT', `/instances/${id}`, { instance: { name: 'stolen' } }],
+    ['DELETE', `/instances/${id}`],
+    ['POST', `/instances/${id}/action`, { restart: {} }],
+    ['GET', `/instances/${id}/databases`],
+    ['POST', `/instances/${id}/databases`, { databases: [{ name: 'x' }] }],
+    ['DELETE', `/instances/${id}/databases/x`],
+    ['GET', `/instances/${id}/users`],
+    ['POST', `/instances/${id}/users`, { users: [{ name: 'x', password: 'y' }] }],
+    ['PUT', `/instances/${id}/users`, { users: [{ name: 'x', password: 'y' }] }],
+    ['GET', `/instances/${id}/users/x`],
+    ['PUT', `/instances/${id}/users/x`, { user: { password: 'z' } }],
+    ['DELETE', `/instances/${id}/users/x`],
+    ['GET', `/instances/${id}/users/x/databases`],
+    ['PUT', `/instances/${id}/users/x/databases`, { databases: [{ name: 'x' }] }],
+    ['DELETE', `/instances/${id}/users/x/databases/x`],
+    ['GET', `/instances/${id}/root`],
+    ['POST', `/instances/${id}/root`],
+    ['DELETE', `/instances/${id}/root`],
+  ];
+  const as = async (tenant: string, method: string, path: string, body?: unknown): Promise<number> =>
+    (
+      await fetch(`${base}/v1.0/${tenant}${path}`, {
+        method,
+        headers: { 'x-auth-token': bob, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+    ).status;
+  for (const [method, path, body] of routes) {
+    assert.equal(await as(project, method, path, body), 403, `${method} ${path} under the other project's tenant`);
+    assert.equal(await as(bobProject, method, path, body), 404, `${method} ${path} under bob's own tenant`);
+  }
+  assert.equal(await as(project, 'GET', '/instances'), 403);
+  assert.deepEqual(((await (await fetch(`${base}/v1.0/${bobProject}/instances`, { headers: { 'x-auth-token': bob } })).json()) as Json)['instances'], []);
+  const still = (await api('GET', `/instances/${id}`)).json['instance'] as Json;
+  assert.deepEqual([still['name'], still['status']], ['private', 'ACTIVE'], 'nothing was changed');
+  await api('DELETE', `/instances/${id}`);
 });

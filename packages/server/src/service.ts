@@ -62,6 +62,15 @@ function cloudsYaml(authUrl: string, password: string): string {
   ].join('\n');
 }
 
+/** The control database of a configuration, opened and migrated: for the operator's tools. */
+export async function openControlDatabase(config: Configuration, appRoot: string): Promise<{ control: ControlDatabase; identity: Identity }> {
+  const defaults = config.group(serverDefaults);
+  const statePath = isAbsolute(defaults.state_path) ? defaults.state_path : resolve(appRoot, defaults.state_path);
+  const control = await openDatabase(parseConnection(config.group(databaseGroup).connection, statePath));
+  await migrateToLatest(control.db);
+  return { control, identity: new Identity(control.db, config.group(identityGroup).token_expiration) };
+}
+
 export async function startControlPlane(options: StartOptions): Promise<ControlPlane> {
   const defaults = options.config.group(serverDefaults);
   const log = options.logger ?? pino({ level: options.config.values('DEFAULT')['debug'] === true ? 'debug' : 'info' }, pino.destination(2));

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { asCellarError, GuestPrepareFailed, GuestTimeout, type CellarError, type PortRange } from '@cellar/plugin-api';
 import { GuestClient, method, serve, type Listener, type RequestContext, type Transport } from '@cellar/rpc';
-import { now, type Database, type Instance, type Operation } from '../db/schema.js';
+import { now, type Database, type Instance, type Operation, type OperationStep } from '../db/schema.js';
 import type { ComputeDriver, InjectedGuest } from '../drivers/compute/compute-driver.js';
 import { securityRules } from '../instances/security-rules.js';
 import { seal, unseal } from '../secrets.js';
@@ -128,7 +128,8 @@ export class TaskManager {
     };
     await this.operations.setStatus(operation.id, 'running');
     await this.#setTask(instance.id, taskOf[kind].running);
-    for (const step of timeline.steps) {
+    const steps = kind === 'create' ? await this.#rewindLostServer(operation, instance.id, timeline.steps) : timeline.steps;
+    for (const step of steps) {
       if (step.status === 'succeeded' || step.status === 'skipped') continue;
       await this.operations.stepStarted(operation.id, step.seq);
       try {
@@ -144,6 +145,18 @@ export class TaskManager {
     await this.operations.setStatus(operation.id, 'succeeded');
     if (kind !== 'delete') await this.#setTask(instance.id, 'NONE');
     this.deps.log.info({ operation: operation.id, instance: instance.id, kind }, 'operation succeeded');
+  }
+
+  /**
+   * A resumed create whose server is gone (its guest died with the process that ran it) starts
+   * again from the server step, instead of waiting for a guest that will never report.
+   */
+  async #rewindLostServer(operation: Operation, instanceId: string, steps: readonly OperationStep[]): Promise<readonly OperationStep[]> {
+    const server = steps.find((st) => st.name === 'server');
+    const unfinished = steps.some((st) => st.status === 'pending' || st.status === 'running');
+    if (!server || server.status !== 'succeeded' || !unfinished || (await this.deps.compute.getServer(instanceId))) return steps;
+    this.deps.log.warn({ operation: operation.id, instance: instanceId }, 'the server of a resumed create is gone; creating it again');
+    return steps.map((st) => (st.seq >= server.seq ? { ...st, status: 'pending' } : st));
   }
 
   async #fail(ctx: StepContext, kind: OperationKind, reason: CellarError): Promise<void> {
