@@ -41,6 +41,33 @@ export function parseConnection(connection: string, base: string): ConnectionSpe
   );
 }
 
+const STATEMENT_CACHE = 512;
+
+/**
+ * Kysely's SQLite driver prepares every statement anew; the same few query shapes run again and
+ * again, so prepared statements are kept by their SQL (bounded). Kysely runs one query at a time
+ * per connection, so a cached statement is never in use twice at once.
+ */
+function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = (sql: string): SQLite.Statement => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      if (cache.size >= STATEMENT_CACHE) cache.clear();
+      statement = sqlite.prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+  return new Proxy(sqlite, {
+    get(target, property, receiver) {
+      if (property === 'prepare') return prepare;
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function openDatabase(spec: ConnectionSpec): Promise<ControlDatabase> {
@@ -51,7 +78,7 @@ export async function openDatabase(spec: ConnectionSpec): Promise<ControlDatabas
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, dialect: 'sqlite', description: `SQLite ${spec.path}`, close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: spec.url, max: 10 });

@@ -9,7 +9,11 @@ import { computeStatus } from './status.js';
 /** ISO-8601 with seconds precision and no zone, as Trove writes timestamps. */
 export const troveTime = (iso: string | null): string | null => (iso === null ? null : iso.slice(0, 19));
 
-export interface InstanceRow extends Instance {
+export interface InstanceRow
+  extends Pick<
+    Instance,
+    'id' | 'name' | 'tenant_id' | 'flavor_id' | 'volume_size' | 'datastore_version_id' | 'task_status' | 'server_status' | 'address' | 'hostname' | 'access' | 'locality' | 'rpc_key' | 'created_at' | 'updated_at'
+  > {
   readonly datastore: string;
   readonly version: string;
   readonly service_status: string;

@@ -42,6 +42,19 @@ export class Operations {
     return op ? this.get(op.id) : undefined;
   }
 
+  /** The newest operation of each of these instances, with its steps: three queries for a whole page. */
+  async latestFor(instanceIds: readonly string[]): Promise<Map<string, Timeline>> {
+    const timelines = new Map<string, Timeline>();
+    if (instanceIds.length === 0) return timelines;
+    const ops = await this.db.selectFrom('operations').selectAll().where('instance_id', 'in', instanceIds).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    const newest = new Map<string, Operation>();
+    for (const op of ops) if (!newest.has(op.instance_id)) newest.set(op.instance_id, op);
+    const ids = [...newest.values()].map((o) => o.id);
+    const steps = ids.length === 0 ? [] : await this.db.selectFrom('operation_steps').selectAll().where('operation_id', 'in', ids).orderBy('seq').execute();
+    for (const [instanceId, operation] of newest) timelines.set(instanceId, { operation, steps: steps.filter((st) => st.operation_id === operation.id) });
+    return timelines;
+  }
+
   /** Operations that were pending or running: what a starting taskmanager must resume or fail. */
   async open(): Promise<Operation[]> {
     return this.db.selectFrom('operations').selectAll().where('status', 'in', ['pending', 'running']).orderBy('created_at').execute();

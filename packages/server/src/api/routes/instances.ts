@@ -23,7 +23,7 @@ import { securityRules } from '../../instances/security-rules.js';
 import { canPerformAction, computeStatus } from '../../instances/status.js';
 import { detailView, summaryView, type InstanceRow, type ViewContext } from '../../instances/views.js';
 import { newInstanceKey, seal } from '../../secrets.js';
-import { Operations, type OperationKind } from '../../taskmanager/operations.js';
+import { Operations, type OperationKind, type Timeline } from '../../taskmanager/operations.js';
 import { stepsOf, type CreateRequest } from '../../taskmanager/taskmanager.js';
 import { caller } from '../auth.js';
 import { instanceRows, loadInstance } from './instance-lookup.js';
@@ -48,7 +48,7 @@ export interface InstanceDeps {
   /** Hands an operation to the taskmanager; if that fails the operation waits for its resume. */
   readonly runOperation: (operationId: string) => Promise<void>;
   /** A client for an instance's guest, signed with its key. */
-  readonly guest: (instance: Instance) => GuestClient;
+  readonly guest: (instance: Pick<Instance, 'id' | 'rpc_key'>) => GuestClient;
   readonly pageSize?: number;
 }
 
@@ -129,11 +129,27 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
 
   const load = (tenant: string, id: string): Promise<InstanceRow> => loadInstance(db, tenant, id);
 
-  const detail = async (request: FastifyRequest<{ Params: { tenant_id: string } }>, row: InstanceRow, password?: string) => {
-    const fault = await db.selectFrom('instance_faults').select(['message', 'created_at', 'details']).where('instance_id', '=', row.id).orderBy('created_at', 'desc').executeTakeFirst();
-    const timeline = await operations.latest(row.id);
-    return detailView(row, viewContext(request), { ...(fault ? { fault } : {}), ...(timeline ? { timeline } : {}), ...(password === undefined ? {} : { password }) });
+  /**
+   * Detail views of a page of instances, their faults read in one query. The operation timeline
+   * is shown for one instance at a time (show, create), not for every row of a list.
+   */
+  const details = async (request: FastifyRequest<{ Params: { tenant_id: string } }>, page: readonly InstanceRow[], options: { timeline: boolean; password?: string }) => {
+    const ids = page.map((r) => r.id);
+    const faults = new Map<string, { message: string; created_at: string; details: string }>();
+    if (ids.length > 0) {
+      const rowsOfFaults = await db.selectFrom('instance_faults').select(['instance_id', 'message', 'created_at', 'details']).where('instance_id', 'in', ids).orderBy('created_at', 'desc').execute();
+      for (const f of rowsOfFaults) if (!faults.has(f.instance_id)) faults.set(f.instance_id, f);
+    }
+    const timelines = options.timeline ? await operations.latestFor(ids) : new Map<string, Timeline>();
+    const v = viewContext(request);
+    return page.map((row) => {
+      const fault = faults.get(row.id);
+      const timeline = timelines.get(row.id);
+      return detailView(row, v, { ...(fault ? { fault } : {}), ...(timeline ? { timeline } : {}), ...(options.password === undefined ? {} : { password: options.password }) });
+    });
   };
+  const detail = async (request: FastifyRequest<{ Params: { tenant_id: string } }>, row: InstanceRow, password?: string) =>
+    (await details(request, [row], { timeline: true, ...(password === undefined ? {} : { password }) }))[0];
 
   const startOperation = async (instanceId: string, kind: OperationKind, task: string, request: object): Promise<string> => {
     const id = await db.transaction().execute(async (trx) => {
@@ -155,7 +171,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
     const page = await q.limit(limit + 1).execute();
     const shown = page.slice(0, limit);
     const v = viewContext(request);
-    const instances = view === 'summary' ? shown.map((r) => summaryView(r, v)) : await Promise.all(shown.map((r) => detail(request, r)));
+    const instances = view === 'summary' ? shown.map((r) => summaryView(r, v)) : await details(request, shown, { timeline: false });
     const last = shown.at(-1);
     const path = view === 'summary' ? 'instances' : 'instances/detail';
     return page.length > limit && last ? { instances, links: [{ rel: 'next', href: `${v.base}/v1.0/${v.tenant}/${path}?limit=${limit}&marker=${last.id}` }] } : { instances };
