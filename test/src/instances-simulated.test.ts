@@ -42,6 +42,9 @@ before(async () => {
       'simulated.report_interval=0.2',
       'simulated.fail_prepare_names=^broken',
       'postgresql.usage_timeout=20',
+      // These tests poll; the rate limits have their own test.
+      'DEFAULT.http_get_rate=100000',
+      'DEFAULT.http_post_rate=100000',
     ],
   });
   assert.ok(result.ok, result.ok ? '' : result.problems.join('\n'));
@@ -258,4 +261,37 @@ test("another project's token gets 403 on this project's paths and 404 for this 
   const still = (await api('GET', `/instances/${id}`)).json['instance'] as Json;
   assert.deepEqual([still['name'], still['status']], ['private', 'ACTIVE'], 'nothing was changed');
   await api('DELETE', `/instances/${id}`);
+});
+
+test('quotas: Trove defaults, consumed by create and given back by delete; 413 past them; admins change them', async () => {
+  const quotas = async (): Promise<{ instances: number; ram: number; volumes: number }> => {
+    const rows = (await api('GET', `/mgmt/quotas/${project}`)).json['quotas'] as Json[];
+    const used = (name: string): number => Number(rows.find((q) => q['resource'] === name)?.['in_use'] ?? 0);
+    return { instances: used('instances'), ram: used('ram'), volumes: used('volumes') };
+  };
+  // Earlier tests' deletes must have finished: they give quota back.
+  for (let i = 0; i < 100 && ((await api('GET', '/instances')).json['instances'] as Json[]).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  const before = await quotas();
+  const tooBig = await api('POST', '/instances', pg({ volume: { size: 11 } }));
+  assert.deepEqual(tooBig.json, { overLimit: { code: 413, message: 'Volume size 11 GB exceeds the maximum of 10 GB for one instance.' } });
+  assert.equal((await api('PUT', `/mgmt/quotas/${project}`, { quotas: { volumes: before.volumes + 2 } })).status, 200);
+  const created = await api('POST', '/instances', pg({ name: 'counted', volume: { size: 2 } }));
+  assert.equal(created.status, 200);
+  const id = (created.json['instance'] as Json)['id'] as string;
+  const during = await quotas();
+  assert.deepEqual([during.instances - before.instances, during.ram - before.ram, during.volumes - before.volumes], [1, 2048, 2]);
+  const over = await api('POST', '/instances', pg({ name: 'one-too-many', volume: { size: 1 } }));
+  assert.deepEqual(over.json, { overLimit: { code: 413, message: "Quota exceeded for resources: ['volumes']." } });
+  const limits = (await api('GET', '/limits')).json['limits'] as Json[];
+  assert.deepEqual(limits[0], { verb: 'ABSOLUTE', max_instances: 10, max_ram: -1, max_backups: 50, max_volumes: before.volumes + 2 });
+  assert.equal(limits.filter((l) => l['unit'] === 'MINUTE').length, 5);
+  await until(id, (i) => i['status'] === 'ACTIVE', 'ACTIVE');
+  await api('DELETE', `/instances/${id}`);
+  await until(id, (i) => i['gone'] === true, 'deleted');
+  const after = await quotas();
+  assert.deepEqual([after.instances, after.volumes], [before.instances, before.volumes]);
+  const bad = await api('PUT', `/mgmt/quotas/${project}`, { quotas: { instances: -5 } });
+  assert.equal(bad.status, 400);
+  assert.equal((await api('PUT', `/mgmt/quotas/${project}`, { quotas: { gpus: 1 } })).status, 404);
+  await api('PUT', `/mgmt/quotas/${project}`, { quotas: { volumes: 40 } });
 });

@@ -18,6 +18,7 @@ import type { DatastorePolicy } from './api/routes/instances.js';
 import { Conductor } from './conductor/conductor.js';
 import type { ComputeDriver } from './drivers/compute/compute-driver.js';
 import { SimulatedCompute } from './drivers/compute/simulated.js';
+import { Quotas } from './quotas/quotas.js';
 import { loadControlKey, unseal } from './secrets.js';
 import { TASKMANAGER_TOPIC, TaskManager } from './taskmanager/taskmanager.js';
 
@@ -115,11 +116,13 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
         ];
       }),
     );
+    const quotaDefaults = { instances: defaults.max_instances_per_tenant, ram: defaults.max_ram_per_tenant, volumes: defaults.max_volumes_per_tenant, backups: defaults.max_backups_per_tenant };
     const taskmanager = new TaskManager({
       db: control.db,
       compute,
       transport,
       controlKey,
+      quotas: new Quotas(control.db, quotaDefaults),
       datastoreSettings: (name) => {
         const v = options.config.values(name);
         return { usageTimeout: Number(v['usage_timeout'] ?? 1800), tcpPorts: (v['tcp_ports'] ?? []) as PortRange[], udpPorts: (v['udp_ports'] ?? []) as PortRange[] };
@@ -151,11 +154,14 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       version: options.version,
       instances: {
         heartbeatExpiry: defaults.agent_heartbeat_expiry,
+        maxVolumeSize: defaults.max_accepted_volume_size,
         controlKey,
         datastores: policies,
         runOperation,
         guest: (instance) => new GuestClient(transport as Transport, instance.id, unseal(controlKey, instance.rpc_key), { low: defaults.agent_call_low_timeout, high: defaults.agent_call_high_timeout }),
       },
+      quotaDefaults,
+      rateLimits: { get: defaults.http_get_rate, post: defaults.http_post_rate, put: defaults.http_put_rate, delete: defaults.http_delete_rate, mgmtPost: defaults.http_mgmt_post_rate },
     });
     await app.listen({ host: defaults.bind_host, port: defaults.bind_port });
     void taskmanager.resume();

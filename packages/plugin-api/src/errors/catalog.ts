@@ -81,6 +81,13 @@ export const QuotaExceeded = defineError('QuotaExceeded', {
   description: "The project's quota does not allow the request; free resources or raise the quota.",
 });
 
+export const VolumeTooLarge = defineError('VolumeTooLarge', {
+  code: 'CELLAR_VOLUME_TOO_LARGE',
+  status: 413,
+  message: 'Volume size {size} GB exceeds the maximum of {max} GB for one instance.',
+  description: 'The requested volume is larger than [DEFAULT] max_accepted_volume_size allows.',
+});
+
 export const DatastoreOperationNotSupported = defineError('DatastoreOperationNotSupported', {
   code: 'CELLAR_DATASTORE_OPERATION_NOT_SUPPORTED',
   status: 501,
@@ -205,6 +212,7 @@ export const errorCatalog = [
   AlreadyExists,
   OverLimit,
   QuotaExceeded,
+  VolumeTooLarge,
   DatastoreOperationNotSupported,
   GuestError,
   GuestTimeout,

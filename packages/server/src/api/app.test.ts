@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { migrateToLatest, openDatabase, type ControlDatabase } from '../db/connect.js';
 import { Identity } from '../identity/identity.js';
-import { buildApi } from './app.js';
+import { buildApi, troveQuotaDefaults, troveRateLimits } from './app.js';
 import { defineDatastoreServer } from '@cellar/plugin-api';
 import { syncCatalog } from '../datastores/catalog.js';
 
@@ -39,7 +39,9 @@ before(async () => {
     identity,
     log: quiet,
     version: '0.1.0',
-    instances: { heartbeatExpiry: 90, controlKey: 'test-control-key', datastores: new Map(), runOperation: async () => undefined, guest: () => { throw new Error('no guests here'); } },
+    instances: { heartbeatExpiry: 90, maxVolumeSize: 10, controlKey: 'test-control-key', datastores: new Map(), runOperation: async () => undefined, guest: () => { throw new Error('no guests here'); } },
+    quotaDefaults: troveQuotaDefaults,
+    rateLimits: troveRateLimits,
   });
 });
 after(async () => {

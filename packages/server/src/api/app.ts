@@ -14,7 +14,10 @@ import { flavorRoutes } from './routes/flavors.js';
 import { guestResourceRoutes } from './routes/guest-resources.js';
 import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes, type InstanceDeps } from './routes/instances.js';
+import { quotaRoutes } from './routes/quotas.js';
 import { versionsRoutes } from './routes/versions.js';
+import { installRateLimits, RateLimiter, type RateLimits } from './rate-limit.js';
+import { Quotas, type QuotaDefaults } from '../quotas/quotas.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -24,8 +27,14 @@ export interface ApiDependencies {
   readonly publicEndpoint?: string;
   readonly log: FaultLog;
   readonly version: string;
-  readonly instances: Omit<InstanceDeps, 'db' | 'publicEndpoint'>;
+  readonly instances: Omit<InstanceDeps, 'db' | 'publicEndpoint' | 'quotas'>;
+  readonly quotaDefaults: QuotaDefaults;
+  readonly rateLimits: RateLimits;
 }
+
+/** Trove's defaults, for builds of the API without a configuration (tests, the OpenAPI document). */
+export const troveQuotaDefaults: QuotaDefaults = { instances: 10, ram: -1, volumes: 40, backups: 50 };
+export const troveRateLimits: RateLimits = { get: 200, post: 200, put: 200, delete: 200, mgmtPost: 200 };
 
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
   const app = Fastify({
@@ -43,11 +52,15 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   });
   installFaults(app, deps.log);
   installAuth(app, deps.identity);
+  const limiter = new RateLimiter(deps.rateLimits);
+  installRateLimits(app, limiter);
+  const quotas = new Quotas(deps.db, deps.quotaDefaults);
   versionsRoutes(app, deps.publicEndpoint);
   identityRoutes(app, deps.identity, deps.publicEndpoint);
   flavorRoutes(app, deps.db, deps.publicEndpoint);
   datastoreRoutes(app, deps.db, deps.publicEndpoint);
-  const instanceDeps = { ...deps.instances, db: deps.db, ...(deps.publicEndpoint === undefined ? {} : { publicEndpoint: deps.publicEndpoint }) };
+  quotaRoutes(app, quotas, limiter);
+  const instanceDeps = { ...deps.instances, quotas, db: deps.db, ...(deps.publicEndpoint === undefined ? {} : { publicEndpoint: deps.publicEndpoint }) };
   instanceRoutes(app, instanceDeps);
   guestResourceRoutes(app, instanceDeps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -65,7 +78,9 @@ export async function openApiDocument(): Promise<unknown> {
       identity: new Identity(control.db, 60),
       log: { error: () => undefined },
       version: '0.1.0',
-      instances: { heartbeatExpiry: 90, controlKey: 'openapi', datastores: new Map(), runOperation: async () => undefined, guest: () => { throw new Error('no guests in the OpenAPI build'); } },
+      instances: { heartbeatExpiry: 90, maxVolumeSize: 10, controlKey: 'openapi', datastores: new Map(), runOperation: async () => undefined, guest: () => { throw new Error('no guests in the OpenAPI build'); } },
+      quotaDefaults: troveQuotaDefaults,
+      rateLimits: troveRateLimits,
     });
     const document = app.swagger();
     await app.close();

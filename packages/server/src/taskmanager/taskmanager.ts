@@ -11,6 +11,7 @@ import { GuestClient, method, serve, type Listener, type RequestContext, type Tr
 import { now, type Database, type Instance, type Operation, type OperationStep } from '../db/schema.js';
 import type { ComputeDriver, InjectedGuest } from '../drivers/compute/compute-driver.js';
 import { securityRules } from '../instances/security-rules.js';
+import type { Quotas } from '../quotas/quotas.js';
 import { seal, unseal } from '../secrets.js';
 import { Operations, type OperationKind } from './operations.js';
 
@@ -34,6 +35,7 @@ export interface TaskManagerDeps {
   readonly compute: ComputeDriver;
   readonly transport: Transport;
   readonly controlKey: string;
+  readonly quotas: Quotas;
   readonly datastoreSettings: (datastore: string) => DatastoreSettings;
   readonly guestTimeouts: { readonly low: number; readonly high: number };
   readonly log: { info(f: Record<string, unknown>, m: string): void; warn(f: Record<string, unknown>, m: string): void; error(f: Record<string, unknown>, m: string): void };
@@ -245,7 +247,19 @@ export class TaskManager {
         return 'succeeded';
       },
       'delete/records': async (ctx) => {
-        await this.deps.db.updateTable('instances').set({ deleted_at: now(), task_status: 'NONE', server_status: 'DELETED', updated_at: now() }).where('id', '=', ctx.instance.id).execute();
+        const flavor = await this.deps.db.selectFrom('flavors').select('ram').where('id', '=', ctx.instance.flavor_id).executeTakeFirst();
+        await this.deps.db.transaction().execute(async (trx) => {
+          const marked = await trx
+            .updateTable('instances')
+            .set({ deleted_at: now(), task_status: 'NONE', server_status: 'DELETED', updated_at: now() })
+            .where('id', '=', ctx.instance.id)
+            .where('deleted_at', 'is', null)
+            .executeTakeFirst();
+          // Released once, even when this step runs again after a restart.
+          if (Number(marked.numUpdatedRows) > 0) {
+            await this.deps.quotas.release(trx, ctx.instance.tenant_id, { instances: 1, ram: flavor?.ram ?? 0, volumes: ctx.instance.volume_size ?? 0 });
+          }
+        });
         return 'succeeded';
       },
       'restart/restart-database': async (ctx) => {

@@ -12,6 +12,7 @@ import {
   InstanceBusy,
   NotFound,
   ValidationFailed,
+  VolumeTooLarge,
   type Capability,
   type NameRule,
   type PortRange,
@@ -19,6 +20,7 @@ import {
 import type { GuestClient } from '@cellar/rpc';
 import { now, type Database, type Instance } from '../../db/schema.js';
 import { generatePassword } from '../../identity/passwords.js';
+import type { Quotas } from '../../quotas/quotas.js';
 import { securityRules } from '../../instances/security-rules.js';
 import { canPerformAction, computeStatus } from '../../instances/status.js';
 import { detailView, summaryView, type InstanceRow, type ViewContext } from '../../instances/views.js';
@@ -47,6 +49,8 @@ export interface InstanceDeps {
   readonly datastores: ReadonlyMap<string, DatastorePolicy>;
   /** Hands an operation to the taskmanager; if that fails the operation waits for its resume. */
   readonly runOperation: (operationId: string) => Promise<void>;
+  readonly quotas: Quotas;
+  readonly maxVolumeSize: number;
   /** A client for an instance's guest, signed with its key. */
   readonly guest: (instance: Pick<Instance, 'id' | 'rpc_key'>) => GuestClient;
   readonly pageSize?: number;
@@ -221,6 +225,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
       const flavor = await db.selectFrom('flavors').selectAll().where('id', '=', flavorId).where('deleted', '=', 0).executeTakeFirst();
       if (!flavor) throw new NotFound({ resource: 'Flavor', id: flavorId });
       if (body.volume && !policy.volumeSupport) throw new DatastoreOperationNotSupported({ operation: 'volume', datastore: datastore.name });
+      if (body.volume && body.volume.size > deps.maxVolumeSize) throw new VolumeTooLarge({ size: body.volume.size, max: deps.maxVolumeSize });
       if (!body.volume && policy.volumeSupport) throw new ValidationFailed({ problems: `body.instance.volume: the ${datastore.name} datastore keeps its data on a volume: give volume.size in GB` });
       // Databases and users: the datastore's naming rules, no duplicates, grants only to listed databases.
       const problems: string[] = [];
@@ -245,6 +250,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
         ...(rootPassword === undefined ? {} : { sealedRootPassword: seal(deps.controlKey, rootPassword) }),
       };
       const operationId = await db.transaction().execute(async (trx) => {
+        await deps.quotas.consume(trx, tenant, { instances: 1, ram: flavor.ram, volumes: body.volume?.size ?? 0 });
         await trx
           .insertInto('instances')
           .values({
