@@ -42,6 +42,7 @@ before(async () => {
       'simulated.report_interval=0.2',
       'simulated.fail_prepare_names=^broken',
       'postgresql.usage_timeout=20',
+      'identity.admin_token=static-admin-token-for-tests',
       // These tests poll; the rate limits have their own test.
       'DEFAULT.http_get_rate=100000',
       'DEFAULT.http_post_rate=100000',
@@ -294,4 +295,22 @@ test('quotas: Trove defaults, consumed by create and given back by delete; 413 p
   assert.equal(bad.status, 400);
   assert.equal((await api('PUT', `/mgmt/quotas/${project}`, { quotas: { gpus: 1 } })).status, 404);
   await api('PUT', `/mgmt/quotas/${project}`, { quotas: { volumes: 40 } });
+});
+
+test('admin_token acts as an admin of any project; reset_status is admin-only; /volume-types lists the local type', async () => {
+  const asAdminToken = await fetch(`${base}/v1.0/some-other-project/instances`, { headers: { 'x-auth-token': 'static-admin-token-for-tests' } });
+  assert.equal(asAdminToken.status, 200);
+  assert.deepEqual(await asAdminToken.json(), { instances: [] });
+  assert.equal((await fetch(`${base}/v1.0/${project}/instances`, { headers: { 'x-auth-token': 'static-admin-token-for-tests-not' } })).status, 401);
+
+  const created = await api('POST', '/instances', pg({ name: 'to-reset' }));
+  const id = (created.json['instance'] as Json)['id'] as string;
+  await until(id, (i) => i['status'] === 'ACTIVE', 'ACTIVE');
+  assert.equal((await api('POST', `/instances/${id}/action`, { reset_status: {} })).status, 202);
+  const reset = await until(id, (i) => i['operating_status'] === 'ERROR', 'reset');
+  assert.equal(reset['status'], 'ACTIVE');
+  assert.equal((await api('POST', `/instances/${id}/action`, { reset_status: {}, restart: {} })).status, 400, 'one action at a time');
+  await api('DELETE', `/instances/${id}`);
+
+  assert.deepEqual((await api('GET', '/volume-types')).json, { volume_types: [{ id: 'local', name: 'local', is_public: true, description: "A directory on the instance's host, sized by volume.size" }] });
 });

@@ -68,6 +68,11 @@ export const identityGroup = defineOptionGroup({
       secret: true,
     }),
     token_expiration: opt.duration({ help: 'How long a token from the built-in identity endpoint is valid.', default: 3600, min: 60 }),
+    admin_token: opt.str({
+      help: "A static token that acts as an admin of the project in the request's path, for bootstrapping and for clients run with --os-auth-type admin_token. Leave unset in production.",
+      secret: true,
+      regex: /^.{16,}$/,
+    }),
   },
 });
 

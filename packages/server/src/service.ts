@@ -162,6 +162,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       },
       quotaDefaults,
       rateLimits: { get: defaults.http_get_rate, post: defaults.http_post_rate, put: defaults.http_put_rate, delete: defaults.http_delete_rate, mgmtPost: defaults.http_mgmt_post_rate },
+      ...(identityOptions.admin_token === undefined ? {} : { adminToken: identityOptions.admin_token }),
     });
     await app.listen({ host: defaults.bind_host, port: defaults.bind_port });
     void taskmanager.resume();

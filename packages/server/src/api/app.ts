@@ -15,6 +15,7 @@ import { guestResourceRoutes } from './routes/guest-resources.js';
 import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes, type InstanceDeps } from './routes/instances.js';
 import { quotaRoutes } from './routes/quotas.js';
+import { volumeTypeRoutes } from './routes/volume-types.js';
 import { versionsRoutes } from './routes/versions.js';
 import { installRateLimits, RateLimiter, type RateLimits } from './rate-limit.js';
 import { Quotas, type QuotaDefaults } from '../quotas/quotas.js';
@@ -29,6 +30,8 @@ export interface ApiDependencies {
   readonly version: string;
   readonly instances: Omit<InstanceDeps, 'db' | 'publicEndpoint' | 'quotas'>;
   readonly quotaDefaults: QuotaDefaults;
+  /** `[identity] admin_token`, when set. */
+  readonly adminToken?: string;
   readonly rateLimits: RateLimits;
 }
 
@@ -51,7 +54,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     },
   });
   installFaults(app, deps.log);
-  installAuth(app, deps.identity);
+  installAuth(app, deps.identity, deps.adminToken);
   const limiter = new RateLimiter(deps.rateLimits);
   installRateLimits(app, limiter);
   const quotas = new Quotas(deps.db, deps.quotaDefaults);
@@ -60,6 +63,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   flavorRoutes(app, deps.db, deps.publicEndpoint);
   datastoreRoutes(app, deps.db, deps.publicEndpoint);
   quotaRoutes(app, quotas, limiter);
+  volumeTypeRoutes(app);
   const instanceDeps = { ...deps.instances, quotas, db: deps.db, ...(deps.publicEndpoint === undefined ? {} : { publicEndpoint: deps.publicEndpoint }) };
   instanceRoutes(app, instanceDeps);
   guestResourceRoutes(app, instanceDeps);

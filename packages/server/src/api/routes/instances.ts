@@ -11,8 +11,10 @@ import {
   DatastoreOperationNotSupported,
   InstanceBusy,
   NotFound,
+  OperationInterrupted,
   ValidationFailed,
   VolumeTooLarge,
+  Forbidden,
   type Capability,
   type NameRule,
   type PortRange,
@@ -75,7 +77,8 @@ const createBody = Type.Object(
       {
         name: Type.String({ minLength: 1, maxLength: 255, pattern: '[A-Za-z0-9]' }),
         flavorRef: Type.Union([Type.String({ minLength: 1 }), Type.Integer()]),
-        volume: Type.Optional(Type.Object({ size: Type.Integer({ minimum: 1 }), type: Type.Optional(Type.String()) }, { additionalProperties: false })),
+        // python-troveclient sends "type": null when no type is chosen.
+        volume: Type.Optional(Type.Object({ size: Type.Integer({ minimum: 1 }), type: Type.Optional(Type.Union([Type.String(), Type.Null()])) }, { additionalProperties: false })),
         datastore: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), version: Type.Optional(Type.String()), version_number: Type.Optional(Type.String()) }, { additionalProperties: false })),
         databases: Type.Optional(Type.Array(databaseSpec)),
         users: Type.Optional(Type.Array(userSpec)),
@@ -101,7 +104,10 @@ const updateBody = Type.Object(
   { additionalProperties: false },
 );
 
-const actionBody = Type.Object({ restart: Type.Object({}, { additionalProperties: false }) }, { additionalProperties: false });
+const actionBody = Type.Union([
+  Type.Object({ restart: Type.Object({}, { additionalProperties: false }) }, { additionalProperties: false }),
+  Type.Object({ reset_status: Type.Object({ force_delete: Type.Optional(Type.Boolean()) }, { additionalProperties: false }) }, { additionalProperties: false }),
+]);
 
 const idParams = Type.Object({ tenant_id: Type.String(), id: Type.String() });
 const listQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]+$' })), marker: Type.Optional(Type.String()), include_clustered: Type.Optional(Type.String()) }, { additionalProperties: false });
@@ -316,9 +322,20 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
 
   app.post<{ Params: Static<typeof idParams>; Body: Static<typeof actionBody> }>(
     '/v1.0/:tenant_id/instances/:id/action',
-    { schema: { tags, summary: 'Act on an instance: restart', params: idParams, body: actionBody } },
+    { schema: { tags, summary: 'Act on an instance: restart, or (admins) reset_status', params: idParams, body: actionBody } },
     async (request, reply) => {
       const row = await load(request.params.tenant_id, request.params.id);
+      if ('reset_status' in request.body) {
+        if (!caller(request).roles.includes('admin')) throw new Forbidden({ action: 'instance:reset_status' });
+        // Trove's way out of a stuck state: no task, status unknown (shown as ERROR), open operations failed.
+        const reason = new OperationInterrupted({ kind: 'open', instance: row.id, step: 'any', reason: 'an administrator reset the instance status' });
+        await db.transaction().execute(async (trx) => {
+          await trx.updateTable('instances').set({ task_status: 'NONE', updated_at: now() }).where('id', '=', row.id).execute();
+          await trx.updateTable('service_statuses').set({ status: 'unknown', updated_at: now() }).where('instance_id', '=', row.id).execute();
+          await trx.updateTable('operations').set({ status: 'failed', error_code: reason.code, error_message: reason.message, updated_at: now() }).where('instance_id', '=', row.id).where('status', 'in', ['pending', 'running']).execute();
+        });
+        return reply.status(202).send();
+      }
       const status = computeStatus({ taskStatus: row.task_status, serverStatus: row.server_status, serviceStatus: row.service_status, serviceUpdatedAt: row.service_updated_at }, new Date(), deps.heartbeatExpiry);
       if (!canPerformAction({ taskStatus: row.task_status, serverStatus: row.server_status, serviceStatus: row.service_status, serviceUpdatedAt: row.service_updated_at, ...status })) {
         throw new InstanceBusy({ id: row.id, taskStatus: row.task_status });
