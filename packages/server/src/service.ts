@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Configuration } from '@cellar/config';
 import type { InstalledPlugin, PluginHost } from '@cellar/plugins';
-import { loadDatastores, syncCatalog } from './datastores/catalog.js';
+import { loadDatastores, syncCatalog, type Datastore } from './datastores/catalog.js';
 import { buildApi } from './api/app.js';
 import { migrateToLatest, openDatabase, parseConnection, type ControlDatabase } from './db/connect.js';
 import { Identity } from './identity/identity.js';
@@ -22,6 +22,10 @@ import { Quotas } from './quotas/quotas.js';
 import { loadControlKey, unseal } from './secrets.js';
 import { TASKMANAGER_TOPIC, TaskManager } from './taskmanager/taskmanager.js';
 
+/** The parts of the control plane; `cellar up` runs all three in one process. */
+export type Role = 'api' | 'taskmanager' | 'conductor';
+export const allRoles: readonly Role[] = ['api', 'taskmanager', 'conductor'];
+
 export interface StartOptions {
   readonly config: Configuration;
   /** The installed plugins and the datastores enabled among them. */
@@ -29,15 +33,18 @@ export interface StartOptions {
   readonly enabled: readonly InstalledPlugin[];
   readonly appRoot: string;
   readonly version: string;
+  /** What this process runs; all of it when absent. */
+  readonly roles?: readonly Role[];
   /** Where structured logs go; standard error when absent. */
   readonly logger?: Logger;
 }
 
 export interface ControlPlane {
-  /** The URL the API answers on. */
+  /** The URL the API answers on (when this process runs the API). */
   readonly endpoint: string;
   readonly statePath: string;
   readonly database: string;
+  readonly roles: readonly Role[];
   /** Set on first start only: the generated admin password, to be shown once. */
   readonly generatedAdminPassword?: string;
   readonly cloudsYaml?: string;
@@ -63,19 +70,44 @@ function cloudsYaml(authUrl: string, password: string): string {
   ].join('\n');
 }
 
+const statePathOf = (config: Configuration, appRoot: string): string => {
+  const path = config.group(serverDefaults).state_path;
+  return isAbsolute(path) ? path : resolve(appRoot, path);
+};
+
 /** The control database of a configuration, opened and migrated: for the operator's tools. */
 export async function openControlDatabase(config: Configuration, appRoot: string): Promise<{ control: ControlDatabase; identity: Identity }> {
-  const defaults = config.group(serverDefaults);
-  const statePath = isAbsolute(defaults.state_path) ? defaults.state_path : resolve(appRoot, defaults.state_path);
-  const control = await openDatabase(parseConnection(config.group(databaseGroup).connection, statePath));
+  const control = await openDatabase(parseConnection(config.group(databaseGroup).connection, statePathOf(config, appRoot)));
   await migrateToLatest(control.db);
   return { control, identity: new Identity(control.db, config.group(identityGroup).token_expiration) };
 }
 
+function datastorePolicies(config: Configuration, datastores: readonly Datastore[]): Map<string, DatastorePolicy> {
+  return new Map(
+    datastores.map((ds) => {
+      const v = config.values(ds.name);
+      return [
+        ds.name,
+        {
+          capabilities: ds.capabilities as Capability[],
+          ...(ds.server?.nameRules ? { nameRules: ds.server.nameRules } : {}),
+          rootOnCreate: v['root_on_create'] === true,
+          passwordLength: Number(v['default_password_length'] ?? 36),
+          volumeSupport: v['volume_support'] !== false,
+          tcpPorts: (v['tcp_ports'] ?? []) as PortRange[],
+          udpPorts: (v['udp_ports'] ?? []) as PortRange[],
+        },
+      ];
+    }),
+  );
+}
+
 export async function startControlPlane(options: StartOptions): Promise<ControlPlane> {
-  const defaults = options.config.group(serverDefaults);
-  const log = options.logger ?? pino({ level: options.config.values('DEFAULT')['debug'] === true ? 'debug' : 'info' }, pino.destination(2));
-  const statePath = isAbsolute(defaults.state_path) ? defaults.state_path : resolve(options.appRoot, defaults.state_path);
+  const roles = options.roles ?? allRoles;
+  const config = options.config;
+  const defaults = config.group(serverDefaults);
+  const log = options.logger ?? pino({ level: config.values('DEFAULT')['debug'] === true ? 'debug' : 'info', base: { roles } }, pino.destination(2));
+  const statePath = statePathOf(config, options.appRoot);
   await mkdir(statePath, { recursive: true, mode: 0o750 });
   let control: ControlDatabase | undefined;
   let app: FastifyInstance | undefined;
@@ -90,94 +122,89 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     await control?.close();
   };
   try {
-    control = await openDatabase(parseConnection(options.config.group(databaseGroup).connection, statePath));
+    control = await openDatabase(parseConnection(config.group(databaseGroup).connection, statePath));
     const applied = await migrateToLatest(control.db);
     if (applied.length > 0) log.info({ migrations: applied }, 'control database migrated');
     const datastores = await loadDatastores(options.host, options.enabled);
     await syncCatalog(control.db, datastores);
-    const rpc = options.config.group(rpcGroup);
+    const rpc = config.group(rpcGroup);
     const controlKey = await loadControlKey(statePath, rpc.control_key);
     transport = await openTransport(rpc.transport, rpc.amqp_url, join(statePath, 'rpc'));
-    compute = computeDriver(defaults.compute_driver, transport, options.config.group(simulatedGroup));
-    const policies = new Map<string, DatastorePolicy>(
-      datastores.map((ds) => {
-        const v = options.config.values(ds.name);
-        return [
-          ds.name,
-          {
-            capabilities: ds.capabilities as Capability[],
-            ...(ds.server?.nameRules ? { nameRules: ds.server.nameRules } : {}),
-            rootOnCreate: v['root_on_create'] === true,
-            passwordLength: Number(v['default_password_length'] ?? 36),
-            volumeSupport: v['volume_support'] !== false,
-            tcpPorts: (v['tcp_ports'] ?? []) as PortRange[],
-            udpPorts: (v['udp_ports'] ?? []) as PortRange[],
-          },
-        ];
-      }),
-    );
+    const rpcTransport = transport;
+    const guestTimeouts = { low: defaults.agent_call_low_timeout, high: defaults.agent_call_high_timeout };
     const quotaDefaults = { instances: defaults.max_instances_per_tenant, ram: defaults.max_ram_per_tenant, volumes: defaults.max_volumes_per_tenant, backups: defaults.max_backups_per_tenant };
-    const taskmanager = new TaskManager({
-      db: control.db,
-      compute,
-      transport,
-      controlKey,
-      quotas: new Quotas(control.db, quotaDefaults),
-      datastoreSettings: (name) => {
-        const v = options.config.values(name);
-        return { usageTimeout: Number(v['usage_timeout'] ?? 1800), tcpPorts: (v['tcp_ports'] ?? []) as PortRange[], udpPorts: (v['udp_ports'] ?? []) as PortRange[] };
-      },
-      guestTimeouts: { low: defaults.agent_call_low_timeout, high: defaults.agent_call_high_timeout },
-      log,
-    });
-    listeners.push(await new Conductor(control.db, controlKey, log).serve(transport));
-    listeners.push(await taskmanager.serve());
-    await taskmanager.adoptGuests();
-    const tmClient = new RpcClient({ transport, key: controlKey });
-    const runOperation = async (operationId: string): Promise<void> => {
-      try {
-        await tmClient.cast(TASKMANAGER_TOPIC, 'run_operation', { operation_id: operationId }, { context: { requestId: operationId } });
-      } catch (error) {
-        log.warn({ err: error, operation: operationId }, 'the taskmanager is not reachable; the operation waits for its resume');
-      }
-    };
-    const identityOptions = options.config.group(identityGroup);
-    const identity = new Identity(control.db, identityOptions.token_expiration);
-    const boot = await identity.bootstrap(identityOptions.bootstrap_password);
 
-    const endpoint = defaults.public_endpoint?.replace(/\/+$/, '') ?? `http://${defaults.bind_host.includes(':') ? `[${defaults.bind_host}]` : defaults.bind_host}:${defaults.bind_port}`;
-    app = await buildApi({
-      db: control.db,
-      identity,
-      ...(defaults.public_endpoint === undefined ? {} : { publicEndpoint: defaults.public_endpoint }),
-      log: { error: (fields, message) => log.error(fields, message) },
-      version: options.version,
-      instances: {
-        heartbeatExpiry: defaults.agent_heartbeat_expiry,
-        maxVolumeSize: defaults.max_accepted_volume_size,
+    if (roles.includes('conductor')) listeners.push(await new Conductor(control.db, controlKey, log).serve(transport));
+
+    let taskmanager: TaskManager | undefined;
+    if (roles.includes('taskmanager')) {
+      compute = computeDriver(defaults.compute_driver, transport, config.group(simulatedGroup));
+      taskmanager = new TaskManager({
+        db: control.db,
+        compute,
+        transport,
         controlKey,
-        datastores: policies,
-        runOperation,
-        guest: (instance) => new GuestClient(transport as Transport, instance.id, unseal(controlKey, instance.rpc_key), { low: defaults.agent_call_low_timeout, high: defaults.agent_call_high_timeout }),
-      },
-      quotaDefaults,
-      rateLimits: { get: defaults.http_get_rate, post: defaults.http_post_rate, put: defaults.http_put_rate, delete: defaults.http_delete_rate, mgmtPost: defaults.http_mgmt_post_rate },
-      ...(identityOptions.admin_token === undefined ? {} : { adminToken: identityOptions.admin_token }),
-    });
-    await app.listen({ host: defaults.bind_host, port: defaults.bind_port });
-    void taskmanager.resume();
-
-    let cloudsFile: string | undefined;
-    if (boot.created) {
-      cloudsFile = join(statePath, 'clouds.yaml');
-      const password = identityOptions.bootstrap_password ?? boot.generatedPassword ?? '';
-      await writeFile(cloudsFile, cloudsYaml(`${endpoint}/identity/v3`, password), { mode: 0o600 });
+        quotas: new Quotas(control.db, quotaDefaults),
+        datastoreSettings: (name) => {
+          const v = config.values(name);
+          return { usageTimeout: Number(v['usage_timeout'] ?? 1800), tcpPorts: (v['tcp_ports'] ?? []) as PortRange[], udpPorts: (v['udp_ports'] ?? []) as PortRange[] };
+        },
+        guestTimeouts,
+        log,
+      });
+      listeners.push(await taskmanager.serve());
+      await taskmanager.adoptGuests();
     }
-    log.info({ endpoint, database: control.description }, 'Cellar API listening');
+
+    let endpoint = '';
+    let boot: { created: boolean; generatedPassword?: string } = { created: false };
+    let cloudsFile: string | undefined;
+    if (roles.includes('api')) {
+      const identityOptions = config.group(identityGroup);
+      const identity = new Identity(control.db, identityOptions.token_expiration);
+      boot = await identity.bootstrap(identityOptions.bootstrap_password);
+      const tmClient = new RpcClient({ transport, key: controlKey });
+      const runOperation = async (operationId: string): Promise<void> => {
+        try {
+          await tmClient.cast(TASKMANAGER_TOPIC, 'run_operation', { operation_id: operationId }, { context: { requestId: operationId } });
+        } catch (error) {
+          log.warn({ err: error, operation: operationId }, 'the taskmanager is not reachable; the operation waits for its resume');
+        }
+      };
+      endpoint = defaults.public_endpoint?.replace(/\/+$/, '') ?? `http://${defaults.bind_host.includes(':') ? `[${defaults.bind_host}]` : defaults.bind_host}:${defaults.bind_port}`;
+      app = await buildApi({
+        db: control.db,
+        identity,
+        ...(defaults.public_endpoint === undefined ? {} : { publicEndpoint: defaults.public_endpoint }),
+        log: { error: (fields, message) => log.error(fields, message) },
+        version: options.version,
+        instances: {
+          heartbeatExpiry: defaults.agent_heartbeat_expiry,
+          maxVolumeSize: defaults.max_accepted_volume_size,
+          controlKey,
+          datastores: datastorePolicies(config, datastores),
+          runOperation,
+          guest: (instance) => new GuestClient(rpcTransport, instance.id, unseal(controlKey, instance.rpc_key), guestTimeouts),
+        },
+        quotaDefaults,
+        rateLimits: { get: defaults.http_get_rate, post: defaults.http_post_rate, put: defaults.http_put_rate, delete: defaults.http_delete_rate, mgmtPost: defaults.http_mgmt_post_rate },
+        ...(identityOptions.admin_token === undefined ? {} : { adminToken: identityOptions.admin_token }),
+      });
+      await app.listen({ host: defaults.bind_host, port: defaults.bind_port });
+      if (boot.created) {
+        cloudsFile = join(statePath, 'clouds.yaml');
+        await writeFile(cloudsFile, cloudsYaml(`${endpoint}/identity/v3`, identityOptions.bootstrap_password ?? boot.generatedPassword ?? ''), { mode: 0o600 });
+      }
+      log.info({ endpoint, database: control.description }, 'Cellar API listening');
+    }
+    // After everything serves: a resumed operation may need the conductor and the API.
+    if (taskmanager) void taskmanager.resume();
+    log.info({ roles, database: control.description, transport: rpc.transport }, 'Cellar control plane started');
     return {
       endpoint,
       statePath,
       database: control.description,
+      roles,
       ...(boot.generatedPassword === undefined ? {} : { generatedAdminPassword: boot.generatedPassword }),
       ...(cloudsFile === undefined ? {} : { cloudsYaml: cloudsFile }),
       close: shutdown,

@@ -1,8 +1,8 @@
 // cellar: the user's tool. `cellar up` starts Cellar on this machine with its embedded defaults.
 
 import { Command } from 'commander';
-import { startControlPlane } from '@cellar/server';
-import { bootstrapFrom, print, reportBootstrap, withConfigFlags, type ConfigFlags } from '../common.js';
+import { print, withConfigFlags, type ConfigFlags } from '../common.js';
+import { serveRoles } from '../serve.js';
 import { version } from '../version.js';
 
 const program = new Command('cellar').description('Cellar: databases as a service, speaking the OpenStack Trove API').version(version);
@@ -18,25 +18,18 @@ function tokenRequest(endpoint: string, password: string): string {
 }
 
 withConfigFlags(program.command('up'))
-  .description('start Cellar on this machine: the API with its identity endpoint, on the embedded defaults')
+  .description('start Cellar on this machine: the API, taskmanager and conductor in one process, on the embedded defaults')
   .action(async (flags: ConfigFlags) => {
-    const result = await bootstrapFrom(flags, 'server');
-    if (!reportBootstrap('cellar up', 'server', result)) return;
-    let plane;
-    try {
-      plane = await startControlPlane({ config: result.config, appRoot: result.appRoot, host: result.host, enabled: result.enabled, version });
-    } catch (error) {
-      print([`cellar up: could not start: ${error instanceof Error ? error.message : String(error)}`], process.stderr);
-      process.exitCode = 1;
-      return;
-    }
+    const served = await serveRoles('cellar up', flags);
+    if (!served) return;
+    const { plane } = served;
     const lines = [
       `Cellar ${version} is running.`,
       `  Trove v1.0 API:      ${plane.endpoint}/v1.0/<project id>`,
       `  Identity (Keystone): ${plane.endpoint}/identity/v3`,
       `  OpenAPI document:    ${plane.endpoint}/openapi.json`,
       `  Control database:    ${plane.database}`,
-      `  Datastores:          ${result.enabled.map((p) => p.manifest.name).join(', ') || 'none enabled'}`,
+      `  Datastores:          ${served.datastores.join(', ') || 'none enabled'}`,
       '',
     ];
     if (plane.generatedAdminPassword !== undefined) {
@@ -49,15 +42,11 @@ withConfigFlags(program.command('up'))
       'Get a token:',
       `  ${tokenRequest(plane.endpoint, plane.generatedAdminPassword ?? '<admin password>')}`,
       `  or: OS_CLIENT_CONFIG_FILE=${plane.statePath}/clouds.yaml openstack --os-cloud cellar token issue`,
-      'The API serves versions, identity, flavors and datastores so far; instances, databases and users come next.',
+      'Instances run on the `local` compute driver, which is not built yet: to try the control plane',
+      'with simulated instances, start with --set DEFAULT.compute_driver=simulated.',
       'Stop with Ctrl-C.',
     );
     print(lines);
-    const stop = (): void => {
-      void plane.close().then(() => print(['Cellar stopped.']));
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
   });
 
 await program.parseAsync();

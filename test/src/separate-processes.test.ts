@@ -1,0 +1,121 @@
+// The control plane as three services (cellar-api, cellar-taskmanager, cellar-conductor) talking
+// over RabbitMQ with the PostgreSQL control database, all started by the test on loopback.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startRabbitMq, type Broker } from '@cellar/rpc/testing';
+import { startPostgres, type PostgresServer } from '@cellar/server/testing';
+import { repoRoot } from './support/repo.js';
+
+let broker: Broker;
+let postgres: PostgresServer;
+let state: string;
+let port: number;
+const services: ChildProcess[] = [];
+
+function start(tool: string, settings: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [`${repoRoot}packages/cli/bin/${tool}.js`, ...settings.flatMap((s) => ['--set', s])], {
+    cwd: repoRoot,
+    env: { PATH: process.env['PATH'] ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  services.push(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${tool} did not start:\n${out}\n${err}`)), 30_000);
+    child.stdout?.on('data', () => {
+      if (out.includes('is running')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${tool} exited with ${String(code)}:\n${out}\n${err}`));
+    });
+  });
+}
+
+before(async () => {
+  [broker, postgres] = await Promise.all([startRabbitMq(), startPostgres()]);
+  state = await mkdtemp(join(tmpdir(), 'cellar-services-'));
+  port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+});
+after(async () => {
+  for (const child of services) {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }
+  await postgres?.stop();
+  await broker?.stop();
+  await rm(state, { recursive: true, force: true });
+});
+
+test('three services over RabbitMQ and PostgreSQL create, serve and delete an instance', async () => {
+  const shared = [
+    `DEFAULT.state_path=${state}`,
+    `DEFAULT.bind_port=${port}`,
+    'DEFAULT.compute_driver=simulated',
+    `database.connection=${postgres.url}`,
+    'rpc.transport=amqp',
+    `rpc.amqp_url=${broker.url}`,
+    'rpc.control_key=a-control-key-shared-by-all-three-services',
+    'identity.bootstrap_password=admin-secret',
+    'simulated.report_interval=0.3',
+  ];
+  await start('cellar-conductor', shared);
+  await start('cellar-taskmanager', shared);
+  await start('cellar-api', shared);
+
+  const issued = await fetch(`http://127.0.0.1:${port}/identity/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'admin-secret' } } }, scope: { project: { name: 'admin' } } } }),
+  });
+  assert.equal(issued.status, 201);
+  const token = issued.headers.get('x-subject-token') ?? '';
+  const project = ((await issued.json()) as { token: { project: { id: string } } }).token.project.id;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`http://127.0.0.1:${port}/v1.0/${project}${path}`, {
+      method,
+      headers: { 'x-auth-token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, json: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
+  };
+
+  const created = await api('POST', '/instances', { instance: { name: 'split', flavorRef: '1', volume: { size: 1 }, datastore: { type: 'postgresql' }, databases: [{ name: 'appdb' }] } });
+  assert.equal(created.status, 200, JSON.stringify(created.json));
+  const id = (created.json['instance'] as { id: string }).id;
+  let instance: Record<string, unknown> = {};
+  for (let i = 0; i < 100; i++) {
+    instance = (await api('GET', `/instances/${id}`)).json['instance'] as Record<string, unknown>;
+    if (instance['status'] !== 'BUILD') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual([instance['status'], instance['operating_status']], ['ACTIVE', 'HEALTHY']);
+  assert.deepEqual((await api('GET', `/instances/${id}/databases`)).json, { databases: [{ name: 'appdb' }] }, 'the API reaches the guest over RabbitMQ');
+
+  assert.equal((await api('DELETE', `/instances/${id}`)).status, 202);
+  let status = 200;
+  for (let i = 0; i < 100 && status !== 404; i++) {
+    status = (await api('GET', `/instances/${id}`)).status;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(status, 404);
+});
