@@ -25,6 +25,9 @@ export const serverDefaults = defineOptionGroup({
       ],
       default: 'local',
     }),
+    policy_file: opt.str({
+      help: 'A policy file overriding Trove\'s default rules (JSON, or YAML lines "rule": "expression"); a relative path is taken from the deployment root.',
+    }),
     agent_heartbeat_expiry: opt.duration({
       help: "A guest silent for longer than this is shown with operating_status ERROR (its database may be fine, but nobody can tell).",
       default: 90,

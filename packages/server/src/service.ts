@@ -18,6 +18,7 @@ import type { DatastorePolicy } from './api/routes/instances.js';
 import { Conductor } from './conductor/conductor.js';
 import type { ComputeDriver } from './drivers/compute/compute-driver.js';
 import { SimulatedCompute } from './drivers/compute/simulated.js';
+import { Policy } from './policy/policy.js';
 import { Quotas } from './quotas/quotas.js';
 import { loadControlKey, unseal } from './secrets.js';
 import { TASKMANAGER_TOPIC, TaskManager } from './taskmanager/taskmanager.js';
@@ -189,6 +190,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
         quotaDefaults,
         rateLimits: { get: defaults.http_get_rate, post: defaults.http_post_rate, put: defaults.http_put_rate, delete: defaults.http_delete_rate, mgmtPost: defaults.http_mgmt_post_rate },
         ...(identityOptions.admin_token === undefined ? {} : { adminToken: identityOptions.admin_token }),
+        ...(defaults.policy_file === undefined ? {} : { policy: Policy.fromFile(isAbsolute(defaults.policy_file) ? defaults.policy_file : resolve(options.appRoot, defaults.policy_file)) }),
       });
       await app.listen({ host: defaults.bind_host, port: defaults.bind_port });
       if (boot.created) {

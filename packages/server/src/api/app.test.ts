@@ -6,6 +6,7 @@ import { Identity } from '../identity/identity.js';
 import { buildApi, troveQuotaDefaults, troveRateLimits } from './app.js';
 import { defineDatastoreServer } from '@cellar/plugin-api';
 import { syncCatalog } from '../datastores/catalog.js';
+import { Policy } from '../policy/policy.js';
 
 let control: ControlDatabase;
 let app: FastifyInstance;
@@ -177,4 +178,29 @@ test('datastores: by id or name, with versions; members see active versions only
   assert.equal(inactive.statusCode, 404);
   const unknown = await app.inject({ method: 'GET', url: `/v1.0/${project}/datastores/oracle`, headers: { 'x-auth-token': bob } });
   assert.deepEqual(unknown.json(), { itemNotFound: { code: 404, message: 'Datastore oracle cannot be found.' } });
+});
+
+test("the policy guards every route: an operator's override refuses members with 403 naming the rule", async () => {
+  const strict = await buildApi({
+    db: control.db,
+    identity,
+    log: quiet,
+    version: '0.1.0',
+    instances: { heartbeatExpiry: 90, maxVolumeSize: 10, controlKey: 'k', datastores: new Map(), runOperation: async () => undefined, guest: () => { throw new Error('no guests here'); } },
+    quotaDefaults: troveQuotaDefaults,
+    rateLimits: troveRateLimits,
+    policy: new Policy({ 'flavor:index': 'role:admin' }),
+  });
+  try {
+    const project = await identity.createProject('policy-test');
+    await identity.createUser('carol', 'carol-secret', project, ['member']);
+    const carol = (await identity.authenticate('carol', 'carol-secret', { name: 'policy-test' })).token;
+    const refused = await strict.inject({ method: 'GET', url: `/v1.0/${project}/flavors`, headers: { 'x-auth-token': carol } });
+    assert.deepEqual(refused.json(), { forbidden: { code: 403, message: 'Policy does not allow flavor:index to be performed.' } });
+    const admin = (await identity.authenticate('admin', 'admin-secret', { name: 'admin' })).token;
+    assert.equal((await strict.inject({ method: 'GET', url: `/v1.0/${adminProject}/flavors`, headers: { 'x-auth-token': admin } })).statusCode, 200);
+    assert.equal((await strict.inject({ method: 'GET', url: `/v1.0/${project}/datastores`, headers: { 'x-auth-token': carol } })).statusCode, 200, 'other rules keep their defaults');
+  } finally {
+    await strict.close();
+  }
 });

@@ -8,6 +8,8 @@ import { migrateToLatest, openDatabase } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 import { Identity } from '../identity/identity.js';
 import { installAuth } from './auth.js';
+import { installPolicy } from './policy-hook.js';
+import { Policy } from '../policy/policy.js';
 import { installFaults, type FaultLog } from './faults.js';
 import { datastoreRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
@@ -30,6 +32,8 @@ export interface ApiDependencies {
   readonly version: string;
   readonly instances: Omit<InstanceDeps, 'db' | 'publicEndpoint' | 'quotas'>;
   readonly quotaDefaults: QuotaDefaults;
+  /** Trove's rules with the operator's overrides; Trove's defaults when absent. */
+  readonly policy?: Policy;
   /** `[identity] admin_token`, when set. */
   readonly adminToken?: string;
   readonly rateLimits: RateLimits;
@@ -57,6 +61,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   installAuth(app, deps.identity, deps.adminToken);
   const limiter = new RateLimiter(deps.rateLimits);
   installRateLimits(app, limiter);
+  installPolicy(app, deps.policy ?? new Policy());
   const quotas = new Quotas(deps.db, deps.quotaDefaults);
   versionsRoutes(app, deps.publicEndpoint);
   identityRoutes(app, deps.identity, deps.publicEndpoint);

@@ -1,0 +1,18 @@
+// Applies the policy before every Trove route: the rule the route table names (the action body
+// decides for instance actions), against the tenant the path names.
+
+import type { FastifyInstance } from 'fastify';
+import type { Policy } from '../policy/policy.js';
+import { routeRules } from '../policy/route-rules.js';
+
+export function installPolicy(app: FastifyInstance, policy: Policy): void {
+  app.addHook('preHandler', async (request) => {
+    const auth = request.auth;
+    if (!auth) return;
+    const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+    let rule = routeRules[route] ?? 'default';
+    if (rule === 'instance:restart' && typeof request.body === 'object' && request.body !== null && 'reset_status' in request.body) rule = 'instance:reset_status';
+    const params = request.params as Record<string, string | undefined>;
+    policy.enforce(rule, { tenant: params['project'] ?? params['tenant_id'] ?? auth.projectId }, auth);
+  });
+}

@@ -1,0 +1,141 @@
+// Authorisation as Trove does it with oslo.policy: named rules with Trove's defaults, which an
+// operator may override from a policy file, checked for every API route before its handler.
+// Expressions: `role:<name>`, `project_id:%(tenant)s`, `is_admin:True`, `rule:<name>`, `@`
+// (always), `!` (never), empty (any authenticated caller), joined with `or`, `and`, `not` and
+// parentheses.
+
+import { readFileSync } from 'node:fs';
+import { Forbidden } from '@cellar/plugin-api';
+
+export interface Credentials {
+  readonly roles: readonly string[];
+  readonly projectId: string;
+}
+
+export interface Target {
+  /** The project that owns the resource (for creates and lists, the caller's). */
+  readonly tenant: string;
+}
+
+const base: Readonly<Record<string, string>> = {
+  admin: 'role:admin or is_admin:True',
+  admin_or_owner: 'rule:admin or project_id:%(tenant)s',
+  default: 'rule:admin_or_owner',
+};
+
+const ownerRules = [
+  'instance:create', 'instance:delete', 'instance:index', 'instance:detail', 'instance:show', 'instance:update', 'instance:restart',
+  'instance:extension:user:create', 'instance:extension:user:delete', 'instance:extension:user:index', 'instance:extension:user:show',
+  'instance:extension:user:update', 'instance:extension:user:update_all',
+  'instance:extension:user_access:update', 'instance:extension:user_access:delete', 'instance:extension:user_access:index',
+  'instance:extension:database:create', 'instance:extension:database:delete', 'instance:extension:database:index',
+  'instance:extension:root:create', 'instance:extension:root:delete', 'instance:extension:root:index',
+  'limits:index',
+];
+const anyoneRules = [
+  'datastore:index', 'datastore:show', 'datastore:version_show', 'datastore:version_show_by_uuid', 'datastore:version_index',
+  'flavor:index', 'flavor:show', 'volume_type:index', 'volume_type:show',
+];
+
+/** Trove's defaults (python3-trove 18.0.0: trove/common/policies). */
+export const defaultRules: Readonly<Record<string, string>> = {
+  ...base,
+  ...Object.fromEntries(ownerRules.map((r) => [r, 'rule:admin_or_owner'])),
+  ...Object.fromEntries(anyoneRules.map((r) => [r, ''])),
+  'instance:reset_status': 'rule:admin',
+  'quota:show': 'rule:admin_or_owner',
+  'quota:update': 'rule:admin',
+};
+
+type Token = { kind: 'atom'; text: string } | { kind: 'op'; text: 'or' | 'and' | 'not' | '(' | ')' };
+
+function tokenize(expression: string): Token[] {
+  // `%(tenant)s` substitutions belong to their atom; other parentheses group.
+  return (expression.match(/[^\s()]*%\([^)]*\)[^\s()]*|\(|\)|[^\s()]+/g) ?? []).map((t) =>
+    t === 'or' || t === 'and' || t === 'not' || t === '(' || t === ')' ? { kind: 'op', text: t } : { kind: 'atom', text: t },
+  );
+}
+
+export class Policy {
+  readonly #rules: Record<string, string>;
+
+  constructor(overrides: Readonly<Record<string, string>> = {}) {
+    this.#rules = { ...defaultRules, ...overrides };
+  }
+
+  /** Reads a policy file: JSON, or YAML's `"rule": "expression"` lines, as oslo writes them. */
+  static fromFile(path: string): Policy {
+    const text = readFileSync(path, 'utf8');
+    if (text.trimStart().startsWith('{')) return new Policy(JSON.parse(text) as Record<string, string>);
+    const rules: Record<string, string> = {};
+    text.split('\n').forEach((line, i) => {
+      const trimmed = line.trim();
+      if (trimmed === '' || trimmed.startsWith('#')) return;
+      const m = /^["']?([^"':]+(?::[^"':]+)*)["']?\s*:\s*(?:"(.*)"|'(.*)'|(.*))$/.exec(trimmed);
+      if (!m?.[1]) throw new Error(`${path}:${i + 1}: expected "rule:name": "expression"`);
+      rules[m[1]] = (m[2] ?? m[3] ?? m[4] ?? '').trim();
+    });
+    return new Policy(rules);
+  }
+
+  check(rule: string, target: Target, credentials: Credentials, seen: ReadonlySet<string> = new Set()): boolean {
+    const expression = this.#rules[rule] ?? this.#rules['default'] ?? '!';
+    if (seen.has(rule)) throw new Error(`policy rule ${rule} refers to itself`);
+    const tokens = tokenize(expression);
+    if (tokens.length === 0) return true;
+    let at = 0;
+    const next = new Set([...seen, rule]);
+    const atom = (text: string): boolean => {
+      if (text === '@') return true;
+      if (text === '!') return false;
+      const [kind, value = ''] = text.split(/:(.*)/s, 2);
+      switch (kind) {
+        case 'role':
+          return credentials.roles.some((r) => r.toLowerCase() === value.toLowerCase());
+        case 'is_admin':
+          return value === 'True' && credentials.roles.includes('admin');
+        case 'project_id':
+          return credentials.projectId === (value === '%(tenant)s' || value === '%(project_id)s' ? target.tenant : value);
+        case 'rule':
+          return this.check(value, target, credentials, next);
+        default:
+          throw new Error(`policy rule ${rule}: '${text}' is not a check Cellar knows`);
+      }
+    };
+    const primary = (): boolean => {
+      const t = tokens[at++];
+      if (!t) throw new Error(`policy rule ${rule}: the expression ends too early`);
+      if (t.kind === 'op' && t.text === 'not') return !primary();
+      if (t.kind === 'op' && t.text === '(') {
+        const value = or();
+        at++;
+        return value;
+      }
+      if (t.kind === 'atom') return atom(t.text);
+      throw new Error(`policy rule ${rule}: unexpected '${t.text}'`);
+    };
+    const and = (): boolean => {
+      let value = primary();
+      while (tokens[at]?.text === 'and') {
+        at++;
+        const right = primary();
+        value = value && right;
+      }
+      return value;
+    };
+    const or = (): boolean => {
+      let value = and();
+      while (tokens[at]?.text === 'or') {
+        at++;
+        const right = and();
+        value = value || right;
+      }
+      return value;
+    };
+    return or();
+  }
+
+  enforce(rule: string, target: Target, credentials: Credentials): void {
+    if (!this.check(rule, target, credentials)) throw new Forbidden({ action: rule });
+  }
+}
