@@ -9,3 +9,4 @@ export * from './identity/identity.js';
 export * from './identity/passwords.js';
 export * from './service.js';
 export * from './datastores/catalog.js';
+export * from './identity/keystone.js';

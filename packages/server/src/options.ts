@@ -71,6 +71,15 @@ export const identityGroup = defineOptionGroup({
       secret: true,
     }),
     token_expiration: opt.duration({ help: 'How long a token from the built-in identity endpoint is valid.', default: 3600, min: 60 }),
+    keystone_url: opt.uri({
+      help: 'A Keystone v3 endpoint (http://host:5000/v3) whose tokens Cellar accepts, validating each with its own service token as keystonemiddleware does. When set, the built-in /identity endpoint is not served.',
+      schemes: ['http', 'https'],
+    }),
+    keystone_username: opt.str({ help: "The service user Cellar authenticates to Keystone as (it needs a role allowed to validate others' tokens, e.g. admin or service).", default: 'cellar' }),
+    keystone_password: opt.str({ help: 'The service user\'s password.', secret: true }),
+    keystone_project_name: opt.str({ help: 'The project the service user is scoped to.', default: 'service' }),
+    keystone_domain_name: opt.str({ help: 'The domain of the service user and project.', default: 'Default' }),
+    keystone_cache_time: opt.duration({ help: "How long a token Keystone validated is trusted without asking again (never past its expiry); a revocation takes up to this long to apply.", default: 10, min: 0 }),
     admin_token: opt.str({
       help: "A static token that acts as an admin of the project in the request's path, for bootstrapping and for clients run with --os-auth-type admin_token. Leave unset in production.",
       secret: true,

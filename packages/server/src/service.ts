@@ -18,6 +18,7 @@ import type { DatastorePolicy } from './api/routes/instances.js';
 import { Conductor } from './conductor/conductor.js';
 import type { ComputeDriver } from './drivers/compute/compute-driver.js';
 import { SimulatedCompute } from './drivers/compute/simulated.js';
+import { KeystoneValidator } from './identity/keystone.js';
 import { Policy } from './policy/policy.js';
 import { Quotas } from './quotas/quotas.js';
 import { loadControlKey, unseal } from './secrets.js';
@@ -46,6 +47,8 @@ export interface ControlPlane {
   readonly statePath: string;
   readonly database: string;
   readonly roles: readonly Role[];
+  /** Where clients get tokens: the built-in identity endpoint, or the external Keystone. */
+  readonly identityUrl: string;
   /** Set on first start only: the generated admin password, to be shown once. */
   readonly generatedAdminPassword?: string;
   readonly cloudsYaml?: string;
@@ -163,7 +166,8 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     if (roles.includes('api')) {
       const identityOptions = config.group(identityGroup);
       const identity = new Identity(control.db, identityOptions.token_expiration);
-      boot = await identity.bootstrap(identityOptions.bootstrap_password);
+      const keystone = identityOptions.keystone_url === undefined ? undefined : keystoneValidator(identityOptions);
+      if (!keystone) boot = await identity.bootstrap(identityOptions.bootstrap_password);
       const tmClient = new RpcClient({ transport, key: controlKey });
       const runOperation = async (operationId: string): Promise<void> => {
         try {
@@ -190,6 +194,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
         quotaDefaults,
         rateLimits: { get: defaults.http_get_rate, post: defaults.http_post_rate, put: defaults.http_put_rate, delete: defaults.http_delete_rate, mgmtPost: defaults.http_mgmt_post_rate },
         ...(identityOptions.admin_token === undefined ? {} : { adminToken: identityOptions.admin_token }),
+        ...(keystone ? { tokens: keystone } : {}),
         ...(defaults.policy_file === undefined ? {} : { policy: Policy.fromFile(isAbsolute(defaults.policy_file) ? defaults.policy_file : resolve(options.appRoot, defaults.policy_file)) }),
       });
       await app.listen({ host: defaults.bind_host, port: defaults.bind_port });
@@ -207,6 +212,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       statePath,
       database: control.description,
       roles,
+      identityUrl: config.group(identityGroup).keystone_url ?? `${endpoint}/identity/v3`,
       ...(boot.generatedPassword === undefined ? {} : { generatedAdminPassword: boot.generatedPassword }),
       ...(cloudsFile === undefined ? {} : { cloudsYaml: cloudsFile }),
       close: shutdown,
@@ -215,6 +221,25 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     await shutdown();
     throw error;
   }
+}
+
+function keystoneValidator(o: {
+  keystone_url?: string;
+  keystone_username: string;
+  keystone_password?: string;
+  keystone_project_name: string;
+  keystone_domain_name: string;
+  keystone_cache_time: number;
+}): KeystoneValidator {
+  if (o.keystone_password === undefined) throw new Error('[identity] keystone_url needs [identity] keystone_password for the service user');
+  return new KeystoneValidator({
+    url: o.keystone_url ?? '',
+    username: o.keystone_username,
+    password: o.keystone_password,
+    projectName: o.keystone_project_name,
+    domainName: o.keystone_domain_name,
+    cacheSeconds: o.keystone_cache_time,
+  });
 }
 
 async function openTransport(kind: string, amqpUrl: string | undefined, socketDir: string): Promise<Transport> {

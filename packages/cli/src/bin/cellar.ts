@@ -26,7 +26,7 @@ withConfigFlags(program.command('up'))
     const lines = [
       `Cellar ${version} is running.`,
       `  Trove v1.0 API:      ${plane.endpoint}/v1.0/<project id>`,
-      `  Identity (Keystone): ${plane.endpoint}/identity/v3`,
+      `  Identity (Keystone): ${plane.identityUrl}`,
       `  OpenAPI document:    ${plane.endpoint}/openapi.json`,
       `  Control database:    ${plane.database}`,
       `  Datastores:          ${served.datastores.join(', ') || 'none enabled'}`,

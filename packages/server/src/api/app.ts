@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { migrateToLatest, openDatabase } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 import { Identity } from '../identity/identity.js';
+import type { TokenValidator } from '../identity/keystone.js';
 import { installAuth } from './auth.js';
 import { installPolicy } from './policy-hook.js';
 import { Policy } from '../policy/policy.js';
@@ -27,6 +28,8 @@ export const BODY_LIMIT = 1024 * 1024;
 export interface ApiDependencies {
   readonly db: Kysely<Database>;
   readonly identity: Identity;
+  /** Validates X-Auth-Token: a real Keystone when configured, else the built-in identity. */
+  readonly tokens?: TokenValidator;
   readonly publicEndpoint?: string;
   readonly log: FaultLog;
   readonly version: string;
@@ -58,13 +61,14 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     },
   });
   installFaults(app, deps.log);
-  installAuth(app, deps.identity, deps.adminToken);
+  installAuth(app, deps.tokens ?? deps.identity, deps.adminToken);
   const limiter = new RateLimiter(deps.rateLimits);
   installRateLimits(app, limiter);
   installPolicy(app, deps.policy ?? new Policy());
   const quotas = new Quotas(deps.db, deps.quotaDefaults);
   versionsRoutes(app, deps.publicEndpoint);
-  identityRoutes(app, deps.identity, deps.publicEndpoint);
+  // With a real Keystone, tokens come from it: the built-in endpoint would only confuse clients.
+  if (!deps.tokens) identityRoutes(app, deps.identity, deps.publicEndpoint);
   flavorRoutes(app, deps.db, deps.publicEndpoint);
   datastoreRoutes(app, deps.db, deps.publicEndpoint);
   quotaRoutes(app, quotas, limiter);

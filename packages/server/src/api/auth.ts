@@ -4,7 +4,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Unauthorized, WrongProject } from '@cellar/plugin-api';
-import type { Identity, TokenInfo } from '../identity/identity.js';
+import type { TokenInfo } from '../identity/identity.js';
+import type { TokenValidator } from '../identity/keystone.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,7 +25,7 @@ const same = (a: string, b: string): boolean => {
   return timingSafeEqual(x, y);
 };
 
-export function installAuth(app: FastifyInstance, identity: Identity, adminToken?: string): void {
+export function installAuth(app: FastifyInstance, tokens: TokenValidator, adminToken?: string): void {
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/v1.0/')) return;
     const token = request.headers['x-auth-token'];
@@ -36,7 +37,7 @@ export function installAuth(app: FastifyInstance, identity: Identity, adminToken
       request.auth = { userId: 'admin_token', userName: 'admin_token', projectId: tenant, projectName: tenant, roles: ['admin'], issuedAt: at, expiresAt: at };
       return;
     }
-    request.auth = await identity.validate(token);
+    request.auth = await tokens.validate(token);
     if (tenant !== request.auth.projectId) throw new WrongProject({ tokenProject: request.auth.projectId, pathProject: tenant });
   });
 }

@@ -1,0 +1,92 @@
+// Tokens from a real Keystone, validated the way keystonemiddleware does: Cellar authenticates as
+// its service user, asks Keystone about each user token (X-Subject-Token), and trusts the answer
+// for a short while. Unknown, expired and revoked tokens are refused with 401.
+
+import { Unauthorized } from '@cellar/plugin-api';
+import type { TokenInfo } from './identity.js';
+
+export interface KeystoneSettings {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  readonly projectName: string;
+  readonly domainName: string;
+  readonly cacheSeconds: number;
+}
+
+interface KeystoneToken {
+  readonly token: {
+    readonly user: { readonly id: string; readonly name: string };
+    readonly project?: { readonly id: string; readonly name: string };
+    readonly roles?: readonly { readonly name: string }[];
+    readonly issued_at: string;
+    readonly expires_at: string;
+  };
+}
+
+export interface TokenValidator {
+  validate(token: string): Promise<TokenInfo>;
+}
+
+export class KeystoneValidator implements TokenValidator {
+  readonly #cache = new Map<string, { info: TokenInfo; until: number }>();
+  #service?: { token: string; until: number };
+
+  constructor(private readonly settings: KeystoneSettings) {}
+
+  #endpoint(path: string): string {
+    return `${this.settings.url.replace(/\/+$/, '')}${path}`;
+  }
+
+  /** Cellar's own token, renewed a minute before it expires. */
+  async #serviceToken(): Promise<string> {
+    if (this.#service && this.#service.until > Date.now()) return this.#service.token;
+    const domain = { name: this.settings.domainName };
+    const res = await fetch(this.#endpoint('/auth/tokens'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        auth: {
+          identity: { methods: ['password'], password: { user: { name: this.settings.username, domain, password: this.settings.password } } },
+          scope: { project: { name: this.settings.projectName, domain } },
+        },
+      }),
+    });
+    const token = res.headers.get('x-subject-token');
+    if (res.status !== 201 || token === null) {
+      throw new Error(`Keystone at ${this.settings.url} refused Cellar's service credentials (HTTP ${res.status}); check [identity] keystone_username/keystone_password/keystone_project_name`);
+    }
+    const body = (await res.json()) as KeystoneToken;
+    this.#service = { token, until: Date.parse(body.token.expires_at) - 60_000 };
+    return token;
+  }
+
+  async validate(token: string): Promise<TokenInfo> {
+    const cached = this.#cache.get(token);
+    if (cached && cached.until > Date.now()) return cached.info;
+    const ask = async (): Promise<Response> =>
+      fetch(this.#endpoint('/auth/tokens'), { headers: { 'x-auth-token': await this.#serviceToken(), 'x-subject-token': token } });
+    let res = await ask();
+    if (res.status === 401) {
+      // Our own token expired early (revoked, or Keystone restarted): get a new one once.
+      this.#service = undefined;
+      res = await ask();
+    }
+    if (res.status === 404) throw new Unauthorized({ reason: 'Keystone does not know this token (invalid, expired or revoked)' });
+    if (res.status !== 200) throw new Error(`Keystone answered HTTP ${res.status} when validating a token`);
+    const t = ((await res.json()) as KeystoneToken).token;
+    if (!t.project) throw new Unauthorized({ reason: 'the token is not scoped to a project' });
+    const info: TokenInfo = {
+      userId: t.user.id,
+      userName: t.user.name,
+      projectId: t.project.id,
+      projectName: t.project.name,
+      roles: (t.roles ?? []).map((r) => r.name),
+      issuedAt: t.issued_at,
+      expiresAt: t.expires_at,
+    };
+    if (this.#cache.size > 10_000) this.#cache.clear();
+    this.#cache.set(token, { info, until: Math.min(Date.now() + this.settings.cacheSeconds * 1000, Date.parse(t.expires_at)) });
+    return info;
+  }
+}

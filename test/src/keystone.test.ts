@@ -1,0 +1,95 @@
+// Cellar accepting a real Keystone's tokens ([identity] keystone_url), validated with its own
+// service user as keystonemiddleware does: project and roles honoured, bad tokens refused.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { pino } from 'pino';
+import { bootstrap } from '@cellar/config';
+import { serverGroups, startControlPlane, type ControlPlane } from '@cellar/server';
+import { startKeystone, type Keystone } from './support/keystone.js';
+import { repoRoot } from './support/repo.js';
+
+let keystone: Keystone;
+let plane: ControlPlane;
+let state: string;
+let demoProject: string;
+let otherProject: string;
+
+async function id(kind: 'roles' | 'projects', name: string): Promise<string> {
+  const found = (await keystone.admin('GET', `/${kind}?name=${name}`))[kind] as { id: string }[];
+  if (!found[0]) throw new Error(`Keystone has no ${kind} named ${name}`);
+  return found[0].id;
+}
+
+before(async () => {
+  keystone = await startKeystone();
+  const create = async (kind: 'projects' | 'users', body: Record<string, unknown>): Promise<string> =>
+    ((await keystone.admin('POST', `/${kind}`, { [kind.slice(0, -1)]: { domain_id: 'default', ...body } }))[kind.slice(0, -1)] as { id: string }).id;
+  const grant = (project: string, user: string, role: string) => keystone.admin('PUT', `/projects/${project}/users/${user}/roles/${role}`);
+  const admin = await id('roles', 'admin');
+  const member = await id('roles', 'member');
+  const service = await create('projects', { name: 'service' });
+  await grant(service, await create('users', { name: 'cellar', password: 'cellar-service-secret' }), admin);
+  demoProject = await create('projects', { name: 'demo' });
+  otherProject = await create('projects', { name: 'other' });
+  await grant(demoProject, await create('users', { name: 'alice', password: 'alice-secret' }), member);
+
+  state = await mkdtemp(join(tmpdir(), 'cellar-ks-'));
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+  const result = await bootstrap({
+    side: 'server',
+    appRoot: repoRoot,
+    env: {},
+    groups: serverGroups,
+    overrides: [
+      `DEFAULT.state_path=${state}`,
+      `DEFAULT.bind_port=${port}`,
+      'DEFAULT.compute_driver=simulated',
+      `identity.keystone_url=${keystone.url}`,
+      'identity.keystone_password=cellar-service-secret',
+      'identity.keystone_cache_time=0.5',
+    ],
+  });
+  assert.ok(result.ok, result.ok ? '' : result.problems.join('\n'));
+  plane = await startControlPlane({ config: result.config, appRoot: result.appRoot, host: result.host, enabled: result.enabled, version: 'test', logger: pino({ level: 'silent' }) });
+});
+after(async () => {
+  await plane?.close();
+  await keystone?.stop();
+  if (state) await rm(state, { recursive: true, force: true });
+});
+
+const get = (path: string, token: string) => fetch(`${plane.endpoint}${path}`, { headers: { 'x-auth-token': token } });
+
+test("Keystone's tokens are accepted with their project and roles; other projects are refused", async () => {
+  const alice = await keystone.token('alice', 'alice-secret', 'demo');
+  assert.equal(alice.projectId, demoProject);
+  assert.equal((await get(`/v1.0/${demoProject}/flavors`, alice.token)).status, 200);
+  assert.deepEqual(await (await get(`/v1.0/${demoProject}/instances`, alice.token)).json(), { instances: [] });
+  assert.equal((await get(`/v1.0/${otherProject}/instances`, alice.token)).status, 403);
+  const quotas = await get(`/v1.0/${demoProject}/mgmt/quotas/${otherProject}`, alice.token);
+  assert.equal(quotas.status, 403, "a member may not read another project's quotas");
+  const admin = await keystone.token('admin', 'keystone-admin-secret', 'admin');
+  assert.equal((await get(`/v1.0/${admin.projectId}/mgmt/quotas/${otherProject}`, admin.token)).status, 200, 'the admin role from Keystone counts');
+});
+
+test('invalid and revoked tokens are refused with 401; the built-in identity endpoint is not served', async () => {
+  const bogus = await get(`/v1.0/${demoProject}/flavors`, 'not-a-keystone-token');
+  assert.equal(bogus.status, 401);
+  const alice = await keystone.token('alice', 'alice-secret', 'demo');
+  assert.equal((await get(`/v1.0/${demoProject}/flavors`, alice.token)).status, 200);
+  await keystone.revoke(alice.token);
+  await new Promise((r) => setTimeout(r, 700));
+  const revoked = await get(`/v1.0/${demoProject}/flavors`, alice.token);
+  assert.equal(revoked.status, 401);
+  assert.match(((await revoked.json()) as { unauthorized: { message: string } }).unauthorized.message, /Keystone does not know this token/);
+  assert.equal((await fetch(`${plane.endpoint}/identity/v3/auth/tokens`, { method: 'POST' })).status, 404);
+});
