@@ -4,17 +4,11 @@
 
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
-import { pino } from 'pino';
-import { bootstrap } from '@cellar/config';
-import { openControlDatabase, serverGroups, startControlPlane } from '@cellar/server';
+import { openControlDatabase } from '@cellar/server';
+import { freePort, startTestControlPlane } from '@cellar/server/testing';
 
 const run = promisify(execFile);
 const { values: args } = parseArgs({
@@ -25,14 +19,6 @@ const { values: args } = parseArgs({
   },
 });
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 
 interface WrkResult {
   readonly rps: number;
@@ -50,27 +36,16 @@ async function wrk(url: string, token: string, seconds: number): Promise<WrkResu
 }
 
 async function main(): Promise<number> {
-  const state = await mkdtemp(join(tmpdir(), 'cellar-bench-api-'));
-  const port = await freePort();
-  const result = await bootstrap({
-    side: 'server',
-    appRoot: repoRoot,
-    env: {},
-    groups: serverGroups,
-    overrides: [
-      `DEFAULT.state_path=${state}`,
-      `DEFAULT.bind_port=${port}`,
-      'DEFAULT.compute_driver=simulated',
-      'identity.bootstrap_password=bench-secret',
-      // The benchmark measures the API, not the rate limiter's refusals.
-      'DEFAULT.http_get_rate=1000000000',
-    ],
-  });
-  if (!result.ok) throw new Error(result.problems.join('\n'));
-  const plane = await startControlPlane({ config: result.config, appRoot: result.appRoot, host: result.host, enabled: result.enabled, version: 'bench', logger: pino({ level: 'silent' }) });
+  const running = await startTestControlPlane(repoRoot, [
+    'DEFAULT.compute_driver=simulated',
+    'identity.bootstrap_password=bench-secret',
+    // The benchmark measures the API, not the rate limiter's refusals.
+    'DEFAULT.http_get_rate=1000000000',
+  ]);
+  const plane = running.plane;
   const bare = Fastify({ logger: false });
   try {
-    const { control, identity } = await openControlDatabase(result.config, result.appRoot);
+    const { control, identity } = await openControlDatabase(running.config, running.appRoot);
     const issued = await identity.authenticate('admin', 'bench-secret', { name: 'admin' });
     const version = await control.db.selectFrom('datastore_versions').select('id').where('active', '=', 1).executeTakeFirstOrThrow();
     const count = Number(args.instances);
@@ -148,8 +123,7 @@ async function main(): Promise<number> {
     return ratio >= 0.3 && o.p99 < 50 ? 0 : 1;
   } finally {
     await bare.close();
-    await plane.close();
-    await rm(state, { recursive: true, force: true });
+    await running.close();
   }
 }
 

@@ -7,18 +7,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { freePort } from '@cellar/server/testing';
 import { repoRoot } from './support/repo.js';
 
 let state: string;
 let port: number;
 before(async () => {
   state = await mkdtemp(join(tmpdir(), 'cellar-up-'));
-  port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+  port = await freePort();
 });
 after(async () => {
   await rm(state, { recursive: true, force: true });

@@ -1,57 +1,31 @@
 // The control plane end to end with the simulated compute driver: the real API, taskmanager,
 // conductor and RPC (local transport), and in-process guests that heartbeat as real ones do.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { bootstrap } from '@cellar/config';
-import { serverGroups, startControlPlane, type ControlPlane } from '@cellar/server';
+import { startTestControlPlane, type TestControlPlane } from '@cellar/server/testing';
 import { repoRoot, runTool } from './support/repo.js';
 
+let running: TestControlPlane;
 let state: string;
-let plane: ControlPlane;
 let base: string;
 let project: string;
 let token: string;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
 before(async () => {
-  state = await mkdtemp(join(tmpdir(), 'cellar-sim-'));
-  const port = await freePort();
-  const result = await bootstrap({
-    side: 'server',
-    appRoot: repoRoot,
-    env: {},
-    groups: serverGroups,
-    overrides: [
-      `DEFAULT.state_path=${state}`,
-      `DEFAULT.bind_port=${port}`,
-      'DEFAULT.compute_driver=simulated',
-      'identity.bootstrap_password=admin-secret',
-      'simulated.prepare_delay=0.05',
-      'simulated.report_interval=0.2',
-      'simulated.fail_prepare_names=^broken',
-      'postgresql.usage_timeout=20',
-      'identity.admin_token=static-admin-token-for-tests',
-      // These tests poll; the rate limits have their own test.
-      'DEFAULT.http_get_rate=100000',
-      'DEFAULT.http_post_rate=100000',
-    ],
-  });
-  assert.ok(result.ok, result.ok ? '' : result.problems.join('\n'));
-  const { pino } = await import('pino');
-  plane = await startControlPlane({ config: result.config, appRoot: result.appRoot, host: result.host, enabled: result.enabled, version: '0.1.0', logger: pino({ level: 'silent' }) });
-  base = plane.endpoint;
+  running = await startTestControlPlane(repoRoot, [
+    'DEFAULT.compute_driver=simulated',
+    'identity.bootstrap_password=admin-secret',
+    'simulated.prepare_delay=0.05',
+    'simulated.report_interval=0.2',
+    'simulated.fail_prepare_names=^broken',
+    'postgresql.usage_timeout=20',
+    'identity.admin_token=static-admin-token-for-tests',
+    // These tests poll; the rate limits have their own test.
+    'DEFAULT.http_get_rate=100000',
+    'DEFAULT.http_post_rate=100000',
+  ]);
+  state = running.statePath;
+  base = running.plane.endpoint;
   const res = await fetch(`${base}/identity/v3/auth/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -61,8 +35,7 @@ before(async () => {
   project = ((await res.json()) as { token: { project: { id: string } } }).token.project.id;
 });
 after(async () => {
-  await plane.close();
-  await rm(state, { recursive: true, force: true });
+  await running.close();
 });
 
 type Json = Record<string, unknown>;

@@ -1,20 +1,15 @@
 // Cellar accepting a real Keystone's tokens ([identity] keystone_url), validated with its own
 // service user as keystonemiddleware does: project and roles honoured, bad tokens refused.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { pino } from 'pino';
-import { bootstrap } from '@cellar/config';
-import { serverGroups, startControlPlane, type ControlPlane } from '@cellar/server';
+import type { ControlPlane } from '@cellar/server';
+import { startTestControlPlane, type TestControlPlane } from '@cellar/server/testing';
 import { startKeystone, type Keystone } from './support/keystone.js';
 import { repoRoot } from './support/repo.js';
 
 let keystone: Keystone;
+let running: TestControlPlane;
 let plane: ControlPlane;
-let state: string;
 let demoProject: string;
 let otherProject: string;
 
@@ -37,34 +32,17 @@ before(async () => {
   otherProject = await create('projects', { name: 'other' });
   await grant(demoProject, await create('users', { name: 'alice', password: 'alice-secret' }), member);
 
-  state = await mkdtemp(join(tmpdir(), 'cellar-ks-'));
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-  const result = await bootstrap({
-    side: 'server',
-    appRoot: repoRoot,
-    env: {},
-    groups: serverGroups,
-    overrides: [
-      `DEFAULT.state_path=${state}`,
-      `DEFAULT.bind_port=${port}`,
-      'DEFAULT.compute_driver=simulated',
-      `identity.keystone_url=${keystone.url}`,
-      'identity.keystone_password=cellar-service-secret',
-      'identity.keystone_cache_time=0.5',
-    ],
-  });
-  assert.ok(result.ok, result.ok ? '' : result.problems.join('\n'));
-  plane = await startControlPlane({ config: result.config, appRoot: result.appRoot, host: result.host, enabled: result.enabled, version: 'test', logger: pino({ level: 'silent' }) });
+  running = await startTestControlPlane(repoRoot, [
+    'DEFAULT.compute_driver=simulated',
+    `identity.keystone_url=${keystone.url}`,
+    'identity.keystone_password=cellar-service-secret',
+    'identity.keystone_cache_time=0.5',
+  ]);
+  plane = running.plane;
 });
 after(async () => {
-  await plane?.close();
+  await running?.close();
   await keystone?.stop();
-  if (state) await rm(state, { recursive: true, force: true });
 });
 
 const get = (path: string, token: string) => fetch(`${plane.endpoint}${path}`, { headers: { 'x-auth-token': token } });

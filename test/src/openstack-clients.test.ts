@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
+import { freePort } from '@cellar/server/testing';
 import { repoRoot } from './support/repo.js';
 
 const run = promisify(execFile);
@@ -18,12 +18,7 @@ let cellar: ChildProcess;
 
 before(async () => {
   state = await mkdtemp(join(tmpdir(), 'cellar-osc-'));
-  port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
+  port = await freePort();
   cellar = spawn(
     process.execPath,
     [

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { freePort } from '@cellar/server/testing';
 import { startRabbitMq, type Broker } from '@cellar/rpc/testing';
 import { startPostgres, type PostgresServer } from '@cellar/server/testing';
 import { repoRoot } from './support/repo.js';
@@ -46,12 +46,7 @@ function start(tool: string, settings: string[]): Promise<ChildProcess> {
 before(async () => {
   [broker, postgres] = await Promise.all([startRabbitMq(), startPostgres()]);
   state = await mkdtemp(join(tmpdir(), 'cellar-services-'));
-  port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
+  port = await freePort();
 });
 after(async () => {
   for (const child of services) {

@@ -3,3 +3,4 @@
 
 export * from '../db/database-suite.js';
 export * from './postgresql.js';
+export * from './control-plane.js';

@@ -6,10 +6,10 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './control-plane.js';
 
 export interface PostgresServer {
   /** postgresql://cellar:<password>@127.0.0.1:<port>/cellar */
@@ -25,22 +25,6 @@ export function postgresBinaries(): string | undefined {
   const majors = readdirSync(root).filter((d) => /^\d+$/.test(d) && existsSync(join(root, d, 'bin', 'postgres')));
   const newest = majors.sort((a, b) => Number(b) - Number(a))[0];
   return newest === undefined ? undefined : join(root, newest, 'bin');
-}
-
-function freePort(): Promise<number> {
-  const tryPort = (port: number): Promise<boolean> =>
-    new Promise((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  return (async () => {
-    for (let i = 0; i < 200; i++) {
-      const port = 20000 + Math.floor(Math.random() * 10000);
-      if (await tryPort(port)) return port;
-    }
-    throw new Error('no free loopback port for PostgreSQL');
-  })();
 }
 
 function exited(child: ChildProcess, ms: number): Promise<boolean> {
