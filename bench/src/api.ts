@@ -16,6 +16,8 @@ const { values: args } = parseArgs({
     instances: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '2' },
+    // For profiling: load only Cellar's route.
+    'cellar-only': { type: 'boolean', default: false },
   },
 });
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -104,6 +106,11 @@ async function main(): Promise<number> {
 
     const seconds = Number(args.seconds);
     await wrk(url, issued.token, 1);
+    if (args['cellar-only']) {
+      const only = await wrk(url, issued.token, Number(args.seconds));
+      console.log(`cellar api alone: ${only.rps.toFixed(0)} req/s, p99 ${only.p99.toFixed(2)} ms`);
+      return 0;
+    }
     await wrk(bareUrl, issued.token, 1);
     const ours: WrkResult[] = [];
     const theirs: WrkResult[] = [];
