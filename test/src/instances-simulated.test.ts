@@ -287,3 +287,25 @@ test('admin_token acts as an admin of any project; reset_status is admin-only; /
 
   assert.deepEqual((await api('GET', '/volume-types')).json, { volume_types: [{ id: 'local', name: 'local', is_public: true, description: "A directory on the instance's host, sized by volume.size" }] });
 });
+
+test('lists page with limit and marker and a next link; nics, volume type, zone and locality are recorded', async () => {
+  const ids: string[] = [];
+  for (const name of ['page-a', 'page-b', 'page-c']) {
+    const created = await api('POST', '/instances', pg({ name, availability_zone: 'nova', locality: 'anti-affinity', nics: [{ 'net-id': 'n1' }], volume: { size: 1, type: 'local' } }));
+    assert.equal(created.status, 200, JSON.stringify(created.json));
+    ids.push((created.json['instance'] as Json)['id'] as string);
+  }
+  const first = await api('GET', '/instances?limit=2');
+  const page1 = first.json['instances'] as Json[];
+  assert.equal(page1.length, 2);
+  const next = ((first.json['links'] as Json[])[0] as Json)['href'] as string;
+  assert.match(next, /\/instances\?limit=2&marker=/);
+  const second = await api('GET', next.slice(next.indexOf('/instances')));
+  const seen = [...page1, ...(second.json['instances'] as Json[])].map((i) => i['id']);
+  for (const id of ids) assert.ok(seen.includes(id), `${id} is on one of the pages`);
+  assert.equal(new Set(seen).size, seen.length, 'no instance on two pages');
+  const shown = (await api('GET', `/instances/${ids[0] ?? ''}`)).json['instance'] as Json;
+  assert.equal(shown['locality'], 'anti-affinity');
+  assert.equal((await api('GET', '/instances?marker=nonsense')).status, 400);
+  for (const id of ids) await api('DELETE', `/instances/${id}`);
+});

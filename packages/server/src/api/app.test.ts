@@ -204,3 +204,16 @@ test("the policy guards every route: an operator's override refuses members with
     await strict.close();
   }
 });
+
+test('request bodies: malformed JSON is 400, a non-JSON body 415, an oversized one 413, all as Trove faults', async () => {
+  const admin = await token('admin', 'admin-secret', 'admin');
+  const post = (payload: string, contentType: string) =>
+    app.inject({ method: 'POST', url: `/v1.0/${adminProject}/instances`, headers: { 'x-auth-token': admin, 'content-type': contentType }, payload });
+  const malformed = await post('{"instance": ', 'application/json');
+  assert.equal(malformed.statusCode, 400);
+  assert.match(malformed.json<{ badRequest: { message: string } }>().badRequest.message, /not valid JSON/);
+  const text = await post('name=db1', 'text/plain');
+  assert.deepEqual(text.json(), { badMediaType: { code: 415, message: "Request bodies must be JSON (Content-Type: application/json), not 'text/plain'." } });
+  const huge = await post(JSON.stringify({ instance: { name: 'x'.repeat(2 * 1024 * 1024) } }), 'application/json');
+  assert.deepEqual(huge.json(), { overLimit: { code: 413, message: 'The request body is larger than 1048576 bytes.' } });
+});

@@ -60,6 +60,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       security: [{ token: [] }],
     },
   });
+  // Bodies are JSON only: anything else is 415, not a string for the schema to puzzle over.
+  app.removeContentTypeParser('text/plain');
   installFaults(app, deps.log);
   installAuth(app, deps.tokens ?? deps.identity, deps.adminToken);
   const limiter = new RateLimiter(deps.rateLimits);
