@@ -4,7 +4,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -59,8 +59,10 @@ export async function startKeystone(): Promise<Keystone> {
   await manage('db_sync');
   // Keystone opens overlapping sessions; without WAL the sqlite file locks.
   await run(PYTHON, ['-c', `import sqlite3; sqlite3.connect(${JSON.stringify(join(dir, 'keystone.sqlite'))}).execute('PRAGMA journal_mode=WAL')`]);
-  await manage('fernet_setup', '--keystone-user', 'root', '--keystone-group', 'root');
-  await manage('credential_setup', '--keystone-user', 'root', '--keystone-group', 'root');
+  // The key repositories belong to whoever runs Keystone: this process's user.
+  const owner = ['--keystone-user', userInfo().username, '--keystone-group', (await run('id', ['-gn'])).stdout.trim()];
+  await manage('fernet_setup', ...owner);
+  await manage('credential_setup', ...owner);
   await manage('bootstrap', '--bootstrap-password', ADMIN_PASSWORD, '--bootstrap-admin-url', `${url}/`, '--bootstrap-internal-url', `${url}/`, '--bootstrap-public-url', `${url}/`, '--bootstrap-region-id', 'RegionOne');
   const server: ChildProcess = spawn(
     PYTHON,
