@@ -114,3 +114,16 @@ test('three services over RabbitMQ and PostgreSQL create, serve and delete an in
   }
   assert.equal(status, 404);
 });
+
+test('when RabbitMQ goes away, every service says so and exits non-zero, for its supervisor to restart it', async () => {
+  const exits = services.map((child) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)))));
+  const said = services.map((child) => {
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    return () => err;
+  });
+  await broker.stop();
+  const codes = await Promise.all(exits);
+  assert.deepEqual(codes, [1, 1, 1]);
+  for (const text of said) assert.match(text(), /stopping: The connection to the message broker was lost: /);
+});

@@ -10,13 +10,28 @@ export async function serveRoles(tool: string, flags: ConfigFlags, roles?: reado
   const result = await bootstrapFrom(flags, 'server');
   if (!reportBootstrap(tool, 'server', result)) return undefined;
   let plane: ControlPlane;
+  const running: { plane?: ControlPlane } = {};
   try {
-    plane = await startControlPlane({ config: result.config, appRoot: result.appRoot, host: result.host, enabled: result.enabled, version, ...(roles ? { roles } : {}) });
+    plane = await startControlPlane({
+      config: result.config,
+      appRoot: result.appRoot,
+      host: result.host,
+      enabled: result.enabled,
+      version,
+      ...(roles ? { roles } : {}),
+      // Without its broker the process is useless: stop, and let the supervisor start it again.
+      onFatal: (error) => {
+        print([`${tool}: stopping: ${error.message}`], process.stderr);
+        process.exitCode = 1;
+        void running.plane?.close().catch(() => undefined);
+      },
+    });
   } catch (error) {
     print([`${tool}: could not start: ${error instanceof Error ? error.message : String(error)}`], process.stderr);
     process.exitCode = 1;
     return undefined;
   }
+  running.plane = plane;
   const stop = (): void => {
     void plane.close().then(() => print([`${tool} stopped.`]));
   };

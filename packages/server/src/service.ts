@@ -39,6 +39,8 @@ export interface StartOptions {
   readonly roles?: readonly Role[];
   /** Where structured logs go; standard error when absent. */
   readonly logger?: Logger;
+  /** Told when the process can no longer work (the broker connection is gone). */
+  readonly onFatal?: (error: Error) => void;
 }
 
 export interface ControlPlane {
@@ -134,6 +136,12 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     const rpc = config.group(rpcGroup);
     const controlKey = await loadControlKey(statePath, rpc.control_key);
     transport = await openTransport(rpc.transport, rpc.amqp_url, join(statePath, 'rpc'));
+    if (transport instanceof AmqpTransport) {
+      transport.onConnectionLost((error) => {
+        log.error({ err: error }, 'the connection to RabbitMQ was lost; this process cannot work without it');
+        options.onFatal?.(error);
+      });
+    }
     const rpcTransport = transport;
     const guestTimeouts = { low: defaults.agent_call_low_timeout, high: defaults.agent_call_high_timeout };
     const quotaDefaults = { instances: defaults.max_instances_per_tenant, ram: defaults.max_ram_per_tenant, volumes: defaults.max_volumes_per_tenant, backups: defaults.max_backups_per_tenant };

@@ -144,6 +144,13 @@ export const RpcUnavailable = defineError('RpcUnavailable', {
   description: 'No process listens on the topic (the service is not running, or the guest is gone).',
 });
 
+export const RpcConnectionLost = defineError('RpcConnectionLost', {
+  code: 'CELLAR_RPC_CONNECTION_LOST',
+  status: 503,
+  message: 'The connection to the message broker was lost: {reason}',
+  description: 'RabbitMQ closed the connection or went away; the process stops so its supervisor can start it again.',
+});
+
 export const RpcRejected = defineError('RpcRejected', {
   code: 'CELLAR_RPC_REJECTED',
   status: 401,
@@ -221,6 +228,7 @@ export const errorCatalog = [
   ComputeDriverNotAvailable,
   RpcTimeout,
   RpcUnavailable,
+  RpcConnectionLost,
   RpcRejected,
   RpcNoSuchMethod,
   RpcBadArguments,

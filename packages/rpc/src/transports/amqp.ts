@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message } from 'amqplib';
-import { RpcTimeout, RpcUnavailable } from '@cellar/plugin-api';
+import { RpcConnectionLost, RpcTimeout, RpcUnavailable } from '@cellar/plugin-api';
 import type { Listener, MessageHandler, RequestOptions, Transport } from '../transport.js';
 
 const REPLY_TO = 'amq.rabbitmq.reply-to';
@@ -25,6 +25,9 @@ export class AmqpTransport implements Transport {
   readonly #pending = new Map<string, Pending>();
   readonly #declared = new Set<string>();
   readonly #listeners = new Set<Listener>();
+  #closing = false;
+  #lost?: Error;
+  readonly #onLost: ((error: Error) => void)[] = [];
 
   private constructor(
     private readonly model: ChannelModel,
@@ -41,7 +44,29 @@ export class AmqpTransport implements Transport {
     const transport = new AmqpTransport(model, casts, calls, options);
     await calls.consume(REPLY_TO, (msg) => transport.#onReply(msg), { noAck: true });
     calls.on('return', (msg: Message) => transport.#onReturned(msg));
+    model.on('error', () => undefined);
+    model.on('close', (error?: Error) => transport.#connectionClosed(error));
     return transport;
+  }
+
+  /**
+   * The broker connection went away without close(): nothing this transport holds works any
+   * more, so waiting calls fail now rather than at their timeout, and the owner is told.
+   */
+  #connectionClosed(error?: Error): void {
+    if (this.#closing) return;
+    this.#lost = new RpcConnectionLost({ reason: error?.message ?? 'closed without a reason' }, { cause: error });
+    for (const [id, pending] of this.#pending) {
+      clearTimeout(pending.timer);
+      pending.reject(this.#lost);
+      this.#pending.delete(id);
+    }
+    for (const notify of this.#onLost) notify(this.#lost);
+  }
+
+  /** Called once if the broker connection is lost; a service stops so its supervisor restarts it. */
+  onConnectionLost(listener: (error: Error) => void): void {
+    this.#onLost.push(listener);
   }
 
   #onReply(msg: ConsumeMessage | null): void {
@@ -94,6 +119,8 @@ export class AmqpTransport implements Transport {
     const listener: Listener = {
       close: async () => {
         this.#listeners.delete(listener);
+        // With the connection gone there is nothing to cancel or close.
+        if (this.#lost) return;
         await channel.cancel(consumerTag);
         // Finish what was taken, so its replies and acknowledgements go out before the channel closes.
         await Promise.allSettled([...inFlight]);
@@ -105,6 +132,7 @@ export class AmqpTransport implements Transport {
   }
 
   request(topic: string, message: Buffer, options: RequestOptions): Promise<Buffer> {
+    if (this.#lost) return Promise.reject(this.#lost);
     const id = randomUUID();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -124,6 +152,7 @@ export class AmqpTransport implements Transport {
   }
 
   async send(topic: string, message: Buffer): Promise<void> {
+    if (this.#lost) throw this.#lost;
     // A cast outlives a server that is down: the queue is durable and the message persistent.
     await this.#declare(this.casts, topic);
     await new Promise<void>((resolve, reject) => {
@@ -134,6 +163,8 @@ export class AmqpTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
+    if (this.#lost) return;
     for (const listener of [...this.#listeners]) await listener.close();
     for (const [id, pending] of this.#pending) {
       clearTimeout(pending.timer);
