@@ -62,10 +62,11 @@ function exited(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** Stops a server started for a test, by its PID: the given signal, then SIGKILL after the grace time. */
+export async function stopChildProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 20_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  if (!(await exited(child, 20_000))) {
+  child.kill(signal);
+  if (!(await exited(child, graceMs))) {
     child.kill('SIGKILL');
     await exited(child, 5_000);
   }
@@ -110,8 +111,8 @@ export async function startRabbitMq(): Promise<Broker> {
   const epmd = asUser('epmd', ['-address', '127.0.0.1', '-port', String(port + 2)]);
   const server = asUser(SERVER, []);
   const stop = async (): Promise<void> => {
-    await stopChild(server);
-    await stopChild(epmd);
+    await stopChildProcess(server);
+    await stopChildProcess(epmd);
     await rm(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 90_000;

@@ -2,13 +2,14 @@
 // when there is one), the server on a free loopback port as the unprivileged postgres user,
 // password authentication, stopped by PID.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { stopChildProcess } from '@cellar/rpc/testing';
 import { freePort } from './control-plane.js';
 
 export interface PostgresServer {
@@ -25,17 +26,6 @@ export function postgresBinaries(): string | undefined {
   const majors = readdirSync(root).filter((d) => /^\d+$/.test(d) && existsSync(join(root, d, 'bin', 'postgres')));
   const newest = majors.sort((a, b) => Number(b) - Number(a))[0];
   return newest === undefined ? undefined : join(root, newest, 'bin');
-}
-
-function exited(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }
 
 export async function startPostgres(): Promise<PostgresServer> {
@@ -63,13 +53,8 @@ export async function startPostgres(): Promise<PostgresServer> {
   let log = '';
   server.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
   const stop = async (): Promise<void> => {
-    if (server.exitCode === null && server.signalCode === null) {
-      server.kill('SIGINT'); // fast shutdown: clients may still be connected
-      if (!(await exited(server, 15_000))) {
-        server.kill('SIGKILL');
-        await exited(server, 5000);
-      }
-    }
+    // SIGINT is PostgreSQL's fast shutdown: clients may still be connected.
+    await stopChildProcess(server, 'SIGINT', 15_000);
     await rm(dir, { recursive: true, force: true });
   };
   const admin = `postgresql://cellar:${password}@127.0.0.1:${port}/postgres`;
