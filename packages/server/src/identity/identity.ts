@@ -56,10 +56,6 @@ export class Identity {
     return id;
   }
 
-  async assignRole(userId: string, projectId: string, role: string): Promise<void> {
-    await this.db.insertInto('role_assignments').values({ user_id: userId, project_id: projectId, role }).onConflict((c) => c.doNothing()).execute();
-  }
-
   /**
    * On first start: project `admin` with user `admin` holding role `admin`. Returns the password
    * when it was generated here, so it can be shown once; undefined when admin already existed.
@@ -69,8 +65,7 @@ export class Identity {
     if (existing) return { created: false };
     const chosen = password ?? generatePassword();
     const projectId = await this.createProject('admin', 'Cellar administration');
-    const userId = await this.createUser('admin', chosen, projectId, ['admin', 'member', 'reader']);
-    void userId;
+    await this.createUser('admin', chosen, projectId, ['admin', 'member', 'reader']);
     return password === undefined ? { created: true, generatedPassword: chosen } : { created: true };
   }
 

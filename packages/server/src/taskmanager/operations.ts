@@ -36,12 +36,6 @@ export class Operations {
     return { operation, steps };
   }
 
-  /** The newest operation of an instance, for its detail view. */
-  async latest(instanceId: string): Promise<Timeline | undefined> {
-    const op = await this.db.selectFrom('operations').select('id').where('instance_id', '=', instanceId).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
-    return op ? this.get(op.id) : undefined;
-  }
-
   /** The newest operation of each of these instances, with its steps: three queries for a whole page. */
   async latestFor(instanceIds: readonly string[]): Promise<Map<string, Timeline>> {
     const timelines = new Map<string, Timeline>();

@@ -12,7 +12,7 @@ import { now, type Database, type Instance, type Operation, type OperationStep }
 import type { ComputeDriver, InjectedGuest } from '../drivers/compute/compute-driver.js';
 import { securityRules } from '../instances/security-rules.js';
 import type { Quotas } from '../quotas/quotas.js';
-import { seal, unseal } from '../secrets.js';
+import { unseal } from '../secrets.js';
 import { Operations, type OperationKind } from './operations.js';
 
 export const TASKMANAGER_TOPIC = 'taskmanager';
@@ -286,10 +286,5 @@ export class TaskManager {
       .where('instances.task_status', 'in', ['NONE', 'RESTART_ERROR', 'REBOOTING'])
       .execute();
     await this.deps.compute.adopt(live.map((i) => ({ instanceId: i.id, name: i.name, datastore: i.datastore, datastoreVersion: i.version, instanceKey: unseal(this.deps.controlKey, i.rpc_key) })));
-  }
-
-  /** Seals a secret for an operation request. */
-  seal(secret: string): string {
-    return seal(this.deps.controlKey, secret);
   }
 }
