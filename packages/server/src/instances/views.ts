@@ -4,7 +4,7 @@
 import type { Instance } from '../db/schema.js';
 import { resourceLinks } from '../api/links.js';
 import type { Timeline } from '../taskmanager/operations.js';
-import { computeStatus } from './status.js';
+import { computeStatus, type ComputedStatus, type StatusInputs } from './status.js';
 
 /** ISO-8601 with seconds precision and no zone, as Trove writes timestamps. */
 export const troveTime = (iso: string | null): string | null => (iso === null ? null : iso.slice(0, 19));
@@ -28,8 +28,14 @@ export interface ViewContext {
   readonly heartbeatExpiry: number;
 }
 
+/** The status inputs of a row, and what they compute to at `now`. */
+export function statusOf(row: InstanceRow, now: Date, heartbeatExpiry: number): StatusInputs & ComputedStatus {
+  const inputs: StatusInputs = { taskStatus: row.task_status, serverStatus: row.server_status, serviceStatus: row.service_status, serviceUpdatedAt: row.service_updated_at };
+  return { ...inputs, ...computeStatus(inputs, now, heartbeatExpiry) };
+}
+
 export function summaryView(row: InstanceRow, v: ViewContext): Record<string, unknown> {
-  const s = computeStatus({ taskStatus: row.task_status, serverStatus: row.server_status, serviceStatus: row.service_status, serviceUpdatedAt: row.service_updated_at }, v.now, v.heartbeatExpiry);
+  const s = statusOf(row, v.now, v.heartbeatExpiry);
   return {
     id: row.id,
     name: row.name,

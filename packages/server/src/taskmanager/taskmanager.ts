@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
-import { asCellarError, GuestPrepareFailed, GuestTimeout, type CellarError, type PortRange } from '@cellar/plugin-api';
+import { asCellarError, GuestPrepareFailed, GuestTimeout, type CellarError, type DatabaseSpec, type PortRange, type UserSpec } from '@cellar/plugin-api';
 import { GuestClient, method, serve, type Listener, type RequestContext, type Transport } from '@cellar/rpc';
 import { now, type Database, type Instance, type Operation, type OperationStep } from '../db/schema.js';
 import type { ComputeDriver, InjectedGuest } from '../drivers/compute/compute-driver.js';
@@ -19,8 +19,8 @@ export const TASKMANAGER_TOPIC = 'taskmanager';
 
 /** What the API records in a create operation; secrets in it are sealed with the control key. */
 export interface CreateRequest {
-  readonly databases: readonly { name: string; characterSet?: string; collate?: string }[];
-  readonly users: readonly { name: string; password: string; host?: string; databases?: { name: string }[] }[];
+  readonly databases: readonly DatabaseSpec[];
+  readonly users: readonly (UserSpec & { readonly password: string })[];
   readonly sealedRootPassword?: string;
 }
 

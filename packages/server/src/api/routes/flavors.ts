@@ -2,11 +2,10 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { Type } from '@sinclair/typebox';
 import { NotFound } from '@cellar/plugin-api';
 import type { Database, Flavor } from '../../db/schema.js';
 import { baseUrl, resourceLinks } from '../links.js';
-import { tenantParams } from './params.js';
+import { idParams, tenantParams } from './params.js';
 
 function view(f: Flavor, base: string, tenant: string): object {
   return {
@@ -33,7 +32,7 @@ export function flavorRoutes(app: FastifyInstance, db: Kysely<Database>, publicE
   );
   app.get<{ Params: { tenant_id: string; id: string } }>(
     '/v1.0/:tenant_id/flavors/:id',
-    { schema: { tags: ['flavors'], summary: 'Show a flavor', params: Type.Object({ tenant_id: Type.String(), id: Type.String() }) } },
+    { schema: { tags: ['flavors'], summary: 'Show a flavor', params: idParams } },
     async (request) => {
       const f = await db.selectFrom('flavors').selectAll().where('id', '=', request.params.id).where('deleted', '=', 0).executeTakeFirst();
       if (!f) throw new NotFound({ resource: 'Flavor', id: request.params.id });

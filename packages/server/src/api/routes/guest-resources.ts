@@ -9,32 +9,18 @@ import { Type, type Static } from '@sinclair/typebox';
 import { DatastoreOperationNotSupported, InstanceNotReady, NotFound, ValidationFailed, type Capability, type NameRule } from '@cellar/plugin-api';
 import type { RequestContext } from '@cellar/rpc';
 import { now } from '../../db/schema.js';
-import { computeStatus } from '../../instances/status.js';
-import type { InstanceRow } from '../../instances/views.js';
+import { statusOf, type InstanceRow } from '../../instances/views.js';
 import { caller } from '../auth.js';
 import type { InstanceDeps } from './instances.js';
+import { databaseBody, nameProblems, toDatabaseSpec, toUserSpec, userBody } from './bodies.js';
 import { loadInstance } from './instance-lookup.js';
+import { idParams } from './params.js';
 
-const idParams = Type.Object({ tenant_id: Type.String(), id: Type.String() });
 const nameParams = Type.Object({ tenant_id: Type.String(), id: Type.String(), name: Type.String() });
 const accessParams = Type.Object({ tenant_id: Type.String(), id: Type.String(), name: Type.String(), database: Type.String() });
 const listQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]+$' })), marker: Type.Optional(Type.String()) }, { additionalProperties: false });
-const databasesBody = Type.Object(
-  { databases: Type.Array(Type.Object({ name: Type.String({ minLength: 1 }), character_set: Type.Optional(Type.String()), collate: Type.Optional(Type.String()) }, { additionalProperties: false }), { minItems: 1 }) },
-  { additionalProperties: false },
-);
-const usersBody = Type.Object(
-  {
-    users: Type.Array(
-      Type.Object(
-        { name: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }), host: Type.Optional(Type.String()), databases: Type.Optional(Type.Array(Type.Object({ name: Type.String() }, { additionalProperties: false }))) },
-        { additionalProperties: false },
-      ),
-      { minItems: 1 },
-    ),
-  },
-  { additionalProperties: false },
-);
+const databasesBody = Type.Object({ databases: Type.Array(databaseBody, { minItems: 1 }) }, { additionalProperties: false });
+const usersBody = Type.Object({ users: Type.Array(userBody, { minItems: 1 }) }, { additionalProperties: false });
 const passwordsBody = Type.Object(
   { users: Type.Array(Type.Object({ name: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }), host: Type.Optional(Type.String()) }, { additionalProperties: false }), { minItems: 1 }) },
   { additionalProperties: false },
@@ -45,6 +31,11 @@ const userUpdateBody = Type.Object(
 );
 const grantBody = Type.Object({ databases: Type.Array(Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }), { minItems: 1 }) }, { additionalProperties: false });
 const rootBody = Type.Union([Type.Object({ password: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false }), Type.Null()]);
+
+const pageParams = (query: Static<typeof listQuery>): { limit?: number; marker?: string } => ({
+  ...(query.limit ? { limit: Number(query.limit) } : {}),
+  ...(query.marker ? { marker: query.marker } : {}),
+});
 
 /** `name` or `name@host` (URL-decoded by the router). */
 function userRef(param: string): { name: string; host?: string } {
@@ -60,7 +51,7 @@ export function guestResourceRoutes(app: FastifyInstance, deps: InstanceDeps): v
     const row = await loadInstance(db, request.params.tenant_id, request.params.id);
     const policy = deps.datastores.get(row.datastore);
     if (!policy?.capabilities.includes(capability)) throw new DatastoreOperationNotSupported({ operation, datastore: row.datastore });
-    const s = computeStatus({ taskStatus: row.task_status, serverStatus: row.server_status, serviceStatus: row.service_status, serviceUpdatedAt: row.service_updated_at }, new Date(), deps.heartbeatExpiry);
+    const s = statusOf(row, new Date(), deps.heartbeatExpiry);
     if (!['healthy', 'running'].includes(s.effectiveServiceStatus) || row.task_status !== 'NONE') {
       throw new InstanceNotReady({ id: row.id, status: s.effectiveServiceStatus === 'healthy' ? `busy (task ${row.task_status})` : s.effectiveServiceStatus });
     }
@@ -70,14 +61,7 @@ export function guestResourceRoutes(app: FastifyInstance, deps: InstanceDeps): v
   };
 
   const checkNames = (kind: 'database' | 'user', field: string, names: readonly string[], rule: NameRule | undefined, row: InstanceRow): void => {
-    if (!rule) return;
-    const problems = names.flatMap((name, i) => {
-      const where = `${field}[${i}].name`;
-      if (name.length > rule.maxLength) return [`${where}: '${name}' is longer than the ${rule.maxLength} characters a ${row.datastore} ${kind} name may have`];
-      if (!rule.pattern.test(name)) return [`${where}: '${name}' is not a valid ${row.datastore} ${kind} name (it must match ${String(rule.pattern)})`];
-      if (rule.reserved?.includes(name)) return [`${where}: '${name}' is reserved by ${row.datastore}`];
-      return [];
-    });
+    const problems = names.flatMap((name, i) => nameProblems(kind, `${field}[${i}].name`, name, rule, row.datastore));
     if (problems.length > 0) throw new ValidationFailed({ problems: problems.join('; ') });
   };
 
@@ -86,13 +70,13 @@ export function guestResourceRoutes(app: FastifyInstance, deps: InstanceDeps): v
 
   app.get<{ Params: Static<typeof idParams>; Querystring: Static<typeof listQuery> }>(`${base}/databases`, { schema: { tags, summary: "List an instance's databases", params: idParams, querystring: listQuery } }, async (request) => {
     const { guest, context } = await prepare(request, 'databases', 'list_databases');
-    const page = await guest.listDatabases({ ...(request.query.limit ? { limit: Number(request.query.limit) } : {}), ...(request.query.marker ? { marker: request.query.marker } : {}) }, context);
+    const page = await guest.listDatabases(pageParams(request.query), context);
     return { databases: page.items.map((d) => ({ name: d.name })) };
   });
   app.post<{ Params: Static<typeof idParams>; Body: Static<typeof databasesBody> }>(`${base}/databases`, { schema: { tags, summary: 'Create databases', params: idParams, body: databasesBody } }, async (request, reply) => {
     const { row, guest, context, rules } = await prepare(request, 'databases', 'create_database');
     checkNames('database', 'body.databases', request.body.databases.map((d) => d.name), rules?.database, row);
-    await guest.createDatabases(request.body.databases.map((d) => ({ name: d.name, ...(d.character_set ? { characterSet: d.character_set } : {}), ...(d.collate ? { collate: d.collate } : {}) })), context);
+    await guest.createDatabases(request.body.databases.map(toDatabaseSpec), context);
     return reply.status(202).send();
   });
   app.delete<{ Params: Static<typeof nameParams> }>(`${base}/databases/:name`, { schema: { tags, summary: 'Delete a database', params: nameParams } }, async (request, reply) => {
@@ -103,13 +87,13 @@ export function guestResourceRoutes(app: FastifyInstance, deps: InstanceDeps): v
 
   app.get<{ Params: Static<typeof idParams>; Querystring: Static<typeof listQuery> }>(`${base}/users`, { schema: { tags, summary: "List an instance's users", params: idParams, querystring: listQuery } }, async (request) => {
     const { guest, context } = await prepare(request, 'users', 'list_users');
-    const page = await guest.listUsers({ ...(request.query.limit ? { limit: Number(request.query.limit) } : {}), ...(request.query.marker ? { marker: request.query.marker } : {}) }, context);
+    const page = await guest.listUsers(pageParams(request.query), context);
     return { users: page.items.map((u) => ({ name: u.name, host: u.host ?? '%', databases: u.databases.map((d) => ({ name: d.name })) })) };
   });
   app.post<{ Params: Static<typeof idParams>; Body: Static<typeof usersBody> }>(`${base}/users`, { schema: { tags, summary: 'Create users', params: idParams, body: usersBody } }, async (request, reply) => {
     const { row, guest, context, rules } = await prepare(request, 'users', 'create_user');
     checkNames('user', 'body.users', request.body.users.map((u) => u.name), rules?.user, row);
-    await guest.createUsers(request.body.users.map((u) => ({ name: u.name, password: u.password, ...(u.host ? { host: u.host } : {}), ...(u.databases ? { databases: u.databases } : {}) })), context);
+    await guest.createUsers(request.body.users.map(toUserSpec), context);
     return reply.status(202).send();
   });
   app.put<{ Params: Static<typeof idParams>; Body: Static<typeof passwordsBody> }>(`${base}/users`, { schema: { tags, summary: "Change users' passwords", params: idParams, body: passwordsBody } }, async (request, reply) => {

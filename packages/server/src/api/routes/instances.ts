@@ -23,13 +23,15 @@ import { now, type Database, type Instance } from '../../db/schema.js';
 import { generatePassword } from '../../identity/passwords.js';
 import type { Quotas } from '../../quotas/quotas.js';
 import { securityRules } from '../../instances/security-rules.js';
-import { canPerformAction, computeStatus } from '../../instances/status.js';
-import { detailView, summaryView, type InstanceRow, type ViewContext } from '../../instances/views.js';
+import { canPerformAction } from '../../instances/status.js';
+import { detailView, statusOf, summaryView, type InstanceRow, type ViewContext } from '../../instances/views.js';
 import { newInstanceKey, seal } from '../../secrets.js';
 import { Operations, type OperationKind, type Timeline } from '../../taskmanager/operations.js';
 import { stepsOf, type CreateRequest } from '../../taskmanager/taskmanager.js';
 import { caller } from '../auth.js';
+import { databaseBody, nameProblems, toDatabaseSpec, toUserSpec, userBody } from './bodies.js';
 import { instanceRows, loadInstance } from './instance-lookup.js';
+import { idParams } from './params.js';
 import { baseUrl } from '../links.js';
 
 export interface DatastorePolicy {
@@ -59,16 +61,6 @@ export interface InstanceDeps {
 
 const cidr = Type.String({ pattern: '^(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}$|^[0-9a-fA-F:]+/\\d{1,3}$' });
 const access = Type.Object({ is_public: Type.Optional(Type.Boolean()), allowed_cidrs: Type.Optional(Type.Array(cidr)) }, { additionalProperties: false });
-const databaseSpec = Type.Object({ name: Type.String({ minLength: 1 }), character_set: Type.Optional(Type.String()), collate: Type.Optional(Type.String()) }, { additionalProperties: false });
-const userSpec = Type.Object(
-  {
-    name: Type.String({ minLength: 1 }),
-    password: Type.String({ minLength: 1 }),
-    host: Type.Optional(Type.String()),
-    databases: Type.Optional(Type.Array(Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }))),
-  },
-  { additionalProperties: false },
-);
 
 const createBody = Type.Object(
   {
@@ -79,8 +71,8 @@ const createBody = Type.Object(
         // python-troveclient sends "type": null when no type is chosen.
         volume: Type.Optional(Type.Object({ size: Type.Integer({ minimum: 1 }), type: Type.Optional(Type.Union([Type.String(), Type.Null()])) }, { additionalProperties: false })),
         datastore: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), version: Type.Optional(Type.String()), version_number: Type.Optional(Type.String()) }, { additionalProperties: false })),
-        databases: Type.Optional(Type.Array(databaseSpec)),
-        users: Type.Optional(Type.Array(userSpec)),
+        databases: Type.Optional(Type.Array(databaseBody)),
+        users: Type.Optional(Type.Array(userBody)),
         access: Type.Optional(access),
         availability_zone: Type.Optional(Type.String()),
         nics: Type.Optional(Type.Array(Type.Record(Type.String(), Type.String()), { maxItems: 1 })),
@@ -108,17 +100,7 @@ const actionBody = Type.Union([
   Type.Object({ reset_status: Type.Object({ force_delete: Type.Optional(Type.Boolean()) }, { additionalProperties: false }) }, { additionalProperties: false }),
 ]);
 
-const idParams = Type.Object({ tenant_id: Type.String(), id: Type.String() });
 const listQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]+$' })), marker: Type.Optional(Type.String()), include_clustered: Type.Optional(Type.String()) }, { additionalProperties: false });
-
-function checkName(kind: 'database' | 'user', field: string, name: string, rule: NameRule | undefined, datastore: string): string[] {
-  if (!rule) return [];
-  const problems: string[] = [];
-  if (name.length > rule.maxLength) problems.push(`${field}: '${name}' is longer than the ${rule.maxLength} characters a ${datastore} ${kind} name may have`);
-  if (!rule.pattern.test(name)) problems.push(`${field}: '${name}' is not a valid ${datastore} ${kind} name (it must match ${String(rule.pattern)})`);
-  if (rule.reserved?.includes(name)) problems.push(`${field}: '${name}' is reserved by ${datastore}`);
-  return problems;
-}
 
 export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
   const { db } = deps;
@@ -235,9 +217,9 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
       // Databases and users: the datastore's naming rules, no duplicates, grants only to listed databases.
       const problems: string[] = [];
       const dbNames = (body.databases ?? []).map((d) => d.name);
-      body.databases?.forEach((d, i) => problems.push(...checkName('database', `body.instance.databases[${i}].name`, d.name, policy.nameRules?.database, datastore.name)));
+      body.databases?.forEach((d, i) => problems.push(...nameProblems('database', `body.instance.databases[${i}].name`, d.name, policy.nameRules?.database, datastore.name)));
       body.users?.forEach((u, i) => {
-        problems.push(...checkName('user', `body.instance.users[${i}].name`, u.name, policy.nameRules?.user, datastore.name));
+        problems.push(...nameProblems('user', `body.instance.users[${i}].name`, u.name, policy.nameRules?.user, datastore.name));
         for (const d of u.databases ?? []) if (!dbNames.includes(d.name)) problems.push(`body.instance.users[${i}].databases: '${d.name}' is not in instance.databases`);
       });
       const dup = (xs: string[]) => xs.filter((x, i) => xs.indexOf(x) !== i);
@@ -250,8 +232,8 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
       const rootPassword = policy.rootOnCreate ? generatePassword(policy.passwordLength) : undefined;
       const accessValue = { is_public: body.access?.is_public ?? false, allowed_cidrs: body.access?.allowed_cidrs ?? [] };
       const createRequest: CreateRequest = {
-        databases: (body.databases ?? []).map((d) => ({ name: d.name, ...(d.character_set ? { characterSet: d.character_set } : {}), ...(d.collate ? { collate: d.collate } : {}) })),
-        users: (body.users ?? []).map((u) => ({ name: u.name, password: u.password, ...(u.host ? { host: u.host } : {}), ...(u.databases ? { databases: u.databases } : {}) })),
+        databases: (body.databases ?? []).map(toDatabaseSpec),
+        users: (body.users ?? []).map(toUserSpec),
         ...(rootPassword === undefined ? {} : { sealedRootPassword: seal(deps.controlKey, rootPassword) }),
       };
       const operationId = await db.transaction().execute(async (trx) => {
@@ -334,8 +316,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
         });
         return reply.status(202).send();
       }
-      const status = computeStatus({ taskStatus: row.task_status, serverStatus: row.server_status, serviceStatus: row.service_status, serviceUpdatedAt: row.service_updated_at }, new Date(), deps.heartbeatExpiry);
-      if (!canPerformAction({ taskStatus: row.task_status, serverStatus: row.server_status, serviceStatus: row.service_status, serviceUpdatedAt: row.service_updated_at, ...status })) {
+      if (!canPerformAction(statusOf(row, new Date(), deps.heartbeatExpiry))) {
         throw new InstanceBusy({ id: row.id, taskStatus: row.task_status });
       }
       await startOperation(row.id, 'restart', 'REBOOTING', {});
