@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { Unauthorized } from '@cellar/plugin-api';
 import { now, type Database } from '../db/schema.js';
 import { generatePassword, hashPassword, verifyPassword } from './passwords.js';
+import { TokenCache } from './token-cache.js';
 
 export interface TokenInfo {
   readonly userId: string;
@@ -28,12 +29,11 @@ export interface ProjectRef {
 
 const tokenId = (token: string): string => createHash('sha256').update(token).digest('hex');
 
-/** How long a validated token is trusted without asking the database again (keystonemiddleware caches too). */
+/** How long a validated token is trusted without asking the database again. */
 const CACHE_SECONDS = 10;
-const CACHE_ENTRIES = 10_000;
 
 export class Identity {
-  readonly #cache = new Map<string, { info: TokenInfo; until: number }>();
+  readonly #cache = new TokenCache(CACHE_SECONDS);
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -100,10 +100,9 @@ export class Identity {
    */
   async validate(token: string): Promise<TokenInfo> {
     const cached = this.#cache.get(token);
-    if (cached && cached.until > Date.now()) return cached.info;
+    if (cached) return cached;
     const info = await this.#validate(token);
-    if (this.#cache.size >= CACHE_ENTRIES) this.#cache.clear();
-    this.#cache.set(token, { info, until: Math.min(Date.now() + CACHE_SECONDS * 1000, Date.parse(info.expiresAt)) });
+    this.#cache.set(token, info);
     return info;
   }
 

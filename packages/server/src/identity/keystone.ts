@@ -4,6 +4,7 @@
 
 import { Unauthorized } from '@cellar/plugin-api';
 import type { TokenInfo } from './identity.js';
+import { TokenCache } from './token-cache.js';
 
 export interface KeystoneSettings {
   readonly url: string;
@@ -29,10 +30,12 @@ export interface TokenValidator {
 }
 
 export class KeystoneValidator implements TokenValidator {
-  readonly #cache = new Map<string, { info: TokenInfo; until: number }>();
+  readonly #cache: TokenCache;
   #service?: { token: string; until: number };
 
-  constructor(private readonly settings: KeystoneSettings) {}
+  constructor(private readonly settings: KeystoneSettings) {
+    this.#cache = new TokenCache(settings.cacheSeconds);
+  }
 
   #endpoint(path: string): string {
     return `${this.settings.url.replace(/\/+$/, '')}${path}`;
@@ -63,7 +66,7 @@ export class KeystoneValidator implements TokenValidator {
 
   async validate(token: string): Promise<TokenInfo> {
     const cached = this.#cache.get(token);
-    if (cached && cached.until > Date.now()) return cached.info;
+    if (cached) return cached;
     const ask = async (): Promise<Response> =>
       fetch(this.#endpoint('/auth/tokens'), { headers: { 'x-auth-token': await this.#serviceToken(), 'x-subject-token': token } });
     let res = await ask();
@@ -85,8 +88,7 @@ export class KeystoneValidator implements TokenValidator {
       issuedAt: t.issued_at,
       expiresAt: t.expires_at,
     };
-    if (this.#cache.size > 10_000) this.#cache.clear();
-    this.#cache.set(token, { info, until: Math.min(Date.now() + this.settings.cacheSeconds * 1000, Date.parse(t.expires_at)) });
+    this.#cache.set(token, info);
     return info;
   }
 }
