@@ -19,19 +19,17 @@ export function caller(request: FastifyRequest): TokenInfo {
   return request.auth;
 }
 
-const same = (a: string, b: string): boolean => {
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
-  return timingSafeEqual(x, y);
-};
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 export function installAuth(app: FastifyInstance, tokens: TokenValidator, adminToken?: string): void {
+  // Compared as digests, in constant time; the configured token's is computed once.
+  const adminDigest = adminToken === undefined ? undefined : digest(adminToken);
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/v1.0/')) return;
     const token = request.headers['x-auth-token'];
     if (typeof token !== 'string' || token === '') throw new Unauthorized({ reason: 'no X-Auth-Token header' });
     const tenant = request.url.split('/')[2]?.split('?')[0] ?? '';
-    if (adminToken !== undefined && same(token, adminToken)) {
+    if (adminDigest !== undefined && timingSafeEqual(digest(token), adminDigest)) {
       // Keystone's old ADMIN_TOKEN: an admin of whichever project the path names.
       const at = new Date().toISOString();
       request.auth = { userId: 'admin_token', userName: 'admin_token', projectId: tenant, projectName: tenant, roles: ['admin'], issuedAt: at, expiresAt: at };

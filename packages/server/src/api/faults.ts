@@ -22,12 +22,12 @@ function validationMessage(error: FastifyError): string {
 }
 
 /** The catalog error an error is answered as; undefined for an unexpected failure (a 500). */
-export function asFault(error: FastifyError | CellarError, contentType = 'unknown'): CellarError | undefined {
+export function asFault(error: FastifyError | CellarError, bodyLimit: number, contentType = 'unknown'): CellarError | undefined {
   if (isCellarError(error)) return error;
   if (error.validation) return new ValidationFailed({ problems: validationMessage(error) });
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new PayloadTooLarge({ limit: 1024 * 1024 });
+      return new PayloadTooLarge({ limit: bodyLimit });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new UnsupportedMediaType({ contentType });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -41,7 +41,7 @@ export function asFault(error: FastifyError | CellarError, contentType = 'unknow
 
 export function installFaults(app: FastifyInstance, log: FaultLog): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const fault = asFault(error, request.headers['content-type']);
+    const fault = asFault(error, app.initialConfig.bodyLimit ?? 0, request.headers['content-type']);
     if (fault) {
       void reply.status(fault.status).send(toFaultBody(fault));
       return;

@@ -26,19 +26,26 @@ export interface RateEntry {
   readonly nextAvailable: string;
 }
 
+interface Rule {
+  readonly verb: string;
+  readonly uri: string;
+  readonly regex: string;
+  readonly value: number;
+}
+
 export class RateLimiter {
   readonly #buckets = new Map<string, Bucket>();
+  readonly #rules: readonly (Rule & { readonly pattern: RegExp })[];
 
-  constructor(private readonly limits: RateLimits) {}
-
-  #rules(): { verb: string; uri: string; regex: string; value: number }[] {
-    return [
-      { verb: 'POST', uri: '*', regex: '.*', value: this.limits.post },
-      { verb: 'PUT', uri: '*', regex: '.*', value: this.limits.put },
-      { verb: 'DELETE', uri: '*', regex: '.*', value: this.limits.delete },
-      { verb: 'GET', uri: '*', regex: '.*', value: this.limits.get },
-      { verb: 'POST', uri: '*/mgmt', regex: '^/mgmt', value: this.limits.mgmtPost },
+  constructor(limits: RateLimits) {
+    const rules: Rule[] = [
+      { verb: 'POST', uri: '*', regex: '.*', value: limits.post },
+      { verb: 'PUT', uri: '*', regex: '.*', value: limits.put },
+      { verb: 'DELETE', uri: '*', regex: '.*', value: limits.delete },
+      { verb: 'GET', uri: '*', regex: '.*', value: limits.get },
+      { verb: 'POST', uri: '*/mgmt', regex: '^/mgmt', value: limits.mgmtPost },
     ];
+    this.#rules = rules.map((rule) => ({ ...rule, pattern: new RegExp(rule.regex) }));
   }
 
   /** Leaks the bucket to now; returns its level. */
@@ -52,8 +59,8 @@ export class RateLimiter {
 
   /** Seconds to wait when the request is over a limit; undefined when it may go ahead. */
   take(project: string, verb: string, path: string, now = Date.now()): { retryAfter: number; rule: string } | undefined {
-    const applicable = this.#rules()
-      .filter((rule) => rule.verb === verb && new RegExp(rule.regex).test(path))
+    const applicable = this.#rules
+      .filter((rule) => rule.verb === verb && rule.pattern.test(path))
       .map((rule) => ({ rule, bucket: this.#level(`${project} ${rule.verb} ${rule.uri}`, rule.value, now) }));
     // A refused request takes nothing from any of its limits.
     for (const { rule, bucket } of applicable) {
@@ -67,11 +74,11 @@ export class RateLimiter {
 
   /** The state GET /limits shows. */
   entries(project: string, now = Date.now()): RateEntry[] {
-    return this.#rules().map((rule) => {
-      const bucket = this.#level(`${project} ${rule.verb} ${rule.uri}`, rule.value, now);
-      const remaining = Math.max(0, Math.floor(rule.value - bucket.level));
-      const wait = remaining > 0 ? 0 : ((bucket.level + 1 - rule.value) / rule.value) * 60_000;
-      return { ...rule, remaining, unit: 'MINUTE', nextAvailable: `${new Date(now + wait).toISOString().slice(0, 19)}Z` };
+    return this.#rules.map(({ verb, uri, regex, value }) => {
+      const bucket = this.#level(`${project} ${verb} ${uri}`, value, now);
+      const remaining = Math.max(0, Math.floor(value - bucket.level));
+      const wait = remaining > 0 ? 0 : ((bucket.level + 1 - value) / value) * 60_000;
+      return { verb, uri, regex, value, remaining, unit: 'MINUTE', nextAvailable: `${new Date(now + wait).toISOString().slice(0, 19)}Z` };
     });
   }
 }
