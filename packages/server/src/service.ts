@@ -88,23 +88,25 @@ export async function openControlDatabase(config: Configuration, appRoot: string
   return { control, identity: new Identity(control.db, config.group(identityGroup).token_expiration) };
 }
 
+/** A datastore's server options (its `[<name>]` group in cellar.conf), as the API and taskmanager use them. */
+function serverSettings(config: Configuration, name: string): Omit<DatastorePolicy, 'capabilities' | 'nameRules'> {
+  const v = config.values(name);
+  return {
+    rootOnCreate: v['root_on_create'] === true,
+    passwordLength: Number(v['default_password_length'] ?? 36),
+    volumeSupport: v['volume_support'] !== false,
+    tcpPorts: (v['tcp_ports'] ?? []) as PortRange[],
+    udpPorts: (v['udp_ports'] ?? []) as PortRange[],
+    usageTimeout: Number(v['usage_timeout'] ?? 1800),
+  };
+}
+
 function datastorePolicies(config: Configuration, datastores: readonly Datastore[]): Map<string, DatastorePolicy> {
   return new Map(
-    datastores.map((ds) => {
-      const v = config.values(ds.name);
-      return [
-        ds.name,
-        {
-          capabilities: ds.capabilities as Capability[],
-          ...(ds.server?.nameRules ? { nameRules: ds.server.nameRules } : {}),
-          rootOnCreate: v['root_on_create'] === true,
-          passwordLength: Number(v['default_password_length'] ?? 36),
-          volumeSupport: v['volume_support'] !== false,
-          tcpPorts: (v['tcp_ports'] ?? []) as PortRange[],
-          udpPorts: (v['udp_ports'] ?? []) as PortRange[],
-        },
-      ];
-    }),
+    datastores.map((ds) => [
+      ds.name,
+      { capabilities: ds.capabilities as Capability[], ...(ds.server?.nameRules ? { nameRules: ds.server.nameRules } : {}), ...serverSettings(config, ds.name) },
+    ]),
   );
 }
 
@@ -143,6 +145,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       });
     }
     const rpcTransport = transport;
+    const policies = datastorePolicies(config, datastores);
     const guestTimeouts = { low: defaults.agent_call_low_timeout, high: defaults.agent_call_high_timeout };
     const quotaDefaults = { instances: defaults.max_instances_per_tenant, ram: defaults.max_ram_per_tenant, volumes: defaults.max_volumes_per_tenant, backups: defaults.max_backups_per_tenant };
 
@@ -157,10 +160,8 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
         transport,
         controlKey,
         quotas: new Quotas(control.db, quotaDefaults),
-        datastoreSettings: (name) => {
-          const v = config.values(name);
-          return { usageTimeout: Number(v['usage_timeout'] ?? 1800), tcpPorts: (v['tcp_ports'] ?? []) as PortRange[], udpPorts: (v['udp_ports'] ?? []) as PortRange[] };
-        },
+        // A datastore disabled since its instances were made is no longer in the map, but its group still is.
+        datastoreSettings: (name) => policies.get(name) ?? serverSettings(config, name),
         guestTimeouts,
         log,
       });
@@ -195,7 +196,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
           heartbeatExpiry: defaults.agent_heartbeat_expiry,
           maxVolumeSize: defaults.max_accepted_volume_size,
           controlKey,
-          datastores: datastorePolicies(config, datastores),
+          datastores: policies,
           runOperation,
           guest: (instance) => new GuestClient(rpcTransport, instance.id, unseal(controlKey, instance.rpc_key), guestTimeouts),
         },

@@ -42,6 +42,8 @@ export interface DatastorePolicy {
   readonly volumeSupport: boolean;
   readonly tcpPorts: readonly PortRange[];
   readonly udpPorts: readonly PortRange[];
+  /** Seconds the taskmanager waits for a new instance's guest to report healthy. */
+  readonly usageTimeout: number;
 }
 
 export interface InstanceDeps {
