@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { RpcConnectionLost } from '@cellar/plugin-api';
 import { AmqpTransport } from '@cellar/rpc';
-import { runTransportSuite, startRabbitMq, type Broker } from '@cellar/rpc/testing';
+import { runTransportSuite, startRabbitMq, transportPair, type Broker } from '@cellar/rpc/testing';
 
 let broker: Broker;
 before(async () => {
@@ -13,21 +13,7 @@ after(async () => {
   await broker.stop();
 });
 
-runTransportSuite('amqp (RabbitMQ)', async () => {
-  const client = await AmqpTransport.connect(broker.url);
-  const server = await AmqpTransport.connect(broker.url);
-  const server2 = await AmqpTransport.connect(broker.url);
-  return {
-    client,
-    server,
-    server2,
-    close: async () => {
-      await client.close();
-      await server.close();
-      await server2.close();
-    },
-  };
-});
+runTransportSuite('amqp (RabbitMQ)', () => transportPair(() => AmqpTransport.connect(broker.url)));
 
 test('a lost broker connection fails waiting calls at once and tells the owner', async () => {
   const own = await startRabbitMq();

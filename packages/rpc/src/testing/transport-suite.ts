@@ -19,6 +19,20 @@ export interface TransportPair {
   close(): Promise<void>;
 }
 
+/** Three transports from `open`, each its own connection, closed together (then `cleanup`). */
+export async function transportPair(open: () => Promise<Transport>, cleanup?: () => Promise<void>): Promise<TransportPair> {
+  const [client, server, server2] = [await open(), await open(), await open()];
+  return {
+    client,
+    server,
+    server2,
+    close: async () => {
+      for (const t of [client, server, server2]) await t.close();
+      await cleanup?.();
+    },
+  };
+}
+
 const CONTROL_KEY = 'control-plane-key';
 const KEYS: Readonly<Record<string, string>> = { 'instance-a': 'key-of-a', 'instance-b': 'key-of-b' };
 const context = { requestId: 'req-1', projectId: 'p1', userId: 'u1', roles: ['member'] };
