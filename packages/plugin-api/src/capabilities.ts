@@ -39,6 +39,8 @@ export const guestOperations = {
   get_service_status: { method: 'getServiceStatus', capability: 'core' },
   get_filesystem_stats: { method: 'getFilesystemStats', capability: 'core' },
   rpc_ping: { method: 'rpcPing', capability: 'core' },
+  /** Cellar's own: who may connect, enforced by the datastore where it can (Trove left it to security groups). */
+  apply_access: { method: 'applyAccess', capability: 'core' },
 
   create_database: { method: 'createDatabase', capability: 'databases' },
   list_databases: { method: 'listDatabases', capability: 'databases' },

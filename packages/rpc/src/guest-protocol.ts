@@ -36,6 +36,7 @@ export const guestArgs = {
   get_service_status: Type.Object({}),
   get_filesystem_stats: Type.Object({}),
   rpc_ping: Type.Object({}),
+  apply_access: Type.Object({ allowed_cidrs: Type.Array(Type.String()) }),
   create_database: Type.Object({ databases: Type.Array(database) }),
   list_databases: Type.Object({ params: listParams }),
   delete_database: Type.Object({ database }),
@@ -65,6 +66,7 @@ export function guestMethods(manager: BaseDatastoreManager<unknown>): Record<Gue
     get_service_status: method(guestArgs.get_service_status, () => manager.getServiceStatus()),
     get_filesystem_stats: method(guestArgs.get_filesystem_stats, () => manager.getFilesystemStats()),
     rpc_ping: method(guestArgs.rpc_ping, () => manager.rpcPing()),
+    apply_access: method(guestArgs.apply_access, (a) => manager.applyAccess(a.allowed_cidrs)),
     create_database: method(guestArgs.create_database, (a) => manager.createDatabase(a.databases)),
     list_databases: method(guestArgs.list_databases, (a) => manager.listDatabases(a.params)),
     delete_database: method(guestArgs.delete_database, (a) => manager.deleteDatabase(a.database)),
@@ -112,6 +114,13 @@ export class GuestClient {
   }
   serviceStatus(context: RequestContext): Promise<ServiceStatus> {
     return this.#call('get_service_status', {}, context);
+  }
+  /** Whether the datastore enforces the CIDRs itself. */
+  applyAccess(allowedCidrs: readonly string[], context: RequestContext): Promise<boolean> {
+    return this.#call('apply_access', { allowed_cidrs: [...allowedCidrs] }, context);
+  }
+  ping(context: RequestContext, timeout?: number): Promise<boolean> {
+    return timeout === undefined ? this.#call('rpc_ping', {}, context) : this.#rpc.call<boolean>(this.#topic, 'rpc_ping', {}, { context, timeout });
   }
   filesystemStats(context: RequestContext): Promise<FilesystemStats> {
     return this.#call('get_filesystem_stats', {}, context);

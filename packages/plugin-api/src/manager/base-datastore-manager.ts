@@ -37,6 +37,14 @@ export interface GuestContext<O = Readonly<Record<string, unknown>>> {
   readonly options: O;
   /** Where the data volume is mounted; filesystem stats are read here. */
   readonly mountPoint: string;
+  /** The instance's own address: the datastore listens here, on its standard ports, as on its own server. */
+  readonly address: string;
+  /** A directory only the guest's OS user can enter: unix sockets and pid files go here. */
+  readonly runDir: string;
+  /** Where the datastore's own logs go, beside the guest agent's. */
+  readonly logDir: string;
+  /** The datastore version this guest runs (`[DEFAULT] datastore_version`), when configured. */
+  readonly datastoreVersion?: string;
   readonly log: GuestLogger;
 }
 
@@ -80,6 +88,15 @@ export abstract class BaseDatastoreManager<O = Readonly<Record<string, unknown>>
 
   async rpcPing(): Promise<boolean> {
     return true;
+  }
+
+  /**
+   * Lets only these CIDRs connect (all when the list is empty), enforced by the datastore itself.
+   * Answers whether it is enforced: a datastore that cannot filter clients keeps the base answer,
+   * false, and the control plane's recorded security rules are all there is.
+   */
+  async applyAccess(_allowedCidrs: readonly string[]): Promise<boolean> {
+    return false;
   }
 
   // databases

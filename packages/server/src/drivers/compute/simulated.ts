@@ -152,7 +152,7 @@ class SimulatedGuest {
     private readonly options: SimulatedOptions,
     alreadyPrepared: boolean,
   ) {
-    this.manager = new SimulatedManager({ datastore: spec.datastore, guestId: spec.instanceId, options: {}, mountPoint: '/', log: quiet }, this);
+    this.manager = new SimulatedManager({ datastore: spec.datastore, guestId: spec.instanceId, options: {}, mountPoint: '/', address: simulatedAddress(spec.instanceId), runDir: '/', logDir: '/', log: quiet }, this);
     this.#conductor = new ConductorClient(options.transport, spec.instanceId, spec.instanceKey);
     if (alreadyPrepared) {
       this.manager.status = 'healthy';
