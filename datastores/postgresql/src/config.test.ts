@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isCellarError } from '@cellar/plugin-api';
+import { checkCidr, confString, memorySettings, renderCellarConf, renderHba } from './config.js';
+
+const badRequest = (error: unknown): boolean => isCellarError(error) && error.code === 'CELLAR_BAD_REQUEST';
+const settings = { address: '10.0.0.5', port: 5432, socketDir: '/run/cellar', memoryMb: 4096, longQueryTimeMs: 250 };
+const value = (conf: string, name: string): string | undefined => new RegExp(`^${name} = (.*)$`, 'm').exec(conf)?.[1];
+
+test('memory follows the flavor: a quarter as shared buffers, three quarters as cache', () => {
+  const conf = renderCellarConf(settings);
+  assert.equal(value(conf, 'shared_buffers'), '1024MB');
+  assert.equal(value(conf, 'effective_cache_size'), '3072MB');
+  assert.equal(value(conf, 'maintenance_work_mem'), '256MB');
+  assert.equal(value(conf, 'max_connections'), '400');
+});
+
+test('small flavors keep 100 connections and workable memory; large ones are capped', () => {
+  const small = memorySettings(512);
+  assert.equal(small.maxConnections, 100);
+  assert.equal(small.sharedBuffersMb, 128);
+  assert.ok(small.workMemKb >= 1024);
+  assert.equal(small.maintenanceWorkMemMb, 32);
+  const tiny = memorySettings(64);
+  assert.equal(tiny.sharedBuffersMb, 16);
+  assert.equal(tiny.maintenanceWorkMemMb, 16);
+  const huge = memorySettings(256 * 1024);
+  assert.equal(huge.maxConnections, 1000);
+  assert.equal(huge.maintenanceWorkMemMb, 2048);
+  assert.throws(() => memorySettings(0), badRequest);
+  assert.throws(() => memorySettings(Number.NaN), badRequest);
+});
+
+test('the server listens on the instance address and port, its socket in the run directory', () => {
+  const conf = renderCellarConf(settings);
+  assert.equal(value(conf, 'listen_addresses'), "'10.0.0.5'");
+  assert.equal(value(conf, 'port'), '5432');
+  assert.equal(value(conf, 'unix_socket_directories'), "'/run/cellar'");
+  assert.equal(value(conf, 'password_encryption'), "'scram-sha-256'");
+  assert.equal(value(conf, 'log_min_duration_statement'), '250');
+  assert.throws(() => renderCellarConf({ ...settings, socketDir: '/run/a,b' }), badRequest);
+});
+
+test('configuration strings escape quotes and backslashes, which the file parser would read', () => {
+  assert.equal(confString("it's"), "'it''s'");
+  assert.equal(confString('C:\\dir'), "'C:\\\\dir'");
+  assert.throws(() => confString('two\nlines'), badRequest);
+});
+
+test('pg_hba lets the admin in over the socket only and everyone else with SCRAM from the CIDRs', () => {
+  const hba = renderHba(['10.0.0.0/24', '2001:db8::/64']);
+  const rules = hba.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split(/\s+/));
+  assert.deepEqual(rules, [
+    ['local', 'all', 'os_admin', 'trust'],
+    ['local', 'all', 'all', 'scram-sha-256'],
+    ['host', 'all', 'os_admin', 'all', 'reject'],
+    ['host', 'all', 'all', '10.0.0.0/24', 'scram-sha-256'],
+    ['host', 'all', 'all', '2001:db8::/64', 'scram-sha-256'],
+  ]);
+});
+
+test('no CIDRs means everyone, over IPv4 and IPv6', () => {
+  const hosts = renderHba([]).split('\n').filter((l) => l.startsWith('host') && l.includes('scram'));
+  assert.deepEqual(hosts.map((l) => l.split(/\s+/)[3]), ['0.0.0.0/0', '::/0']);
+});
+
+test('CIDRs are checked before they reach pg_hba.conf', () => {
+  assert.equal(checkCidr('192.168.1.0/24'), '192.168.1.0/24');
+  assert.equal(checkCidr('::1/128'), '::1/128');
+  for (const bad of ['10.0.0.0', '10.0.0.0/33', '::/129', '300.1.1.1/8', 'all', '10.0.0.0/24 trust', 'samenet', '10.0.0.0/-1', 'fe80::1%eth0/64', '']) {
+    assert.throws(() => checkCidr(bad), badRequest, bad);
+  }
+  assert.throws(() => renderHba(['0.0.0.0/0\nhost all all 0.0.0.0/0 trust']), badRequest);
+});

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { createHash, createHmac } from 'node:crypto';
+import { test } from 'node:test';
+import { canHashLocally, scramVerifier, SCRAM_ITERATIONS } from './scram.js';
+
+const hmac = (key: Buffer, text: string): Buffer => createHmac('sha256', key).update(text).digest();
+
+test('the verifier has the form pg_authid keeps: SCRAM-SHA-256$iterations:salt$StoredKey:ServerKey', () => {
+  const verifier = scramVerifier('pencil');
+  const match = /^SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$/.exec(verifier);
+  assert.ok(match, verifier);
+  assert.equal(Number(match[1]), SCRAM_ITERATIONS);
+  assert.equal(Buffer.from(match[2] ?? '', 'base64').length, 16);
+  assert.equal(Buffer.from(match[3] ?? '', 'base64').length, 32);
+  assert.equal(Buffer.from(match[4] ?? '', 'base64').length, 32);
+});
+
+test('every verifier gets a salt of its own', () => {
+  assert.notEqual(scramVerifier('same password'), scramVerifier('same password'));
+});
+
+test('the verifier checks the proof and signs the reply of RFC 7677\'s example exchange', () => {
+  // RFC 7677 section 3: user "user", password "pencil".
+  const salt = Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64');
+  const verifier = scramVerifier('pencil', { salt, iterations: 4096 });
+  const [storedKey = '', serverKey = ''] = (verifier.split('$')[2] ?? '').split(':');
+  const authMessage = [
+    'n=user,r=rOprNGfwEbeRWgbNEkqO',
+    'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096',
+    'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0',
+  ].join(',');
+  // The server's side of the exchange: recover ClientKey from the proof, hash it, compare.
+  const proof = Buffer.from('dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=', 'base64');
+  const clientSignature = hmac(Buffer.from(storedKey, 'base64'), authMessage);
+  const clientKey = Buffer.from(proof.map((byte, i) => byte ^ (clientSignature[i] ?? 0)));
+  assert.equal(createHash('sha256').update(clientKey).digest('base64'), storedKey);
+  assert.equal(hmac(Buffer.from(serverKey, 'base64'), authMessage).toString('base64'), '6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=');
+  assert.ok(verifier.startsWith('SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$'));
+});
+
+test('ASCII passwords are hashed in the guest; others go to the server, which runs SASLprep itself', () => {
+  assert.equal(canHashLocally(`pw with 'quotes', "doubles" and \\backslashes\\`), true);
+  assert.equal(canHashLocally('tab\tinside'), true);
+  assert.equal(canHashLocally('pässword'), false);
+  assert.equal(canHashLocally('ｆｕｌｌｗｉｄｔｈ'), false);
+  assert.equal(canHashLocally('nul\0inside'), false);
+});
