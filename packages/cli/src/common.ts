@@ -2,8 +2,9 @@
 // bootstrap's problems, warnings and notices the same way everywhere.
 
 import { Option, type Command } from 'commander';
-import { bootstrap, type BootstrapResult, type Bootstrapped } from '@cellar/config';
+import { bootstrap, type BootstrapResult, type Bootstrapped, type OwnedGroup } from '@cellar/config';
 import type { Side } from '@cellar/plugin-api';
+import { guestGroups } from '@cellar/guest';
 import { serverGroups } from '@cellar/server';
 
 export interface ConfigFlags {
@@ -33,10 +34,11 @@ export function print(lines: readonly string[], stream: NodeJS.WriteStream = pro
   if (lines.length > 0) stream.write(`${lines.join('\n')}\n`);
 }
 
-export async function bootstrapFrom(flags: ConfigFlags, side: Side, env: NodeJS.ProcessEnv = process.env): Promise<BootstrapResult> {
+/** `groups`: the processes' own option groups; those of the side's processes when absent. */
+export async function bootstrapFrom(flags: ConfigFlags, side: Side, env: NodeJS.ProcessEnv = process.env, groups: readonly OwnedGroup[] = side === 'server' ? serverGroups : guestGroups): Promise<BootstrapResult> {
   return bootstrap({
     side,
-    ...(side === 'server' ? { groups: serverGroups } : {}),
+    groups,
     configFiles: flags.configFile,
     configDirs: flags.configDir,
     overrides: flags.set,

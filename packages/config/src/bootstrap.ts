@@ -12,6 +12,7 @@ import {
   problemsOf,
   selectEnabled,
   type InstalledPlugin,
+  type OpenedPlugins,
   type PluginHost,
   type PluginProblem,
 } from '@cellar/plugins';
@@ -31,6 +32,11 @@ export interface BootstrapOptions extends SourceSpec {
   readonly groups?: readonly OwnedGroup[];
   /** The deployment root; found from the working directory when absent. */
   readonly appRoot?: string;
+  /**
+   * Plugins opened in advance instead of discovered from the deployment root: a guest artifact
+   * carries its one datastore inside it (createPluginRegistry over the bundled modules).
+   */
+  readonly plugins?: PluginHost;
   readonly cwd?: string;
 }
 
@@ -74,16 +80,18 @@ async function buildRegistry(host: PluginHost, datastores: readonly InstalledPlu
 }
 
 export async function bootstrap(options: BootstrapOptions): Promise<BootstrapResult> {
-  const found = findAppRoot(options.cwd ?? process.cwd(), options.appRoot);
+  const found = options.plugins ? { ok: true as const, root: options.appRoot ?? options.cwd ?? process.cwd() } : findAppRoot(options.cwd ?? process.cwd(), options.appRoot);
   if (!found.ok) return { ok: false, problems: [found.problem], warnings: [], notices: [] };
   const appRoot = found.root;
   const sources = await collectSources(options);
   const pluginSettings = previewGroup(serverPlugins, sources.settings);
-  const opened = openPlugins({
-    appRoot,
-    lockFile: pluginSettings['lock_file'] as string,
-    requireLock: pluginSettings['require_lock'] as boolean,
-  });
+  const opened: OpenedPlugins = options.plugins
+    ? { host: options.plugins, source: 'discovery', notices: [] }
+    : openPlugins({
+        appRoot,
+        lockFile: pluginSettings['lock_file'] as string,
+        requireLock: pluginSettings['require_lock'] as boolean,
+      });
   const host = opened.host;
   const notices = [...opened.notices];
   const pluginProblems: PluginProblem[] = [];

@@ -122,8 +122,8 @@ export class GuestClient {
   ping(context: RequestContext, timeout?: number): Promise<boolean> {
     return timeout === undefined ? this.#call('rpc_ping', {}, context) : this.#rpc.call<boolean>(this.#topic, 'rpc_ping', {}, { context, timeout });
   }
-  filesystemStats(context: RequestContext): Promise<FilesystemStats> {
-    return this.#call('get_filesystem_stats', {}, context);
+  filesystemStats(context: RequestContext, timeout?: number): Promise<FilesystemStats> {
+    return timeout === undefined ? this.#call('get_filesystem_stats', {}, context) : this.#rpc.call<FilesystemStats>(this.#topic, 'get_filesystem_stats', {}, { context, timeout });
   }
   createDatabases(databases: readonly DatabaseSpec[], context: RequestContext): Promise<void> {
     return this.#call('create_database', { databases: [...databases] }, context, true);

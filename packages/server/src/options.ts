@@ -121,4 +121,24 @@ export const simulatedGroup = defineOptionGroup({
   },
 });
 
-export const serverGroups = [serverDefaults, databaseGroup, identityGroup, rpcGroup, simulatedGroup].map((group) => ({ group, owner: '@cellar/server' }));
+export const localGroup = defineOptionGroup({
+  name: 'local',
+  side: 'server',
+  title: 'The local compute driver: instances on this machine',
+  options: {
+    address_pool: opt.str({
+      help: 'The loopback network instance addresses are taken from; each instance gets its own, and its datastore listens there on its standard ports.',
+      default: '127.42.0.0/16',
+      regex: /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}\/\d{1,2}$/,
+    }),
+    guest_user: opt.str({
+      help: "The OS user guest agents and their databases run as when Cellar runs as root (created as a system user without a login when missing). Otherwise they run as Cellar's own user.",
+      default: 'cellar',
+      regex: /^[a-z_][a-z0-9_-]{0,31}$/,
+    }),
+    report_interval: opt.duration({ help: 'How often a guest sends a heartbeat; keep it well below agent_heartbeat_expiry.', default: 10, min: 0.05 }),
+    guest_start_timeout: opt.duration({ help: 'How long a new guest agent may take to answer before its create fails.', default: 30, min: 1 }),
+  },
+});
+
+export const serverGroups = [serverDefaults, databaseGroup, identityGroup, rpcGroup, simulatedGroup, localGroup].map((group) => ({ group, owner: '@cellar/server' }));

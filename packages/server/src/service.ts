@@ -11,12 +11,13 @@ import { loadDatastores, syncCatalog, type Datastore } from './datastores/catalo
 import { buildApi } from './api/app.js';
 import { migrateToLatest, openDatabase, parseConnection, type ControlDatabase } from './db/connect.js';
 import { Identity } from './identity/identity.js';
-import { databaseGroup, identityGroup, rpcGroup, serverDefaults, simulatedGroup } from './options.js';
-import { AmqpTransport, GuestClient, LocalTransport, RpcClient, type Listener, type Transport } from '@cellar/rpc';
-import { ComputeDriverNotAvailable, type Capability, type PortRange } from '@cellar/plugin-api';
+import { databaseGroup, identityGroup, localGroup, rpcGroup, serverDefaults, simulatedGroup } from './options.js';
+import { AmqpTransport, CONDUCTOR_TOPIC, GuestClient, LocalTransport, RpcClient, type Listener, type Transport } from '@cellar/rpc';
+import { namespaces, type Capability, type PortRange } from '@cellar/plugin-api';
 import type { DatastorePolicy } from './api/routes/instances.js';
 import { Conductor } from './conductor/conductor.js';
 import type { ComputeDriver } from './drivers/compute/compute-driver.js';
+import { LocalCompute, localGuestSocket } from './drivers/compute/local.js';
 import { SimulatedCompute } from './drivers/compute/simulated.js';
 import { KeystoneValidator } from './identity/keystone.js';
 import { Policy } from './policy/policy.js';
@@ -54,6 +55,9 @@ export interface ControlPlane {
   /** Set on first start only: the generated admin password, to be shown once. */
   readonly generatedAdminPassword?: string;
   readonly cloudsYaml?: string;
+  /** The compute driver in use, and why it cannot start instances when it cannot. */
+  readonly computeDriver: string;
+  readonly computeProblem?: string;
   close(): Promise<void>;
 }
 
@@ -137,7 +141,8 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     await syncCatalog(control.db, datastores);
     const rpc = config.group(rpcGroup);
     const controlKey = await loadControlKey(statePath, rpc.control_key);
-    transport = await openTransport(rpc.transport, rpc.amqp_url, join(statePath, 'rpc'));
+    const local = defaults.compute_driver === 'local';
+    transport = await openTransport(rpc.transport, rpc.amqp_url, join(statePath, 'rpc'), local ? statePath : undefined);
     if (transport instanceof AmqpTransport) {
       transport.onConnectionLost((error) => {
         log.error({ err: error }, 'the connection to RabbitMQ was lost; this process cannot work without it');
@@ -149,11 +154,24 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     const guestTimeouts = { low: defaults.agent_call_low_timeout, high: defaults.agent_call_high_timeout };
     const quotaDefaults = { instances: defaults.max_instances_per_tenant, ram: defaults.max_ram_per_tenant, volumes: defaults.max_volumes_per_tenant, backups: defaults.max_backups_per_tenant };
 
-    if (roles.includes('conductor')) listeners.push(await new Conductor(control.db, controlKey, log).serve(transport));
-
     let taskmanager: TaskManager | undefined;
+    if (roles.includes('conductor')) listeners.push(await new Conductor(control.db, controlKey, log, (id) => taskmanager?.wake(id)).serve(transport));
+
     if (roles.includes('taskmanager')) {
-      compute = computeDriver(defaults.compute_driver, transport, config.group(simulatedGroup));
+      compute = local
+        ? await LocalCompute.open({
+            statePath,
+            appRoot: options.appRoot,
+            transport,
+            rpc: rpc.transport === 'local' ? { transport: 'local', socketDir: join(statePath, 'rpc') } : { transport: 'amqp', amqpUrl: rpc.amqp_url ?? '' },
+            addressPool: config.group(localGroup).address_pool,
+            guestUser: config.group(localGroup).guest_user,
+            reportInterval: config.group(localGroup).report_interval,
+            startTimeout: config.group(localGroup).guest_start_timeout,
+            hasGuest: (name) => options.host.find('datastore', name)?.entryFiles[namespaces.datastoreGuest] !== undefined,
+            log,
+          })
+        : simulatedCompute(transport, config.group(simulatedGroup));
       taskmanager = new TaskManager({
         db: control.db,
         compute,
@@ -224,6 +242,8 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       identityUrl: config.group(identityGroup).keystone_url ?? `${endpoint}/identity/v3`,
       ...(boot.generatedPassword === undefined ? {} : { generatedAdminPassword: boot.generatedPassword }),
       ...(cloudsFile === undefined ? {} : { cloudsYaml: cloudsFile }),
+      computeDriver: defaults.compute_driver,
+      ...(compute instanceof LocalCompute && compute.unavailable !== undefined ? { computeProblem: compute.unavailable } : {}),
       close: shutdown,
     };
   } catch (error) {
@@ -251,25 +271,28 @@ function keystoneValidator(o: {
   });
 }
 
-async function openTransport(kind: string, amqpUrl: string | undefined, socketDir: string): Promise<Transport> {
-  if (kind === 'local') return new LocalTransport(socketDir);
+/**
+ * The RPC transport. With the local transport and the local compute driver, a guest's socket lives
+ * in its instance's run directory, and the conductor's is open to the guest user.
+ */
+async function openTransport(kind: string, amqpUrl: string | undefined, socketDir: string, localGuestsIn: string | undefined): Promise<Transport> {
+  if (kind === 'local') {
+    if (localGuestsIn === undefined) return new LocalTransport(socketDir);
+    const prefix = 'guestagent.';
+    return new LocalTransport(socketDir, {
+      socketFor: (topic) => (topic.startsWith(prefix) ? localGuestSocket(localGuestsIn, topic.slice(prefix.length)) : undefined),
+      openTopics: process.getuid?.() === 0 ? [CONDUCTOR_TOPIC] : [],
+    });
+  }
   if (amqpUrl === undefined) throw new Error('[rpc] transport = amqp needs [rpc] amqp_url (amqp://user:password@host:5672/)');
   return AmqpTransport.connect(amqpUrl);
 }
 
-function computeDriver(name: string, transport: Transport, simulated: { prepare_delay: number; report_interval: number; fail_prepare_names: string }): ComputeDriver {
-  if (name === 'simulated') {
-    return new SimulatedCompute({
-      transport,
-      prepareDelay: simulated.prepare_delay,
-      reportInterval: simulated.report_interval,
-      ...(simulated.fail_prepare_names === '' ? {} : { failPrepare: new RegExp(simulated.fail_prepare_names) }),
-    });
-  }
-  // The local driver (a directory, a loopback address and a real guest per instance) is the
-  // next piece of work; until then creating an instance fails with this reason on the instance.
-  const refuse = async (): Promise<never> => {
-    throw new ComputeDriverNotAvailable({ driver: name, reason: 'real instances on this machine are not built yet; set [DEFAULT] compute_driver = simulated to try the control plane' });
-  };
-  return { name, createServer: refuse, getServer: async () => undefined, deleteServer: async () => undefined, adopt: async () => undefined, close: async () => undefined };
+function simulatedCompute(transport: Transport, simulated: { prepare_delay: number; report_interval: number; fail_prepare_names: string }): ComputeDriver {
+  return new SimulatedCompute({
+    transport,
+    prepareDelay: simulated.prepare_delay,
+    reportInterval: simulated.report_interval,
+    ...(simulated.fail_prepare_names === '' ? {} : { failPrepare: new RegExp(simulated.fail_prepare_names) }),
+  });
 }

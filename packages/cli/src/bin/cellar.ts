@@ -42,10 +42,19 @@ withConfigFlags(program.command('up'))
       'Get a token:',
       `  ${tokenRequest(plane.endpoint, plane.generatedAdminPassword ?? '<admin password>')}`,
       `  or: OS_CLIENT_CONFIG_FILE=${plane.statePath}/clouds.yaml openstack --os-cloud cellar token issue`,
-      'Instances run on the `local` compute driver, which is not built yet: to try the control plane',
-      'with simulated instances, start with --set DEFAULT.compute_driver=simulated.',
-      'Stop with Ctrl-C.',
     );
+    if (plane.computeProblem !== undefined) {
+      lines.push(`Instances cannot start here: ${plane.computeProblem}.`);
+    } else if (plane.computeDriver === 'local') {
+      lines.push(
+        'Create a PostgreSQL server (it gets its own loopback address, shown as "ip"):',
+        `  OS_CLIENT_CONFIG_FILE=${plane.statePath}/clouds.yaml openstack --os-cloud cellar database instance create db1 --flavor 2 --size 1 \\`,
+        '    --datastore postgresql --datastore-version <a version from `openstack database datastore version list postgresql`> \\',
+        '    --databases app --users app:<a password>',
+        '  then: psql -h <its ip> -U app app',
+      );
+    }
+    lines.push('Stop with Ctrl-C; instances keep running and are found again at the next start.');
     print(lines);
   });
 

@@ -116,6 +116,13 @@ export const GuestPrepareFailed = defineError('GuestPrepareFailed', {
   description: "The guest could not initialise or start the database server; the reason is the guest's own.",
 });
 
+export const GuestStartFailed = defineError('GuestStartFailed', {
+  code: 'CELLAR_GUEST_START_FAILED',
+  status: 500,
+  message: 'The guest agent of instance {instance} did not start: {reason}',
+  description: "The compute driver started the instance's guest agent, but it exited or never answered; the reason carries the agent's own words.",
+});
+
 export const OperationInterrupted = defineError('OperationInterrupted', {
   code: 'CELLAR_OPERATION_INTERRUPTED',
   status: 500,
@@ -126,7 +133,7 @@ export const OperationInterrupted = defineError('OperationInterrupted', {
 export const ComputeDriverNotAvailable = defineError('ComputeDriverNotAvailable', {
   code: 'CELLAR_COMPUTE_DRIVER_NOT_AVAILABLE',
   status: 501,
-  message: 'The {driver} compute driver cannot run instances in this build: {reason}',
+  message: 'The {driver} compute driver cannot run instances here: {reason}',
   description: 'The configured compute driver is not available; choose another with [DEFAULT] compute_driver.',
 });
 
@@ -224,6 +231,7 @@ export const errorCatalog = [
   GuestError,
   GuestTimeout,
   GuestPrepareFailed,
+  GuestStartFailed,
   OperationInterrupted,
   ComputeDriverNotAvailable,
   RpcTimeout,

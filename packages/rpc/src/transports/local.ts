@@ -2,10 +2,10 @@
 // sides know. No broker; a topic has one server; a cast to a topic nobody serves fails at once.
 
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { RpcRejected, RpcTimeout, RpcUnavailable } from '@cellar/plugin-api';
 import type { Listener, MessageHandler, RequestOptions, Transport } from '../transport.js';
 
@@ -38,16 +38,36 @@ function isServed(path: string): Promise<boolean> {
   });
 }
 
+export interface LocalTransportOptions {
+  /** Where a topic's socket is, when not in the directory (a guest's own socket lives in its instance). */
+  readonly socketFor?: (topic: string) => string | undefined;
+  /**
+   * Topics any local user may connect to: the conductor, which guests running as another OS user
+   * report to. Connecting grants nothing; every message is still checked against its signature.
+   */
+  readonly openTopics?: readonly string[];
+}
+
 export class LocalTransport implements Transport {
   readonly competingConsumers = false;
   readonly #agents = new Map<string, Agent>();
   readonly #listeners = new Set<Listener>();
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly options: LocalTransportOptions = {},
+  ) {}
+
+  #path(topic: string): string {
+    return this.options.socketFor?.(topic) ?? socketPath(this.dir, topic);
+  }
 
   async listen(topic: string, handler: MessageHandler): Promise<Listener> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const path = socketPath(this.dir, topic);
+    const open = this.options.openTopics?.includes(topic) === true;
+    const path = this.#path(topic);
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    // Others may pass through the directory to an open socket, but not list it.
+    if (open) await chmod(dirname(path), 0o711);
     if (await isServed(path)) throw new Error(`topic ${topic} is already served at ${path}; the local transport allows one server per topic`);
     await rm(path, { force: true });
     const server = createServer((req, res) => {
@@ -67,6 +87,7 @@ export class LocalTransport implements Transport {
       server.once('error', reject);
       server.listen(path, () => resolve());
     });
+    if (open) await chmod(path, 0o666);
     const listener: Listener = {
       close: async () => {
         this.#listeners.delete(listener);
@@ -80,7 +101,7 @@ export class LocalTransport implements Transport {
   }
 
   #post(topic: string, kind: 'call' | 'cast', message: Buffer, timeoutSeconds: number, method: string): Promise<Buffer> {
-    const path = socketPath(this.dir, topic);
+    const path = this.#path(topic);
     let agent = this.#agents.get(path);
     if (!agent) {
       agent = new Agent({ keepAlive: true });

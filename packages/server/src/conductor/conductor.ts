@@ -17,6 +17,8 @@ export class Conductor {
     private readonly db: Kysely<Database>,
     private readonly controlKey: string,
     private readonly log: ConductorLog,
+    /** Told of every recorded heartbeat: a taskmanager in this process stops waiting at once. */
+    private readonly onHeartbeat?: (instanceId: string) => void,
   ) {}
 
   async #keyOf(request: RequestEnvelope): Promise<string | undefined> {
@@ -57,6 +59,7 @@ export class Conductor {
               .values({ id: randomUUID(), instance_id: instanceId, code: beat.fault.code, message: beat.fault.message, details: '', created_at: now() })
               .execute();
           }
+          this.onHeartbeat?.(instanceId);
         }),
       },
     });

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { chmodSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
 import pg from 'pg';
@@ -74,6 +75,9 @@ export async function openDatabase(spec: ConnectionSpec): Promise<ControlDatabas
   if (spec.dialect === 'sqlite') {
     if (spec.path !== ':memory:') mkdirSync(dirname(spec.path), { recursive: true });
     const sqlite = new SQLite(spec.path);
+    // It holds password hashes and sealed keys: only Cellar's own user may read it (SQLite gives
+    // its -wal and -shm files the same mode).
+    if (spec.path !== ':memory:') chmodSync(spec.path, 0o600);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');

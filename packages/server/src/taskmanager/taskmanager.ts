@@ -70,6 +70,8 @@ const taskOf: Readonly<Record<OperationKind, { readonly running: string; readonl
 export class TaskManager {
   readonly operations: Operations;
   readonly #running = new Set<string>();
+  /** Waits for a guest's status, woken by a heartbeat recorded in this process. */
+  readonly #waiting = new Map<string, () => void>();
 
   constructor(private readonly deps: TaskManagerDeps) {
     this.operations = new Operations(deps.db);
@@ -86,6 +88,11 @@ export class TaskManager {
         }),
       },
     });
+  }
+
+  /** A heartbeat of this instance was recorded: look at its status now rather than at the next poll. */
+  wake(instanceId: string): void {
+    this.#waiting.get(instanceId)?.();
   }
 
   /** Resumes every operation a previous taskmanager left open; the steps are safe to repeat. */
@@ -193,7 +200,15 @@ export class TaskManager {
         throw new GuestPrepareFailed({ datastore: ctx.datastore, instance: ctx.instance.id, reason: fault?.message ?? 'the guest gave no reason' });
       }
       if (Date.now() > deadline) throw new GuestTimeout({ instance: ctx.instance.id, operation: 'prepare', seconds: timeout });
-      await new Promise((r) => setTimeout(r, poll));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, poll);
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#waiting.set(ctx.instance.id, done);
+      });
+      this.#waiting.delete(ctx.instance.id);
     }
   }
 

@@ -173,9 +173,22 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
   app.get('/v1.0/:tenant_id/instances', { schema: { tags, summary: 'List instances', querystring: listQuery } }, list('summary'));
   app.get('/v1.0/:tenant_id/instances/detail', { schema: { tags, summary: 'List instances with details', querystring: listQuery } }, list('detail'));
 
-  app.get<{ Params: Static<typeof idParams> }>('/v1.0/:tenant_id/instances/:id', { schema: { tags, summary: 'Show an instance', params: idParams } }, async (request) => ({
-    instance: await detail(request, await load(request.params.tenant_id, request.params.id)),
-  }));
+  /** The space used on a ready instance's volume, as its guest reports it (Trove asks on show too); absent when it cannot tell quickly. */
+  const volumeUsed = async (row: InstanceRow): Promise<number | undefined> => {
+    if (row.task_status !== 'NONE' || row.address === null || !['healthy', 'running'].includes(statusOf(row, new Date(), deps.heartbeatExpiry).effectiveServiceStatus)) return undefined;
+    try {
+      return (await deps.guest(row).filesystemStats({ requestId: randomUUID() }, 2)).used;
+    } catch {
+      return undefined;
+    }
+  };
+
+  app.get<{ Params: Static<typeof idParams> }>('/v1.0/:tenant_id/instances/:id', { schema: { tags, summary: 'Show an instance', params: idParams } }, async (request) => {
+    const row = await load(request.params.tenant_id, request.params.id);
+    const [shown, used] = await Promise.all([detail(request, row), volumeUsed(row)]);
+    const volume = shown?.['volume'];
+    return { instance: used === undefined || !volume ? shown : { ...shown, volume: { ...(volume), used } } };
+  });
 
   app.post<{ Params: { tenant_id: string }; Body: Static<typeof createBody> }>(
     '/v1.0/:tenant_id/instances',
@@ -288,6 +301,13 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
         const merged = { is_public: newAccess.is_public ?? false, allowed_cidrs: newAccess.allowed_cidrs ?? [] };
         changes.access = JSON.stringify(merged);
         if (policy) changes.security_rules = JSON.stringify(securityRules(policy.tcpPorts, policy.udpPorts, merged.allowed_cidrs));
+        // A running server enforces it before the answer, so the next connection already obeys it;
+        // a create still on its way reads the access when it prepares the server.
+        if (row.address !== null) {
+          if (row.task_status !== 'NONE') throw new InstanceBusy({ id: row.id, taskStatus: row.task_status });
+          const auth = caller(request);
+          await deps.guest(row).applyAccess(merged.allowed_cidrs, { requestId: randomUUID(), projectId: auth.projectId, userId: auth.userId, roles: [...auth.roles] });
+        }
       }
       await db.updateTable('instances').set({ ...changes, updated_at: now() }).where('id', '=', row.id).execute();
       return reply.status(202).send();

@@ -1,0 +1,203 @@
+// The guest agent: reads only guest-side configuration, loads exactly one datastore (the one
+// `datastore_manager` names) through the plugin host, serves its manager on guestagent.<id>, and
+// reports to the conductor: a heartbeat every report_interval, and one the moment a prepare ends.
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bootstrap } from '@cellar/config';
+import { asCellarError, namespaces, type BaseDatastoreManager, type DatastoreGuest, type GuestLogger, type PrepareRequest, type ServiceStatus } from '@cellar/plugin-api';
+import type { PluginHost } from '@cellar/plugins';
+import { AmqpTransport, ConductorClient, guestArgs, guestMethods, guestTopic, LocalTransport, method, serve, type Heartbeat, type Listener, type Transport } from '@cellar/rpc';
+import { fileLogger } from './log.js';
+import { agentSocket, guestAgentDefaults, guestGroups, guestRpc } from './options.js';
+
+export interface GuestStart {
+  /** `--config-file F` (repeatable) and `--set group.option=value`, as the compute driver passes them. */
+  readonly argv: readonly string[];
+  /** The datastore opened in advance (a guest artifact); discovered from the deployment otherwise. */
+  readonly plugins?: PluginHost;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningGuest {
+  readonly log: GuestLogger;
+  close(): Promise<void>;
+}
+
+/** Thrown when the agent cannot start: every line says what is wrong and what would be right. */
+export class GuestStartFailure extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`the guest agent did not start:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+function parseArgv(argv: readonly string[]): { configFiles: string[]; overrides: string[] } {
+  const configFiles: string[] = [];
+  const overrides: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    if ((flag === '--config-file' || flag === '--set') && value !== undefined) {
+      (flag === '--config-file' ? configFiles : overrides).push(value);
+      i++;
+    } else {
+      throw new GuestStartFailure([`unknown argument '${flag ?? ''}'; the agent takes --config-file <file> and --set <group.option=value>`]);
+    }
+  }
+  return { configFiles, overrides };
+}
+
+/**
+ * Reports to the conductor. A failed prepare keeps the status 'failed to spawn' until the next
+ * prepare; its reason travels once, in the beat sent when it failed.
+ */
+class Reporter {
+  #failure?: NonNullable<Heartbeat['fault']>;
+  #untold = false;
+  #timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly conductor: ConductorClient,
+    private readonly manager: BaseDatastoreManager<unknown>,
+    private readonly log: GuestLogger,
+  ) {}
+
+  async beat(): Promise<void> {
+    const status: ServiceStatus = this.#failure ? 'failed to spawn' : await this.manager.getServiceStatus().catch((error: unknown) => {
+      this.log.warn('the service status could not be read', { err: error });
+      return 'unknown' as const;
+    });
+    const fault = this.#untold ? this.#failure : undefined;
+    this.#untold = false;
+    try {
+      await this.conductor.heartbeat({ status, ...(fault ? { fault } : {}) });
+    } catch (error) {
+      this.log.warn('heartbeat not delivered', { err: error });
+    }
+  }
+
+  every(seconds: number): void {
+    this.#timer = setInterval(() => void this.beat(), seconds * 1000);
+  }
+
+  failed(fault: NonNullable<Heartbeat['fault']> | undefined): void {
+    this.#failure = fault;
+    this.#untold = fault !== undefined;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+async function openTransport(rpc: { readonly transport: string; readonly socket_dir: string; readonly amqp_url?: string | undefined }, guestId: string, runDir: string): Promise<Transport> {
+  if (rpc.transport === 'amqp') {
+    if (rpc.amqp_url === undefined) throw new GuestStartFailure(['[rpc] transport = amqp needs [rpc] amqp_url']);
+    return AmqpTransport.connect(rpc.amqp_url);
+  }
+  const own = guestTopic(guestId);
+  return new LocalTransport(rpc.socket_dir, { socketFor: (topic) => (topic === own ? agentSocket(runDir) : undefined) });
+}
+
+export async function runGuest(start: GuestStart): Promise<RunningGuest> {
+  const { configFiles, overrides } = parseArgv(start.argv);
+  const booted = await bootstrap({
+    side: 'guest',
+    groups: guestGroups,
+    configFiles,
+    overrides,
+    env: start.env ?? process.env,
+    ...(start.plugins ? { plugins: start.plugins } : {}),
+  });
+  if (!booted.ok) throw new GuestStartFailure(booted.problems);
+  const { config, host } = booted;
+  const core = config.values('DEFAULT');
+  const agent = config.group(guestAgentDefaults);
+  const rpc = config.group(guestRpc);
+  const guestId = String(core['guest_id']);
+  const datastore = String(core['datastore_manager']);
+  const plugin = booted.enabled[0];
+  if (!plugin) throw new GuestStartFailure([`datastore_manager names '${datastore}', which is not installed in this guest`]);
+  if (!plugin.entryFiles[namespaces.datastoreGuest]?.[datastore]) {
+    throw new GuestStartFailure([`the ${datastore} datastore (${plugin.package}) has no guest half: its package.json declares no ${namespaces.datastoreGuest} entry point`]);
+  }
+
+  await mkdir(agent.run_dir, { recursive: true, mode: 0o700 });
+  await mkdir(agent.log_dir, { recursive: true, mode: 0o750 });
+  const log = fileLogger(join(agent.log_dir, 'guest.log'), core['debug'] === true);
+  const entry = (await host.load({ plugin, namespace: namespaces.datastoreGuest, name: datastore })) as DatastoreGuest<unknown>;
+  const options = config.values(datastore);
+  const version = core['datastore_version'];
+  const manager = new entry.manager({
+    datastore,
+    guestId,
+    options,
+    mountPoint: String(options['mount_point']),
+    address: agent.instance_address,
+    runDir: agent.run_dir,
+    logDir: agent.log_dir,
+    ...(typeof version === 'string' ? { datastoreVersion: version } : {}),
+    log,
+  });
+
+  const transport = await openTransport(rpc, guestId, agent.run_dir);
+  const reporter = new Reporter(new ConductorClient(transport, guestId, rpc.instance_key), manager, log);
+  let preparing: Promise<void> | undefined;
+  const prepare = async (request: PrepareRequest): Promise<void> => {
+    log.info('prepare started', { databases: request.databases.length, users: request.users.length, memoryMb: request.memoryMb });
+    reporter.failed(undefined);
+    try {
+      await manager.prepare(request);
+      log.info('prepare finished');
+    } catch (error) {
+      const reason = asCellarError(error);
+      log.error('prepare failed', { code: reason.code, reason: reason.message, err: error });
+      reporter.failed({ code: reason.code, message: reason.message });
+    }
+    // At once, so the control plane learns of the outcome without waiting a period.
+    await reporter.beat();
+  };
+  let listener: Listener;
+  try {
+    listener = await serve({
+      transport,
+      topic: guestTopic(guestId),
+      keyFor: () => rpc.instance_key,
+      methods: {
+        ...guestMethods(manager),
+        // A resumed create may send prepare again while the first still runs: both wait for one.
+        prepare: method(guestArgs.prepare, async (a) => {
+          preparing ??= prepare(a.request).finally(() => (preparing = undefined));
+          await preparing;
+        }),
+      },
+      onError: (error, request) => log.warn('a message was refused or failed', { err: error, method: request?.method }),
+    });
+  } catch (error) {
+    await transport.close();
+    throw error;
+  }
+
+  // A restarted agent on a prepared instance brings its database back, as a rebooted server would.
+  const status = await manager.getServiceStatus();
+  const resume = (manager as { resume?: () => Promise<void> }).resume;
+  if (status !== 'building' && status !== 'new' && typeof resume === 'function') {
+    try {
+      await resume.call(manager);
+    } catch (error) {
+      log.error('the database did not come back after the agent started', { err: error });
+    }
+  }
+  log.info('guest agent serving', { guest: guestId, datastore, topic: guestTopic(guestId), transport: rpc.transport, status });
+  await reporter.beat();
+  reporter.every(agent.report_interval);
+
+  return {
+    log,
+    close: async () => {
+      reporter.stop();
+      await listener.close();
+      await transport.close();
+    },
+  };
+}

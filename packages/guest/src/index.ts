@@ -1,0 +1,2 @@
+export { GuestStartFailure, runGuest, type GuestStart, type RunningGuest } from './agent.js';
+export { agentSocket, guestAgentDefaults, guestGroups, guestRpc } from './options.js';
