@@ -50,9 +50,15 @@ const ROOT_USER = 'root';
 const TEMPLATES = ['template0', 'template1'];
 /**
  * The admin session's own settings: its statements (which carry password verifiers) are never
- * logged, whatever log_min_duration_statement says, and literals are read as the quoting assumes.
+ * logged, neither for their duration nor when they fail, and literals are read as the quoting
+ * assumes.
  */
-const ADMIN_SESSION = '-c log_min_duration_statement=-1 -c log_statement=none -c standard_conforming_strings=on';
+const ADMIN_SESSION = [
+  'log_min_duration_statement=-1',
+  'log_statement=none',
+  'log_min_error_statement=panic',
+  'standard_conforming_strings=on',
+].map((setting) => `-c ${setting}`).join(' ');
 
 const pgCode = (error: unknown): string | undefined => {
   const code = (error as { code?: unknown } | null)?.code;

@@ -1,6 +1,8 @@
 // The guest manager against a real server, beyond the conformance kit: users log in over TCP with
 // their passwords, pg_hba follows apply_access, and the server survives restarts of either side.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { isCellarError } from '@cellar/plugin-api';
@@ -75,6 +77,10 @@ test('the PostgreSQL guest manager against a real server', { skip: noPostgres ??
       await manager.changePasswords([{ name: 'bob', password: 'bob-New-2' }]);
       await assert.rejects(asUser(server, 'bob', tricky, 'postgres', 'SELECT 1'), /password authentication failed/);
       assert.equal((await asUser(server, 'bob', 'bob-New-2', 'postgres', 'SELECT 1 AS one'))[0]?.['one'], 1);
+      // Every statement is logged by default (guest_log_long_query_time 0), but not the guest's own.
+      const log = await readFile(join(server.logDir, 'postgresql.log'), 'utf8');
+      assert.match(log, /statement: SELECT 1 AS one/);
+      assert.doesNotMatch(log, /SCRAM-SHA-256\$|pässwörd|bob-New-2/);
     });
 
     await t.test('a name made to break out of its quotes is only ever a name', async () => {

@@ -131,6 +131,7 @@ export async function logTail(logFile: string, bytes = 2000): Promise<string> {
 
 /** Waits until the child's postmaster.pid says ready; rejects when it exits first or the time runs out. */
 export async function waitReady(dataDir: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.pid === undefined) throw new Error('postgres could not be started');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
