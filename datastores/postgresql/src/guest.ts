@@ -104,7 +104,7 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
       await this.#prepare(request);
     } catch (error) {
       if (isCellarError(error)) throw error;
-      throw this.#startFailed(message(error), error);
+      throw new GuestError({ reason: `prepare failed: ${message(error)}` }, { cause: error });
     } finally {
       this.#preparing = false;
     }
@@ -119,7 +119,8 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
       // interrupted half way is simply done again.
       const staging = join(this.context.mountPoint, 'data.initdb');
       await rm(staging, { recursive: true, force: true });
-      await run(join(this.#binDir(request.datastoreVersion), 'initdb'), [
+      const initdb = join(this.#binDir(request.datastoreVersion), 'initdb');
+      await run(initdb, [
         '-D', staging,
         `--username=${ADMIN_USER}`,
         '--auth-local=trust',
@@ -127,7 +128,9 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
         '--encoding=UTF8',
         // C.UTF-8: Unicode-aware upper/lower and a code-point collation that no glibc upgrade reorders.
         '--locale=C.UTF-8',
-      ], spawning);
+      ], spawning).catch((error: unknown) => {
+        throw this.#startFailed(message(error), error);
+      });
       await this.#writeServerConfig(staging, request, spawning.user);
       await rename(staging, this.dataDir);
     } else {
@@ -216,7 +219,7 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     const name = this.#checkDatabase(database.name);
     if (!(await this.#databaseExists(name))) throw new NotFound({ resource: 'Database', id: name });
     try {
-      if (this.#majorVersion() >= 13) {
+      if (Number(this.#dataVersion()) >= 13) {
         await this.#query(`DROP DATABASE ${ident(name)} WITH (FORCE)`);
       } else {
         await this.#query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
@@ -251,6 +254,16 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     const name = await this.#existingUser(user.name);
     // No new sessions, none left over, then nothing owned or granted anywhere: DROP ROLE needs that.
     await this.#query(`ALTER ROLE ${ident(name)} NOLOGIN`);
+    try {
+      await this.#dropRole(name);
+    } catch (error) {
+      // Still there, so still a user the API can see and try again to delete.
+      await this.#query(`ALTER ROLE ${ident(name)} LOGIN`).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #dropRole(name: string): Promise<void> {
     await this.#query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [name]);
     const { rows } = await this.#query<{ datname: string | null }>(
       `SELECT DISTINCT d.datname FROM pg_shdepend s LEFT JOIN pg_database d ON d.oid = s.dbid
@@ -325,7 +338,6 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   }
 
   override async enableRootWithPassword(password: string): Promise<UserSpec> {
-    if (password.length === 0) throw new BadRequest({ reason: 'The root password must not be empty.' });
     const verb = (await this.#roleExists(ROOT_USER)) ? 'ALTER' : 'CREATE';
     await this.#query(`${verb} ROLE ${ident(ROOT_USER)} WITH SUPERUSER LOGIN PASSWORD ${this.#password(password)}`);
     return { name: ROOT_USER, password };
@@ -376,8 +388,7 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     const versions = installedVersions();
     const major = (v: string | undefined): string | undefined => (v === undefined ? undefined : /\d+/.exec(v)?.[0]);
     // The data directory's own version decides once there is one: no other major can run it.
-    const dataVersion = this.prepared ? readFileSync(join(this.dataDir, 'PG_VERSION'), 'utf8').trim() : undefined;
-    const wanted = dataVersion ?? major(this.context.datastoreVersion) ?? major(requested) ?? versions[0]?.name;
+    const wanted = this.#dataVersion() ?? major(this.context.datastoreVersion) ?? major(requested) ?? versions[0]?.name;
     const found = versions.find((v) => v.name === wanted);
     if (found === undefined) {
       const installed = versions.map((v) => v.name).join(', ') || 'none';
@@ -386,8 +397,9 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     return found.location;
   }
 
-  #majorVersion(): number {
-    return Number(readFileSync(join(this.dataDir, 'PG_VERSION'), 'utf8').trim());
+  /** The major version the data directory was made by, once there is one. */
+  #dataVersion(): string | undefined {
+    return this.prepared ? readFileSync(join(this.dataDir, 'PG_VERSION'), 'utf8').trim() : undefined;
   }
 
   async #writeServerConfig(dataDir: string, request: PrepareRequest, user: OsUser | undefined): Promise<void> {
@@ -519,6 +531,7 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
 
   /** A password as the statement carries it: its SCRAM verifier wherever the guest can compute it. */
   #password(password: string): string {
+    if (password.length === 0) throw new BadRequest({ reason: 'A password must not be empty.' });
     return literal(canHashLocally(password) ? scramVerifier(password) : password);
   }
 

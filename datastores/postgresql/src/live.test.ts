@@ -1,7 +1,7 @@
 // The guest manager against a real server, beyond the conformance kit: users log in over TCP with
 // their passwords, pg_hba follows apply_access, and the server survives restarts of either side.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { chmod, chown, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
@@ -233,3 +233,28 @@ async function waitFor(condition: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+test('prepare refuses clearly what PostgreSQL could not run with', { skip: noPostgres ?? false }, async (t) => {
+  const server = await liveInstance();
+  try {
+    await t.test('a socket path longer than unix sockets allow', async () => {
+      const long = server.newManagerAt({ runDir: `${server.runDir}/${'r'.repeat(100)}` });
+      await assert.rejects(long.prepare({ memoryMb: 512, databases: [], users: [] }), (error: unknown) =>
+        code('CELLAR_GUEST_PREPARE_FAILED')(error) && /longer than 107 bytes/.test((error as Error).message));
+    });
+    await t.test('a run directory others may enter', async () => {
+      await chmod(server.runDir, 0o755);
+      await assert.rejects(server.manager.prepare({ memoryMb: 512, databases: [], users: [] }), /must be private/);
+      await chmod(server.runDir, 0o700);
+    });
+    await t.test('a volume owned by root, when the guest runs as root', { skip: process.getuid?.() !== 0 && 'the tests do not run as root' }, async () => {
+      const owner = await stat(server.mountPoint);
+      await chown(server.mountPoint, 0, 0);
+      await assert.rejects(server.manager.prepare({ memoryMb: 512, databases: [], users: [] }), /refuses to run as root/);
+      await chown(server.mountPoint, owner.uid, owner.gid);
+      assert.equal(await server.manager.getServiceStatus(), 'building');
+    });
+  } finally {
+    await server.dispose();
+  }
+});

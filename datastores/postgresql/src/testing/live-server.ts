@@ -49,6 +49,8 @@ export interface LiveServer {
   readonly logDir: string;
   /** Another manager on the same directories, as the guest agent makes after it restarts. */
   newManager(): PostgresqlManager;
+  /** A manager on these directories but for the ones given. */
+  newManagerAt(dirs: { readonly runDir?: string }): PostgresqlManager;
   /** Stops the server by the PID in postmaster.pid and removes every directory. */
   dispose(): Promise<void>;
 }
@@ -69,17 +71,18 @@ export async function liveInstance(): Promise<LiveServer> {
   }
   const port = await freePort();
   const defaults = Object.fromEntries(Object.entries(options.guest.options).map(([key, option]) => [key, option.default])) as PostgresqlOptions;
-  const newManager = (): PostgresqlManager =>
+  const newManagerAt = (dirs: { readonly runDir?: string }): PostgresqlManager =>
     new PostgresqlManager({
       datastore: 'postgresql',
       guestId: '00000000-0000-4000-8000-00000000cafe',
       options: { ...defaults, postgresql_port: port, mount_point: mountPoint },
       mountPoint,
       address: '127.0.0.1',
-      runDir,
+      runDir: dirs.runDir ?? runDir,
       logDir,
       log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
     });
+  const newManager = (): PostgresqlManager => newManagerAt({});
   return {
     manager: newManager(),
     port,
@@ -87,6 +90,7 @@ export async function liveInstance(): Promise<LiveServer> {
     runDir,
     logDir,
     newManager,
+    newManagerAt,
     dispose: async () => {
       const running = readPidFile(join(mountPoint, 'data'));
       if (running !== undefined) await stopPostmaster(running.pid, 30_000);
