@@ -4,7 +4,7 @@
 // brand-checks them on load.
 
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { namespaces } from '@cellar/plugin-api';
@@ -68,6 +68,7 @@ export async function buildGuestArtifact(appRoot: string, datastore: string): Pr
     minify: true,
     legalComments: 'none',
     metafile: true,
+    absWorkingDir: appRoot,
     outfile: file,
     // pg's optional native binding; the pure-JS client is what the guest uses.
     external: ['pg-native'],
@@ -77,7 +78,6 @@ export async function buildGuestArtifact(appRoot: string, datastore: string): Pr
   });
   const inputs = Object.keys(result.metafile.inputs)
     .filter((input) => input !== 'cellar-guest-entry.js')
-    .map((input) => relative(appRoot, join(here, input)))
     .sort();
   const artifact: GuestArtifact = { datastore, package: plugin.package, version: plugin.version, file, bytes: (await stat(file)).size, inputs };
   await writeFile(join(outDir, ARTIFACT_MANIFEST), `${JSON.stringify(artifact, null, 2)}\n`);

@@ -37,9 +37,10 @@ export function readPackageJson(path: string): PackageJson {
   return JSON.parse(readFileSync(path, 'utf8')) as PackageJson;
 }
 
-const hostApiVersion = (
-  createRequire(import.meta.url)('@cellar/plugin-api/package.json') as { version: string }
-).version;
+/** Read when discovery checks a plugin, not at import: a guest artifact carries no package.json files. */
+let apiVersion: string | undefined;
+const hostApiVersion = (): string =>
+  (apiVersion ??= (createRequire(import.meta.url)('@cellar/plugin-api/package.json') as { version: string }).version);
 
 /** The directory Node would load a bare specifier's package from, as seen from `root`. */
 function findPackageDir(root: string, name: string): string | undefined {
@@ -98,7 +99,7 @@ export function inspectPackage(dir: string, pkg: PackageJson, problems: PluginPr
     problems.push({
       ...scope,
       ...(plugin ? { plugin } : {}),
-      message: `built for plugin contract ${contract}, but this Cellar (@cellar/plugin-api ${hostApiVersion}) implements contract ${CONTRACT_MAJOR}: ${
+      message: `built for plugin contract ${contract}, but this Cellar (@cellar/plugin-api ${hostApiVersion()}) implements contract ${CONTRACT_MAJOR}: ${
         contract > CONTRACT_MAJOR ? 'upgrade Cellar' : `install a version of ${scope.package} built for contract ${CONTRACT_MAJOR}`
       }`,
     });
@@ -111,11 +112,11 @@ export function inspectPackage(dir: string, pkg: PackageJson, problems: PluginPr
   }
   const manifest = checked.manifest;
   const range = pkg.peerDependencies?.['@cellar/plugin-api'];
-  if (range !== undefined && !semver.satisfies(hostApiVersion, range, { includePrerelease: true })) {
+  if (range !== undefined && !semver.satisfies(hostApiVersion(), range, { includePrerelease: true })) {
     problems.push({
       ...scope,
       plugin: manifest.name,
-      message: `needs @cellar/plugin-api ${range}, but ${hostApiVersion} is installed: install a version of ${scope.package} whose peer range includes ${hostApiVersion}, or a Cellar that satisfies ${range}`,
+      message: `needs @cellar/plugin-api ${range}, but ${hostApiVersion()} is installed: install a version of ${scope.package} whose peer range includes ${hostApiVersion()}, or a Cellar that satisfies ${range}`,
     });
     return undefined;
   }

@@ -54,7 +54,7 @@ withConfigFlags(program.command('up'))
         '  then: psql -h <its ip> -U app app',
       );
     }
-    lines.push('Stop with Ctrl-C; instances keep running and are found again at the next start.');
+    lines.push('Stop with Ctrl-C. Instances keep running and are found again at the next start.');
     print(lines);
   });
 

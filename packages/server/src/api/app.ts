@@ -14,6 +14,7 @@ import { Policy } from '../policy/policy.js';
 import { installFaults, type FaultLog } from './faults.js';
 import { datastoreRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
+import { backupRoutes } from './routes/backups.js';
 import { guestResourceRoutes } from './routes/guest-resources.js';
 import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes, type InstanceDeps } from './routes/instances.js';
@@ -78,6 +79,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   const instanceDeps = { ...deps.instances, quotas, db: deps.db, ...(deps.publicEndpoint === undefined ? {} : { publicEndpoint: deps.publicEndpoint }) };
   instanceRoutes(app, instanceDeps);
   guestResourceRoutes(app, instanceDeps);
+  backupRoutes(app, instanceDeps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

@@ -31,6 +31,7 @@ const ownerRules = [
   'instance:extension:database:create', 'instance:extension:database:delete', 'instance:extension:database:index',
   'instance:extension:root:create', 'instance:extension:root:delete', 'instance:extension:root:index',
   'limits:index',
+  'backup:create', 'backup:index',
 ];
 const anyoneRules = [
   'datastore:index', 'datastore:show', 'datastore:version_show', 'datastore:version_show_by_uuid', 'datastore:version_index',

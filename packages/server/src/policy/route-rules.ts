@@ -2,6 +2,8 @@
 
 export const routeRules: Readonly<Record<string, string>> = {
   'GET /v1.0/:tenant_id/instances': 'instance:index',
+  'GET /v1.0/:tenant_id/backups': 'backup:index',
+  'POST /v1.0/:tenant_id/backups': 'backup:create',
   'GET /v1.0/:tenant_id/instances/detail': 'instance:detail',
   'GET /v1.0/:tenant_id/instances/:id': 'instance:show',
   'POST /v1.0/:tenant_id/instances': 'instance:create',

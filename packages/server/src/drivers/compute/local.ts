@@ -82,20 +82,36 @@ const alive = (pid: number): boolean => {
   }
 };
 
-/** The processes of a process group, read from /proc (field 5 of stat is the group). */
-async function groupMembers(pgid: number): Promise<number[]> {
-  const members: number[] = [];
+/**
+ * The processes of these process groups that run from the instance's directory (a PID reused
+ * since is someone else's), and all their descendants, read from /proc. Descendants count too:
+ * PostgreSQL's server processes each lead a group of their own.
+ */
+async function processTree(groups: readonly number[], dir: string): Promise<number[]> {
+  const table = new Map<number, { ppid: number; pgrp: number }>();
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') members.push(Number(entry));
+      if (fields[0] !== 'Z') table.set(Number(entry), { ppid: Number(fields[1]), pgrp: Number(fields[2]) });
     } catch {
       // Gone while we looked.
     }
   }
-  return members;
+  const roots = [...table].filter(([, p]) => groups.includes(p.pgrp)).map(([pid]) => pid);
+  const ours = await Promise.all(roots.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').then((c) => c.includes(dir), () => false)));
+  const found = new Set(roots.filter((_, i) => ours[i]));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, p] of table) {
+      if (!found.has(pid) && found.has(p.ppid)) {
+        found.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...found];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -330,21 +346,30 @@ export class LocalCompute implements ComputeDriver {
     const groups = [...new Set((await readFile(join(dir, 'process-groups'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number))];
     const agent = await this.#guestPid(instanceId);
     if (agent) process.kill(agent, 'SIGTERM');
-    for (const [signal, graceMs] of [['SIGINT', 10_000], ['SIGKILL', 5_000]] as const) {
-      const deadline = Date.now() + graceMs;
-      let left = (await Promise.all(groups.map(groupMembers))).flat();
-      if (left.length === 0) break;
-      for (const pgid of groups) {
+    const signal = (pids: readonly number[], name: NodeJS.Signals): void => {
+      for (const pid of pids) {
         try {
-          process.kill(-pgid, signal);
+          process.kill(pid, name);
         } catch {
-          // That group is already empty.
+          // Already gone.
         }
       }
+    };
+    const until = async (deadline: number): Promise<number[]> => {
+      let left = await processTree(groups, dir);
       while (left.length > 0 && Date.now() < deadline) {
         await sleep(25);
-        left = (await Promise.all(groups.map(groupMembers))).flat();
+        left = await processTree(groups, dir);
       }
+      return left;
+    };
+    // The database's main process shuts down what it started (SIGINT: PostgreSQL's fast shutdown).
+    signal(await processTree(groups, dir), 'SIGINT');
+    const left = await until(Date.now() + 10_000);
+    if (left.length > 0) {
+      this.o.log.warn({ instance: instanceId, pids: left }, 'processes of a deleted instance did not stop; killing them');
+      signal(left, 'SIGKILL');
+      await until(Date.now() + 5_000);
     }
     const record = await this.#record(instanceId);
     await rm(dir, { recursive: true, force: true });

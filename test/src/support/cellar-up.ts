@@ -1,0 +1,45 @@
+// `cellar up` in a child process, as a user starts it: resolved once its banner says it runs,
+// stopped with SIGTERM.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { repoRoot } from './repo.js';
+
+export interface CellarUp {
+  readonly child: ChildProcess;
+  readonly banner: string;
+  stop(): Promise<void>;
+}
+
+/** `settings` are `group.option=value` lines for --set. */
+export function startCellarUp(settings: readonly string[]): Promise<CellarUp> {
+  const child = spawn(process.execPath, [`${repoRoot}packages/cli/bin/cellar.js`, 'up', ...settings.flatMap((s) => ['--set', s])], {
+    cwd: repoRoot,
+    env: { PATH: process.env['PATH'] ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`cellar up did not start:\n${out}\n${err}`));
+    }, 30_000);
+    child.stdout.on('data', () => {
+      if (!out.includes('Stop with Ctrl-C.')) return;
+      clearTimeout(timer);
+      resolve({ child, banner: out, stop });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`cellar up exited with ${String(code)}:\n${out}\n${err}`));
+    });
+  });
+}
