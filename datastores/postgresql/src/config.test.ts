@@ -1,3 +1,4 @@
+// The files Cellar writes for PostgreSQL: settings sized from the flavor, pg_hba.conf from the CIDRs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isCellarError } from '@cellar/plugin-api';

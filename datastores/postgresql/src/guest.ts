@@ -15,6 +15,7 @@ import {
   defineDatastoreGuest,
   GuestError,
   GuestPrepareFailed,
+  InstanceNotReady,
   isCellarError,
   NotFound,
   type DatabaseSpec,
@@ -486,7 +487,13 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   async #adminClient(): Promise<pg.Client> {
     if (this.#admin === undefined) {
       const client = this.#client('postgres');
-      const connecting = client.connect().then(() => client);
+      const connecting = client.connect().then(
+        () => client,
+        // Most often the server is stopped or still starting: say so in the instance's terms.
+        async (error: unknown) => {
+          throw new InstanceNotReady({ id: this.context.guestId, status: await this.getServiceStatus() }, { cause: error });
+        },
+      );
       const forget = (): void => {
         if (this.#admin === connecting) this.#admin = undefined;
       };

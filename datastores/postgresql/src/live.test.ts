@@ -197,6 +197,7 @@ test('the PostgreSQL guest manager against a real server', { skip: noPostgres ??
       assert.equal(await manager.getServiceStatus(), 'shutdown');
       await manager.stopDb();
       assert.equal(await server.newManager().getServiceStatus(), 'shutdown');
+      await assert.rejects(manager.listDatabases({}), (error: unknown) => code('CELLAR_INSTANCE_NOT_READY')(error) && /shutdown/.test((error as Error).message));
       await manager.resume();
       assert.equal(await manager.getServiceStatus(), 'healthy');
       assert.equal((await manager.listUsers({})).items.length, 2);

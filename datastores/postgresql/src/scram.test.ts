@@ -1,3 +1,4 @@
+// The SCRAM-SHA-256 verifiers the guest stores, checked against RFC 7677's example exchange.
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { test } from 'node:test';

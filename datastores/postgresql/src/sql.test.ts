@@ -1,3 +1,4 @@
+// Quoting: whatever a name or password holds, it reaches PostgreSQL as one identifier or string.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isCellarError } from '@cellar/plugin-api';
