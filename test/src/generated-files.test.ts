@@ -4,11 +4,12 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { bootstrap, generateSample } from '@cellar/config';
 import { renderErrorCatalog } from '@cellar/plugin-api';
+import { guestGroups } from '@cellar/guest';
 import { openApiDocument, serverGroups } from '@cellar/server';
 import { repoRoot } from './support/repo.js';
 
 test('etc/cellar.conf.sample and etc/cellar-guest.conf.sample match the option registry', async () => {
-  const result = await bootstrap({ side: 'server', appRoot: repoRoot, env: {}, groups: serverGroups });
+  const result = await bootstrap({ side: 'server', appRoot: repoRoot, env: {}, groups: [...serverGroups, ...guestGroups] });
   assert.ok(result.ok, result.ok ? '' : result.problems.join('\n'));
   for (const [side, file] of [['server', 'etc/cellar.conf.sample'], ['guest', 'etc/cellar-guest.conf.sample']] as const) {
     const committed = await readFile(`${repoRoot}${file}`, 'utf8');
