@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { freePort } from '@cellar/server/testing';
+import { endProcessesUnder, freePort } from '@cellar/server/testing';
 import { startCellarUp, type CellarUp } from './support/cellar-up.js';
 
 const exec = promisify(execFile);
@@ -60,6 +60,7 @@ after(async () => {
   for (const i of left ?? []) await api('DELETE', `/instances/${String(i['id'])}`);
   for (const i of left ?? []) await until(String(i['id']), (x) => 'gone' in x, 'deleted').catch(() => undefined);
   await cellar.stop();
+  await endProcessesUnder(state);
   await rm(state, { recursive: true, force: true });
 });
 

@@ -116,22 +116,7 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     await this.#checkRunDir(spawning.user);
     // The volume's mount point reaches the manager in its context; the request's copy is the same.
     if (!this.prepared) {
-      // initdb works in a staging directory renamed into place only when complete, so a prepare
-      // interrupted half way is simply done again.
-      const staging = join(this.context.mountPoint, 'data.initdb');
-      await rm(staging, { recursive: true, force: true });
-      const initdb = join(this.#binDir(request.datastoreVersion), 'initdb');
-      await run(initdb, [
-        '-D', staging,
-        `--username=${ADMIN_USER}`,
-        '--auth-local=trust',
-        '--auth-host=scram-sha-256',
-        '--encoding=UTF8',
-        // C.UTF-8: Unicode-aware upper/lower and a code-point collation that no glibc upgrade reorders.
-        '--locale=C.UTF-8',
-      ], spawning).catch((error: unknown) => {
-        throw this.#startFailed(message(error), error);
-      });
+      const staging = await this.#stage(this.#binDir(request.datastoreVersion));
       await this.#writeServerConfig(staging, request, spawning.user);
       await rename(staging, this.dataDir);
     } else {
@@ -143,6 +128,46 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     await this.#createDatabases(request.databases, true);
     await this.#createUsers(request.users, true);
     if (request.rootPassword !== undefined) await this.enableRootWithPassword(request.rootPassword);
+  }
+
+  /** initdb for this instance, once: begun by prepareAhead, awaited by prepare. */
+  #staged?: { readonly binDir: string; readonly done: Promise<string> };
+
+  /**
+   * initdb into a staging directory, renamed into place by prepare only once configured, so an
+   * instance interrupted half way is simply initialised again, and a heartbeat never sees a data
+   * directory without its server. Resolves with the staging directory.
+   */
+  #stage(binDir: string): Promise<string> {
+    if (this.#staged?.binDir === binDir) return this.#staged.done;
+    const staging = join(this.context.mountPoint, 'data.initdb');
+    const done = (async () => {
+      const spawning = await this.#spawning();
+      await rm(staging, { recursive: true, force: true });
+      await run(join(binDir, 'initdb'), [
+        '-D', staging,
+        `--username=${ADMIN_USER}`,
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '--encoding=UTF8',
+        // C.UTF-8: Unicode-aware upper/lower and a code-point collation that no glibc upgrade reorders.
+        '--locale=C.UTF-8',
+      ], spawning).catch((error: unknown) => {
+        throw this.#startFailed(message(error), error);
+      });
+      return staging;
+    })();
+    this.#staged = { binDir, done };
+    // A failed initdb is tried again by the next prepare.
+    done.catch(() => {
+      if (this.#staged?.done === done) this.#staged = undefined;
+    });
+    return done;
+  }
+
+  /** initdb needs nothing from the prepare request: it starts while the control plane still works. */
+  override async prepareAhead(): Promise<void> {
+    if (!this.prepared) await this.#stage(this.#binDir());
   }
 
   /**

@@ -21,6 +21,8 @@ export interface GuestStart {
 
 export interface RunningGuest {
   readonly log: GuestLogger;
+  readonly guestId: string;
+  readonly runDir: string;
   close(): Promise<void>;
 }
 
@@ -140,6 +142,13 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
     log,
   });
 
+  // A new instance's slow part (initdb) begins now, while the agent connects and the control plane
+  // sends the prepare; prepare waits for it. A failure here is prepare's to report.
+  const status = await manager.getServiceStatus();
+  if (status === 'building' || status === 'new') {
+    manager.prepareAhead().catch((error: unknown) => log.warn('the work ahead of prepare failed; prepare will try again', { err: error }));
+  }
+
   const transport = await openTransport(rpc, guestId, agent.run_dir);
   const reporter = new Reporter(new ConductorClient(transport, guestId, rpc.instance_key), manager, log);
   let preparing: Promise<void> | undefined;
@@ -179,7 +188,6 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
   }
 
   // A restarted agent on a prepared instance brings its database back, as a rebooted server would.
-  const status = await manager.getServiceStatus();
   const resume = (manager as { resume?: () => Promise<void> }).resume;
   if (status !== 'building' && status !== 'new' && typeof resume === 'function') {
     try {
@@ -194,6 +202,8 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
 
   return {
     log,
+    guestId,
+    runDir: agent.run_dir,
     close: async () => {
       reporter.stop();
       await listener.close();

@@ -168,7 +168,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
             guestUser: config.group(localGroup).guest_user,
             reportInterval: config.group(localGroup).report_interval,
             startTimeout: config.group(localGroup).guest_start_timeout,
-            hasGuest: (name) => options.host.find('datastore', name)?.entryFiles[namespaces.datastoreGuest] !== undefined,
+            withGuests: options.enabled.filter((p) => p.entryFiles[namespaces.datastoreGuest] !== undefined).map((p) => p.manifest.name),
             log,
           })
         : simulatedCompute(transport, config.group(simulatedGroup));

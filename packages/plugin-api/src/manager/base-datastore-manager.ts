@@ -65,6 +65,13 @@ export abstract class BaseDatastoreManager<O = Readonly<Record<string, unknown>>
 
   // Lifecycle: every datastore has these.
 
+  /**
+   * Work prepare will need that does not depend on its request (initialising a data directory):
+   * the agent begins it the moment it starts on an unprepared instance, so it overlaps the control
+   * plane's own steps. prepare must wait for it (or do it) and must not fail because it ran.
+   */
+  async prepareAhead(): Promise<void> {}
+
   /** Initialise and start the database server, then create the requested databases, users and root. */
   abstract prepare(request: PrepareRequest): Promise<void>;
   abstract restart(): Promise<void>;

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
-import { asCellarError, GuestPrepareFailed, GuestTimeout, type CellarError, type DatabaseSpec, type PortRange, type UserSpec } from '@cellar/plugin-api';
+import { asCellarError, fromWire, GuestPrepareFailed, GuestTimeout, type CellarError, type DatabaseSpec, type PortRange, type UserSpec } from '@cellar/plugin-api';
 import { GuestClient, method, serve, type Listener, type RequestContext, type Transport } from '@cellar/rpc';
 import { now, type Database, type Instance, type Operation, type OperationStep } from '../db/schema.js';
 import type { ComputeDriver, InjectedGuest } from '../drivers/compute/compute-driver.js';
@@ -183,7 +183,13 @@ export class TaskManager {
   }
 
   #injected(ctx: StepContext): InjectedGuest {
-    return { instanceId: ctx.instance.id, name: ctx.instance.name, datastore: ctx.datastore, datastoreVersion: ctx.version, instanceKey: unseal(this.deps.controlKey, ctx.instance.rpc_key) };
+    return this.#guestOf({ id: ctx.instance.id, name: ctx.instance.name, datastore: ctx.datastore, version: ctx.version, rpc_key: ctx.instance.rpc_key });
+  }
+
+  #guestOf(i: { id: string; name: string; datastore: string; version: string; rpc_key: string }): InjectedGuest {
+    // A range is probed port by port; a few suffice to find an address the datastore can use.
+    const tcpPorts = this.deps.datastoreSettings(i.datastore).tcpPorts.flatMap((r) => Array.from({ length: Math.min(r.to - r.from + 1, 16) }, (_, k) => r.from + k));
+    return { instanceId: i.id, name: i.name, datastore: i.datastore, datastoreVersion: i.version, instanceKey: unseal(this.deps.controlKey, i.rpc_key), tcpPorts };
   }
 
   /** Waits for the guest to report a healthy server, up to the datastore's usage_timeout from the operation's start. */
@@ -196,7 +202,9 @@ export class TaskManager {
       const fresh = status !== undefined && status.updated_at >= ctx.operation.created_at;
       if (fresh && (status.status === 'healthy' || status.status === 'running')) return 'succeeded';
       if (fresh && status.status === 'failed to spawn') {
-        const fault = await this.deps.db.selectFrom('instance_faults').select('message').where('instance_id', '=', ctx.instance.id).orderBy('created_at', 'desc').executeTakeFirst();
+        const fault = await this.deps.db.selectFrom('instance_faults').select(['code', 'message']).where('instance_id', '=', ctx.instance.id).orderBy('created_at', 'desc').executeTakeFirst();
+        // A guest that said it in the catalog's words is passed on as it said it, not wrapped again.
+        if (fault?.code === GuestPrepareFailed.spec.code) throw fromWire({ code: fault.code, status: 500, fault: '', message: fault.message, details: {} });
         throw new GuestPrepareFailed({ datastore: ctx.datastore, instance: ctx.instance.id, reason: fault?.message ?? 'the guest gave no reason' });
       }
       if (Date.now() > deadline) throw new GuestTimeout({ instance: ctx.instance.id, operation: 'prepare', seconds: timeout });
@@ -300,6 +308,6 @@ export class TaskManager {
       .where('instances.address', 'is not', null)
       .where('instances.task_status', 'in', ['NONE', 'RESTART_ERROR', 'REBOOTING'])
       .execute();
-    await this.deps.compute.adopt(live.map((i) => ({ instanceId: i.id, name: i.name, datastore: i.datastore, datastoreVersion: i.version, instanceKey: unseal(this.deps.controlKey, i.rpc_key) })));
+    await this.deps.compute.adopt(live.map((i) => this.#guestOf(i)));
   }
 }

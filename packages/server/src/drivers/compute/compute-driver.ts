@@ -9,6 +9,8 @@ export interface InjectedGuest {
   readonly datastoreVersion: string;
   /** The per-instance RPC key the guest signs with and verifies with. */
   readonly instanceKey: string;
+  /** The TCP ports the datastore listens on: a driver giving out addresses checks they are free. */
+  readonly tcpPorts: readonly number[];
 }
 
 export interface ServerInfo {

@@ -1,6 +1,8 @@
 // The local compute driver, the embedded default: an instance is a directory under the state
 // directory, with its own loopback address, and a guest agent running there as a detached process
-// of an unprivileged OS user. Guests outlive the control plane, which finds them again by PID.
+// of an unprivileged OS user. Guests outlive the control plane, which finds them again by PID and
+// tells them by their working directory (the instance's run directory). One standby agent per
+// datastore waits, loaded, to be given the next instance, so a create does not wait for Node.
 //
 //   <state>/instances/<id>/instance.json      what the driver knows: address, datastore, version
 //                          guest_info.conf    the instance's identity and RPC key (0600, the guest's)
@@ -12,10 +14,12 @@
 //                          process-groups     every process group a guest of this instance led
 //   <state>/instances/.addresses/<ip>         claimed addresses, one file each (created exclusively)
 //   <state>/guest/<datastore>/cellar-guest.mjs  the guest artifact, copied where the guest user can read it
+//   <state>/guest/<datastore>/standby.out       what standby agents wrote before they had an instance
 
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { appendFile, chmod, chown, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, copyFile, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ComputeDriverNotAvailable, GuestStartFailed } from '@cellar/plugin-api';
@@ -37,8 +41,8 @@ export interface LocalOptions {
   readonly guestUser: string;
   readonly reportInterval: number;
   readonly startTimeout: number;
-  /** The datastores whose plugin has a guest half. */
-  readonly hasGuest: (datastore: string) => boolean;
+  /** The enabled datastores whose plugin has a guest half: each gets a standby agent. */
+  readonly withGuests: readonly string[];
   readonly log: { info(f: Record<string, unknown>, m: string): void; warn(f: Record<string, unknown>, m: string): void };
 }
 
@@ -83,8 +87,8 @@ const alive = (pid: number): boolean => {
 };
 
 /**
- * The processes of these process groups that run from the instance's directory (a PID reused
- * since is someone else's), and all their descendants, read from /proc. Descendants count too:
+ * The processes of these process groups that work in the instance's directory or name it (a PID
+ * reused since is someone else's), and all their descendants, read from /proc. Descendants count too:
  * PostgreSQL's server processes each lead a group of their own.
  */
 async function processTree(groups: readonly number[], dir: string): Promise<number[]> {
@@ -100,7 +104,9 @@ async function processTree(groups: readonly number[], dir: string): Promise<numb
     }
   }
   const roots = [...table].filter(([, p]) => groups.includes(p.pgrp)).map(([pid]) => pid);
-  const ours = await Promise.all(roots.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').then((c) => c.includes(dir), () => false)));
+  const ours = await Promise.all(
+    roots.map(async (pid) => (await workingDir(pid))?.startsWith(`${dir}/`) === true || (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(dir)),
+  );
   const found = new Set(roots.filter((_, i) => ours[i]));
   for (let grew = true; grew; ) {
     grew = false;
@@ -112,6 +118,20 @@ async function processTree(groups: readonly number[], dir: string): Promise<numb
     }
   }
   return [...found];
+}
+
+/** Where a process works (its cwd), or undefined when it is gone or not ours to see. */
+async function workingDir(pid: number): Promise<string | undefined> {
+  return readlink(`/proc/${pid}/cwd`).catch(() => undefined);
+}
+
+/** True when nothing listens on the port at that address. */
+function portFree(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -130,6 +150,7 @@ export class LocalCompute implements ComputeDriver {
   readonly #instances: string;
   readonly #addresses: string;
   readonly #pool: { first: number; last: number };
+  readonly #standbys = new Map<string, Promise<ChildProcess | undefined>>();
   /** Why guests cannot run here (set once, at open), or undefined when they can. */
   #unavailable?: string;
   #user?: OsUser;
@@ -156,6 +177,7 @@ export class LocalCompute implements ComputeDriver {
       }
       if (driver.#unavailable) o.log.warn({ reason: driver.#unavailable }, 'the local compute driver cannot start guests');
     }
+    for (const datastore of o.withGuests) driver.#standBy(datastore);
     return driver;
   }
 
@@ -176,18 +198,25 @@ export class LocalCompute implements ComputeDriver {
     }
   }
 
-  /** Claims the lowest free address of the pool; the exclusive create makes it safe across processes. */
-  async #claimAddress(id: string): Promise<string> {
+  /**
+   * Claims the lowest free address of the pool: not claimed by this deployment (the exclusive create
+   * makes that safe across processes) and with the datastore's ports free (another deployment on
+   * this machine, or anything else, may hold them).
+   */
+  async #claimAddress(id: string, ports: readonly number[]): Promise<string> {
     const taken = new Set(await readdir(this.#addresses));
     for (let n = this.#pool.first; n <= this.#pool.last; n++) {
       const address = dotted(n);
       if ((n & 255) === 0 || (n & 255) === 255 || taken.has(address)) continue;
       try {
         await writeFile(join(this.#addresses, address), id, { flag: 'wx' });
-        return address;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        continue;
       }
+      if ((await Promise.all(ports.map((port) => portFree(address, port)))).every(Boolean)) return address;
+      // Held by someone else: keep the claim file out of the way only while this loop runs.
+      await rm(join(this.#addresses, address), { force: true });
     }
     throw new ComputeDriverNotAvailable({ driver: 'local', reason: `every address of [local] address_pool ${this.o.addressPool} is in use` });
   }
@@ -249,37 +278,74 @@ export class LocalCompute implements ComputeDriver {
     }
   }
 
-  /** Starts the guest agent, detached, and waits until it answers a ping. */
+  /**
+   * A new agent process, detached, as the guest user: a standby (loaded, waiting on its IPC channel
+   * for an instance) or one started for an instance with its arguments.
+   */
+  async #spawnAgent(datastore: string, argv: readonly string[], output: string): Promise<ChildProcess> {
+    const { args, cwd } = await this.#program(datastore);
+    const fd = openSync(output, 'a', 0o640);
+    try {
+      return spawn(process.execPath, [...args, ...argv], {
+        detached: true,
+        stdio: ['ignore', fd, fd, ...(argv[0] === '--standby' ? (['ipc'] as const) : [])],
+        cwd,
+        env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', HOME: '/' },
+        ...(this.#user ? { uid: this.#user.uid, gid: this.#user.gid } : {}),
+      });
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Keeps one standby agent per datastore, so a create does not wait for Node to start. */
+  #standBy(datastore: string): void {
+    if (this.#unavailable || this.#standbys.has(datastore) || !this.o.withGuests.includes(datastore)) return;
+    const output = join(this.o.statePath, 'guest', datastore, 'standby.out');
+    const standby = (async (): Promise<ChildProcess | undefined> => {
+      await mkdir(dirname(output), { recursive: true, mode: 0o755 });
+      const child = await this.#spawnAgent(datastore, ['--standby'], output);
+      child.unref();
+      child.channel?.unref();
+      return new Promise((resolve) => {
+        child.once('message', () => resolve(child));
+        child.once('exit', () => resolve(undefined));
+        child.once('error', () => resolve(undefined));
+      });
+    })().catch(() => undefined);
+    this.#standbys.set(datastore, standby);
+  }
+
+  /** Starts the instance's agent (a standby given the instance, or a new process) and waits until it answers a ping. */
   async #launch(guest: InjectedGuest): Promise<void> {
     const dir = this.#dir(guest.instanceId);
-    const { args, cwd } = await this.#program(guest.datastore);
     const output = join(dir, 'log', 'guest.out');
-    const fd = openSync(output, 'a', 0o640);
-    const child = (() => {
-      try {
-        return spawn(process.execPath, [...args, '--config-file', join(dir, 'guest_info.conf'), '--config-file', join(dir, 'cellar-guest.conf')], {
-          detached: true,
-          stdio: ['ignore', fd, fd],
-          cwd,
-          env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', HOME: join(dir, 'run') },
-          ...(this.#user ? { uid: this.#user.uid, gid: this.#user.gid } : {}),
-        });
-      } finally {
-        closeSync(fd);
-      }
-    })();
+    const argv = ['--config-file', join(dir, 'guest_info.conf'), '--config-file', join(dir, 'cellar-guest.conf')];
+    // Taken before waiting, so two launches at once never share one standby.
+    const taken = this.#standbys.get(guest.datastore);
+    this.#standbys.delete(guest.datastore);
+    const standby = await taken;
+    let child: ChildProcess;
+    if (standby?.connected) {
+      child = standby;
+      child.send({ argv, output });
+      child.disconnect();
+    } else {
+      child = await this.#spawnAgent(guest.datastore, argv, output);
+      child.unref();
+    }
+    this.#standBy(guest.datastore);
     let exited: string | undefined;
     child.once('exit', (code, signal) => (exited = signal ? `it was ended by ${signal}` : `it exited with status ${code ?? '?'}`));
     child.once('error', (error) => (exited = error.message));
     const pid = child.pid;
-    child.unref();
     if (pid === undefined) throw new GuestStartFailed({ instance: guest.instanceId, reason: `${process.execPath} could not be started: ${exited ?? 'no process'}` });
     await writeFile(join(dir, 'guest.pid'), `${pid}\n`);
     await appendFile(join(dir, 'process-groups'), `${pid}\n`);
 
     const client = new GuestClient(this.o.transport, guest.instanceId, guest.instanceKey, { low: 2, high: 2 });
     const deadline = Date.now() + this.o.startTimeout * 1000;
-    for (let wait = 5; ; wait = Math.min(wait * 2, 50)) {
+    for (;;) {
       if (exited !== undefined) throw new GuestStartFailed({ instance: guest.instanceId, reason: `${exited}: ${await tail(output)}` });
       try {
         if (await client.ping({ requestId: 'start' }, 2)) return;
@@ -289,17 +355,15 @@ export class LocalCompute implements ComputeDriver {
       if (Date.now() > deadline) {
         throw new GuestStartFailed({ instance: guest.instanceId, reason: `it did not answer within ${this.o.startTimeout} s ([local] guest_start_timeout); its output: ${await tail(output)}` });
       }
-      await sleep(wait);
+      await sleep(10);
     }
   }
 
   async #guestPid(id: string): Promise<number | undefined> {
     try {
       const pid = Number((await readFile(join(this.#dir(id), 'guest.pid'), 'utf8')).trim());
-      if (!Number.isInteger(pid) || !alive(pid)) return undefined;
-      // A PID may have been reused since: ours runs with this instance's configuration.
-      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-      return cmdline.includes(join(this.#dir(id), 'guest_info.conf')) ? pid : undefined;
+      // A PID may have been reused since: ours works in this instance's run directory.
+      return Number.isInteger(pid) && alive(pid) && (await workingDir(pid)) === join(this.#dir(id), 'run') ? pid : undefined;
     } catch {
       return undefined;
     }
@@ -307,7 +371,7 @@ export class LocalCompute implements ComputeDriver {
 
   async createServer(guest: InjectedGuest): Promise<ServerInfo> {
     if (this.#unavailable) throw new ComputeDriverNotAvailable({ driver: 'local', reason: this.#unavailable });
-    if (!this.o.hasGuest(guest.datastore)) {
+    if (!this.o.withGuests.includes(guest.datastore)) {
       throw new ComputeDriverNotAvailable({ driver: 'local', reason: `the ${guest.datastore} datastore plugin has no guest half (cellar.datastore.guest), so it cannot run real instances yet` });
     }
     const dir = this.#dir(guest.instanceId);
@@ -320,7 +384,7 @@ export class LocalCompute implements ComputeDriver {
         await mkdir(join(dir, sub), { mode });
         await this.#owned(join(dir, sub));
       }
-      record = { id: guest.instanceId, address: await this.#claimAddress(guest.instanceId), datastore: guest.datastore, version: guest.datastoreVersion };
+      record = { id: guest.instanceId, address: await this.#claimAddress(guest.instanceId, guest.tcpPorts), datastore: guest.datastore, version: guest.datastoreVersion };
       await this.#writeConfig(guest, record);
       // Written last: an instance.json means the directory is complete.
       await writeFile(join(dir, 'instance.json'), `${JSON.stringify(record, null, 2)}\n`);
@@ -392,8 +456,12 @@ export class LocalCompute implements ComputeDriver {
     );
   }
 
-  /** Guests outlive the control plane: nothing to stop. */
-  async close(): Promise<void> {}
+  /** Guests outlive the control plane; standby agents, which serve no instance yet, end with it. */
+  async close(): Promise<void> {
+    const standbys = await Promise.all(this.#standbys.values());
+    this.#standbys.clear();
+    for (const child of standbys) child?.kill('SIGTERM');
+  }
 }
 
 /** The guest user, created as a system user without a login when it does not exist. */

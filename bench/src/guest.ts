@@ -1,0 +1,134 @@
+// bench/guest: how light the PostgreSQL guest is. The artifact's size; the idle RSS of a real
+// instance's guest agent beside its PostgreSQL server's (summed over the server's processes);
+// the agent's cold start, from exec to its first answer over RPC. Targets: 3 MB, 70 MB, 500 ms.
+// Exits 1 when one is missed.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { readGuestArtifact } from '@cellar/guest/build';
+import { agentSocket } from '@cellar/guest';
+import { conductorArgs, CONDUCTOR_TOPIC, GuestClient, LocalTransport, method, serve } from '@cellar/rpc';
+import { startTestControlPlane } from '@cellar/server/testing';
+
+const { values: args } = parseArgs({ options: { starts: { type: 'string', default: '10' }, idle: { type: 'string', default: '3' } } });
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const MB = 1024 * 1024;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+/** Resident memory of a process, from /proc. */
+async function rss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/** A process and its descendants. */
+async function tree(root: number): Promise<number[]> {
+  const parents = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const s = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (s) parents.set(Number(entry), Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]));
+  }
+  const found = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parents) if (!found.has(pid) && found.has(ppid)) grew = found.add(pid).size > 0;
+  }
+  return [...found];
+}
+
+/** Idle memory of a real instance: its agent alone, and its PostgreSQL server's processes summed. */
+async function idleMemory(): Promise<{ agent: number; server: number }> {
+  const running = await startTestControlPlane(repoRoot, ['identity.bootstrap_password=bench-secret', 'local.report_interval=1']);
+  try {
+    const base = `${running.plane.endpoint}`;
+    const auth = await fetch(`${base}/identity/v3/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'bench-secret' } } }, scope: { project: { name: 'admin' } } } }),
+    });
+    const token = auth.headers.get('x-subject-token') ?? '';
+    const project = ((await auth.json()) as { token: { project: { id: string } } }).token.project.id;
+    const call = async (m: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
+      const res = await fetch(`${base}/v1.0/${project}${path}`, { method: m, headers: { 'x-auth-token': token, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const text = await res.text();
+      return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    };
+    const versions = (await call('GET', '/datastores/postgresql/versions'))['versions'] as { name: string }[];
+    const created = (await call('POST', '/instances', { instance: { name: 'bench-guest', flavorRef: '2', volume: { size: 1 }, datastore: { type: 'postgresql', version: versions[0]?.name } } }))['instance'] as { id: string };
+    for (;;) {
+      const shown = (await call('GET', `/instances/${created.id}`))['instance'] as { status: string; fault?: unknown };
+      if (shown.status === 'ERROR') throw new Error(`the instance failed: ${JSON.stringify(shown.fault)}`);
+      if (shown.status === 'ACTIVE') break;
+      await sleep(100);
+    }
+    await sleep(Number(args.idle) * 1000);
+    const dir = join(running.statePath, 'instances', created.id);
+    const agentPid = Number((await readFile(join(dir, 'guest.pid'), 'utf8')).trim());
+    const postmaster = Number((await readFile(join(dir, 'volume', 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    const serverRss = (await Promise.all((await tree(postmaster)).map(rss))).reduce((a, b) => a + b, 0);
+    const agentRss = await rss(agentPid);
+    await call('DELETE', `/instances/${created.id}`);
+    for (let i = 0; i < 200 && (await stat(dir).then(() => true, () => false)); i++) await sleep(50);
+    return { agent: agentRss, server: serverRss };
+  } finally {
+    await running.close();
+  }
+}
+
+/** From exec of the artifact to its first answer, on an unprepared instance, `starts` times. */
+async function coldStarts(file: string): Promise<number[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'cellar-bench-guest-'));
+  const id = '0b0b0b0b-0000-4000-8000-000000000001';
+  const key = 'b'.repeat(40);
+  const control = new LocalTransport(join(dir, 'rpc'), { socketFor: (t) => (t === `guestagent.${id}` ? agentSocket(join(dir, 'run')) : undefined) });
+  const conductor = await serve({ transport: control, topic: CONDUCTOR_TOPIC, keyFor: () => key, methods: { heartbeat: method(conductorArgs.heartbeat, async () => undefined) } });
+  const conf = join(dir, 'guest.conf');
+  await writeFile(
+    conf,
+    ['[DEFAULT]', `guest_id = ${id}`, 'datastore_manager = postgresql', 'instance_address = 127.0.0.1', `run_dir = ${join(dir, 'run')}`, `log_dir = ${join(dir, 'log')}`, '[rpc]', `socket_dir = ${join(dir, 'rpc')}`, `instance_key = ${key}`, '[postgresql]', `mount_point = ${join(dir, 'volume')}`, ''].join('\n'),
+  );
+  const client = new GuestClient(control, id, key, { low: 1, high: 1 });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < Number(args.starts); i++) {
+      const started = performance.now();
+      const child = spawn(process.execPath, [file, '--config-file', conf], { stdio: 'ignore', cwd: '/' });
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`the guest exited with ${child.exitCode}; see ${join(dir, 'log')}`);
+        if (await client.ping({ requestId: 'bench' }, 1).catch(() => false)) break;
+        await sleep(2);
+      }
+      times.push(performance.now() - started);
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  } finally {
+    await conductor.close();
+    await control.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return times;
+}
+
+async function main(): Promise<number> {
+  const artifact = await readGuestArtifact(repoRoot, 'postgresql');
+  if (!artifact) throw new Error('no PostgreSQL guest artifact: run `npm run build:guest -- postgresql` first');
+  const size = (await stat(artifact.file)).size;
+  const starts = await coldStarts(artifact.file);
+  const memory = await idleMemory();
+  const cold = median(starts);
+  console.log('The PostgreSQL guest');
+  console.log(`  artifact:        ${(size / MB).toFixed(2)} MB, ${artifact.inputs.length} source files bundled (target <= 3 MB)`);
+  console.log(`  idle RSS:        agent ${(memory.agent / MB).toFixed(1)} MB beside PostgreSQL's ${(memory.server / MB).toFixed(1)} MB (all its processes); agent target <= 70 MB`);
+  console.log(`  cold start:      median ${cold.toFixed(0)} ms, min ${Math.min(...starts).toFixed(0)}, max ${Math.max(...starts).toFixed(0)} over ${starts.length} starts (target <= 500 ms)`);
+  return size <= 3 * MB && memory.agent <= 70 * MB && cold <= 500 ? 0 : 1;
+}
+
+process.exitCode = await main();

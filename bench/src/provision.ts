@@ -1,0 +1,167 @@
+// bench/provision: how long a PostgreSQL instance with a database and a user takes through Cellar
+// (POST /instances until that user's first successful query at the instance's address) beside a
+// bare PostgreSQL initialised and started the way the guest does it (initdb with the guest's flags,
+// postgres started directly, same OS user, same kind of directory, the same user and database
+// made with the guest's statements, until the same first query), alternating in one run.
+// Prints both medians and the difference, Cellar's overhead; exits 1 above 500 ms.
+
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { freePort, startTestControlPlane } from '@cellar/server/testing';
+
+const run = promisify(execFile);
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, target: { type: 'string', default: '500' } } });
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const PASSWORD = 'Bench-Secret-1';
+
+const major = readdirSync('/usr/lib/postgresql').filter((m) => existsSync(`/usr/lib/postgresql/${m}/bin/postgres`)).sort((a, b) => Number(b) - Number(a))[0];
+if (major === undefined) throw new Error('PostgreSQL is not installed (scripts/install-debian-packages postgresql)');
+const bin = `/usr/lib/postgresql/${major}/bin`;
+
+/** Polls a first query as a client would, every 5 ms. */
+async function firstQuery(host: string, port: number, user: string, database: string): Promise<void> {
+  for (;;) {
+    const client = new pg.Client({ host, port, user, database, password: PASSWORD, connectionTimeoutMillis: 2000 });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return;
+    } catch {
+      await sleep(5);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}
+
+/** Waits until the server takes connections on its socket, polled as the guest polls it. */
+async function ready(dir: string, port: number): Promise<void> {
+  for (;;) {
+    const client = new pg.Client({ host: dir, port, user: 'os_admin', database: 'postgres' });
+    try {
+      await client.connect();
+      return;
+    } catch {
+      await sleep(10);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}
+
+/** The user Cellar's guests run as when this runs as root; this process's own otherwise. */
+async function guestIds(): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const [uid, gid] = await Promise.all([run('id', ['-u', 'cellar']), run('id', ['-g', 'cellar'])]);
+  return { uid: Number(uid.stdout), gid: Number(gid.stdout) };
+}
+
+/** initdb and a postgres started directly, with the flags the guest uses, until a TCP client gets in. */
+async function bare(parent: string, ids: { uid: number; gid: number } | undefined): Promise<number> {
+  const dir = await mkdtemp(join(parent, 'bare-'));
+  if (ids) await chown(dir, ids.uid, ids.gid);
+  const as = { cwd: '/', env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' }, ...(ids ?? {}) };
+  const port = await freePort();
+  const data = join(dir, 'data');
+  const started = performance.now();
+  // The guest's initdb: datastores/postgresql/src/guest.ts.
+  await run(`${bin}/initdb`, ['-D', data, '--username=os_admin', '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8'], as);
+  const server = spawn(`${bin}/postgres`, ['-D', data, '-k', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'], { ...as, stdio: 'ignore' });
+  // What the guest's prepare asks of PostgreSQL for the same request: the user and its database.
+  await ready(dir, port);
+  const admin = new pg.Client({ host: dir, port, user: 'os_admin', database: 'postgres' });
+  await admin.connect();
+  await admin.query(`CREATE ROLE app LOGIN PASSWORD '${PASSWORD}'`);
+  await admin.query('CREATE DATABASE app');
+  await admin.query('REVOKE CONNECT, TEMPORARY ON DATABASE app FROM PUBLIC');
+  await admin.query('GRANT ALL PRIVILEGES ON DATABASE app TO app');
+  await admin.end();
+  const inApp = new pg.Client({ host: dir, port, user: 'os_admin', database: 'app' });
+  await inApp.connect();
+  await inApp.query('GRANT ALL ON SCHEMA public TO app');
+  await inApp.end();
+  // The same first query as for Cellar: the user over TCP.
+  await firstQuery('127.0.0.1', port, 'app', 'app');
+  const elapsed = performance.now() - started;
+  const exited = new Promise((r) => server.once('exit', r));
+  server.kill('SIGINT');
+  await exited;
+  await rm(dir, { recursive: true, force: true });
+  return elapsed;
+}
+
+async function main(): Promise<number> {
+  const running = await startTestControlPlane(repoRoot, ['identity.bootstrap_password=bench-secret', 'local.report_interval=1', 'DEFAULT.http_get_rate=1000000', 'DEFAULT.http_post_rate=1000000', 'DEFAULT.max_instances_per_tenant=100']);
+  const parent = await mkdtemp(join(tmpdir(), 'cellar-bench-bare-'));
+  await chmod(parent, 0o711);
+  try {
+    const ids = await guestIds();
+    const base = running.plane.endpoint;
+    const auth = await fetch(`${base}/identity/v3/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'bench-secret' } } }, scope: { project: { name: 'admin' } } } }),
+    });
+    const token = auth.headers.get('x-subject-token') ?? '';
+    const project = ((await auth.json()) as { token: { project: { id: string } } }).token.project.id;
+    const call = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
+      const res = await fetch(`${base}/v1.0/${project}${path}`, { method, headers: { 'x-auth-token': token, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const text = await res.text();
+      return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    };
+
+    /** POST /instances to the first query as the user the create made, over TCP at the instance's address. */
+    const cellar = async (n: number): Promise<number> => {
+      const started = performance.now();
+      const created = (await call('POST', '/instances', {
+        instance: { name: `bench-${n}`, flavorRef: '2', volume: { size: 1 }, datastore: { type: 'postgresql', version: major }, databases: [{ name: 'app' }], users: [{ name: 'app', password: PASSWORD, databases: [{ name: 'app' }] }] },
+      }))['instance'] as { id: string };
+      let address: string | undefined;
+      for (;;) {
+        const shown = (await call('GET', `/instances/${created.id}`))['instance'] as { status: string; ip?: string[]; fault?: unknown };
+        if (shown.status === 'ERROR') throw new Error(`instance ${created.id} failed: ${JSON.stringify(shown.fault)}`);
+        if (shown.status === 'ACTIVE') {
+          address = shown.ip?.[0];
+          break;
+        }
+        await sleep(5);
+      }
+      await firstQuery(address ?? '', 5432, 'app', 'app');
+      const elapsed = performance.now() - started;
+      await call('DELETE', `/instances/${created.id}`);
+      for (let i = 0; i < 400 && existsSync(join(running.statePath, 'instances', created.id)); i++) await sleep(25);
+      return elapsed;
+    };
+
+    // One of each first, unmeasured: the page cache and the guest artifact's copy.
+    await bare(parent, ids);
+    await cellar(0);
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let i = 1; i <= Number(args.runs); i++) {
+      theirs.push(await bare(parent, ids));
+      ours.push(await cellar(i));
+    }
+    const o = median(ours);
+    const t = median(theirs);
+    const fmt = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(', ');
+    console.log(`PostgreSQL ${major}: from nothing to a client's first query, ${args.runs} runs each, alternating`);
+    console.log(`  cellar (POST /instances, guest, initdb, start, database and user)  median ${o.toFixed(0)} ms   [${fmt(ours)}]`);
+    console.log(`  bare initdb, postgres, database and user, the guest's way           median ${t.toFixed(0)} ms   [${fmt(theirs)}]`);
+    console.log(`  Cellar's overhead: ${(o - t).toFixed(0)} ms (target <= ${args.target} ms)`);
+    return o - t <= Number(args.target) ? 0 : 1;
+  } finally {
+    await rm(parent, { recursive: true, force: true });
+    await running.close();
+  }
+}
+
+process.exitCode = await main();
