@@ -32,7 +32,7 @@ import { ADMIN_USER, CELLAR_CONF, INCLUDE_LINE, renderCellarConf, renderHba } fr
 import type options from './options.js';
 import { logTail, run, runningPostmaster, startPostmaster, stopPostmaster, waitReady, type OsUser, type Spawning } from './postmaster.js';
 import { canHashLocally, scramVerifier } from './scram.js';
-import { installedVersions } from './server.js';
+import { installedVersions } from './versions.js';
 import { checkName, ident, literal } from './sql.js';
 
 export type PostgresqlOptions = GroupValues<typeof options.guest>;

@@ -9,7 +9,7 @@ import type { LiveHarness } from '@cellar/plugin-api/testing';
 import { PostgresqlManager, type PostgresqlOptions } from '../guest.js';
 import options from '../options.js';
 import { readPidFile, stopPostmaster } from '../postmaster.js';
-import { installedVersions } from '../server.js';
+import { installedVersions } from '../versions.js';
 
 /** Why the live tests cannot run here, or undefined when they can. */
 export function whyNoPostgres(): string | undefined {
