@@ -136,13 +136,24 @@ function portFree(address: string, port: number): Promise<boolean> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The last lines a failed guest wrote, for the fault a user reads. */
+/**
+ * What a failed guest said, for the fault a user reads: from its last error line (a start-up
+ * refusal or an uncaught error), without stack frames; its last lines when it named no error.
+ */
 async function tail(file: string, lines = 8): Promise<string> {
+  let text: string;
   try {
-    return (await readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join(' | ');
+    text = (await readFile(file, 'utf8')).trimEnd();
   } catch {
     return 'it wrote nothing';
   }
+  const all = text.split('\n');
+  let from = -1;
+  all.forEach((line, i) => {
+    if (/^(\w*Error\b|the guest agent did not start)/.test(line)) from = i;
+  });
+  const picked = (from >= 0 ? all.slice(from) : all.slice(-lines)).filter((line) => !/^\s+at /.test(line) && line.trim() !== '');
+  return picked.slice(0, lines).join(' | ') || 'it wrote nothing';
 }
 
 export class LocalCompute implements ComputeDriver {
@@ -151,6 +162,8 @@ export class LocalCompute implements ComputeDriver {
   readonly #addresses: string;
   readonly #pool: { first: number; last: number };
   readonly #standbys = new Map<string, Promise<ChildProcess | undefined>>();
+  /** Standby processes not given an instance yet: they end with the control plane. */
+  readonly #waiting = new Set<ChildProcess>();
   /** Why guests cannot run here (set once, at open), or undefined when they can. */
   #unavailable?: string;
   #user?: OsUser;
@@ -307,6 +320,8 @@ export class LocalCompute implements ComputeDriver {
       const child = await this.#spawnAgent(datastore, ['--standby'], output);
       child.unref();
       child.channel?.unref();
+      this.#waiting.add(child);
+      child.once('exit', () => this.#waiting.delete(child));
       return new Promise((resolve) => {
         child.once('message', () => resolve(child));
         child.once('exit', () => resolve(undefined));
@@ -327,6 +342,7 @@ export class LocalCompute implements ComputeDriver {
     const standby = await taken;
     let child: ChildProcess;
     if (standby?.connected) {
+      this.#waiting.delete(standby);
       child = standby;
       child.send({ argv, output });
       child.disconnect();
@@ -458,9 +474,10 @@ export class LocalCompute implements ComputeDriver {
 
   /** Guests outlive the control plane; standby agents, which serve no instance yet, end with it. */
   async close(): Promise<void> {
-    const standbys = await Promise.all(this.#standbys.values());
+    // Not waiting for them to be ready: nothing else may keep this process alive meanwhile.
     this.#standbys.clear();
-    for (const child of standbys) child?.kill('SIGTERM');
+    for (const child of this.#waiting) child.kill('SIGTERM');
+    this.#waiting.clear();
   }
 }
 
