@@ -24,13 +24,13 @@ import { generatePassword } from '../../identity/passwords.js';
 import type { Quotas } from '../../quotas/quotas.js';
 import { securityRules } from '../../instances/security-rules.js';
 import { canPerformAction } from '../../instances/status.js';
-import { detailView, statusOf, summaryView, type InstanceRow, type ViewContext } from '../../instances/views.js';
+import { detailView, statusOf, summaryView, type InstanceRow, type ViewContext, type ViewedRow } from '../../instances/views.js';
 import { newInstanceKey, seal } from '../../secrets.js';
-import { Operations, type OperationKind, type Timeline } from '../../taskmanager/operations.js';
+import { Operations, type OperationKind } from '../../taskmanager/operations.js';
 import { stepsOf, type CreateRequest } from '../../taskmanager/taskmanager.js';
 import { caller } from '../auth.js';
 import { databaseBody, nameProblems, toDatabaseSpec, toUserSpec, userBody } from './bodies.js';
-import { instanceRows, loadInstance } from './instance-lookup.js';
+import { InstanceLists, loadInstance, type Marker } from './instance-lookup.js';
 import { idParams } from './params.js';
 import { baseUrl } from '../links.js';
 
@@ -110,7 +110,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
   const tags = ['instances'];
   const pageSize = deps.pageSize ?? 20;
 
-  const rows = () => instanceRows(db);
+  const lists = new InstanceLists(db);
 
   const viewContext = (request: FastifyRequest<{ Params: { tenant_id: string } }>): ViewContext => ({
     base: baseUrl(request, deps.publicEndpoint),
@@ -126,23 +126,15 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
    * Detail views of a page of instances, their faults read in one query. The operation timeline
    * is shown for one instance at a time (show, create), not for every row of a list.
    */
-  const details = async (request: FastifyRequest<{ Params: { tenant_id: string } }>, page: readonly InstanceRow[], options: { timeline: boolean; password?: string }) => {
+  const details = async (request: FastifyRequest<{ Params: { tenant_id: string } }>, page: readonly ViewedRow[], options: { timeline: boolean; password?: string }) => {
     const ids = page.map((r) => r.id);
-    const faults = new Map<string, { message: string; created_at: string; details: string }>();
-    if (ids.length > 0) {
-      const rowsOfFaults = await db.selectFrom('instance_faults').select(['instance_id', 'message', 'created_at', 'details']).where('instance_id', 'in', ids).orderBy('created_at', 'desc').execute();
-      for (const f of rowsOfFaults) if (!faults.has(f.instance_id)) faults.set(f.instance_id, f);
-    }
-    const timelines = options.timeline ? await operations.latestFor(ids) : new Map<string, Timeline>();
+    const faults = await lists.faults(ids);
+    const timelines = options.timeline ? await operations.latestFor(ids) : undefined;
     const v = viewContext(request);
-    return page.map((row) => {
-      const fault = faults.get(row.id);
-      const timeline = timelines.get(row.id);
-      return detailView(row, v, { ...(fault ? { fault } : {}), ...(timeline ? { timeline } : {}), ...(options.password === undefined ? {} : { password: options.password }) });
-    });
+    return page.map((row) => detailView(row, v, { fault: faults.get(row.id), timeline: timelines?.get(row.id), password: options.password }));
   };
   const detail = async (request: FastifyRequest<{ Params: { tenant_id: string } }>, row: InstanceRow, password?: string) =>
-    (await details(request, [row], { timeline: true, ...(password === undefined ? {} : { password }) }))[0];
+    (await details(request, [row], { timeline: true, password }))[0];
 
   const startOperation = async (instanceId: string, kind: OperationKind, task: string, request: object): Promise<string> => {
     const id = await db.transaction().execute(async (trx) => {
@@ -155,13 +147,13 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
 
   const list = (view: 'summary' | 'detail') => async (request: FastifyRequest<{ Params: { tenant_id: string }; Querystring: Static<typeof listQuery> }>) => {
     const limit = Math.min(Number(request.query.limit ?? pageSize) || pageSize, pageSize);
-    let q = rows().where('instances.tenant_id', '=', request.params.tenant_id).orderBy('instances.created_at', 'desc').orderBy('instances.id', 'desc');
+    let marker: Marker | undefined;
     if (request.query.marker !== undefined) {
-      const marker = await db.selectFrom('instances').select(['created_at', 'id']).where('id', '=', request.query.marker).executeTakeFirst();
+      marker = await lists.marker(request.query.marker);
       if (!marker) throw new BadRequest({ reason: `marker ${request.query.marker} is not an instance of this project` });
-      q = q.where((eb) => eb.or([eb('instances.created_at', '<', marker.created_at), eb.and([eb('instances.created_at', '=', marker.created_at), eb('instances.id', '<', marker.id)])]));
     }
-    const page = await q.limit(limit + 1).execute();
+    // One row past the page says whether there is a next one.
+    const page = await lists.page(request.params.tenant_id, limit + 1, marker);
     const shown = page.slice(0, limit);
     const v = viewContext(request);
     const instances = view === 'summary' ? shown.map((r) => summaryView(r, v)) : await details(request, shown, { timeline: false });
