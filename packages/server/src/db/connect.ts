@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -15,6 +15,12 @@ export interface ControlDatabase {
   readonly dialect: 'sqlite' | 'postgresql';
   /** Where it is, with any password masked: for logs and start-up messages. */
   readonly description: string;
+  /**
+   * A value that differs from every earlier one once anything readable in the database has
+   * changed, whichever process changed it: what lets a process keep what it read. Read it before
+   * the data it stands for, so that the data is never older than its stamp.
+   */
+  changeStamp(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -68,6 +74,27 @@ function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
   });
 }
 
+/**
+ * SQLite: data_version changes when another connection (this process's or another's) commits,
+ * and total_changes() counts the rows this connection has changed, even in rolled-back
+ * transactions. Together they change with every write anyone makes.
+ */
+const sqliteStamp = CompiledQuery.raw("select (select data_version from pragma_data_version()) || ':' || total_changes() as stamp") as CompiledQuery<{ stamp: string }>;
+/**
+ * PostgreSQL: what a statement sees is decided by its snapshot alone (the oldest transaction
+ * still running, the next transaction id, those in progress). The same snapshot means the same
+ * committed data; any write that commits changes every later one.
+ */
+const postgresStamp = CompiledQuery.raw('select pg_current_snapshot()::text as stamp') as CompiledQuery<{ stamp: string }>;
+
+function stampReader(db: Kysely<Database>, query: CompiledQuery<{ stamp: string }>): () => Promise<string> {
+  return async () => {
+    const row = (await db.executeQuery(query)).rows[0];
+    if (row === undefined) throw new Error('the control database returned no change stamp');
+    return String(row.stamp);
+  };
+}
+
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function openDatabase(spec: ConnectionSpec): Promise<ControlDatabase> {
@@ -79,12 +106,18 @@ export async function openDatabase(spec: ConnectionSpec): Promise<ControlDatabas
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect: 'sqlite', description: `SQLite ${spec.path}`, close: () => db.destroy() };
+    return { db, dialect: 'sqlite', description: `SQLite ${spec.path}`, changeStamp: stampReader(db, sqliteStamp), close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: spec.url, max: 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const url = new URL(spec.url);
-  return { db, dialect: 'postgresql', description: `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgresql',
+    description: `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`,
+    changeStamp: stampReader(db, postgresStamp),
+    close: () => db.destroy(),
+  };
 }
 
 /** Applies every migration not applied yet; returns the names applied now. */
