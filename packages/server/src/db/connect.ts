@@ -20,7 +20,7 @@ export interface ControlDatabase {
    * changed, whichever process changed it: what lets a process keep what it read. Read it before
    * the data it stands for, so that the data is never older than its stamp.
    */
-  changeStamp(): Promise<string>;
+  readonly changeStamp: () => Promise<string>;
   close(): Promise<void>;
 }
 

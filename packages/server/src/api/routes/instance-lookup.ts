@@ -5,6 +5,7 @@
 import type { Expression, Kysely } from 'kysely';
 import { NotFound } from '@cellar/plugin-api';
 import { prepareQuery, type PreparedQuery } from '../../db/prepared.js';
+import { ReadCache } from '../../db/read-cache.js';
 import type { Database, InstanceFault } from '../../db/schema.js';
 import type { InstanceRow, ViewedRow } from '../../instances/views.js';
 
@@ -54,18 +55,32 @@ export interface Marker {
 
 export type Fault = Pick<InstanceFault, 'instance_id' | 'message' | 'created_at' | 'details'>;
 
+/** What a list shows: the rows of a page (and one more when there is a next page), their faults. */
+export interface Listing {
+  readonly rows: readonly ViewedRow[];
+  /** Empty when the list's view shows no faults. */
+  readonly faults: ReadonlyMap<string, Fault>;
+}
+
 /**
  * The queries of instance lists, compiled once: a list runs three of them per request, and
- * building each with Kysely cost more than SQLite took to answer it.
+ * building each with Kysely cost more than SQLite took to answer it. Whole listings are kept
+ * while the database does not change: clients poll lists, and a page costs far more to read
+ * than to check the change stamp.
  */
 export class InstanceLists {
+  readonly #listings: ReadCache<Listing | undefined>;
   readonly #first: PreparedQuery<{ tenant: string; limit: number }, ViewedRow>;
   readonly #after: PreparedQuery<{ tenant: string; limit: number; createdAt: string; id: string }, ViewedRow>;
   readonly #marker: PreparedQuery<{ id: string }, Marker>;
   /** Fault queries by the number of instances asked about (at most a page's size). */
   readonly #faults = new Map<number, PreparedQuery<Readonly<Record<string, string>>, Fault>>();
 
-  constructor(private readonly db: Kysely<Database>) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    changeStamp: () => Promise<string>,
+  ) {
+    this.#listings = new ReadCache(changeStamp);
     const newestFirst = (tenant: Expression<string>) =>
       viewedRows(db).where('instances.tenant_id', '=', tenant).orderBy('instances.created_at', 'desc').orderBy('instances.id', 'desc');
     this.#first = prepareQuery(db, (slot) => newestFirst(slot('tenant')).limit(slot('limit')));
@@ -75,6 +90,20 @@ export class InstanceLists {
         .limit(slot('limit')),
     );
     this.#marker = prepareQuery(db, (slot) => db.selectFrom('instances').select(['created_at', 'id']).where('id', '=', slot('id')));
+  }
+
+  /**
+   * Up to `limit` of the project's instances in list order, after instance `markerId` when
+   * given, with their faults when asked for; undefined when the marker is no instance.
+   */
+  listing(tenant: string, limit: number, markerId: string | undefined, withFaults: boolean): Promise<Listing | undefined> {
+    const key = `${tenant}\0${limit}\0${withFaults ? 'faults' : ''}\0${markerId ?? ''}`;
+    return this.#listings.get(key, async () => {
+      const marker = markerId === undefined ? undefined : await this.marker(markerId);
+      if (markerId !== undefined && !marker) return undefined;
+      const rows = await this.page(tenant, limit, marker);
+      return { rows, faults: withFaults ? await this.faults(rows.map((r) => r.id)) : new Map() };
+    });
   }
 
   /** Up to `limit` of the project's instances in list order, after `marker` when given. */

@@ -24,13 +24,13 @@ import { generatePassword } from '../../identity/passwords.js';
 import type { Quotas } from '../../quotas/quotas.js';
 import { securityRules } from '../../instances/security-rules.js';
 import { canPerformAction } from '../../instances/status.js';
-import { detailView, statusOf, summaryView, type InstanceRow, type ViewContext, type ViewedRow } from '../../instances/views.js';
+import { detailView, statusOf, summaryView, type InstanceRow, type ViewContext } from '../../instances/views.js';
 import { newInstanceKey, seal } from '../../secrets.js';
 import { Operations, type OperationKind } from '../../taskmanager/operations.js';
 import { stepsOf, type CreateRequest } from '../../taskmanager/taskmanager.js';
 import { caller } from '../auth.js';
 import { databaseBody, nameProblems, toDatabaseSpec, toUserSpec, userBody } from './bodies.js';
-import { InstanceLists, loadInstance, type Marker } from './instance-lookup.js';
+import { InstanceLists, loadInstance } from './instance-lookup.js';
 import { idParams } from './params.js';
 import { baseUrl } from '../links.js';
 
@@ -48,6 +48,8 @@ export interface DatastorePolicy {
 
 export interface InstanceDeps {
   readonly db: Kysely<Database>;
+  /** The control database's change stamp: lists are read again only after it moves. */
+  readonly changeStamp: () => Promise<string>;
   readonly publicEndpoint?: string;
   readonly heartbeatExpiry: number;
   readonly controlKey: string;
@@ -110,7 +112,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
   const tags = ['instances'];
   const pageSize = deps.pageSize ?? 20;
 
-  const lists = new InstanceLists(db);
+  const lists = new InstanceLists(db, deps.changeStamp);
 
   const viewContext = (request: FastifyRequest<{ Params: { tenant_id: string } }>): ViewContext => ({
     base: baseUrl(request, deps.publicEndpoint),
@@ -122,19 +124,11 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
 
   const load = (tenant: string, id: string): Promise<InstanceRow> => loadInstance(db, tenant, id);
 
-  /**
-   * Detail views of a page of instances, their faults read in one query. The operation timeline
-   * is shown for one instance at a time (show, create), not for every row of a list.
-   */
-  const details = async (request: FastifyRequest<{ Params: { tenant_id: string } }>, page: readonly ViewedRow[], options: { timeline: boolean; password?: string }) => {
-    const ids = page.map((r) => r.id);
-    const faults = await lists.faults(ids);
-    const timelines = options.timeline ? await operations.latestFor(ids) : undefined;
-    const v = viewContext(request);
-    return page.map((row) => detailView(row, v, { fault: faults.get(row.id), timeline: timelines?.get(row.id), password: options.password }));
+  /** The detail view of one instance, with its fault and its operation's timeline. */
+  const detail = async (request: FastifyRequest<{ Params: { tenant_id: string } }>, row: InstanceRow, password?: string) => {
+    const [faults, timelines] = await Promise.all([lists.faults([row.id]), operations.latestFor([row.id])]);
+    return detailView(row, viewContext(request), { fault: faults.get(row.id), timeline: timelines.get(row.id), password });
   };
-  const detail = async (request: FastifyRequest<{ Params: { tenant_id: string } }>, row: InstanceRow, password?: string) =>
-    (await details(request, [row], { timeline: true, password }))[0];
 
   const startOperation = async (instanceId: string, kind: OperationKind, task: string, request: object): Promise<string> => {
     const id = await db.transaction().execute(async (trx) => {
@@ -147,19 +141,16 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
 
   const list = (view: 'summary' | 'detail') => async (request: FastifyRequest<{ Params: { tenant_id: string }; Querystring: Static<typeof listQuery> }>) => {
     const limit = Math.min(Number(request.query.limit ?? pageSize) || pageSize, pageSize);
-    let marker: Marker | undefined;
-    if (request.query.marker !== undefined) {
-      marker = await lists.marker(request.query.marker);
-      if (!marker) throw new BadRequest({ reason: `marker ${request.query.marker} is not an instance of this project` });
-    }
+    const marker = request.query.marker;
     // One row past the page says whether there is a next one.
-    const page = await lists.page(request.params.tenant_id, limit + 1, marker);
-    const shown = page.slice(0, limit);
+    const listing = await lists.listing(request.params.tenant_id, limit + 1, marker, view === 'detail');
+    if (!listing) throw new BadRequest({ reason: `marker ${marker ?? ''} is not an instance of this project` });
+    const shown = listing.rows.slice(0, limit);
     const v = viewContext(request);
-    const instances = view === 'summary' ? shown.map((r) => summaryView(r, v)) : await details(request, shown, { timeline: false });
+    const instances = view === 'summary' ? shown.map((r) => summaryView(r, v)) : shown.map((r) => detailView(r, v, { fault: listing.faults.get(r.id) }));
     const last = shown.at(-1);
     const path = view === 'summary' ? 'instances' : 'instances/detail';
-    return page.length > limit && last ? { instances, links: [{ rel: 'next', href: `${v.base}/v1.0/${v.tenant}/${path}?limit=${limit}&marker=${last.id}` }] } : { instances };
+    return listing.rows.length > limit && last ? { instances, links: [{ rel: 'next', href: `${v.base}/v1.0/${v.tenant}/${path}?limit=${limit}&marker=${last.id}` }] } : { instances };
   };
 
   app.get('/v1.0/:tenant_id/instances', { schema: { tags, summary: 'List instances', querystring: listQuery } }, list('summary'));
