@@ -72,7 +72,7 @@ export interface InstanceDetailView extends InstanceSummaryView {
   password?: string;
 }
 
-const statusInputs = (row: ViewedRow): StatusInputs => ({ taskStatus: row.task_status, serverStatus: row.server_status, serviceStatus: row.service_status, serviceUpdatedAt: row.service_updated_at });
+export const statusInputs = (row: ViewedRow): StatusInputs => ({ taskStatus: row.task_status, serverStatus: row.server_status, serviceStatus: row.service_status, serviceUpdatedAt: row.service_updated_at });
 
 /** The status inputs of a row, and what they compute to at `now`. */
 export function statusOf(row: ViewedRow, now: Date, heartbeatExpiry: number): StatusInputs & ComputedStatus {

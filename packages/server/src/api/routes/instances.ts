@@ -3,7 +3,7 @@
 // the request writes its records in one transaction, so a refused request leaves nothing.
 
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Type, type Static } from '@sinclair/typebox';
 import {
@@ -24,7 +24,8 @@ import { generatePassword } from '../../identity/passwords.js';
 import type { Quotas } from '../../quotas/quotas.js';
 import { securityRules } from '../../instances/security-rules.js';
 import { canPerformAction } from '../../instances/status.js';
-import { detailView, statusOf, summaryView, type InstanceRow, type ViewContext } from '../../instances/views.js';
+import { RenderedViews } from '../../instances/rendered.js';
+import { detailView, statusOf, type InstanceRow, type ViewContext } from '../../instances/views.js';
 import { newInstanceKey, seal } from '../../secrets.js';
 import { Operations, type OperationKind } from '../../taskmanager/operations.js';
 import { stepsOf, type CreateRequest } from '../../taskmanager/taskmanager.js';
@@ -139,19 +140,25 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
     return id;
   };
 
-  const list = (view: 'summary' | 'detail') => async (request: FastifyRequest<{ Params: { tenant_id: string }; Querystring: Static<typeof listQuery> }>) => {
-    const limit = Math.min(Number(request.query.limit ?? pageSize) || pageSize, pageSize);
-    const marker = request.query.marker;
-    // One row past the page says whether there is a next one.
-    const listing = await lists.listing(request.params.tenant_id, limit + 1, marker, view === 'detail');
-    if (!listing) throw new BadRequest({ reason: `marker ${marker ?? ''} is not an instance of this project` });
-    const shown = listing.rows.slice(0, limit);
-    const v = viewContext(request);
-    const instances = view === 'summary' ? shown.map((r) => summaryView(r, v)) : shown.map((r) => detailView(r, v, { fault: listing.faults.get(r.id) }));
-    const last = shown.at(-1);
-    const path = view === 'summary' ? 'instances' : 'instances/detail';
-    return listing.rows.length > limit && last ? { instances, links: [{ rel: 'next', href: `${v.base}/v1.0/${v.tenant}/${path}?limit=${limit}&marker=${last.id}` }] } : { instances };
-  };
+  const rendered = new RenderedViews();
+  const list =
+    (view: 'summary' | 'detail') =>
+    async (request: FastifyRequest<{ Params: { tenant_id: string }; Querystring: Static<typeof listQuery> }>, reply: FastifyReply): Promise<FastifyReply> => {
+      const limit = Math.min(Number(request.query.limit ?? pageSize) || pageSize, pageSize);
+      const marker = request.query.marker;
+      // One row past the page says whether there is a next one.
+      const listing = await lists.listing(request.params.tenant_id, limit + 1, marker, view === 'detail');
+      if (!listing) throw new BadRequest({ reason: `marker ${marker ?? ''} is not an instance of this project` });
+      const shown = listing.rows.slice(0, limit);
+      const v = viewContext(request);
+      const instances = shown.map((r) => (view === 'summary' ? rendered.summary(r, v) : rendered.detail(r, v, listing.faults.get(r.id))));
+      const last = shown.at(-1);
+      const path = view === 'summary' ? 'instances' : 'instances/detail';
+      const links = listing.rows.length > limit && last ? [{ rel: 'next', href: `${v.base}/v1.0/${v.tenant}/${path}?limit=${limit}&marker=${last.id}` }] : undefined;
+      // The rows come rendered: the body is `{"instances": [...], "links": [...]}` put together as text.
+      const body = `{"instances":[${instances.join(',')}]${links ? `,"links":${JSON.stringify(links)}` : ''}}`;
+      return reply.type('application/json; charset=utf-8').send(body);
+    };
 
   app.get('/v1.0/:tenant_id/instances', { schema: { tags, summary: 'List instances', querystring: listQuery } }, list('summary'));
   app.get('/v1.0/:tenant_id/instances/detail', { schema: { tags, summary: 'List instances with details', querystring: listQuery } }, list('detail'));
