@@ -77,9 +77,16 @@ function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
 /**
  * SQLite: data_version changes when another connection (this process's or another's) commits,
  * and total_changes() counts the rows this connection has changed, even in rolled-back
- * transactions. Together they change with every write anyone makes.
+ * transactions. Together they change with every write anyone makes. The statement runs on the
+ * driver directly, not behind Kysely's one-query-at-a-time lock: it is synchronous and reads
+ * nothing but counters, and inside a transaction of this connection it counts that
+ * transaction's changes too, which only makes the stamp move early.
  */
-const sqliteStamp = CompiledQuery.raw("select (select data_version from pragma_data_version()) || ':' || total_changes() as stamp") as CompiledQuery<{ stamp: string }>;
+function sqliteStampReader(sqlite: SQLite.Database): () => Promise<string> {
+  const statement = sqlite.prepare("select (select data_version from pragma_data_version()) || ':' || total_changes()").pluck();
+  return async () => String(statement.get());
+}
+
 /**
  * PostgreSQL: what a statement sees is decided by its snapshot alone (the oldest transaction
  * still running, the next transaction id, those in progress). The same snapshot means the same
@@ -87,9 +94,9 @@ const sqliteStamp = CompiledQuery.raw("select (select data_version from pragma_d
  */
 const postgresStamp = CompiledQuery.raw('select pg_current_snapshot()::text as stamp') as CompiledQuery<{ stamp: string }>;
 
-function stampReader(db: Kysely<Database>, query: CompiledQuery<{ stamp: string }>): () => Promise<string> {
+function postgresStampReader(db: Kysely<Database>): () => Promise<string> {
   return async () => {
-    const row = (await db.executeQuery(query)).rows[0];
+    const row = (await db.executeQuery(postgresStamp)).rows[0];
     if (row === undefined) throw new Error('the control database returned no change stamp');
     return String(row.stamp);
   };
@@ -106,7 +113,7 @@ export async function openDatabase(spec: ConnectionSpec): Promise<ControlDatabas
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect: 'sqlite', description: `SQLite ${spec.path}`, changeStamp: stampReader(db, sqliteStamp), close: () => db.destroy() };
+    return { db, dialect: 'sqlite', description: `SQLite ${spec.path}`, changeStamp: sqliteStampReader(sqlite), close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: spec.url, max: 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -115,7 +122,7 @@ export async function openDatabase(spec: ConnectionSpec): Promise<ControlDatabas
     db,
     dialect: 'postgresql',
     description: `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`,
-    changeStamp: stampReader(db, postgresStamp),
+    changeStamp: postgresStampReader(db),
     close: () => db.destroy(),
   };
 }
