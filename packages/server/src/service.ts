@@ -206,6 +206,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       endpoint = defaults.public_endpoint?.replace(/\/+$/, '') ?? `http://${defaults.bind_host.includes(':') ? `[${defaults.bind_host}]` : defaults.bind_host}:${defaults.bind_port}`;
       app = await buildApi({
         db: control.db,
+        changeStamp: control.changeStamp,
         identity,
         ...(defaults.public_endpoint === undefined ? {} : { publicEndpoint: defaults.public_endpoint }),
         log: { error: (fields, message) => log.error(fields, message) },

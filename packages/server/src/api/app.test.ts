@@ -37,6 +37,7 @@ before(async () => {
   ]);
   app = await buildApi({
     db: control.db,
+    changeStamp: control.changeStamp,
     identity,
     log: quiet,
     version: '0.1.0',
@@ -183,6 +184,7 @@ test('datastores: by id or name, with versions; members see active versions only
 test("the policy guards every route: an operator's override refuses members with 403 naming the rule", async () => {
   const strict = await buildApi({
     db: control.db,
+    changeStamp: control.changeStamp,
     identity,
     log: quiet,
     version: '0.1.0',

@@ -28,13 +28,15 @@ export const BODY_LIMIT = 1024 * 1024;
 
 export interface ApiDependencies {
   readonly db: Kysely<Database>;
+  /** The control database's change stamp (ControlDatabase.changeStamp). */
+  readonly changeStamp: () => Promise<string>;
   readonly identity: Identity;
   /** Validates X-Auth-Token: a real Keystone when configured, else the built-in identity. */
   readonly tokens?: TokenValidator;
   readonly publicEndpoint?: string;
   readonly log: FaultLog;
   readonly version: string;
-  readonly instances: Omit<InstanceDeps, 'db' | 'publicEndpoint' | 'quotas'>;
+  readonly instances: Omit<InstanceDeps, 'db' | 'changeStamp' | 'publicEndpoint' | 'quotas'>;
   readonly quotaDefaults: QuotaDefaults;
   /** Trove's rules with the operator's overrides; Trove's defaults when absent. */
   readonly policy?: Policy;
@@ -76,7 +78,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   datastoreRoutes(app, deps.db, deps.publicEndpoint);
   quotaRoutes(app, quotas, limiter);
   volumeTypeRoutes(app);
-  const instanceDeps = { ...deps.instances, quotas, db: deps.db, ...(deps.publicEndpoint === undefined ? {} : { publicEndpoint: deps.publicEndpoint }) };
+  const instanceDeps = { ...deps.instances, quotas, db: deps.db, changeStamp: deps.changeStamp, ...(deps.publicEndpoint === undefined ? {} : { publicEndpoint: deps.publicEndpoint }) };
   instanceRoutes(app, instanceDeps);
   guestResourceRoutes(app, instanceDeps);
   backupRoutes(app, instanceDeps);
@@ -92,6 +94,7 @@ export async function openApiDocument(): Promise<unknown> {
     await migrateToLatest(control.db);
     const app = await buildApi({
       db: control.db,
+      changeStamp: control.changeStamp,
       identity: new Identity(control.db, 60),
       log: { error: () => undefined },
       version: '0.1.0',

@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
 import { openDatabase, parseConnection } from './connect.js';
 import { runControlDatabaseSuite } from './database-suite.js';
 
-runControlDatabaseSuite('SQLite (better-sqlite3)', () => openDatabase({ dialect: 'sqlite', path: ':memory:' }));
+// A file, not :memory:, so that the suite can open a second connection to the same database.
+const dir = mkdtempSync(join(tmpdir(), 'cellar-db-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+runControlDatabaseSuite('SQLite (better-sqlite3)', () => openDatabase({ dialect: 'sqlite', path: join(dir, 'control.sqlite') }));
 
 test('connection URLs are read as SQLAlchemy writes them, and anything else is named as wrong', () => {
   assert.deepEqual(parseConnection('sqlite:///cellar.sqlite', '/var/lib/cellar'), { dialect: 'sqlite', path: '/var/lib/cellar/cellar.sqlite' });

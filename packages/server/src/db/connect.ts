@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { chmodSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -16,6 +16,12 @@ export interface ControlDatabase {
   readonly dialect: 'sqlite' | 'postgresql';
   /** Where it is, with any password masked: for logs and start-up messages. */
   readonly description: string;
+  /**
+   * A value that differs from every earlier one once anything readable in the database has
+   * changed, whichever process changed it: what lets a process keep what it read. Read it before
+   * the data it stands for, so that the data is never older than its stamp.
+   */
+  readonly changeStamp: () => Promise<string>;
   close(): Promise<void>;
 }
 
@@ -69,6 +75,34 @@ function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
   });
 }
 
+/**
+ * SQLite: data_version changes when another connection (this process's or another's) commits,
+ * and total_changes() counts the rows this connection has changed, even in rolled-back
+ * transactions. Together they change with every write anyone makes. The statement runs on the
+ * driver directly, not behind Kysely's one-query-at-a-time lock: it is synchronous and reads
+ * nothing but counters, and inside a transaction of this connection it counts that
+ * transaction's changes too, which only makes the stamp move early.
+ */
+function sqliteStampReader(sqlite: SQLite.Database): () => Promise<string> {
+  const statement = sqlite.prepare("select (select data_version from pragma_data_version()) || ':' || total_changes()").pluck();
+  return async () => String(statement.get());
+}
+
+/**
+ * PostgreSQL: what a statement sees is decided by its snapshot alone (the oldest transaction
+ * still running, the next transaction id, those in progress). The same snapshot means the same
+ * committed data; any write that commits changes every later one.
+ */
+const postgresStamp = CompiledQuery.raw('select pg_current_snapshot()::text as stamp') as CompiledQuery<{ stamp: string }>;
+
+function postgresStampReader(db: Kysely<Database>): () => Promise<string> {
+  return async () => {
+    const row = (await db.executeQuery(postgresStamp)).rows[0];
+    if (row === undefined) throw new Error('the control database returned no change stamp');
+    return String(row.stamp);
+  };
+}
+
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function openDatabase(spec: ConnectionSpec): Promise<ControlDatabase> {
@@ -83,12 +117,18 @@ export async function openDatabase(spec: ConnectionSpec): Promise<ControlDatabas
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect: 'sqlite', description: `SQLite ${spec.path}`, close: () => db.destroy() };
+    return { db, dialect: 'sqlite', description: `SQLite ${spec.path}`, changeStamp: sqliteStampReader(sqlite), close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: spec.url, max: 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const url = new URL(spec.url);
-  return { db, dialect: 'postgresql', description: `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgresql',
+    description: `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`,
+    changeStamp: postgresStampReader(db),
+    close: () => db.destroy(),
+  };
 }
 
 /** Applies every migration not applied yet; returns the names applied now. */

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { migrateToLatest, type ControlDatabase } from './connect.js';
 import { now, type NewInstance } from './schema.js';
 
+/** `open` opens the database under test; each call is another connection to the same database. */
 export function runControlDatabaseSuite(name: string, open: () => Promise<ControlDatabase>): void {
   test(`control database on ${name}`, async (t) => {
     const control = await open();
@@ -73,6 +74,26 @@ export function runControlDatabaseSuite(name: string, open: () => Promise<Contro
         );
         assert.equal(await db.selectFrom('instances').select('id').where('id', '=', id).executeTakeFirst(), undefined);
         assert.equal((await db.selectFrom('operations').select('id').where('instance_id', '=', id).execute()).length, 0);
+      });
+
+      await t.test('the change stamp holds while nothing changes and moves with every write, by this connection or another', async () => {
+        const other = await open();
+        try {
+          const id = randomUUID();
+          const idle = await control.changeStamp();
+          await db.selectFrom('instances').selectAll().execute();
+          assert.equal(await control.changeStamp(), idle);
+          await db.insertInto('instances').values(instance(id)).execute();
+          const afterOwn = await control.changeStamp();
+          assert.notEqual(afterOwn, idle);
+          await other.db.updateTable('instances').set({ task_status: 'NONE' }).where('id', '=', id).execute();
+          const afterOther = await control.changeStamp();
+          assert.notEqual(afterOther, afterOwn);
+          assert.notEqual(afterOther, idle);
+          assert.equal(await control.changeStamp(), afterOther);
+        } finally {
+          await other.close();
+        }
       });
     } finally {
       await control.close();

@@ -184,6 +184,7 @@ export interface Database {
 export type Instance = Selectable<InstanceTable>;
 export type NewInstance = Insertable<InstanceTable>;
 export type InstanceUpdate = Updateable<InstanceTable>;
+export type InstanceFault = Selectable<InstanceFaultTable>;
 export type Operation = Selectable<OperationTable>;
 export type OperationStep = Selectable<OperationStepTable>;
 export type Flavor = Selectable<FlavorTable>;

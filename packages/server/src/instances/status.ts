@@ -23,6 +23,13 @@ const serviceStatusView: Readonly<Record<string, string>> = {
   restarting: 'RESTARTING',
 };
 
+/** Server statuses a deleting instance can be in without its delete having failed. */
+const stoppableServers = new Set(['ACTIVE', 'SHUTDOWN', 'DELETED']);
+/** Server statuses shown as they are when no task is running. */
+const shownServers = new Set(['BUILD', 'ERROR', 'REBOOT', 'RESIZE', 'ACTIVE', 'SHUTDOWN']);
+const idleTasks = new Set(['NONE', 'RESTART_REQUIRED']);
+const actionableServices = new Set(['running', 'shutdown', 'crashed', 'blocked', 'healthy', 'restart required']);
+
 export interface StatusInputs {
   readonly taskStatus: string;
   readonly serverStatus: string;
@@ -49,8 +56,8 @@ export function computeStatus(s: StatusInputs, now: Date, heartbeatExpirySeconds
   else if (s.taskStatus === 'REBOOTING') status = 'REBOOT';
   else if (s.taskStatus === 'RESIZING') status = 'RESIZE';
   else if (s.taskStatus === 'RESTART_REQUIRED') status = 'RESTART_REQUIRED';
-  else if (s.taskStatus === 'DELETING') status = ['ACTIVE', 'SHUTDOWN', 'DELETED'].includes(s.serverStatus) ? 'SHUTDOWN' : 'ERROR';
-  else if (['BUILD', 'ERROR', 'REBOOT', 'RESIZE', 'ACTIVE', 'SHUTDOWN'].includes(s.serverStatus)) status = s.serverStatus;
+  else if (s.taskStatus === 'DELETING') status = stoppableServers.has(s.serverStatus) ? 'SHUTDOWN' : 'ERROR';
+  else if (shownServers.has(s.serverStatus)) status = s.serverStatus;
   else status = 'UNKNOWN';
   const operatingStatus = s.taskStatus === 'NONE' && s.serverStatus === 'ACTIVE' ? (serviceStatusView[service] ?? 'ERROR') : '';
   return { status, operatingStatus, effectiveServiceStatus: service };
@@ -58,5 +65,5 @@ export function computeStatus(s: StatusInputs, now: Date, heartbeatExpirySeconds
 
 /** Trove's "can perform action": the server up, no task running, a service status that allows it. */
 export function canPerformAction(s: StatusInputs & ComputedStatus): boolean {
-  return s.serverStatus === 'ACTIVE' && ['NONE', 'RESTART_REQUIRED'].includes(s.taskStatus) && ['running', 'shutdown', 'crashed', 'blocked', 'healthy', 'restart required'].includes(s.effectiveServiceStatus);
+  return s.serverStatus === 'ACTIVE' && idleTasks.has(s.taskStatus) && actionableServices.has(s.effectiveServiceStatus);
 }

@@ -48,17 +48,25 @@ export const defaultRules: Readonly<Record<string, string>> = {
   'quota:update': 'rule:admin',
 };
 
-type Token = { kind: 'atom'; text: string } | { kind: 'op'; text: 'or' | 'and' | 'not' | '(' | ')' };
+/** An atom is split once into its check and value (`role` and `admin` of `role:admin`). */
+type Token = { kind: 'atom'; text: string; check: string; value: string } | { kind: 'op'; text: 'or' | 'and' | 'not' | '(' | ')' };
+
+function atomToken(text: string): Token {
+  const [check = '', value = ''] = text.split(/:(.*)/s, 2);
+  return { kind: 'atom', text, check, value };
+}
 
 function tokenize(expression: string): Token[] {
   // `%(tenant)s` substitutions belong to their atom; other parentheses group.
   return (expression.match(/[^\s()]*%\([^)]*\)[^\s()]*|\(|\)|[^\s()]+/g) ?? []).map((t) =>
-    t === 'or' || t === 'and' || t === 'not' || t === '(' || t === ')' ? { kind: 'op', text: t } : { kind: 'atom', text: t },
+    t === 'or' || t === 'and' || t === 'not' || t === '(' || t === ')' ? { kind: 'op', text: t } : atomToken(t),
   );
 }
 
 export class Policy {
   readonly #rules: Record<string, string>;
+  /** Rule expressions tokenized once: every request checks one, most the same few. */
+  readonly #tokens = new Map<string, readonly Token[]>();
 
   constructor(overrides: Readonly<Record<string, string>> = {}) {
     this.#rules = { ...defaultRules, ...overrides };
@@ -82,14 +90,13 @@ export class Policy {
   check(rule: string, target: Target, credentials: Credentials, seen: ReadonlySet<string> = new Set()): boolean {
     const expression = this.#rules[rule] ?? this.#rules['default'] ?? '!';
     if (seen.has(rule)) throw new Error(`policy rule ${rule} refers to itself`);
-    const tokens = tokenize(expression);
+    const tokens = this.#tokenized(expression);
     if (tokens.length === 0) return true;
     let at = 0;
-    const next = new Set([...seen, rule]);
-    const atom = (text: string): boolean => {
+    const next = (): ReadonlySet<string> => new Set([...seen, rule]);
+    const atom = ({ text, check: kind, value }: Extract<Token, { kind: 'atom' }>): boolean => {
       if (text === '@') return true;
       if (text === '!') return false;
-      const [kind, value = ''] = text.split(/:(.*)/s, 2);
       switch (kind) {
         case 'role':
           return credentials.roles.some((r) => r.toLowerCase() === value.toLowerCase());
@@ -98,7 +105,7 @@ export class Policy {
         case 'project_id':
           return credentials.projectId === (value === '%(tenant)s' || value === '%(project_id)s' ? target.tenant : value);
         case 'rule':
-          return this.check(value, target, credentials, next);
+          return this.check(value, target, credentials, next());
         default:
           throw new Error(`policy rule ${rule}: '${text}' is not a check Cellar knows`);
       }
@@ -112,7 +119,7 @@ export class Policy {
         at++;
         return value;
       }
-      if (t.kind === 'atom') return atom(t.text);
+      if (t.kind === 'atom') return atom(t);
       throw new Error(`policy rule ${rule}: unexpected '${t.text}'`);
     };
     const and = (): boolean => {
@@ -134,6 +141,15 @@ export class Policy {
       return value;
     };
     return or();
+  }
+
+  #tokenized(expression: string): readonly Token[] {
+    let tokens = this.#tokens.get(expression);
+    if (!tokens) {
+      tokens = tokenize(expression);
+      this.#tokens.set(expression, tokens);
+    }
+    return tokens;
   }
 
   enforce(rule: string, target: Target, credentials: Credentials): void {

@@ -3,7 +3,7 @@
 // the request writes its records in one transaction, so a refused request leaves nothing.
 
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Type, type Static } from '@sinclair/typebox';
 import {
@@ -24,13 +24,14 @@ import { generatePassword } from '../../identity/passwords.js';
 import type { Quotas } from '../../quotas/quotas.js';
 import { securityRules } from '../../instances/security-rules.js';
 import { canPerformAction } from '../../instances/status.js';
-import { detailView, statusOf, summaryView, type InstanceRow, type ViewContext } from '../../instances/views.js';
+import { RenderedViews } from '../../instances/rendered.js';
+import { detailView, statusOf, type InstanceRow, type ViewContext } from '../../instances/views.js';
 import { newInstanceKey, seal } from '../../secrets.js';
-import { Operations, type OperationKind, type Timeline } from '../../taskmanager/operations.js';
+import { Operations, type OperationKind } from '../../taskmanager/operations.js';
 import { stepsOf, type CreateRequest } from '../../taskmanager/taskmanager.js';
 import { caller } from '../auth.js';
 import { databaseBody, nameProblems, toDatabaseSpec, toUserSpec, userBody } from './bodies.js';
-import { instanceRows, loadInstance } from './instance-lookup.js';
+import { InstanceLists, loadInstance } from './instance-lookup.js';
 import { idParams } from './params.js';
 import { baseUrl } from '../links.js';
 
@@ -48,6 +49,8 @@ export interface DatastorePolicy {
 
 export interface InstanceDeps {
   readonly db: Kysely<Database>;
+  /** The control database's change stamp: lists are read again only after it moves. */
+  readonly changeStamp: () => Promise<string>;
   readonly publicEndpoint?: string;
   readonly heartbeatExpiry: number;
   readonly controlKey: string;
@@ -110,7 +113,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
   const tags = ['instances'];
   const pageSize = deps.pageSize ?? 20;
 
-  const rows = () => instanceRows(db);
+  const lists = new InstanceLists(db, deps.changeStamp);
 
   const viewContext = (request: FastifyRequest<{ Params: { tenant_id: string } }>): ViewContext => ({
     base: baseUrl(request, deps.publicEndpoint),
@@ -122,27 +125,11 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
 
   const load = (tenant: string, id: string): Promise<InstanceRow> => loadInstance(db, tenant, id);
 
-  /**
-   * Detail views of a page of instances, their faults read in one query. The operation timeline
-   * is shown for one instance at a time (show, create), not for every row of a list.
-   */
-  const details = async (request: FastifyRequest<{ Params: { tenant_id: string } }>, page: readonly InstanceRow[], options: { timeline: boolean; password?: string }) => {
-    const ids = page.map((r) => r.id);
-    const faults = new Map<string, { message: string; created_at: string; details: string }>();
-    if (ids.length > 0) {
-      const rowsOfFaults = await db.selectFrom('instance_faults').select(['instance_id', 'message', 'created_at', 'details']).where('instance_id', 'in', ids).orderBy('created_at', 'desc').execute();
-      for (const f of rowsOfFaults) if (!faults.has(f.instance_id)) faults.set(f.instance_id, f);
-    }
-    const timelines = options.timeline ? await operations.latestFor(ids) : new Map<string, Timeline>();
-    const v = viewContext(request);
-    return page.map((row) => {
-      const fault = faults.get(row.id);
-      const timeline = timelines.get(row.id);
-      return detailView(row, v, { ...(fault ? { fault } : {}), ...(timeline ? { timeline } : {}), ...(options.password === undefined ? {} : { password: options.password }) });
-    });
+  /** The detail view of one instance, with its fault and its operation's timeline. */
+  const detail = async (request: FastifyRequest<{ Params: { tenant_id: string } }>, row: InstanceRow, password?: string) => {
+    const [faults, timelines] = await Promise.all([lists.faults([row.id]), operations.latestFor([row.id])]);
+    return detailView(row, viewContext(request), { fault: faults.get(row.id), timeline: timelines.get(row.id), password });
   };
-  const detail = async (request: FastifyRequest<{ Params: { tenant_id: string } }>, row: InstanceRow, password?: string) =>
-    (await details(request, [row], { timeline: true, ...(password === undefined ? {} : { password }) }))[0];
 
   const startOperation = async (instanceId: string, kind: OperationKind, task: string, request: object): Promise<string> => {
     const id = await db.transaction().execute(async (trx) => {
@@ -153,22 +140,25 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
     return id;
   };
 
-  const list = (view: 'summary' | 'detail') => async (request: FastifyRequest<{ Params: { tenant_id: string }; Querystring: Static<typeof listQuery> }>) => {
-    const limit = Math.min(Number(request.query.limit ?? pageSize) || pageSize, pageSize);
-    let q = rows().where('instances.tenant_id', '=', request.params.tenant_id).orderBy('instances.created_at', 'desc').orderBy('instances.id', 'desc');
-    if (request.query.marker !== undefined) {
-      const marker = await db.selectFrom('instances').select(['created_at', 'id']).where('id', '=', request.query.marker).executeTakeFirst();
-      if (!marker) throw new BadRequest({ reason: `marker ${request.query.marker} is not an instance of this project` });
-      q = q.where((eb) => eb.or([eb('instances.created_at', '<', marker.created_at), eb.and([eb('instances.created_at', '=', marker.created_at), eb('instances.id', '<', marker.id)])]));
-    }
-    const page = await q.limit(limit + 1).execute();
-    const shown = page.slice(0, limit);
-    const v = viewContext(request);
-    const instances = view === 'summary' ? shown.map((r) => summaryView(r, v)) : await details(request, shown, { timeline: false });
-    const last = shown.at(-1);
-    const path = view === 'summary' ? 'instances' : 'instances/detail';
-    return page.length > limit && last ? { instances, links: [{ rel: 'next', href: `${v.base}/v1.0/${v.tenant}/${path}?limit=${limit}&marker=${last.id}` }] } : { instances };
-  };
+  const rendered = new RenderedViews();
+  const list =
+    (view: 'summary' | 'detail') =>
+    async (request: FastifyRequest<{ Params: { tenant_id: string }; Querystring: Static<typeof listQuery> }>, reply: FastifyReply): Promise<FastifyReply> => {
+      const limit = Math.min(Number(request.query.limit ?? pageSize) || pageSize, pageSize);
+      const marker = request.query.marker;
+      // One row past the page says whether there is a next one.
+      const listing = await lists.listing(request.params.tenant_id, limit + 1, marker, view === 'detail');
+      if (!listing) throw new BadRequest({ reason: `marker ${marker ?? ''} is not an instance of this project` });
+      const shown = listing.rows.slice(0, limit);
+      const v = viewContext(request);
+      const instances = shown.map((r) => (view === 'summary' ? rendered.summary(r, v) : rendered.detail(r, v, listing.faults.get(r.id))));
+      const last = shown.at(-1);
+      const path = view === 'summary' ? 'instances' : 'instances/detail';
+      const links = listing.rows.length > limit && last ? [{ rel: 'next', href: `${v.base}/v1.0/${v.tenant}/${path}?limit=${limit}&marker=${last.id}` }] : undefined;
+      // The rows come rendered: the body is `{"instances": [...], "links": [...]}` put together as text.
+      const body = `{"instances":[${instances.join(',')}]${links ? `,"links":${JSON.stringify(links)}` : ''}}`;
+      return reply.type('application/json; charset=utf-8').send(body);
+    };
 
   app.get('/v1.0/:tenant_id/instances', { schema: { tags, summary: 'List instances', querystring: listQuery } }, list('summary'));
   app.get('/v1.0/:tenant_id/instances/detail', { schema: { tags, summary: 'List instances with details', querystring: listQuery } }, list('detail'));

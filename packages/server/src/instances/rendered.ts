@@ -1,0 +1,46 @@
+// Instance views rendered to JSON once per row and reused while nothing they show has changed.
+// Serialising a page was the largest cost of a list once its rows were kept between requests
+// (see ReadCache): the same rows were rendered to the same text on every request.
+
+import { computeStatus } from './status.js';
+import { detailView, statusInputs, summaryView, type DetailExtras, type ViewContext, type ViewedRow } from './views.js';
+
+type Fault = DetailExtras['fault'];
+
+interface Rendering {
+  /** Everything the text depends on besides the row itself and its fault. */
+  readonly inputs: string;
+  readonly fault: Fault | undefined;
+  readonly json: string;
+}
+
+/**
+ * Rows are kept by identity: a kept row object is never changed, and a row read again (after a
+ * write) is a new object, rendered anew. Entries go when their rows are no longer kept.
+ */
+export class RenderedViews {
+  readonly #summaries = new WeakMap<ViewedRow, Rendering>();
+  readonly #details = new WeakMap<ViewedRow, Rendering>();
+
+  summary(row: ViewedRow, v: ViewContext): string {
+    return reuse(this.#summaries, row, v, undefined, () => summaryView(row, v));
+  }
+
+  detail(row: ViewedRow, v: ViewContext, fault: Fault | undefined): string {
+    return reuse(this.#details, row, v, fault, () => detailView(row, v, { fault }));
+  }
+}
+
+/**
+ * A view shows the row, its fault, the request's base URL, tenant and role, and the time only
+ * through the status computed from it (heartbeat expiry): those are the inputs compared.
+ */
+function reuse(kept: WeakMap<ViewedRow, Rendering>, row: ViewedRow, v: ViewContext, fault: Fault | undefined, render: () => object): string {
+  const s = computeStatus(statusInputs(row), v.now, v.heartbeatExpiry);
+  const inputs = `${v.base}\n${v.tenant}\n${v.admin ? 'admin' : ''}\n${s.status}\n${s.operatingStatus}`;
+  const earlier = kept.get(row);
+  if (earlier !== undefined && earlier.inputs === inputs && earlier.fault === fault) return earlier.json;
+  const json = JSON.stringify(render());
+  kept.set(row, { inputs, fault, json });
+  return json;
+}
