@@ -18,6 +18,7 @@ import {
   InstanceNotReady,
   isCellarError,
   NotFound,
+  paginate,
   type DatabaseSpec,
   type GroupValues,
   type ListParams,
@@ -67,17 +68,6 @@ const pgCode = (error: unknown): string | undefined => {
 };
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** One page of items sorted by key: those after the marker (or from it, with includeMarker). */
-function page<T>(items: readonly T[], params: ListParams, key: (item: T) => string): Page<T> {
-  const { marker } = params;
-  const found = marker === undefined ? 0 : items.findIndex((i) => (params.includeMarker ? key(i) >= marker : key(i) > marker));
-  const start = found === -1 ? items.length : found;
-  const limit = params.limit ?? items.length;
-  const slice = items.slice(start, start + limit);
-  const last = slice.at(-1);
-  return start + limit < items.length && last !== undefined ? { items: slice, nextMarker: key(last) } : { items: slice };
-}
 
 export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   #admin: Promise<pg.Client> | undefined;
@@ -238,7 +228,7 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
       .filter((r) => !this.#ignoredDatabase(r.name))
       .sort((a, b) => byName(a.name, b.name))
       .map((r): DatabaseSpec => ({ name: r.name, characterSet: r.encoding, collate: r.collate }));
-    return page(databases, params, (d) => d.name);
+    return paginate(databases, params, (d) => d.name);
   }
 
   override async deleteDatabase(database: DatabaseSpec): Promise<void> {
@@ -267,7 +257,7 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     const names = (await this.#loginRoles()).filter((name) => !this.#ignoredUser(name)).sort(byName);
     const access = await this.#accessByUser();
     const users = names.map((name): UserInfo => ({ name, databases: (access.get(name) ?? []).map((db) => ({ name: db })) }));
-    return page(users, params, (u) => u.name);
+    return paginate(users, params, (u) => u.name);
   }
 
   override async getUser(user: UserRef): Promise<UserInfo | undefined> {

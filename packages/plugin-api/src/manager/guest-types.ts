@@ -38,6 +38,20 @@ export interface ListParams {
   readonly includeMarker?: boolean;
 }
 
+/**
+ * One page of items sorted by key, as Trove pages databases and users: those after the marker
+ * (or from it, with includeMarker), at most `limit`, and where the next page starts.
+ */
+export function paginate<T>(items: readonly T[], params: ListParams, key: (item: T) => string): Page<T> {
+  const { marker } = params;
+  const found = marker === undefined ? 0 : items.findIndex((i) => (params.includeMarker ? key(i) >= marker : key(i) > marker));
+  const start = found === -1 ? items.length : found;
+  const limit = params.limit ?? items.length;
+  const slice = items.slice(start, start + limit);
+  const last = slice.at(-1);
+  return start + limit < items.length && last !== undefined ? { items: slice, nextMarker: key(last) } : { items: slice };
+}
+
 export interface BackupInfo {
   readonly id: string;
   readonly location?: string;

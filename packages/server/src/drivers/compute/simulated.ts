@@ -2,7 +2,7 @@
 // in-memory datastore, serving the real guest RPC protocol and heartbeating to the real conductor.
 // For control-plane tests and fleet-scale benchmarks; never a default.
 
-import { AlreadyExists, BaseDatastoreManager, NotFound, type DatabaseSpec, type GuestContext, type ListParams, type Page, type PrepareRequest, type ServiceStatus, type UserInfo, type UserRef, type UserSpec } from '@cellar/plugin-api';
+import { AlreadyExists, BaseDatastoreManager, NotFound, paginate, type DatabaseSpec, type GuestContext, type ListParams, type Page, type PrepareRequest, type ServiceStatus, type UserInfo, type UserRef, type UserSpec } from '@cellar/plugin-api';
 import { ConductorClient, guestMethods, guestTopic, serve, type Heartbeat, type Listener, type Transport } from '@cellar/rpc';
 import type { ComputeDriver, InjectedGuest, ServerInfo } from './compute-driver.js';
 
@@ -55,7 +55,7 @@ class SimulatedManager extends BaseDatastoreManager {
     for (const d of databases) this.databases.set(d.name, d);
   }
   override async listDatabases(params: ListParams): Promise<Page<DatabaseSpec>> {
-    return page([...this.databases.values()].sort((a, b) => a.name.localeCompare(b.name)), params, (d) => d.name);
+    return paginate([...this.databases.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), params, (d) => d.name);
   }
   #dropDatabase(name: string): void {
     this.databases.delete(name);
@@ -73,8 +73,8 @@ class SimulatedManager extends BaseDatastoreManager {
     this.#dropDatabase(database.name);
   }
   override async listUsers(params: ListParams): Promise<Page<UserInfo>> {
-    const all = [...this.users.values()].sort((a, b) => a.name.localeCompare(b.name)).map((u) => info(u));
-    return page(all, params, (u) => u.name);
+    const all = [...this.users.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((u) => info(u));
+    return paginate(all, params, (u) => u.name);
   }
   override async getUser(user: UserRef): Promise<UserInfo | undefined> {
     const u = this.users.get(user.name);
@@ -132,14 +132,6 @@ class SimulatedManager extends BaseDatastoreManager {
 }
 
 const info = (u: UserSpec): UserInfo => ({ name: u.name, ...(u.host === undefined ? {} : { host: u.host }), databases: u.databases ?? [] });
-
-function page<T>(items: T[], params: ListParams, key: (item: T) => string): Page<T> {
-  const start = params.marker === undefined ? 0 : items.findIndex((i) => key(i) === params.marker) + (params.includeMarker ? 0 : 1);
-  const limit = params.limit ?? items.length;
-  const slice = items.slice(Math.max(0, start), Math.max(0, start) + limit);
-  const last = slice.at(-1);
-  return Math.max(0, start) + limit < items.length && last !== undefined ? { items: slice, nextMarker: key(last) } : { items: slice };
-}
 
 class SimulatedGuest {
   readonly manager: SimulatedManager;
