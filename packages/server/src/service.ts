@@ -55,6 +55,8 @@ export interface ControlPlane {
   /** Set on first start only: the generated admin password, to be shown once. */
   readonly generatedAdminPassword?: string;
   readonly cloudsYaml?: string;
+  /** Each datastore's default version (the newest this host has), as `datastore show` gives it. */
+  readonly defaultVersions: Readonly<Record<string, string>>;
   /** The compute driver in use, and why it cannot start instances when it cannot. */
   readonly computeDriver: string;
   readonly computeProblem?: string;
@@ -139,6 +141,15 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     if (applied.length > 0) log.info({ migrations: applied }, 'control database migrated');
     const datastores = await loadDatastores(options.host, options.enabled);
     await syncCatalog(control.db, datastores);
+    const defaultVersions = Object.fromEntries(
+      (
+        await control.db
+          .selectFrom('datastores')
+          .innerJoin('datastore_versions', 'datastore_versions.id', 'datastores.default_version_id')
+          .select(['datastores.name as datastore', 'datastore_versions.name as version'])
+          .execute()
+      ).map((v) => [v.datastore, v.version]),
+    );
     const rpc = config.group(rpcGroup);
     const controlKey = await loadControlKey(statePath, rpc.control_key);
     const local = defaults.compute_driver === 'local';
@@ -243,6 +254,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       identityUrl: config.group(identityGroup).keystone_url ?? `${endpoint}/identity/v3`,
       ...(boot.generatedPassword === undefined ? {} : { generatedAdminPassword: boot.generatedPassword }),
       ...(cloudsFile === undefined ? {} : { cloudsYaml: cloudsFile }),
+      defaultVersions,
       computeDriver: defaults.compute_driver,
       ...(compute instanceof LocalCompute && compute.unavailable !== undefined ? { computeProblem: compute.unavailable } : {}),
       close: shutdown,

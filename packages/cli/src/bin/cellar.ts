@@ -45,13 +45,13 @@ withConfigFlags(program.command('up'))
     );
     if (plane.computeProblem !== undefined) {
       lines.push(`Instances cannot start here: ${plane.computeProblem}.`);
-    } else if (plane.computeDriver === 'local') {
+    } else if (plane.computeDriver === 'local' && plane.defaultVersions['postgresql'] !== undefined) {
       lines.push(
-        'Create a PostgreSQL server (it gets its own loopback address, shown as "ip"):',
-        `  OS_CLIENT_CONFIG_FILE=${plane.statePath}/clouds.yaml openstack --os-cloud cellar database instance create db1 --flavor 2 --size 1 \\`,
-        '    --datastore postgresql --datastore-version <a version from `openstack database datastore version list postgresql`> \\',
-        '    --databases app --users app:<a password>',
-        '  then: psql -h <its ip> -U app app',
+        'Create a PostgreSQL server (it gets its own loopback address, shown under Addresses):',
+        `  export OS_CLIENT_CONFIG_FILE=${plane.statePath}/clouds.yaml`,
+        `  openstack --os-cloud cellar database instance create db1 --flavor 2 --size 1 --datastore postgresql --datastore-version ${plane.defaultVersions['postgresql']} --databases app --users app:app-Secret-1`,
+        '  openstack --os-cloud cellar database instance list',
+        '  PGPASSWORD=app-Secret-1 psql -h <its address> -U app app',
       );
     }
     lines.push('Stop with Ctrl-C. Instances keep running and are found again at the next start.');
