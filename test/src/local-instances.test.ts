@@ -227,7 +227,7 @@ test('a datastore without a guest half ends in ERROR saying so, and its delete l
   assert.equal(existsSync(join(state, 'instances', id)), false);
 });
 
-test("Debian's openstack client creates a real instance that psql reaches, adds a user and root, and deletes it", { skip }, async () => {
+test("Debian's openstack client creates a real instance that psql reaches, adds a user and root, restarts it with its data, and deletes it", { skip }, async () => {
   const env = { PATH: process.env['PATH'] ?? '', HOME: state, OS_CLIENT_CONFIG_FILE: join(state, 'clouds.yaml') };
   const os = async (...args: string[]): Promise<Json> => {
     const { stdout } = await exec('openstack', ['--os-cloud', 'cellar', ...args, '-f', 'json'], { env });
@@ -246,6 +246,12 @@ test("Debian's openstack client creates a real instance that psql reaches, adds 
   assert.deepEqual(await psql(address, 'second', 'second-Secret-2', 'appdb', 'SELECT current_user'), { ok: true, out: 'second' });
   const root = await os('database', 'root', 'enable', id);
   assert.deepEqual(await psql(address, 'root', String(root['password']), 'postgres', 'SELECT 1'), { ok: true, out: '1' });
+  const kept = await psql(address, 'app', 'app-Secret-1', 'appdb', 'CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)');
+  assert.ok(kept.ok, kept.out);
+
+  await plain('database', 'instance', 'restart', id);
+  await until(id, (i) => i['status'] === 'ACTIVE' && i['operating_status'] === 'HEALTHY' && (i['operation'] as Json | undefined)?.['kind'] === 'restart' && (i['operation'] as Json)['status'] === 'succeeded', 'restarted');
+  assert.deepEqual(await psql(address, 'app', 'app-Secret-1', 'appdb', 'SELECT n FROM kept'), { ok: true, out: '7' });
 
   await plain('database', 'instance', 'delete', id);
   await until(id, (i) => 'gone' in i, 'deleted', 60);
