@@ -34,8 +34,8 @@ export function print(lines: readonly string[], stream: NodeJS.WriteStream = pro
   if (lines.length > 0) stream.write(`${lines.join('\n')}\n`);
 }
 
-/** `groups`: the processes' own option groups; those of the side's processes when absent. */
-export async function bootstrapFrom(flags: ConfigFlags, side: Side, env: NodeJS.ProcessEnv = process.env, groups: readonly OwnedGroup[] = side === 'server' ? serverGroups : guestGroups): Promise<BootstrapResult> {
+/** `groups`: the processes' own option groups; both sides' when absent, so an option put on the wrong side is named as such. */
+export async function bootstrapFrom(flags: ConfigFlags, side: Side, env: NodeJS.ProcessEnv = process.env, groups: readonly OwnedGroup[] = [...serverGroups, ...guestGroups]): Promise<BootstrapResult> {
   return bootstrap({
     side,
     groups,

@@ -5,8 +5,6 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { generateSample, renderConfig } from '@cellar/config';
 import type { Side } from '@cellar/plugin-api';
-import { guestGroups } from '@cellar/guest';
-import { serverGroups } from '@cellar/server';
 import { bootstrapFrom, print, reportBootstrap, sideOption, withConfigFlags, type ConfigFlags } from '../common.js';
 
 export function configCommand(program: Command): void {
@@ -18,8 +16,8 @@ export function configCommand(program: Command): void {
     .option('--output <file>', 'write the sample to this file instead of standard output')
     .action(async (flags: ConfigFlags & { side: Side; output?: string }) => {
       // The sample describes the installed plugins, not a particular configuration.
-      // Server-side bootstrap registers every datastore's groups of both sides; the guest agent's own groups are added.
-      const result = await bootstrapFrom({ ...flags, configFile: [], configDir: [], set: [] }, 'server', {}, [...serverGroups, ...guestGroups]);
+      // A server-side bootstrap registers the groups of both sides: every datastore's and the processes' own.
+      const result = await bootstrapFrom({ ...flags, configFile: [], configDir: [], set: [] }, 'server', {});
       if (!reportBootstrap('cellar-manage', 'server', result)) return;
       const sample = generateSample(result.registry, flags.side);
       if (flags.output) await writeFile(flags.output, sample);

@@ -17,6 +17,7 @@
 //   <state>/guest/<datastore>/standby.out       what standby agents wrote before they had an instance
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { appendFile, chmod, chown, copyFile, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -249,9 +250,11 @@ export class LocalCompute implements ComputeDriver {
     if (!to || to.size !== from.size || to.mtimeMs < from.mtimeMs) {
       await mkdir(dirname(copy), { recursive: true, mode: 0o755 });
       await chmod(join(this.o.statePath, 'guest'), 0o755);
-      await copyFile(source, `${copy}.new`);
-      await chmod(`${copy}.new`, 0o644);
-      await rename(`${copy}.new`, copy);
+      // A name of its own: a standby and a launch may copy at the same moment.
+      const fresh = `${copy}.${randomUUID()}`;
+      await copyFile(source, fresh);
+      await chmod(fresh, 0o644);
+      await rename(fresh, copy);
     }
     return { args: [copy], cwd: '/' };
   }
