@@ -5,7 +5,7 @@ import { isCellarError } from '@cellar/plugin-api';
 import { checkCidr, confString, memorySettings, renderCellarConf, renderHba } from './config.js';
 
 const badRequest = (error: unknown): boolean => isCellarError(error) && error.code === 'CELLAR_BAD_REQUEST';
-const settings = { address: '10.0.0.5', port: 5432, socketDir: '/run/cellar', memoryMb: 4096, longQueryTimeMs: 250 };
+const settings = { address: '10.0.0.5', port: 5432, socketDir: '/run/cellar', memoryMb: 4096 };
 const value = (conf: string, name: string): string | undefined => new RegExp(`^${name} = (.*)$`, 'm').exec(conf)?.[1];
 
 test('memory follows the flavor: a quarter as shared buffers, three quarters as cache', () => {
@@ -38,7 +38,7 @@ test('the server listens on the instance address and port, its socket in the run
   assert.equal(value(conf, 'port'), '5432');
   assert.equal(value(conf, 'unix_socket_directories'), "'/run/cellar'");
   assert.equal(value(conf, 'password_encryption'), "'scram-sha-256'");
-  assert.equal(value(conf, 'log_min_duration_statement'), '250');
+  assert.equal(value(conf, 'log_min_duration_statement'), '-1');
   assert.throws(() => renderCellarConf({ ...settings, socketDir: '/run/a,b' }), badRequest);
 });
 

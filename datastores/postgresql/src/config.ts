@@ -52,8 +52,6 @@ export interface ServerSettings {
   readonly port: number;
   readonly socketDir: string;
   readonly memoryMb: number;
-  /** `[postgresql] guest_log_long_query_time`: ms, 0 logs every statement, -1 none. */
-  readonly longQueryTimeMs: number;
 }
 
 /** cellar.conf: read last, so it wins over initdb's postgresql.conf. */
@@ -76,7 +74,9 @@ export function renderCellarConf(s: ServerSettings): string {
     "log_destination = 'stderr'",
     'logging_collector = off',
     "log_line_prefix = '%m [%p] %q%u@%d '",
-    `log_min_duration_statement = ${s.longQueryTimeMs}`,
+    // Tenants' statements (and the passwords in them) stay out of the log on the shared disk;
+    // guest_log_long_query_time applies once users can enable the general log (guest-logs).
+    'log_min_duration_statement = -1',
   ];
   return `${lines.join('\n')}\n`;
 }

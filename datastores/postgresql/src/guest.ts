@@ -164,7 +164,7 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
    * For the guest agent to call when it starts on an instance prepared earlier: starts the server
    * unless it is already running (the agent restarted while it ran on), and adopts it either way.
    */
-  async resume(): Promise<void> {
+  override async resume(): Promise<void> {
     if (!this.prepared || runningPostmaster(this.dataDir) !== undefined) return;
     await this.#start(await this.#spawning());
   }
@@ -424,7 +424,6 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
       port: this.context.options.postgresql_port,
       socketDir: this.context.runDir,
       memoryMb: request.memoryMb,
-      longQueryTimeMs: this.context.options.guest_log_long_query_time,
     });
     await this.#writeOwned(join(dataDir, CELLAR_CONF), conf, user);
     await this.#writeOwned(join(dataDir, 'pg_hba.conf'), renderHba(request.allowedCidrs ?? []), user);

@@ -2,7 +2,7 @@
 // pg_ctl, for its real PID and no 100 ms waits), found again from postmaster.pid, stopped by PID.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, fchownSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fchownSync, openSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -103,10 +103,12 @@ export function runningPostmaster(dataDir: string): PidFile | undefined {
   const file = readPidFile(dataDir);
   if (file === undefined || !isAlive(file.pid)) return undefined;
   try {
-    // A stale pid file whose PID now belongs to some other program is not our server.
-    if (!readFileSync(`/proc/${file.pid}/cmdline`, 'utf8').includes('postgres')) return undefined;
+    // A stale pid file whose PID now belongs to some other process (another instance's server
+    // among them) is not our server: the postmaster works in its own data directory.
+    if (readlinkSync(`/proc/${file.pid}/cwd`) !== realpathSync(dataDir)) return undefined;
   } catch {
-    // No /proc: the liveness check above is all there is.
+    // The process is not ours to look at, or gone: not our server.
+    return undefined;
   }
   return file;
 }
