@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { readGuestArtifact } from '@cellar/guest/build';
+import { readGuestArtifact } from '@cellar/guest/artifact';
 import { agentSocket } from '@cellar/guest';
 import { conductorArgs, CONDUCTOR_TOPIC, GuestClient, LocalTransport, method, serve } from '@cellar/rpc';
 import { startTestControlPlane } from '@cellar/server/testing';

@@ -175,12 +175,21 @@ test('a PostgreSQL instance through the API: psql as its users and root, restart
   assert.deepEqual([again['status'], again['operating_status']], ['ACTIVE', 'HEALTHY']);
   assert.equal((await readFile(join(state, 'instances', id, 'guest.pid'), 'utf8')).trim(), guestPid);
 
-  // Delete: no process and no directory left.
+  // As root, the instance has an OS user of its own, and its server runs as that user.
+  const user = (JSON.parse(await readFile(join(state, 'instances', id, 'instance.json'), 'utf8')) as { user?: { name: string; uid: number } }).user;
+  if (process.getuid?.() === 0) {
+    assert.match(user?.name ?? '', /^cellar-[0-9a-f]{8}$/);
+    const postmaster = (await readFile(join(state, 'instances', id, 'volume', 'data', 'postmaster.pid'), 'utf8')).split('\n')[0] ?? '';
+    assert.match(await readFile(`/proc/${postmaster}/status`, 'utf8'), new RegExp(`\\nUid:\\s+${user?.uid ?? -1}\\s`));
+  }
+
+  // Delete: no process, no directory, no address and no user left.
   assert.equal((await api('DELETE', `/instances/${id}`)).status, 202);
   await until(id, (i) => 'gone' in i, 'deleted', 60);
   assert.deepEqual(await processesOf(id), []);
   assert.equal(existsSync(join(state, 'instances', id)), false);
   assert.deepEqual(await readdir(join(state, 'instances', '.addresses')), []);
+  if (user) assert.equal((await exec('id', [user.name]).catch(() => undefined)) === undefined, true, `user ${user.name} is still there`);
 });
 
 test('allowed_cidrs are enforced by PostgreSQL itself, and changing the access lets the same connection in', { skip }, async () => {

@@ -17,6 +17,12 @@ export interface GuestStart {
   /** The datastore opened in advance (a guest artifact); discovered from the deployment otherwise. */
   readonly plugins?: PluginHost;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Work in the run directory, as soon as the configuration is read: a compute driver tells its
+   * guests by their working directory, whatever command line started them (a standby's names no
+   * instance). The agent's process sets it; a test running agents in its own process does not.
+   */
+  readonly chdir?: boolean;
 }
 
 export interface RunningGuest {
@@ -125,6 +131,7 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
   }
 
   await mkdir(agent.run_dir, { recursive: true, mode: 0o700 });
+  if (start.chdir === true) process.chdir(agent.run_dir);
   await mkdir(agent.log_dir, { recursive: true, mode: 0o750 });
   const log = fileLogger(join(agent.log_dir, 'guest.log'), core['debug'] === true);
   const entry = (await host.load({ plugin, namespace: namespaces.datastoreGuest, name: datastore })) as DatastoreGuest<unknown>;
@@ -188,10 +195,9 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
   }
 
   // A restarted agent on a prepared instance brings its database back, as a rebooted server would.
-  const resume = (manager as { resume?: () => Promise<void> }).resume;
-  if (status !== 'building' && status !== 'new' && typeof resume === 'function') {
+  if (status !== 'building' && status !== 'new') {
     try {
-      await resume.call(manager);
+      await manager.resume();
     } catch (error) {
       log.error('the database did not come back after the agent started', { err: error });
     }

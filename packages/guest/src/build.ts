@@ -9,23 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { namespaces } from '@cellar/plugin-api';
 import { openPlugins } from '@cellar/plugins';
+import { ARTIFACT_FILE, ARTIFACT_MANIFEST, artifactDir, type GuestArtifact } from './artifact.js';
 
-export interface GuestArtifact {
-  readonly datastore: string;
-  readonly package: string;
-  readonly version: string;
-  /** The bundled program: `node <file> --config-file …`. */
-  readonly file: string;
-  readonly bytes: number;
-  /** Every source file inside, relative to the deployment root: what the artifact is made of. */
-  readonly inputs: readonly string[];
-}
-
-export const ARTIFACT_FILE = 'cellar-guest.mjs';
-export const ARTIFACT_MANIFEST = 'artifact.json';
-
-/** Where the artifact of a datastore is built within a deployment. */
-export const artifactDir = (appRoot: string, datastore: string): string => join(appRoot, 'build', 'guest', datastore);
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -82,13 +67,4 @@ export async function buildGuestArtifact(appRoot: string, datastore: string): Pr
   const artifact: GuestArtifact = { datastore, package: plugin.package, version: plugin.version, file, bytes: (await stat(file)).size, inputs };
   await writeFile(join(outDir, ARTIFACT_MANIFEST), `${JSON.stringify(artifact, null, 2)}\n`);
   return artifact;
-}
-
-/** Reads a built artifact's description; undefined when none is built. */
-export async function readGuestArtifact(appRoot: string, datastore: string): Promise<GuestArtifact | undefined> {
-  try {
-    return JSON.parse(await readFile(join(artifactDir(appRoot, datastore), ARTIFACT_MANIFEST), 'utf8')) as GuestArtifact;
-  } catch {
-    return undefined;
-  }
 }

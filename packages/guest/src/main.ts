@@ -22,11 +22,15 @@ const isAssignment = (m: unknown): m is Assignment =>
   typeof m === 'object' && m !== null && Array.isArray((m as Assignment).argv) && typeof (m as Assignment).output === 'string';
 
 async function start(argv: readonly string[], plugins: PluginHost | undefined, output?: string): Promise<void> {
+  if (output !== undefined) {
+    // A standby's standard error is not its instance's: what would kill it is written there too.
+    process.once('uncaughtException', (error) => {
+      appendFileSync(output, `the guest agent failed: ${error.stack ?? error.message}\n`);
+      process.exit(1);
+    });
+  }
   try {
-    const guest = await runGuest({ argv, ...(plugins ? { plugins } : {}) });
-    // The run directory is where the agent is found: a compute driver tells its guests by their
-    // working directory, whatever command line started them (a standby's says nothing of it).
-    process.chdir(guest.runDir);
+    const guest = await runGuest({ argv, chdir: true, ...(plugins ? { plugins } : {}) });
     // What ps shows, even for a standby started before it had an instance (Linux truncates it to the original command line's length).
     process.title = `cellar-guest ${guest.guestId}`;
     const stop = (signal: string): void => {

@@ -98,8 +98,10 @@ export class GuestClient {
     this.#topic = guestTopic(instanceId);
   }
 
-  #call<T>(name: GuestMethod, args: Static<(typeof guestArgs)[GuestMethod]>, context: RequestContext, slow = false): Promise<T> {
-    return this.#rpc.call<T>(this.#topic, name, args, { context, timeout: slow ? this.timeouts.high : this.timeouts.low });
+  /** `timeout`: true for the slow calls' configured timeout, false for the quick ones', or seconds. */
+  #call<T>(name: GuestMethod, args: Static<(typeof guestArgs)[GuestMethod]>, context: RequestContext, timeout: boolean | number = false): Promise<T> {
+    const seconds = typeof timeout === 'number' ? timeout : timeout ? this.timeouts.high : this.timeouts.low;
+    return this.#rpc.call<T>(this.#topic, name, args, { context, timeout: seconds });
   }
 
   /** A cast: the guest reports the outcome through its heartbeat. */
@@ -120,10 +122,10 @@ export class GuestClient {
     return this.#call('apply_access', { allowed_cidrs: [...allowedCidrs] }, context);
   }
   ping(context: RequestContext, timeout?: number): Promise<boolean> {
-    return timeout === undefined ? this.#call('rpc_ping', {}, context) : this.#rpc.call<boolean>(this.#topic, 'rpc_ping', {}, { context, timeout });
+    return this.#call('rpc_ping', {}, context, timeout);
   }
   filesystemStats(context: RequestContext, timeout?: number): Promise<FilesystemStats> {
-    return timeout === undefined ? this.#call('get_filesystem_stats', {}, context) : this.#rpc.call<FilesystemStats>(this.#topic, 'get_filesystem_stats', {}, { context, timeout });
+    return this.#call('get_filesystem_stats', {}, context, timeout);
   }
   createDatabases(databases: readonly DatabaseSpec[], context: RequestContext): Promise<void> {
     return this.#call('create_database', { databases: [...databases] }, context, true);

@@ -131,10 +131,10 @@ export const localGroup = defineOptionGroup({
       default: '127.42.0.0/16',
       regex: /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}\/\d{1,2}$/,
     }),
-    guest_user: opt.str({
-      help: "The OS user guest agents and their databases run as when Cellar runs as root (created as a system user without a login when missing). Otherwise they run as Cellar's own user.",
-      default: 'cellar',
-      regex: /^[a-z_][a-z0-9_-]{0,31}$/,
+    guest_user_prefix: opt.str({
+      help: "When Cellar runs as root, each instance's guest agent and database run as a system user of their own (no login, no home), named this prefix and 8 hex digits, created with the instance and removed with it. Otherwise they run as Cellar's own user, which isolates nothing (for development).",
+      default: 'cellar-',
+      regex: /^[a-z_][a-z0-9_-]{0,15}$/,
     }),
     report_interval: opt.duration({ help: 'How often a guest sends a heartbeat; keep it well below agent_heartbeat_expiry.', default: 10, min: 0.05 }),
     guest_start_timeout: opt.duration({ help: 'How long a new guest agent may take to answer before its create fails.', default: 30, min: 1 }),

@@ -176,7 +176,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
             transport,
             rpc: rpc.transport === 'local' ? { transport: 'local', socketDir: join(statePath, 'rpc') } : { transport: 'amqp', amqpUrl: rpc.amqp_url ?? '' },
             addressPool: config.group(localGroup).address_pool,
-            guestUser: config.group(localGroup).guest_user,
+            userPrefix: config.group(localGroup).guest_user_prefix,
             reportInterval: config.group(localGroup).report_interval,
             startTimeout: config.group(localGroup).guest_start_timeout,
             withGuests: options.enabled.filter((p) => p.entryFiles[namespaces.datastoreGuest] !== undefined).map((p) => p.manifest.name),

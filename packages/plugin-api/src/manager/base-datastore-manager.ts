@@ -72,6 +72,12 @@ export abstract class BaseDatastoreManager<O = Readonly<Record<string, unknown>>
    */
   async prepareAhead(): Promise<void> {}
 
+  /**
+   * The agent started on an instance prepared earlier (it restarted, or its server did): bring the
+   * database back if it is not running, as a rebooted server would. Nothing by default.
+   */
+  async resume(): Promise<void> {}
+
   /** Initialise and start the database server, then create the requested databases, users and root. */
   abstract prepare(request: PrepareRequest): Promise<void>;
   abstract restart(): Promise<void>;

@@ -157,13 +157,14 @@ export class TaskManager {
   }
 
   /**
-   * A resumed create whose server is gone (its guest died with the process that ran it) starts
-   * again from the server step, instead of waiting for a guest that will never report.
+   * A resumed create whose server is gone or not running (its guest died with the process that
+   * ran it, or with the machine) starts again from the server step, instead of waiting for a
+   * guest that will never report; the driver starts the guest again where the server is left.
    */
   async #rewindLostServer(operation: Operation, instanceId: string, steps: readonly OperationStep[]): Promise<readonly OperationStep[]> {
     const server = steps.find((st) => st.name === 'server');
     const unfinished = steps.some((st) => st.status === 'pending' || st.status === 'running');
-    if (!server || server.status !== 'succeeded' || !unfinished || (await this.deps.compute.getServer(instanceId))) return steps;
+    if (!server || server.status !== 'succeeded' || !unfinished || (await this.deps.compute.getServer(instanceId))?.status === 'ACTIVE') return steps;
     this.deps.log.warn({ operation: operation.id, instance: instanceId }, 'the server of a resumed create is gone; creating it again');
     return steps.map((st) => (st.seq >= server.seq ? { ...st, status: 'pending' } : st));
   }
@@ -255,7 +256,8 @@ export class TaskManager {
       },
       'create/wait-for-guest': (ctx) => this.#waitForGuest(ctx),
       'delete/stop-database': async (ctx) => {
-        if (!(await this.deps.compute.getServer(ctx.instance.id))) return 'skipped';
+        // Without a running guest nobody can stop the database; removing the server ends it.
+        if ((await this.deps.compute.getServer(ctx.instance.id))?.status !== 'ACTIVE') return 'skipped';
         try {
           await ctx.guest.stopDb(ctx.context);
           return 'succeeded';

@@ -72,7 +72,7 @@ export class InstanceLists {
   readonly #listings: ReadCache<Listing | undefined>;
   readonly #first: PreparedQuery<{ tenant: string; limit: number }, ViewedRow>;
   readonly #after: PreparedQuery<{ tenant: string; limit: number; createdAt: string; id: string }, ViewedRow>;
-  readonly #marker: PreparedQuery<{ id: string }, Marker>;
+  readonly #marker: PreparedQuery<{ id: string; tenant: string }, Marker>;
   /** Fault queries by the number of instances asked about (at most a page's size). */
   readonly #faults = new Map<number, PreparedQuery<Readonly<Record<string, string>>, Fault>>();
 
@@ -89,7 +89,8 @@ export class InstanceLists {
         .where((eb) => eb.or([eb('instances.created_at', '<', slot('createdAt')), eb.and([eb('instances.created_at', '=', slot('createdAt')), eb('instances.id', '<', slot('id'))])]))
         .limit(slot('limit')),
     );
-    this.#marker = prepareQuery(db, (slot) => db.selectFrom('instances').select(['created_at', 'id']).where('id', '=', slot('id')));
+    // Another project's instance is no marker: its existence is not this caller's to learn.
+    this.#marker = prepareQuery(db, (slot) => db.selectFrom('instances').select(['created_at', 'id']).where('id', '=', slot('id')).where('tenant_id', '=', slot('tenant')));
   }
 
   /**
@@ -99,7 +100,7 @@ export class InstanceLists {
   listing(tenant: string, limit: number, markerId: string | undefined, withFaults: boolean): Promise<Listing | undefined> {
     const key = `${tenant}\0${limit}\0${withFaults ? 'faults' : ''}\0${markerId ?? ''}`;
     return this.#listings.get(key, async () => {
-      const marker = markerId === undefined ? undefined : await this.marker(markerId);
+      const marker = markerId === undefined ? undefined : await this.marker(tenant, markerId);
       if (markerId !== undefined && !marker) return undefined;
       const rows = await this.page(tenant, limit, marker);
       return { rows, faults: withFaults ? await this.faults(rows.map((r) => r.id)) : new Map() };
@@ -111,9 +112,9 @@ export class InstanceLists {
     return marker ? this.#after({ tenant, limit, createdAt: marker.created_at, id: marker.id }) : this.#first({ tenant, limit });
   }
 
-  /** Where the list continues after instance `id`, if there is such an instance. */
-  async marker(id: string): Promise<Marker | undefined> {
-    return (await this.#marker({ id }))[0];
+  /** Where the list continues after the project's instance `id`, if it has such an instance. */
+  async marker(tenant: string, id: string): Promise<Marker | undefined> {
+    return (await this.#marker({ id, tenant }))[0];
   }
 
   /** The newest fault of each of these instances that has any. */

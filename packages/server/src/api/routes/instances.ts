@@ -291,10 +291,10 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
         const merged = { is_public: newAccess.is_public ?? false, allowed_cidrs: newAccess.allowed_cidrs ?? [] };
         changes.access = JSON.stringify(merged);
         if (policy) changes.security_rules = JSON.stringify(securityRules(policy.tcpPorts, policy.udpPorts, merged.allowed_cidrs));
-        // A running server enforces it before the answer, so the next connection already obeys it;
-        // a create still on its way reads the access when it prepares the server.
+        // Not while an operation runs: a create has already handed the old access to its server.
+        if (row.task_status !== 'NONE') throw new InstanceBusy({ id: row.id, taskStatus: row.task_status });
+        // A running server enforces it before the answer, so the next connection already obeys it.
         if (row.address !== null) {
-          if (row.task_status !== 'NONE') throw new InstanceBusy({ id: row.id, taskStatus: row.task_status });
           const auth = caller(request);
           await deps.guest(row).applyAccess(merged.allowed_cidrs, { requestId: randomUUID(), projectId: auth.projectId, userId: auth.userId, roles: [...auth.roles] });
         }

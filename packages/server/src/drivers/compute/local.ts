@@ -1,10 +1,12 @@
 // The local compute driver, the embedded default: an instance is a directory under the state
 // directory, with its own loopback address, and a guest agent running there as a detached process
-// of an unprivileged OS user. Guests outlive the control plane, which finds them again by PID and
-// tells them by their working directory (the instance's run directory). One standby agent per
-// datastore waits, loaded, to be given the next instance, so a create does not wait for Node.
+// of an unprivileged OS user: a user of its own per instance when Cellar runs as root, as on a
+// server of its own, so one tenant's superuser cannot reach another's files or sockets. Guests
+// outlive the control plane, which finds them again by PID and tells them by their working
+// directory (the instance's run directory). One standby agent per datastore waits, loaded (with
+// the user of the next instance), so a create does not wait for Node to start.
 //
-//   <state>/instances/<id>/instance.json      what the driver knows: address, datastore, version
+//   <state>/instances/<id>/instance.json      what the driver knows: address, datastore, version, user
 //                          guest_info.conf    the instance's identity and RPC key (0600, the guest's)
 //                          cellar-guest.conf  how to reach the control plane; the datastore's mount_point
 //                          volume/            the data volume (mount_point)
@@ -14,18 +16,19 @@
 //                          process-groups     every process group a guest of this instance led
 //   <state>/instances/.addresses/<ip>         claimed addresses, one file each (created exclusively)
 //   <state>/guest/<datastore>/cellar-guest.mjs  the guest artifact, copied where the guest user can read it
-//   <state>/guest/<datastore>/standby.out       what standby agents wrote before they had an instance
+//   <state>/guest/<datastore>/standby-<user>.out  what a standby agent writes before it has an instance
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
-import { appendFile, chmod, chown, copyFile, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { closeSync, fchownSync, openSync } from 'node:fs';
+import { appendFile, chmod, chown, copyFile, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ComputeDriverNotAvailable, GuestStartFailed } from '@cellar/plugin-api';
 import { agentSocket } from '@cellar/guest';
-import { artifactDir, ARTIFACT_FILE, readGuestArtifact } from '@cellar/guest/build';
+import { artifactDir, ARTIFACT_FILE, readGuestArtifact } from '@cellar/guest/artifact';
 import { GuestClient, type Transport } from '@cellar/rpc';
 import type { ComputeDriver, InjectedGuest, ServerInfo } from './compute-driver.js';
 
@@ -37,9 +40,9 @@ export interface LocalOptions {
   readonly transport: Transport;
   /** How guests reach the control plane, written into each cellar-guest.conf. */
   readonly rpc: { readonly transport: 'local'; readonly socketDir: string } | { readonly transport: 'amqp'; readonly amqpUrl: string };
-  /** `[local]`: the address pool, the guest user, the heartbeat period, the start timeout. */
+  /** `[local]`: the address pool, the guest users' name prefix, the heartbeat period, the start timeout. */
   readonly addressPool: string;
-  readonly guestUser: string;
+  readonly userPrefix: string;
   readonly reportInterval: number;
   readonly startTimeout: number;
   /** The enabled datastores whose plugin has a guest half: each gets a standby agent. */
@@ -47,18 +50,25 @@ export interface LocalOptions {
   readonly log: { info(f: Record<string, unknown>, m: string): void; warn(f: Record<string, unknown>, m: string): void };
 }
 
+interface OsUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+}
+
 interface InstanceRecord {
   readonly id: string;
   readonly address: string;
   readonly datastore: string;
   readonly version: string;
+  /** The instance's own OS user; absent when guests run as Cellar's user (Cellar is not root). */
+  readonly user?: OsUser;
 }
 
-interface OsUser {
-  readonly name: string;
-  readonly uid: number;
-  readonly gid: number;
-  readonly groups: readonly number[];
+/** A loaded agent waiting on its IPC channel for an instance, and the user it runs as. */
+interface Standby {
+  readonly child: ChildProcess;
+  readonly user: OsUser | undefined;
 }
 
 /** Where the control plane calls an instance's guest when the transport is local. */
@@ -151,7 +161,7 @@ async function tail(file: string, lines = 8): Promise<string> {
   const all = text.split('\n');
   let from = -1;
   all.forEach((line, i) => {
-    if (/^(\w*Error\b|the guest agent did not start)/.test(line)) from = i;
+    if (/^(\w*Error\b|the guest agent (did not start|failed))/.test(line)) from = i;
   });
   const picked = (from >= 0 ? all.slice(from) : all.slice(-lines)).filter((line) => !/^\s+at /.test(line) && line.trim() !== '');
   return picked.slice(0, lines).join(' | ') || 'it wrote nothing';
@@ -159,15 +169,16 @@ async function tail(file: string, lines = 8): Promise<string> {
 
 export class LocalCompute implements ComputeDriver {
   readonly name = 'local';
+  readonly #root = process.getuid?.() === 0;
   readonly #instances: string;
   readonly #addresses: string;
   readonly #pool: { first: number; last: number };
-  readonly #standbys = new Map<string, Promise<ChildProcess | undefined>>();
+  readonly #standbys = new Map<string, Promise<Standby | undefined>>();
   /** Standby processes not given an instance yet: they end with the control plane. */
-  readonly #waiting = new Set<ChildProcess>();
+  readonly #waiting = new Map<ChildProcess, OsUser | undefined>();
+  #closed = false;
   /** Why guests cannot run here (set once, at open), or undefined when they can. */
   #unavailable?: string;
-  #user?: OsUser;
 
   private constructor(private readonly o: LocalOptions) {
     this.#instances = join(o.statePath, 'instances');
@@ -175,21 +186,26 @@ export class LocalCompute implements ComputeDriver {
     this.#pool = parsePool(o.addressPool);
   }
 
-  /** Prepares the state directory for guests, creating the guest user when Cellar runs as root. */
+  /**
+   * Prepares the state directory for guests: passable (not listable) by the guests' users when
+   * Cellar runs as root, and rid of the users of standbys a crashed control plane left behind.
+   * `statePath` must be its real path: guests are told apart by their working directories.
+   */
   static async open(o: LocalOptions): Promise<LocalCompute> {
-    const driver = new LocalCompute(o);
+    const driver = new LocalCompute({ ...o, statePath: await realpath(o.statePath) });
     await mkdir(driver.#addresses, { recursive: true, mode: 0o700 });
-    if (process.getuid?.() === 0) {
+    if (driver.#root) {
       try {
-        driver.#user = await ensureUser(o.guestUser);
-        // The guest user passes through the state directory to its instance, and may list nothing.
-        await chmod(o.statePath, 0o711);
+        await chmod(driver.o.statePath, 0o711);
         await chmod(driver.#instances, 0o711);
-        driver.#unavailable = await unreachable(driver.#user, [driver.#instances, process.execPath]);
+        driver.#unavailable = await unreachable([driver.#instances, process.execPath]);
+        await driver.#removeUnusedUsers();
       } catch (error) {
         driver.#unavailable = error instanceof Error ? error.message : String(error);
       }
       if (driver.#unavailable) o.log.warn({ reason: driver.#unavailable }, 'the local compute driver cannot start guests');
+    } else {
+      o.log.warn({ user: userInfo().username }, 'Cellar is not running as root: every guest and its database run as its own user, not isolated from each other or from Cellar (for development only)');
     }
     for (const datastore of o.withGuests) driver.#standBy(datastore);
     return driver;
@@ -209,6 +225,24 @@ export class LocalCompute implements ComputeDriver {
       return JSON.parse(await readFile(join(this.#dir(id), 'instance.json'), 'utf8')) as InstanceRecord;
     } catch {
       return undefined;
+    }
+  }
+
+  /** A new OS user for one instance when Cellar runs as root; Cellar's own (undefined) otherwise. */
+  async #newUser(): Promise<OsUser | undefined> {
+    return this.#root ? createUser(`${this.o.userPrefix}${randomBytes(4).toString('hex')}`) : undefined;
+  }
+
+  /** Users of this prefix that no instance names: standbys' users from a control plane that died. */
+  async #removeUnusedUsers(): Promise<void> {
+    const used = new Set<string>();
+    for (const id of await readdir(this.#instances)) {
+      const user = (await this.#record(id))?.user;
+      if (user) used.add(user.name);
+    }
+    const passwd = await readFile('/etc/passwd', 'utf8');
+    for (const name of passwd.split('\n').map((line) => line.split(':')[0] ?? '')) {
+      if (name.startsWith(this.o.userPrefix) && /^[0-9a-f]{8}$/.test(name.slice(this.o.userPrefix.length)) && !used.has(name)) await removeUser(name);
     }
   }
 
@@ -235,15 +269,19 @@ export class LocalCompute implements ComputeDriver {
     throw new ComputeDriverNotAvailable({ driver: 'local', reason: `every address of [local] address_pool ${this.o.addressPool} is in use` });
   }
 
-  async #owned(path: string): Promise<void> {
-    if (this.#user) await chown(path, this.#user.uid, this.#user.gid);
+  /** Every address this instance claimed (a create interrupted half way may have claimed one). */
+  async #releaseAddresses(id: string): Promise<void> {
+    for (const address of await readdir(this.#addresses)) {
+      const owner = await readFile(join(this.#addresses, address), 'utf8').catch(() => '');
+      if (owner === id) await rm(join(this.#addresses, address), { force: true });
+    }
   }
 
   /** The program a guest runs: the datastore's artifact when built, else the unbundled agent. */
   async #program(datastore: string): Promise<{ args: string[]; cwd: string }> {
     const artifact = await readGuestArtifact(this.o.appRoot, datastore);
     if (!artifact) return { args: [join(this.o.appRoot, 'node_modules', '@cellar', 'guest', 'bin', 'cellar-guest.js')], cwd: this.o.appRoot };
-    // A copy under the state directory, which the guest user can reach wherever the deployment is.
+    // A copy under the state directory, which the guest users can reach wherever the deployment is.
     const copy = join(this.o.statePath, 'guest', datastore, ARTIFACT_FILE);
     const source = join(artifactDir(this.o.appRoot, datastore), ARTIFACT_FILE);
     const [from, to] = await Promise.all([stat(source), stat(copy).catch(() => undefined)]);
@@ -290,24 +328,26 @@ export class LocalCompute implements ComputeDriver {
     ];
     for (const [name, lines] of [['guest_info.conf', info], ['cellar-guest.conf', conf]] as const) {
       await writeFile(join(dir, name), lines.join('\n'), { mode: 0o600 });
-      await this.#owned(join(dir, name));
+      await owned(join(dir, name), record.user);
     }
   }
 
   /**
-   * A new agent process, detached, as the guest user: a standby (loaded, waiting on its IPC channel
-   * for an instance) or one started for an instance with its arguments.
+   * A new agent process, detached, as `user`: a standby (loaded, waiting on its IPC channel for an
+   * instance) or one started for an instance with its arguments.
    */
-  async #spawnAgent(datastore: string, argv: readonly string[], output: string): Promise<ChildProcess> {
+  async #spawnAgent(datastore: string, argv: readonly string[], output: string, user: OsUser | undefined): Promise<ChildProcess> {
     const { args, cwd } = await this.#program(datastore);
     const fd = openSync(output, 'a', 0o640);
     try {
+      // The agent appends to it too, after it has an instance.
+      if (user) fchownSync(fd, user.uid, user.gid);
       return spawn(process.execPath, [...args, ...argv], {
         detached: true,
         stdio: ['ignore', fd, fd, ...(argv[0] === '--standby' ? (['ipc'] as const) : [])],
         cwd,
         env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', HOME: '/' },
-        ...(this.#user ? { uid: this.#user.uid, gid: this.#user.gid } : {}),
+        ...(user ? { uid: user.uid, gid: user.gid } : {}),
       });
     } finally {
       closeSync(fd);
@@ -316,63 +356,76 @@ export class LocalCompute implements ComputeDriver {
 
   /** Keeps one standby agent per datastore, so a create does not wait for Node to start. */
   #standBy(datastore: string): void {
-    if (this.#unavailable || this.#standbys.has(datastore) || !this.o.withGuests.includes(datastore)) return;
-    const output = join(this.o.statePath, 'guest', datastore, 'standby.out');
-    const standby = (async (): Promise<ChildProcess | undefined> => {
+    if (this.#closed || this.#unavailable || this.#standbys.has(datastore) || !this.o.withGuests.includes(datastore)) return;
+    const standby = (async (): Promise<Standby | undefined> => {
+      const user = await this.#newUser();
+      const output = join(this.o.statePath, 'guest', datastore, `standby-${user?.name ?? randomBytes(4).toString('hex')}.out`);
       await mkdir(dirname(output), { recursive: true, mode: 0o755 });
-      const child = await this.#spawnAgent(datastore, ['--standby'], output);
+      const child = await this.#spawnAgent(datastore, ['--standby'], output, user);
       child.unref();
       child.channel?.unref();
-      this.#waiting.add(child);
-      child.once('exit', () => this.#waiting.delete(child));
+      this.#waiting.set(child, user);
+      child.once('exit', () => {
+        this.#waiting.delete(child);
+        void rm(output, { force: true });
+      });
+      if (this.#closed) child.kill('SIGTERM');
       return new Promise((resolve) => {
-        child.once('message', () => resolve(child));
+        child.once('message', () => resolve({ child, user }));
         child.once('exit', () => resolve(undefined));
         child.once('error', () => resolve(undefined));
       });
-    })().catch(() => undefined);
+    })().catch((error: unknown) => {
+      this.o.log.warn({ datastore, err: error }, 'a standby guest agent did not start');
+      return undefined;
+    });
     this.#standbys.set(datastore, standby);
   }
 
-  /** Starts the instance's agent (a standby given the instance, or a new process) and waits until it answers a ping. */
-  async #launch(guest: InjectedGuest): Promise<void> {
+  /** The standby of this datastore if one is ready, taken before waiting so two creates never share it. */
+  async #takeStandby(datastore: string): Promise<Standby | undefined> {
+    const taken = this.#standbys.get(datastore);
+    this.#standbys.delete(datastore);
+    const standby = await taken;
+    if (!standby?.child.connected) return undefined;
+    this.#waiting.delete(standby.child);
+    return standby;
+  }
+
+  /**
+   * Starts the instance's agent (the standby given the instance, or a new process as the
+   * instance's user) and waits until it answers a ping; a failed start ends what it started.
+   */
+  async #launch(guest: InjectedGuest, record: InstanceRecord, standby?: Standby): Promise<void> {
     const dir = this.#dir(guest.instanceId);
     const output = join(dir, 'log', 'guest.out');
     const argv = ['--config-file', join(dir, 'guest_info.conf'), '--config-file', join(dir, 'cellar-guest.conf')];
-    // Taken before waiting, so two launches at once never share one standby.
-    const taken = this.#standbys.get(guest.datastore);
-    this.#standbys.delete(guest.datastore);
-    const standby = await taken;
-    let child: ChildProcess;
-    if (standby?.connected) {
-      this.#waiting.delete(standby);
-      child = standby;
-      child.send({ argv, output });
-      child.disconnect();
-    } else {
-      child = await this.#spawnAgent(guest.datastore, argv, output);
-      child.unref();
-    }
+    const child = standby?.child ?? (await this.#spawnAgent(guest.datastore, argv, output, record.user));
+    if (!standby) child.unref();
     this.#standBy(guest.datastore);
     let exited: string | undefined;
     child.once('exit', (code, signal) => (exited = signal ? `it was ended by ${signal}` : `it exited with status ${code ?? '?'}`));
     child.once('error', (error) => (exited = error.message));
     const pid = child.pid;
     if (pid === undefined) throw new GuestStartFailed({ instance: guest.instanceId, reason: `${process.execPath} could not be started: ${exited ?? 'no process'}` });
+    // Recorded before the agent has its instance: whatever happens next, delete finds it.
     await writeFile(join(dir, 'guest.pid'), `${pid}\n`);
     await appendFile(join(dir, 'process-groups'), `${pid}\n`);
+    if (standby) {
+      child.send({ argv, output });
+      child.disconnect();
+    }
 
     const client = new GuestClient(this.o.transport, guest.instanceId, guest.instanceKey, { low: 2, high: 2 });
     const deadline = Date.now() + this.o.startTimeout * 1000;
     for (;;) {
-      if (exited !== undefined) throw new GuestStartFailed({ instance: guest.instanceId, reason: `${exited}: ${await tail(output)}` });
-      try {
-        if (await client.ping({ requestId: 'start' }, 2)) return;
-      } catch {
-        // Not serving yet.
-      }
-      if (Date.now() > deadline) {
-        throw new GuestStartFailed({ instance: guest.instanceId, reason: `it did not answer within ${this.o.startTimeout} s ([local] guest_start_timeout); its output: ${await tail(output)}` });
+      let failure: string | undefined;
+      if (exited !== undefined) failure = `${exited}: ${await tail(output)}`;
+      else if (await client.ping({ requestId: 'start' }, 2).catch(() => false)) return;
+      else if (Date.now() > deadline) failure = `it did not answer within ${this.o.startTimeout} s ([local] guest_start_timeout); its output: ${await tail(output)}`;
+      if (failure !== undefined) {
+        signal(await processTree([pid], dir), 'SIGKILL');
+        throw new GuestStartFailed({ instance: guest.instanceId, reason: failure });
       }
       await sleep(10);
     }
@@ -396,20 +449,26 @@ export class LocalCompute implements ComputeDriver {
     const dir = this.#dir(guest.instanceId);
     let record = await this.#record(guest.instanceId);
     if (record && (await this.#guestPid(guest.instanceId))) return { status: 'ACTIVE', address: record.address };
+    let standby: Standby | undefined;
     if (!record) {
+      // Begun again from nothing: what an interrupted attempt left is removed first.
       await rm(dir, { recursive: true, force: true });
+      await this.#releaseAddresses(guest.instanceId);
+      standby = await this.#takeStandby(guest.datastore);
+      const user = standby ? standby.user : await this.#newUser();
       await mkdir(dir, { recursive: true, mode: 0o711 });
       for (const [sub, mode] of [['volume', 0o700], ['log', 0o750], ['run', 0o700]] as const) {
         await mkdir(join(dir, sub), { mode });
-        await this.#owned(join(dir, sub));
+        await owned(join(dir, sub), user);
       }
-      record = { id: guest.instanceId, address: await this.#claimAddress(guest.instanceId, guest.tcpPorts), datastore: guest.datastore, version: guest.datastoreVersion };
+      const address = await this.#claimAddress(guest.instanceId, guest.tcpPorts);
+      record = { id: guest.instanceId, address, datastore: guest.datastore, version: guest.datastoreVersion, ...(user ? { user } : {}) };
       await this.#writeConfig(guest, record);
       // Written last: an instance.json means the directory is complete.
       await writeFile(join(dir, 'instance.json'), `${JSON.stringify(record, null, 2)}\n`);
     }
-    await this.#launch(guest);
-    this.o.log.info({ instance: guest.instanceId, address: record.address }, 'guest agent started');
+    await this.#launch(guest, record, standby);
+    this.o.log.info({ instance: guest.instanceId, address: record.address, user: record.user?.name }, 'guest agent started');
     return { status: 'ACTIVE', address: record.address };
   }
 
@@ -420,24 +479,16 @@ export class LocalCompute implements ComputeDriver {
   }
 
   /**
-   * Ends every process this instance's guests started, by process group: the agent first (it leaves
-   * its database running), then SIGINT to what remains (PostgreSQL's fast shutdown), and SIGKILL
-   * after a grace period. Only then are the directory and the address released.
+   * Ends every process this instance's guests started: the agent (it leaves its database
+   * running), then SIGINT to what remains of its process groups and their descendants
+   * (PostgreSQL's fast shutdown) and SIGKILL after a grace period. Only then are the directory,
+   * the address and the instance's user removed.
    */
   async deleteServer(instanceId: string): Promise<void> {
     const dir = this.#dir(instanceId);
     const groups = [...new Set((await readFile(join(dir, 'process-groups'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number))];
     const agent = await this.#guestPid(instanceId);
-    if (agent) process.kill(agent, 'SIGTERM');
-    const signal = (pids: readonly number[], name: NodeJS.Signals): void => {
-      for (const pid of pids) {
-        try {
-          process.kill(pid, name);
-        } catch {
-          // Already gone.
-        }
-      }
-    };
+    if (agent) signal([agent], 'SIGTERM');
     const until = async (deadline: number): Promise<number[]> => {
       let left = await processTree(groups, dir);
       while (left.length > 0 && Date.now() < deadline) {
@@ -446,7 +497,6 @@ export class LocalCompute implements ComputeDriver {
       }
       return left;
     };
-    // The database's main process shuts down what it started (SIGINT: PostgreSQL's fast shutdown).
     signal(await processTree(groups, dir), 'SIGINT');
     const left = await until(Date.now() + 10_000);
     if (left.length > 0) {
@@ -456,7 +506,8 @@ export class LocalCompute implements ComputeDriver {
     }
     const record = await this.#record(instanceId);
     await rm(dir, { recursive: true, force: true });
-    if (record) await rm(join(this.#addresses, record.address), { force: true });
+    await this.#releaseAddresses(instanceId);
+    if (record?.user) await removeUser(record.user.name);
   }
 
   /** After a control-plane restart: live guests are left alone; a guest that died is started again. */
@@ -464,10 +515,11 @@ export class LocalCompute implements ComputeDriver {
     if (this.#unavailable) return;
     await Promise.all(
       guests.map(async (guest) => {
-        if (!(await this.#record(guest.instanceId)) || (await this.#guestPid(guest.instanceId))) return;
+        const record = await this.#record(guest.instanceId);
+        if (!record || (await this.#guestPid(guest.instanceId))) return;
         try {
           this.o.log.info({ instance: guest.instanceId }, 'the guest agent is not running; starting it again');
-          await this.#launch(guest);
+          await this.#launch(guest, record);
         } catch (error) {
           this.o.log.warn({ instance: guest.instanceId, err: error }, 'the guest agent did not start again');
         }
@@ -475,55 +527,67 @@ export class LocalCompute implements ComputeDriver {
     );
   }
 
-  /** Guests outlive the control plane; standby agents, which serve no instance yet, end with it. */
+  /** Guests outlive the control plane; standby agents, which serve no instance yet, end with it, and so do their users. */
   async close(): Promise<void> {
-    // Not waiting for them to be ready: nothing else may keep this process alive meanwhile.
+    this.#closed = true;
     this.#standbys.clear();
-    for (const child of this.#waiting) child.kill('SIGTERM');
+    const waiting = [...this.#waiting];
     this.#waiting.clear();
+    await Promise.all(
+      waiting.map(async ([child, user]) => {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        // Not waiting long: nothing else may keep this process alive meanwhile.
+        await Promise.race([exited, sleep(2000)]);
+        if (user) await removeUser(user.name);
+      }),
+    );
   }
 }
 
-/** The guest user, created as a system user without a login when it does not exist. */
-async function ensureUser(name: string): Promise<OsUser> {
-  const lookup = async (): Promise<OsUser | undefined> => {
+const signal = (pids: readonly number[], name: NodeJS.Signals): void => {
+  for (const pid of pids) {
     try {
-      const [uid, gid, groups] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name]), run('id', ['-G', name])]);
-      return { name, uid: Number(uid.stdout), gid: Number(gid.stdout), groups: groups.stdout.trim().split(/\s+/).map(Number) };
+      process.kill(pid, name);
     } catch {
-      return undefined;
+      // Already gone.
     }
-  };
-  const found = await lookup();
-  if (found) {
-    if (found.uid === 0) throw new Error(`[local] guest_user '${name}' is root; guests and their databases never run as root`);
-    return found;
   }
+};
+
+async function owned(path: string, user: OsUser | undefined): Promise<void> {
+  if (user) await chown(path, user.uid, user.gid);
+}
+
+/** A system user without a login or a home, with a group of its own, for one instance's guest and database. */
+async function createUser(name: string): Promise<OsUser> {
   try {
     await run('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', name]);
+    const [uid, gid] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]);
+    return { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
   } catch (error) {
-    throw new Error(`the guest user '${name}' does not exist and could not be created with useradd: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`the guest user '${name}' could not be created with useradd: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const created = await lookup();
-  if (!created) throw new Error(`useradd created '${name}', but id cannot find it`);
-  return created;
+}
+
+async function removeUser(name: string): Promise<void> {
+  // userdel also removes the user's own group; a user already gone is fine.
+  await run('userdel', [name]).catch(() => undefined);
 }
 
 /**
- * Why the guest user cannot reach these paths (every directory above them must let it pass), or
- * undefined when it can. A deployment under /root, say, is closed to every other user.
+ * Why the guests' users cannot reach these paths (every directory above them must let others
+ * pass), or undefined when they can. A deployment under /root, say, is closed to every other user.
  */
-async function unreachable(user: OsUser, paths: readonly string[]): Promise<string | undefined> {
+async function unreachable(paths: readonly string[]): Promise<string | undefined> {
   for (const path of paths) {
-    let dir = dirname(path);
     const chain: string[] = [];
-    for (; dir !== dirname(dir); dir = dirname(dir)) chain.unshift(dir);
+    for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) chain.unshift(dir);
     chain.unshift('/');
     for (const d of chain) {
       const s = await stat(d);
-      const bit = s.uid === user.uid ? 0o100 : user.groups.includes(s.gid) ? 0o010 : 0o001;
-      if ((s.mode & bit) === 0) {
-        return `guests run as user '${user.name}', which cannot pass through ${d} (mode ${(s.mode & 0o777).toString(8)}) to reach ${path}; put [DEFAULT] state_path somewhere it can reach (for example /var/lib/cellar), or let it pass with chmod o+x ${d}`;
+      if ((s.mode & 0o001) === 0) {
+        return `guests run as users of their own, who cannot pass through ${d} (mode ${(s.mode & 0o777).toString(8)}) to reach ${path}; put [DEFAULT] state_path somewhere they can reach (for example /var/lib/cellar), or let them pass with chmod o+x ${d}`;
       }
     }
   }
