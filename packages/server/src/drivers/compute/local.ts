@@ -74,7 +74,7 @@ interface Standby {
 /** Where the control plane calls an instance's guest when the transport is local. */
 export const localGuestSocket = (statePath: string, instanceId: string): string => agentSocket(join(statePath, 'instances', instanceId, 'run'));
 
-/** The IPv4 addresses of a pool like 127.42.0.0/16, skipping .0 and .255 and the network's first. */
+/** The usable IPv4 addresses of a pool like 127.42.0.0/16: all but the network's own and its broadcast. */
 export function parsePool(pool: string): { first: number; last: number } {
   const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(pool.trim());
   const octets = m ? [127, Number(m[1]), Number(m[2]), Number(m[3])] : [];
@@ -82,7 +82,7 @@ export function parsePool(pool: string): { first: number; last: number } {
   if (!m || octets.some((o) => o > 255) || prefix < 8 || prefix > 30) {
     throw new Error(`[local] address_pool '${pool}' is not a loopback network: expected a CIDR within 127.0.0.0/8 with a prefix of 8 to 30, e.g. 127.42.0.0/16`);
   }
-  const base = (octets.reduce((n, o) => n * 256 + o, 0) >>> 0) & (prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0);
+  const base = (octets.reduce((n, o) => n * 256 + o, 0) >>> 0) & ((~0 << (32 - prefix)) >>> 0);
   return { first: base + 1, last: base + 2 ** (32 - prefix) - 2 };
 }
 
@@ -151,7 +151,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * What a failed guest said, for the fault a user reads: from its last error line (a start-up
  * refusal or an uncaught error), without stack frames; its last lines when it named no error.
  */
-async function tail(file: string, lines = 8): Promise<string> {
+export async function tail(file: string, lines = 8): Promise<string> {
   let text: string;
   try {
     text = (await readFile(file, 'utf8')).trimEnd();
