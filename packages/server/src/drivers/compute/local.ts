@@ -147,6 +147,9 @@ function portFree(address: string, port: number): Promise<boolean> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** How long after a launch the next standby agent is started. */
+const NEXT_STANDBY_DELAY_MS = 2000;
+
 /**
  * What a failed guest said, for the fault a user reads: from its last error line (a start-up
  * refusal or an uncaught error), without stack frames; its last lines when it named no error.
@@ -402,7 +405,9 @@ export class LocalCompute implements ComputeDriver {
     const argv = ['--config-file', join(dir, 'guest_info.conf'), '--config-file', join(dir, 'cellar-guest.conf')];
     const child = standby?.child ?? (await this.#spawnAgent(guest.datastore, argv, output, record.user));
     if (!standby) child.unref();
-    this.#standBy(guest.datastore);
+    // The next standby starts once this instance's initdb is well under way, not competing with it
+    // for the CPU; a create arriving sooner starts its agent itself.
+    setTimeout(() => this.#standBy(guest.datastore), NEXT_STANDBY_DELAY_MS).unref();
     let exited: string | undefined;
     child.once('exit', (code, signal) => (exited = signal ? `it was ended by ${signal}` : `it exited with status ${code ?? '?'}`));
     child.once('error', (error) => (exited = error.message));
