@@ -461,16 +461,25 @@ export class LocalCompute implements ComputeDriver {
       await this.#releaseAddresses(guest.instanceId);
       standby = await this.#takeStandby(guest.datastore);
       const user = standby ? standby.user : await this.#newUser();
-      await mkdir(dir, { recursive: true, mode: 0o711 });
-      for (const [sub, mode] of [['volume', 0o700], ['log', 0o750], ['run', 0o700]] as const) {
-        await mkdir(join(dir, sub), { mode });
-        await owned(join(dir, sub), user);
+      try {
+        await mkdir(dir, { recursive: true, mode: 0o711 });
+        for (const [sub, mode] of [['volume', 0o700], ['log', 0o750], ['run', 0o700]] as const) {
+          await mkdir(join(dir, sub), { mode });
+          await owned(join(dir, sub), user);
+        }
+        const address = await this.#claimAddress(guest.instanceId, guest.tcpPorts);
+        record = { id: guest.instanceId, address, datastore: guest.datastore, version: guest.datastoreVersion, ...(user ? { user } : {}) };
+        await this.#writeConfig(guest, record);
+        // Written last: an instance.json means the directory is complete.
+        await writeFile(join(dir, 'instance.json'), `${JSON.stringify(record, null, 2)}\n`);
+      } catch (error) {
+        // Nothing names the standby or the user yet: they go with the half-made directory.
+        if (standby) await endProcess(standby.child);
+        if (user) await removeUser(user.name);
+        await rm(dir, { recursive: true, force: true });
+        await this.#releaseAddresses(guest.instanceId);
+        throw error;
       }
-      const address = await this.#claimAddress(guest.instanceId, guest.tcpPorts);
-      record = { id: guest.instanceId, address, datastore: guest.datastore, version: guest.datastoreVersion, ...(user ? { user } : {}) };
-      await this.#writeConfig(guest, record);
-      // Written last: an instance.json means the directory is complete.
-      await writeFile(join(dir, 'instance.json'), `${JSON.stringify(record, null, 2)}\n`);
     }
     await this.#launch(guest, record, standby);
     this.o.log.info({ instance: guest.instanceId, address: record.address, user: record.user?.name }, 'guest agent started');
@@ -540,10 +549,7 @@ export class LocalCompute implements ComputeDriver {
     this.#waiting.clear();
     await Promise.all(
       waiting.map(async ([child, user]) => {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        // Not waiting long: nothing else may keep this process alive meanwhile.
-        await Promise.race([exited, sleep(2000)]);
+        await endProcess(child);
         if (user) await removeUser(user.name);
       }),
     );
@@ -559,6 +565,14 @@ const signal = (pids: readonly number[], name: NodeJS.Signals): void => {
     }
   }
 };
+
+/** SIGTERM, and a short wait for the exit: nothing else may keep this process alive meanwhile. */
+async function endProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(2000)]);
+}
 
 async function owned(path: string, user: OsUser | undefined): Promise<void> {
   if (user) await chown(path, user.uid, user.gid);
