@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { readGuestArtifact } from '@cellar/guest/artifact';
 import { agentSocket } from '@cellar/guest';
 import { conductorArgs, CONDUCTOR_TOPIC, GuestClient, LocalTransport, method, serve } from '@cellar/rpc';
-import { startTestControlPlane } from '@cellar/server/testing';
+import { signIn, startTestControlPlane } from '@cellar/server/testing';
 
 const { values: args } = parseArgs({ options: { starts: { type: 'string', default: '10' }, idle: { type: 'string', default: '3' } } });
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -46,35 +46,19 @@ async function tree(root: number): Promise<number[]> {
 async function idleMemory(): Promise<{ agent: number; server: number }> {
   const running = await startTestControlPlane(repoRoot, ['identity.bootstrap_password=bench-secret', 'local.report_interval=1']);
   try {
-    const base = `${running.plane.endpoint}`;
-    const auth = await fetch(`${base}/identity/v3/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'bench-secret' } } }, scope: { project: { name: 'admin' } } } }),
-    });
-    const token = auth.headers.get('x-subject-token') ?? '';
-    const project = ((await auth.json()) as { token: { project: { id: string } } }).token.project.id;
-    const call = async (m: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
-      const res = await fetch(`${base}/v1.0/${project}${path}`, { method: m, headers: { 'x-auth-token': token, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      const text = await res.text();
-      return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    };
-    const versions = (await call('GET', '/datastores/postgresql/versions'))['versions'] as { name: string }[];
-    const created = (await call('POST', '/instances', { instance: { name: 'bench-guest', flavorRef: '2', volume: { size: 1 }, datastore: { type: 'postgresql', version: versions[0]?.name } } }))['instance'] as { id: string };
-    for (;;) {
-      const shown = (await call('GET', `/instances/${created.id}`))['instance'] as { status: string; fault?: unknown };
-      if (shown.status === 'ERROR') throw new Error(`the instance failed: ${JSON.stringify(shown.fault)}`);
-      if (shown.status === 'ACTIVE') break;
-      await sleep(100);
-    }
+    const api = await signIn(running.plane.endpoint, 'admin', 'bench-secret');
+    const versions = (await api.call('GET', '/datastores/postgresql/versions')).json['versions'] as { name: string }[];
+    const created = (await api.call('POST', '/instances', { instance: { name: 'bench-guest', flavorRef: '2', volume: { size: 1 }, datastore: { type: 'postgresql', version: versions[0]?.name } } })).json['instance'] as { id: string };
+    const shown = await api.untilInstance(created.id, (i) => i['status'] === 'ACTIVE' || i['status'] === 'ERROR', 'ACTIVE', 600);
+    if (shown['status'] === 'ERROR') throw new Error(`the instance failed: ${JSON.stringify(shown['fault'])}`);
     await sleep(Number(args.idle) * 1000);
     const dir = join(running.statePath, 'instances', created.id);
     const agentPid = Number((await readFile(join(dir, 'guest.pid'), 'utf8')).trim());
     const postmaster = Number((await readFile(join(dir, 'volume', 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
     const serverRss = (await Promise.all((await tree(postmaster)).map(rss))).reduce((a, b) => a + b, 0);
     const agentRss = await rss(agentPid);
-    await call('DELETE', `/instances/${created.id}`);
-    for (let i = 0; i < 200 && (await stat(dir).then(() => true, () => false)); i++) await sleep(50);
+    await api.call('DELETE', `/instances/${created.id}`);
+    await api.untilInstance(created.id, (i) => 'gone' in i, 'deleted', 10, 50);
     return { agent: agentRss, server: serverRss };
   } finally {
     await running.close();

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { freePort, startTestControlPlane } from '@cellar/server/testing';
+import { freePort, signIn, startTestControlPlane } from '@cellar/server/testing';
 
 const run = promisify(execFile);
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, target: { type: 'string', default: '500' } } });
@@ -104,42 +104,25 @@ async function main(): Promise<number> {
   await chmod(parent, 0o711);
   try {
     const ids = await guestIds();
-    const base = running.plane.endpoint;
-    const auth = await fetch(`${base}/identity/v3/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'bench-secret' } } }, scope: { project: { name: 'admin' } } } }),
-    });
-    const token = auth.headers.get('x-subject-token') ?? '';
-    const project = ((await auth.json()) as { token: { project: { id: string } } }).token.project.id;
-    const call = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
-      const res = await fetch(`${base}/v1.0/${project}${path}`, { method, headers: { 'x-auth-token': token, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      const text = await res.text();
-      return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    };
+    const api = await signIn(running.plane.endpoint, 'admin', 'bench-secret');
 
     /** POST /instances to the first query as the user the create made, over TCP at the instance's address. */
     const cellar = async (n: number): Promise<number> => {
       const started = performance.now();
-      const created = (await call('POST', '/instances', {
-        instance: { name: `bench-${n}`, flavorRef: '2', volume: { size: 1 }, datastore: { type: 'postgresql', version: major }, databases: [{ name: 'app' }], users: [{ name: 'app', password: PASSWORD, databases: [{ name: 'app' }] }] },
-      }))['instance'] as { id: string };
-      let address: string | undefined;
-      for (;;) {
-        const shown = (await call('GET', `/instances/${created.id}`))['instance'] as { status: string; ip?: string[]; fault?: unknown };
-        if (shown.status === 'ERROR') throw new Error(`instance ${created.id} failed: ${JSON.stringify(shown.fault)}`);
-        if (shown.status === 'ACTIVE') {
-          address = shown.ip?.[0];
-          break;
-        }
-        // Often enough to see ACTIVE within 20 ms, rarely enough not to load the control plane
-        // (and the machine) that is doing the create.
-        await sleep(20);
-      }
+      const created = (
+        await api.call('POST', '/instances', {
+          instance: { name: `bench-${n}`, flavorRef: '2', volume: { size: 1 }, datastore: { type: 'postgresql', version: major }, databases: [{ name: 'app' }], users: [{ name: 'app', password: PASSWORD, databases: [{ name: 'app' }] }] },
+        })
+      ).json['instance'] as { id: string };
+      // Every 20 ms: soon enough to see ACTIVE, rarely enough not to load the control plane (and
+      // the machine) that is doing the create.
+      const shown = await api.untilInstance(created.id, (i) => i['status'] === 'ACTIVE' || i['status'] === 'ERROR', 'ACTIVE', 600, 20);
+      if (shown['status'] === 'ERROR') throw new Error(`instance ${created.id} failed: ${JSON.stringify(shown['fault'])}`);
+      const address = (shown['ip'] as string[] | undefined)?.[0];
       await firstQuery(address ?? '', 5432, 'app', 'app');
       const elapsed = performance.now() - started;
-      await call('DELETE', `/instances/${created.id}`);
-      for (let i = 0; i < 400 && existsSync(join(running.statePath, 'instances', created.id)); i++) await sleep(25);
+      await api.call('DELETE', `/instances/${created.id}`);
+      await api.untilInstance(created.id, (i) => 'gone' in i, 'deleted', 10, 25);
       return elapsed;
     };
 

@@ -1,14 +1,13 @@
 // `cellar up` as a user runs it: it starts, prints where it listens and how to get a token, serves
 // the API, writes clouds.yaml once, keeps its state across restarts, and stops on SIGTERM.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, stat, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { freePort } from '@cellar/server/testing';
-import { repoRoot } from './support/repo.js';
+import { startCellarUp, type CellarUp } from './support/cellar-up.js';
 
 let state: string;
 let port: number;
@@ -20,43 +19,8 @@ after(async () => {
   await rm(state, { recursive: true, force: true });
 });
 
-interface Running {
-  readonly child: ChildProcess;
-  readonly banner: string;
-}
-
-/** Starts `cellar up` and resolves once it says it is running (or rejects with its output). */
-function up(extra: string[] = []): Promise<Running> {
-  const child = spawn(process.execPath, [`${repoRoot}packages/cli/bin/cellar.js`, 'up', '--set', `DEFAULT.bind_port=${port}`, '--set', `DEFAULT.state_path=${state}`, ...extra], {
-    cwd: repoRoot,
-    env: { PATH: process.env['PATH'] ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`cellar up did not start:\n${out}\n${err}`)), 30_000);
-    child.stdout.on('data', () => {
-      if (out.includes('Stop with Ctrl-C.')) {
-        clearTimeout(timer);
-        resolve({ child, banner: out });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`cellar up exited with ${String(code)}:\n${out}\n${err}`));
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
-}
+/** `cellar up` on this test's port and state directory, with these `group.option=value` settings. */
+const up = (settings: readonly string[] = []): Promise<CellarUp> => startCellarUp([`DEFAULT.bind_port=${port}`, `DEFAULT.state_path=${state}`, ...settings]);
 
 async function token(password: string): Promise<Response> {
   return fetch(`http://127.0.0.1:${port}/identity/v3/auth/tokens`, {
@@ -83,13 +47,13 @@ test('first start: a generated admin password shown once, clouds.yaml, a working
   const body = (await issued.json()) as { token: { project: { id: string } } };
   const flavors = await fetch(`http://127.0.0.1:${port}/v1.0/${body.token.project.id}/flavors`, { headers: { 'x-auth-token': issued.headers.get('x-subject-token') ?? '' } });
   assert.equal(flavors.status, 200);
-  assert.equal(await stop(first.child), 0);
+  assert.equal(await first.stop(), 0);
 
   const second = await up();
   assert.doesNotMatch(second.banner, /First start/);
   assert.equal((await token(password)).status, 201, 'the admin made on first start is still there');
   assert.equal((await token('wrong')).status, 401);
-  assert.equal(await stop(second.child), 0);
+  assert.equal(await second.stop(), 0);
 });
 
 test('a port already in use is a clear error, not a stack trace', async () => {
@@ -103,7 +67,7 @@ test('a port already in use is a clear error, not a stack trace', async () => {
 });
 
 test('kill -9 during a create, then a restart: the operation finishes and the instance is ACTIVE', async () => {
-  const simulated = ['--set', 'DEFAULT.compute_driver=simulated', '--set', 'simulated.prepare_delay=1.5', '--set', 'simulated.report_interval=0.2', '--set', 'postgresql.usage_timeout=30'];
+  const simulated = ['DEFAULT.compute_driver=simulated', 'simulated.prepare_delay=1.5', 'simulated.report_interval=0.2', 'postgresql.usage_timeout=30'];
   const first = await up(simulated);
   const password = /its password, shown only now: (\S+)/.exec(first.banner)?.[1] ?? (await readFile(join(state, 'clouds.yaml'), 'utf8')).match(/password: "(.*)"/)?.[1] ?? '';
   const issued = await token(password);
@@ -134,6 +98,6 @@ test('kill -9 during a create, then a restart: the operation finishes and the in
     assert.equal(instance.operating_status, 'HEALTHY');
     assert.deepEqual([instance.operation?.kind, instance.operation?.status], ['create', 'succeeded']);
   } finally {
-    assert.equal(await stop(second.child), 0);
+    assert.equal(await second.stop(), 0);
   }
 });

@@ -2,14 +2,14 @@
 // conductor and RPC (local transport), and in-process guests that heartbeat as real ones do.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestControlPlane, type TestControlPlane } from '@cellar/server/testing';
+import { signIn, startTestControlPlane, type ApiSession, type Json, type TestControlPlane } from '@cellar/server/testing';
 import { repoRoot, runTool } from './support/repo.js';
 
 let running: TestControlPlane;
 let state: string;
 let base: string;
 let project: string;
-let token: string;
+let session: ApiSession;
 
 before(async () => {
   running = await startTestControlPlane(repoRoot, [
@@ -26,42 +26,15 @@ before(async () => {
   ]);
   state = running.statePath;
   base = running.plane.endpoint;
-  const res = await fetch(`${base}/identity/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'admin-secret' } } }, scope: { project: { name: 'admin' } } } }),
-  });
-  token = res.headers.get('x-subject-token') ?? '';
-  project = ((await res.json()) as { token: { project: { id: string } } }).token.project.id;
+  session = await signIn(base, 'admin', 'admin-secret');
+  project = session.project;
 });
 after(async () => {
   await running.close();
 });
 
-type Json = Record<string, unknown>;
-
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${base}/v1.0/${project}${path}`, {
-    method,
-    headers: { 'x-auth-token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Json) };
-}
-
-async function until(id: string, predicate: (instance: Json) => boolean, what: string): Promise<Json> {
-  const deadline = Date.now() + 15_000;
-  let last: Json = {};
-  while (Date.now() < deadline) {
-    const res = await api('GET', `/instances/${id}`);
-    if (res.status === 404) last = { gone: true };
-    else last = res.json['instance'] as Json;
-    if (predicate(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`instance ${id} never became ${what}: ${JSON.stringify(last)}`);
-}
+const api: ApiSession['call'] = (method, path, body) => session.call(method, path, body);
+const until = (id: string, predicate: (instance: Json) => boolean, what: string): Promise<Json> => session.untilInstance(id, predicate, what, 15);
 
 const pg = (extra: Json = {}) => ({ instance: { name: 'db1', flavorRef: '2', volume: { size: 1 }, datastore: { type: 'postgresql' }, ...extra } });
 
@@ -190,13 +163,7 @@ test("another project's token gets 403 on this project's paths and 404 for this 
   const set = ['--set', `DEFAULT.state_path=${state}`];
   assert.equal((await runTool('cellar-manage', ['project', 'create', 'team-b', ...set])).code, 0);
   assert.equal((await runTool('cellar-manage', ['user', 'create', 'bob', '--project', 'team-b', '--password', 'bob-pw', ...set])).code, 0);
-  const res = await fetch(`${base}/identity/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'bob', password: 'bob-pw' } } }, scope: { project: { name: 'team-b' } } } }),
-  });
-  const bob = res.headers.get('x-subject-token') ?? '';
-  const bobProject = ((await res.json()) as { token: { project: { id: string } } }).token.project.id;
+  const { token: bob, project: bobProject } = await signIn(base, 'bob', 'bob-pw', 'team-b');
   const routes: [string, string, unknown?][] = [
     ['GET', `/instances/${id}`],
     ['PUT', `/instances/${id}`, { instance: { name: 'stolen' } }],

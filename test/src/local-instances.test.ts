@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { endProcessesUnder, freePort } from '@cellar/server/testing';
+import { endProcessesUnder, freePort, signIn, type ApiSession, type Json } from '@cellar/server/testing';
 import { startCellarUp, type CellarUp } from './support/cellar-up.js';
 
 const exec = promisify(execFile);
@@ -21,9 +21,7 @@ const psqlBin = join(PG_ROOT, majors.sort().at(-1) ?? '15', 'bin', 'psql');
 let state: string;
 let port: number;
 let cellar: CellarUp;
-let base: string;
-let project: string;
-let token: string;
+let session: ApiSession;
 let version: string;
 
 const settings = (): string[] => [
@@ -42,14 +40,7 @@ before(async () => {
   state = await mkdtemp(join(tmpdir(), 'cellar-local-'));
   port = await freePort();
   cellar = await startCellarUp(settings());
-  base = `http://127.0.0.1:${port}`;
-  const res = await fetch(`${base}/identity/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'local-admin-secret' } } }, scope: { project: { name: 'admin' } } } }),
-  });
-  token = res.headers.get('x-subject-token') ?? '';
-  project = ((await res.json()) as { token: { project: { id: string } } }).token.project.id;
+  session = await signIn(`http://127.0.0.1:${port}`, 'admin', 'local-admin-secret');
   version = (((await api('GET', '/datastores/postgresql/versions')).json['versions'] as Json[])[0]?.['name'] as string | undefined) ?? '';
 });
 
@@ -64,29 +55,8 @@ after(async () => {
   await rm(state, { recursive: true, force: true });
 });
 
-type Json = Record<string, unknown>;
-
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${base}/v1.0/${project}${path}`, {
-    method,
-    headers: { 'x-auth-token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Json) };
-}
-
-async function until(id: string, predicate: (instance: Json) => boolean, what: string, seconds = 90): Promise<Json> {
-  const deadline = Date.now() + seconds * 1000;
-  let last: Json = {};
-  while (Date.now() < deadline) {
-    const res = await api('GET', `/instances/${id}`);
-    last = res.status === 404 ? { gone: true } : (res.json['instance'] as Json);
-    if (predicate(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`instance ${id} did not become ${what}: ${JSON.stringify(last)}`);
-}
+const api: ApiSession['call'] = (method, path, body) => session.call(method, path, body);
+const until = (id: string, predicate: (instance: Json) => boolean, what: string, seconds = 90): Promise<Json> => session.untilInstance(id, predicate, what, seconds, 200);
 
 const ready = (i: Json): boolean => (i['status'] === 'ACTIVE' && i['operating_status'] === 'HEALTHY') || i['status'] === 'ERROR';
 

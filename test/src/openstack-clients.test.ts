@@ -1,45 +1,28 @@
 // Debian's python3-openstackclient and python3-troveclient against `cellar up`, as an operator
 // would use them: with the clouds.yaml Cellar writes, and with --os-auth-type admin_token.
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { freePort } from '@cellar/server/testing';
-import { repoRoot } from './support/repo.js';
+import { startCellarUp, type CellarUp } from './support/cellar-up.js';
 
 const run = promisify(execFile);
 const ADMIN_TOKEN = 'admin-token-for-the-openstack-client-test';
 let state: string;
 let port: number;
-let cellar: ChildProcess;
+let cellar: CellarUp;
 
 before(async () => {
   state = await mkdtemp(join(tmpdir(), 'cellar-osc-'));
   port = await freePort();
-  cellar = spawn(
-    process.execPath,
-    [
-      `${repoRoot}packages/cli/bin/cellar.js`,
-      'up',
-      ...['DEFAULT.compute_driver=simulated', `DEFAULT.bind_port=${port}`, `DEFAULT.state_path=${state}`, 'simulated.report_interval=0.5', `identity.admin_token=${ADMIN_TOKEN}`].flatMap((s) => ['--set', s]),
-    ],
-    { cwd: repoRoot, env: { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    cellar.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Stop with Ctrl-C.')) resolve();
-    });
-    cellar.once('exit', (code) => reject(new Error(`cellar up exited with ${String(code)}: ${out}`)));
-  });
+  cellar = await startCellarUp(['DEFAULT.compute_driver=simulated', `DEFAULT.bind_port=${port}`, `DEFAULT.state_path=${state}`, 'simulated.report_interval=0.5', `identity.admin_token=${ADMIN_TOKEN}`]);
 });
 after(async () => {
-  cellar.kill('SIGTERM');
-  await new Promise((r) => cellar.once('exit', r));
+  await cellar.stop();
   await rm(state, { recursive: true, force: true });
 });
 

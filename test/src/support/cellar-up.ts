@@ -7,7 +7,8 @@ import { repoRoot } from './repo.js';
 export interface CellarUp {
   readonly child: ChildProcess;
   readonly banner: string;
-  stop(): Promise<void>;
+  /** SIGTERM, and its exit code once it exits (null when it was already gone or was killed). */
+  stop(): Promise<number | null>;
 }
 
 /** `settings` are `group.option=value` lines for --set. */
@@ -21,11 +22,11 @@ export function startCellarUp(settings: readonly string[]): Promise<CellarUp> {
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
-    await exited;
+    return exited;
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

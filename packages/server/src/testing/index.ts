@@ -4,3 +4,4 @@
 export * from '../db/database-suite.js';
 export * from './postgresql.js';
 export * from './control-plane.js';
+export * from './api-session.js';
