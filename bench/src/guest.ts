@@ -4,7 +4,7 @@
 // Exits 1 when one is missed.
 
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { readGuestArtifact } from '@cellar/guest/artifact';
 import { agentSocket } from '@cellar/guest';
 import { conductorArgs, CONDUCTOR_TOPIC, GuestClient, LocalTransport, method, serve } from '@cellar/rpc';
-import { signIn, startTestControlPlane } from '@cellar/server/testing';
+import { readProcesses, signIn, startTestControlPlane, withDescendants } from '@cellar/server/testing';
 
 const { values: args } = parseArgs({ options: { starts: { type: 'string', default: '10' }, idle: { type: 'string', default: '3' } } });
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -24,22 +24,6 @@ const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[
 async function rss(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-}
-
-/** A process and its descendants. */
-async function tree(root: number): Promise<number[]> {
-  const parents = new Map<number, number>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const s = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    if (s) parents.set(Number(entry), Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]));
-  }
-  const found = new Set([root]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, ppid] of parents) if (!found.has(pid) && found.has(ppid)) grew = found.add(pid).size > 0;
-  }
-  return [...found];
 }
 
 /** Idle memory of a real instance: its agent alone, and its PostgreSQL server's processes summed. */
@@ -55,7 +39,7 @@ async function idleMemory(): Promise<{ agent: number; server: number }> {
     const dir = join(running.statePath, 'instances', created.id);
     const agentPid = Number((await readFile(join(dir, 'guest.pid'), 'utf8')).trim());
     const postmaster = Number((await readFile(join(dir, 'volume', 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
-    const serverRss = (await Promise.all((await tree(postmaster)).map(rss))).reduce((a, b) => a + b, 0);
+    const serverRss = (await Promise.all(withDescendants(await readProcesses(), [postmaster]).map(rss))).reduce((a, b) => a + b, 0);
     const agentRss = await rss(agentPid);
     await api.call('DELETE', `/instances/${created.id}`);
     await api.untilInstance(created.id, (i) => 'gone' in i, 'deleted', 10, 50);

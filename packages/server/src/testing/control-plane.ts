@@ -2,12 +2,13 @@
 // own state directory, silent logs, and whatever settings the caller adds; stopped and removed
 // by close().
 
-import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { bootstrap } from '@cellar/config';
+import { commandLine, endProcesses, readProcesses, workingDir } from '../drivers/compute/processes.js';
 import { serverGroups } from '../options.js';
 import { startControlPlane, type ControlPlane } from '../service.js';
 
@@ -65,31 +66,11 @@ export async function startTestControlPlane(appRoot: string, settings: readonly 
 export async function endProcessesUnder(dir: string, graceMs = 5000): Promise<void> {
   const under = async (): Promise<number[]> => {
     const found: number[] = [];
-    for (const entry of await readdir('/proc')) {
-      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-      const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => '');
-      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-      const state = await readFile(`/proc/${entry}/stat`, 'utf8').then((s) => s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3)).catch(() => 'Z');
-      if (state !== 'Z' && (cwd.startsWith(`${dir}/`) || cmdline.includes(`${dir}/`))) found.push(Number(entry));
+    for (const pid of (await readProcesses()).keys()) {
+      if (pid === process.pid) continue;
+      if ((await workingDir(pid))?.startsWith(`${dir}/`) === true || (await commandLine(pid)).includes(`${dir}/`)) found.push(pid);
     }
     return found;
   };
-  const signal = (pids: readonly number[], name: NodeJS.Signals): void => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, name);
-      } catch {
-        // Already gone.
-      }
-    }
-  };
-  let left = await under();
-  if (left.length === 0) return;
-  signal(left, 'SIGINT');
-  const deadline = Date.now() + graceMs;
-  while (left.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    left = await under();
-  }
-  signal(left, 'SIGKILL');
+  await endProcesses(under, graceMs);
 }

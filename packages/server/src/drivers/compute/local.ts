@@ -21,7 +21,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, fchownSync, openSync } from 'node:fs';
-import { appendFile, chmod, chown, copyFile, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, copyFile, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -31,6 +31,7 @@ import { agentSocket } from '@cellar/guest';
 import { artifactDir, ARTIFACT_FILE, readGuestArtifact } from '@cellar/guest/artifact';
 import { GuestClient, type Transport } from '@cellar/rpc';
 import type { ComputeDriver, InjectedGuest, ServerInfo } from './compute-driver.js';
+import { commandLine, endProcesses, readProcesses, signal, withDescendants, workingDir } from './processes.js';
 
 const run = promisify(execFile);
 
@@ -99,41 +100,14 @@ const alive = (pid: number): boolean => {
 
 /**
  * The processes of these process groups that work in the instance's directory or name it (a PID
- * reused since is someone else's), and all their descendants, read from /proc. Descendants count too:
- * PostgreSQL's server processes each lead a group of their own.
+ * reused since is someone else's), and all their descendants. Descendants count too: PostgreSQL's
+ * server processes each lead a group of their own.
  */
 async function processTree(groups: readonly number[], dir: string): Promise<number[]> {
-  const table = new Map<number, { ppid: number; pgrp: number }>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] !== 'Z') table.set(Number(entry), { ppid: Number(fields[1]), pgrp: Number(fields[2]) });
-    } catch {
-      // Gone while we looked.
-    }
-  }
+  const table = await readProcesses();
   const roots = [...table].filter(([, p]) => groups.includes(p.pgrp)).map(([pid]) => pid);
-  const ours = await Promise.all(
-    roots.map(async (pid) => (await workingDir(pid))?.startsWith(`${dir}/`) === true || (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(dir)),
-  );
-  const found = new Set(roots.filter((_, i) => ours[i]));
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, p] of table) {
-      if (!found.has(pid) && found.has(p.ppid)) {
-        found.add(pid);
-        grew = true;
-      }
-    }
-  }
-  return [...found];
-}
-
-/** Where a process works (its cwd), or undefined when it is gone or not ours to see. */
-async function workingDir(pid: number): Promise<string | undefined> {
-  return readlink(`/proc/${pid}/cwd`).catch(() => undefined);
+  const ours = await Promise.all(roots.map(async (pid) => (await workingDir(pid))?.startsWith(`${dir}/`) === true || (await commandLine(pid)).includes(dir)));
+  return withDescendants(table, roots.filter((_, i) => ours[i]));
 }
 
 /** True when nothing listens on the port at that address. */
@@ -503,21 +477,8 @@ export class LocalCompute implements ComputeDriver {
     const groups = [...new Set((await readFile(join(dir, 'process-groups'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number))];
     const agent = await this.#guestPid(instanceId);
     if (agent) signal([agent], 'SIGTERM');
-    const until = async (deadline: number): Promise<number[]> => {
-      let left = await processTree(groups, dir);
-      while (left.length > 0 && Date.now() < deadline) {
-        await sleep(25);
-        left = await processTree(groups, dir);
-      }
-      return left;
-    };
-    signal(await processTree(groups, dir), 'SIGINT');
-    const left = await until(Date.now() + 10_000);
-    if (left.length > 0) {
-      this.o.log.warn({ instance: instanceId, pids: left }, 'processes of a deleted instance did not stop; killing them');
-      signal(left, 'SIGKILL');
-      await until(Date.now() + 5_000);
-    }
+    const killed = await endProcesses(() => processTree(groups, dir), 10_000);
+    if (killed.length > 0) this.o.log.warn({ instance: instanceId, pids: killed }, 'processes of a deleted instance did not stop; they were killed');
     const record = await this.#record(instanceId);
     await rm(dir, { recursive: true, force: true });
     await this.#releaseAddresses(instanceId);
@@ -555,16 +516,6 @@ export class LocalCompute implements ComputeDriver {
     );
   }
 }
-
-const signal = (pids: readonly number[], name: NodeJS.Signals): void => {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, name);
-    } catch {
-      // Already gone.
-    }
-  }
-};
 
 /** SIGTERM, and a short wait for the exit: nothing else may keep this process alive meanwhile. */
 async function endProcess(child: ChildProcess): Promise<void> {

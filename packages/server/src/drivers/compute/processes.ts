@@ -1,0 +1,88 @@
+// The machine's processes as /proc shows them, and ending a set of them the way a database
+// server wants: SIGINT first (PostgreSQL's fast shutdown), SIGKILL to what is left after a grace
+// period. For the local compute driver, and for test harnesses cleaning up after it.
+
+import { readdir, readFile, readlink } from 'node:fs/promises';
+
+export interface ProcessEntry {
+  readonly ppid: number;
+  /** Its process group. */
+  readonly pgrp: number;
+}
+
+/** Every live process (zombies left out) by PID, read from /proc/<pid>/stat. */
+export async function readProcesses(): Promise<Map<number, ProcessEntry>> {
+  const table = new Map<number, ProcessEntry>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      // The command name, in parentheses, may hold spaces: the fields start after its last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z') table.set(Number(entry), { ppid: Number(fields[1]), pgrp: Number(fields[2]) });
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return table;
+}
+
+/** These processes and all their descendants. */
+export function withDescendants(table: ReadonlyMap<number, ProcessEntry>, roots: Iterable<number>): number[] {
+  const found = new Set(roots);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, p] of table) {
+      if (!found.has(pid) && found.has(p.ppid)) {
+        found.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...found];
+}
+
+/** Where a process works (its cwd), or undefined when it is gone or not ours to see. */
+export function workingDir(pid: number): Promise<string | undefined> {
+  return readlink(`/proc/${pid}/cwd`).catch(() => undefined);
+}
+
+/** A process's command line, arguments joined by NULs; empty when it is gone or not ours to see. */
+export function commandLine(pid: number): Promise<string> {
+  return readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+}
+
+export function signal(pids: readonly number[], name: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Ends what `find` finds: SIGINT, then SIGKILL to whatever `find` still finds after `graceMs`,
+ * waiting up to 5 s more for those to go. Answers the PIDs that had to be killed.
+ */
+export async function endProcesses(find: () => Promise<number[]>, graceMs: number): Promise<number[]> {
+  const until = async (deadline: number): Promise<number[]> => {
+    let left = await find();
+    while (left.length > 0 && Date.now() < deadline) {
+      await sleep(25);
+      left = await find();
+    }
+    return left;
+  };
+  const first = await find();
+  if (first.length === 0) return [];
+  signal(first, 'SIGINT');
+  const stubborn = await until(Date.now() + graceMs);
+  if (stubborn.length === 0) return [];
+  signal(stubborn, 'SIGKILL');
+  await until(Date.now() + 5_000);
+  return stubborn;
+}
