@@ -152,7 +152,8 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
   // A new instance's slow part (initdb) begins now, while the agent connects and the control plane
   // sends the prepare; prepare waits for it. A failure here is prepare's to report.
   const status = await manager.getServiceStatus();
-  if (status === 'building' || status === 'new') {
+  const unprepared = status === 'building' || status === 'new';
+  if (unprepared) {
     manager.prepareAhead().catch((error: unknown) => log.warn('the work ahead of prepare failed; prepare will try again', { err: error }));
   }
 
@@ -195,7 +196,7 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
   }
 
   // A restarted agent on a prepared instance brings its database back, as a rebooted server would.
-  if (status !== 'building' && status !== 'new') {
+  if (!unprepared) {
     try {
       await manager.resume();
     } catch (error) {
