@@ -120,6 +120,11 @@ export async function openDatabase(spec: ConnectionSpec): Promise<ControlDatabas
     return { db, dialect: 'sqlite', description: `SQLite ${spec.path}`, changeStamp: sqliteStampReader(sqlite), close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: spec.url, max: 10 });
+  // An idle connection that PostgreSQL ends (a restart, a fast shutdown, an administrator's
+  // pg_terminate_backend) is reported here; the pool has already dropped it and the next query
+  // opens another, so it must not become an uncaught exception that ends the whole service.
+  // A server that stays away shows in the queries that fail.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const url = new URL(spec.url);
   return {
