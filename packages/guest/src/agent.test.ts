@@ -3,9 +3,11 @@
 // datastore is missing or its configuration is wrong.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { BaseDatastoreManager, defineDatastoreGuest, defineDatastoreOptions, standardGuestOptions, standardServerOptions, type PrepareRequest, type ServiceStatus } from '@cellar/plugin-api';
 import { createPluginRegistry } from '@cellar/plugins';
@@ -126,4 +128,19 @@ test('the agent refuses to start with invalid configuration, naming every proble
     runGuest({ argv: ['--config-file', join(dir, 'guest.conf'), '--set', 'rpc.instance_key=short', '--set', 'DEFAULT.report_interval=never'], plugins, env: {} }),
     (error: unknown) => error instanceof GuestStartFailure && /instance_key/.test(error.message) && /report_interval/.test(error.message),
   );
+});
+
+test('the agent keeps its log directory bounded: a file past log_rotate_mb is copied aside and emptied', async () => {
+  await mkdir(join(dir, 'log'), { recursive: true });
+  const server = join(dir, 'log', 'server.log');
+  await writeFile(server, 'z'.repeat(1024 * 1024 + 1));
+  const guest = await runGuest({ argv: ['--config-file', join(dir, 'guest.conf'), '--set', 'DEFAULT.log_rotate_mb=1'], plugins, env: {} });
+  try {
+    const deadline = Date.now() + 5000;
+    while (!existsSync(`${server}.1`) && Date.now() < deadline) await sleep(20);
+    assert.equal(statSync(`${server}.1`).size, 1024 * 1024 + 1);
+    assert.equal(statSync(server).size, 0);
+  } finally {
+    await guest.close();
+  }
 });

@@ -9,6 +9,7 @@ import { asCellarError, namespaces, type BaseDatastoreManager, type DatastoreGue
 import type { PluginHost } from '@cellar/plugins';
 import { AmqpTransport, ConductorClient, guestArgs, guestMethods, guestTopic, LocalTransport, method, serve, type Heartbeat, type Listener, type Transport } from '@cellar/rpc';
 import { fileLogger } from './log.js';
+import { keepLogsBounded } from './log-rotation.js';
 import { agentSocket, guestAgentDefaults, guestGroups, guestRpc } from './options.js';
 
 export interface GuestStart {
@@ -206,6 +207,10 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
   log.info('guest agent serving', { guest: guestId, datastore, topic: guestTopic(guestId), transport: rpc.transport, status });
   await reporter.beat();
   reporter.every(agent.report_interval);
+  const stopRotation = keepLogsBounded(
+    { logDir: agent.log_dir, maxMb: agent.log_rotate_mb, keep: agent.log_rotate_keep, everySeconds: agent.report_interval },
+    log,
+  );
 
   return {
     log,
@@ -213,6 +218,7 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
     runDir: agent.run_dir,
     close: async () => {
       reporter.stop();
+      stopRotation();
       await listener.close();
       await transport.close();
     },

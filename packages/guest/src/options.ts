@@ -19,6 +19,12 @@ export const guestAgentDefaults = defineOptionGroup({
     }),
     run_dir: opt.str({ help: "A directory only the guest's OS user can enter: the agent's socket, the datastore's sockets and pid files.", default: '/var/run/cellar-guest' }),
     log_dir: opt.str({ help: "Where the agent's log (guest.log) and the datastore's logs are written.", default: '/var/log/cellar-guest' }),
+    log_rotate_mb: opt.int({
+      help: 'A file in log_dir that grows past this many megabytes is copied to <name>.1 and emptied in place, at most once per report_interval; 0 never rotates.',
+      default: 16,
+      min: 0,
+    }),
+    log_rotate_keep: opt.int({ help: 'How many rotated copies of each log file are kept; 0 keeps none.', default: 2, min: 0, max: 100 }),
   },
 });
 
