@@ -30,6 +30,12 @@ export interface RunningGuest {
   readonly log: GuestLogger;
   readonly guestId: string;
   readonly runDir: string;
+  /**
+   * Settles when the agent's connection to the control plane is lost for good (a RabbitMQ
+   * connection; the local transport has none to lose): the process exits for its host to start
+   * it again, as the control-plane services do.
+   */
+  readonly lost: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -159,6 +165,9 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
   }
 
   const transport = await openTransport(rpc, guestId, agent.run_dir);
+  const lost = new Promise<Error>((resolve) => {
+    if (transport instanceof AmqpTransport) transport.onConnectionLost(resolve);
+  });
   const reporter = new Reporter(new ConductorClient(transport, guestId, rpc.instance_key), manager, log);
   let preparing: Promise<void> | undefined;
   const prepare = async (request: PrepareRequest): Promise<void> => {
@@ -216,6 +225,7 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
     log,
     guestId,
     runDir: agent.run_dir,
+    lost,
     close: async () => {
       reporter.stop();
       stopRotation();

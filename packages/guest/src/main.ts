@@ -1,5 +1,6 @@
 // The guest agent's process: runs until SIGTERM or SIGINT, leaving the database running (as an
-// agent restart on a server would). Problems at start go to standard error (and to the output
+// agent restart on a server would), or until its RabbitMQ connection is lost (status 1: the
+// compute host starts it again). Problems at start go to standard error (and to the output
 // file a standby agent is given), which the compute driver reads back into the instance's fault,
 // and end the process with status 2.
 //
@@ -39,6 +40,10 @@ async function start(argv: readonly string[], plugins: PluginHost | undefined, o
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    void guest.lost.then((error) => {
+      guest.log.error('the connection to the control plane was lost; the agent exits for its host to start it again', { err: error });
+      process.exit(1);
+    });
   } catch (error) {
     const text = `${error instanceof GuestStartFailure ? error.message : `the guest agent did not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`}\n`;
     process.stderr.write(text);
