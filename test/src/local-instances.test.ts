@@ -29,6 +29,7 @@ const settings = (): string[] => [
   `DEFAULT.bind_port=${port}`,
   'identity.bootstrap_password=local-admin-secret',
   'local.report_interval=1',
+  'local.watch_interval=0.5',
   'postgresql.usage_timeout=120',
   // These tests poll; the rate limits have their own test.
   'DEFAULT.http_get_rate=100000',
@@ -85,7 +86,7 @@ async function processesOf(id: string): Promise<string[]> {
 
 const addressOf = (i: Json): string => (i['ip'] as string[] | undefined)?.[0] ?? '';
 
-test('a PostgreSQL instance through the API: psql as its users and root, restarted, found again after Cellar restarts, deleted without a trace', { skip }, async () => {
+test('a PostgreSQL instance through the API: psql as its users and root, restarted, found again after Cellar restarts, its killed agent started again, deleted without a trace', { skip }, async () => {
   const created = await api('POST', '/instances', {
     instance: {
       name: 'pg-one',
@@ -144,6 +145,24 @@ test('a PostgreSQL instance through the API: psql as its users and root, restart
   const again = await until(id, ready, 'ACTIVE after the restart');
   assert.deepEqual([again['status'], again['operating_status']], ['ACTIVE', 'HEALTHY']);
   assert.equal((await readFile(join(state, 'instances', id, 'guest.pid'), 'utf8')).trim(), guestPid);
+
+  // The agent is killed: Cellar starts another, which finds its server running, and the API can
+  // reach the instance through it again.
+  process.kill(Number(guestPid), 'SIGKILL');
+  const deadline = Date.now() + 30_000;
+  let revived = guestPid;
+  while (revived === guestPid && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    revived = (await readFile(join(state, 'instances', id, 'guest.pid'), 'utf8')).trim();
+  }
+  assert.notEqual(revived, guestPid, 'no new guest agent within 30 s');
+  assert.deepEqual(await psql(address, 'app', 'app-Secret-1', 'appdb', 'SELECT count(*) FROM notes'), { ok: true, out: '2' });
+  let listed = await api('GET', `/instances/${id}/databases`);
+  while (listed.status !== 200 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    listed = await api('GET', `/instances/${id}/databases`);
+  }
+  assert.equal(listed.status, 200, JSON.stringify(listed.json));
 
   // As root, the instance has an OS user of its own, and its server runs as that user.
   const user = (JSON.parse(await readFile(join(state, 'instances', id, 'instance.json'), 'utf8')) as { user?: { name: string; uid: number } }).user;

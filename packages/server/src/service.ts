@@ -127,10 +127,12 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
   let app: FastifyInstance | undefined;
   let transport: Transport | undefined;
   let compute: ComputeDriver | undefined;
+  let stopWatching: (() => Promise<void>) | undefined;
   const listeners: Listener[] = [];
   const shutdown = async (): Promise<void> => {
     await app?.close();
     for (const l of listeners) await l.close();
+    await stopWatching?.();
     await compute?.close();
     await transport?.close();
     await control?.close();
@@ -196,6 +198,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       });
       listeners.push(await taskmanager.serve());
       await taskmanager.adoptGuests();
+      stopWatching = taskmanager.watchGuests(config.group(localGroup).watch_interval);
     }
 
     let endpoint = '';

@@ -299,8 +299,8 @@ export class TaskManager {
     return step;
   }
 
-  /** Hands the guests of live instances back to the compute driver after a restart. */
-  async adoptGuests(): Promise<void> {
+  /** The guests that should be running: instances not deleted, with a server, and no create or delete under way. */
+  async #liveGuests(): Promise<InjectedGuest[]> {
     const live = await this.deps.db
       .selectFrom('instances')
       .innerJoin('datastore_versions', 'datastore_versions.id', 'instances.datastore_version_id')
@@ -310,6 +310,36 @@ export class TaskManager {
       .where('instances.address', 'is not', null)
       .where('instances.task_status', 'in', ['NONE', 'RESTART_ERROR', 'REBOOTING'])
       .execute();
-    await this.deps.compute.adopt(live.map((i) => this.#guestOf(i)));
+    return live.map((i) => this.#guestOf(i));
+  }
+
+  /** Hands the guests of live instances back to the compute driver after a restart. */
+  async adoptGuests(): Promise<void> {
+    await this.deps.compute.adopt(await this.#liveGuests());
+  }
+
+  /**
+   * Every `seconds`, has the compute driver start again the guests of live instances that died
+   * (a crash, the OOM killer, a lost broker connection). Returns what stops it.
+   */
+  watchGuests(seconds: number): () => Promise<void> {
+    // A round still running when the next is due (a guest slow to start) makes that one skip.
+    let round: Promise<void> | undefined;
+    const timer = setInterval(() => {
+      round ??= (async () => {
+        try {
+          await this.deps.compute.revive(await this.#liveGuests());
+        } catch (error) {
+          this.deps.log.warn({ err: error }, 'the guests could not be checked');
+        } finally {
+          round = undefined;
+        }
+      })();
+    }, seconds * 1000);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await round;
+    };
   }
 }

@@ -26,5 +26,11 @@ export interface ComputeDriver {
   deleteServer(instanceId: string): Promise<void>;
   /** After a control-plane restart: find the servers of these instances again. */
   adopt(guests: readonly InjectedGuest[]): Promise<void>;
+  /**
+   * Called every `[local] watch_interval` with the instances that should be running: starts
+   * again any of their guests that died since, as a server's init system would. A driver whose
+   * guests cannot die alone does nothing.
+   */
+  revive(guests: readonly InjectedGuest[]): Promise<void>;
   close(): Promise<void>;
 }

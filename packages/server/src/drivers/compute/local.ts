@@ -123,6 +123,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** How long after a launch the next standby agent is started. */
 const NEXT_STANDBY_DELAY_MS = 2000;
+/** The longest wait between attempts to start again a guest that keeps failing. */
+const MAX_RESTART_DELAY_S = 300;
 
 /**
  * What a failed guest said, for the fault a user reads: from its last error line (a start-up
@@ -149,17 +151,24 @@ export class LocalCompute implements ComputeDriver {
   readonly #root = process.getuid?.() === 0;
   readonly #instances: string;
   readonly #addresses: string;
+  /** One empty file per OS user this deployment made, so it removes its own users and no other's. */
+  readonly #users: string;
   readonly #pool: { first: number; last: number };
   readonly #standbys = new Map<string, Promise<Standby | undefined>>();
   /** Standby processes not given an instance yet: they end with the control plane. */
   readonly #waiting = new Map<ChildProcess, OsUser | undefined>();
   #closed = false;
+  /** Per instance, the create, delete or restart of its guest under way: the next waits for it. */
+  readonly #busy = new Map<string, Promise<unknown>>();
+  /** Guests that would not start again: how many times in a row, and when to try next. */
+  readonly #failing = new Map<string, { failures: number; notBefore: number }>();
   /** Why guests cannot run here (set once, at open), or undefined when they can. */
   #unavailable?: string;
 
   private constructor(private readonly o: LocalOptions) {
     this.#instances = join(o.statePath, 'instances');
     this.#addresses = join(this.#instances, '.addresses');
+    this.#users = join(this.#instances, '.users');
     this.#pool = parsePool(o.addressPool);
   }
 
@@ -171,6 +180,7 @@ export class LocalCompute implements ComputeDriver {
   static async open(o: LocalOptions): Promise<LocalCompute> {
     const driver = new LocalCompute({ ...o, statePath: await realpath(o.statePath) });
     await mkdir(driver.#addresses, { recursive: true, mode: 0o700 });
+    await mkdir(driver.#users, { recursive: true, mode: 0o700 });
     if (driver.#root) {
       try {
         await chmod(driver.o.statePath, 0o711);
@@ -207,20 +217,34 @@ export class LocalCompute implements ComputeDriver {
 
   /** A new OS user for one instance when Cellar runs as root; Cellar's own (undefined) otherwise. */
   async #newUser(): Promise<OsUser | undefined> {
-    return this.#root ? createUser(`${this.o.userPrefix}${randomBytes(4).toString('hex')}`) : undefined;
+    if (!this.#root) return undefined;
+    const name = `${this.o.userPrefix}${randomBytes(4).toString('hex')}`;
+    // Noted before it exists: a control plane killed in between still finds it to remove.
+    await writeFile(join(this.#users, name), '', { flag: 'wx' });
+    try {
+      return await createUser(name);
+    } catch (error) {
+      await rm(join(this.#users, name), { force: true });
+      throw error;
+    }
   }
 
-  /** Users of this prefix that no instance names: standbys' users from a control plane that died. */
+  async #dropUser(name: string): Promise<void> {
+    await removeUser(name);
+    await rm(join(this.#users, name), { force: true });
+  }
+
+  /**
+   * Users this deployment made that no instance names: standbys' users from a control plane that
+   * died. Another deployment's users on this machine, with the same prefix, are not ours to touch.
+   */
   async #removeUnusedUsers(): Promise<void> {
     const used = new Set<string>();
     for (const id of await readdir(this.#instances)) {
       const user = (await this.#record(id))?.user;
       if (user) used.add(user.name);
     }
-    const passwd = await readFile('/etc/passwd', 'utf8');
-    for (const name of passwd.split('\n').map((line) => line.split(':')[0] ?? '')) {
-      if (name.startsWith(this.o.userPrefix) && /^[0-9a-f]{8}$/.test(name.slice(this.o.userPrefix.length)) && !used.has(name)) await removeUser(name);
-    }
+    for (const name of await readdir(this.#users)) if (!used.has(name)) await this.#dropUser(name);
   }
 
   /**
@@ -420,7 +444,25 @@ export class LocalCompute implements ComputeDriver {
     }
   }
 
-  async createServer(guest: InjectedGuest): Promise<ServerInfo> {
+  /** Runs work for one instance after what is under way for it, so a revival never races a create or a delete. */
+  #exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const result = (this.#busy.get(id) ?? Promise.resolve()).then(work);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#busy.set(id, settled);
+    void settled.then(() => {
+      if (this.#busy.get(id) === settled) this.#busy.delete(id);
+    });
+    return result;
+  }
+
+  createServer(guest: InjectedGuest): Promise<ServerInfo> {
+    return this.#exclusive(guest.instanceId, () => this.#createServer(guest));
+  }
+
+  async #createServer(guest: InjectedGuest): Promise<ServerInfo> {
     if (this.#unavailable) throw new ComputeDriverNotAvailable({ driver: 'local', reason: this.#unavailable });
     if (!this.o.withGuests.includes(guest.datastore)) {
       throw new ComputeDriverNotAvailable({ driver: 'local', reason: `the ${guest.datastore} datastore plugin has no guest half (cellar.datastore.guest), so it cannot run real instances yet` });
@@ -449,7 +491,7 @@ export class LocalCompute implements ComputeDriver {
       } catch (error) {
         // Nothing names the standby or the user yet: they go with the half-made directory.
         if (standby) await endProcess(standby.child);
-        if (user) await removeUser(user.name);
+        if (user) await this.#dropUser(user.name);
         await rm(dir, { recursive: true, force: true });
         await this.#releaseAddresses(guest.instanceId);
         throw error;
@@ -472,7 +514,12 @@ export class LocalCompute implements ComputeDriver {
    * (PostgreSQL's fast shutdown) and SIGKILL after a grace period. Only then are the directory,
    * the address and the instance's user removed.
    */
-  async deleteServer(instanceId: string): Promise<void> {
+  deleteServer(instanceId: string): Promise<void> {
+    this.#failing.delete(instanceId);
+    return this.#exclusive(instanceId, () => this.#deleteServer(instanceId));
+  }
+
+  async #deleteServer(instanceId: string): Promise<void> {
     const dir = this.#dir(instanceId);
     const groups = [...new Set((await readFile(join(dir, 'process-groups'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number))];
     const agent = await this.#guestPid(instanceId);
@@ -482,24 +529,40 @@ export class LocalCompute implements ComputeDriver {
     const record = await this.#record(instanceId);
     await rm(dir, { recursive: true, force: true });
     await this.#releaseAddresses(instanceId);
-    if (record?.user) await removeUser(record.user.name);
+    if (record?.user) await this.#dropUser(record.user.name);
   }
 
   /** After a control-plane restart: live guests are left alone; a guest that died is started again. */
   async adopt(guests: readonly InjectedGuest[]): Promise<void> {
     if (this.#unavailable) return;
-    await Promise.all(
-      guests.map(async (guest) => {
-        const record = await this.#record(guest.instanceId);
-        if (!record || (await this.#guestPid(guest.instanceId))) return;
-        try {
-          this.o.log.info({ instance: guest.instanceId }, 'the guest agent is not running; starting it again');
-          await this.#launch(guest, record);
-        } catch (error) {
-          this.o.log.warn({ instance: guest.instanceId, err: error }, 'the guest agent did not start again');
-        }
-      }),
-    );
+    await Promise.all(guests.map((guest) => this.#startAgain(guest, false)));
+  }
+
+  /** A guest that died is started again; one that keeps failing to start waits longer each time. */
+  async revive(guests: readonly InjectedGuest[]): Promise<void> {
+    if (this.#unavailable || this.#closed) return;
+    await Promise.all(guests.map((guest) => this.#startAgain(guest, true)));
+  }
+
+  #startAgain(guest: InjectedGuest, backOff: boolean): Promise<void> {
+    const id = guest.instanceId;
+    return this.#exclusive(id, async () => {
+      // Looked at under the instance's lock: a delete that came first has removed the directory.
+      const record = await this.#record(id);
+      if (!record || (await this.#guestPid(id))) return;
+      const failing = this.#failing.get(id);
+      if (backOff && failing && Date.now() < failing.notBefore) return;
+      try {
+        this.o.log.info({ instance: id }, 'the guest agent is not running; starting it again');
+        await this.#launch(guest, record);
+        this.#failing.delete(id);
+      } catch (error) {
+        const failures = (failing?.failures ?? 0) + 1;
+        const delay = Math.min(MAX_RESTART_DELAY_S, 2 ** (failures - 1));
+        this.#failing.set(id, { failures, notBefore: Date.now() + delay * 1000 });
+        this.o.log.warn({ instance: id, err: error, failures, retryInSeconds: delay }, 'the guest agent did not start again');
+      }
+    });
   }
 
   /** Guests outlive the control plane; standby agents, which serve no instance yet, end with it, and so do their users. */
@@ -511,7 +574,7 @@ export class LocalCompute implements ComputeDriver {
     await Promise.all(
       waiting.map(async ([child, user]) => {
         await endProcess(child);
-        if (user) await removeUser(user.name);
+        if (user) await this.#dropUser(user.name);
       }),
     );
   }

@@ -218,6 +218,9 @@ export class SimulatedCompute implements ComputeDriver {
     for (const g of guests) await this.#launch(g, true);
   }
 
+  /** Simulated guests live in this process and end only with it. */
+  async revive(): Promise<void> {}
+
   async close(): Promise<void> {
     for (const g of this.#guests.values()) await g.stop();
     this.#guests.clear();
