@@ -248,7 +248,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     }
     // After everything serves: a resumed operation may need the conductor and the API.
     if (taskmanager) void taskmanager.resume();
-    log.info({ roles, database: control.description, transport: rpc.transport }, 'Cellar control plane started');
+    log.info({ database: control.description, transport: rpc.transport }, 'Cellar control plane started');
     return {
       endpoint,
       statePath,
