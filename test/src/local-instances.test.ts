@@ -104,6 +104,8 @@ test('a PostgreSQL instance through the API: psql as its users and root, restart
   const address = addressOf(active);
   assert.match(address, /^127\.42\.\d+\.\d+$/);
   assert.deepEqual(active['addresses'], [{ address, type: 'private' }]);
+  // The standby agent that became this instance's had run initdb before the create came.
+  assert.match(await readFile(join(state, 'instances', id, 'log', 'guest.log'), 'utf8'), /initialised ahead by the standby agent is used/);
 
   // Connect as the user the create made, and make and fill a table.
   const filled = await psql(address, 'app', 'app-Secret-1', 'appdb', 'CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, $$one$$), (2, $$two$$); SELECT count(*) FROM notes;');

@@ -25,6 +25,7 @@ import {
   type Page,
   type PrepareRequest,
   type ServiceStatus,
+  type StandbyContext,
   type UserInfo,
   type UserRef,
   type UserSpec,
@@ -134,15 +135,8 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     const done = (async () => {
       const spawning = await this.#spawning();
       await rm(staging, { recursive: true, force: true });
-      await run(join(binDir, 'initdb'), [
-        '-D', staging,
-        `--username=${ADMIN_USER}`,
-        '--auth-local=trust',
-        '--auth-host=scram-sha-256',
-        '--encoding=UTF8',
-        // C.UTF-8: Unicode-aware upper/lower and a code-point collation that no glibc upgrade reorders.
-        '--locale=C.UTF-8',
-      ], spawning).catch((error: unknown) => {
+      if (await this.#takeFromStandby(binDir, staging)) return staging;
+      await initdb(binDir, staging, spawning).catch((error: unknown) => {
         throw this.#startFailed(message(error), error);
       });
       return staging;
@@ -153,6 +147,25 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
       if (this.#staged?.done === done) this.#staged = undefined;
     });
     return done;
+  }
+
+  /**
+   * The data directory this agent initialised as a standby, moved into place, when the same
+   * PostgreSQL made it: a rename on the volume's filesystem instead of initdb's thousand files.
+   */
+  async #takeFromStandby(binDir: string, staging: string): Promise<boolean> {
+    const standby = this.context.standby;
+    if (standby === undefined) return false;
+    try {
+      await standby.done;
+      if ((await readFile(join(standby.dir, STANDBY_MADE_BY), 'utf8')) !== binDir) return false;
+      await rename(join(standby.dir, STANDBY_DATA), staging);
+      this.context.log.info('the data directory initialised ahead by the standby agent is used', { binDir });
+      return true;
+    } catch (error) {
+      this.context.log.warn('the standby agent left no usable data directory; running initdb', { err: error });
+      return false;
+    }
   }
 
   /** initdb needs nothing from the prepare request: it starts while the control plane still works. */
@@ -690,4 +703,40 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   }
 }
 
-export default defineDatastoreGuest({ name: 'postgresql', manager: PostgresqlManager });
+/** Where a standby's initdb puts the data directory, and the file naming the binaries that made it. */
+const STANDBY_DATA = 'data.initdb';
+const STANDBY_MADE_BY = 'made-by';
+
+/** The guest's initdb: the cluster every instance starts from; its settings come later, in cellar.conf. */
+function initdb(binDir: string, dataDir: string, spawning: Spawning, signal?: AbortSignal): Promise<void> {
+  return run(
+    join(binDir, 'initdb'),
+    [
+      '-D', dataDir,
+      `--username=${ADMIN_USER}`,
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '--encoding=UTF8',
+      // C.UTF-8: Unicode-aware upper/lower and a code-point collation that no glibc upgrade reorders.
+      '--locale=C.UTF-8',
+    ],
+    spawning,
+    signal,
+  );
+}
+
+/**
+ * A standby agent's work ahead: initdb for the default version into its own directory, as the
+ * OS user of the instance it will serve. Its cluster is fresh (its own system identifier), made
+ * for no instance in particular; the manager renames it into the instance's volume.
+ */
+async function standby(context: StandbyContext): Promise<void> {
+  const versions = installedVersions();
+  const major = context.datastoreVersion === undefined ? undefined : /\d+/.exec(context.datastoreVersion)?.[0];
+  const found = versions.find((v) => v.name === major) ?? (major === undefined ? versions[0] : undefined);
+  if (found === undefined) return;
+  await initdb(found.location, join(context.dir, STANDBY_DATA), { home: context.dir }, context.signal);
+  await writeFile(join(context.dir, STANDBY_MADE_BY), found.location);
+}
+
+export default defineDatastoreGuest({ name: 'postgresql', manager: PostgresqlManager, standby });

@@ -24,6 +24,8 @@ export interface GuestStart {
    * instance). The agent's process sets it; a test running agents in its own process does not.
    */
   readonly chdir?: boolean;
+  /** What the agent did ahead while it waited as a standby, for the manager (`GuestContext.standby`). */
+  readonly standby?: { readonly dir: string; readonly done: Promise<void> };
 }
 
 export interface RunningGuest {
@@ -153,6 +155,7 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
     runDir: agent.run_dir,
     logDir: agent.log_dir,
     ...(typeof version === 'string' ? { datastoreVersion: version } : {}),
+    ...(start.standby ? { standby: start.standby } : {}),
     log,
   });
 

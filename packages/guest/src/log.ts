@@ -14,16 +14,25 @@ function plain(value: unknown): unknown {
   return { message: value.message, ...(code === undefined ? {} : { code }), stack: value.stack };
 }
 
-export function fileLogger(file: string, debug: boolean): GuestLogger {
+/** Appends to a file: the agent's guest.log. */
+export const fileLogger = (file: string, debug: boolean): GuestLogger =>
+  lineLogger((line) => {
+    try {
+      appendFileSync(file, line);
+    } catch {
+      // A full or vanished log directory must not take the agent down.
+    }
+  }, debug);
+
+/** Writes to standard error: a standby's, which is its output file until it has an instance. */
+export const stderrLogger = (): GuestLogger => lineLogger((line) => process.stderr.write(line), false);
+
+function lineLogger(sink: (line: string) => void, debug: boolean): GuestLogger {
   const write = (level: Level, message: string, fields?: Readonly<Record<string, unknown>>): void => {
     if (!debug && level === 'debug') return;
     const entry: Record<string, unknown> = { time: new Date().toISOString(), level: rank[level], msg: message };
     for (const [k, v] of Object.entries(fields ?? {})) entry[k] = plain(v);
-    try {
-      appendFileSync(file, `${JSON.stringify(entry)}\n`);
-    } catch {
-      // A full or vanished log directory must not take the agent down.
-    }
+    sink(`${JSON.stringify(entry)}\n`);
   };
   return {
     debug: (m, f) => write('debug', m, f),

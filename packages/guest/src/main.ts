@@ -6,11 +6,16 @@
 //
 // `--standby` starts an agent with everything loaded and nothing configured: it waits on its IPC
 // channel for the arguments of the instance it is to serve, so an instance need not wait for Node
-// to start. A standby whose control plane goes away before giving it work exits.
+// to start. Given `--datastore D --work-dir W [--datastore-version V]`, it meanwhile runs the
+// datastore's `standby` work in W (PostgreSQL's initdb), which the instance's manager may take.
+// A standby whose control plane goes away before giving it work stops that work and exits.
 
 import { appendFileSync } from 'node:fs';
-import type { PluginHost } from '@cellar/plugins';
-import { GuestStartFailure, runGuest } from './agent.js';
+import { parseArgs } from 'node:util';
+import { namespaces, type DatastoreGuest } from '@cellar/plugin-api';
+import { openPlugins, type PluginHost } from '@cellar/plugins';
+import { GuestStartFailure, runGuest, type GuestStart } from './agent.js';
+import { stderrLogger } from './log.js';
 
 /** What a standby agent is told when it is given an instance. */
 export interface Assignment {
@@ -22,7 +27,7 @@ export interface Assignment {
 const isAssignment = (m: unknown): m is Assignment =>
   typeof m === 'object' && m !== null && Array.isArray((m as Assignment).argv) && typeof (m as Assignment).output === 'string';
 
-async function start(argv: readonly string[], plugins: PluginHost | undefined, output?: string): Promise<void> {
+async function start(argv: readonly string[], plugins: PluginHost | undefined, output?: string, ahead?: WorkAhead): Promise<void> {
   if (output !== undefined) {
     // A standby's standard error is not its instance's: what would kill it is written there too.
     process.once('uncaughtException', (error) => {
@@ -31,7 +36,7 @@ async function start(argv: readonly string[], plugins: PluginHost | undefined, o
     });
   }
   try {
-    const guest = await runGuest({ argv, chdir: true, ...(plugins ? { plugins } : {}) });
+    const guest = await runGuest({ argv, chdir: true, ...(plugins ? { plugins } : {}), ...(ahead ? { standby: ahead.standby } : {}) });
     // What ps shows, even for a standby started before it had an instance (Linux truncates it to the original command line's length).
     process.title = `cellar-guest ${guest.guestId}`;
     const stop = (signal: string): void => {
@@ -52,6 +57,46 @@ async function start(argv: readonly string[], plugins: PluginHost | undefined, o
   }
 }
 
+interface WorkAhead {
+  readonly standby: NonNullable<GuestStart['standby']>;
+  stop(): Promise<void>;
+}
+
+/** Starts the datastore's standby work, when the driver gave it a directory and the datastore has any. */
+async function workAhead(argv: readonly string[], plugins: PluginHost | undefined): Promise<WorkAhead | undefined> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { standby: { type: 'boolean' }, datastore: { type: 'string' }, 'work-dir': { type: 'string' }, 'datastore-version': { type: 'string' } },
+  });
+  const { datastore, 'work-dir': dir, 'datastore-version': version } = values;
+  if (datastore === undefined || dir === undefined) return undefined;
+  const log = stderrLogger();
+  try {
+    // Unbundled, the agent is started in the deployment's root and finds the plugin there.
+    const host = plugins ?? openPlugins({ appRoot: process.cwd() }).host;
+    const plugin = host.find('datastore', datastore);
+    if (!plugin?.entryFiles[namespaces.datastoreGuest]?.[datastore]) return undefined;
+    const entry = (await host.load({ plugin, namespace: namespaces.datastoreGuest, name: datastore })) as DatastoreGuest<unknown>;
+    if (!entry.standby) return undefined;
+    const controller = new AbortController();
+    const done = entry.standby({ dir, ...(version === undefined ? {} : { datastoreVersion: version }), signal: controller.signal, log });
+    // Observed by the manager, or by nobody if the standby ends unassigned.
+    done.catch((error: unknown) => {
+      if (!controller.signal.aborted) log.warn('the standby work ahead failed; the instance will do it itself', { err: error });
+    });
+    return {
+      standby: { dir, done },
+      stop: async () => {
+        controller.abort();
+        await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+      },
+    };
+  } catch (error) {
+    log.warn('the standby work ahead could not start', { err: error });
+    return undefined;
+  }
+}
+
 export async function main(argv: readonly string[], plugins?: PluginHost): Promise<void> {
   if (argv[0] !== '--standby') return start(argv, plugins);
   if (!process.send) {
@@ -59,14 +104,21 @@ export async function main(argv: readonly string[], plugins?: PluginHost): Promi
     process.exit(2);
   }
   let assigned = false;
+  const ahead = workAhead(argv, plugins);
+  // Ended before it has an instance (the control plane went away or stops it): the work ahead stops too.
+  const leave = (): void => {
+    void ahead.then((a) => a?.stop()).finally(() => process.exit(0));
+  };
   process.once('disconnect', () => {
-    if (!assigned) process.exit(0);
+    if (!assigned) leave();
   });
+  process.once('SIGTERM', leave);
   process.on('message', (message: unknown) => {
     if (assigned || !isAssignment(message)) return;
     assigned = true;
+    process.off('SIGTERM', leave);
     process.disconnect();
-    void start(message.argv, plugins, message.output);
+    void ahead.then((a) => start(message.argv, plugins, message.output, a));
   });
   process.send('ready');
 }

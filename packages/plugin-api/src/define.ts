@@ -2,7 +2,7 @@
 // given and stamps the contract brand the host verifies when it loads the entry.
 
 import { brand, type Branded } from './contract.js';
-import type { BaseDatastoreManager, GuestContext } from './manager/base-datastore-manager.js';
+import type { BaseDatastoreManager, GuestContext, GuestLogger } from './manager/base-datastore-manager.js';
 import { defineOptionGroup, type OptionGroup, type Options } from './options/options.js';
 
 const datastoreName = /^[a-z][a-z0-9_]*$/;
@@ -67,16 +67,38 @@ export function defineDatastoreServer<T extends DatastoreServer>(server: T): Bra
 
 export type DatastoreManagerClass<O = never> = new (context: GuestContext<O>) => BaseDatastoreManager<O>;
 
+/** What a standby agent's work ahead is given, before the agent knows its instance. */
+export interface StandbyContext {
+  /**
+   * A directory of the agent's own OS user, on the filesystem the instance's volume will be on,
+   * so what is made here can be renamed into it.
+   */
+  readonly dir: string;
+  /** The version the next instance most likely asks for: the datastore's default. */
+  readonly datastoreVersion?: string;
+  /** Aborted when the standby ends without an instance: stop, and leave the directory to be removed. */
+  readonly signal: AbortSignal;
+  readonly log: GuestLogger;
+}
+
 export interface DatastoreGuest<O = never> {
   readonly name: string;
   readonly manager: DatastoreManagerClass<O>;
+  /**
+   * Work a standby agent may do while it waits for an instance (PostgreSQL: initdb). The manager
+   * is told of it through `GuestContext.standby`, and takes what it finds or ignores it.
+   */
+  readonly standby?: (context: StandbyContext) => Promise<void>;
 }
 
-/** The `./guest` entry: the manager class the guest agent instantiates. */
+/** The `./guest` entry: the manager class the guest agent instantiates, and its optional work ahead. */
 export function defineDatastoreGuest<O>(guest: DatastoreGuest<O>): Branded<DatastoreGuest<O>> {
   checkName(guest.name);
   if (typeof guest.manager !== 'function') {
     throw new TypeError(`datastore '${guest.name}': manager must be a class extending BaseDatastoreManager`);
+  }
+  if (guest.standby !== undefined && typeof guest.standby !== 'function') {
+    throw new TypeError(`datastore '${guest.name}': standby must be a function taking a StandbyContext`);
   }
   return brand('datastore.guest', guest.name, guest);
 }

@@ -182,6 +182,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
             reportInterval: config.group(localGroup).report_interval,
             startTimeout: config.group(localGroup).guest_start_timeout,
             withGuests: options.enabled.filter((p) => p.entryFiles[namespaces.datastoreGuest] !== undefined).map((p) => p.manifest.name),
+            defaultVersions,
             log,
           })
         : simulatedCompute(transport, config.group(simulatedGroup));

@@ -45,6 +45,12 @@ export interface GuestContext<O = Readonly<Record<string, unknown>>> {
   readonly logDir: string;
   /** The datastore version this guest runs (`[DEFAULT] datastore_version`), when configured. */
   readonly datastoreVersion?: string;
+  /**
+   * When this agent waited as a standby: the directory its datastore's `standby` work used, and
+   * that work's end (rejected when it failed). What is there was made for no instance in
+   * particular; the manager takes it or ignores it.
+   */
+  readonly standby?: { readonly dir: string; readonly done: Promise<void> };
   readonly log: GuestLogger;
 }
 

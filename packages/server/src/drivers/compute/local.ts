@@ -16,7 +16,8 @@
 //                          process-groups     every process group a guest of this instance led
 //   <state>/instances/.addresses/<ip>         claimed addresses, one file each (created exclusively)
 //   <state>/guest/<datastore>/cellar-guest.mjs  the guest artifact, copied where the guest user can read it
-//   <state>/guest/<datastore>/standby-<user>.out  what a standby agent writes before it has an instance
+//   <state>/guest/<datastore>/standby-<tag>/   a standby agent's work ahead (PostgreSQL: initdb), the guest's
+//   <state>/guest/<datastore>/standby-<tag>.out  what a standby agent writes before it has an instance
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -48,6 +49,8 @@ export interface LocalOptions {
   readonly startTimeout: number;
   /** The enabled datastores whose plugin has a guest half: each gets a standby agent. */
   readonly withGuests: readonly string[];
+  /** Each datastore's default version, for its standby's work ahead. */
+  readonly defaultVersions?: Readonly<Record<string, string>>;
   readonly log: { info(f: Record<string, unknown>, m: string): void; warn(f: Record<string, unknown>, m: string): void };
 }
 
@@ -64,12 +67,16 @@ interface InstanceRecord {
   readonly version: string;
   /** The instance's own OS user; absent when guests run as Cellar's user (Cellar is not root). */
   readonly user?: OsUser;
+  /** The work directory of the standby that became this instance's agent, removed with the instance. */
+  readonly standbyDir?: string;
 }
 
-/** A loaded agent waiting on its IPC channel for an instance, and the user it runs as. */
+/** A loaded agent waiting on its IPC channel for an instance: the user it runs as, and its work directory. */
 interface Standby {
   readonly child: ChildProcess;
   readonly user: OsUser | undefined;
+  readonly dir: string;
+  readonly output: string;
 }
 
 /** Where the control plane calls an instance's guest when the transport is local. */
@@ -121,6 +128,8 @@ function portFree(address: string, port: number): Promise<boolean> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Standby work directories and outputs are named this and a tag (the standby's user when there is one). */
+const STANDBY_PREFIX = 'standby-';
 /** How long after a launch the next standby agent is started. */
 const NEXT_STANDBY_DELAY_MS = 2000;
 /** The longest wait between attempts to start again a guest that keeps failing. */
@@ -156,7 +165,7 @@ export class LocalCompute implements ComputeDriver {
   readonly #pool: { first: number; last: number };
   readonly #standbys = new Map<string, Promise<Standby | undefined>>();
   /** Standby processes not given an instance yet: they end with the control plane. */
-  readonly #waiting = new Map<ChildProcess, OsUser | undefined>();
+  readonly #waiting = new Map<ChildProcess, Standby>();
   #closed = false;
   /** Per instance, the create, delete or restart of its guest under way: the next waits for it. */
   readonly #busy = new Map<string, Promise<unknown>>();
@@ -194,6 +203,7 @@ export class LocalCompute implements ComputeDriver {
     } else {
       o.log.warn({ user: userInfo().username }, 'Cellar is not running as root: every guest and its database run as its own user, not isolated from each other or from Cellar (for development only)');
     }
+    await driver.#removeStandbyLeftovers();
     for (const datastore of o.withGuests) driver.#standBy(datastore);
     return driver;
   }
@@ -360,19 +370,25 @@ export class LocalCompute implements ComputeDriver {
     if (this.#closed || this.#unavailable || this.#standbys.has(datastore) || !this.o.withGuests.includes(datastore)) return;
     const standby = (async (): Promise<Standby | undefined> => {
       const user = await this.#newUser();
-      const output = join(this.o.statePath, 'guest', datastore, `standby-${user?.name ?? randomBytes(4).toString('hex')}.out`);
-      await mkdir(dirname(output), { recursive: true, mode: 0o755 });
-      const child = await this.#spawnAgent(datastore, ['--standby'], output, user);
+      const dir = join(this.o.statePath, 'guest', datastore, `${STANDBY_PREFIX}${user?.name ?? randomBytes(4).toString('hex')}`);
+      const output = `${dir}.out`;
+      await mkdir(dirname(dir), { recursive: true, mode: 0o755 });
+      await mkdir(dir, { mode: 0o700 });
+      await owned(dir, user);
+      const version = this.o.defaultVersions?.[datastore];
+      const argv = ['--standby', '--datastore', datastore, '--work-dir', dir, ...(version === undefined ? [] : ['--datastore-version', version])];
+      const child = await this.#spawnAgent(datastore, argv, output, user);
       child.unref();
       child.channel?.unref();
-      this.#waiting.set(child, user);
+      const made: Standby = { child, user, dir, output };
+      this.#waiting.set(child, made);
       child.once('exit', () => {
-        this.#waiting.delete(child);
-        void rm(output, { force: true });
+        // Given no instance: nothing of it is kept.
+        if (this.#waiting.delete(child)) void removeStandbyFiles(made);
       });
       if (this.#closed) child.kill('SIGTERM');
       return new Promise((resolve) => {
-        child.once('message', () => resolve({ child, user }));
+        child.once('message', () => resolve(made));
         child.once('exit', () => resolve(undefined));
         child.once('error', () => resolve(undefined));
       });
@@ -381,6 +397,31 @@ export class LocalCompute implements ComputeDriver {
       return undefined;
     });
     this.#standbys.set(datastore, standby);
+  }
+
+  /** A standby given no instance: its process group (its work ahead with it), its files and its user. */
+  async #endStandby(standby: Standby): Promise<void> {
+    this.#waiting.delete(standby.child);
+    await endProcess(standby.child);
+    if (standby.child.pid !== undefined) signal(await processTree([standby.child.pid], standby.dir), 'SIGKILL');
+    await removeStandbyFiles(standby);
+    if (standby.user) await this.#dropUser(standby.user.name);
+  }
+
+  /** Standby work directories and outputs that no instance names: standbys of a control plane that died. */
+  async #removeStandbyLeftovers(): Promise<void> {
+    const kept = new Set<string>();
+    for (const id of await readdir(this.#instances)) {
+      const dir = (await this.#record(id))?.standbyDir;
+      if (dir) kept.add(dir);
+    }
+    const guestDir = join(this.o.statePath, 'guest');
+    for (const datastore of await readdir(guestDir).catch(() => [])) {
+      for (const name of await readdir(join(guestDir, datastore)).catch(() => [])) {
+        const path = join(guestDir, datastore, name);
+        if (name.startsWith(STANDBY_PREFIX) && !kept.has(path.replace(/\.out$/, ''))) await rm(path, { recursive: true, force: true });
+      }
+    }
   }
 
   /** The standby of this datastore if one is ready, taken before waiting so two creates never share it. */
@@ -484,14 +525,21 @@ export class LocalCompute implements ComputeDriver {
           await owned(join(dir, sub), user);
         }
         const address = await this.#claimAddress(guest.instanceId, guest.tcpPorts);
-        record = { id: guest.instanceId, address, datastore: guest.datastore, version: guest.datastoreVersion, ...(user ? { user } : {}) };
+        record = {
+          id: guest.instanceId,
+          address,
+          datastore: guest.datastore,
+          version: guest.datastoreVersion,
+          ...(user ? { user } : {}),
+          ...(standby ? { standbyDir: standby.dir } : {}),
+        };
         await this.#writeConfig(guest, record);
         // Written last: an instance.json means the directory is complete.
         await writeFile(join(dir, 'instance.json'), `${JSON.stringify(record, null, 2)}\n`);
       } catch (error) {
         // Nothing names the standby or the user yet: they go with the half-made directory.
-        if (standby) await endProcess(standby.child);
-        if (user) await this.#dropUser(user.name);
+        if (standby) await this.#endStandby(standby);
+        else if (user) await this.#dropUser(user.name);
         await rm(dir, { recursive: true, force: true });
         await this.#releaseAddresses(guest.instanceId);
         throw error;
@@ -528,6 +576,8 @@ export class LocalCompute implements ComputeDriver {
     if (killed.length > 0) this.o.log.warn({ instance: instanceId, pids: killed }, 'processes of a deleted instance did not stop; they were killed');
     const record = await this.#record(instanceId);
     await rm(dir, { recursive: true, force: true });
+    // The agent's standard output stays the file it had as a standby.
+    if (record?.standbyDir) await removeStandbyFiles({ dir: record.standbyDir, output: `${record.standbyDir}.out` });
     await this.#releaseAddresses(instanceId);
     if (record?.user) await this.#dropUser(record.user.name);
   }
@@ -569,15 +619,13 @@ export class LocalCompute implements ComputeDriver {
   async close(): Promise<void> {
     this.#closed = true;
     this.#standbys.clear();
-    const waiting = [...this.#waiting];
-    this.#waiting.clear();
-    await Promise.all(
-      waiting.map(async ([child, user]) => {
-        await endProcess(child);
-        if (user) await this.#dropUser(user.name);
-      }),
-    );
+    await Promise.all([...this.#waiting.values()].map((standby) => this.#endStandby(standby)));
   }
+}
+
+async function removeStandbyFiles(standby: Pick<Standby, 'dir' | 'output'>): Promise<void> {
+  await rm(standby.dir, { recursive: true, force: true });
+  await rm(standby.output, { force: true });
 }
 
 /** SIGTERM, and a short wait for the exit: nothing else may keep this process alive meanwhile. */
