@@ -64,14 +64,14 @@ interface WorkAhead {
 
 /** Starts the datastore's standby work, when the driver gave it a directory and the datastore has any. */
 async function workAhead(argv: readonly string[], plugins: PluginHost | undefined): Promise<WorkAhead | undefined> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: { standby: { type: 'boolean' }, datastore: { type: 'string' }, 'work-dir': { type: 'string' }, 'datastore-version': { type: 'string' } },
-  });
-  const { datastore, 'work-dir': dir, 'datastore-version': version } = values;
-  if (datastore === undefined || dir === undefined) return undefined;
   const log = stderrLogger();
   try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: { standby: { type: 'boolean' }, datastore: { type: 'string' }, 'work-dir': { type: 'string' }, 'datastore-version': { type: 'string' } },
+    });
+    const { datastore, 'work-dir': dir, 'datastore-version': version } = values;
+    if (datastore === undefined || dir === undefined) return undefined;
     // Unbundled, the agent is started in the deployment's root and finds the plugin there.
     const host = plugins ?? openPlugins({ appRoot: process.cwd() }).host;
     const plugin = host.find('datastore', datastore);
@@ -92,6 +92,7 @@ async function workAhead(argv: readonly string[], plugins: PluginHost | undefine
       },
     };
   } catch (error) {
+    // The standby still serves: its instance does the work itself.
     log.warn('the standby work ahead could not start', { err: error });
     return undefined;
   }
