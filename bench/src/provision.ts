@@ -6,8 +6,8 @@
 // Prints both medians and the difference, Cellar's overhead; exits 1 above 500 ms.
 //
 // Cellar's standby agent runs initdb before a create arrives, so a single create pays only for
-// the server's start. A burst of creates at once (--burst, 3) outruns the one standby: the others
-// run initdb themselves. The bench prints the slowest of a burst beside the slowest of as many
+// the server's start. A burst of creates at once (--burst, 3) outruns the standbys (--standbys,
+// [local] standby_agents, 1): the others run initdb themselves. The bench prints the slowest of a burst beside the slowest of as many
 // bare ones at once, so both cases are seen.
 
 import { execFile, spawn } from 'node:child_process';
@@ -21,7 +21,7 @@ import pg from 'pg';
 import { freePort, signIn, startTestControlPlane } from '@cellar/server/testing';
 
 const run = promisify(execFile);
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, target: { type: 'string', default: '500' }, burst: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, target: { type: 'string', default: '500' }, burst: { type: 'string', default: '3' }, standbys: { type: 'string', default: '1' } } });
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -104,7 +104,7 @@ async function bare(parent: string, ids: { uid: number; gid: number } | undefine
 }
 
 async function main(): Promise<number> {
-  const running = await startTestControlPlane(repoRoot, ['identity.bootstrap_password=bench-secret', 'local.report_interval=1', 'DEFAULT.http_get_rate=1000000', 'DEFAULT.http_post_rate=1000000', 'DEFAULT.max_instances_per_tenant=100']);
+  const running = await startTestControlPlane(repoRoot, ['identity.bootstrap_password=bench-secret', 'local.report_interval=1', 'DEFAULT.http_get_rate=1000000', 'DEFAULT.http_post_rate=1000000', 'DEFAULT.max_instances_per_tenant=100', `local.standby_agents=${args.standbys}`]);
   const parent = await mkdtemp(join(tmpdir(), 'cellar-bench-bare-'));
   await chmod(parent, 0o711);
   try {

@@ -138,6 +138,12 @@ export const localGroup = defineOptionGroup({
     }),
     report_interval: opt.duration({ help: 'How often a guest sends a heartbeat; keep it well below agent_heartbeat_expiry.', default: 10, min: 0.05 }),
     guest_start_timeout: opt.duration({ help: 'How long a new guest agent may take to answer before its create fails.', default: 30, min: 1 }),
+    standby_agents: opt.int({
+      help: "Loaded guest agents kept waiting per datastore, each as the user of a future instance and with its datastore's work ahead done (PostgreSQL: initdb), so a create starts only the database. Each costs an idle agent (~60 MB) and, for PostgreSQL, a data directory (~40 MB); a burst of more creates than this starts the rest from nothing. 0 keeps none.",
+      default: 1,
+      min: 0,
+      max: 16,
+    }),
     watch_interval: opt.duration({
       help: "Seconds between checks that every live instance's guest agent is running. One that died is started again at once; one that keeps dying is tried after a delay that doubles up to 5 minutes.",
       default: 5,

@@ -183,6 +183,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
             startTimeout: config.group(localGroup).guest_start_timeout,
             withGuests: options.enabled.filter((p) => p.entryFiles[namespaces.datastoreGuest] !== undefined).map((p) => p.manifest.name),
             defaultVersions,
+            standbyAgents: config.group(localGroup).standby_agents,
             log,
           })
         : simulatedCompute(transport, config.group(simulatedGroup));

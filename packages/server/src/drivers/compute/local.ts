@@ -47,8 +47,10 @@ export interface LocalOptions {
   readonly userPrefix: string;
   readonly reportInterval: number;
   readonly startTimeout: number;
-  /** The enabled datastores whose plugin has a guest half: each gets a standby agent. */
+  /** The enabled datastores whose plugin has a guest half: each gets standby agents. */
   readonly withGuests: readonly string[];
+  /** `[local] standby_agents`: how many loaded agents wait per datastore (0: none). */
+  readonly standbyAgents: number;
   /** Each datastore's default version, for its standby's work ahead. */
   readonly defaultVersions?: Readonly<Record<string, string>>;
   readonly log: { info(f: Record<string, unknown>, m: string): void; warn(f: Record<string, unknown>, m: string): void };
@@ -163,7 +165,8 @@ export class LocalCompute implements ComputeDriver {
   /** One empty file per OS user this deployment made, so it removes its own users and no other's. */
   readonly #users: string;
   readonly #pool: { first: number; last: number };
-  readonly #standbys = new Map<string, Promise<Standby | undefined>>();
+  /** Per datastore, the standby agents starting or waiting, oldest first. */
+  readonly #standbys = new Map<string, Promise<Standby | undefined>[]>();
   /** Standby processes not given an instance yet: they end with the control plane. */
   readonly #waiting = new Map<ChildProcess, Standby>();
   #closed = false;
@@ -365,10 +368,16 @@ export class LocalCompute implements ComputeDriver {
     }
   }
 
-  /** Keeps one standby agent per datastore, so a create does not wait for Node to start. */
+  /** Keeps `[local] standby_agents` standby agents per datastore, so a create does not wait for Node to start or for initdb. */
   #standBy(datastore: string): void {
-    if (this.#closed || this.#unavailable || this.#standbys.has(datastore) || !this.o.withGuests.includes(datastore)) return;
-    const standby = (async (): Promise<Standby | undefined> => {
+    if (this.#closed || this.#unavailable || !this.o.withGuests.includes(datastore)) return;
+    const pool = this.#standbys.get(datastore) ?? [];
+    this.#standbys.set(datastore, pool);
+    while (pool.length < this.o.standbyAgents) pool.push(this.#startStandby(datastore));
+  }
+
+  #startStandby(datastore: string): Promise<Standby | undefined> {
+    return (async (): Promise<Standby | undefined> => {
       const user = await this.#newUser();
       const dir = join(this.o.statePath, 'guest', datastore, `${STANDBY_PREFIX}${user?.name ?? randomBytes(4).toString('hex')}`);
       const output = `${dir}.out`;
@@ -396,7 +405,6 @@ export class LocalCompute implements ComputeDriver {
       this.o.log.warn({ datastore, err: error }, 'a standby guest agent did not start');
       return undefined;
     });
-    this.#standbys.set(datastore, standby);
   }
 
   /** A standby given no instance: its process group (its work ahead with it), its files and its user. */
@@ -424,14 +432,16 @@ export class LocalCompute implements ComputeDriver {
     }
   }
 
-  /** The standby of this datastore if one is ready, taken before waiting so two creates never share it. */
+  /** The oldest live standby of this datastore, each taken before waiting so two creates never share one. */
   async #takeStandby(datastore: string): Promise<Standby | undefined> {
-    const taken = this.#standbys.get(datastore);
-    this.#standbys.delete(datastore);
-    const standby = await taken;
-    if (!standby?.child.connected) return undefined;
-    this.#waiting.delete(standby.child);
-    return standby;
+    const pool = this.#standbys.get(datastore) ?? [];
+    for (let taken = pool.shift(); taken !== undefined; taken = pool.shift()) {
+      const standby = await taken;
+      if (!standby?.child.connected) continue;
+      this.#waiting.delete(standby.child);
+      return standby;
+    }
+    return undefined;
   }
 
   /**
