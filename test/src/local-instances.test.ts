@@ -143,7 +143,9 @@ test('a PostgreSQL instance through the API: psql as its users and root, restart
   const guestPid = (await readFile(join(state, 'instances', id, 'guest.pid'), 'utf8')).trim();
   await cellar.stop();
   assert.deepEqual(await psql(address, 'app', 'app-Secret-1', 'appdb', 'SELECT count(*) FROM notes'), { ok: true, out: '2' });
-  cellar = await startCellarUp(settings());
+  // Restarted without standby agents: the instances of the tests that follow start their agents
+  // from nothing and run initdb themselves, the other way a create goes.
+  cellar = await startCellarUp([...settings(), 'local.standby_agents=0']);
   const again = await until(id, ready, 'ACTIVE after the restart');
   assert.deepEqual([again['status'], again['operating_status']], ['ACTIVE', 'HEALTHY']);
   assert.equal((await readFile(join(state, 'instances', id, 'guest.pid'), 'utf8')).trim(), guestPid);
@@ -200,6 +202,7 @@ test('allowed_cidrs are enforced by PostgreSQL itself, and changing the access l
   const active = await until(id, ready, 'ACTIVE');
   assert.equal(active['status'], 'ACTIVE', JSON.stringify(active['fault'] ?? active));
   const address = addressOf(active);
+  assert.doesNotMatch(await readFile(join(state, 'instances', id, 'log', 'guest.log'), 'utf8'), /standby/, 'no standby agents were kept');
   const refused = await psql(address, 'app', 'app-Secret-1', 'appdb', 'SELECT 1');
   assert.equal(refused.ok, false);
   assert.match(refused.out, /no pg_hba\.conf entry/);
