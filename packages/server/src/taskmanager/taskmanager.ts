@@ -9,7 +9,7 @@ import { Type } from '@sinclair/typebox';
 import { asCellarError, fromWire, GuestPrepareFailed, GuestTimeout, type CellarError, type DatabaseSpec, type PortRange, type UserSpec } from '@cellar/plugin-api';
 import { GuestClient, method, serve, type Listener, type RequestContext, type Transport } from '@cellar/rpc';
 import { now, type Database, type Instance, type Operation, type OperationStep } from '../db/schema.js';
-import type { ComputeDriver, InjectedGuest } from '../drivers/compute/compute-driver.js';
+import type { ComputeDriver, GuestDown, InjectedGuest } from '../drivers/compute/compute-driver.js';
 import { securityRules } from '../instances/security-rules.js';
 import type { Quotas } from '../quotas/quotas.js';
 import { unseal } from '../secrets.js';
@@ -315,7 +315,25 @@ export class TaskManager {
 
   /** Hands the guests of live instances back to the compute driver after a restart. */
   async adoptGuests(): Promise<void> {
-    await this.deps.compute.adopt(await this.#liveGuests());
+    await this.#recordDown(await this.deps.compute.adopt(await this.#liveGuests()));
+  }
+
+  /** A guest that would not start again is the instance's fault, for its owner to read. */
+  async #recordDown(down: readonly GuestDown[]): Promise<void> {
+    for (const { instanceId, error } of down) {
+      const reason = asCellarError(error);
+      await this.deps.db
+        .insertInto('instance_faults')
+        .values({
+          id: randomUUID(),
+          instance_id: instanceId,
+          code: reason.code,
+          message: `The guest agent stopped and could not be started again; Cellar keeps trying. ${reason.message}`,
+          details: '',
+          created_at: now(),
+        })
+        .execute();
+    }
   }
 
   /**
@@ -328,7 +346,7 @@ export class TaskManager {
     const timer = setInterval(() => {
       round ??= (async () => {
         try {
-          await this.deps.compute.revive(await this.#liveGuests());
+          await this.#recordDown(await this.deps.compute.revive(await this.#liveGuests()));
         } catch (error) {
           this.deps.log.warn({ err: error }, 'the guests could not be checked');
         } finally {

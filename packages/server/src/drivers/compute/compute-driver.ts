@@ -19,18 +19,24 @@ export interface ServerInfo {
   readonly address: string;
 }
 
+/** A guest that died and would not start again: the first failure of a run of them. */
+export interface GuestDown {
+  readonly instanceId: string;
+  readonly error: unknown;
+}
+
 export interface ComputeDriver {
   readonly name: string;
   createServer(guest: InjectedGuest): Promise<ServerInfo>;
   getServer(instanceId: string): Promise<ServerInfo | undefined>;
   deleteServer(instanceId: string): Promise<void>;
   /** After a control-plane restart: find the servers of these instances again. */
-  adopt(guests: readonly InjectedGuest[]): Promise<void>;
+  adopt(guests: readonly InjectedGuest[]): Promise<readonly GuestDown[]>;
   /**
    * Called every `[local] watch_interval` with the instances that should be running: starts
    * again any of their guests that died since, as a server's init system would. A driver whose
    * guests cannot die alone does nothing.
    */
-  revive(guests: readonly InjectedGuest[]): Promise<void>;
+  revive(guests: readonly InjectedGuest[]): Promise<readonly GuestDown[]>;
   close(): Promise<void>;
 }

@@ -31,7 +31,7 @@ import { ComputeDriverNotAvailable, GuestStartFailed } from '@cellar/plugin-api'
 import { agentSocket } from '@cellar/guest';
 import { artifactDir, ARTIFACT_FILE, readGuestArtifact } from '@cellar/guest/artifact';
 import { GuestClient, type Transport } from '@cellar/rpc';
-import type { ComputeDriver, InjectedGuest, ServerInfo } from './compute-driver.js';
+import type { ComputeDriver, GuestDown, InjectedGuest, ServerInfo } from './compute-driver.js';
 import { commandLine, endProcesses, readProcesses, signal, withDescendants, workingDir } from './processes.js';
 
 const run = promisify(execFile);
@@ -593,34 +593,37 @@ export class LocalCompute implements ComputeDriver {
   }
 
   /** After a control-plane restart: live guests are left alone; a guest that died is started again. */
-  async adopt(guests: readonly InjectedGuest[]): Promise<void> {
-    if (this.#unavailable) return;
-    await Promise.all(guests.map((guest) => this.#startAgain(guest, false)));
+  async adopt(guests: readonly InjectedGuest[]): Promise<readonly GuestDown[]> {
+    if (this.#unavailable) return [];
+    return (await Promise.all(guests.map((guest) => this.#startAgain(guest, false)))).filter((d) => d !== undefined);
   }
 
   /** A guest that died is started again; one that keeps failing to start waits longer each time. */
-  async revive(guests: readonly InjectedGuest[]): Promise<void> {
-    if (this.#unavailable || this.#closed) return;
-    await Promise.all(guests.map((guest) => this.#startAgain(guest, true)));
+  async revive(guests: readonly InjectedGuest[]): Promise<readonly GuestDown[]> {
+    if (this.#unavailable || this.#closed) return [];
+    return (await Promise.all(guests.map((guest) => this.#startAgain(guest, true)))).filter((d) => d !== undefined);
   }
 
-  #startAgain(guest: InjectedGuest, backOff: boolean): Promise<void> {
+  /** Starts a dead guest again; says why when it would not start the first time in a row. */
+  #startAgain(guest: InjectedGuest, backOff: boolean): Promise<GuestDown | undefined> {
     const id = guest.instanceId;
     return this.#exclusive(id, async () => {
       // Looked at under the instance's lock: a delete that came first has removed the directory.
       const record = await this.#record(id);
-      if (!record || (await this.#guestPid(id))) return;
+      if (!record || (await this.#guestPid(id))) return undefined;
       const failing = this.#failing.get(id);
-      if (backOff && failing && Date.now() < failing.notBefore) return;
+      if (backOff && failing && Date.now() < failing.notBefore) return undefined;
       try {
         this.o.log.info({ instance: id }, 'the guest agent is not running; starting it again');
         await this.#launch(guest, record);
         this.#failing.delete(id);
+        return undefined;
       } catch (error) {
         const failures = (failing?.failures ?? 0) + 1;
         const delay = Math.min(MAX_RESTART_DELAY_S, 2 ** (failures - 1));
         this.#failing.set(id, { failures, notBefore: Date.now() + delay * 1000 });
         this.o.log.warn({ instance: id, err: error, failures, retryInSeconds: delay }, 'the guest agent did not start again');
+        return failures === 1 ? { instanceId: id, error } : undefined;
       }
     });
   }

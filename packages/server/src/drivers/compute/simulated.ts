@@ -4,7 +4,7 @@
 
 import { AlreadyExists, BaseDatastoreManager, NotFound, paginate, type DatabaseSpec, type GuestContext, type ListParams, type Page, type PrepareRequest, type ServiceStatus, type UserInfo, type UserRef, type UserSpec } from '@cellar/plugin-api';
 import { ConductorClient, guestMethods, guestTopic, serve, type Heartbeat, type Listener, type Transport } from '@cellar/rpc';
-import type { ComputeDriver, InjectedGuest, ServerInfo } from './compute-driver.js';
+import type { ComputeDriver, GuestDown, InjectedGuest, ServerInfo } from './compute-driver.js';
 
 export interface SimulatedOptions {
   readonly transport: Transport;
@@ -214,12 +214,15 @@ export class SimulatedCompute implements ComputeDriver {
     this.#guests.delete(instanceId);
   }
 
-  async adopt(guests: readonly InjectedGuest[]): Promise<void> {
+  async adopt(guests: readonly InjectedGuest[]): Promise<readonly GuestDown[]> {
     for (const g of guests) await this.#launch(g, true);
+    return [];
   }
 
   /** Simulated guests live in this process and end only with it. */
-  async revive(): Promise<void> {}
+  async revive(): Promise<readonly GuestDown[]> {
+    return [];
+  }
 
   async close(): Promise<void> {
     for (const g of this.#guests.values()) await g.stop();
