@@ -157,6 +157,9 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     const standby = this.context.standby;
     if (standby === undefined) return false;
     try {
+      // Made for another version: not worth waiting for.
+      const intended = await readFile(join(standby.dir, STANDBY_FOR), 'utf8').catch(() => undefined);
+      if (intended !== undefined && intended !== binDir) return false;
       await standby.done;
       if ((await readFile(join(standby.dir, STANDBY_MADE_BY), 'utf8')) !== binDir) return false;
       await rename(join(standby.dir, STANDBY_DATA), staging);
@@ -703,8 +706,9 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   }
 }
 
-/** Where a standby's initdb puts the data directory, and the file naming the binaries that made it. */
+/** Where a standby's initdb puts the data directory; the files naming the binaries it uses, and that made it. */
 const STANDBY_DATA = 'data.initdb';
+const STANDBY_FOR = 'made-with';
 const STANDBY_MADE_BY = 'made-by';
 
 /** The guest's initdb: the cluster every instance starts from; its settings come later, in cellar.conf. */
@@ -735,7 +739,12 @@ async function standby(context: StandbyContext): Promise<void> {
   const major = context.datastoreVersion === undefined ? undefined : /\d+/.exec(context.datastoreVersion)?.[0];
   const found = versions.find((v) => v.name === major) ?? (major === undefined ? versions[0] : undefined);
   if (found === undefined) return;
-  await initdb(found.location, join(context.dir, STANDBY_DATA), { home: context.dir }, context.signal);
+  // As the manager does: run as root, initdb runs as the directory's owner (it refuses root).
+  const owner = process.getuid?.() === 0 ? await stat(context.dir) : undefined;
+  if (owner?.uid === 0) throw new Error(`${context.dir} belongs to root, and initdb refuses to run as root`);
+  await writeFile(join(context.dir, STANDBY_FOR), found.location);
+  const spawning: Spawning = { home: context.dir, ...(owner ? { user: { uid: owner.uid, gid: owner.gid } } : {}) };
+  await initdb(found.location, join(context.dir, STANDBY_DATA), spawning, context.signal);
   await writeFile(join(context.dir, STANDBY_MADE_BY), found.location);
 }
 

@@ -1,15 +1,18 @@
 // The guest manager against a real server, beyond the conformance kit: users log in over TCP with
 // their passwords, pg_hba follows apply_access, and the server survives restarts of either side.
 import assert from 'node:assert/strict';
-import { chmod, chown, readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, chown, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { isCellarError } from '@cellar/plugin-api';
+import postgresql from './guest.js';
 import { readPidFile } from './postmaster.js';
 import { liveInstance, whyNoPostgres, type LiveServer } from './testing/live-server.js';
 
 const noPostgres = whyNoPostgres();
+const quietLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Logs in over TCP as a user with a password, runs sql, and answers the rows. */
 async function asUser(server: LiveServer, user: string, password: string, database: string, sql: string): Promise<Record<string, unknown>[]> {
@@ -258,4 +261,32 @@ test('prepare refuses clearly what PostgreSQL could not run with', { skip: noPos
   } finally {
     await server.dispose();
   }
+});
+
+test("what a standby agent made ahead: taken when the same PostgreSQL made it, never waited for when made for another", { skip: noPostgres ?? false }, async (t) => {
+  await t.test('prepare renames the standby\'s initdb into the volume and starts from it', async () => {
+    const server = await liveInstance();
+    try {
+      const done = postgresql.standby?.({ dir: server.standbyDir, signal: new AbortController().signal, log: quietLog }) ?? Promise.reject(new Error('no standby work'));
+      const manager = server.newManagerAt({ standby: { dir: server.standbyDir, done } });
+      await manager.prepare({ memoryMb: 512, databases: [{ name: 'ahead' }], users: [] });
+      assert.equal(existsSync(join(server.standbyDir, 'data.initdb')), false, 'the data directory was moved');
+      assert.equal(await manager.getServiceStatus(), 'healthy');
+      assert.deepEqual((await manager.listDatabases({})).items.map((d) => d.name), ['ahead']);
+    } finally {
+      await server.dispose();
+    }
+  });
+  await t.test('a standby working for other binaries is left alone, and prepare runs its own initdb at once', async () => {
+    const server = await liveInstance();
+    try {
+      await writeFile(join(server.standbyDir, 'made-with'), '/usr/lib/postgresql/0/bin');
+      const never = new Promise<void>(() => undefined);
+      const manager = server.newManagerAt({ standby: { dir: server.standbyDir, done: never } });
+      await manager.prepare({ memoryMb: 512, databases: [], users: [] });
+      assert.equal(await manager.getServiceStatus(), 'healthy');
+    } finally {
+      await server.dispose();
+    }
+  });
 });

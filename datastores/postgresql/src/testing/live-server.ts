@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { GuestContext } from '@cellar/plugin-api';
 import type { LiveHarness } from '@cellar/plugin-api/testing';
 import { PostgresqlManager, type PostgresqlOptions } from '../guest.js';
 import options from '../options.js';
@@ -49,8 +50,10 @@ export interface LiveServer {
   readonly logDir: string;
   /** Another manager on the same directories, as the guest agent makes after it restarts. */
   newManager(): PostgresqlManager;
-  /** A manager on these directories but for the ones given. */
-  newManagerAt(dirs: { readonly runDir?: string }): PostgresqlManager;
+  /** A manager on these directories but for the ones given, or told of a standby's work. */
+  newManagerAt(dirs: { readonly runDir?: string; readonly standby?: GuestContext['standby'] }): PostgresqlManager;
+  /** A directory of the server's user beside the volume, as a standby agent's work directory is. */
+  readonly standbyDir: string;
   /** Stops the server by the PID in postmaster.pid and removes every directory. */
   dispose(): Promise<void>;
 }
@@ -64,14 +67,15 @@ export async function liveInstance(): Promise<LiveServer> {
   const mountPoint = join(base, 'vol');
   const runDir = join(base, 'run');
   const logDir = join(base, 'log');
-  for (const dir of [mountPoint, runDir, logDir]) await mkdir(dir, { mode: 0o700 });
+  const standbyDir = join(base, 'standby');
+  for (const dir of [mountPoint, runDir, logDir, standbyDir]) await mkdir(dir, { mode: 0o700 });
   if (process.getuid?.() === 0) {
     const { uid, gid } = serverUser();
-    for (const dir of [base, mountPoint, runDir, logDir]) await chown(dir, uid, gid);
+    for (const dir of [base, mountPoint, runDir, logDir, standbyDir]) await chown(dir, uid, gid);
   }
   const port = await freePort();
   const defaults = Object.fromEntries(Object.entries(options.guest.options).map(([key, option]) => [key, option.default])) as PostgresqlOptions;
-  const newManagerAt = (dirs: { readonly runDir?: string }): PostgresqlManager =>
+  const newManagerAt = (dirs: { readonly runDir?: string; readonly standby?: GuestContext['standby'] }): PostgresqlManager =>
     new PostgresqlManager({
       datastore: 'postgresql',
       guestId: '00000000-0000-4000-8000-00000000cafe',
@@ -80,6 +84,7 @@ export async function liveInstance(): Promise<LiveServer> {
       address: '127.0.0.1',
       runDir: dirs.runDir ?? runDir,
       logDir,
+      ...(dirs.standby ? { standby: dirs.standby } : {}),
       log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
     });
   const newManager = (): PostgresqlManager => newManagerAt({});
@@ -89,6 +94,7 @@ export async function liveInstance(): Promise<LiveServer> {
     mountPoint,
     runDir,
     logDir,
+    standbyDir,
     newManager,
     newManagerAt,
     dispose: async () => {
