@@ -1,7 +1,7 @@
 // `cellar up` as a user runs it: it starts, prints where it listens and how to get a token, serves
 // the API, writes clouds.yaml once, keeps its state across restarts, and stops on SIGTERM.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,9 @@ test('first start: a generated admin password shown once, clouds.yaml, a working
   const flavors = await fetch(`http://127.0.0.1:${port}/v1.0/${body.token.project.id}/flavors`, { headers: { 'x-auth-token': issued.headers.get('x-subject-token') ?? '' } });
   assert.equal(flavors.status, 200);
   assert.equal(await first.stop(), 0);
+  // Stopped moments after it started: its standby agent, its work ahead and its user are gone too.
+  assert.deepEqual(await readdir(join(state, 'instances', '.users')).catch(() => []), []);
+  assert.deepEqual((await readdir(join(state, 'guest', 'postgresql')).catch(() => [])).filter((f) => f.startsWith('standby-')), []);
 
   const second = await up();
   assert.doesNotMatch(second.banner, /First start/);

@@ -712,7 +712,7 @@ const STANDBY_FOR = 'made-with';
 const STANDBY_MADE_BY = 'made-by';
 
 /** The guest's initdb: the cluster every instance starts from; its settings come later, in cellar.conf. */
-function initdb(binDir: string, dataDir: string, spawning: Spawning, signal?: AbortSignal): Promise<void> {
+function initdb(binDir: string, dataDir: string, spawning: Spawning): Promise<void> {
   return run(
     join(binDir, 'initdb'),
     [
@@ -725,7 +725,6 @@ function initdb(binDir: string, dataDir: string, spawning: Spawning, signal?: Ab
       '--locale=C.UTF-8',
     ],
     spawning,
-    signal,
   );
 }
 
@@ -742,9 +741,12 @@ async function standby(context: StandbyContext): Promise<void> {
   // As the manager does: run as root, initdb runs as the directory's owner (it refuses root).
   const owner = process.getuid?.() === 0 ? await stat(context.dir) : undefined;
   if (owner?.uid === 0) throw new Error(`${context.dir} belongs to root, and initdb refuses to run as root`);
+  if (context.signal.aborted) return;
   await writeFile(join(context.dir, STANDBY_FOR), found.location);
   const spawning: Spawning = { home: context.dir, ...(owner ? { user: { uid: owner.uid, gid: owner.gid } } : {}) };
-  await initdb(found.location, join(context.dir, STANDBY_DATA), spawning, context.signal);
+  // Not aborted once begun: an initdb killed half way leaves its bootstrap server's shared memory
+  // segments in /dev/shm, and it is done in a second or two.
+  await initdb(found.location, join(context.dir, STANDBY_DATA), spawning);
   await writeFile(join(context.dir, STANDBY_MADE_BY), found.location);
 }
 

@@ -28,9 +28,9 @@ function spawnOptions(s: Spawning): { cwd: string; env: NodeJS.ProcessEnv; uid?:
 }
 
 /** Runs a program to completion; its output, interleaved, goes into the error when it fails. */
-export function run(program: string, args: readonly string[], s: Spawning, signal?: AbortSignal): Promise<void> {
+export function run(program: string, args: readonly string[], s: Spawning): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { ...spawnOptions(s), stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
+    const child = spawn(program, args, { ...spawnOptions(s), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const keep = (chunk: Buffer): void => {
       output = (output + chunk.toString()).slice(-4000);

@@ -76,7 +76,11 @@ export interface StandbyContext {
   readonly dir: string;
   /** The version the next instance most likely asks for: the datastore's default. */
   readonly datastoreVersion?: string;
-  /** Aborted when the standby ends without an instance: stop, and leave the directory to be removed. */
+  /**
+   * Aborted when the standby ends without an instance: stop where that leaves nothing behind (the
+   * agent waits for the work to settle; the driver kills it after a grace period) and leave the
+   * directory to be removed.
+   */
   readonly signal: AbortSignal;
   readonly log: GuestLogger;
 }

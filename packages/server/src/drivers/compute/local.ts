@@ -132,6 +132,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Standby work directories and outputs are named this and a tag (the standby's user when there is one). */
 const STANDBY_PREFIX = 'standby-';
+/** How long a stopping standby may take to finish its work ahead before it is killed. */
+const STANDBY_STOP_GRACE_MS = 30_000;
 /** How long after a launch the next standby agent is started. */
 const NEXT_STANDBY_DELAY_MS = 2000;
 /** The longest wait between attempts to start again a guest that keeps failing. */
@@ -392,10 +394,10 @@ export class LocalCompute implements ComputeDriver {
       const made: Standby = { child, user, dir, output };
       this.#waiting.set(child, made);
       child.once('exit', () => {
-        // Given no instance: nothing of it is kept.
-        if (this.#waiting.delete(child)) void removeStandbyFiles(made);
+        // Given no instance: nothing of it is kept (close() ends and cleans the others itself).
+        if (!this.#waiting.delete(child)) return;
+        void removeStandbyFiles(made).then(() => (user ? this.#dropUser(user.name) : undefined));
       });
-      if (this.#closed) child.kill('SIGTERM');
       return new Promise((resolve) => {
         child.once('message', () => resolve(made));
         child.once('exit', () => resolve(undefined));
@@ -407,10 +409,14 @@ export class LocalCompute implements ComputeDriver {
     });
   }
 
-  /** A standby given no instance: its process group (its work ahead with it), its files and its user. */
+  /**
+   * A standby given no instance: its process group (its work ahead with it), its files and its
+   * user. It is given time to finish its work ahead: an initdb killed half way leaves its
+   * bootstrap server's shared memory segments in /dev/shm.
+   */
   async #endStandby(standby: Standby): Promise<void> {
     this.#waiting.delete(standby.child);
-    await endProcess(standby.child);
+    await endProcess(standby.child, STANDBY_STOP_GRACE_MS);
     if (standby.child.pid !== undefined) signal(await processTree([standby.child.pid], standby.dir), 'SIGKILL');
     await removeStandbyFiles(standby);
     if (standby.user) await this.#dropUser(standby.user.name);
@@ -631,8 +637,17 @@ export class LocalCompute implements ComputeDriver {
   /** Guests outlive the control plane; standby agents, which serve no instance yet, end with it, and so do their users. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#standbys.clear();
-    await Promise.all([...this.#waiting.values()].map((standby) => this.#endStandby(standby)));
+    // Standbys still starting are waited for, so none is left half made with its user. Their
+    // processes and channels do not hold the event loop: this timer does, meanwhile.
+    const holding = setInterval(() => undefined, 1000);
+    try {
+      const starting = [...this.#standbys.values()].flat();
+      this.#standbys.clear();
+      await Promise.all(starting);
+      await Promise.all([...this.#waiting.values()].map((standby) => this.#endStandby(standby)));
+    } finally {
+      clearInterval(holding);
+    }
   }
 }
 
@@ -642,11 +657,11 @@ async function removeStandbyFiles(standby: Pick<Standby, 'dir' | 'output'>): Pro
 }
 
 /** SIGTERM, and a short wait for the exit: nothing else may keep this process alive meanwhile. */
-async function endProcess(child: ChildProcess): Promise<void> {
+async function endProcess(child: ChildProcess, graceMs = 2000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
-  await Promise.race([exited, sleep(2000)]);
+  await Promise.race([exited, sleep(graceMs)]);
 }
 
 async function owned(path: string, user: OsUser | undefined): Promise<void> {
