@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readGuestArtifact } from '@cellar/guest/artifact';
 import { agentSocket } from '@cellar/guest';
 import { conductorArgs, CONDUCTOR_TOPIC, GuestClient, LocalTransport, method, serve } from '@cellar/rpc';
@@ -17,7 +18,6 @@ import { readProcesses, signIn, startTestControlPlane, withDescendants } from '@
 const { values: args } = parseArgs({ options: { starts: { type: 'string', default: '10' }, idle: { type: 'string', default: '3' } } });
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const MB = 1024 * 1024;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /** Resident memory of a process, from /proc. */

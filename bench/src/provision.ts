@@ -17,13 +17,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort, signIn, startTestControlPlane } from '@cellar/server/testing';
 
 const run = promisify(execFile);
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, target: { type: 'string', default: '500' }, burst: { type: 'string', default: '3' }, standbys: { type: 'string', default: '1' } } });
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const PASSWORD = 'Bench-Secret-1';
 

@@ -27,6 +27,7 @@ import { userInfo } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ComputeDriverNotAvailable, GuestStartFailed } from '@cellar/plugin-api';
 import { agentSocket } from '@cellar/guest';
 import { artifactDir, ARTIFACT_FILE, readGuestArtifact } from '@cellar/guest/artifact';
@@ -127,8 +128,6 @@ function portFree(address: string, port: number): Promise<boolean> {
     server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Standby work directories and outputs are named this and a tag (the standby's user when there is one). */
 const STANDBY_PREFIX = 'standby-';

@@ -3,6 +3,7 @@
 // period. For the local compute driver, and for test harnesses cleaning up after it.
 
 import { readdir, readFile, readlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ProcessEntry {
   readonly ppid: number;
@@ -61,8 +62,6 @@ export function signal(pids: readonly number[], name: NodeJS.Signals): void {
     }
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Ends what `find` finds: SIGINT, then SIGKILL to whatever `find` still finds after `graceMs`,
