@@ -194,12 +194,13 @@ export class LocalCompute implements ComputeDriver {
     const driver = new LocalCompute({ ...o, statePath: await realpath(o.statePath) });
     await mkdir(driver.#addresses, { recursive: true, mode: 0o700 });
     await mkdir(driver.#users, { recursive: true, mode: 0o700 });
+    const records = await driver.#records();
     if (driver.#root) {
       try {
         await chmod(driver.o.statePath, 0o711);
         await chmod(driver.#instances, 0o711);
         driver.#unavailable = await unreachable([driver.#instances, process.execPath]);
-        await driver.#removeUnusedUsers();
+        await driver.#removeUnusedUsers(records);
       } catch (error) {
         driver.#unavailable = error instanceof Error ? error.message : String(error);
       }
@@ -207,7 +208,7 @@ export class LocalCompute implements ComputeDriver {
     } else {
       o.log.warn({ user: userInfo().username }, 'Cellar is not running as root: every guest and its database run as its own user, not isolated from each other or from Cellar (for development only)');
     }
-    await driver.#removeStandbyLeftovers();
+    await driver.#removeStandbyLeftovers(records);
     for (const datastore of o.withGuests) driver.#standBy(datastore);
     return driver;
   }
@@ -219,6 +220,12 @@ export class LocalCompute implements ComputeDriver {
 
   #dir(id: string): string {
     return join(this.#instances, id);
+  }
+
+  /** The record of every instance this driver has. */
+  async #records(): Promise<InstanceRecord[]> {
+    const records = await Promise.all((await readdir(this.#instances)).map((id) => this.#record(id)));
+    return records.filter((r) => r !== undefined);
   }
 
   async #record(id: string): Promise<InstanceRecord | undefined> {
@@ -252,12 +259,8 @@ export class LocalCompute implements ComputeDriver {
    * Users this deployment made that no instance names: standbys' users from a control plane that
    * died. Another deployment's users on this machine, with the same prefix, are not ours to touch.
    */
-  async #removeUnusedUsers(): Promise<void> {
-    const used = new Set<string>();
-    for (const id of await readdir(this.#instances)) {
-      const user = (await this.#record(id))?.user;
-      if (user) used.add(user.name);
-    }
+  async #removeUnusedUsers(records: readonly InstanceRecord[]): Promise<void> {
+    const used = new Set(records.map((r) => r.user?.name));
     for (const name of await readdir(this.#users)) if (!used.has(name)) await this.#dropUser(name);
   }
 
@@ -422,12 +425,8 @@ export class LocalCompute implements ComputeDriver {
   }
 
   /** Standby work directories and outputs that no instance names: standbys of a control plane that died. */
-  async #removeStandbyLeftovers(): Promise<void> {
-    const kept = new Set<string>();
-    for (const id of await readdir(this.#instances)) {
-      const dir = (await this.#record(id))?.standbyDir;
-      if (dir) kept.add(dir);
-    }
+  async #removeStandbyLeftovers(records: readonly InstanceRecord[]): Promise<void> {
+    const kept = new Set(records.map((r) => r.standbyDir));
     const guestDir = join(this.o.statePath, 'guest');
     for (const datastore of await readdir(guestDir).catch(() => [])) {
       for (const name of await readdir(join(guestDir, datastore)).catch(() => [])) {
