@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bootstrap } from '@cellar/config';
 import { asCellarError, namespaces, type BaseDatastoreManager, type DatastoreGuest, type GuestLogger, type PrepareRequest, type ServiceStatus } from '@cellar/plugin-api';
-import type { PluginHost } from '@cellar/plugins';
+import type { InstalledPlugin, PluginHost } from '@cellar/plugins';
 import { AmqpTransport, ConductorClient, guestArgs, guestMethods, guestTopic, LocalTransport, method, serve, type Heartbeat, type Listener, type Transport } from '@cellar/rpc';
 import { fileLogger } from './log.js';
 import { keepLogsBounded } from './log-rotation.js';
@@ -46,6 +46,12 @@ export class GuestStartFailure extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`the guest agent did not start:\n  ${problems.join('\n  ')}`);
   }
+}
+
+/** The datastore's `./guest` entry through the plugin host; undefined when its plugin declares none. */
+export async function loadGuestHalf(host: PluginHost, plugin: InstalledPlugin, datastore: string): Promise<DatastoreGuest<unknown> | undefined> {
+  if (!plugin.entryFiles[namespaces.datastoreGuest]?.[datastore]) return undefined;
+  return (await host.load({ plugin, namespace: namespaces.datastoreGuest, name: datastore })) as DatastoreGuest<unknown>;
 }
 
 function parseArgv(argv: readonly string[]): { configFiles: string[]; overrides: string[] } {
@@ -135,7 +141,8 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
   const datastore = String(core['datastore_manager']);
   const plugin = booted.enabled[0];
   if (!plugin) throw new GuestStartFailure([`datastore_manager names '${datastore}', which is not installed in this guest`]);
-  if (!plugin.entryFiles[namespaces.datastoreGuest]?.[datastore]) {
+  const entry = await loadGuestHalf(host, plugin, datastore);
+  if (!entry) {
     throw new GuestStartFailure([`the ${datastore} datastore (${plugin.package}) has no guest half: its package.json declares no ${namespaces.datastoreGuest} entry point`]);
   }
 
@@ -143,7 +150,6 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
   if (start.chdir === true) process.chdir(agent.run_dir);
   await mkdir(agent.log_dir, { recursive: true, mode: 0o750 });
   const log = fileLogger(join(agent.log_dir, 'guest.log'), core['debug'] === true);
-  const entry = (await host.load({ plugin, namespace: namespaces.datastoreGuest, name: datastore })) as DatastoreGuest<unknown>;
   const options = config.values(datastore);
   const version = core['datastore_version'];
   const manager = new entry.manager({

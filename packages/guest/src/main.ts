@@ -12,9 +12,8 @@
 
 import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { namespaces, type DatastoreGuest } from '@cellar/plugin-api';
 import { openPlugins, type PluginHost } from '@cellar/plugins';
-import { GuestStartFailure, runGuest, type GuestStart } from './agent.js';
+import { GuestStartFailure, loadGuestHalf, runGuest, type GuestStart } from './agent.js';
 import { stderrLogger } from './log.js';
 
 /** What a standby agent is told when it is given an instance. */
@@ -75,9 +74,8 @@ async function workAhead(argv: readonly string[], plugins: PluginHost | undefine
     // Unbundled, the agent is started in the deployment's root and finds the plugin there.
     const host = plugins ?? openPlugins({ appRoot: process.cwd() }).host;
     const plugin = host.find('datastore', datastore);
-    if (!plugin?.entryFiles[namespaces.datastoreGuest]?.[datastore]) return undefined;
-    const entry = (await host.load({ plugin, namespace: namespaces.datastoreGuest, name: datastore })) as DatastoreGuest<unknown>;
-    if (!entry.standby) return undefined;
+    const entry = plugin && (await loadGuestHalf(host, plugin, datastore));
+    if (!entry?.standby) return undefined;
     const controller = new AbortController();
     const done = entry.standby({ dir, ...(version === undefined ? {} : { datastoreVersion: version }), signal: controller.signal, log });
     // Observed by the manager, or by nobody if the standby ends unassigned.
