@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
-import { BaseDatastoreManager, defineDatastoreGuest, defineDatastoreOptions, standardGuestOptions, standardServerOptions, type PrepareRequest, type ServiceStatus } from '@cellar/plugin-api';
-import { createPluginRegistry } from '@cellar/plugins';
-import { conductorArgs, CONDUCTOR_TOPIC, GuestClient, LocalTransport, method, serve, type Heartbeat, type Listener } from '@cellar/rpc';
+import { BaseDatastoreManager, type PrepareRequest, type ServiceStatus } from '@cellar/plugin-api';
+import { GuestClient, LocalTransport } from '@cellar/rpc';
 import { GuestStartFailure, runGuest, type RunningGuest } from './agent.js';
 import { agentSocket } from './options.js';
+import { inMemoryDatastore, recordingConductor, writeGuestConf, type RecordingConductor } from './testing.js';
 
 const GUEST_ID = '5f0c8a2e-0000-4000-8000-000000000001';
 const KEY = 'k'.repeat(40);
@@ -33,52 +33,17 @@ class MemoryManager extends BaseDatastoreManager {
   }
 }
 
-const cellar = { plugin: 1, kind: 'datastore', name: 'memory', capabilities: [], entryPoints: { 'cellar.datastore.options': './options', 'cellar.datastore.guest': './guest' } };
-const options = defineDatastoreOptions({
-  name: 'memory',
-  server: standardServerOptions({ datastore: 'Memory', tcpPorts: ['1'], usageTimeout: 10, backupStrategy: '', replicationStrategy: '' }),
-  guest: standardGuestOptions({ datastore: 'Memory', mountPoint: '/var/lib/memory', backupStrategy: '', replicationStrategy: '' }),
-});
-const plugins = createPluginRegistry({ plugins: [{ package: 'cellar-datastore-memory', cellar, modules: { './options': options, './guest': defineDatastoreGuest({ name: 'memory', manager: MemoryManager }) } }] });
+const plugins = inMemoryDatastore('memory', MemoryManager);
 
 let dir: string;
 let control: LocalTransport;
-let conductor: Listener;
-const beats: Heartbeat[] = [];
-let beaten: (() => void) | undefined;
+let conductor: RecordingConductor;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cellar-guest-'));
   control = new LocalTransport(join(dir, 'rpc'), { socketFor: (t) => (t === `guestagent.${GUEST_ID}` ? agentSocket(join(dir, 'run')) : undefined) });
-  conductor = await serve({
-    transport: control,
-    topic: CONDUCTOR_TOPIC,
-    keyFor: (r) => (r.instance === GUEST_ID ? KEY : undefined),
-    methods: {
-      heartbeat: method(conductorArgs.heartbeat, async (beat) => {
-        beats.push(beat);
-        beaten?.();
-      }),
-    },
-  });
-  await writeFile(
-    join(dir, 'guest.conf'),
-    [
-      '[DEFAULT]',
-      `guest_id = ${GUEST_ID}`,
-      'datastore_manager = memory',
-      'instance_address = 127.42.0.2',
-      'report_interval = 60',
-      `run_dir = ${join(dir, 'run')}`,
-      `log_dir = ${join(dir, 'log')}`,
-      '[rpc]',
-      `socket_dir = ${join(dir, 'rpc')}`,
-      `instance_key = ${KEY}`,
-      '[memory]',
-      `mount_point = ${dir}`,
-      '',
-    ].join('\n'),
-  );
+  conductor = await recordingConductor(control, GUEST_ID, KEY);
+  await writeGuestConf({ dir, guestId: GUEST_ID, key: KEY, datastore: 'memory', rpc: [`socket_dir = ${join(dir, 'rpc')}`] });
 });
 
 after(async () => {
@@ -87,27 +52,25 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const nextBeat = (): Promise<void> => new Promise((resolve) => (beaten = resolve));
-
 test('the agent serves its manager and reports at start and the moment a prepare ends', async () => {
-  const first = nextBeat();
+  const first = conductor.nextBeat();
   const guest: RunningGuest = await runGuest({ argv: ['--config-file', join(dir, 'guest.conf')], plugins, env: {} });
   try {
     await first;
-    assert.equal(beats.at(-1)?.status, 'building');
+    assert.equal(conductor.beats.at(-1)?.status, 'building');
     const client = new GuestClient(control, GUEST_ID, KEY, { low: 5, high: 5 });
     assert.equal(await client.ping({ requestId: 't' }), true);
 
-    let beat = nextBeat();
+    let beat = conductor.nextBeat();
     await client.prepare({ memoryMb: 512, databases: [{ name: 'explode' }], users: [] }, { requestId: 't' });
     await beat;
-    assert.equal(beats.at(-1)?.status, 'failed to spawn');
-    assert.match(beats.at(-1)?.fault?.message ?? '', /would not start/);
+    assert.equal(conductor.beats.at(-1)?.status, 'failed to spawn');
+    assert.match(conductor.beats.at(-1)?.fault?.message ?? '', /would not start/);
 
-    beat = nextBeat();
+    beat = conductor.nextBeat();
     await client.prepare({ memoryMb: 512, databases: [], users: [] }, { requestId: 't' });
     await beat;
-    assert.deepEqual(beats.at(-1), { status: 'healthy' });
+    assert.deepEqual(conductor.beats.at(-1), { status: 'healthy' });
     assert.equal(await client.serviceStatus({ requestId: 't' }), 'healthy');
     // Core operations the datastore leaves to the base: access is not enforced by this one.
     assert.equal(await client.applyAccess(['10.0.0.0/24'], { requestId: 't' }), false);
