@@ -206,16 +206,11 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   override async getServiceStatus(): Promise<ServiceStatus> {
     if (this.#preparing || !this.prepared) return 'building';
     if (runningPostmaster(this.dataDir) !== undefined) {
-      const client = this.#client('postgres');
-      client.on('error', () => undefined);
       try {
-        await client.connect();
-        await client.query('SELECT 1');
+        await this.#inSession('postgres', 'SELECT 1');
         return 'healthy';
       } catch {
         return 'unknown';
-      } finally {
-        await client.end().catch(() => undefined);
       }
     }
     return existsSync(this.stoppedMarker) ? 'shutdown' : 'crashed';
@@ -306,7 +301,7 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     // Shared objects (dbid 0: databases it owns, their grants) are handled from any database.
     const databases = new Set(rows.map((r) => r.datname ?? 'postgres'));
     for (const database of databases) {
-      await this.#inDatabase(database, `REASSIGN OWNED BY ${ident(name)} TO ${ident(ADMIN_USER)}; DROP OWNED BY ${ident(name)}`);
+      await this.#inSession(database, `REASSIGN OWNED BY ${ident(name)} TO ${ident(ADMIN_USER)}; DROP OWNED BY ${ident(name)}`);
     }
     await this.#query(`DROP ROLE ${ident(name)}`);
   }
@@ -479,15 +474,8 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     await this.#query('SELECT pg_reload_conf()');
     const deadline = Date.now() + RELOAD_TIMEOUT_MS;
     for (;;) {
-      const client = this.#client('postgres');
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        const result = await client.query<{ done: boolean }>('SELECT pg_conf_load_time() > $1::timestamptz AS done', [before]);
-        if (result.rows[0]?.done === true) return;
-      } finally {
-        await client.end().catch(() => undefined);
-      }
+      const result = await this.#inSession<{ done: boolean }>('postgres', 'SELECT pg_conf_load_time() > $1::timestamptz AS done', [before]);
+      if (result.rows[0]?.done === true) return;
       if (Date.now() > deadline) {
         throw new GuestError({ reason: `PostgreSQL did not reload its configuration; the server log ends:\n${await logTail(this.logFile)}` });
       }
@@ -545,13 +533,13 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     return (await this.#adminClient()).query<R>(sql, values);
   }
 
-  /** Runs statements in another database, in a session of its own. */
-  async #inDatabase(database: string, sql: string): Promise<void> {
+  /** Runs statements in a session of its own (another database, or a fresh fork of the server), closed after. */
+  async #inSession<R extends pg.QueryResultRow = pg.QueryResultRow>(database: string, sql: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     const client = this.#client(database);
     client.on('error', () => undefined);
     try {
       await client.connect();
-      await client.query(sql);
+      return await client.query<R>(sql, values);
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -560,7 +548,7 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   /** Schema public's privileges, where the database still has that schema. */
   async #onPublicSchema(database: string, sql: string): Promise<void> {
     try {
-      await this.#inDatabase(database, sql);
+      await this.#inSession(database, sql);
     } catch (error) {
       if (pgCode(error) !== '3F000') throw error;
     }
