@@ -171,19 +171,20 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     if (roles.includes('conductor')) listeners.push(await new Conductor(control.db, controlKey, log, (id) => taskmanager?.wake(id)).serve(transport));
 
     if (roles.includes('taskmanager')) {
+      const localOptions = config.group(localGroup);
       compute = local
         ? await LocalCompute.open({
             statePath,
             appRoot: options.appRoot,
             transport,
             rpc: rpc.transport === 'local' ? { transport: 'local', socketDir: join(statePath, 'rpc') } : { transport: 'amqp', amqpUrl: rpc.amqp_url ?? '' },
-            addressPool: config.group(localGroup).address_pool,
-            userPrefix: config.group(localGroup).guest_user_prefix,
-            reportInterval: config.group(localGroup).report_interval,
-            startTimeout: config.group(localGroup).guest_start_timeout,
+            addressPool: localOptions.address_pool,
+            userPrefix: localOptions.guest_user_prefix,
+            reportInterval: localOptions.report_interval,
+            startTimeout: localOptions.guest_start_timeout,
             withGuests: options.enabled.filter((p) => p.entryFiles[namespaces.datastoreGuest] !== undefined).map((p) => p.manifest.name),
             defaultVersions,
-            standbyAgents: config.group(localGroup).standby_agents,
+            standbyAgents: localOptions.standby_agents,
             log,
           })
         : simulatedCompute(transport, config.group(simulatedGroup));
@@ -200,7 +201,8 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       });
       listeners.push(await taskmanager.serve());
       await taskmanager.adoptGuests();
-      stopWatching = taskmanager.watchGuests(config.group(localGroup).watch_interval);
+      // Simulated guests live in this process and cannot die alone: their driver has nothing to revive.
+      if (compute.revive) stopWatching = taskmanager.watchGuests(localOptions.watch_interval);
     }
 
     let endpoint = '';

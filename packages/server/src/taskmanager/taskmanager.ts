@@ -346,7 +346,7 @@ export class TaskManager {
     const timer = setInterval(() => {
       round ??= (async () => {
         try {
-          await this.#recordDown(await this.deps.compute.revive(await this.#liveGuests()));
+          await this.#recordDown((await this.deps.compute.revive?.(await this.#liveGuests())) ?? []);
         } catch (error) {
           this.deps.log.warn({ err: error }, 'the guests could not be checked');
         } finally {

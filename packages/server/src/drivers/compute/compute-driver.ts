@@ -33,10 +33,10 @@ export interface ComputeDriver {
   /** After a control-plane restart: find the servers of these instances again. */
   adopt(guests: readonly InjectedGuest[]): Promise<readonly GuestDown[]>;
   /**
-   * Called every `[local] watch_interval` with the instances that should be running: starts
-   * again any of their guests that died since, as a server's init system would. A driver whose
-   * guests cannot die alone does nothing.
+   * For a driver whose guests can die on their own: called every `[local] watch_interval` with the
+   * instances that should be running, it starts again any of their guests that died since, as a
+   * server's init system would.
    */
-  revive(guests: readonly InjectedGuest[]): Promise<readonly GuestDown[]>;
+  revive?(guests: readonly InjectedGuest[]): Promise<readonly GuestDown[]>;
   close(): Promise<void>;
 }

@@ -219,11 +219,6 @@ export class SimulatedCompute implements ComputeDriver {
     return [];
   }
 
-  /** Simulated guests live in this process and end only with it. */
-  async revive(): Promise<readonly GuestDown[]> {
-    return [];
-  }
-
   async close(): Promise<void> {
     for (const g of this.#guests.values()) await g.stop();
     this.#guests.clear();
