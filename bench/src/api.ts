@@ -29,10 +29,16 @@ interface WrkResult {
 
 /** Runs wrk and reads requests/s and the 99th percentile latency (ms) from its report. */
 async function wrk(url: string, token: string, seconds: number): Promise<WrkResult> {
-  const { stdout } = await run('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', '-H', `X-Auth-Token: ${token}`, url], { maxBuffer: 1 << 20 });
+  const { stdout } = await run(
+    'wrk',
+    ['-t1', '-c50', `-d${seconds}s`, '--latency', '-H', `X-Auth-Token: ${token}`, url],
+    { maxBuffer: 1 << 20 },
+  );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN);
   const m = /\s99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
-  const p99 = m ? Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'] ?? 1) : NaN;
+  const p99 = m
+    ? Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'] ?? 1)
+    : NaN;
   if (/Non-2xx/.test(stdout)) throw new Error(`wrk saw errors against ${url}:\n${stdout}`);
   return { rps, p99 };
 }
@@ -49,7 +55,11 @@ async function main(): Promise<number> {
   try {
     const { control, identity } = await openControlDatabase(running.config, running.appRoot);
     const issued = await identity.authenticate('admin', 'bench-secret', { name: 'admin' });
-    const version = await control.db.selectFrom('datastore_versions').select('id').where('active', '=', 1).executeTakeFirstOrThrow();
+    const version = await control.db
+      .selectFrom('datastore_versions')
+      .select('id')
+      .where('active', '=', 1)
+      .executeTakeFirstOrThrow();
     const count = Number(args.instances);
     const at = new Date().toISOString();
     // Instances as a finished create leaves them: healthy, with their operation and its steps.
@@ -69,7 +79,7 @@ async function main(): Promise<number> {
               datastore_version_id: version.id,
               task_status: 'NONE',
               server_status: 'ACTIVE',
-              address: `127.42.${(start + i) >> 8}.${((start + i) & 255) || 1}`,
+              address: `127.42.${(start + i) >> 8}.${(start + i) & 255 || 1}`,
               hostname: null,
               access: '{"is_public":false,"allowed_cidrs":[]}',
               availability_zone: null,
@@ -83,13 +93,46 @@ async function main(): Promise<number> {
             })),
           )
           .execute();
-        await trx.insertInto('service_statuses').values(batch.map((id) => ({ instance_id: id, status: 'healthy', updated_at: '2999-01-01T00:00:00.000Z' }))).execute();
+        await trx
+          .insertInto('service_statuses')
+          .values(
+            batch.map((id) => ({
+              instance_id: id,
+              status: 'healthy',
+              updated_at: '2999-01-01T00:00:00.000Z',
+            })),
+          )
+          .execute();
         for (const id of batch) {
           const op = randomUUID();
-          await trx.insertInto('operations').values({ id: op, instance_id: id, kind: 'create', status: 'succeeded', request: '{}', error_code: null, error_message: null, created_at: at, updated_at: at }).execute();
+          await trx
+            .insertInto('operations')
+            .values({
+              id: op,
+              instance_id: id,
+              kind: 'create',
+              status: 'succeeded',
+              request: '{}',
+              error_code: null,
+              error_message: null,
+              created_at: at,
+              updated_at: at,
+            })
+            .execute();
           await trx
             .insertInto('operation_steps')
-            .values(['network', 'volume', 'server', 'prepare', 'wait-for-guest'].map((name, seq) => ({ operation_id: op, seq, name, status: 'succeeded', started_at: at, ended_at: at, error_code: null, error_message: null })))
+            .values(
+              ['network', 'volume', 'server', 'prepare', 'wait-for-guest'].map((name, seq) => ({
+                operation_id: op,
+                seq,
+                name,
+                status: 'succeeded',
+                started_at: at,
+                ended_at: at,
+                error_code: null,
+                error_message: null,
+              })),
+            )
             .execute();
         }
       });
@@ -100,7 +143,9 @@ async function main(): Promise<number> {
     const body = await (await fetch(url, { headers: { 'x-auth-token': issued.token } })).text();
     const shown = (JSON.parse(body) as { instances: unknown[] }).instances.length;
     const barePort = await freePort();
-    bare.get('/v1.0/:tenant_id/instances/detail', async (_request, reply) => reply.type('application/json; charset=utf-8').send(body));
+    bare.get('/v1.0/:tenant_id/instances/detail', async (_request, reply) =>
+      reply.type('application/json; charset=utf-8').send(body),
+    );
     await bare.listen({ host: '127.0.0.1', port: barePort });
     const bareUrl = `http://127.0.0.1:${barePort}/v1.0/${issued.projectId}/instances/detail`;
 
@@ -122,11 +167,19 @@ async function main(): Promise<number> {
     const o = best(ours);
     const t = best(theirs);
     const ratio = o.rps / t.rps;
-    console.log(`GET /instances/detail, ${count} instances in the project (${shown} per page, ${body.length} bytes), wrk -c50, best of ${args.rounds} x ${seconds}s`);
+    console.log(
+      `GET /instances/detail, ${count} instances in the project (${shown} per page, ${body.length} bytes), wrk -c50, best of ${args.rounds} x ${seconds}s`,
+    );
     console.log(`  ${'server'.padEnd(34)} ${'req/s'.padStart(9)} ${'p99 ms'.padStart(8)}`);
-    console.log(`  ${'cellar api'.padEnd(34)} ${o.rps.toFixed(0).padStart(9)} ${o.p99.toFixed(2).padStart(8)}`);
-    console.log(`  ${'bare fastify, same JSON'.padEnd(34)} ${t.rps.toFixed(0).padStart(9)} ${t.p99.toFixed(2).padStart(8)}`);
-    console.log(`ratio: ${ratio.toFixed(2)} (target >= 0.3); cellar p99: ${o.p99.toFixed(1)} ms (target < 50 ms)`);
+    console.log(
+      `  ${'cellar api'.padEnd(34)} ${o.rps.toFixed(0).padStart(9)} ${o.p99.toFixed(2).padStart(8)}`,
+    );
+    console.log(
+      `  ${'bare fastify, same JSON'.padEnd(34)} ${t.rps.toFixed(0).padStart(9)} ${t.p99.toFixed(2).padStart(8)}`,
+    );
+    console.log(
+      `ratio: ${ratio.toFixed(2)} (target >= 0.3); cellar p99: ${o.p99.toFixed(1)} ms (target < 50 ms)`,
+    );
     return ratio >= 0.3 && o.p99 < 50 ? 0 : 1;
   } finally {
     await bare.close();

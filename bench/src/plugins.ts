@@ -13,12 +13,27 @@
 //   node bench/dist/plugins.js [--iterations N] [--warmup N] [--target X] [--transitive N] [--keep]
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { validateManifest } from '@cellar/plugin-api';
-import { discoverPlugins, lockKey, openPlugins, readLock, writeLock, type OpenedPlugins } from '@cellar/plugins';
+import {
+  discoverPlugins,
+  lockKey,
+  openPlugins,
+  readLock,
+  writeLock,
+  type OpenedPlugins,
+} from '@cellar/plugins';
 
 const DEPENDENCIES = 200;
 const PLUGINS = 20;
@@ -46,7 +61,9 @@ if (!(iterations > 0 && warmup >= 0 && target > 0 && TRANSITIVE > 0)) {
 
 /** Deterministic pseudo-random bytes, so every run builds the same tree. */
 function digest(algorithm: 'sha1' | 'sha512', seed: string): string {
-  return createHash(algorithm).update(seed).digest(algorithm === 'sha1' ? 'hex' : 'base64');
+  return createHash(algorithm)
+    .update(seed)
+    .digest(algorithm === 'sha1' ? 'hex' : 'base64');
 }
 
 interface Dep {
@@ -63,7 +80,8 @@ function dependencyList(): Dep[] {
     const isPlugin = i % (DEPENDENCIES / PLUGINS) === 3;
     const n = String(i).padStart(3, '0');
     let name: string;
-    if (isPlugin) name = i % 4 === 3 ? `@acme/cellar-datastore-bench${n}` : `cellar-datastore-bench${n}`;
+    if (isPlugin)
+      name = i % 4 === 3 ? `@acme/cellar-datastore-bench${n}` : `cellar-datastore-bench${n}`;
     else if (i % 5 === 0) name = `${scopes[(i / 5) % scopes.length] ?? '@acme'}/lib-${n}`;
     else name = `bench-lib-${n}`;
     deps.push(isPlugin ? { name, version, plugin: `bench_store_${n}` } : { name, version });
@@ -82,7 +100,10 @@ function packageJsonOf(dep: Dep, index: number): Record<string, unknown> {
     description: `Synthetic package ${index} for the Cellar plugin start-up benchmark`,
     license: 'MIT',
     author: 'Bench <bench@example.invalid>',
-    repository: { type: 'git', url: `git+https://example.invalid/${dep.name.replace('@', '')}.git` },
+    repository: {
+      type: 'git',
+      url: `git+https://example.invalid/${dep.name.replace('@', '')}.git`,
+    },
     homepage: `https://example.invalid/${dep.name.replace('@', '')}#readme`,
     keywords: ['bench', 'synthetic', `group-${index % 9}`],
     engines: { node: '>=18' },
@@ -95,20 +116,35 @@ function packageJsonOf(dep: Dep, index: number): Record<string, unknown> {
       type: 'module',
       exports: { './options': './options.js', './package.json': './package.json' },
       peerDependencies: { '@cellar/plugin-api': '^0.1.0' },
-      cellar: { plugin: 1, kind: 'datastore', name: dep.plugin, entryPoints: { 'cellar.datastore.options': './options' } },
+      cellar: {
+        plugin: 1,
+        kind: 'datastore',
+        name: dep.plugin,
+        entryPoints: { 'cellar.datastore.options': './options' },
+      },
     };
   }
   return {
     ...common,
     main: './index.js',
     types: './index.d.ts',
-    exports: { '.': { types: './index.d.ts', import: './index.mjs', require: './index.js' }, './package.json': './package.json' },
-    dependencies: { [`transitive-${String(index % TRANSITIVE).padStart(3, '0')}`]: '^1.0.0', [`transitive-${String((index * 7) % TRANSITIVE).padStart(3, '0')}`]: '^2.1.0' },
+    exports: {
+      '.': { types: './index.d.ts', import: './index.mjs', require: './index.js' },
+      './package.json': './package.json',
+    },
+    dependencies: {
+      [`transitive-${String(index % TRANSITIVE).padStart(3, '0')}`]: '^1.0.0',
+      [`transitive-${String((index * 7) % TRANSITIVE).padStart(3, '0')}`]: '^2.1.0',
+    },
     devDependencies: { typescript: '^5.4.0', '@types/node': '^20.0.0' },
   };
 }
 
-function lockEntry(name: string, version: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function lockEntry(
+  name: string,
+  version: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const base = name.split('/').pop() ?? name;
   return {
     version,
@@ -121,7 +157,9 @@ function lockEntry(name: string, version: string, extra: Record<string, unknown>
 
 function packageLockOf(deps: readonly Dep[]): Record<string, unknown> {
   const dependencies = Object.fromEntries(deps.map((d) => [d.name, `^${d.version}`]));
-  const packages: Record<string, unknown> = { '': { name: 'bench-deployment', version: '1.0.0', dependencies } };
+  const packages: Record<string, unknown> = {
+    '': { name: 'bench-deployment', version: '1.0.0', dependencies },
+  };
   deps.forEach((d, i) => {
     packages[`node_modules/${d.name}`] = lockEntry(d.name, d.version, {
       ...(d.plugin === undefined
@@ -140,11 +178,20 @@ function packageLockOf(deps: readonly Dep[]): Record<string, unknown> {
     const name = `transitive-${String(t).padStart(3, '0')}`;
     packages[`node_modules/${name}`] = lockEntry(name, `${1 + (t % 3)}.${t % 17}.${t % 5}`, {
       dev: t % 4 === 0 ? true : undefined,
-      dependencies: t % 3 === 0 ? { [`transitive-${String((t + 1) % TRANSITIVE).padStart(3, '0')}`]: '^1.0.0' } : undefined,
+      dependencies:
+        t % 3 === 0
+          ? { [`transitive-${String((t + 1) % TRANSITIVE).padStart(3, '0')}`]: '^1.0.0' }
+          : undefined,
       engines: { node: '>=14' },
     });
   }
-  return { name: 'bench-deployment', version: '1.0.0', lockfileVersion: 3, requires: true, packages };
+  return {
+    name: 'bench-deployment',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages,
+  };
 }
 
 interface Fixture {
@@ -170,13 +217,21 @@ function buildFixture(): Fixture {
     mkdirSync(dir, { recursive: true });
     writeJson(join(dir, 'package.json'), packageJsonOf(dep, i));
     if (dep.plugin !== undefined) {
-      writeFileSync(join(dir, 'options.js'), `// never imported by this benchmark\nexport default { name: '${dep.plugin}' };\n`);
+      writeFileSync(
+        join(dir, 'options.js'),
+        `// never imported by this benchmark\nexport default { name: '${dep.plugin}' };\n`,
+      );
     } else {
       writeFileSync(join(dir, 'index.js'), `module.exports = ${i};\n`);
     }
   });
   writeJson(join(appRoot, 'package-lock.json'), packageLockOf(deps));
-  return { appRoot, deps, packageLockBytes: readFileSync(join(appRoot, 'package-lock.json')).length, lockBytes: 0 };
+  return {
+    appRoot,
+    deps,
+    packageLockBytes: readFileSync(join(appRoot, 'package-lock.json')).length,
+    lockBytes: 0,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,7 +246,9 @@ function percentile(samples: readonly number[], p: number): number {
 const median = (samples: readonly number[]): number => {
   const sorted = [...samples].sort((x, y) => x - y);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 };
 
 function time(fn: () => unknown): number {
@@ -217,8 +274,13 @@ const ms = (v: number): string => v.toFixed(3).padStart(9);
 function table(title: string, rows: readonly (readonly [string, readonly number[]])[]): void {
   const width = Math.max(...rows.map(([label]) => label.length), 10);
   console.log(`\n${title}`);
-  console.log(`  ${'case'.padEnd(width)}  ${'median ms'.padStart(9)}  ${'p90 ms'.padStart(9)}  ${'min ms'.padStart(9)}`);
-  for (const [label, s] of rows) console.log(`  ${label.padEnd(width)}  ${ms(median(s))}  ${ms(percentile(s, 90))}  ${ms(Math.min(...s))}`);
+  console.log(
+    `  ${'case'.padEnd(width)}  ${'median ms'.padStart(9)}  ${'p90 ms'.padStart(9)}  ${'min ms'.padStart(9)}`,
+  );
+  for (const [label, s] of rows)
+    console.log(
+      `  ${label.padEnd(width)}  ${ms(median(s))}  ${ms(percentile(s, 90))}  ${ms(Math.min(...s))}`,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,7 +288,10 @@ function table(title: string, rows: readonly (readonly [string, readonly number[
 
 function pluginSet(opened: OpenedPlugins): string {
   return opened.host.plugins
-    .map((p) => `${p.package}@${p.version}:${p.manifest.kind}:${p.manifest.name}:${p.dir}:${JSON.stringify(p.entryFiles)}`)
+    .map(
+      (p) =>
+        `${p.package}@${p.version}:${p.manifest.kind}:${p.manifest.name}:${p.dir}:${JSON.stringify(p.entryFiles)}`,
+    )
     .sort()
     .join('\n');
 }
@@ -244,8 +309,14 @@ function main(): number {
   try {
     // Correctness first: both paths must agree on the same 20 plugins, with no problems.
     const found = discoverPlugins(appRoot);
-    check(found.problems.length === 0, `discovery reported problems: ${JSON.stringify(found.problems)}`);
-    check(found.plugins.length === PLUGINS, `discovery found ${found.plugins.length} plugins, expected ${PLUGINS}`);
+    check(
+      found.problems.length === 0,
+      `discovery reported problems: ${JSON.stringify(found.problems)}`,
+    );
+    check(
+      found.plugins.length === PLUGINS,
+      `discovery found ${found.plugins.length} plugins, expected ${PLUGINS}`,
+    );
     const lockPathWritten = writeLock(appRoot, LOCK_FILE, found.plugins);
     const lockBytes = readFileSync(lockPathWritten).length;
 
@@ -260,14 +331,20 @@ function main(): number {
     check(pluginSet(a) === pluginSet(b), '(a) and (b) returned different plugins');
 
     console.log('Cellar plugin start-up benchmark');
-    console.log(`  node ${process.version}, ${process.platform}/${process.arch}, appRoot ${appRoot}`);
+    console.log(
+      `  node ${process.version}, ${process.platform}/${process.arch}, appRoot ${appRoot}`,
+    );
     console.log(
       `  fixture: ${DEPENDENCIES} declared dependencies (${fixture.deps.filter((d) => d.name.startsWith('@')).length} scoped), ` +
         `${PLUGINS} datastore plugins, package-lock.json ${(fixture.packageLockBytes / 1024).toFixed(0)} KB ` +
         `(${DEPENDENCIES + TRANSITIVE} packages), ${LOCK_FILE} ${(lockBytes / 1024).toFixed(1)} KB`,
     );
-    console.log(`  ${warmup} warm-up + ${iterations} measured rounds, the two cases interleaved (order alternating)`);
-    console.log('  plugin entry points are imported lazily (PluginHost.load), so import cost is in neither number');
+    console.log(
+      `  ${warmup} warm-up + ${iterations} measured rounds, the two cases interleaved (order alternating)`,
+    );
+    console.log(
+      '  plugin entry points are imported lazily (PluginHost.load), so import cost is in neither number',
+    );
 
     interleaved([withoutLock, withLock], warmup);
     const [noLock = [], lock = []] = interleaved([withoutLock, withLock], iterations);
@@ -282,18 +359,39 @@ function main(): number {
     const depNames = fixture.deps.map((d) => d.name);
     const depDirs = depNames.map((n) => join(appRoot, 'node_modules', n));
     const lockPath = resolve(appRoot, LOCK_FILE);
-    const lockJson = JSON.parse(readFileSync(lockPath, 'utf8')) as { plugins: { dir: string; cellar: unknown; exports: unknown }[] };
+    const lockJson = JSON.parse(readFileSync(lockPath, 'utf8')) as {
+      plugins: { dir: string; cellar: unknown; exports: unknown }[];
+    };
     const pluginDirs = lockJson.plugins.map((p) => resolve(appRoot, p.dir));
     const steps: [string, () => unknown][] = [
       ['(a) discoverPlugins()', () => discoverPlugins(appRoot)],
-      ['(a)  existsSync node_modules/<dep>/package.json x200', () => depDirs.forEach((d) => existsSync(join(d, 'package.json')))],
-      ['(a)  read + JSON.parse dep package.json x200', () => depDirs.map((d): unknown => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')))],
+      [
+        '(a)  existsSync node_modules/<dep>/package.json x200',
+        () => depDirs.forEach((d) => existsSync(join(d, 'package.json'))),
+      ],
+      [
+        '(a)  read + JSON.parse dep package.json x200',
+        () =>
+          depDirs.map((d): unknown => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8'))),
+      ],
       ['(a)  realpathSync dep dir x200', () => depDirs.forEach((d) => realpathSync(d))],
-      ['(a)  validateManifest x20', () => lockJson.plugins.forEach((p) => validateManifest(p.cellar, p.exports))],
+      [
+        '(a)  validateManifest x20',
+        () => lockJson.plugins.forEach((p) => validateManifest(p.cellar, p.exports)),
+      ],
       ['(b) readLock()', () => readLock(appRoot, LOCK_FILE)],
-      ['(b)  read + JSON.parse plugins.lock.json', (): unknown => JSON.parse(readFileSync(lockPath, 'utf8'))],
-      ['(b)  lockKey(): the content hash, paid only when a keyed file changed since locking', () => lockKey(appRoot, pluginDirs)],
-      ['(b)  validateManifest x20', () => lockJson.plugins.forEach((p) => validateManifest(p.cellar, p.exports))],
+      [
+        '(b)  read + JSON.parse plugins.lock.json',
+        (): unknown => JSON.parse(readFileSync(lockPath, 'utf8')),
+      ],
+      [
+        '(b)  lockKey(): the content hash, paid only when a keyed file changed since locking',
+        () => lockKey(appRoot, pluginDirs),
+      ],
+      [
+        '(b)  validateManifest x20',
+        () => lockJson.plugins.forEach((p) => validateManifest(p.cellar, p.exports)),
+      ],
     ];
     interleaved(
       steps.map(([, fn]) => fn),

@@ -22,19 +22,42 @@ import pg from 'pg';
 import { freePort, signIn, startTestControlPlane } from '@cellar/server/testing';
 
 const run = promisify(execFile);
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, target: { type: 'string', default: '500' }, burst: { type: 'string', default: '3' }, standbys: { type: 'string', default: '1' } } });
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    target: { type: 'string', default: '500' },
+    burst: { type: 'string', default: '3' },
+    standbys: { type: 'string', default: '1' },
+  },
+});
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const PASSWORD = 'Bench-Secret-1';
 
-const major = readdirSync('/usr/lib/postgresql').filter((m) => existsSync(`/usr/lib/postgresql/${m}/bin/postgres`)).sort((a, b) => Number(b) - Number(a))[0];
-if (major === undefined) throw new Error('PostgreSQL is not installed (scripts/install-debian-packages postgresql)');
+const major = readdirSync('/usr/lib/postgresql')
+  .filter((m) => existsSync(`/usr/lib/postgresql/${m}/bin/postgres`))
+  .sort((a, b) => Number(b) - Number(a))[0];
+if (major === undefined)
+  throw new Error('PostgreSQL is not installed (scripts/install-debian-packages postgresql)');
 const bin = `/usr/lib/postgresql/${major}/bin`;
 
 /** Polls a first query as a client would, every 5 ms. */
-async function firstQuery(host: string, port: number, user: string, database: string): Promise<void> {
+async function firstQuery(
+  host: string,
+  port: number,
+  user: string,
+  database: string,
+): Promise<void> {
   for (;;) {
-    const client = new pg.Client({ host, port, user, database, password: PASSWORD, connectionTimeoutMillis: 2000 });
+    const client = new pg.Client({
+      host,
+      port,
+      user,
+      database,
+      password: PASSWORD,
+      connectionTimeoutMillis: 2000,
+    });
     try {
       await client.connect();
       await client.query('SELECT 1');
@@ -70,7 +93,10 @@ async function guestIds(): Promise<{ uid: number; gid: number } | undefined> {
 }
 
 /** initdb and a postgres started directly, with the flags the guest uses, until a TCP client gets in. */
-async function bare(parent: string, ids: { uid: number; gid: number } | undefined): Promise<number> {
+async function bare(
+  parent: string,
+  ids: { uid: number; gid: number } | undefined,
+): Promise<number> {
   const dir = await mkdtemp(join(parent, 'bare-'));
   if (ids) await chown(dir, ids.uid, ids.gid);
   const as = { cwd: '/', env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' }, ...(ids ?? {}) };
@@ -78,8 +104,24 @@ async function bare(parent: string, ids: { uid: number; gid: number } | undefine
   const data = join(dir, 'data');
   const started = performance.now();
   // The guest's initdb: datastores/postgresql/src/guest.ts.
-  await run(`${bin}/initdb`, ['-D', data, '--username=os_admin', '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8'], as);
-  const server = spawn(`${bin}/postgres`, ['-D', data, '-k', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'], { ...as, stdio: 'ignore' });
+  await run(
+    `${bin}/initdb`,
+    [
+      '-D',
+      data,
+      '--username=os_admin',
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C.UTF-8',
+    ],
+    as,
+  );
+  const server = spawn(
+    `${bin}/postgres`,
+    ['-D', data, '-k', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'],
+    { ...as, stdio: 'ignore' },
+  );
   // What the guest's prepare asks of PostgreSQL for the same request: the user and its database.
   await ready(dir, port);
   const admin = new pg.Client({ host: dir, port, user: 'os_admin', database: 'postgres' });
@@ -104,7 +146,14 @@ async function bare(parent: string, ids: { uid: number; gid: number } | undefine
 }
 
 async function main(): Promise<number> {
-  const running = await startTestControlPlane(repoRoot, ['identity.bootstrap_password=bench-secret', 'local.report_interval=1', 'DEFAULT.http_get_rate=1000000', 'DEFAULT.http_post_rate=1000000', 'DEFAULT.max_instances_per_tenant=100', `local.standby_agents=${args.standbys}`]);
+  const running = await startTestControlPlane(repoRoot, [
+    'identity.bootstrap_password=bench-secret',
+    'local.report_interval=1',
+    'DEFAULT.http_get_rate=1000000',
+    'DEFAULT.http_post_rate=1000000',
+    'DEFAULT.max_instances_per_tenant=100',
+    `local.standby_agents=${args.standbys}`,
+  ]);
   const parent = await mkdtemp(join(tmpdir(), 'cellar-bench-bare-'));
   await chmod(parent, 0o711);
   try {
@@ -116,13 +165,27 @@ async function main(): Promise<number> {
       const started = performance.now();
       const created = (
         await api.call('POST', '/instances', {
-          instance: { name: `bench-${n}`, flavorRef: '2', volume: { size: 1 }, datastore: { type: 'postgresql', version: major }, databases: [{ name: 'app' }], users: [{ name: 'app', password: PASSWORD, databases: [{ name: 'app' }] }] },
+          instance: {
+            name: `bench-${n}`,
+            flavorRef: '2',
+            volume: { size: 1 },
+            datastore: { type: 'postgresql', version: major },
+            databases: [{ name: 'app' }],
+            users: [{ name: 'app', password: PASSWORD, databases: [{ name: 'app' }] }],
+          },
         })
       ).json['instance'] as { id: string };
       // Every 20 ms: soon enough to see ACTIVE, rarely enough not to load the control plane (and
       // the machine) that is doing the create.
-      const shown = await api.untilInstance(created.id, (i) => i['status'] === 'ACTIVE' || i['status'] === 'ERROR', 'ACTIVE', 600, 20);
-      if (shown['status'] === 'ERROR') throw new Error(`instance ${created.id} failed: ${JSON.stringify(shown['fault'])}`);
+      const shown = await api.untilInstance(
+        created.id,
+        (i) => i['status'] === 'ACTIVE' || i['status'] === 'ERROR',
+        'ACTIVE',
+        600,
+        20,
+      );
+      if (shown['status'] === 'ERROR')
+        throw new Error(`instance ${created.id} failed: ${JSON.stringify(shown['fault'])}`);
       const address = (shown['ip'] as string[] | undefined)?.[0];
       await firstQuery(address ?? '', 5432, 'app', 'app');
       const elapsed = performance.now() - started;
@@ -143,11 +206,19 @@ async function main(): Promise<number> {
     const o = median(ours);
     const t = median(theirs);
     const fmt = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(', ');
-    console.log(`PostgreSQL ${major}: from nothing to a client's first query, ${args.runs} runs each, alternating`);
-    console.log(`  cellar (POST /instances, guest, start, database and user; initdb ahead)  median ${o.toFixed(0)} ms   [${fmt(ours)}]`);
-    console.log(`  bare initdb, postgres, database and user, the guest's way                median ${t.toFixed(0)} ms   [${fmt(theirs)}]`);
+    console.log(
+      `PostgreSQL ${major}: from nothing to a client's first query, ${args.runs} runs each, alternating`,
+    );
+    console.log(
+      `  cellar (POST /instances, guest, start, database and user; initdb ahead)  median ${o.toFixed(0)} ms   [${fmt(ours)}]`,
+    );
+    console.log(
+      `  bare initdb, postgres, database and user, the guest's way                median ${t.toFixed(0)} ms   [${fmt(theirs)}]`,
+    );
     const paired = median(ours.map((x, i) => x - (theirs[i] ?? NaN)));
-    console.log(`  Cellar's overhead: ${(o - t).toFixed(0)} ms, the difference of the medians (target <= ${args.target} ms); median of the paired differences ${paired.toFixed(0)} ms; cellar/bare ${(o / t).toFixed(2)}`);
+    console.log(
+      `  Cellar's overhead: ${(o - t).toFixed(0)} ms, the difference of the medians (target <= ${args.target} ms); median of the paired differences ${paired.toFixed(0)} ms; cellar/bare ${(o / t).toFixed(2)}`,
+    );
 
     // A burst, after the standby has had time to get ready again.
     const burst = Number(args.burst);
@@ -155,7 +226,9 @@ async function main(): Promise<number> {
       await sleep(5000);
       const ourBurst = await Promise.all(Array.from({ length: burst }, (_, k) => cellar(100 + k)));
       const theirBurst = await Promise.all(Array.from({ length: burst }, () => bare(parent, ids)));
-      console.log(`  ${burst} at once, the slowest: cellar ${Math.max(...ourBurst).toFixed(0)} ms [${fmt(ourBurst)}], bare ${Math.max(...theirBurst).toFixed(0)} ms [${fmt(theirBurst)}]`);
+      console.log(
+        `  ${burst} at once, the slowest: cellar ${Math.max(...ourBurst).toFixed(0)} ms [${fmt(ourBurst)}], bare ${Math.max(...theirBurst).toFixed(0)} ms [${fmt(theirBurst)}]`,
+      );
     }
     return o - t <= Number(args.target) ? 0 : 1;
   } finally {

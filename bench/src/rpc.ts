@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from 'amqplib';
 import { Type } from '@sinclair/typebox';
-import { AmqpTransport, LocalTransport, method, RpcClient, serve, type Listener } from '@cellar/rpc';
+import {
+  AmqpTransport,
+  LocalTransport,
+  method,
+  RpcClient,
+  serve,
+  type Listener,
+} from '@cellar/rpc';
 import { startRabbitMq } from '@cellar/rpc/testing';
 
 const { values: args } = parseArgs({
@@ -49,9 +56,18 @@ async function bareUnixHttp(dir: string): Promise<{ call: Call; close(): Promise
   const body = Buffer.from(JSON.stringify(payload));
   const call: Call = () =>
     new Promise((resolve, reject) => {
-      const req = request({ socketPath: path, agent, method: 'POST', path: '/', headers: { 'content-length': body.length } }, (res) => {
-        readAll(res).then((b) => resolve(JSON.parse(b.toString()) as unknown), reject);
-      });
+      const req = request(
+        {
+          socketPath: path,
+          agent,
+          method: 'POST',
+          path: '/',
+          headers: { 'content-length': body.length },
+        },
+        (res) => {
+          readAll(res).then((b) => resolve(JSON.parse(b.toString()) as unknown), reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -74,14 +90,20 @@ async function bareAmqp(url: string): Promise<{ call: Call; close(): Promise<voi
   await serverChannel.assertQueue(queue, { durable: false, autoDelete: true });
   await serverChannel.consume(queue, (msg) => {
     if (!msg) return;
-    serverChannel.sendToQueue(msg.properties.replyTo as string, msg.content, { correlationId: msg.properties.correlationId as string });
+    serverChannel.sendToQueue(msg.properties.replyTo as string, msg.content, {
+      correlationId: msg.properties.correlationId as string,
+    });
     serverChannel.ack(msg);
   });
   const clientChannel = await clientModel.createChannel();
   const pending = new Map<string, (b: Buffer) => void>();
-  await clientChannel.consume('amq.rabbitmq.reply-to', (msg) => {
-    if (msg) pending.get(msg.properties.correlationId as string)?.(msg.content);
-  }, { noAck: true });
+  await clientChannel.consume(
+    'amq.rabbitmq.reply-to',
+    (msg) => {
+      if (msg) pending.get(msg.properties.correlationId as string)?.(msg.content);
+    },
+    { noAck: true },
+  );
   const body = Buffer.from(JSON.stringify(payload));
   const call: Call = () =>
     new Promise((resolve) => {
@@ -90,7 +112,10 @@ async function bareAmqp(url: string): Promise<{ call: Call; close(): Promise<voi
         pending.delete(id);
         resolve(JSON.parse(b.toString()) as unknown);
       });
-      clientChannel.sendToQueue(queue, body, { replyTo: 'amq.rabbitmq.reply-to', correlationId: id });
+      clientChannel.sendToQueue(queue, body, {
+        replyTo: 'amq.rabbitmq.reply-to',
+        correlationId: id,
+      });
     });
   return {
     call,
@@ -101,12 +126,18 @@ async function bareAmqp(url: string): Promise<{ call: Call; close(): Promise<voi
   };
 }
 
-async function cellarCall(client: RpcClient, server: Parameters<typeof serve>[0]['transport'], topic: string): Promise<{ call: Call; listener: Listener }> {
+async function cellarCall(
+  client: RpcClient,
+  server: Parameters<typeof serve>[0]['transport'],
+  topic: string,
+): Promise<{ call: Call; listener: Listener }> {
   const listener = await serve({
     transport: server,
     topic,
     keyFor: () => KEY,
-    methods: { echo: method(Type.Object({ text: Type.String(), n: Type.Integer() }), async (a) => a) },
+    methods: {
+      echo: method(Type.Object({ text: Type.String(), n: Type.Integer() }), async (a) => a),
+    },
   });
   return { call: () => client.call(topic, 'echo', payload, { context }), listener };
 }
@@ -125,8 +156,16 @@ async function main(): Promise<number> {
   const amqpServer = await AmqpTransport.connect(broker.url);
   const bareHttp = await bareUnixHttp(dir);
   const bareRabbit = await bareAmqp(broker.url);
-  const local = await cellarCall(new RpcClient({ transport: localClient, key: KEY }), localServer, 'bench.local');
-  const amqp = await cellarCall(new RpcClient({ transport: amqpClient, key: KEY }), amqpServer, `bench.amqp.${randomUUID()}`);
+  const local = await cellarCall(
+    new RpcClient({ transport: localClient, key: KEY }),
+    localServer,
+    'bench.local',
+  );
+  const amqp = await cellarCall(
+    new RpcClient({ transport: amqpClient, key: KEY }),
+    amqpServer,
+    `bench.amqp.${randomUUID()}`,
+  );
   try {
     const cases: [string, Call][] = [
       ['bare HTTP over a unix socket', bareHttp.call],
@@ -145,17 +184,26 @@ async function main(): Promise<number> {
         }
       }
     }
-    console.log(`sequential calls, ${rounds} interleaved rounds of ${callsPerRound} each, 200-byte payload`);
+    console.log(
+      `sequential calls, ${rounds} interleaved rounds of ${callsPerRound} each, 200-byte payload`,
+    );
     console.log(`  ${'case'.padEnd(34)} ${'median ms'.padStart(10)} ${'p99 ms'.padStart(10)}`);
     cases.forEach(([label], i) => {
       const xs = samples[i] ?? [];
-      console.log(`  ${label.padEnd(34)} ${quantile(xs, 0.5).toFixed(3).padStart(10)} ${quantile(xs, 0.99).toFixed(3).padStart(10)}`);
+      console.log(
+        `  ${label.padEnd(34)} ${quantile(xs, 0.5).toFixed(3).padStart(10)} ${quantile(xs, 0.99).toFixed(3).padStart(10)}`,
+      );
     });
-    const ratio = (ours: number, bare: number): number => quantile(samples[ours] ?? [], 0.5) / quantile(samples[bare] ?? [], 0.5);
+    const ratio = (ours: number, bare: number): number =>
+      quantile(samples[ours] ?? [], 0.5) / quantile(samples[bare] ?? [], 0.5);
     const localRatio = ratio(1, 0);
     const amqpRatio = ratio(3, 2);
-    console.log(`local transport / bare unix-socket HTTP: ${localRatio.toFixed(2)}x (target <= ${target}x)`);
-    console.log(`amqp transport / bare amqplib:          ${amqpRatio.toFixed(2)}x (target <= ${target}x)`);
+    console.log(
+      `local transport / bare unix-socket HTTP: ${localRatio.toFixed(2)}x (target <= ${target}x)`,
+    );
+    console.log(
+      `amqp transport / bare amqplib:          ${amqpRatio.toFixed(2)}x (target <= ${target}x)`,
+    );
     return localRatio <= target && amqpRatio <= target ? 0 : 1;
   } finally {
     await local.listener.close();

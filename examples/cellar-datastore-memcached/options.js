@@ -2,7 +2,12 @@
 // half read only by the guest agent. Memcached keeps nothing on disk worth backing up and has no
 // replication, so both strategies are empty (the API then offers neither backups nor replicas).
 
-import { defineDatastoreOptions, opt, standardGuestOptions, standardServerOptions } from '@cellar/plugin-api';
+import {
+  defineDatastoreOptions,
+  opt,
+  standardGuestOptions,
+  standardServerOptions,
+} from '@cellar/plugin-api';
 
 export default defineDatastoreOptions({
   name: 'memcached',

@@ -14,9 +14,10 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const hasOption = (text: string | undefined, key: string): boolean => new RegExp(`^#${key} =( |$)`, 'm').test(text ?? '');
+const hasOption = (text: string | undefined, key: string): boolean =>
+  new RegExp(`^#${key} =( |$)`, 'm').test(text ?? '');
 
-test('the guest sample has each datastore\'s guest options and none of its server options; the server sample the reverse', async () => {
+test("the guest sample has each datastore's guest options and none of its server options; the server sample the reverse", async () => {
   const guest = await runTool('cellar-manage', ['config', 'sample', '--side', 'guest']);
   const server = await runTool('cellar-manage', ['config', 'sample', '--side', 'server']);
   assert.equal(guest.code, 0, guest.stderr);
@@ -25,9 +26,18 @@ test('the guest sample has each datastore\'s guest options and none of its serve
     const g = section(guest.stdout, ds);
     const s = section(server.stdout, ds);
     assert.ok(g !== undefined && s !== undefined, `[${ds}] is in both samples`);
-    for (const key of ['mount_point', 'backup_strategy', 'backup_namespace', 'restore_namespace']) assert.ok(hasOption(g, key), `guest [${ds}] ${key}`);
-    for (const key of ['tcp_ports', 'udp_ports', 'root_on_create', 'usage_timeout']) assert.ok(!hasOption(g, key), `guest [${ds}] has no ${key}`);
-    for (const key of ['tcp_ports', 'udp_ports', 'root_on_create', 'usage_timeout', 'backup_strategy']) assert.ok(hasOption(s, key), `server [${ds}] ${key}`);
+    for (const key of ['mount_point', 'backup_strategy', 'backup_namespace', 'restore_namespace'])
+      assert.ok(hasOption(g, key), `guest [${ds}] ${key}`);
+    for (const key of ['tcp_ports', 'udp_ports', 'root_on_create', 'usage_timeout'])
+      assert.ok(!hasOption(g, key), `guest [${ds}] has no ${key}`);
+    for (const key of [
+      'tcp_ports',
+      'udp_ports',
+      'root_on_create',
+      'usage_timeout',
+      'backup_strategy',
+    ])
+      assert.ok(hasOption(s, key), `server [${ds}] ${key}`);
     assert.ok(!hasOption(s, 'mount_point'), `server [${ds}] has no mount_point`);
   }
   assert.match(section(server.stdout, 'postgresql') ?? '', /^#tcp_ports = 5432$/m);
@@ -37,44 +47,106 @@ test('the guest sample has each datastore\'s guest options and none of its serve
 
 test('config check reports a bad port, an unknown key and a guest-only key together, with file and line, and exits non-zero', async () => {
   const file = join(dir, 'cellar.conf');
-  await writeFile(file, ['[DEFAULT]', 'enabled_datastores = postgresql', '', '[postgresql]', 'tcp_ports = 5432,70000', 'root_on_creat = true', 'mount_point = /srv/pg', ''].join('\n'));
-  const run = await runTool('cellar-manage', ['config', 'check', '--side', 'server', '--config-file', file]);
+  await writeFile(
+    file,
+    [
+      '[DEFAULT]',
+      'enabled_datastores = postgresql',
+      '',
+      '[postgresql]',
+      'tcp_ports = 5432,70000',
+      'root_on_creat = true',
+      'mount_point = /srv/pg',
+      '',
+    ].join('\n'),
+  );
+  const run = await runTool('cellar-manage', [
+    'config',
+    'check',
+    '--side',
+    'server',
+    '--config-file',
+    file,
+  ]);
   assert.equal(run.code, 1);
   assert.equal(run.stdout, '');
   assert.match(run.stderr, /the server configuration has 3 problem\(s\)/);
-  assert.ok(run.stderr.includes(`${file}:5: [postgresql] tcp_ports = 5432,70000: item 2 ('70000'): expected a port from 1 to 65535`), run.stderr);
-  assert.ok(run.stderr.includes(`${file}:6: unknown option root_on_creat in [postgresql]; did you mean root_on_create?`), run.stderr);
-  assert.ok(run.stderr.includes(`${file}:7: [postgresql] mount_point is a guest option: it belongs in cellar-guest.conf, not cellar.conf`), run.stderr);
-  assert.match(run.stderr, /note: datastore 'redis' \(@cellar\/datastore-redis@0\.1\.0\) is installed but not enabled/);
+  assert.ok(
+    run.stderr.includes(
+      `${file}:5: [postgresql] tcp_ports = 5432,70000: item 2 ('70000'): expected a port from 1 to 65535`,
+    ),
+    run.stderr,
+  );
+  assert.ok(
+    run.stderr.includes(
+      `${file}:6: unknown option root_on_creat in [postgresql]; did you mean root_on_create?`,
+    ),
+    run.stderr,
+  );
+  assert.ok(
+    run.stderr.includes(
+      `${file}:7: [postgresql] mount_point is a guest option: it belongs in cellar-guest.conf, not cellar.conf`,
+    ),
+    run.stderr,
+  );
+  assert.match(
+    run.stderr,
+    /note: datastore 'redis' \(@cellar\/datastore-redis@0\.1\.0\) is installed but not enabled/,
+  );
 });
 
 test('a valid file passes the check; an enabled datastore that is not installed does not', async () => {
   const good = join(dir, 'good.conf');
-  await writeFile(good, '[DEFAULT]\nenabled_datastores = postgresql,redis\n[redis]\ntcp_ports = 6379\nusage_timeout = 2m\n');
+  await writeFile(
+    good,
+    '[DEFAULT]\nenabled_datastores = postgresql,redis\n[redis]\ntcp_ports = 6379\nusage_timeout = 2m\n',
+  );
   const ok = await runTool('cellar-manage', ['config', 'check', '--config-file', good]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /The server configuration is valid/);
-  const missing = await runTool('cellar-manage', ['config', 'check', '--set', 'DEFAULT.enabled_datastores=postgresql,cassandra']);
+  const missing = await runTool('cellar-manage', [
+    'config',
+    'check',
+    '--set',
+    'DEFAULT.enabled_datastores=postgresql,cassandra',
+  ]);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /datastore 'cassandra' is enabled in \[DEFAULT\] enabled_datastores but not installed; installed: mysql \(@cellar\/datastore-mysql@0\.1\.0\), postgresql/);
+  assert.match(
+    missing.stderr,
+    /datastore 'cassandra' is enabled in \[DEFAULT\] enabled_datastores but not installed; installed: mysql \(@cellar\/datastore-mysql@0\.1\.0\), postgresql/,
+  );
 });
 
 test('config show names where every value came from', async () => {
   const file = join(dir, 'show.conf');
   await writeFile(file, '[postgresql]\nroot_on_create = true\n');
-  const run = await runTool('cellar-manage', ['config', 'show', '--with-locations', '--config-file', file], {
-    env: { PATH: process.env['PATH'] ?? '', CELLAR_REDIS__USAGE_TIMEOUT: '90' },
-  });
+  const run = await runTool(
+    'cellar-manage',
+    ['config', 'show', '--with-locations', '--config-file', file],
+    {
+      env: { PATH: process.env['PATH'] ?? '', CELLAR_REDIS__USAGE_TIMEOUT: '90' },
+    },
+  );
   assert.equal(run.code, 0, run.stderr);
-  assert.match(section(run.stdout, 'postgresql') ?? '', new RegExp(`^root_on_create = true +# ${file}:2$`, 'm'));
-  assert.match(section(run.stdout, 'redis') ?? '', /^usage_timeout = 90 +# environment CELLAR_REDIS__USAGE_TIMEOUT$/m);
+  assert.match(
+    section(run.stdout, 'postgresql') ?? '',
+    new RegExp(`^root_on_create = true +# ${file}:2$`, 'm'),
+  );
+  assert.match(
+    section(run.stdout, 'redis') ?? '',
+    /^usage_timeout = 90 +# environment CELLAR_REDIS__USAGE_TIMEOUT$/m,
+  );
   assert.match(section(run.stdout, 'mysql') ?? '', /^usage_timeout = 400 +# default$/m);
 });
 
 test('plugins list shows the three datastores with version and capabilities; plugins lock writes a lock that is then used', async () => {
   const list = await runTool('cellar-manage', ['plugins', 'list']);
   assert.equal(list.code, 0, list.stderr);
-  for (const ds of ['postgresql', 'mysql', 'redis']) assert.match(list.stdout, new RegExp(`^  ${ds} +datastore +@cellar/datastore-${ds}@0\\.1\\.0 +enabled +ok$`, 'm'));
+  for (const ds of ['postgresql', 'mysql', 'redis'])
+    assert.match(
+      list.stdout,
+      new RegExp(`^  ${ds} +datastore +@cellar/datastore-${ds}@0\\.1\\.0 +enabled +ok$`, 'm'),
+    );
   assert.match(list.stdout, /capabilities: databases, users, user-access, root/);
 
   const lockFile = join(dir, 'plugins.lock.json');
@@ -91,5 +163,8 @@ test('plugins list shows the three datastores with version and capabilities; plu
 test('cellar up refuses to start on a bad configuration and says why', async () => {
   const run = await runTool('cellar', ['up', '--set', 'postgresql.usage_timeout=never']);
   assert.equal(run.code, 1);
-  assert.match(run.stderr, /cellar up: the server configuration has 1 problem\(s\); nothing was started:\n {2}flag --set postgresql\.usage_timeout: \[postgresql\] usage_timeout = never: expected a duration in seconds/);
+  assert.match(
+    run.stderr,
+    /cellar up: the server configuration has 1 problem\(s\); nothing was started:\n {2}flag --set postgresql\.usage_timeout: \[postgresql\] usage_timeout = never: expected a duration in seconds/,
+  );
 });

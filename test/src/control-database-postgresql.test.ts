@@ -4,7 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase } from '@cellar/server';
-import { runControlDatabaseSuite, startPostgres, type PostgresServer } from '@cellar/server/testing';
+import {
+  runControlDatabaseSuite,
+  startPostgres,
+  type PostgresServer,
+} from '@cellar/server/testing';
 
 let server: PostgresServer;
 before(async () => {
@@ -14,7 +18,9 @@ after(async () => {
   await server.stop();
 });
 
-runControlDatabaseSuite('PostgreSQL (pg)', () => openDatabase({ dialect: 'postgresql', url: server.url }));
+runControlDatabaseSuite('PostgreSQL (pg)', () =>
+  openDatabase({ dialect: 'postgresql', url: server.url }),
+);
 
 test('an idle connection that PostgreSQL ends is replaced, and the service goes on', async () => {
   const control = await openDatabase({ dialect: 'postgresql', url: server.url });

@@ -31,17 +31,32 @@ test('an agent over RabbitMQ serves and reports, and says so when the broker con
   const control = await AmqpTransport.connect(broker.url);
   try {
     const conductor = await recordingConductor(control, GUEST_ID, KEY);
-    const conf = await writeGuestConf({ dir, guestId: GUEST_ID, key: KEY, datastore: 'idle', rpc: ['transport = amqp', `amqp_url = ${broker.url}`] });
+    const conf = await writeGuestConf({
+      dir,
+      guestId: GUEST_ID,
+      key: KEY,
+      datastore: 'idle',
+      rpc: ['transport = amqp', `amqp_url = ${broker.url}`],
+    });
     const first = conductor.nextBeat();
     const guest = await runGuest({ argv: ['--config-file', conf], plugins, env: {} });
     try {
       await first;
       assert.equal(conductor.beats.at(-1)?.status, 'healthy');
-      assert.equal(await new GuestClient(control, GUEST_ID, KEY, { low: 5, high: 5 }).ping({ requestId: 't' }), true);
+      assert.equal(
+        await new GuestClient(control, GUEST_ID, KEY, { low: 5, high: 5 }).ping({ requestId: 't' }),
+        true,
+      );
       await conductor.close();
       await broker.stop();
-      const lost = await Promise.race([guest.lost, new Promise<undefined>((r) => setTimeout(r, 30_000, undefined))]);
-      assert.ok(lost instanceof RpcConnectionLost, `the agent was not told within 30 s: ${String(lost)}`);
+      const lost = await Promise.race([
+        guest.lost,
+        new Promise<undefined>((r) => setTimeout(r, 30_000, undefined)),
+      ]);
+      assert.ok(
+        lost instanceof RpcConnectionLost,
+        `the agent was not told within 30 s: ${String(lost)}`,
+      );
     } finally {
       await guest.close();
     }

@@ -11,7 +11,10 @@ test('the PostgreSQL guest artifact holds the agent and PostgreSQL guest code on
   const inputs = artifact.inputs;
   assert.ok(inputs.includes('datastores/postgresql/dist/guest.js'), 'the guest half is inside');
   assert.ok(inputs.includes('datastores/postgresql/dist/options.js'), 'the options are inside');
-  assert.ok(inputs.some((i) => i.startsWith('packages/guest/dist/')), 'the agent is inside');
+  assert.ok(
+    inputs.some((i) => i.startsWith('packages/guest/dist/')),
+    'the agent is inside',
+  );
   const foreign = inputs.filter(
     (i) =>
       /^packages\/(server|cli)\//.test(i) ||
@@ -19,7 +22,11 @@ test('the PostgreSQL guest artifact holds the agent and PostgreSQL guest code on
       i === 'datastores/postgresql/dist/server.js' ||
       /node_modules\/(fastify|@fastify|kysely|better-sqlite3|pino|commander|esbuild)\//.test(i),
   );
-  assert.deepEqual(foreign, [], 'control-plane, server-half or other datastores\' code in the artifact');
+  assert.deepEqual(
+    foreign,
+    [],
+    "control-plane, server-half or other datastores' code in the artifact",
+  );
   const text = await readFile(artifact.file, 'utf8');
   for (const marker of ['@cellar/server', 'mariadbd', 'redis-server']) {
     assert.equal(text.includes(marker), false, `the artifact mentions ${marker}`);

@@ -2,7 +2,13 @@
 // conductor and RPC (local transport), and in-process guests that heartbeat as real ones do.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { signIn, startTestControlPlane, type ApiSession, type Json, type TestControlPlane } from '@cellar/server/testing';
+import {
+  signIn,
+  startTestControlPlane,
+  type ApiSession,
+  type Json,
+  type TestControlPlane,
+} from '@cellar/server/testing';
 import { repoRoot, runTool } from './support/repo.js';
 
 let running: TestControlPlane;
@@ -34,41 +40,87 @@ after(async () => {
 });
 
 const api: ApiSession['call'] = (method, path, body) => session.call(method, path, body);
-const until = (id: string, predicate: (instance: Json) => boolean, what: string): Promise<Json> => session.untilInstance(id, predicate, what, 15);
+const until = (id: string, predicate: (instance: Json) => boolean, what: string): Promise<Json> =>
+  session.untilInstance(id, predicate, what, 15);
 
-const pg = (extra: Json = {}) => ({ instance: { name: 'db1', flavorRef: '2', volume: { size: 1 }, datastore: { type: 'postgresql' }, ...extra } });
+const pg = (extra: Json = {}) => ({
+  instance: {
+    name: 'db1',
+    flavorRef: '2',
+    volume: { size: 1 },
+    datastore: { type: 'postgresql' },
+    ...extra,
+  },
+});
 
 test('create with a database and a user: BUILD at once, then ACTIVE/HEALTHY, with every step of the operation recorded', async () => {
-  const created = await api('POST', '/instances', pg({ databases: [{ name: 'appdb' }], users: [{ name: 'app', password: 'app-pw', databases: [{ name: 'appdb' }] }] }));
+  const created = await api(
+    'POST',
+    '/instances',
+    pg({
+      databases: [{ name: 'appdb' }],
+      users: [{ name: 'app', password: 'app-pw', databases: [{ name: 'appdb' }] }],
+    }),
+  );
   assert.equal(created.status, 200, JSON.stringify(created.json));
   const instance = created.json['instance'] as Json;
   assert.equal(instance['status'], 'BUILD');
   assert.equal(instance['operating_status'], '');
-  assert.deepEqual(instance['datastore'], { type: 'postgresql', version: '15', version_number: '15' });
+  assert.deepEqual(instance['datastore'], {
+    type: 'postgresql',
+    version: '15',
+    version_number: '15',
+  });
   const ready = await until(instance['id'] as string, (i) => i['status'] === 'ACTIVE', 'ACTIVE');
   assert.equal(ready['operating_status'], 'HEALTHY');
   assert.match(String((ready['ip'] as string[])[0]), /^127\.42\./);
   const op = ready['operation'] as Json;
   assert.equal(op['kind'], 'create');
   assert.equal(op['status'], 'succeeded');
-  assert.deepEqual((op['steps'] as Json[]).map((s) => [s['name'], s['status']]), [
-    ['network', 'succeeded'],
-    ['volume', 'succeeded'],
-    ['server', 'succeeded'],
-    ['prepare', 'succeeded'],
-    ['wait-for-guest', 'succeeded'],
-  ]);
+  assert.deepEqual(
+    (op['steps'] as Json[]).map((s) => [s['name'], s['status']]),
+    [
+      ['network', 'succeeded'],
+      ['volume', 'succeeded'],
+      ['server', 'succeeded'],
+      ['prepare', 'succeeded'],
+      ['wait-for-guest', 'succeeded'],
+    ],
+  );
 
   const list = await api('GET', '/instances');
-  assert.ok((list.json['instances'] as Json[]).some((i) => i['id'] === instance['id'] && i['status'] === 'ACTIVE'));
+  assert.ok(
+    (list.json['instances'] as Json[]).some(
+      (i) => i['id'] === instance['id'] && i['status'] === 'ACTIVE',
+    ),
+  );
   const detail = await api('GET', '/instances/detail');
-  assert.ok((detail.json['instances'] as Json[]).some((i) => i['id'] === instance['id'] && i['created']));
+  assert.ok(
+    (detail.json['instances'] as Json[]).some((i) => i['id'] === instance['id'] && i['created']),
+  );
 
-  assert.equal((await api('PUT', `/instances/${instance['id'] as string}`, { instance: { name: 'renamed' } })).status, 202);
-  assert.equal(((await api('GET', `/instances/${instance['id'] as string}`)).json['instance'] as Json)['name'], 'renamed');
+  assert.equal(
+    (await api('PUT', `/instances/${instance['id'] as string}`, { instance: { name: 'renamed' } }))
+      .status,
+    202,
+  );
+  assert.equal(
+    ((await api('GET', `/instances/${instance['id'] as string}`)).json['instance'] as Json)['name'],
+    'renamed',
+  );
 
-  assert.equal((await api('POST', `/instances/${instance['id'] as string}/action`, { restart: {} })).status, 202);
-  const restarted = await until(instance['id'] as string, (i) => i['status'] === 'ACTIVE' && (i['operation'] as Json)['kind'] === 'restart' && (i['operation'] as Json)['status'] === 'succeeded', 'restarted');
+  assert.equal(
+    (await api('POST', `/instances/${instance['id'] as string}/action`, { restart: {} })).status,
+    202,
+  );
+  const restarted = await until(
+    instance['id'] as string,
+    (i) =>
+      i['status'] === 'ACTIVE' &&
+      (i['operation'] as Json)['kind'] === 'restart' &&
+      (i['operation'] as Json)['status'] === 'succeeded',
+    'restarted',
+  );
   assert.equal(restarted['operating_status'], 'HEALTHY');
 
   assert.equal((await api('DELETE', `/instances/${instance['id'] as string}`)).status, 202);
@@ -78,33 +130,63 @@ test('create with a database and a user: BUILD at once, then ACTIVE/HEALTHY, wit
 test('a guest that fails to prepare leaves the instance in ERROR with the reason, never in BUILD', async () => {
   const created = await api('POST', '/instances', pg({ name: 'broken-1' }));
   assert.equal(created.status, 200);
-  const failed = await until((created.json['instance'] as Json)['id'] as string, (i) => i['status'] === 'ERROR', 'ERROR');
-  assert.match(String((failed['fault'] as Json)['message']), /server of instance .* failed to start: the simulated postgresql server failed to start/);
+  const failed = await until(
+    (created.json['instance'] as Json)['id'] as string,
+    (i) => i['status'] === 'ERROR',
+    'ERROR',
+  );
+  assert.match(
+    String((failed['fault'] as Json)['message']),
+    /server of instance .* failed to start: the simulated postgresql server failed to start/,
+  );
   const op = failed['operation'] as Json;
   assert.equal(op['status'], 'failed');
   assert.equal((op['error'] as Json)['code'], 'CELLAR_GUEST_PREPARE_FAILED');
   assert.equal((op['steps'] as Json[]).at(-1)?.['status'], 'failed');
-  assert.equal((await api('DELETE', `/instances/${(created.json['instance'] as Json)['id'] as string}`)).status, 202, 'an instance in ERROR can be deleted');
+  assert.equal(
+    (await api('DELETE', `/instances/${(created.json['instance'] as Json)['id'] as string}`))
+      .status,
+    202,
+    'an instance in ERROR can be deleted',
+  );
 });
 
 test('bad requests are refused naming what is wrong, and write nothing', async () => {
   const before = (await api('GET', '/instances')).json['instances'] as Json[];
-  const unknownField = await api('POST', '/instances', { instance: { name: 'x', flavorRef: '1', volume: { size: 1 }, colour: 'blue' } });
+  const unknownField = await api('POST', '/instances', {
+    instance: { name: 'x', flavorRef: '1', volume: { size: 1 }, colour: 'blue' },
+  });
   assert.equal(unknownField.status, 400);
   assert.match(JSON.stringify(unknownField.json), /unknown field 'colour'/);
   const noDatastore = await api('POST', '/instances', pg({ datastore: { type: 'oracle' } }));
-  assert.deepEqual(noDatastore.json, { itemNotFound: { code: 404, message: 'Datastore oracle cannot be found.' } });
+  assert.deepEqual(noDatastore.json, {
+    itemNotFound: { code: 404, message: 'Datastore oracle cannot be found.' },
+  });
   const noFlavor = await api('POST', '/instances', pg({ flavorRef: '99' }));
   assert.equal(noFlavor.status, 404);
   const badName = await api('POST', '/instances', pg({ databases: [{ name: 'drop table;' }] }));
   assert.equal(badName.status, 400);
-  assert.match(JSON.stringify(badName.json), /databases\[0\]\.name: 'drop table;' is not a valid postgresql database name/);
+  assert.match(
+    JSON.stringify(badName.json),
+    /databases\[0\]\.name: 'drop table;' is not a valid postgresql database name/,
+  );
   const notSupported = await api('POST', '/instances', pg({ restorePoint: { backupRef: 'b1' } }));
-  assert.deepEqual(notSupported.json, { notImplemented: { code: 501, message: "The 'restore' operation is not supported for the 'postgresql' datastore." } });
-  const noVolume = await api('POST', '/instances', { instance: { name: 'x', flavorRef: '1', datastore: { type: 'postgresql' } } });
+  assert.deepEqual(notSupported.json, {
+    notImplemented: {
+      code: 501,
+      message: "The 'restore' operation is not supported for the 'postgresql' datastore.",
+    },
+  });
+  const noVolume = await api('POST', '/instances', {
+    instance: { name: 'x', flavorRef: '1', datastore: { type: 'postgresql' } },
+  });
   assert.equal(noVolume.status, 400);
   const after = (await api('GET', '/instances')).json['instances'] as Json[];
-  assert.deepEqual(after.filter((i) => !before.some((b) => b['id'] === i['id'])), [], 'no instance was created by a refused request');
+  assert.deepEqual(
+    after.filter((i) => !before.some((b) => b['id'] === i['id'])),
+    [],
+    'no instance was created by a refused request',
+  );
 });
 
 test('a busy instance refuses a restart with 422, as Trove does', async () => {
@@ -112,35 +194,72 @@ test('a busy instance refuses a restart with 422, as Trove does', async () => {
   const id = (created.json['instance'] as Json)['id'] as string;
   const refused = await api('POST', `/instances/${id}/action`, { restart: {} });
   assert.equal(refused.status, 422);
-  assert.match(String((refused.json['unprocessableEntity'] as Json | undefined)?.['message']), /is not currently available for an action to be performed \(task status was BUILDING\)/);
+  assert.match(
+    String((refused.json['unprocessableEntity'] as Json | undefined)?.['message']),
+    /is not currently available for an action to be performed \(task status was BUILDING\)/,
+  );
   await until(id, (i) => i['status'] === 'ACTIVE', 'ACTIVE');
   await api('DELETE', `/instances/${id}`);
 });
 
 test("an instance's databases, users, their access and root are listed and changed through its guest", async () => {
-  const created = await api('POST', '/instances', pg({ name: 'people', databases: [{ name: 'appdb' }], users: [{ name: 'app', password: 'app-pw', databases: [{ name: 'appdb' }] }] }));
+  const created = await api(
+    'POST',
+    '/instances',
+    pg({
+      name: 'people',
+      databases: [{ name: 'appdb' }],
+      users: [{ name: 'app', password: 'app-pw', databases: [{ name: 'appdb' }] }],
+    }),
+  );
   const id = (created.json['instance'] as Json)['id'] as string;
   const notReady = await api('GET', `/instances/${id}/databases`);
   assert.equal(notReady.status, 422, 'not before the database is up');
   await until(id, (i) => i['operating_status'] === 'HEALTHY', 'HEALTHY');
   const path = `/instances/${id}`;
 
-  assert.deepEqual((await api('GET', `${path}/databases`)).json, { databases: [{ name: 'appdb' }] });
-  assert.equal((await api('POST', `${path}/databases`, { databases: [{ name: 'reports' }] })).status, 202);
+  assert.deepEqual((await api('GET', `${path}/databases`)).json, {
+    databases: [{ name: 'appdb' }],
+  });
+  assert.equal(
+    (await api('POST', `${path}/databases`, { databases: [{ name: 'reports' }] })).status,
+    202,
+  );
   const again = await api('POST', `${path}/databases`, { databases: [{ name: 'reports' }] });
-  assert.deepEqual(again.json, { badRequest: { code: 400, message: 'Database reports already exists.' } });
+  assert.deepEqual(again.json, {
+    badRequest: { code: 400, message: 'Database reports already exists.' },
+  });
   const badName = await api('POST', `${path}/databases`, { databases: [{ name: 'postgres' }] });
   assert.match(JSON.stringify(badName.json), /'postgres' is reserved by postgresql/);
-  assert.deepEqual((await api('GET', `${path}/databases`)).json, { databases: [{ name: 'appdb' }, { name: 'reports' }] });
+  assert.deepEqual((await api('GET', `${path}/databases`)).json, {
+    databases: [{ name: 'appdb' }, { name: 'reports' }],
+  });
   assert.equal((await api('DELETE', `${path}/databases/reports`)).status, 202);
   assert.equal((await api('DELETE', `${path}/databases/reports`)).status, 404);
 
-  assert.deepEqual((await api('GET', `${path}/users`)).json, { users: [{ name: 'app', host: '%', databases: [{ name: 'appdb' }] }] });
-  assert.equal((await api('POST', `${path}/users`, { users: [{ name: 'analyst', password: 'a-pw' }] })).status, 202);
-  assert.equal((await api('PUT', `${path}/users`, { users: [{ name: 'analyst', password: 'new-pw' }] })).status, 202);
-  assert.equal((await api('PUT', `${path}/users/analyst/databases`, { databases: [{ name: 'appdb' }] })).status, 202);
-  assert.deepEqual((await api('GET', `${path}/users/analyst/databases`)).json, { databases: [{ name: 'appdb' }] });
-  assert.deepEqual((await api('GET', `${path}/users/analyst`)).json, { user: { name: 'analyst', host: '%', databases: [{ name: 'appdb' }] } });
+  assert.deepEqual((await api('GET', `${path}/users`)).json, {
+    users: [{ name: 'app', host: '%', databases: [{ name: 'appdb' }] }],
+  });
+  assert.equal(
+    (await api('POST', `${path}/users`, { users: [{ name: 'analyst', password: 'a-pw' }] })).status,
+    202,
+  );
+  assert.equal(
+    (await api('PUT', `${path}/users`, { users: [{ name: 'analyst', password: 'new-pw' }] }))
+      .status,
+    202,
+  );
+  assert.equal(
+    (await api('PUT', `${path}/users/analyst/databases`, { databases: [{ name: 'appdb' }] }))
+      .status,
+    202,
+  );
+  assert.deepEqual((await api('GET', `${path}/users/analyst/databases`)).json, {
+    databases: [{ name: 'appdb' }],
+  });
+  assert.deepEqual((await api('GET', `${path}/users/analyst`)).json, {
+    user: { name: 'analyst', host: '%', databases: [{ name: 'appdb' }] },
+  });
   assert.equal((await api('DELETE', `${path}/users/analyst/databases/appdb`)).status, 202);
   assert.equal((await api('DELETE', `${path}/users/analyst/databases/appdb`)).status, 404);
   assert.equal((await api('DELETE', `${path}/users/analyst`)).status, 202);
@@ -162,7 +281,21 @@ test("another project's token gets 403 on this project's paths and 404 for this 
   await until(id, (i) => i['operating_status'] === 'HEALTHY', 'HEALTHY');
   const set = ['--set', `DEFAULT.state_path=${state}`];
   assert.equal((await runTool('cellar-manage', ['project', 'create', 'team-b', ...set])).code, 0);
-  assert.equal((await runTool('cellar-manage', ['user', 'create', 'bob', '--project', 'team-b', '--password', 'bob-pw', ...set])).code, 0);
+  assert.equal(
+    (
+      await runTool('cellar-manage', [
+        'user',
+        'create',
+        'bob',
+        '--project',
+        'team-b',
+        '--password',
+        'bob-pw',
+        ...set,
+      ])
+    ).code,
+    0,
+  );
   const { token: bob, project: bobProject } = await signIn(base, 'bob', 'bob-pw', 'team-b');
   const routes: [string, string, unknown?][] = [
     ['GET', `/instances/${id}`],
@@ -185,20 +318,43 @@ test("another project's token gets 403 on this project's paths and 404 for this 
     ['POST', `/instances/${id}/root`],
     ['DELETE', `/instances/${id}/root`],
   ];
-  const as = async (tenant: string, method: string, path: string, body?: unknown): Promise<number> =>
+  const as = async (
+    tenant: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<number> =>
     (
       await fetch(`${base}/v1.0/${tenant}${path}`, {
         method,
-        headers: { 'x-auth-token': bob, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          'x-auth-token': bob,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
     ).status;
   for (const [method, path, body] of routes) {
-    assert.equal(await as(project, method, path, body), 403, `${method} ${path} under the other project's tenant`);
-    assert.equal(await as(bobProject, method, path, body), 404, `${method} ${path} under bob's own tenant`);
+    assert.equal(
+      await as(project, method, path, body),
+      403,
+      `${method} ${path} under the other project's tenant`,
+    );
+    assert.equal(
+      await as(bobProject, method, path, body),
+      404,
+      `${method} ${path} under bob's own tenant`,
+    );
   }
   assert.equal(await as(project, 'GET', '/instances'), 403);
-  assert.deepEqual(((await (await fetch(`${base}/v1.0/${bobProject}/instances`, { headers: { 'x-auth-token': bob } })).json()) as Json)['instances'], []);
+  assert.deepEqual(
+    (
+      (await (
+        await fetch(`${base}/v1.0/${bobProject}/instances`, { headers: { 'x-auth-token': bob } })
+      ).json()) as Json
+    )['instances'],
+    [],
+  );
   const still = (await api('GET', `/instances/${id}`)).json['instance'] as Json;
   assert.deepEqual([still['name'], still['status']], ['private', 'ACTIVE'], 'nothing was changed');
   await api('DELETE', `/instances/${id}`);
@@ -207,24 +363,50 @@ test("another project's token gets 403 on this project's paths and 404 for this 
 test('quotas: Trove defaults, consumed by create and given back by delete; 413 past them; admins change them', async () => {
   const quotas = async (): Promise<{ instances: number; ram: number; volumes: number }> => {
     const rows = (await api('GET', `/mgmt/quotas/${project}`)).json['quotas'] as Json[];
-    const used = (name: string): number => Number(rows.find((q) => q['resource'] === name)?.['in_use'] ?? 0);
+    const used = (name: string): number =>
+      Number(rows.find((q) => q['resource'] === name)?.['in_use'] ?? 0);
     return { instances: used('instances'), ram: used('ram'), volumes: used('volumes') };
   };
   // Earlier tests' deletes must have finished: they give quota back.
-  for (let i = 0; i < 100 && ((await api('GET', '/instances')).json['instances'] as Json[]).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  for (
+    let i = 0;
+    i < 100 && ((await api('GET', '/instances')).json['instances'] as Json[]).length > 0;
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 100));
   const before = await quotas();
   const tooBig = await api('POST', '/instances', pg({ volume: { size: 11 } }));
-  assert.deepEqual(tooBig.json, { overLimit: { code: 413, message: 'Volume size 11 GB exceeds the maximum of 10 GB for one instance.' } });
-  assert.equal((await api('PUT', `/mgmt/quotas/${project}`, { quotas: { volumes: before.volumes + 2 } })).status, 200);
+  assert.deepEqual(tooBig.json, {
+    overLimit: {
+      code: 413,
+      message: 'Volume size 11 GB exceeds the maximum of 10 GB for one instance.',
+    },
+  });
+  assert.equal(
+    (await api('PUT', `/mgmt/quotas/${project}`, { quotas: { volumes: before.volumes + 2 } }))
+      .status,
+    200,
+  );
   const created = await api('POST', '/instances', pg({ name: 'counted', volume: { size: 2 } }));
   assert.equal(created.status, 200);
   const id = (created.json['instance'] as Json)['id'] as string;
   const during = await quotas();
-  assert.deepEqual([during.instances - before.instances, during.ram - before.ram, during.volumes - before.volumes], [1, 2048, 2]);
+  assert.deepEqual(
+    [during.instances - before.instances, during.ram - before.ram, during.volumes - before.volumes],
+    [1, 2048, 2],
+  );
   const over = await api('POST', '/instances', pg({ name: 'one-too-many', volume: { size: 1 } }));
-  assert.deepEqual(over.json, { overLimit: { code: 413, message: "Quota exceeded for resources: ['volumes']." } });
+  assert.deepEqual(over.json, {
+    overLimit: { code: 413, message: "Quota exceeded for resources: ['volumes']." },
+  });
   const limits = (await api('GET', '/limits')).json['limits'] as Json[];
-  assert.deepEqual(limits[0], { verb: 'ABSOLUTE', max_instances: 10, max_ram: -1, max_backups: 50, max_volumes: before.volumes + 2 });
+  assert.deepEqual(limits[0], {
+    verb: 'ABSOLUTE',
+    max_instances: 10,
+    max_ram: -1,
+    max_backups: 50,
+    max_volumes: before.volumes + 2,
+  });
   assert.equal(limits.filter((l) => l['unit'] === 'MINUTE').length, 5);
   await until(id, (i) => i['status'] === 'ACTIVE', 'ACTIVE');
   await api('DELETE', `/instances/${id}`);
@@ -238,10 +420,19 @@ test('quotas: Trove defaults, consumed by create and given back by delete; 413 p
 });
 
 test('admin_token acts as an admin of any project; reset_status is admin-only; /volume-types lists the local type', async () => {
-  const asAdminToken = await fetch(`${base}/v1.0/some-other-project/instances`, { headers: { 'x-auth-token': 'static-admin-token-for-tests' } });
+  const asAdminToken = await fetch(`${base}/v1.0/some-other-project/instances`, {
+    headers: { 'x-auth-token': 'static-admin-token-for-tests' },
+  });
   assert.equal(asAdminToken.status, 200);
   assert.deepEqual(await asAdminToken.json(), { instances: [] });
-  assert.equal((await fetch(`${base}/v1.0/${project}/instances`, { headers: { 'x-auth-token': 'static-admin-token-for-tests-not' } })).status, 401);
+  assert.equal(
+    (
+      await fetch(`${base}/v1.0/${project}/instances`, {
+        headers: { 'x-auth-token': 'static-admin-token-for-tests-not' },
+      })
+    ).status,
+    401,
+  );
 
   const created = await api('POST', '/instances', pg({ name: 'to-reset' }));
   const id = (created.json['instance'] as Json)['id'] as string;
@@ -249,16 +440,39 @@ test('admin_token acts as an admin of any project; reset_status is admin-only; /
   assert.equal((await api('POST', `/instances/${id}/action`, { reset_status: {} })).status, 202);
   const reset = await until(id, (i) => i['operating_status'] === 'ERROR', 'reset');
   assert.equal(reset['status'], 'ACTIVE');
-  assert.equal((await api('POST', `/instances/${id}/action`, { reset_status: {}, restart: {} })).status, 400, 'one action at a time');
+  assert.equal(
+    (await api('POST', `/instances/${id}/action`, { reset_status: {}, restart: {} })).status,
+    400,
+    'one action at a time',
+  );
   await api('DELETE', `/instances/${id}`);
 
-  assert.deepEqual((await api('GET', '/volume-types')).json, { volume_types: [{ id: 'local', name: 'local', is_public: true, description: "A directory on the instance's host, sized by volume.size" }] });
+  assert.deepEqual((await api('GET', '/volume-types')).json, {
+    volume_types: [
+      {
+        id: 'local',
+        name: 'local',
+        is_public: true,
+        description: "A directory on the instance's host, sized by volume.size",
+      },
+    ],
+  });
 });
 
 test('lists page with limit and marker and a next link; nics, volume type, zone and locality are recorded', async () => {
   const ids: string[] = [];
   for (const name of ['page-a', 'page-b', 'page-c']) {
-    const created = await api('POST', '/instances', pg({ name, availability_zone: 'nova', locality: 'anti-affinity', nics: [{ 'net-id': 'n1' }], volume: { size: 1, type: 'local' } }));
+    const created = await api(
+      'POST',
+      '/instances',
+      pg({
+        name,
+        availability_zone: 'nova',
+        locality: 'anti-affinity',
+        nics: [{ 'net-id': 'n1' }],
+        volume: { size: 1, type: 'local' },
+      }),
+    );
     assert.equal(created.status, 200, JSON.stringify(created.json));
     ids.push((created.json['instance'] as Json)['id'] as string);
   }

@@ -21,16 +21,34 @@ async function id(kind: 'roles' | 'projects', name: string): Promise<string> {
 
 before(async () => {
   keystone = await startKeystone();
-  const create = async (kind: 'projects' | 'users', body: Record<string, unknown>): Promise<string> =>
-    ((await keystone.admin('POST', `/${kind}`, { [kind.slice(0, -1)]: { domain_id: 'default', ...body } }))[kind.slice(0, -1)] as { id: string }).id;
-  const grant = (project: string, user: string, role: string) => keystone.admin('PUT', `/projects/${project}/users/${user}/roles/${role}`);
+  const create = async (
+    kind: 'projects' | 'users',
+    body: Record<string, unknown>,
+  ): Promise<string> =>
+    (
+      (
+        await keystone.admin('POST', `/${kind}`, {
+          [kind.slice(0, -1)]: { domain_id: 'default', ...body },
+        })
+      )[kind.slice(0, -1)] as { id: string }
+    ).id;
+  const grant = (project: string, user: string, role: string) =>
+    keystone.admin('PUT', `/projects/${project}/users/${user}/roles/${role}`);
   const admin = await id('roles', 'admin');
   const member = await id('roles', 'member');
   const service = await create('projects', { name: 'service' });
-  await grant(service, await create('users', { name: 'cellar', password: 'cellar-service-secret' }), admin);
+  await grant(
+    service,
+    await create('users', { name: 'cellar', password: 'cellar-service-secret' }),
+    admin,
+  );
   demoProject = await create('projects', { name: 'demo' });
   otherProject = await create('projects', { name: 'other' });
-  await grant(demoProject, await create('users', { name: 'alice', password: 'alice-secret' }), member);
+  await grant(
+    demoProject,
+    await create('users', { name: 'alice', password: 'alice-secret' }),
+    member,
+  );
 
   running = await startTestControlPlane(repoRoot, [
     'DEFAULT.compute_driver=simulated',
@@ -45,18 +63,25 @@ after(async () => {
   await keystone?.stop();
 });
 
-const get = (path: string, token: string) => fetch(`${plane.endpoint}${path}`, { headers: { 'x-auth-token': token } });
+const get = (path: string, token: string) =>
+  fetch(`${plane.endpoint}${path}`, { headers: { 'x-auth-token': token } });
 
 test("Keystone's tokens are accepted with their project and roles; other projects are refused", async () => {
   const alice = await keystone.token('alice', 'alice-secret', 'demo');
   assert.equal(alice.projectId, demoProject);
   assert.equal((await get(`/v1.0/${demoProject}/flavors`, alice.token)).status, 200);
-  assert.deepEqual(await (await get(`/v1.0/${demoProject}/instances`, alice.token)).json(), { instances: [] });
+  assert.deepEqual(await (await get(`/v1.0/${demoProject}/instances`, alice.token)).json(), {
+    instances: [],
+  });
   assert.equal((await get(`/v1.0/${otherProject}/instances`, alice.token)).status, 403);
   const quotas = await get(`/v1.0/${demoProject}/mgmt/quotas/${otherProject}`, alice.token);
   assert.equal(quotas.status, 403, "a member may not read another project's quotas");
   const admin = await keystone.token('admin', 'keystone-admin-secret', 'admin');
-  assert.equal((await get(`/v1.0/${admin.projectId}/mgmt/quotas/${otherProject}`, admin.token)).status, 200, 'the admin role from Keystone counts');
+  assert.equal(
+    (await get(`/v1.0/${admin.projectId}/mgmt/quotas/${otherProject}`, admin.token)).status,
+    200,
+    'the admin role from Keystone counts',
+  );
 });
 
 test('invalid and revoked tokens are refused with 401; the built-in identity endpoint is not served', async () => {
@@ -68,6 +93,12 @@ test('invalid and revoked tokens are refused with 401; the built-in identity end
   await new Promise((r) => setTimeout(r, 700));
   const revoked = await get(`/v1.0/${demoProject}/flavors`, alice.token);
   assert.equal(revoked.status, 401);
-  assert.match(((await revoked.json()) as { unauthorized: { message: string } }).unauthorized.message, /Keystone does not know this token/);
-  assert.equal((await fetch(`${plane.endpoint}/identity/v3/auth/tokens`, { method: 'POST' })).status, 404);
+  assert.match(
+    ((await revoked.json()) as { unauthorized: { message: string } }).unauthorized.message,
+    /Keystone does not know this token/,
+  );
+  assert.equal(
+    (await fetch(`${plane.endpoint}/identity/v3/auth/tokens`, { method: 'POST' })).status,
+    404,
+  );
 });

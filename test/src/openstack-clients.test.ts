@@ -19,7 +19,13 @@ let cellar: CellarUp;
 before(async () => {
   state = await mkdtemp(join(tmpdir(), 'cellar-osc-'));
   port = await freePort();
-  cellar = await startCellarUp(['DEFAULT.compute_driver=simulated', `DEFAULT.bind_port=${port}`, `DEFAULT.state_path=${state}`, 'simulated.report_interval=0.5', `identity.admin_token=${ADMIN_TOKEN}`]);
+  cellar = await startCellarUp([
+    'DEFAULT.compute_driver=simulated',
+    `DEFAULT.bind_port=${port}`,
+    `DEFAULT.state_path=${state}`,
+    'simulated.report_interval=0.5',
+    `identity.admin_token=${ADMIN_TOKEN}`,
+  ]);
 });
 after(async () => {
   await cellar.stop();
@@ -29,13 +35,23 @@ after(async () => {
 /** `openstack --os-cloud cellar …` with the clouds.yaml Cellar wrote; JSON output parsed. */
 async function os(...args: string[]): Promise<unknown> {
   const { stdout } = await run('openstack', ['--os-cloud', 'cellar', ...args, '-f', 'json'], {
-    env: { PATH: process.env['PATH'] ?? '', HOME: state, OS_CLIENT_CONFIG_FILE: join(state, 'clouds.yaml') },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: state,
+      OS_CLIENT_CONFIG_FILE: join(state, 'clouds.yaml'),
+    },
   });
   return stdout.trim() === '' ? undefined : JSON.parse(stdout);
 }
 
 async function osPlain(...args: string[]): Promise<string> {
-  const { stdout } = await run('openstack', ['--os-cloud', 'cellar', ...args], { env: { PATH: process.env['PATH'] ?? '', HOME: state, OS_CLIENT_CONFIG_FILE: join(state, 'clouds.yaml') } });
+  const { stdout } = await run('openstack', ['--os-cloud', 'cellar', ...args], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: state,
+      OS_CLIENT_CONFIG_FILE: join(state, 'clouds.yaml'),
+    },
+  });
   return stdout;
 }
 
@@ -45,7 +61,24 @@ test('openstack database: datastores, an instance with a database and a user, da
   const datastores = (await os('datastore', 'list')) as Row[];
   assert.deepEqual(datastores.map((d) => d['Name']).sort(), ['mysql', 'postgresql', 'redis']);
 
-  const created = (await os('database', 'instance', 'create', 'osc-db', '--flavor', '2', '--size', '1', '--datastore', 'postgresql', '--datastore-version', '15', '--databases', 'appdb', '--users', 'app:app-secret')) as Row;
+  const created = (await os(
+    'database',
+    'instance',
+    'create',
+    'osc-db',
+    '--flavor',
+    '2',
+    '--size',
+    '1',
+    '--datastore',
+    'postgresql',
+    '--datastore-version',
+    '15',
+    '--databases',
+    'appdb',
+    '--users',
+    'app:app-secret',
+  )) as Row;
   assert.equal(created['status'], 'BUILD');
   const id = String(created['id']);
   let shown: Row = {};
@@ -58,30 +91,88 @@ test('openstack database: datastores, an instance with a database and a user, da
   assert.ok(listed.some((r) => r['ID'] === id && r['Status'] === 'ACTIVE'));
 
   await osPlain('database', 'db', 'create', id, 'reports');
-  assert.deepEqual(((await os('database', 'db', 'list', id)) as Row[]).map((r) => r['Name']), ['appdb', 'reports']);
+  assert.deepEqual(
+    ((await os('database', 'db', 'list', id)) as Row[]).map((r) => r['Name']),
+    ['appdb', 'reports'],
+  );
   await osPlain('database', 'db', 'delete', id, 'reports');
-  assert.deepEqual(((await os('database', 'db', 'list', id)) as Row[]).map((r) => r['Name']), ['appdb']);
+  assert.deepEqual(
+    ((await os('database', 'db', 'list', id)) as Row[]).map((r) => r['Name']),
+    ['appdb'],
+  );
 
-  await osPlain('database', 'user', 'create', id, 'analyst', 'analyst-secret', '--databases', 'appdb');
-  assert.deepEqual(((await os('database', 'user', 'list', id)) as Row[]).map((r) => r['Name']), ['analyst', 'app']);
+  await osPlain(
+    'database',
+    'user',
+    'create',
+    id,
+    'analyst',
+    'analyst-secret',
+    '--databases',
+    'appdb',
+  );
+  assert.deepEqual(
+    ((await os('database', 'user', 'list', id)) as Row[]).map((r) => r['Name']),
+    ['analyst', 'app'],
+  );
   await osPlain('database', 'user', 'delete', id, 'analyst');
-  assert.deepEqual(((await os('database', 'user', 'list', id)) as Row[]).map((r) => r['Name']), ['app']);
+  assert.deepEqual(
+    ((await os('database', 'user', 'list', id)) as Row[]).map((r) => r['Name']),
+    ['app'],
+  );
 
   await osPlain('database', 'instance', 'delete', id);
   let remaining: Row[] = [{}];
-  for (let i = 0; i < 20 && remaining.length > 0; i++) remaining = ((await os('database', 'instance', 'list')) as Row[]).filter((r) => r['ID'] === id);
+  for (let i = 0; i < 20 && remaining.length > 0; i++)
+    remaining = ((await os('database', 'instance', 'list')) as Row[]).filter((r) => r['ID'] === id);
   assert.deepEqual(remaining, []);
 });
 
 test('--os-auth-type admin_token with the configured token reaches the API directly', async () => {
-  const { stdout: project } = await run('openstack', ['--os-cloud', 'cellar', 'token', 'issue', '-f', 'value', '-c', 'project_id'], {
-    env: { PATH: process.env['PATH'] ?? '', HOME: state, OS_CLIENT_CONFIG_FILE: join(state, 'clouds.yaml') },
-  });
-  const admin = ['--os-auth-type', 'admin_token', '--os-token', ADMIN_TOKEN, '--os-endpoint', `http://127.0.0.1:${port}/v1.0/${project.trim()}`];
+  const { stdout: project } = await run(
+    'openstack',
+    ['--os-cloud', 'cellar', 'token', 'issue', '-f', 'value', '-c', 'project_id'],
+    {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: state,
+        OS_CLIENT_CONFIG_FILE: join(state, 'clouds.yaml'),
+      },
+    },
+  );
+  const admin = [
+    '--os-auth-type',
+    'admin_token',
+    '--os-token',
+    ADMIN_TOKEN,
+    '--os-endpoint',
+    `http://127.0.0.1:${port}/v1.0/${project.trim()}`,
+  ];
   const env = { PATH: process.env['PATH'] ?? '', HOME: state };
-  const datastores = JSON.parse((await run('openstack', [...admin, 'datastore', 'list', '-f', 'json'], { env })).stdout) as Row[];
+  const datastores = JSON.parse(
+    (await run('openstack', [...admin, 'datastore', 'list', '-f', 'json'], { env })).stdout,
+  ) as Row[];
   assert.equal(datastores.length, 3);
-  const instances = JSON.parse((await run('openstack', [...admin, 'database', 'instance', 'list', '-f', 'json'], { env })).stdout) as Row[];
+  const instances = JSON.parse(
+    (await run('openstack', [...admin, 'database', 'instance', 'list', '-f', 'json'], { env }))
+      .stdout,
+  ) as Row[];
   assert.ok(Array.isArray(instances));
-  await assert.rejects(run('openstack', ['--os-auth-type', 'admin_token', '--os-token', 'wrong-token-wrong-token', '--os-endpoint', `http://127.0.0.1:${port}/v1.0/${project.trim()}`, 'datastore', 'list'], { env }), /401|Unauthorized|authentication/i);
+  await assert.rejects(
+    run(
+      'openstack',
+      [
+        '--os-auth-type',
+        'admin_token',
+        '--os-token',
+        'wrong-token-wrong-token',
+        '--os-endpoint',
+        `http://127.0.0.1:${port}/v1.0/${project.trim()}`,
+        'datastore',
+        'list',
+      ],
+      { env },
+    ),
+    /401|Unauthorized|authentication/i,
+  );
 });

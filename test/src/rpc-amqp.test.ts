@@ -24,13 +24,18 @@ test('a lost broker connection fails waiting calls at once and tells the owner',
   await server.listen('slow-topic', () => new Promise(() => undefined));
   const started = Date.now();
   // Settled while the broker is still shutting down, so capture the outcome first.
-  const outcome = client.request('slow-topic', Buffer.from('x'), { timeoutSeconds: 60, method: 'wait' }).then(
-    () => undefined,
-    (error: unknown) => error,
-  );
+  const outcome = client
+    .request('slow-topic', Buffer.from('x'), { timeoutSeconds: 60, method: 'wait' })
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    );
   await own.stop();
   const error = await outcome;
-  assert.ok(error instanceof RpcConnectionLost && /CONNECTION-FORCED|closed/.test(error.message), String(error));
+  assert.ok(
+    error instanceof RpcConnectionLost && /CONNECTION-FORCED|closed/.test(error.message),
+    String(error),
+  );
   assert.ok(Date.now() - started < 30_000, 'long before the 60 s timeout');
   assert.equal(lost.length, 1);
   await assert.rejects(client.send('any', Buffer.from('x')), RpcConnectionLost);

@@ -18,18 +18,25 @@ let port: number;
 const services: ChildProcess[] = [];
 
 function start(tool: string, settings: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [`${repoRoot}packages/cli/bin/${tool}.js`, ...settings.flatMap((s) => ['--set', s])], {
-    cwd: repoRoot,
-    env: { PATH: process.env['PATH'] ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [`${repoRoot}packages/cli/bin/${tool}.js`, ...settings.flatMap((s) => ['--set', s])],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env['PATH'] ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   services.push(child);
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${tool} did not start:\n${out}\n${err}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${tool} did not start:\n${out}\n${err}`)),
+      30_000,
+    );
     child.stdout?.on('data', () => {
       if (out.includes('is running')) {
         clearTimeout(timer);
@@ -79,27 +86,53 @@ test('three services over RabbitMQ and PostgreSQL create, serve and delete an in
   const issued = await fetch(`http://127.0.0.1:${port}/identity/v3/auth/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'admin-secret' } } }, scope: { project: { name: 'admin' } } } }),
+    body: JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'admin', password: 'admin-secret' } },
+        },
+        scope: { project: { name: 'admin' } },
+      },
+    }),
   });
   assert.equal(issued.status, 201);
   const token = issued.headers.get('x-subject-token') ?? '';
-  const project = ((await issued.json()) as { token: { project: { id: string } } }).token.project.id;
+  const project = ((await issued.json()) as { token: { project: { id: string } } }).token.project
+    .id;
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`http://127.0.0.1:${port}/v1.0/${project}${path}`, {
       method,
-      headers: { 'x-auth-token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        'x-auth-token': token,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
-    return { status: res.status, json: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
+    return {
+      status: res.status,
+      json: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>,
+    };
   };
 
-  const created = await api('POST', '/instances', { instance: { name: 'split', flavorRef: '1', volume: { size: 1 }, datastore: { type: 'postgresql' }, databases: [{ name: 'appdb' }] } });
+  const created = await api('POST', '/instances', {
+    instance: {
+      name: 'split',
+      flavorRef: '1',
+      volume: { size: 1 },
+      datastore: { type: 'postgresql' },
+      databases: [{ name: 'appdb' }],
+    },
+  });
   assert.equal(created.status, 200, JSON.stringify(created.json));
   const id = (created.json['instance'] as { id: string }).id;
   // The API keeps lists while the database does not change: what the taskmanager and conductor
   // write from their own processes must show in the next list.
-  const listed = async () => ((await api('GET', '/instances/detail')).json['instances'] as Record<string, unknown>[]).find((i) => i['id'] === id);
+  const listed = async () =>
+    ((await api('GET', '/instances/detail')).json['instances'] as Record<string, unknown>[]).find(
+      (i) => i['id'] === id,
+    );
   let instance: Record<string, unknown> = {};
   for (let i = 0; i < 100; i++) {
     instance = (await listed()) ?? {};
@@ -109,7 +142,11 @@ test('three services over RabbitMQ and PostgreSQL create, serve and delete an in
   assert.deepEqual([instance['status'], instance['operating_status']], ['ACTIVE', 'HEALTHY']);
   const shown = (await api('GET', `/instances/${id}`)).json['instance'] as Record<string, unknown>;
   assert.deepEqual([shown['status'], shown['operating_status']], ['ACTIVE', 'HEALTHY']);
-  assert.deepEqual((await api('GET', `/instances/${id}/databases`)).json, { databases: [{ name: 'appdb' }] }, 'the API reaches the guest over RabbitMQ');
+  assert.deepEqual(
+    (await api('GET', `/instances/${id}/databases`)).json,
+    { databases: [{ name: 'appdb' }] },
+    'the API reaches the guest over RabbitMQ',
+  );
 
   assert.equal((await api('DELETE', `/instances/${id}`)).status, 202);
   let status = 200;
@@ -122,7 +159,14 @@ test('three services over RabbitMQ and PostgreSQL create, serve and delete an in
 });
 
 test('when RabbitMQ goes away, every service says so and exits non-zero, for its supervisor to restart it', async () => {
-  const exits = services.map((child) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)))));
+  const exits = services.map(
+    (child) =>
+      new Promise<number | null>((resolve) =>
+        child.exitCode !== null
+          ? resolve(child.exitCode)
+          : child.once('exit', (code) => resolve(code)),
+      ),
+  );
   const said = services.map((child) => {
     let err = '';
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
@@ -131,5 +175,6 @@ test('when RabbitMQ goes away, every service says so and exits non-zero, for its
   await broker.stop();
   const codes = await Promise.all(exits);
   assert.deepEqual(codes, [1, 1, 1]);
-  for (const text of said) assert.match(text(), /stopping: The connection to the message broker was lost: /);
+  for (const text of said)
+    assert.match(text(), /stopping: The connection to the message broker was lost: /);
 });

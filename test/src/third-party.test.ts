@@ -18,7 +18,8 @@ const pluginApiDir = join(repoRoot, 'packages', 'plugin-api');
 const OPTIONS_NS = 'cellar.datastore.options';
 const THROWN = 'memcached options exploded: libmemcached is not installed';
 
-const show = (r: RunResult): string => `exit ${String(r.code)}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+const show = (r: RunResult): string =>
+  `exit ${String(r.code)}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 /** The line of one stream of `r` that mentions `needle`, so checks can ask for things said together. */
 function lineWith(r: RunResult, stream: 'stdout' | 'stderr', needle: string): string {
@@ -44,65 +45,84 @@ async function writeConf(name: string, text: string): Promise<string> {
 }
 
 describe('a third-party datastore plugin installed from a tarball', () => {
-  before(async () => {
-    base = await mkdtemp(join(tmpdir(), 'cellar-third-party-'));
-    const packs = join(base, 'packs');
-    const variants = join(base, 'variants');
-    confDir = join(base, 'conf');
-    await Promise.all([mkdir(packs), mkdir(variants), mkdir(confDir)]);
+  before(
+    async () => {
+      base = await mkdtemp(join(tmpdir(), 'cellar-third-party-'));
+      const packs = join(base, 'packs');
+      const variants = join(base, 'variants');
+      confDir = join(base, 'conf');
+      await Promise.all([mkdir(packs), mkdir(variants), mkdir(confDir)]);
 
-    const throws = await makeVariant(
-      fixtureDir,
-      join(variants, 'throws'),
-      (pkg) => {
-        pkg['name'] = 'cellar-datastore-memcached-throws';
-        pkg['version'] = '0.9.0';
-      },
-      { 'options.js': `throw new Error('${THROWN}');\n` },
-    );
-    const badKind = await makeVariant(fixtureDir, join(variants, 'bad-kind'), (pkg) => {
-      pkg['name'] = 'cellar-datastore-badkind';
-      pkg['version'] = '0.2.0';
-      pkg.cellar['kind'] = 'database';
-      pkg.cellar['name'] = 'badkind';
-    });
-    const badCapability = await makeVariant(fixtureDir, join(variants, 'bad-capability'), (pkg) => {
-      pkg['name'] = 'cellar-datastore-badcap';
-      pkg['version'] = '0.2.1';
-      pkg.cellar['capabilities'] = ['root', 'telepathy'];
-      pkg.cellar['name'] = 'badcap';
-    });
-    const fork = await makeVariant(fixtureDir, join(variants, 'fork'), (pkg) => {
-      pkg['name'] = 'cellar-datastore-memcached-fork';
-      pkg['version'] = '2.0.0';
-    });
-    const nextContract = await makeVariant(fixtureDir, join(variants, 'next-contract'), (pkg) => {
-      pkg['name'] = 'cellar-datastore-memcached-next';
-      pkg['version'] = '3.0.0';
-      pkg.cellar['plugin'] = 2;
-    });
-
-    // One npm pack for everything: plugin-api (built by scripts/test or tsc -b), the fixture, the variants.
-    const tgz = await npmPack([pluginApiDir, fixtureDir, throws, badKind, badCapability, fork, nextContract], packs);
-    const pick = (...names: string[]): Map<string, string> =>
-      new Map(
-        ['@cellar/plugin-api', ...names].map((name) => {
-          const file = tgz.get(name);
-          assert.ok(file, `npm pack made no tarball for ${name}`);
-          return [name, file];
-        }),
+      const throws = await makeVariant(
+        fixtureDir,
+        join(variants, 'throws'),
+        (pkg) => {
+          pkg['name'] = 'cellar-datastore-memcached-throws';
+          pkg['version'] = '0.9.0';
+        },
+        { 'options.js': `throw new Error('${THROWN}');\n` },
       );
+      const badKind = await makeVariant(fixtureDir, join(variants, 'bad-kind'), (pkg) => {
+        pkg['name'] = 'cellar-datastore-badkind';
+        pkg['version'] = '0.2.0';
+        pkg.cellar['kind'] = 'database';
+        pkg.cellar['name'] = 'badkind';
+      });
+      const badCapability = await makeVariant(
+        fixtureDir,
+        join(variants, 'bad-capability'),
+        (pkg) => {
+          pkg['name'] = 'cellar-datastore-badcap';
+          pkg['version'] = '0.2.1';
+          pkg.cellar['capabilities'] = ['root', 'telepathy'];
+          pkg.cellar['name'] = 'badcap';
+        },
+      );
+      const fork = await makeVariant(fixtureDir, join(variants, 'fork'), (pkg) => {
+        pkg['name'] = 'cellar-datastore-memcached-fork';
+        pkg['version'] = '2.0.0';
+      });
+      const nextContract = await makeVariant(fixtureDir, join(variants, 'next-contract'), (pkg) => {
+        pkg['name'] = 'cellar-datastore-memcached-next';
+        pkg['version'] = '3.0.0';
+        pkg.cellar['plugin'] = 2;
+      });
 
-    const deployments = join(base, 'deployments');
-    // Independent installs: run them side by side (npm's cache is safe for concurrent use).
-    [roots.good, roots.throws, roots.badManifest, roots.duplicate, roots.contract] = await Promise.all([
-      createDeployment(deployments, 'good', pick('cellar-datastore-memcached')),
-      createDeployment(deployments, 'throws', pick('cellar-datastore-memcached-throws')),
-      createDeployment(deployments, 'bad-manifest', pick('cellar-datastore-badkind', 'cellar-datastore-badcap')),
-      createDeployment(deployments, 'duplicate', pick('cellar-datastore-memcached', 'cellar-datastore-memcached-fork')),
-      createDeployment(deployments, 'contract', pick('cellar-datastore-memcached-next')),
-    ]);
-  }, { timeout: 300_000 });
+      // One npm pack for everything: plugin-api (built by scripts/test or tsc -b), the fixture, the variants.
+      const tgz = await npmPack(
+        [pluginApiDir, fixtureDir, throws, badKind, badCapability, fork, nextContract],
+        packs,
+      );
+      const pick = (...names: string[]): Map<string, string> =>
+        new Map(
+          ['@cellar/plugin-api', ...names].map((name) => {
+            const file = tgz.get(name);
+            assert.ok(file, `npm pack made no tarball for ${name}`);
+            return [name, file];
+          }),
+        );
+
+      const deployments = join(base, 'deployments');
+      // Independent installs: run them side by side (npm's cache is safe for concurrent use).
+      [roots.good, roots.throws, roots.badManifest, roots.duplicate, roots.contract] =
+        await Promise.all([
+          createDeployment(deployments, 'good', pick('cellar-datastore-memcached')),
+          createDeployment(deployments, 'throws', pick('cellar-datastore-memcached-throws')),
+          createDeployment(
+            deployments,
+            'bad-manifest',
+            pick('cellar-datastore-badkind', 'cellar-datastore-badcap'),
+          ),
+          createDeployment(
+            deployments,
+            'duplicate',
+            pick('cellar-datastore-memcached', 'cellar-datastore-memcached-fork'),
+          ),
+          createDeployment(deployments, 'contract', pick('cellar-datastore-memcached-next')),
+        ]);
+    },
+    { timeout: 300_000 },
+  );
 
   after(async () => {
     if (base !== undefined) await rm(base, { recursive: true, force: true });
@@ -118,14 +138,26 @@ describe('a third-party datastore plugin installed from a tarball', () => {
     const r = await manage(roots.good, 'plugins', 'list');
     assert.equal(r.code, 0, show(r));
     const row = lineWith(r, 'stdout', 'cellar-datastore-memcached@1.0.0');
-    assert.match(row, /\bmemcached\s+datastore\s+cellar-datastore-memcached@1\.0\.0\s+enabled\s+ok$/, show(r));
+    assert.match(
+      row,
+      /\bmemcached\s+datastore\s+cellar-datastore-memcached@1\.0\.0\s+enabled\s+ok$/,
+      show(r),
+    );
     assert.doesNotMatch(r.stdout, /Problems:|ERROR/, show(r));
 
     const json = await manage(roots.good, 'plugins', 'list', '--json');
     assert.equal(json.code, 0, show(json));
-    const listed = JSON.parse(json.stdout) as { plugins: { name: string; package: string; version: string; errors: string[] }[]; problems: string[] };
+    const listed = JSON.parse(json.stdout) as {
+      plugins: { name: string; package: string; version: string; errors: string[] }[];
+      problems: string[];
+    };
     assert.deepEqual(
-      listed.plugins.map((p) => ({ name: p.name, package: p.package, version: p.version, errors: p.errors })),
+      listed.plugins.map((p) => ({
+        name: p.name,
+        package: p.package,
+        version: p.version,
+        errors: p.errors,
+      })),
       [{ name: 'memcached', package: 'cellar-datastore-memcached', version: '1.0.0', errors: [] }],
     );
     assert.deepEqual(listed.problems, []);
@@ -140,7 +172,11 @@ describe('a third-party datastore plugin installed from a tarball', () => {
     assert.match(section, /^#tcp_ports = 11211$/m);
     assert.match(section, /^#backup_strategy =\s*$/m, 'memcached has no backup strategy');
     assert.match(section, /^#replication_strategy =\s*$/m, 'memcached has no replication strategy');
-    assert.doesNotMatch(section, /mount_point|memory_ratio/, 'guest options do not belong in cellar.conf');
+    assert.doesNotMatch(
+      section,
+      /mount_point|memory_ratio/,
+      'guest options do not belong in cellar.conf',
+    );
   });
 
   test('config sample --side guest has the guest options: mount_point and memory_ratio', async () => {
@@ -154,8 +190,19 @@ describe('a third-party datastore plugin installed from a tarball', () => {
   });
 
   test('config check accepts a cellar.conf that enables and configures memcached', async () => {
-    const file = await writeConf('good.conf', '[DEFAULT]\nenabled_datastores = memcached\n\n[memcached]\ntcp_ports = 11211\n');
-    const r = await manage(roots.good, 'config', 'check', '--side', 'server', '--config-file', file);
+    const file = await writeConf(
+      'good.conf',
+      '[DEFAULT]\nenabled_datastores = memcached\n\n[memcached]\ntcp_ports = 11211\n',
+    );
+    const r = await manage(
+      roots.good,
+      'config',
+      'check',
+      '--side',
+      'server',
+      '--config-file',
+      file,
+    );
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /The server configuration is valid/);
   });
@@ -164,7 +211,15 @@ describe('a third-party datastore plugin installed from a tarball', () => {
     const text = '[DEFAULT]\nenabled_datastores = memcached\n\n[memcached]\ntcp_ports = 99999\n';
     const line = text.split('\n').indexOf('tcp_ports = 99999') + 1;
     const file = await writeConf('bad-port.conf', text);
-    const r = await manage(roots.good, 'config', 'check', '--side', 'server', '--config-file', file);
+    const r = await manage(
+      roots.good,
+      'config',
+      'check',
+      '--side',
+      'server',
+      '--config-file',
+      file,
+    );
     assert.notEqual(r.code, 0, show(r));
     const problem = lineWith(r, 'stderr', `${file}:${line}`);
     assert.match(problem, /\[memcached\] tcp_ports = 99999/);
@@ -172,8 +227,19 @@ describe('a third-party datastore plugin installed from a tarball', () => {
   });
 
   test('config check refuses an enabled datastore that is not installed, saying what is', async () => {
-    const file = await writeConf('couchdb.conf', '[DEFAULT]\nenabled_datastores = memcached,couchdb\n');
-    const r = await manage(roots.good, 'config', 'check', '--side', 'server', '--config-file', file);
+    const file = await writeConf(
+      'couchdb.conf',
+      '[DEFAULT]\nenabled_datastores = memcached,couchdb\n',
+    );
+    const r = await manage(
+      roots.good,
+      'config',
+      'check',
+      '--side',
+      'server',
+      '--config-file',
+      file,
+    );
     assert.notEqual(r.code, 0, show(r));
     const problem = lineWith(r, 'stderr', "'couchdb'");
     assert.match(problem, /not installed/);
@@ -186,11 +252,22 @@ describe('a third-party datastore plugin installed from a tarball', () => {
     const row = lineWith(list, 'stdout', 'cellar-datastore-memcached-throws@0.9.0');
     assert.match(row, /^\s*memcached\s/, 'the row names the plugin');
     assert.match(row, /ERROR$/);
-    assert.match(list.stdout, new RegExp(`\\[${OPTIONS_NS.replaceAll('.', '\\.')}\\]: importing the entry point failed`));
+    assert.match(
+      list.stdout,
+      new RegExp(`\\[${OPTIONS_NS.replaceAll('.', '\\.')}\\]: importing the entry point failed`),
+    );
     assert.match(list.stdout, new RegExp(`cause: Error: ${THROWN}`));
 
     const file = await writeConf('throws.conf', '[DEFAULT]\nenabled_datastores = memcached\n');
-    const check = await manage(roots.throws, 'config', 'check', '--side', 'server', '--config-file', file);
+    const check = await manage(
+      roots.throws,
+      'config',
+      'check',
+      '--side',
+      'server',
+      '--config-file',
+      file,
+    );
     assert.notEqual(check.code, 0, show(check));
     const problem = lineWith(check, 'stderr', 'cellar-datastore-memcached-throws@0.9.0');
     assert.ok(problem.includes('(memcached)') && problem.includes(`[${OPTIONS_NS}]`), show(check));
@@ -204,7 +281,11 @@ describe('a third-party datastore plugin installed from a tarball', () => {
     assert.match(kind, /cellar\.kind: 'database' is not a plugin kind/);
     const capability = lineWith(r, 'stdout', 'cellar-datastore-badcap@0.2.1');
     assert.match(capability, /cellar\.capabilities: 'telepathy' is not a capability/);
-    assert.doesNotMatch(r.stdout, /\bbad(kind|cap)\s+datastore\s/, 'an invalid plugin is not listed as installed');
+    assert.doesNotMatch(
+      r.stdout,
+      /\bbad(kind|cap)\s+datastore\s/,
+      'an invalid plugin is not listed as installed',
+    );
 
     const check = await manage(roots.badManifest, 'config', 'check', '--side', 'server');
     assert.notEqual(check.code, 0, show(check));
@@ -221,7 +302,10 @@ describe('a third-party datastore plugin installed from a tarball', () => {
 
     const check = await manage(roots.duplicate, 'config', 'check', '--side', 'server');
     assert.notEqual(check.code, 0, show(check));
-    assert.match(check.stderr, /provided by both cellar-datastore-memcached@1\.0\.0 and cellar-datastore-memcached-fork@2\.0\.0/);
+    assert.match(
+      check.stderr,
+      /provided by both cellar-datastore-memcached@1\.0\.0 and cellar-datastore-memcached-fork@2\.0\.0/,
+    );
   });
 
   test('a plugin built for contract 2: an error naming both contracts and what to upgrade', async () => {
@@ -234,6 +318,9 @@ describe('a third-party datastore plugin installed from a tarball', () => {
 
     const check = await manage(roots.contract, 'config', 'check', '--side', 'server');
     assert.notEqual(check.code, 0, show(check));
-    assert.match(lineWith(check, 'stderr', 'cellar-datastore-memcached-next@3.0.0'), /contract 2.*contract 1: upgrade Cellar/);
+    assert.match(
+      lineWith(check, 'stderr', 'cellar-datastore-memcached-next@3.0.0'),
+      /contract 2.*contract 1: upgrade Cellar/,
+    );
   });
 });

@@ -1,7 +1,13 @@
 // The MySQL/MariaDB datastore's options: the server half read by the API and taskmanager, the
 // guest half read only by the guest agent. Defaults are Trove's [mysql] and [mariadb] groups.
 
-import { defineDatastoreOptions, opt, standardGuestOptions, standardServerOptions, types } from '@cellar/plugin-api';
+import {
+  defineDatastoreOptions,
+  opt,
+  standardGuestOptions,
+  standardServerOptions,
+  types,
+} from '@cellar/plugin-api';
 
 export default defineDatastoreOptions({
   name: 'mysql',
@@ -22,7 +28,11 @@ export default defineDatastoreOptions({
       backupStrategy: 'mariabackup',
       replicationStrategy: 'gtid',
     }),
-    mysql_port: opt.port({ help: "The port the server listens on, on the instance's address.", default: 3306, min: 1 }),
+    mysql_port: opt.port({
+      help: "The port the server listens on, on the instance's address.",
+      default: 3306,
+      min: 1,
+    }),
     ignore_users: opt.list(types.str(), {
       help: 'Accounts the guest keeps to itself: never listed, changed or deleted through the API.',
       default: ['os_admin', 'root'],
@@ -35,7 +45,10 @@ export default defineDatastoreOptions({
       help: 'Privileges root is granted when enabled.',
       default: ['ALL'],
     }),
-    root_grant_option: opt.bool({ help: 'Whether root may grant its privileges to others.', default: true }),
+    root_grant_option: opt.bool({
+      help: 'Whether root may grant its privileges to others.',
+      default: true,
+    }),
     guest_log_exposed_logs: opt.list(types.str(), {
       help: 'The logs users may list, enable and publish (`all` for every one).',
       default: ['general', 'slow_query'],

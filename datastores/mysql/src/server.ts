@@ -25,7 +25,15 @@ export default defineDatastoreServer({
   name: 'mysql',
   versions: () => installedVersions(),
   nameRules: {
-    database: { pattern: /^[A-Za-z0-9_$-]+$/, maxLength: 64, reserved: ['mysql', 'information_schema', 'performance_schema', 'sys'] },
-    user: { pattern: /^[A-Za-z0-9_.-]+$/, maxLength: 80, reserved: ['root', 'os_admin', 'mysql.sys', 'mariadb.sys'] },
+    database: {
+      pattern: /^[A-Za-z0-9_$-]+$/,
+      maxLength: 64,
+      reserved: ['mysql', 'information_schema', 'performance_schema', 'sys'],
+    },
+    user: {
+      pattern: /^[A-Za-z0-9_.-]+$/,
+      maxLength: 80,
+      reserved: ['root', 'os_admin', 'mysql.sys', 'mariadb.sys'],
+    },
   },
 });

@@ -4,9 +4,11 @@ import { test } from 'node:test';
 import { isCellarError } from '@cellar/plugin-api';
 import { checkCidr, confString, memorySettings, renderCellarConf, renderHba } from './config.js';
 
-const badRequest = (error: unknown): boolean => isCellarError(error) && error.code === 'CELLAR_BAD_REQUEST';
+const badRequest = (error: unknown): boolean =>
+  isCellarError(error) && error.code === 'CELLAR_BAD_REQUEST';
 const settings = { address: '10.0.0.5', port: 5432, socketDir: '/run/cellar', memoryMb: 4096 };
-const value = (conf: string, name: string): string | undefined => new RegExp(`^${name} = (.*)$`, 'm').exec(conf)?.[1];
+const value = (conf: string, name: string): string | undefined =>
+  new RegExp(`^${name} = (.*)$`, 'm').exec(conf)?.[1];
 
 test('memory follows the flavor: a quarter as shared buffers, three quarters as cache', () => {
   const conf = renderCellarConf(settings);
@@ -50,7 +52,10 @@ test('configuration strings escape quotes and backslashes, which the file parser
 
 test('pg_hba lets the admin in over the socket only and everyone else with SCRAM from the CIDRs', () => {
   const hba = renderHba(['10.0.0.0/24', '2001:db8::/64']);
-  const rules = hba.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split(/\s+/));
+  const rules = hba
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.split(/\s+/));
   assert.deepEqual(rules, [
     ['local', 'all', 'os_admin', 'trust'],
     ['local', 'all', 'all', 'scram-sha-256'],
@@ -61,14 +66,30 @@ test('pg_hba lets the admin in over the socket only and everyone else with SCRAM
 });
 
 test('no CIDRs means everyone, over IPv4 and IPv6', () => {
-  const hosts = renderHba([]).split('\n').filter((l) => l.startsWith('host') && l.includes('scram'));
-  assert.deepEqual(hosts.map((l) => l.split(/\s+/)[3]), ['0.0.0.0/0', '::/0']);
+  const hosts = renderHba([])
+    .split('\n')
+    .filter((l) => l.startsWith('host') && l.includes('scram'));
+  assert.deepEqual(
+    hosts.map((l) => l.split(/\s+/)[3]),
+    ['0.0.0.0/0', '::/0'],
+  );
 });
 
 test('CIDRs are checked before they reach pg_hba.conf', () => {
   assert.equal(checkCidr('192.168.1.0/24'), '192.168.1.0/24');
   assert.equal(checkCidr('::1/128'), '::1/128');
-  for (const bad of ['10.0.0.0', '10.0.0.0/33', '::/129', '300.1.1.1/8', 'all', '10.0.0.0/24 trust', 'samenet', '10.0.0.0/-1', 'fe80::1%eth0/64', '']) {
+  for (const bad of [
+    '10.0.0.0',
+    '10.0.0.0/33',
+    '::/129',
+    '300.1.1.1/8',
+    'all',
+    '10.0.0.0/24 trust',
+    'samenet',
+    '10.0.0.0/-1',
+    'fe80::1%eth0/64',
+    '',
+  ]) {
     assert.throws(() => checkCidr(bad), badRequest, bad);
   }
   assert.throws(() => renderHba(['0.0.0.0/0\nhost all all 0.0.0.0/0 trust']), badRequest);

@@ -25,7 +25,10 @@ const clamp = (n: number, low: number, high: number): number => Math.min(high, M
  * most), and what remains shared by three sorts per connection.
  */
 export function memorySettings(memoryMb: number): MemorySettings {
-  if (!Number.isFinite(memoryMb) || memoryMb <= 0) throw new BadRequest({ reason: `The flavor's RAM must be a positive number of MB, not ${memoryMb}.` });
+  if (!Number.isFinite(memoryMb) || memoryMb <= 0)
+    throw new BadRequest({
+      reason: `The flavor's RAM must be a positive number of MB, not ${memoryMb}.`,
+    });
   const sharedBuffersMb = Math.max(16, Math.floor(memoryMb / 4));
   const maxConnections = clamp(Math.round((memoryMb / 512) * 50), 100, 1000);
   const rest = Math.max(0, memoryMb - sharedBuffersMb);
@@ -43,7 +46,10 @@ export function memorySettings(memoryMb: number): MemorySettings {
  * so backslashes are doubled as well as quotes; a line break cannot be written at all.
  */
 export function confString(value: string): string {
-  if (/[\0\r\n]/.test(value)) throw new BadRequest({ reason: `A configuration value must be one line: ${JSON.stringify(value)}` });
+  if (/[\0\r\n]/.test(value))
+    throw new BadRequest({
+      reason: `A configuration value must be one line: ${JSON.stringify(value)}`,
+    });
   return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
 
@@ -56,7 +62,10 @@ export interface ServerSettings {
 
 /** cellar.conf: read last, so it wins over initdb's postgresql.conf. */
 export function renderCellarConf(s: ServerSettings): string {
-  if (/[,"]/.test(s.socketDir)) throw new BadRequest({ reason: `The socket directory ${s.socketDir} must not contain commas or double quotes.` });
+  if (/[,"]/.test(s.socketDir))
+    throw new BadRequest({
+      reason: `The socket directory ${s.socketDir} must not contain commas or double quotes.`,
+    });
   const m = memorySettings(s.memoryMb);
   const lines = [
     '# Written by the Cellar guest agent at prepare; changes here are overwritten.',
@@ -86,8 +95,14 @@ export function checkCidr(cidr: string): string {
   const match = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
   const address = match?.[1] ?? '';
   const prefix = Number(match?.[2]);
-  const ok = match !== null && ((isIPv4(address) && prefix <= 32) || (isIPv6(address) && !address.includes('%') && prefix <= 128));
-  if (!ok) throw new BadRequest({ reason: `'${cidr}' is not a CIDR such as 10.0.0.0/24 or 2001:db8::/64.` });
+  const ok =
+    match !== null &&
+    ((isIPv4(address) && prefix <= 32) ||
+      (isIPv6(address) && !address.includes('%') && prefix <= 128));
+  if (!ok)
+    throw new BadRequest({
+      reason: `'${cidr}' is not a CIDR such as 10.0.0.0/24 or 2001:db8::/64.`,
+    });
   return `${address}/${prefix}`;
 }
 

@@ -32,7 +32,16 @@ import {
 } from '@cellar/plugin-api';
 import { ADMIN_USER, CELLAR_CONF, INCLUDE_LINE, renderCellarConf, renderHba } from './config.js';
 import type options from './options.js';
-import { logTail, run, runningPostmaster, startPostmaster, stopPostmaster, waitReady, type OsUser, type Spawning } from './postmaster.js';
+import {
+  logTail,
+  run,
+  runningPostmaster,
+  startPostmaster,
+  stopPostmaster,
+  waitReady,
+  type OsUser,
+  type Spawning,
+} from './postmaster.js';
 import { canHashLocally, scramVerifier } from './scram.js';
 import { installedVersions } from './versions.js';
 import { checkName, ident, literal } from './sql.js';
@@ -61,13 +70,16 @@ const ADMIN_SESSION = [
   'log_statement=none',
   'log_min_error_statement=panic',
   'standard_conforming_strings=on',
-].map((setting) => `-c ${setting}`).join(' ');
+]
+  .map((setting) => `-c ${setting}`)
+  .join(' ');
 
 const pgCode = (error: unknown): string | undefined => {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 };
-const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const message = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
@@ -158,15 +170,21 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     if (standby === undefined) return false;
     try {
       // Made for another version: not worth waiting for.
-      const intended = await readFile(join(standby.dir, STANDBY_FOR), 'utf8').catch(() => undefined);
+      const intended = await readFile(join(standby.dir, STANDBY_FOR), 'utf8').catch(
+        () => undefined,
+      );
       if (intended !== undefined && intended !== binDir) return false;
       await standby.done;
       if ((await readFile(join(standby.dir, STANDBY_MADE_BY), 'utf8')) !== binDir) return false;
       await rename(join(standby.dir, STANDBY_DATA), staging);
-      this.context.log.info('the data directory initialised ahead by the standby agent is used', { binDir });
+      this.context.log.info('the data directory initialised ahead by the standby agent is used', {
+        binDir,
+      });
       return true;
     } catch (error) {
-      this.context.log.warn('the standby agent left no usable data directory; running initdb', { err: error });
+      this.context.log.warn('the standby agent left no usable data directory; running initdb', {
+        err: error,
+      });
       return false;
     }
   }
@@ -186,7 +204,10 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   }
 
   override async restart(): Promise<void> {
-    if (!this.prepared) throw new GuestError({ reason: 'PostgreSQL cannot be restarted: the instance has not been prepared.' });
+    if (!this.prepared)
+      throw new GuestError({
+        reason: 'PostgreSQL cannot be restarted: the instance has not been prepared.',
+      });
     await this.stopDb();
     await this.#start(await this.#spawning());
   }
@@ -194,7 +215,12 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   override async stopDb(): Promise<void> {
     await this.#closeAdmin();
     const running = runningPostmaster(this.dataDir);
-    if (this.prepared) await this.#writeOwned(this.stoppedMarker, 'stopped through the guest agent\n', (await this.#spawning()).user);
+    if (this.prepared)
+      await this.#writeOwned(
+        this.stoppedMarker,
+        'stopped through the guest agent\n',
+        (await this.#spawning()).user,
+      );
     if (running === undefined) return;
     try {
       await stopPostmaster(running.pid, STOP_TIMEOUT_MS);
@@ -218,7 +244,10 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
 
   override async applyAccess(allowedCidrs: readonly string[]): Promise<boolean> {
     const hba = renderHba(allowedCidrs);
-    if (!this.prepared) throw new GuestError({ reason: 'Access cannot be applied: the instance has not been prepared.' });
+    if (!this.prepared)
+      throw new GuestError({
+        reason: 'Access cannot be applied: the instance has not been prepared.',
+      });
     await this.#writeOwned(join(this.dataDir, 'pg_hba.conf'), hba, (await this.#spawning()).user);
     if (runningPostmaster(this.dataDir) !== undefined) await this.#reload();
     return true;
@@ -249,7 +278,10 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
       if (Number(this.#dataVersion()) >= 13) {
         await this.#query(`DROP DATABASE ${ident(name)} WITH (FORCE)`);
       } else {
-        await this.#query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+        await this.#query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
+          [name],
+        );
         await this.#query(`DROP DATABASE ${ident(name)}`);
       }
     } catch (error) {
@@ -265,9 +297,14 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   }
 
   override async listUsers(params: ListParams): Promise<Page<UserInfo>> {
-    const names = (await this.#loginRoles()).filter((name) => !this.#ignoredUser(name)).sort(byName);
+    const names = (await this.#loginRoles())
+      .filter((name) => !this.#ignoredUser(name))
+      .sort(byName);
     const access = await this.#accessByUser();
-    const users = names.map((name): UserInfo => ({ name, databases: (access.get(name) ?? []).map((db) => ({ name: db })) }));
+    const users = names.map((name): UserInfo => ({
+      name,
+      databases: (access.get(name) ?? []).map((db) => ({ name: db })),
+    }));
     return paginate(users, params, (u) => u.name);
   }
 
@@ -291,7 +328,9 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   }
 
   async #dropRole(name: string): Promise<void> {
-    await this.#query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [name]);
+    await this.#query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [
+      name,
+    ]);
     const { rows } = await this.#query<{ datname: string | null }>(
       `SELECT DISTINCT d.datname FROM pg_shdepend s LEFT JOIN pg_database d ON d.oid = s.dbid
        WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)
@@ -301,16 +340,23 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     // Shared objects (dbid 0: databases it owns, their grants) are handled from any database.
     const databases = new Set(rows.map((r) => r.datname ?? 'postgres'));
     for (const database of databases) {
-      await this.#inSession(database, `REASSIGN OWNED BY ${ident(name)} TO ${ident(ADMIN_USER)}; DROP OWNED BY ${ident(name)}`);
+      await this.#inSession(
+        database,
+        `REASSIGN OWNED BY ${ident(name)} TO ${ident(ADMIN_USER)}; DROP OWNED BY ${ident(name)}`,
+      );
     }
     await this.#query(`DROP ROLE ${ident(name)}`);
   }
 
-  override async changePasswords(users: readonly (UserRef & { readonly password: string })[]): Promise<void> {
+  override async changePasswords(
+    users: readonly (UserRef & { readonly password: string })[],
+  ): Promise<void> {
     for (const user of users) this.#checkUser(user.name);
     for (const user of users) {
       try {
-        await this.#query(`ALTER ROLE ${ident(user.name)} PASSWORD ${this.#password(user.password)}`);
+        await this.#query(
+          `ALTER ROLE ${ident(user.name)} PASSWORD ${this.#password(user.password)}`,
+        );
       } catch (error) {
         if (pgCode(error) === '42704') throw new NotFound({ resource: 'User', id: user.name });
         throw error;
@@ -320,12 +366,18 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
 
   override async updateAttributes(user: UserRef, attributes: Partial<UserSpec>): Promise<void> {
     const name = await this.#existingUser(user.name);
-    const newName = attributes.name !== undefined && attributes.name !== name ? this.#checkUser(attributes.name) : undefined;
-    if (newName !== undefined && (await this.#roleExists(newName))) throw new AlreadyExists({ resource: 'User', name: newName });
+    const newName =
+      attributes.name !== undefined && attributes.name !== name
+        ? this.#checkUser(attributes.name)
+        : undefined;
+    if (newName !== undefined && (await this.#roleExists(newName)))
+      throw new AlreadyExists({ resource: 'User', name: newName });
     const statements = [
       ...(newName !== undefined ? [`ALTER ROLE ${ident(name)} RENAME TO ${ident(newName)}`] : []),
       // After the rename, which would clear an MD5 password (SCRAM ones survive it).
-      ...(attributes.password !== undefined ? [`ALTER ROLE ${ident(newName ?? name)} PASSWORD ${this.#password(attributes.password)}`] : []),
+      ...(attributes.password !== undefined
+        ? [`ALTER ROLE ${ident(newName ?? name)} PASSWORD ${this.#password(attributes.password)}`]
+        : []),
     ];
     // One simple query: its statements run in one implicit transaction, all or nothing.
     if (statements.length > 0) await this.#query(statements.join('; '));
@@ -337,7 +389,8 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     const name = await this.#existingUser(user.name);
     for (const database of databases) this.#checkDatabase(database);
     for (const database of databases) {
-      if (!(await this.#databaseExists(database))) throw new NotFound({ resource: 'Database', id: database });
+      if (!(await this.#databaseExists(database)))
+        throw new NotFound({ resource: 'Database', id: database });
     }
     await this.#grant(name, databases);
   }
@@ -360,13 +413,17 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
 
   override async enableRoot(): Promise<UserSpec> {
     const length = this.context.options.default_password_length;
-    const password = randomBytes(Math.ceil((length * 3) / 4)).toString('base64url').slice(0, length);
+    const password = randomBytes(Math.ceil((length * 3) / 4))
+      .toString('base64url')
+      .slice(0, length);
     return this.enableRootWithPassword(password);
   }
 
   override async enableRootWithPassword(password: string): Promise<UserSpec> {
     const verb = (await this.#roleExists(ROOT_USER)) ? 'ALTER' : 'CREATE';
-    await this.#query(`${verb} ROLE ${ident(ROOT_USER)} WITH SUPERUSER LOGIN PASSWORD ${this.#password(password)}`);
+    await this.#query(
+      `${verb} ROLE ${ident(ROOT_USER)} WITH SUPERUSER LOGIN PASSWORD ${this.#password(password)}`,
+    );
     return { name: ROOT_USER, password };
   }
 
@@ -377,11 +434,16 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   override async disableRoot(): Promise<void> {
     if (!(await this.#roleExists(ROOT_USER))) return;
     await this.#query(`ALTER ROLE ${ident(ROOT_USER)} WITH NOSUPERUSER NOLOGIN PASSWORD NULL`);
-    await this.#query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [ROOT_USER]);
+    await this.#query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [
+      ROOT_USER,
+    ]);
   }
 
   override async isRootEnabled(): Promise<boolean> {
-    const { rows } = await this.#query<{ enabled: boolean }>('SELECT rolsuper AND rolcanlogin AS enabled FROM pg_roles WHERE rolname = $1', [ROOT_USER]);
+    const { rows } = await this.#query<{ enabled: boolean }>(
+      'SELECT rolsuper AND rolcanlogin AS enabled FROM pg_roles WHERE rolname = $1',
+      [ROOT_USER],
+    );
     return rows[0]?.enabled === true;
   }
 
@@ -393,7 +455,9 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     if (process.getuid?.() !== 0) return { home };
     const owner = await stat(this.context.mountPoint);
     if (owner.uid === 0) {
-      throw this.#startFailed(`${this.context.mountPoint} belongs to root, and PostgreSQL refuses to run as root: give the volume to the guest's OS user.`);
+      throw this.#startFailed(
+        `${this.context.mountPoint} belongs to root, and PostgreSQL refuses to run as root: give the volume to the guest's OS user.`,
+      );
     }
     return { home, user: { uid: owner.uid, gid: owner.gid } };
   }
@@ -403,33 +467,54 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     const { runDir } = this.context;
     const socket = join(runDir, `.s.PGSQL.${this.context.options.postgresql_port}`);
     if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
-      throw this.#startFailed(`the socket path ${socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter run directory.`);
+      throw this.#startFailed(
+        `the socket path ${socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter run directory.`,
+      );
     }
     const dir = await stat(runDir);
-    if ((dir.mode & 0o077) !== 0) throw this.#startFailed(`the run directory ${runDir} must be private to the guest's OS user (mode 0700).`);
+    if ((dir.mode & 0o077) !== 0)
+      throw this.#startFailed(
+        `the run directory ${runDir} must be private to the guest's OS user (mode 0700).`,
+      );
     const uid = user?.uid ?? process.getuid?.();
-    if (uid !== undefined && dir.uid !== uid) throw this.#startFailed(`the run directory ${runDir} must belong to the server's OS user (uid ${uid}).`);
+    if (uid !== undefined && dir.uid !== uid)
+      throw this.#startFailed(
+        `the run directory ${runDir} must belong to the server's OS user (uid ${uid}).`,
+      );
   }
 
   #binDir(requested?: string): string {
     const versions = installedVersions();
-    const major = (v: string | undefined): string | undefined => (v === undefined ? undefined : /\d+/.exec(v)?.[0]);
+    const major = (v: string | undefined): string | undefined =>
+      v === undefined ? undefined : /\d+/.exec(v)?.[0];
     // The data directory's own version decides once there is one: no other major can run it.
-    const wanted = this.#dataVersion() ?? major(this.context.datastoreVersion) ?? major(requested) ?? versions[0]?.name;
+    const wanted =
+      this.#dataVersion() ??
+      major(this.context.datastoreVersion) ??
+      major(requested) ??
+      versions[0]?.name;
     const found = versions.find((v) => v.name === wanted);
     if (found === undefined) {
       const installed = versions.map((v) => v.name).join(', ') || 'none';
-      throw this.#startFailed(`PostgreSQL ${wanted ?? ''} is not installed in /usr/lib/postgresql (installed: ${installed}).`);
+      throw this.#startFailed(
+        `PostgreSQL ${wanted ?? ''} is not installed in /usr/lib/postgresql (installed: ${installed}).`,
+      );
     }
     return found.location;
   }
 
   /** The major version the data directory was made by, once there is one. */
   #dataVersion(): string | undefined {
-    return this.prepared ? readFileSync(join(this.dataDir, 'PG_VERSION'), 'utf8').trim() : undefined;
+    return this.prepared
+      ? readFileSync(join(this.dataDir, 'PG_VERSION'), 'utf8').trim()
+      : undefined;
   }
 
-  async #writeServerConfig(dataDir: string, request: PrepareRequest, user: OsUser | undefined): Promise<void> {
+  async #writeServerConfig(
+    dataDir: string,
+    request: PrepareRequest,
+    user: OsUser | undefined,
+  ): Promise<void> {
     const conf = renderCellarConf({
       address: this.context.address,
       port: this.context.options.postgresql_port,
@@ -437,7 +522,11 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
       memoryMb: request.memoryMb,
     });
     await this.#writeOwned(join(dataDir, CELLAR_CONF), conf, user);
-    await this.#writeOwned(join(dataDir, 'pg_hba.conf'), renderHba(request.allowedCidrs ?? []), user);
+    await this.#writeOwned(
+      join(dataDir, 'pg_hba.conf'),
+      renderHba(request.allowedCidrs ?? []),
+      user,
+    );
     const main = join(dataDir, 'postgresql.conf');
     if (!(await readFile(main, 'utf8')).split('\n').includes(INCLUDE_LINE)) {
       await appendFile(main, `\n# Cellar's settings, last so that they win.\n${INCLUDE_LINE}\n`);
@@ -459,8 +548,12 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     try {
       await waitReady(this.dataDir, child, START_TIMEOUT_MS);
     } catch (error) {
-      if (child.pid !== undefined && child.exitCode === null) await stopPostmaster(child.pid, STOP_TIMEOUT_MS).catch(() => undefined);
-      throw this.#startFailed(`${message(error)}; the server log ends:\n${await logTail(this.logFile)}`, error);
+      if (child.pid !== undefined && child.exitCode === null)
+        await stopPostmaster(child.pid, STOP_TIMEOUT_MS).catch(() => undefined);
+      throw this.#startFailed(
+        `${message(error)}; the server log ends:\n${await logTail(this.logFile)}`,
+        error,
+      );
     }
   }
 
@@ -469,22 +562,33 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
    * session reports the postmaster's load time, and is only forked once the reload is done.
    */
   async #reload(): Promise<void> {
-    const { rows } = await this.#query<{ before: string }>('SELECT clock_timestamp()::text AS before');
+    const { rows } = await this.#query<{ before: string }>(
+      'SELECT clock_timestamp()::text AS before',
+    );
     const before = rows[0]?.before ?? '-infinity';
     await this.#query('SELECT pg_reload_conf()');
     const deadline = Date.now() + RELOAD_TIMEOUT_MS;
     for (;;) {
-      const result = await this.#inSession<{ done: boolean }>('postgres', 'SELECT pg_conf_load_time() > $1::timestamptz AS done', [before]);
+      const result = await this.#inSession<{ done: boolean }>(
+        'postgres',
+        'SELECT pg_conf_load_time() > $1::timestamptz AS done',
+        [before],
+      );
       if (result.rows[0]?.done === true) return;
       if (Date.now() > deadline) {
-        throw new GuestError({ reason: `PostgreSQL did not reload its configuration; the server log ends:\n${await logTail(this.logFile)}` });
+        throw new GuestError({
+          reason: `PostgreSQL did not reload its configuration; the server log ends:\n${await logTail(this.logFile)}`,
+        });
       }
       await sleep(POLL_MS);
     }
   }
 
   #startFailed(reason: string, cause?: unknown): CellarError {
-    return new GuestPrepareFailed({ datastore: this.datastore, instance: this.context.guestId, reason }, { cause });
+    return new GuestPrepareFailed(
+      { datastore: this.datastore, instance: this.context.guestId, reason },
+      { cause },
+    );
   }
 
   // SQL
@@ -509,7 +613,10 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
         () => client,
         // Most often the server is stopped or still starting: say so in the instance's terms.
         async (error: unknown) => {
-          throw new InstanceNotReady({ id: this.context.guestId, status: await this.getServiceStatus() }, { cause: error });
+          throw new InstanceNotReady(
+            { id: this.context.guestId, status: await this.getServiceStatus() },
+            { cause: error },
+          );
         },
       );
       const forget = (): void => {
@@ -529,12 +636,19 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     if (admin !== undefined) await admin.then((c) => c.end()).catch(() => undefined);
   }
 
-  async #query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  async #query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
     return (await this.#adminClient()).query<R>(sql, values);
   }
 
   /** Runs statements in a session of its own (another database, or a fresh fork of the server), closed after. */
-  async #inSession<R extends pg.QueryResultRow = pg.QueryResultRow>(database: string, sql: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  async #inSession<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    database: string,
+    sql: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
     const client = this.#client(database);
     client.on('error', () => undefined);
     try {
@@ -572,20 +686,32 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
 
   #checkDatabase(name: string): string {
     checkName('Database', name);
-    if (this.#ignoredDatabase(name)) throw new BadRequest({ reason: `Database ${name} is reserved for the guest and cannot be used through this operation.` });
+    if (this.#ignoredDatabase(name))
+      throw new BadRequest({
+        reason: `Database ${name} is reserved for the guest and cannot be used through this operation.`,
+      });
     return name;
   }
 
   #checkUser(name: string): string {
     checkName('User', name);
-    if (name === ROOT_USER) throw new BadRequest({ reason: 'User root is managed through the root operations.' });
-    if (this.#ignoredUser(name)) throw new BadRequest({ reason: `User ${name} is reserved for the guest and cannot be used through this operation.` });
-    if (name.startsWith('pg_')) throw new BadRequest({ reason: `User names starting with pg_ are reserved by PostgreSQL: ${name}.` });
+    if (name === ROOT_USER)
+      throw new BadRequest({ reason: 'User root is managed through the root operations.' });
+    if (this.#ignoredUser(name))
+      throw new BadRequest({
+        reason: `User ${name} is reserved for the guest and cannot be used through this operation.`,
+      });
+    if (name.startsWith('pg_'))
+      throw new BadRequest({
+        reason: `User names starting with pg_ are reserved by PostgreSQL: ${name}.`,
+      });
     return name;
   }
 
   async #databaseExists(name: string): Promise<boolean> {
-    return (await this.#query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+    return (
+      (await this.#query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1
+    );
   }
 
   async #roleExists(name: string): Promise<boolean> {
@@ -593,7 +719,10 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   }
 
   async #userExists(name: string): Promise<boolean> {
-    return (await this.#query('SELECT 1 FROM pg_roles WHERE rolname = $1 AND rolcanlogin', [name])).rowCount === 1;
+    return (
+      (await this.#query('SELECT 1 FROM pg_roles WHERE rolname = $1 AND rolcanlogin', [name]))
+        .rowCount === 1
+    );
   }
 
   async #existingUser(name: string): Promise<string> {
@@ -603,7 +732,9 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   }
 
   async #loginRoles(): Promise<string[]> {
-    const { rows } = await this.#query<{ name: string }>("SELECT rolname AS name FROM pg_roles WHERE rolcanlogin AND rolname !~ '^pg_'");
+    const { rows } = await this.#query<{ name: string }>(
+      "SELECT rolname AS name FROM pg_roles WHERE rolcanlogin AND rolname !~ '^pg_'",
+    );
     return rows.map((r) => r.name);
   }
 
@@ -615,21 +746,30 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     const todo: DatabaseSpec[] = [];
     for (const database of wanted) {
       if (!(await this.#databaseExists(database.name))) todo.push(database);
-      else if (!skipExisting) throw new AlreadyExists({ resource: 'Database', name: database.name });
+      else if (!skipExisting)
+        throw new AlreadyExists({ resource: 'Database', name: database.name });
     }
     for (const database of todo) {
       const clauses = [
-        ...(database.characterSet !== undefined || database.collate !== undefined ? ['TEMPLATE template0'] : []),
-        ...(database.characterSet !== undefined ? [`ENCODING ${literal(database.characterSet)}`] : []),
-        ...(database.collate !== undefined ? [`LC_COLLATE ${literal(database.collate)} LC_CTYPE ${literal(database.collate)}`] : []),
+        ...(database.characterSet !== undefined || database.collate !== undefined
+          ? ['TEMPLATE template0']
+          : []),
+        ...(database.characterSet !== undefined
+          ? [`ENCODING ${literal(database.characterSet)}`]
+          : []),
+        ...(database.collate !== undefined
+          ? [`LC_COLLATE ${literal(database.collate)} LC_CTYPE ${literal(database.collate)}`]
+          : []),
       ];
       try {
         await this.#query(`CREATE DATABASE ${ident(database.name)} ${clauses.join(' ')}`.trim());
       } catch (error) {
         const code = pgCode(error);
-        if (code === '42P04') throw new AlreadyExists({ resource: 'Database', name: database.name });
+        if (code === '42P04')
+          throw new AlreadyExists({ resource: 'Database', name: database.name });
         // An unknown encoding or locale, or the two not matching.
-        if (code?.startsWith('22') === true || code?.startsWith('42') === true) throw new BadRequest({ reason: message(error) }, { cause: error });
+        if (code?.startsWith('22') === true || code?.startsWith('42') === true)
+          throw new BadRequest({ reason: message(error) }, { cause: error });
         throw error;
       }
       // Only users granted access may connect: PUBLIC's default CONNECT and TEMP would let every user in.
@@ -648,17 +788,23 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
       else if (!skipExisting) throw new AlreadyExists({ resource: 'User', name: user.name });
     }
     for (const database of new Set(todo.flatMap((u) => (u.databases ?? []).map((d) => d.name)))) {
-      if (!(await this.#databaseExists(database))) throw new NotFound({ resource: 'Database', id: database });
+      if (!(await this.#databaseExists(database)))
+        throw new NotFound({ resource: 'Database', id: database });
     }
     for (const user of todo) {
-      const password = user.password !== undefined ? ` PASSWORD ${this.#password(user.password)}` : '';
+      const password =
+        user.password !== undefined ? ` PASSWORD ${this.#password(user.password)}` : '';
       try {
         await this.#query(`CREATE ROLE ${ident(user.name)} WITH LOGIN${password}`);
       } catch (error) {
-        if (pgCode(error) === '42710') throw new AlreadyExists({ resource: 'User', name: user.name });
+        if (pgCode(error) === '42710')
+          throw new AlreadyExists({ resource: 'User', name: user.name });
         throw error;
       }
-      await this.#grant(user.name, (user.databases ?? []).map((d) => d.name));
+      await this.#grant(
+        user.name,
+        (user.databases ?? []).map((d) => d.name),
+      );
     }
   }
 
@@ -704,7 +850,8 @@ function initdb(binDir: string, dataDir: string, spawning: Spawning): Promise<vo
   return run(
     join(binDir, 'initdb'),
     [
-      '-D', dataDir,
+      '-D',
+      dataDir,
       `--username=${ADMIN_USER}`,
       '--auth-local=trust',
       '--auth-host=scram-sha-256',
@@ -723,15 +870,21 @@ function initdb(binDir: string, dataDir: string, spawning: Spawning): Promise<vo
  */
 async function standby(context: StandbyContext): Promise<void> {
   const versions = installedVersions();
-  const major = context.datastoreVersion === undefined ? undefined : /\d+/.exec(context.datastoreVersion)?.[0];
-  const found = versions.find((v) => v.name === major) ?? (major === undefined ? versions[0] : undefined);
+  const major =
+    context.datastoreVersion === undefined ? undefined : /\d+/.exec(context.datastoreVersion)?.[0];
+  const found =
+    versions.find((v) => v.name === major) ?? (major === undefined ? versions[0] : undefined);
   if (found === undefined) return;
   // As the manager does: run as root, initdb runs as the directory's owner (it refuses root).
   const owner = process.getuid?.() === 0 ? await stat(context.dir) : undefined;
-  if (owner?.uid === 0) throw new Error(`${context.dir} belongs to root, and initdb refuses to run as root`);
+  if (owner?.uid === 0)
+    throw new Error(`${context.dir} belongs to root, and initdb refuses to run as root`);
   if (context.signal.aborted) return;
   await writeFile(join(context.dir, STANDBY_FOR), found.location);
-  const spawning: Spawning = { home: context.dir, ...(owner ? { user: { uid: owner.uid, gid: owner.gid } } : {}) };
+  const spawning: Spawning = {
+    home: context.dir,
+    ...(owner ? { user: { uid: owner.uid, gid: owner.gid } } : {}),
+  };
   // Not aborted once begun: an initdb killed half way leaves its bootstrap server's shared memory
   // segments in /dev/shm, and it is done in a second or two.
   await initdb(found.location, join(context.dir, STANDBY_DATA), spawning);

@@ -1,7 +1,13 @@
 // The PostgreSQL datastore's options: the server half read by the API and taskmanager, the guest
 // half read only by the guest agent. Defaults are Trove's [postgresql] group.
 
-import { defineDatastoreOptions, opt, standardGuestOptions, standardServerOptions, types } from '@cellar/plugin-api';
+import {
+  defineDatastoreOptions,
+  opt,
+  standardGuestOptions,
+  standardServerOptions,
+  types,
+} from '@cellar/plugin-api';
 
 export default defineDatastoreOptions({
   name: 'postgresql',
@@ -22,7 +28,11 @@ export default defineDatastoreOptions({
       backupStrategy: 'pg_basebackup',
       replicationStrategy: 'streaming',
     }),
-    postgresql_port: opt.port({ help: 'The port the server listens on, on the instance\'s address.', default: 5432, min: 1 }),
+    postgresql_port: opt.port({
+      help: "The port the server listens on, on the instance's address.",
+      default: 5432,
+      min: 1,
+    }),
     ignore_users: opt.list(types.str(), {
       help: 'Roles the guest keeps to itself: never listed, changed or deleted through the API.',
       default: ['os_admin', 'postgres'],

@@ -22,9 +22,18 @@ export interface Spawning {
 /** Readiness is polled this often: the server is typically ready some 50 ms after it starts. */
 const POLL_MS = 10;
 
-function spawnOptions(s: Spawning): { cwd: string; env: NodeJS.ProcessEnv; uid?: number; gid?: number } {
+function spawnOptions(s: Spawning): {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  uid?: number;
+  gid?: number;
+} {
   // cwd / avoids "could not change directory" when root's home is not the server user's.
-  return { cwd: '/', env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: s.home }, ...(s.user ?? {}) };
+  return {
+    cwd: '/',
+    env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: s.home },
+    ...(s.user ?? {}),
+  };
 }
 
 /** Runs a program to completion; its output, interleaved, goes into the error when it fails. */
@@ -40,7 +49,10 @@ export function run(program: string, args: readonly string[], s: Spawning): Prom
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`${program} exited with ${signal ?? `status ${code}`}:\n${output.trim()}`));
+      else
+        reject(
+          new Error(`${program} exited with ${signal ?? `status ${code}`}:\n${output.trim()}`),
+        );
     });
   });
 }
@@ -50,11 +62,19 @@ export function run(program: string, args: readonly string[], s: Spawning): Prom
  * agent's process group (the compute driver ends a deleted instance's processes by group) but
  * does not keep the agent's event loop alive.
  */
-export function startPostmaster(bin: string, dataDir: string, logFile: string, s: Spawning): ChildProcess {
+export function startPostmaster(
+  bin: string,
+  dataDir: string,
+  logFile: string,
+  s: Spawning,
+): ChildProcess {
   const log = openSync(logFile, 'a', 0o600);
   try {
     if (s.user !== undefined) fchownSync(log, s.user.uid, s.user.gid);
-    const child = spawn(join(bin, 'postgres'), ['-D', dataDir], { ...spawnOptions(s), stdio: ['ignore', log, log] });
+    const child = spawn(join(bin, 'postgres'), ['-D', dataDir], {
+      ...spawnOptions(s),
+      stdio: ['ignore', log, log],
+    });
     // A failed exec is reported through waitReady (exitCode); without a listener it would throw.
     child.on('error', () => undefined);
     child.unref();
@@ -132,16 +152,23 @@ export async function logTail(logFile: string, bytes = 2000): Promise<string> {
 }
 
 /** Waits until the child's postmaster.pid says ready; rejects when it exits first or the time runs out. */
-export async function waitReady(dataDir: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+export async function waitReady(
+  dataDir: string,
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<void> {
   if (child.pid === undefined) throw new Error('postgres could not be started');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`postgres exited with ${child.signalCode ?? `status ${child.exitCode}`} while starting`);
+      throw new Error(
+        `postgres exited with ${child.signalCode ?? `status ${child.exitCode}`} while starting`,
+      );
     }
     const file = readPidFile(dataDir);
     if (file !== undefined && file.pid === child.pid && file.status === 'ready') return;
-    if (Date.now() > deadline) throw new Error(`postgres was not ready within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`postgres was not ready within ${timeoutMs / 1000} s`);
     await sleep(POLL_MS);
   }
 }
@@ -155,7 +182,8 @@ export async function stopPostmaster(pid: number, timeoutMs: number): Promise<vo
   }
   const deadline = Date.now() + timeoutMs;
   while (isAlive(pid)) {
-    if (Date.now() > deadline) throw new Error(`postgres (PID ${pid}) did not stop within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`postgres (PID ${pid}) did not stop within ${timeoutMs / 1000} s`);
     await sleep(POLL_MS);
   }
 }

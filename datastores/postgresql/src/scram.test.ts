@@ -8,7 +8,8 @@ const hmac = (key: Buffer, text: string): Buffer => createHmac('sha256', key).up
 
 test('the verifier has the form pg_authid keeps: SCRAM-SHA-256$iterations:salt$StoredKey:ServerKey', () => {
   const verifier = scramVerifier('pencil');
-  const match = /^SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$/.exec(verifier);
+  const match =
+    /^SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$/.exec(verifier);
   assert.ok(match, verifier);
   assert.equal(Number(match[1]), SCRAM_ITERATIONS);
   assert.equal(Buffer.from(match[2] ?? '', 'base64').length, 16);
@@ -20,7 +21,7 @@ test('every verifier gets a salt of its own', () => {
   assert.notEqual(scramVerifier('same password'), scramVerifier('same password'));
 });
 
-test('the verifier checks the proof and signs the reply of RFC 7677\'s example exchange', () => {
+test("the verifier checks the proof and signs the reply of RFC 7677's example exchange", () => {
   // RFC 7677 section 3: user "user", password "pencil".
   const salt = Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64');
   const verifier = scramVerifier('pencil', { salt, iterations: 4096 });
@@ -35,7 +36,10 @@ test('the verifier checks the proof and signs the reply of RFC 7677\'s example e
   const clientSignature = hmac(Buffer.from(storedKey, 'base64'), authMessage);
   const clientKey = Buffer.from(proof.map((byte, i) => byte ^ (clientSignature[i] ?? 0)));
   assert.equal(createHash('sha256').update(clientKey).digest('base64'), storedKey);
-  assert.equal(hmac(Buffer.from(serverKey, 'base64'), authMessage).toString('base64'), '6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=');
+  assert.equal(
+    hmac(Buffer.from(serverKey, 'base64'), authMessage).toString('base64'),
+    '6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=',
+  );
   assert.ok(verifier.startsWith('SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$'));
 });
 

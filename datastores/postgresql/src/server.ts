@@ -11,7 +11,11 @@ export default defineDatastoreServer({
   name: 'postgresql',
   versions: async () => installedVersions(),
   nameRules: {
-    database: { pattern: identifier, maxLength: 63, reserved: ['postgres', 'template0', 'template1', 'os_admin'] },
+    database: {
+      pattern: identifier,
+      maxLength: 63,
+      reserved: ['postgres', 'template0', 'template1', 'os_admin'],
+    },
     user: { pattern: identifier, maxLength: 63, reserved: ['postgres', 'os_admin', 'root'] },
   },
 });

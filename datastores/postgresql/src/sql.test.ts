@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { isCellarError } from '@cellar/plugin-api';
 import { checkName, ident, literal } from './sql.js';
 
-const badRequest = (error: unknown): boolean => isCellarError(error) && error.code === 'CELLAR_BAD_REQUEST';
+const badRequest = (error: unknown): boolean =>
+  isCellarError(error) && error.code === 'CELLAR_BAD_REQUEST';
 
 test('identifiers are double-quoted with embedded quotes doubled', () => {
   assert.equal(ident('sales'), '"sales"');

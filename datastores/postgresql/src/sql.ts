@@ -9,9 +9,12 @@ const MAX_IDENTIFIER_BYTES = 63;
 /** Checks a database or role name before it reaches SQL; answers it unchanged. */
 export function checkName(kind: 'Database' | 'User', name: string): string {
   if (name.length === 0) throw new BadRequest({ reason: `${kind} name must not be empty.` });
-  if (name.includes('\0')) throw new BadRequest({ reason: `${kind} name must not contain NUL characters.` });
+  if (name.includes('\0'))
+    throw new BadRequest({ reason: `${kind} name must not contain NUL characters.` });
   if (Buffer.byteLength(name, 'utf8') > MAX_IDENTIFIER_BYTES) {
-    throw new BadRequest({ reason: `${kind} name ${name} is longer than ${MAX_IDENTIFIER_BYTES} bytes.` });
+    throw new BadRequest({
+      reason: `${kind} name ${name} is longer than ${MAX_IDENTIFIER_BYTES} bytes.`,
+    });
   }
   return name;
 }
@@ -19,7 +22,8 @@ export function checkName(kind: 'Database' | 'User', name: string): string {
 /** A double-quoted identifier: embedded `"` doubled, NUL refused (the server would end the string there). */
 export function ident(name: string): string {
   if (name.length === 0) throw new BadRequest({ reason: 'An SQL identifier must not be empty.' });
-  if (name.includes('\0')) throw new BadRequest({ reason: 'An SQL identifier must not contain NUL characters.' });
+  if (name.includes('\0'))
+    throw new BadRequest({ reason: 'An SQL identifier must not contain NUL characters.' });
   return `"${name.replaceAll('"', '""')}"`;
 }
 
@@ -29,6 +33,7 @@ export function ident(name: string): string {
  * E'' strings are never built.
  */
 export function literal(value: string): string {
-  if (value.includes('\0')) throw new BadRequest({ reason: 'An SQL string must not contain NUL characters.' });
+  if (value.includes('\0'))
+    throw new BadRequest({ reason: 'An SQL string must not contain NUL characters.' });
   return `'${value.replaceAll("'", "''")}'`;
 }

@@ -11,7 +11,12 @@ const ROOT = '/usr/lib/postgresql';
 export function installedVersions(root = ROOT): DatastoreVersionInfo[] {
   if (!existsSync(root)) return [];
   return readdirSync(root)
-    .filter((major) => /^\d+$/.test(major) && existsSync(join(root, major, 'bin', 'postgres')) && existsSync(join(root, major, 'bin', 'initdb')))
+    .filter(
+      (major) =>
+        /^\d+$/.test(major) &&
+        existsSync(join(root, major, 'bin', 'postgres')) &&
+        existsSync(join(root, major, 'bin', 'initdb')),
+    )
     .sort((a, b) => Number(b) - Number(a))
     .map((major) => ({ name: major, location: join(root, major, 'bin'), active: true }));
 }

@@ -9,7 +9,9 @@ import { defineDatastoreServer, type DatastoreVersionInfo } from '@cellar/plugin
 const run = promisify(execFile);
 
 /** The installed redis-server's major.minor, e.g. `7.0`. */
-export async function installedVersions(server = '/usr/bin/redis-server'): Promise<DatastoreVersionInfo[]> {
+export async function installedVersions(
+  server = '/usr/bin/redis-server',
+): Promise<DatastoreVersionInfo[]> {
   if (!existsSync(server)) return [];
   const { stdout } = await run(server, ['--version']);
   const m = /v=(\d+\.\d+)/.exec(stdout);

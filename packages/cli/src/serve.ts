@@ -3,10 +3,20 @@
 
 import { Command } from 'commander';
 import { startControlPlane, type ControlPlane, type Role } from '@cellar/server';
-import { bootstrapFrom, print, reportBootstrap, withConfigFlags, type ConfigFlags } from './common.js';
+import {
+  bootstrapFrom,
+  print,
+  reportBootstrap,
+  withConfigFlags,
+  type ConfigFlags,
+} from './common.js';
 import { version } from './version.js';
 
-export async function serveRoles(tool: string, flags: ConfigFlags, roles?: readonly Role[]): Promise<{ plane: ControlPlane; datastores: string[] } | undefined> {
+export async function serveRoles(
+  tool: string,
+  flags: ConfigFlags,
+  roles?: readonly Role[],
+): Promise<{ plane: ControlPlane; datastores: string[] } | undefined> {
   const result = await bootstrapFrom(flags, 'server');
   if (!reportBootstrap(tool, 'server', result)) return undefined;
   let plane: ControlPlane;
@@ -27,7 +37,10 @@ export async function serveRoles(tool: string, flags: ConfigFlags, roles?: reado
       },
     });
   } catch (error) {
-    print([`${tool}: could not start: ${error instanceof Error ? error.message : String(error)}`], process.stderr);
+    print(
+      [`${tool}: could not start: ${error instanceof Error ? error.message : String(error)}`],
+      process.stderr,
+    );
     process.exitCode = 1;
     return undefined;
   }
@@ -46,7 +59,9 @@ export async function roleCommand(tool: string, role: Role, description: string)
   program.action(async (flags: ConfigFlags) => {
     const served = await serveRoles(tool, flags, [role]);
     if (!served) return;
-    print([`${tool} ${version} is running (${served.plane.database}${role === 'api' ? `, API on ${served.plane.endpoint}` : ''}). Stop with Ctrl-C.`]);
+    print([
+      `${tool} ${version} is running (${served.plane.database}${role === 'api' ? `, API on ${served.plane.endpoint}` : ''}). Stop with Ctrl-C.`,
+    ]);
   });
   await program.parseAsync();
 }

@@ -17,7 +17,13 @@ import {
   type PluginProblem,
 } from '@cellar/plugins';
 import { coreGroups, guestDefaults, serverDefaults, serverPlugins } from './core-options.js';
-import { formatProblem, loadConfig, previewGroup, type ConfigProblem, type Configuration } from './load.js';
+import {
+  formatProblem,
+  loadConfig,
+  previewGroup,
+  type ConfigProblem,
+  type Configuration,
+} from './load.js';
 import { OptionRegistry } from './registry.js';
 import { collectSources, type SourceSpec } from './sources.js';
 
@@ -56,7 +62,12 @@ export interface Bootstrapped {
 
 export type BootstrapResult =
   | ({ readonly ok: true } & Bootstrapped)
-  | { readonly ok: false; readonly problems: readonly string[]; readonly warnings: readonly string[]; readonly notices: readonly string[] };
+  | {
+      readonly ok: false;
+      readonly problems: readonly string[];
+      readonly warnings: readonly string[];
+      readonly notices: readonly string[];
+    };
 
 export const CORE_OWNER = '@cellar/config';
 
@@ -66,12 +77,20 @@ function loadProblems(error: unknown): readonly PluginProblem[] {
 }
 
 /** The option groups of the given datastores, registered beside the core groups. */
-async function buildRegistry(host: PluginHost, datastores: readonly InstalledPlugin[], own: readonly OwnedGroup[]): Promise<OptionRegistry> {
+async function buildRegistry(
+  host: PluginHost,
+  datastores: readonly InstalledPlugin[],
+  own: readonly OwnedGroup[],
+): Promise<OptionRegistry> {
   const registry = new OptionRegistry();
   for (const group of coreGroups) registry.register(group, CORE_OWNER);
   for (const { group, owner } of own) registry.register(group, owner);
   const names = datastores.map((p) => p.manifest.name);
-  const loaded = await namedExtensionManager<DatastoreOptions>(host, namespaces.datastoreOptions, names);
+  const loaded = await namedExtensionManager<DatastoreOptions>(
+    host,
+    namespaces.datastoreOptions,
+    names,
+  );
   for (const ext of loaded) {
     registry.register(ext.obj.server, ext.plugin.package);
     registry.register(ext.obj.guest, ext.plugin.package);
@@ -80,7 +99,9 @@ async function buildRegistry(host: PluginHost, datastores: readonly InstalledPlu
 }
 
 export async function bootstrap(options: BootstrapOptions): Promise<BootstrapResult> {
-  const found = options.plugins ? { ok: true as const, root: options.appRoot ?? options.cwd ?? process.cwd() } : findAppRoot(options.cwd ?? process.cwd(), options.appRoot);
+  const found = options.plugins
+    ? { ok: true as const, root: options.appRoot ?? options.cwd ?? process.cwd() }
+    : findAppRoot(options.cwd ?? process.cwd(), options.appRoot);
   if (!found.ok) return { ok: false, problems: [found.problem], warnings: [], notices: [] };
   const appRoot = found.root;
   const sources = await collectSources(options);
@@ -98,13 +119,16 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
 
   let wanted: InstalledPlugin[];
   if (options.side === 'server') {
-    const enabledNames = previewGroup(serverDefaults, sources.settings)['enabled_datastores'] as readonly string[];
+    const enabledNames = previewGroup(serverDefaults, sources.settings)[
+      'enabled_datastores'
+    ] as readonly string[];
     const selected = selectEnabled(host, 'datastore', enabledNames, '[DEFAULT] enabled_datastores');
     pluginProblems.push(...selected.problems);
     notices.push(...selected.notices);
     const everything = enabledNames.includes('*');
     for (const p of host.problems) {
-      if (everything || p.plugin === undefined || enabledNames.includes(p.plugin)) pluginProblems.push(p);
+      if (everything || p.plugin === undefined || enabledNames.includes(p.plugin))
+        pluginProblems.push(p);
       else notices.push(`not enabled, and broken: ${formatPluginProblem(p)}`);
     }
     wanted = [...selected.plugins];
@@ -113,20 +137,34 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     for (const p of host.ofKind('datastore')) {
       if (wanted.includes(p)) continue;
       try {
-        await host.load({ plugin: p, namespace: namespaces.datastoreOptions, name: p.manifest.name });
+        await host.load({
+          plugin: p,
+          namespace: namespaces.datastoreOptions,
+          name: p.manifest.name,
+        });
         wanted.push(p);
       } catch (error) {
-        notices.push(...loadProblems(error).map((x) => `not enabled, and its options do not load: ${formatPluginProblem(x)}`));
+        notices.push(
+          ...loadProblems(error).map(
+            (x) => `not enabled, and its options do not load: ${formatPluginProblem(x)}`,
+          ),
+        );
       }
     }
   } else {
-    const manager = previewGroup(guestDefaults, sources.settings)['datastore_manager'] as string | undefined;
+    const manager = previewGroup(guestDefaults, sources.settings)['datastore_manager'] as
+      string | undefined;
     pluginProblems.push(...host.problems);
     const plugin = manager === undefined ? undefined : host.find('datastore', manager);
     if (manager !== undefined && plugin === undefined) {
       pluginProblems.push({
         plugin: manager,
-        message: `datastore_manager names '${manager}', which is not installed in this guest; installed: ${host.ofKind('datastore').map((p) => p.manifest.name).join(', ') || 'none'}`,
+        message: `datastore_manager names '${manager}', which is not installed in this guest; installed: ${
+          host
+            .ofKind('datastore')
+            .map((p) => p.manifest.name)
+            .join(', ') || 'none'
+        }`,
       });
     }
     wanted = plugin ? [plugin] : [];
@@ -144,8 +182,12 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
   let config: Configuration | undefined;
   if (registry) {
     // The section of a rejected plugin is not "unknown": its plugin's own problem is reported instead.
-    const rejected = new Set(pluginProblems.flatMap((p) => (p.plugin === undefined ? [] : [p.plugin])));
-    const settings = sources.settings.filter((s) => !rejected.has(s.group) || registry.group(options.side, s.group) !== undefined);
+    const rejected = new Set(
+      pluginProblems.flatMap((p) => (p.plugin === undefined ? [] : [p.plugin])),
+    );
+    const settings = sources.settings.filter(
+      (s) => !rejected.has(s.group) || registry.group(options.side, s.group) !== undefined,
+    );
     const loaded = loadConfig(registry, options.side, { ...sources, settings });
     warnings = loaded.warnings;
     if (loaded.ok) config = loaded.config;
@@ -153,10 +195,17 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
   }
   problems.push(...configProblems.map(formatProblem));
   const warningLines = warnings.map(formatProblem);
-  if (problems.length > 0 || !config || !registry) return { ok: false, problems, warnings: warningLines, notices };
-  const enabledSet = options.side === 'server'
-    ? selectEnabled(host, 'datastore', config.group(serverDefaults).enabled_datastores, '[DEFAULT] enabled_datastores').plugins
-    : wanted;
+  if (problems.length > 0 || !config || !registry)
+    return { ok: false, problems, warnings: warningLines, notices };
+  const enabledSet =
+    options.side === 'server'
+      ? selectEnabled(
+          host,
+          'datastore',
+          config.group(serverDefaults).enabled_datastores,
+          '[DEFAULT] enabled_datastores',
+        ).plugins
+      : wanted;
   return {
     ok: true,
     appRoot,

@@ -4,7 +4,18 @@ import { parseIni } from './ini.js';
 
 test('oslo INI syntax: sections, comments, both separators, quotes and continuation lines', () => {
   const { entries, problems } = parseIni(
-    ['# comment', '[DEFAULT]', 'debug = true', '; another', '[postgresql]', 'tcp_ports: 5432,', '  6000-6010', 'mount_point = "/srv/pg"', 'connection = postgresql://u:p@h/db', ''].join('\n'),
+    [
+      '# comment',
+      '[DEFAULT]',
+      'debug = true',
+      '; another',
+      '[postgresql]',
+      'tcp_ports: 5432,',
+      '  6000-6010',
+      'mount_point = "/srv/pg"',
+      'connection = postgresql://u:p@h/db',
+      '',
+    ].join('\n'),
   );
   assert.deepEqual(problems, []);
   assert.deepEqual(

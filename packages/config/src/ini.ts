@@ -20,7 +20,8 @@ export interface IniFile {
 
 function unquote(value: string): string {
   const first = value[0];
-  if (value.length >= 2 && (first === '"' || first === "'") && value.endsWith(first)) return value.slice(1, -1);
+  if (value.length >= 2 && (first === '"' || first === "'") && value.endsWith(first))
+    return value.slice(1, -1);
   return value;
 }
 
@@ -42,7 +43,10 @@ export function parseIni(text: string): IniFile {
     if (trimmed.startsWith('[')) {
       const m = /^\[([^\]]*)\]$/.exec(trimmed);
       if (!m || (m[1] ?? '').trim() === '') {
-        problems.push({ line: lineNo, message: `'${trimmed}' is not a section header; expected [name]` });
+        problems.push({
+          line: lineNo,
+          message: `'${trimmed}' is not a section header; expected [name]`,
+        });
         section = undefined;
         continue;
       }
@@ -51,14 +55,25 @@ export function parseIni(text: string): IniFile {
     }
     const at = trimmed.search(/[=:]/);
     if (at <= 0) {
-      problems.push({ line: lineNo, message: `'${trimmed}' is not a setting; expected key = value` });
+      problems.push({
+        line: lineNo,
+        message: `'${trimmed}' is not a setting; expected key = value`,
+      });
       continue;
     }
     if (section === undefined) {
-      problems.push({ line: lineNo, message: `'${trimmed}' comes before any [section]; put it under [DEFAULT] or its group` });
+      problems.push({
+        line: lineNo,
+        message: `'${trimmed}' comes before any [section]; put it under [DEFAULT] or its group`,
+      });
       continue;
     }
-    entries.push({ section, key: trimmed.slice(0, at).trim(), value: unquote(trimmed.slice(at + 1).trim()), line: lineNo });
+    entries.push({
+      section,
+      key: trimmed.slice(0, at).trim(),
+      value: unquote(trimmed.slice(at + 1).trim()),
+      line: lineNo,
+    });
   }
   return { entries, problems };
 }

@@ -16,15 +16,36 @@ const pg = defineOptionGroup({
   options: {
     tcp_ports: opt.list(types.portRange(), { help: 'ports', default: [{ from: 5432, to: 5432 }] }),
     root_on_create: opt.bool({ help: 'root', default: false }),
-    usage_timeout: opt.duration({ help: 'wait', default: 1800, min: 1, deprecatedNames: [{ group: 'DEFAULT', name: 'pg_usage_timeout' }] }),
+    usage_timeout: opt.duration({
+      help: 'wait',
+      default: 1800,
+      min: 1,
+      deprecatedNames: [{ group: 'DEFAULT', name: 'pg_usage_timeout' }],
+    }),
     admin_password: opt.str({ help: 'secret', secret: true, regex: /^.{8,}$/ }),
   },
 });
-const pgGuest = defineOptionGroup({ name: 'postgresql', side: 'guest', options: { mount_point: opt.str({ help: 'mount', default: '/var/lib/postgresql' }) } });
-const defaults = defineOptionGroup({ name: 'DEFAULT', side: 'server', options: { debug: opt.bool({ help: 'debug', default: false }) } });
-const guestDefaults = defineOptionGroup({ name: 'DEFAULT', side: 'guest', options: { guest_id: opt.str({ help: 'id', required: true }) } });
+const pgGuest = defineOptionGroup({
+  name: 'postgresql',
+  side: 'guest',
+  options: { mount_point: opt.str({ help: 'mount', default: '/var/lib/postgresql' }) },
+});
+const defaults = defineOptionGroup({
+  name: 'DEFAULT',
+  side: 'server',
+  options: { debug: opt.bool({ help: 'debug', default: false }) },
+});
+const guestDefaults = defineOptionGroup({
+  name: 'DEFAULT',
+  side: 'guest',
+  options: { guest_id: opt.str({ help: 'id', required: true }) },
+});
 
-const registry = new OptionRegistry().register(defaults, 'core').register(pg, 'pg').register(pgGuest, 'pg').register(guestDefaults, 'core');
+const registry = new OptionRegistry()
+  .register(defaults, 'core')
+  .register(pg, 'pg')
+  .register(pgGuest, 'pg')
+  .register(guestDefaults, 'core');
 
 let dir: string;
 before(async () => {
@@ -48,7 +69,11 @@ test('precedence: defaults < files (later wins) < config dir (sorted) < environm
   await file('d/10.conf', '[postgresql]\ntcp_ports = 3\nusage_timeout = 10\n');
   await file('d/ignored.txt', '[postgresql]\ntcp_ports = 99\n');
   const load = async (env: Record<string, string>, overrides: string[]) =>
-    loadConfig(registry, 'server', await collectSources({ configFiles: [a, b], configDirs: [join(dir, 'd')], env, overrides }));
+    loadConfig(
+      registry,
+      'server',
+      await collectSources({ configFiles: [a, b], configDirs: [join(dir, 'd')], env, overrides }),
+    );
 
   const fromDir = await load({}, []);
   assert.ok(fromDir.ok);
@@ -56,23 +81,44 @@ test('precedence: defaults < files (later wins) < config dir (sorted) < environm
   assert.equal(fromDir.config.group(pg).root_on_create, true);
   assert.equal(fromDir.config.group(pg).usage_timeout, 10);
 
-  const fromEnv = await load({ CELLAR_POSTGRESQL__TCP_PORTS: '5', CELLAR_APP_ROOT: '/ignored' }, []);
+  const fromEnv = await load(
+    { CELLAR_POSTGRESQL__TCP_PORTS: '5', CELLAR_APP_ROOT: '/ignored' },
+    [],
+  );
   assert.ok(fromEnv.ok);
   assert.deepEqual(fromEnv.config.group(pg).tcp_ports, [{ from: 5, to: 5 }]);
 
   const fromCli = await load({ CELLAR_POSTGRESQL__TCP_PORTS: '5' }, ['postgresql.tcp_ports=6']);
   assert.ok(fromCli.ok);
   assert.deepEqual(fromCli.config.group(pg).tcp_ports, [{ from: 6, to: 6 }]);
-  const where = Object.fromEntries(fromCli.config.entries().map(([g, k, v]) => [`${g}.${k}`, formatLocation(v.location)]));
+  const where = Object.fromEntries(
+    fromCli.config.entries().map(([g, k, v]) => [`${g}.${k}`, formatLocation(v.location)]),
+  );
   assert.equal(where['postgresql.tcp_ports'], 'flag --set postgresql.tcp_ports');
   assert.equal(where['postgresql.root_on_create'], `${a}:2`);
   assert.equal(where['postgresql.usage_timeout'], `${join(dir, 'd', '10.conf')}:3`);
   assert.equal(where['DEFAULT.debug'], 'default');
-  assert.throws(() => (fromCli.config.group(pg).tcp_ports as unknown as object[]).push({ from: 1 }), TypeError);
+  assert.throws(
+    () => (fromCli.config.group(pg).tcp_ports as unknown as object[]).push({ from: 1 }),
+    TypeError,
+  );
 });
 
 test('every problem is reported at once, in file order, with file:line and a useful hint', async () => {
-  const f = await file('bad.conf', ['[postgresql]', 'tcp_ports = 5432,70000', 'root_on_creat = true', 'mount_point = /srv', '[postgres]', 'x = 1', 'y = 2', '[DEFAULT]', 'debug = sometimes'].join('\n'));
+  const f = await file(
+    'bad.conf',
+    [
+      '[postgresql]',
+      'tcp_ports = 5432,70000',
+      'root_on_creat = true',
+      'mount_point = /srv',
+      '[postgres]',
+      'x = 1',
+      'y = 2',
+      '[DEFAULT]',
+      'debug = sometimes',
+    ].join('\n'),
+  );
   const result = loadConfig(registry, 'server', await collectSources({ configFiles: [f] }));
   assert.ok(!result.ok);
   const lines = result.problems.map(formatProblem);
@@ -96,11 +142,19 @@ test('a server option in the guest file is sent back to cellar.conf; a missing r
 });
 
 test('secrets never appear: not in errors, not in show', async () => {
-  const bad = loadConfig(registry, 'server', await collectSources({ overrides: ['postgresql.admin_password=short'] }));
+  const bad = loadConfig(
+    registry,
+    'server',
+    await collectSources({ overrides: ['postgresql.admin_password=short'] }),
+  );
   assert.ok(!bad.ok);
   assert.equal(bad.problems.map(formatProblem).join('\n').includes('short'), false);
   assert.match(formatProblem(bad.problems[0] ?? { message: '' }), /admin_password = \*\*\*\*/);
-  const good = loadConfig(registry, 'server', await collectSources({ env: { CELLAR_POSTGRESQL__ADMIN_PASSWORD: 'long-enough-secret' } }));
+  const good = loadConfig(
+    registry,
+    'server',
+    await collectSources({ env: { CELLAR_POSTGRESQL__ADMIN_PASSWORD: 'long-enough-secret' } }),
+  );
   assert.ok(good.ok);
   const shown = renderConfig(good.config, registry, true);
   assert.match(shown, /admin_password = \*\*\*\* +# environment CELLAR_POSTGRESQL__ADMIN_PASSWORD/);
@@ -112,16 +166,28 @@ test('a deprecated name works with a warning naming the new one; setting both is
   const warned = loadConfig(registry, 'server', await collectSources({ configFiles: [old] }));
   assert.ok(warned.ok);
   assert.equal(warned.config.group(pg).usage_timeout, 60);
-  assert.deepEqual(warned.warnings.map(formatProblem), [`${old}:2: [DEFAULT] pg_usage_timeout is deprecated; use [postgresql] usage_timeout instead`]);
+  assert.deepEqual(warned.warnings.map(formatProblem), [
+    `${old}:2: [DEFAULT] pg_usage_timeout is deprecated; use [postgresql] usage_timeout instead`,
+  ]);
 
-  const both = await file('both.conf', '[DEFAULT]\npg_usage_timeout = 60\n[postgresql]\nusage_timeout = 90\n');
+  const both = await file(
+    'both.conf',
+    '[DEFAULT]\npg_usage_timeout = 60\n[postgresql]\nusage_timeout = 90\n',
+  );
   const refused = loadConfig(registry, 'server', await collectSources({ configFiles: [both] }));
   assert.ok(!refused.ok);
-  assert.match(formatProblem(refused.problems[0] ?? { message: '' }), /\[postgresql\] usage_timeout and \[DEFAULT\] pg_usage_timeout .* both set/);
+  assert.match(
+    formatProblem(refused.problems[0] ?? { message: '' }),
+    /\[postgresql\] usage_timeout and \[DEFAULT\] pg_usage_timeout .* both set/,
+  );
 });
 
 test('missing files and malformed --set flags are problems, not crashes', async () => {
-  const result = loadConfig(registry, 'server', await collectSources({ configFiles: [join(dir, 'nope.conf')], overrides: ['oops'] }));
+  const result = loadConfig(
+    registry,
+    'server',
+    await collectSources({ configFiles: [join(dir, 'nope.conf')], overrides: ['oops'] }),
+  );
   assert.ok(!result.ok);
   assert.deepEqual(result.problems.map(formatProblem), [
     `${join(dir, 'nope.conf')}: cannot read the configuration file: no such file`,

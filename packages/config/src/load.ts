@@ -21,14 +21,25 @@ export interface ConfigValue {
 }
 
 export type LoadResult =
-  | { readonly ok: true; readonly config: Configuration; readonly warnings: readonly ConfigProblem[] }
-  | { readonly ok: false; readonly problems: readonly ConfigProblem[]; readonly warnings: readonly ConfigProblem[] };
+  | {
+      readonly ok: true;
+      readonly config: Configuration;
+      readonly warnings: readonly ConfigProblem[];
+    }
+  | {
+      readonly ok: false;
+      readonly problems: readonly ConfigProblem[];
+      readonly warnings: readonly ConfigProblem[];
+    };
 
 /** A validated, frozen configuration of one side. */
 export class Configuration {
   readonly #values: ReadonlyMap<string, ReadonlyMap<string, ConfigValue>>;
 
-  constructor(readonly side: Side, values: Map<string, Map<string, ConfigValue>>) {
+  constructor(
+    readonly side: Side,
+    values: Map<string, Map<string, ConfigValue>>,
+  ) {
     this.#values = values;
   }
 
@@ -39,13 +50,16 @@ export class Configuration {
 
   values(groupName: string): Readonly<Record<string, unknown>> {
     const g = this.#values.get(groupName);
-    if (!g) throw new Error(`no option group [${groupName}] is registered on the ${this.side} side`);
+    if (!g)
+      throw new Error(`no option group [${groupName}] is registered on the ${this.side} side`);
     return Object.freeze(Object.fromEntries([...g].map(([k, v]) => [k, v.value])));
   }
 
   /** Every value with where it came from, in registry order. */
   entries(): [group: string, key: string, value: ConfigValue][] {
-    return [...this.#values].flatMap(([group, options]) => [...options].map(([key, v]) => [group, key, v] as [string, string, ConfigValue]));
+    return [...this.#values].flatMap(([group, options]) =>
+      [...options].map(([key, v]) => [group, key, v] as [string, string, ConfigValue]),
+    );
   }
 }
 
@@ -60,8 +74,15 @@ export function formatProblem(p: ConfigProblem): string {
   return `${where}${p.message}`;
 }
 
-export function loadConfig(registry: OptionRegistry, side: Side, sources: CollectedSources): LoadResult {
-  const problems: ConfigProblem[] = sources.problems.map((p) => ({ location: p.location, message: p.message }));
+export function loadConfig(
+  registry: OptionRegistry,
+  side: Side,
+  sources: CollectedSources,
+): LoadResult {
+  const problems: ConfigProblem[] = sources.problems.map((p) => ({
+    location: p.location,
+    message: p.message,
+  }));
   const warnings: ConfigProblem[] = [];
   const other: Side = side === 'server' ? 'guest' : 'server';
   const chosen = new Map<string, { setting: RawSetting; viaName: string }>();
@@ -107,16 +128,27 @@ export function loadConfig(registry: OptionRegistry, side: Side, sources: Collec
       const secret = option.secret === true;
       if (!picked) {
         if (option.required && option.default === undefined) {
-          problems.push({ group: group.name, key, message: `[${group.name}] ${key} is required and not set: ${option.help}` });
+          problems.push({
+            group: group.name,
+            key,
+            message: `[${group.name}] ${key} is required and not set: ${option.help}`,
+          });
         }
         groupValues.set(key, { value: option.default, location: { kind: 'default' }, secret });
         continue;
       }
       const { setting } = picked;
       const parsed = option.type.parse(setting.text);
-      const problem = parsed.ok ? option.type.check(parsed.value) : `expected ${option.type.expected}`;
+      const problem = parsed.ok
+        ? option.type.check(parsed.value)
+        : `expected ${option.type.expected}`;
       if (problem !== undefined) {
-        problems.push({ location: setting.location, group: group.name, key, message: `${describeSetting(setting, option)}: ${problem}` });
+        problems.push({
+          location: setting.location,
+          group: group.name,
+          key,
+          message: `${describeSetting(setting, option)}: ${problem}`,
+        });
         continue;
       }
       if (option.deprecatedForRemoval) {
@@ -127,10 +159,15 @@ export function loadConfig(registry: OptionRegistry, side: Side, sources: Collec
           message: `[${group.name}] ${key} is deprecated for removal${option.deprecatedSince ? ` since ${option.deprecatedSince}` : ''}${option.deprecatedReason ? `: ${option.deprecatedReason}` : ''}`,
         });
       }
-      groupValues.set(key, { value: parsed.ok ? deepFreeze(parsed.value) : undefined, location: setting.location, secret });
+      groupValues.set(key, {
+        value: parsed.ok ? deepFreeze(parsed.value) : undefined,
+        location: setting.location,
+        secret,
+      });
     }
   }
-  if (problems.length > 0) return { ok: false, problems: inSourceOrder(problems, sources), warnings };
+  if (problems.length > 0)
+    return { ok: false, problems: inSourceOrder(problems, sources), warnings };
   return { ok: true, config: new Configuration(side, values), warnings };
 }
 
@@ -143,7 +180,12 @@ function unknownSetting(
 ): ConfigProblem[] {
   const base = { location: s.location, group: s.group, key: s.key };
   if (registry.find(other, s.group, s.key)) {
-    return [{ ...base, message: `[${s.group}] ${s.key} is a ${other} option: it belongs in ${configFileOf[other]}, not ${configFileOf[side]}` }];
+    return [
+      {
+        ...base,
+        message: `[${s.group}] ${s.key} is a ${other} option: it belongs in ${configFileOf[other]}, not ${configFileOf[side]}`,
+      },
+    ];
   }
   const group = registry.group(side, s.group);
   if (!group) {
@@ -151,7 +193,10 @@ function unknownSetting(
     const sectionId = `${source}\u0000${s.group}`;
     if (reportedSections.has(sectionId)) return [];
     reportedSections.add(sectionId);
-    const suggestion = closest(s.group, registry.groups(side).map((g) => g.group.name));
+    const suggestion = closest(
+      s.group,
+      registry.groups(side).map((g) => g.group.name),
+    );
     return [
       {
         ...base,
@@ -163,7 +208,9 @@ function unknownSetting(
     ];
   }
   const suggestion = closest(s.key, Object.keys(group.options));
-  const elsewhere = registry.groups(side).find((g) => g.group.name !== s.group && s.key in g.group.options);
+  const elsewhere = registry
+    .groups(side)
+    .find((g) => g.group.name !== s.group && s.key in g.group.options);
   const hint = suggestion
     ? `; did you mean ${suggestion}?`
     : elsewhere
@@ -173,11 +220,15 @@ function unknownSetting(
 }
 
 /** Problems in the order their settings were read (files, then lines), the rest after. */
-function inSourceOrder(problems: readonly ConfigProblem[], sources: CollectedSources): ConfigProblem[] {
+function inSourceOrder(
+  problems: readonly ConfigProblem[],
+  sources: CollectedSources,
+): ConfigProblem[] {
   const rank = new Map<Location, number>();
   sources.problems.forEach((p, i) => rank.set(p.location, i));
   sources.settings.forEach((s, i) => rank.set(s.location, sources.problems.length + i));
-  const of = (p: ConfigProblem): number => (p.location ? (rank.get(p.location) ?? Infinity) : Infinity);
+  const of = (p: ConfigProblem): number =>
+    p.location ? (rank.get(p.location) ?? Infinity) : Infinity;
   return [...problems].sort((a, b) => of(a) - of(b));
 }
 
@@ -194,7 +245,10 @@ function deepFreeze<T>(value: T): T {
  * bootstrap needs `[plugins]` and the enable list to know which plugins' options to register.
  * Unreadable values fall back to the default here; the full validation reports them.
  */
-export function previewGroup(group: OptionGroup, settings: readonly RawSetting[]): Readonly<Record<string, unknown>> {
+export function previewGroup(
+  group: OptionGroup,
+  settings: readonly RawSetting[],
+): Readonly<Record<string, unknown>> {
   const values: Record<string, unknown> = {};
   for (const [key, option] of Object.entries(group.options)) {
     values[key] = option.default;

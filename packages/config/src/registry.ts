@@ -22,7 +22,10 @@ export interface FoundOption {
   readonly option: AnyOption;
 }
 
-export const configFileOf: Readonly<Record<Side, string>> = { server: 'cellar.conf', guest: 'cellar-guest.conf' };
+export const configFileOf: Readonly<Record<Side, string>> = {
+  server: 'cellar.conf',
+  guest: 'cellar-guest.conf',
+};
 
 export class OptionRegistry {
   readonly #groups = new Map<string, RegisteredGroup>();
@@ -37,10 +40,20 @@ export class OptionRegistry {
     }
     for (const key of Object.keys(group.options)) {
       const holder = existing.contributions.find((c) => key in c.options);
-      if (holder) throw new Error(`option [${group.name}] ${key} (${group.side}) is declared by both ${holder.owner} and ${owner}`);
+      if (holder)
+        throw new Error(
+          `option [${group.name}] ${key} (${group.side}) is declared by both ${holder.owner} and ${owner}`,
+        );
     }
-    const merged: OptionGroup = { ...existing.group, ...(existing.group.help ? {} : group.help ? { help: group.help } : {}), options: { ...existing.group.options, ...group.options } };
-    this.#groups.set(id, { group: merged, contributions: [...existing.contributions, { owner, options: group.options }] });
+    const merged: OptionGroup = {
+      ...existing.group,
+      ...(existing.group.help ? {} : group.help ? { help: group.help } : {}),
+      options: { ...existing.group.options, ...group.options },
+    };
+    this.#groups.set(id, {
+      group: merged,
+      contributions: [...existing.contributions, { owner, options: group.options }],
+    });
     return this;
   }
 
@@ -48,7 +61,13 @@ export class OptionRegistry {
   groups(side: Side): RegisteredGroup[] {
     return [...this.#groups.values()]
       .filter((g) => g.group.side === side)
-      .sort((a, b) => (a.group.name === 'DEFAULT' ? -1 : b.group.name === 'DEFAULT' ? 1 : a.group.name.localeCompare(b.group.name)));
+      .sort((a, b) =>
+        a.group.name === 'DEFAULT'
+          ? -1
+          : b.group.name === 'DEFAULT'
+            ? 1
+            : a.group.name.localeCompare(b.group.name),
+      );
   }
 
   group(side: Side, name: string): OptionGroup | undefined {
@@ -65,7 +84,8 @@ export class OptionRegistry {
   findDeprecated(side: Side, group: string, key: string): FoundOption | undefined {
     for (const { group: g } of this.groups(side)) {
       for (const [name, option] of Object.entries(g.options)) {
-        if (option.deprecatedNames?.some((d) => (d.group ?? g.name) === group && d.name === key)) return { group: g, key: name, option };
+        if (option.deprecatedNames?.some((d) => (d.group ?? g.name) === group && d.name === key))
+          return { group: g, key: name, option };
       }
     }
     return undefined;

@@ -22,13 +22,26 @@ const group = defineOptionGroup({
 
 test('samples wrap help at 70 columns, show type, deprecated names, masked secrets, and put advanced options last', () => {
   const sample = generateSample(new OptionRegistry().register(group, '@example/redis'), 'guest');
-  const helpLines = sample.split('\n').slice(3).filter((line) => line.startsWith('#'));
-  assert.deepEqual(helpLines.filter((line) => line.length > 70), []);
+  const helpLines = sample
+    .split('\n')
+    .slice(3)
+    .filter((line) => line.startsWith('#'));
+  assert.deepEqual(
+    helpLines.filter((line) => line.length > 70),
+    [],
+  );
   assert.match(sample, /# From @example\/redis/);
-  assert.match(sample, /# Deprecated group\/name - \[DEFAULT\]\/redis_mount\n#mount_point = \/var\/lib\/redis/);
+  assert.match(
+    sample,
+    /# Deprecated group\/name - \[DEFAULT\]\/redis_mount\n#mount_point = \/var\/lib\/redis/,
+  );
   assert.match(sample, /#password = \*\*\*\*/);
   assert.match(sample, /#computed = <this host>/);
   assert.ok(sample.indexOf('#tuned = 3') > sample.indexOf('#computed'), 'advanced option last');
   assert.match(sample, /# Advanced Option: intended for advanced users/);
-  assert.deepEqual(parseIni(sample).problems, [], 'the sample is itself a valid configuration file');
+  assert.deepEqual(
+    parseIni(sample).problems,
+    [],
+    'the sample is itself a valid configuration file',
+  );
 });

@@ -24,7 +24,8 @@ function wrap(text: string, prefix = '# '): string[] {
 }
 
 const purpose: Readonly<Record<Side, string>> = {
-  server: 'the Cellar control plane (cellar-api, cellar-taskmanager, cellar-conductor and `cellar up`)',
+  server:
+    'the Cellar control plane (cellar-api, cellar-taskmanager, cellar-conductor and `cellar up`)',
   guest: 'the Cellar guest agent (cellar-guest); the taskmanager writes it into each instance',
 };
 
@@ -33,19 +34,29 @@ function optionLines(groupName: string, key: string, option: AnyOption): string[
   for (const note of option.type.sampleNotes) lines.push(`# ${note}`);
   if (option.required) lines.push('# This option is required.');
   if (option.mutable) lines.push('# Note: This option can be changed without restarting.');
-  for (const d of option.deprecatedNames ?? []) lines.push(`# Deprecated group/name - [${d.group ?? groupName}]/${d.name}`);
+  for (const d of option.deprecatedNames ?? [])
+    lines.push(`# Deprecated group/name - [${d.group ?? groupName}]/${d.name}`);
   if (option.deprecatedForRemoval) {
-    lines.push(`# This option is deprecated for removal${option.deprecatedSince ? ` since ${option.deprecatedSince}` : ''}.`);
+    lines.push(
+      `# This option is deprecated for removal${option.deprecatedSince ? ` since ${option.deprecatedSince}` : ''}.`,
+    );
     lines.push('# Its value may be silently ignored in the future.');
     if (option.deprecatedReason) lines.push(...wrap(`Reason: ${option.deprecatedReason}`));
   }
   if (option.advanced) {
     lines.push(
-      ...wrap('Advanced Option: intended for advanced users and not used by the majority of users, and might have a significant effect on stability and/or performance.'),
+      ...wrap(
+        'Advanced Option: intended for advanced users and not used by the majority of users, and might have a significant effect on stability and/or performance.',
+      ),
     );
   }
   const shown =
-    option.sampleDefault ?? (option.default === undefined ? '<None>' : option.secret ? '****' : option.type.format(option.default));
+    option.sampleDefault ??
+    (option.default === undefined
+      ? '<None>'
+      : option.secret
+        ? '****'
+        : option.type.format(option.default));
   lines.push(`#${key} = ${shown}`.trimEnd());
   return lines;
 }
@@ -62,7 +73,9 @@ export function generateSample(registry: OptionRegistry, side: Side): string {
     out.push(`[${group.name}]`, '');
     if (group.help) out.push(...wrap(group.help), '');
     for (const { owner, options } of contributions) {
-      const keys = Object.entries(options).sort(([, a], [, b]) => Number(a.advanced ?? false) - Number(b.advanced ?? false));
+      const keys = Object.entries(options).sort(
+        ([, a], [, b]) => Number(a.advanced ?? false) - Number(b.advanced ?? false),
+      );
       if (keys.length === 0) continue;
       out.push('#', `# From ${owner}`, '#', '');
       for (const [key, option] of keys) out.push(...optionLines(group.name, key, option), '');

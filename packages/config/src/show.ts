@@ -6,7 +6,11 @@ import type { Configuration } from './load.js';
 import { formatLocation } from './location.js';
 import type { OptionRegistry } from './registry.js';
 
-export function renderConfig(config: Configuration, registry: OptionRegistry, withLocations: boolean): string {
+export function renderConfig(
+  config: Configuration,
+  registry: OptionRegistry,
+  withLocations: boolean,
+): string {
   const rows = config.entries().map(([group, key, v]) => {
     const option = registry.find(config.side, group, key)?.option as AnyOption;
     const text = v.value === undefined ? '<None>' : v.secret ? '****' : option.type.format(v.value);

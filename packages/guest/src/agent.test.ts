@@ -13,7 +13,12 @@ import { BaseDatastoreManager, type PrepareRequest, type ServiceStatus } from '@
 import { GuestClient, LocalTransport } from '@cellar/rpc';
 import { GuestStartFailure, runGuest, type RunningGuest } from './agent.js';
 import { agentSocket } from './options.js';
-import { inMemoryDatastore, recordingConductor, writeGuestConf, type RecordingConductor } from './testing.js';
+import {
+  inMemoryDatastore,
+  recordingConductor,
+  writeGuestConf,
+  type RecordingConductor,
+} from './testing.js';
 
 const GUEST_ID = '5f0c8a2e-0000-4000-8000-000000000001';
 const KEY = 'k'.repeat(40);
@@ -21,7 +26,8 @@ const KEY = 'k'.repeat(40);
 class MemoryManager extends BaseDatastoreManager {
   status: ServiceStatus = 'building';
   async prepare(request: PrepareRequest): Promise<void> {
-    if (request.databases.some((d) => d.name === 'explode')) throw new Error('the server would not start');
+    if (request.databases.some((d) => d.name === 'explode'))
+      throw new Error('the server would not start');
     this.status = 'healthy';
   }
   async restart(): Promise<void> {}
@@ -41,9 +47,17 @@ let conductor: RecordingConductor;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cellar-guest-'));
-  control = new LocalTransport(join(dir, 'rpc'), { socketFor: (t) => (t === `guestagent.${GUEST_ID}` ? agentSocket(join(dir, 'run')) : undefined) });
+  control = new LocalTransport(join(dir, 'rpc'), {
+    socketFor: (t) => (t === `guestagent.${GUEST_ID}` ? agentSocket(join(dir, 'run')) : undefined),
+  });
   conductor = await recordingConductor(control, GUEST_ID, KEY);
-  await writeGuestConf({ dir, guestId: GUEST_ID, key: KEY, datastore: 'memory', rpc: [`socket_dir = ${join(dir, 'rpc')}`] });
+  await writeGuestConf({
+    dir,
+    guestId: GUEST_ID,
+    key: KEY,
+    datastore: 'memory',
+    rpc: [`socket_dir = ${join(dir, 'rpc')}`],
+  });
 });
 
 after(async () => {
@@ -54,7 +68,11 @@ after(async () => {
 
 test('the agent serves its manager and reports at start and the moment a prepare ends', async () => {
   const first = conductor.nextBeat();
-  const guest: RunningGuest = await runGuest({ argv: ['--config-file', join(dir, 'guest.conf')], plugins, env: {} });
+  const guest: RunningGuest = await runGuest({
+    argv: ['--config-file', join(dir, 'guest.conf')],
+    plugins,
+    env: {},
+  });
   try {
     await first;
     assert.equal(conductor.beats.at(-1)?.status, 'building');
@@ -62,7 +80,10 @@ test('the agent serves its manager and reports at start and the moment a prepare
     assert.equal(await client.ping({ requestId: 't' }), true);
 
     let beat = conductor.nextBeat();
-    await client.prepare({ memoryMb: 512, databases: [{ name: 'explode' }], users: [] }, { requestId: 't' });
+    await client.prepare(
+      { memoryMb: 512, databases: [{ name: 'explode' }], users: [] },
+      { requestId: 't' },
+    );
     await beat;
     assert.equal(conductor.beats.at(-1)?.status, 'failed to spawn');
     assert.match(conductor.beats.at(-1)?.fault?.message ?? '', /would not start/);
@@ -81,15 +102,37 @@ test('the agent serves its manager and reports at start and the moment a prepare
 
 test('the agent refuses to start when datastore_manager names a datastore it does not carry', async () => {
   await assert.rejects(
-    runGuest({ argv: ['--config-file', join(dir, 'guest.conf'), '--set', 'DEFAULT.datastore_manager=mysql'], plugins, env: {} }),
-    (error: unknown) => error instanceof GuestStartFailure && /datastore_manager names 'mysql', which is not installed in this guest; installed: memory/.test(error.message),
+    runGuest({
+      argv: ['--config-file', join(dir, 'guest.conf'), '--set', 'DEFAULT.datastore_manager=mysql'],
+      plugins,
+      env: {},
+    }),
+    (error: unknown) =>
+      error instanceof GuestStartFailure &&
+      /datastore_manager names 'mysql', which is not installed in this guest; installed: memory/.test(
+        error.message,
+      ),
   );
 });
 
 test('the agent refuses to start with invalid configuration, naming every problem', async () => {
   await assert.rejects(
-    runGuest({ argv: ['--config-file', join(dir, 'guest.conf'), '--set', 'rpc.instance_key=short', '--set', 'DEFAULT.report_interval=never'], plugins, env: {} }),
-    (error: unknown) => error instanceof GuestStartFailure && /instance_key/.test(error.message) && /report_interval/.test(error.message),
+    runGuest({
+      argv: [
+        '--config-file',
+        join(dir, 'guest.conf'),
+        '--set',
+        'rpc.instance_key=short',
+        '--set',
+        'DEFAULT.report_interval=never',
+      ],
+      plugins,
+      env: {},
+    }),
+    (error: unknown) =>
+      error instanceof GuestStartFailure &&
+      /instance_key/.test(error.message) &&
+      /report_interval/.test(error.message),
   );
 });
 
@@ -97,7 +140,11 @@ test('the agent keeps its log directory bounded: a file past log_rotate_mb is co
   await mkdir(join(dir, 'log'), { recursive: true });
   const server = join(dir, 'log', 'server.log');
   await writeFile(server, 'z'.repeat(1024 * 1024 + 1));
-  const guest = await runGuest({ argv: ['--config-file', join(dir, 'guest.conf'), '--set', 'DEFAULT.log_rotate_mb=1'], plugins, env: {} });
+  const guest = await runGuest({
+    argv: ['--config-file', join(dir, 'guest.conf'), '--set', 'DEFAULT.log_rotate_mb=1'],
+    plugins,
+    env: {},
+  });
   try {
     const deadline = Date.now() + 5000;
     while (!existsSync(`${server}.1`) && Date.now() < deadline) await sleep(20);

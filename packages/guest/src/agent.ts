@@ -5,9 +5,29 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bootstrap } from '@cellar/config';
-import { asCellarError, namespaces, type BaseDatastoreManager, type DatastoreGuest, type GuestLogger, type PrepareRequest, type ServiceStatus } from '@cellar/plugin-api';
+import {
+  asCellarError,
+  namespaces,
+  type BaseDatastoreManager,
+  type DatastoreGuest,
+  type GuestLogger,
+  type PrepareRequest,
+  type ServiceStatus,
+} from '@cellar/plugin-api';
 import type { InstalledPlugin, PluginHost } from '@cellar/plugins';
-import { AmqpTransport, ConductorClient, guestArgs, guestMethods, guestTopic, LocalTransport, method, serve, type Heartbeat, type Listener, type Transport } from '@cellar/rpc';
+import {
+  AmqpTransport,
+  ConductorClient,
+  guestArgs,
+  guestMethods,
+  guestTopic,
+  LocalTransport,
+  method,
+  serve,
+  type Heartbeat,
+  type Listener,
+  type Transport,
+} from '@cellar/rpc';
 import { fileLogger } from './log.js';
 import { keepLogsBounded } from './log-rotation.js';
 import { agentSocket, guestAgentDefaults, guestGroups, guestRpc } from './options.js';
@@ -49,9 +69,17 @@ export class GuestStartFailure extends Error {
 }
 
 /** The datastore's `./guest` entry through the plugin host; undefined when its plugin declares none. */
-export async function loadGuestHalf(host: PluginHost, plugin: InstalledPlugin, datastore: string): Promise<DatastoreGuest<unknown> | undefined> {
+export async function loadGuestHalf(
+  host: PluginHost,
+  plugin: InstalledPlugin,
+  datastore: string,
+): Promise<DatastoreGuest<unknown> | undefined> {
   if (!plugin.entryFiles[namespaces.datastoreGuest]?.[datastore]) return undefined;
-  return (await host.load({ plugin, namespace: namespaces.datastoreGuest, name: datastore })) as DatastoreGuest<unknown>;
+  return (await host.load({
+    plugin,
+    namespace: namespaces.datastoreGuest,
+    name: datastore,
+  })) as DatastoreGuest<unknown>;
 }
 
 function parseArgv(argv: readonly string[]): { configFiles: string[]; overrides: string[] } {
@@ -64,7 +92,9 @@ function parseArgv(argv: readonly string[]): { configFiles: string[]; overrides:
       (flag === '--config-file' ? configFiles : overrides).push(value);
       i++;
     } else {
-      throw new GuestStartFailure([`unknown argument '${flag ?? ''}'; the agent takes --config-file <file> and --set <group.option=value>`]);
+      throw new GuestStartFailure([
+        `unknown argument '${flag ?? ''}'; the agent takes --config-file <file> and --set <group.option=value>`,
+      ]);
     }
   }
   return { configFiles, overrides };
@@ -86,10 +116,12 @@ class Reporter {
   ) {}
 
   async beat(): Promise<void> {
-    const status: ServiceStatus = this.#failure ? 'failed to spawn' : await this.manager.getServiceStatus().catch((error: unknown) => {
-      this.log.warn('the service status could not be read', { err: error });
-      return 'unknown' as const;
-    });
+    const status: ServiceStatus = this.#failure
+      ? 'failed to spawn'
+      : await this.manager.getServiceStatus().catch((error: unknown) => {
+          this.log.warn('the service status could not be read', { err: error });
+          return 'unknown' as const;
+        });
     const fault = this.#untold ? this.#failure : undefined;
     this.#untold = false;
     try {
@@ -113,13 +145,24 @@ class Reporter {
   }
 }
 
-async function openTransport(rpc: { readonly transport: string; readonly socket_dir: string; readonly amqp_url?: string | undefined }, guestId: string, runDir: string): Promise<Transport> {
+async function openTransport(
+  rpc: {
+    readonly transport: string;
+    readonly socket_dir: string;
+    readonly amqp_url?: string | undefined;
+  },
+  guestId: string,
+  runDir: string,
+): Promise<Transport> {
   if (rpc.transport === 'amqp') {
-    if (rpc.amqp_url === undefined) throw new GuestStartFailure(['[rpc] transport = amqp needs [rpc] amqp_url']);
+    if (rpc.amqp_url === undefined)
+      throw new GuestStartFailure(['[rpc] transport = amqp needs [rpc] amqp_url']);
     return AmqpTransport.connect(rpc.amqp_url);
   }
   const own = guestTopic(guestId);
-  return new LocalTransport(rpc.socket_dir, { socketFor: (topic) => (topic === own ? agentSocket(runDir) : undefined) });
+  return new LocalTransport(rpc.socket_dir, {
+    socketFor: (topic) => (topic === own ? agentSocket(runDir) : undefined),
+  });
 }
 
 export async function runGuest(start: GuestStart): Promise<RunningGuest> {
@@ -140,10 +183,15 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
   const guestId = String(core['guest_id']);
   const datastore = String(core['datastore_manager']);
   const plugin = booted.enabled[0];
-  if (!plugin) throw new GuestStartFailure([`datastore_manager names '${datastore}', which is not installed in this guest`]);
+  if (!plugin)
+    throw new GuestStartFailure([
+      `datastore_manager names '${datastore}', which is not installed in this guest`,
+    ]);
   const entry = await loadGuestHalf(host, plugin, datastore);
   if (!entry) {
-    throw new GuestStartFailure([`the ${datastore} datastore (${plugin.package}) has no guest half: its package.json declares no ${namespaces.datastoreGuest} entry point`]);
+    throw new GuestStartFailure([
+      `the ${datastore} datastore (${plugin.package}) has no guest half: its package.json declares no ${namespaces.datastoreGuest} entry point`,
+    ]);
   }
 
   await mkdir(agent.run_dir, { recursive: true, mode: 0o700 });
@@ -170,17 +218,29 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
   const status = await manager.getServiceStatus();
   const unprepared = status === 'building' || status === 'new';
   if (unprepared) {
-    manager.prepareAhead().catch((error: unknown) => log.warn('the work ahead of prepare failed; prepare will try again', { err: error }));
+    manager
+      .prepareAhead()
+      .catch((error: unknown) =>
+        log.warn('the work ahead of prepare failed; prepare will try again', { err: error }),
+      );
   }
 
   const transport = await openTransport(rpc, guestId, agent.run_dir);
   const lost = new Promise<Error>((resolve) => {
     if (transport instanceof AmqpTransport) transport.onConnectionLost(resolve);
   });
-  const reporter = new Reporter(new ConductorClient(transport, guestId, rpc.instance_key), manager, log);
+  const reporter = new Reporter(
+    new ConductorClient(transport, guestId, rpc.instance_key),
+    manager,
+    log,
+  );
   let preparing: Promise<void> | undefined;
   const prepare = async (request: PrepareRequest): Promise<void> => {
-    log.info('prepare started', { databases: request.databases.length, users: request.users.length, memoryMb: request.memoryMb });
+    log.info('prepare started', {
+      databases: request.databases.length,
+      users: request.users.length,
+      memoryMb: request.memoryMb,
+    });
     reporter.failed(undefined);
     try {
       await manager.prepare(request);
@@ -207,7 +267,8 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
           await preparing;
         }),
       },
-      onError: (error, request) => log.warn('a message was refused or failed', { err: error, method: request?.method }),
+      onError: (error, request) =>
+        log.warn('a message was refused or failed', { err: error, method: request?.method }),
     });
   } catch (error) {
     await transport.close();
@@ -222,11 +283,22 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
       log.error('the database did not come back after the agent started', { err: error });
     }
   }
-  log.info('guest agent serving', { guest: guestId, datastore, topic: guestTopic(guestId), transport: rpc.transport, status });
+  log.info('guest agent serving', {
+    guest: guestId,
+    datastore,
+    topic: guestTopic(guestId),
+    transport: rpc.transport,
+    status,
+  });
   await reporter.beat();
   reporter.every(agent.report_interval);
   const stopRotation = keepLogsBounded(
-    { logDir: agent.log_dir, maxMb: agent.log_rotate_mb, keep: agent.log_rotate_keep, everySeconds: agent.report_interval },
+    {
+      logDir: agent.log_dir,
+      maxMb: agent.log_rotate_mb,
+      keep: agent.log_rotate_keep,
+      everySeconds: agent.report_interval,
+    },
     log,
   );
 

@@ -19,12 +19,18 @@ export const ARTIFACT_FILE = 'cellar-guest.mjs';
 export const ARTIFACT_MANIFEST = 'artifact.json';
 
 /** Where the artifact of a datastore is built within a deployment. */
-export const artifactDir = (appRoot: string, datastore: string): string => join(appRoot, 'build', 'guest', datastore);
+export const artifactDir = (appRoot: string, datastore: string): string =>
+  join(appRoot, 'build', 'guest', datastore);
 
 /** Reads a built artifact's description; undefined when none is built. */
-export async function readGuestArtifact(appRoot: string, datastore: string): Promise<GuestArtifact | undefined> {
+export async function readGuestArtifact(
+  appRoot: string,
+  datastore: string,
+): Promise<GuestArtifact | undefined> {
   try {
-    return JSON.parse(await readFile(join(artifactDir(appRoot, datastore), ARTIFACT_MANIFEST), 'utf8')) as GuestArtifact;
+    return JSON.parse(
+      await readFile(join(artifactDir(appRoot, datastore), ARTIFACT_MANIFEST), 'utf8'),
+    ) as GuestArtifact;
   } catch {
     return undefined;
   }

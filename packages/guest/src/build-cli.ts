@@ -23,7 +23,9 @@ if (names.length === 0) {
 for (const name of names) {
   try {
     const a = await buildGuestArtifact(found.root, name);
-    process.stdout.write(`${name}: ${a.file} (${(a.bytes / 1024).toFixed(0)} KiB, ${a.inputs.length} source files)\n`);
+    process.stdout.write(
+      `${name}: ${a.file} (${(a.bytes / 1024).toFixed(0)} KiB, ${a.inputs.length} source files)\n`,
+    );
   } catch (error) {
     process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

@@ -11,25 +11,36 @@ import { namespaces } from '@cellar/plugin-api';
 import { openPlugins } from '@cellar/plugins';
 import { ARTIFACT_FILE, ARTIFACT_MANIFEST, artifactDir, type GuestArtifact } from './artifact.js';
 
-
 const here = dirname(fileURLToPath(import.meta.url));
 
-export async function buildGuestArtifact(appRoot: string, datastore: string): Promise<GuestArtifact> {
+export async function buildGuestArtifact(
+  appRoot: string,
+  datastore: string,
+): Promise<GuestArtifact> {
   const { host } = openPlugins({ appRoot });
   const plugin = host.find('datastore', datastore);
   if (!plugin) {
     const installed = host.ofKind('datastore').map((p) => p.manifest.name);
-    throw new Error(`no datastore plugin named '${datastore}' is installed here; installed: ${installed.join(', ') || 'none'}`);
+    throw new Error(
+      `no datastore plugin named '${datastore}' is installed here; installed: ${installed.join(', ') || 'none'}`,
+    );
   }
   const optionsFile = plugin.entryFiles[namespaces.datastoreOptions]?.[datastore];
   const guestFile = plugin.entryFiles[namespaces.datastoreGuest]?.[datastore];
   if (optionsFile === undefined || guestFile === undefined) {
-    throw new Error(`the ${datastore} datastore (${plugin.package}) has no guest half: its package.json declares no ${namespaces.datastoreGuest} entry point`);
+    throw new Error(
+      `the ${datastore} datastore (${plugin.package}) has no guest half: its package.json declares no ${namespaces.datastoreGuest} entry point`,
+    );
   }
-  const raw = JSON.parse(await readFile(join(plugin.dir, 'package.json'), 'utf8')) as { cellar: { entryPoints: Record<string, unknown> } };
+  const raw = JSON.parse(await readFile(join(plugin.dir, 'package.json'), 'utf8')) as {
+    cellar: { entryPoints: Record<string, unknown> };
+  };
   const manifest = {
     ...raw.cellar,
-    entryPoints: { [namespaces.datastoreOptions]: './options', [namespaces.datastoreGuest]: './guest' },
+    entryPoints: {
+      [namespaces.datastoreOptions]: './options',
+      [namespaces.datastoreGuest]: './guest',
+    },
   };
   const entry = [
     `import { createPluginRegistry } from '@cellar/plugins';`,
@@ -58,13 +69,22 @@ export async function buildGuestArtifact(appRoot: string, datastore: string): Pr
     // pg's optional native binding; the pure-JS client is what the guest uses.
     external: ['pg-native'],
     // CommonJS dependencies call require() for Node's modules, which an ES module bundle lacks.
-    banner: { js: "import { createRequire as __cellarRequire } from 'node:module'; const require = __cellarRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __cellarRequire } from 'node:module'; const require = __cellarRequire(import.meta.url);",
+    },
     logLevel: 'silent',
   });
   const inputs = Object.keys(result.metafile.inputs)
     .filter((input) => input !== 'cellar-guest-entry.js')
     .sort();
-  const artifact: GuestArtifact = { datastore, package: plugin.package, version: plugin.version, file, bytes: (await stat(file)).size, inputs };
+  const artifact: GuestArtifact = {
+    datastore,
+    package: plugin.package,
+    version: plugin.version,
+    file,
+    bytes: (await stat(file)).size,
+    inputs,
+  };
   await writeFile(join(outDir, ARTIFACT_MANIFEST), `${JSON.stringify(artifact, null, 2)}\n`);
   return artifact;
 }

@@ -27,7 +27,11 @@ test('a file past the limit is copied aside and emptied; its open writer goes on
       assert.deepEqual(await rotateLogs(dir, 1000, 2), ['postgresql.log']);
       assert.equal(readFileSync(`${file}.1`, 'utf8'), 'a'.repeat(2000));
       writeSync(writer, 'after');
-      assert.equal(readFileSync(file, 'utf8'), 'after', 'the writer continues at the start, leaving no hole');
+      assert.equal(
+        readFileSync(file, 'utf8'),
+        'after',
+        'the writer continues at the start, leaving no hole',
+      );
     } finally {
       closeSync(writer);
     }

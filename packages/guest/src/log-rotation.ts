@@ -15,7 +15,11 @@ const ROTATED = /\.\d+$/;
  * Rotates every regular file directly in logDir that has grown past maxBytes, keeping `keep`
  * older copies of each. Returns the files rotated. A file that vanishes meanwhile is skipped.
  */
-export async function rotateLogs(logDir: string, maxBytes: number, keep: number): Promise<string[]> {
+export async function rotateLogs(
+  logDir: string,
+  maxBytes: number,
+  keep: number,
+): Promise<string[]> {
   const rotated: string[] = [];
   for (const name of await readdir(logDir)) {
     if (ROTATED.test(name)) continue;
@@ -24,7 +28,8 @@ export async function rotateLogs(logDir: string, maxBytes: number, keep: number)
     if (!info?.isFile() || info.size <= maxBytes) continue;
     if (keep > 0) {
       await rm(`${file}.${keep}`, { force: true });
-      for (let n = keep - 1; n >= 1; n--) await rename(`${file}.${n}`, `${file}.${n + 1}`).catch(() => undefined);
+      for (let n = keep - 1; n >= 1; n--)
+        await rename(`${file}.${n}`, `${file}.${n + 1}`).catch(() => undefined);
       await copyFile(file, `${file}.1`);
     }
     await truncate(file, 0);
@@ -50,7 +55,8 @@ export function keepLogsBounded(r: LogRotation, log: GuestLogger): () => void {
     running = true;
     try {
       const rotated = await rotateLogs(r.logDir, r.maxMb * 1024 * 1024, r.keep);
-      if (rotated.length > 0) log.info('log files rotated', { files: rotated, maxMb: r.maxMb, keep: r.keep });
+      if (rotated.length > 0)
+        log.info('log files rotated', { files: rotated, maxMb: r.maxMb, keep: r.keep });
     } catch (error) {
       log.warn('the log directory could not be rotated', { err: error, logDir: r.logDir });
     } finally {

@@ -25,12 +25,21 @@ export const fileLogger = (file: string, debug: boolean): GuestLogger =>
   }, debug);
 
 /** Writes to standard error: a standby's, which is its output file until it has an instance. */
-export const stderrLogger = (): GuestLogger => lineLogger((line) => process.stderr.write(line), false);
+export const stderrLogger = (): GuestLogger =>
+  lineLogger((line) => process.stderr.write(line), false);
 
 function lineLogger(sink: (line: string) => void, debug: boolean): GuestLogger {
-  const write = (level: Level, message: string, fields?: Readonly<Record<string, unknown>>): void => {
+  const write = (
+    level: Level,
+    message: string,
+    fields?: Readonly<Record<string, unknown>>,
+  ): void => {
     if (!debug && level === 'debug') return;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level: rank[level], msg: message };
+    const entry: Record<string, unknown> = {
+      time: new Date().toISOString(),
+      level: rank[level],
+      msg: message,
+    };
     for (const [k, v] of Object.entries(fields ?? {})) entry[k] = plain(v);
     sink(`${JSON.stringify(entry)}\n`);
   };

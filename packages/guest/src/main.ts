@@ -24,9 +24,17 @@ export interface Assignment {
 }
 
 const isAssignment = (m: unknown): m is Assignment =>
-  typeof m === 'object' && m !== null && Array.isArray((m as Assignment).argv) && typeof (m as Assignment).output === 'string';
+  typeof m === 'object' &&
+  m !== null &&
+  Array.isArray((m as Assignment).argv) &&
+  typeof (m as Assignment).output === 'string';
 
-async function start(argv: readonly string[], plugins: PluginHost | undefined, output?: string, ahead?: WorkAhead): Promise<void> {
+async function start(
+  argv: readonly string[],
+  plugins: PluginHost | undefined,
+  output?: string,
+  ahead?: WorkAhead,
+): Promise<void> {
   if (output !== undefined) {
     // A standby's standard error is not its instance's: what would kill it is written there too.
     process.once('uncaughtException', (error) => {
@@ -35,7 +43,12 @@ async function start(argv: readonly string[], plugins: PluginHost | undefined, o
     });
   }
   try {
-    const guest = await runGuest({ argv, chdir: true, ...(plugins ? { plugins } : {}), ...(ahead ? { standby: ahead.standby } : {}) });
+    const guest = await runGuest({
+      argv,
+      chdir: true,
+      ...(plugins ? { plugins } : {}),
+      ...(ahead ? { standby: ahead.standby } : {}),
+    });
     // What ps shows, even for a standby started before it had an instance (Linux truncates it to the original command line's length).
     process.title = `cellar-guest ${guest.guestId}`;
     const stop = (signal: string): void => {
@@ -45,7 +58,10 @@ async function start(argv: readonly string[], plugins: PluginHost | undefined, o
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     void guest.lost.then((error) => {
-      guest.log.error('the connection to the control plane was lost; the agent exits for its host to start it again', { err: error });
+      guest.log.error(
+        'the connection to the control plane was lost; the agent exits for its host to start it again',
+        { err: error },
+      );
       process.exit(1);
     });
   } catch (error) {
@@ -62,12 +78,20 @@ interface WorkAhead {
 }
 
 /** Starts the datastore's standby work, when the driver gave it a directory and the datastore has any. */
-async function workAhead(argv: readonly string[], plugins: PluginHost | undefined): Promise<WorkAhead | undefined> {
+async function workAhead(
+  argv: readonly string[],
+  plugins: PluginHost | undefined,
+): Promise<WorkAhead | undefined> {
   const log = stderrLogger();
   try {
     const { values } = parseArgs({
       args: [...argv],
-      options: { standby: { type: 'boolean' }, datastore: { type: 'string' }, 'work-dir': { type: 'string' }, 'datastore-version': { type: 'string' } },
+      options: {
+        standby: { type: 'boolean' },
+        datastore: { type: 'string' },
+        'work-dir': { type: 'string' },
+        'datastore-version': { type: 'string' },
+      },
     });
     const { datastore, 'work-dir': dir, 'datastore-version': version } = values;
     if (datastore === undefined || dir === undefined) return undefined;
@@ -77,10 +101,16 @@ async function workAhead(argv: readonly string[], plugins: PluginHost | undefine
     const entry = plugin && (await loadGuestHalf(host, plugin, datastore));
     if (!entry?.standby) return undefined;
     const controller = new AbortController();
-    const done = entry.standby({ dir, ...(version === undefined ? {} : { datastoreVersion: version }), signal: controller.signal, log });
+    const done = entry.standby({
+      dir,
+      ...(version === undefined ? {} : { datastoreVersion: version }),
+      signal: controller.signal,
+      log,
+    });
     // Observed by the manager, or by nobody if the standby ends unassigned.
     done.catch((error: unknown) => {
-      if (!controller.signal.aborted) log.warn('the standby work ahead failed; the instance will do it itself', { err: error });
+      if (!controller.signal.aborted)
+        log.warn('the standby work ahead failed; the instance will do it itself', { err: error });
     });
     return {
       standby: { dir, done },
@@ -100,7 +130,9 @@ async function workAhead(argv: readonly string[], plugins: PluginHost | undefine
 export async function main(argv: readonly string[], plugins?: PluginHost): Promise<void> {
   if (argv[0] !== '--standby') return start(argv, plugins);
   if (!process.send) {
-    process.stderr.write('the guest agent runs --standby only under a compute driver, over an IPC channel\n');
+    process.stderr.write(
+      'the guest agent runs --standby only under a compute driver, over an IPC channel\n',
+    );
     process.exit(2);
   }
   let assigned = false;

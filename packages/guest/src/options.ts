@@ -17,14 +17,25 @@ export const guestAgentDefaults = defineOptionGroup({
       default: 30,
       min: 0.05,
     }),
-    run_dir: opt.str({ help: "A directory only the guest's OS user can enter: the agent's socket, the datastore's sockets and pid files.", default: '/var/run/cellar-guest' }),
-    log_dir: opt.str({ help: "Where the agent's log (guest.log) and the datastore's logs are written.", default: '/var/log/cellar-guest' }),
+    run_dir: opt.str({
+      help: "A directory only the guest's OS user can enter: the agent's socket, the datastore's sockets and pid files.",
+      default: '/var/run/cellar-guest',
+    }),
+    log_dir: opt.str({
+      help: "Where the agent's log (guest.log) and the datastore's logs are written.",
+      default: '/var/log/cellar-guest',
+    }),
     log_rotate_mb: opt.int({
       help: 'A file in log_dir that grows past this many megabytes is copied to <name>.1 and emptied in place, at most once per report_interval; 0 never rotates.',
       default: 16,
       min: 0,
     }),
-    log_rotate_keep: opt.int({ help: 'How many rotated copies of each log file are kept; 0 keeps none.', default: 2, min: 0, max: 100 }),
+    log_rotate_keep: opt.int({
+      help: 'How many rotated copies of each log file are kept; 0 keeps none.',
+      default: 2,
+      min: 0,
+      max: 100,
+    }),
   },
 });
 
@@ -36,13 +47,23 @@ export const guestRpc = defineOptionGroup({
     transport: opt.str({
       help: 'The RPC transport; the control plane uses the same.',
       choices: [
-        ['local', "HTTP over unix sockets: the conductor's socket in socket_dir, the agent's own in run_dir"],
+        [
+          'local',
+          "HTTP over unix sockets: the conductor's socket in socket_dir, the agent's own in run_dir",
+        ],
         ['amqp', 'RabbitMQ at amqp_url'],
       ],
       default: 'local',
     }),
-    socket_dir: opt.str({ help: "The control plane's socket directory when transport = local.", default: '/var/run/cellar' }),
-    amqp_url: opt.uri({ help: 'The RabbitMQ URL when transport = amqp.', schemes: ['amqp', 'amqps'], secret: true }),
+    socket_dir: opt.str({
+      help: "The control plane's socket directory when transport = local.",
+      default: '/var/run/cellar',
+    }),
+    amqp_url: opt.uri({
+      help: 'The RabbitMQ URL when transport = amqp.',
+      schemes: ['amqp', 'amqps'],
+      secret: true,
+    }),
     instance_key: opt.str({
       help: "This instance's RPC key: the guest signs its reports with it and accepts only commands signed with it. Injected in guest_info.conf.",
       required: true,
@@ -52,7 +73,10 @@ export const guestRpc = defineOptionGroup({
   },
 });
 
-export const guestGroups = [guestAgentDefaults, guestRpc].map((group) => ({ group, owner: '@cellar/guest' }));
+export const guestGroups = [guestAgentDefaults, guestRpc].map((group) => ({
+  group,
+  owner: '@cellar/guest',
+}));
 
 /** The agent's socket, where the control plane calls it when transport = local. */
 export const agentSocket = (runDir: string): string => `${runDir.replace(/\/+$/, '')}/agent.sock`;

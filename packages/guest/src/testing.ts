@@ -3,20 +3,58 @@
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineDatastoreGuest, defineDatastoreOptions, standardGuestOptions, standardServerOptions, type DatastoreManagerClass } from '@cellar/plugin-api';
+import {
+  defineDatastoreGuest,
+  defineDatastoreOptions,
+  standardGuestOptions,
+  standardServerOptions,
+  type DatastoreManagerClass,
+} from '@cellar/plugin-api';
 import { createPluginRegistry, type PluginHost } from '@cellar/plugins';
-import { conductorArgs, CONDUCTOR_TOPIC, method, serve, type Heartbeat, type Transport } from '@cellar/rpc';
+import {
+  conductorArgs,
+  CONDUCTOR_TOPIC,
+  method,
+  serve,
+  type Heartbeat,
+  type Transport,
+} from '@cellar/rpc';
 
 /** A plugin host holding one datastore, `name`, with the standard options and this manager. */
 export function inMemoryDatastore<O>(name: string, manager: DatastoreManagerClass<O>): PluginHost {
   const title = `${name[0]?.toUpperCase() ?? ''}${name.slice(1)}`;
-  const cellar = { plugin: 1, kind: 'datastore', name, capabilities: [], entryPoints: { 'cellar.datastore.options': './options', 'cellar.datastore.guest': './guest' } };
+  const cellar = {
+    plugin: 1,
+    kind: 'datastore',
+    name,
+    capabilities: [],
+    entryPoints: { 'cellar.datastore.options': './options', 'cellar.datastore.guest': './guest' },
+  };
   const options = defineDatastoreOptions({
     name,
-    server: standardServerOptions({ datastore: title, tcpPorts: ['1'], usageTimeout: 10, backupStrategy: '', replicationStrategy: '' }),
-    guest: standardGuestOptions({ datastore: title, mountPoint: `/var/lib/${name}`, backupStrategy: '', replicationStrategy: '' }),
+    server: standardServerOptions({
+      datastore: title,
+      tcpPorts: ['1'],
+      usageTimeout: 10,
+      backupStrategy: '',
+      replicationStrategy: '',
+    }),
+    guest: standardGuestOptions({
+      datastore: title,
+      mountPoint: `/var/lib/${name}`,
+      backupStrategy: '',
+      replicationStrategy: '',
+    }),
   });
-  return createPluginRegistry({ plugins: [{ package: `cellar-datastore-${name}`, cellar, modules: { './options': options, './guest': defineDatastoreGuest({ name, manager }) } }] });
+  return createPluginRegistry({
+    plugins: [
+      {
+        package: `cellar-datastore-${name}`,
+        cellar,
+        modules: { './options': options, './guest': defineDatastoreGuest({ name, manager }) },
+      },
+    ],
+  });
 }
 
 export interface RecordingConductor {
@@ -28,7 +66,11 @@ export interface RecordingConductor {
 }
 
 /** A conductor on `transport` that accepts heartbeats signed by this guest with its key, and keeps them. */
-export async function recordingConductor(transport: Transport, guestId: string, key: string): Promise<RecordingConductor> {
+export async function recordingConductor(
+  transport: Transport,
+  guestId: string,
+  key: string,
+): Promise<RecordingConductor> {
   const beats: Heartbeat[] = [];
   let beaten: (() => void) | undefined;
   const listener = await serve({
@@ -53,7 +95,13 @@ export async function recordingConductor(transport: Transport, guestId: string, 
  * Writes `dir/guest.conf` for a guest of `datastore` with its run, log and volume directories
  * under `dir`, and these `[rpc]` lines besides its key; answers the file's path.
  */
-export async function writeGuestConf(o: { readonly dir: string; readonly guestId: string; readonly key: string; readonly datastore: string; readonly rpc: readonly string[] }): Promise<string> {
+export async function writeGuestConf(o: {
+  readonly dir: string;
+  readonly guestId: string;
+  readonly key: string;
+  readonly datastore: string;
+  readonly rpc: readonly string[];
+}): Promise<string> {
   const file = join(o.dir, 'guest.conf');
   const lines = [
     '[DEFAULT]',

@@ -4,7 +4,7 @@
 export const capabilities = {
   databases: 'create, list and delete databases (schemas)',
   users: 'create, list, show, update and delete users; change their passwords',
-  'user-access': 'grant, revoke and list a user\'s access to databases',
+  'user-access': "grant, revoke and list a user's access to databases",
   root: 'enable, disable and show the root (superuser) account',
   'root-password': 'read back the generated root password (datastores without user accounts)',
   backup: 'take backups',
@@ -76,7 +76,10 @@ export const guestOperations = {
   unmount_volume: { method: 'unmountVolume', capability: 'volume-resize' },
   resize_fs: { method: 'resizeFs', capability: 'volume-resize' },
 
-  backup_required_for_replication: { method: 'backupRequiredForReplication', capability: 'replication' },
+  backup_required_for_replication: {
+    method: 'backupRequiredForReplication',
+    capability: 'replication',
+  },
   get_replication_snapshot: { method: 'getReplicationSnapshot', capability: 'replication' },
   attach_replica: { method: 'attachReplica', capability: 'replication' },
   detach_replica: { method: 'detachReplica', capability: 'replication' },

@@ -18,7 +18,12 @@ export const namespaces = {
 
 export type Namespace = (typeof namespaces)[keyof typeof namespaces];
 
-export type ExportKind = 'datastore.options' | 'datastore.server' | 'datastore.guest' | 'backup.strategy' | 'restore.strategy';
+export type ExportKind =
+  | 'datastore.options'
+  | 'datastore.server'
+  | 'datastore.guest'
+  | 'backup.strategy'
+  | 'restore.strategy';
 
 export const exportKindOf: Readonly<Record<Namespace, ExportKind>> = {
   'cellar.datastore.options': 'datastore.options',
@@ -45,7 +50,8 @@ export function brand<T extends object>(kind: ExportKind, name: string, value: T
 }
 
 export function brandOf(value: unknown): Brand | undefined {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null)
+    return undefined;
   const b = (value as Record<symbol, unknown>)[kPluginBrand];
   if (typeof b !== 'object' || b === null) return undefined;
   const { contract, kind, name } = b as Record<string, unknown>;

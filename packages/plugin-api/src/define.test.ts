@@ -20,8 +20,16 @@ test('a guest entry takes an optional standby function, and refuses anything els
   const standby = async (): Promise<void> => {};
   assert.equal(defineDatastoreGuest({ name: 'mini', manager: Minimal, standby }).standby, standby);
   assert.throws(
-    () => defineDatastoreGuest({ name: 'mini', manager: Minimal, standby: 'initdb' } as unknown as DatastoreGuest<never>),
+    () =>
+      defineDatastoreGuest({
+        name: 'mini',
+        manager: Minimal,
+        standby: 'initdb',
+      } as unknown as DatastoreGuest<never>),
     /datastore 'mini': standby must be a function taking a StandbyContext/,
   );
-  assert.throws(() => defineDatastoreGuest({ name: 'mini', manager: {} } as unknown as DatastoreGuest<never>), /manager must be a class extending BaseDatastoreManager/);
+  assert.throws(
+    () => defineDatastoreGuest({ name: 'mini', manager: {} } as unknown as DatastoreGuest<never>),
+    /manager must be a class extending BaseDatastoreManager/,
+  );
 });

@@ -2,14 +2,20 @@
 // given and stamps the contract brand the host verifies when it loads the entry.
 
 import { brand, type Branded } from './contract.js';
-import type { BaseDatastoreManager, GuestContext, GuestLogger } from './manager/base-datastore-manager.js';
+import type {
+  BaseDatastoreManager,
+  GuestContext,
+  GuestLogger,
+} from './manager/base-datastore-manager.js';
 import { defineOptionGroup, type OptionGroup, type Options } from './options/options.js';
 
 const datastoreName = /^[a-z][a-z0-9_]*$/;
 
 function checkName(name: string): void {
   if (!datastoreName.test(name)) {
-    throw new TypeError(`datastore name '${name}' must match ${String(datastoreName)} (it names config sections)`);
+    throw new TypeError(
+      `datastore name '${name}' must match ${String(datastoreName)} (it names config sections)`,
+    );
   }
 }
 
@@ -65,7 +71,9 @@ export function defineDatastoreServer<T extends DatastoreServer>(server: T): Bra
   return brand('datastore.server', server.name, server);
 }
 
-export type DatastoreManagerClass<O = never> = new (context: GuestContext<O>) => BaseDatastoreManager<O>;
+export type DatastoreManagerClass<O = never> = new (
+  context: GuestContext<O>,
+) => BaseDatastoreManager<O>;
 
 /** What a standby agent's work ahead is given, before the agent knows its instance. */
 export interface StandbyContext {
@@ -99,10 +107,14 @@ export interface DatastoreGuest<O = never> {
 export function defineDatastoreGuest<O>(guest: DatastoreGuest<O>): Branded<DatastoreGuest<O>> {
   checkName(guest.name);
   if (typeof guest.manager !== 'function') {
-    throw new TypeError(`datastore '${guest.name}': manager must be a class extending BaseDatastoreManager`);
+    throw new TypeError(
+      `datastore '${guest.name}': manager must be a class extending BaseDatastoreManager`,
+    );
   }
   if (guest.standby !== undefined && typeof guest.standby !== 'function') {
-    throw new TypeError(`datastore '${guest.name}': standby must be a function taking a StandbyContext`);
+    throw new TypeError(
+      `datastore '${guest.name}': standby must be a function taking a StandbyContext`,
+    );
   }
   return brand('datastore.guest', guest.name, guest);
 }

@@ -18,7 +18,10 @@ export const manifestSchema = Type.Object(
     kind: Type.String(),
     name: Type.String({ pattern: '^[a-z][a-z0-9_]*$' }),
     capabilities: Type.Optional(Type.Array(Type.String())),
-    entryPoints: Type.Record(Type.String({ pattern: '^cellar(\\.[a-z][a-z0-9-]*)+$' }), Type.Union([subpath, Type.Record(Type.String(), subpath)])),
+    entryPoints: Type.Record(
+      Type.String({ pattern: '^cellar(\\.[a-z][a-z0-9-]*)+$' }),
+      Type.Union([subpath, Type.Record(Type.String(), subpath)]),
+    ),
   },
   { additionalProperties: false },
 );
@@ -41,7 +44,9 @@ export interface PluginManifest {
   readonly entryPoints: readonly EntryPoint[];
 }
 
-export type ManifestResult = { readonly ok: true; readonly manifest: PluginManifest } | { readonly ok: false; readonly problems: readonly string[] };
+export type ManifestResult =
+  | { readonly ok: true; readonly manifest: PluginManifest }
+  | { readonly ok: false; readonly problems: readonly string[] };
 
 /** Required entry points per kind. */
 const requiredNamespaces: Readonly<Record<PluginKind, readonly string[]>> = {
@@ -60,7 +65,10 @@ export function validateManifest(field: unknown, exportsField: unknown): Manifes
     const firstPerPath = new Map<string, string>();
     for (const e of Value.Errors(manifestSchema, field)) {
       if (!firstPerPath.has(e.path)) {
-        firstPerPath.set(e.path, `cellar${e.path.replaceAll('/', '.')}: ${e.message}${e.value === undefined ? '' : ` (got ${JSON.stringify(e.value)})`}`);
+        firstPerPath.set(
+          e.path,
+          `cellar${e.path.replaceAll('/', '.')}: ${e.message}${e.value === undefined ? '' : ` (got ${JSON.stringify(e.value)})`}`,
+        );
       }
     }
     const problems = [...firstPerPath.values()];
@@ -68,11 +76,14 @@ export function validateManifest(field: unknown, exportsField: unknown): Manifes
   }
   const problems: string[] = [];
   if (!(pluginKinds as readonly string[]).includes(field.kind)) {
-    problems.push(`cellar.kind: '${field.kind}' is not a plugin kind; expected one of ${pluginKinds.join(', ')}`);
+    problems.push(
+      `cellar.kind: '${field.kind}' is not a plugin kind; expected one of ${pluginKinds.join(', ')}`,
+    );
   }
   const capabilities = field.capabilities ?? [];
   for (const c of capabilities) {
-    if (!isCapability(c)) problems.push(`cellar.capabilities: '${c}' is not a capability Cellar knows`);
+    if (!isCapability(c))
+      problems.push(`cellar.capabilities: '${c}' is not a capability Cellar knows`);
   }
   const exported = (sub: string): boolean => resolveExportTarget(exportsField, sub) !== undefined;
   const entryPoints: EntryPoint[] = [];
@@ -80,7 +91,9 @@ export function validateManifest(field: unknown, exportsField: unknown): Manifes
     const named = typeof target === 'string' ? { [field.name]: target } : target;
     for (const [name, sub] of Object.entries(named)) {
       if (!exported(sub)) {
-        problems.push(`cellar.entryPoints.${namespace}: '${sub}' is not in the package's "exports"`);
+        problems.push(
+          `cellar.entryPoints.${namespace}: '${sub}' is not in the package's "exports"`,
+        );
       }
       entryPoints.push({ namespace, name, subpath: sub });
     }
@@ -89,7 +102,8 @@ export function validateManifest(field: unknown, exportsField: unknown): Manifes
     problems.push(`exports: './package.json' must be exported so hosts can read the manifest`);
   }
   for (const ns of requiredNamespaces[field.kind as PluginKind] ?? []) {
-    if (!(ns in field.entryPoints)) problems.push(`cellar.entryPoints: a ${field.kind} plugin must have '${ns}'`);
+    if (!(ns in field.entryPoints))
+      problems.push(`cellar.entryPoints: a ${field.kind} plugin must have '${ns}'`);
   }
   if (problems.length > 0) return { ok: false, problems };
   return {

@@ -12,7 +12,10 @@ test('exports: plain subpaths, condition objects, and subpath patterns resolve a
   };
   assert.equal(resolveExportTarget(exportsField, './options'), './dist/options.js');
   assert.equal(resolveExportTarget(exportsField, './guest'), './dist/guest.js');
-  assert.equal(resolveExportTarget(exportsField, './backup/basebackup'), './dist/backup/basebackup.mjs');
+  assert.equal(
+    resolveExportTarget(exportsField, './backup/basebackup'),
+    './dist/backup/basebackup.mjs',
+  );
   assert.equal(resolveExportTarget(exportsField, './private/key'), undefined);
   assert.equal(resolveExportTarget(exportsField, './package.json'), './package.json');
   assert.equal(resolveExportTarget('./index.js', '.'), './index.js');

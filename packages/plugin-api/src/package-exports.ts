@@ -27,7 +27,8 @@ export function resolveExportTarget(exportsField: unknown, subpath: string): str
   if (typeof exportsField === 'string') return subpath === '.' ? exportsField : undefined;
   if (typeof exportsField !== 'object' || exportsField === null) return undefined;
   const map = exportsField as Record<string, unknown>;
-  if (!Object.keys(map).some((k) => k.startsWith('.'))) return subpath === '.' ? pick(map) : undefined;
+  if (!Object.keys(map).some((k) => k.startsWith('.')))
+    return subpath === '.' ? pick(map) : undefined;
   if (Object.hasOwn(map, subpath)) return pick(map[subpath]);
   // Subpath patterns ("./*": "./dist/*.js"): the longest matching prefix wins, as in Node.
   let best: { key: string; match: string } | undefined;
@@ -36,7 +37,12 @@ export function resolveExportTarget(exportsField: unknown, subpath: string): str
     if (star < 0 || key.indexOf('*', star + 1) >= 0) continue;
     const prefix = key.slice(0, star);
     const suffix = key.slice(star + 1);
-    if (subpath.length >= key.length - 1 && subpath.startsWith(prefix) && subpath.endsWith(suffix) && (!best || prefix.length > best.key.indexOf('*'))) {
+    if (
+      subpath.length >= key.length - 1 &&
+      subpath.startsWith(prefix) &&
+      subpath.endsWith(suffix) &&
+      (!best || prefix.length > best.key.indexOf('*'))
+    ) {
       best = { key, match: subpath.slice(prefix.length, subpath.length - suffix.length) };
     }
   }

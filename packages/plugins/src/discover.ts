@@ -5,7 +5,12 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, parse as parsePath, resolve } from 'node:path';
 import semver from 'semver';
-import { CONTRACT_MAJOR, resolveExportTarget, validateManifest, type PluginManifest } from '@cellar/plugin-api';
+import {
+  CONTRACT_MAJOR,
+  resolveExportTarget,
+  validateManifest,
+  type PluginManifest,
+} from '@cellar/plugin-api';
 import type { PluginProblem } from './problems.js';
 
 export interface InstalledPlugin {
@@ -40,7 +45,9 @@ export function readPackageJson(path: string): PackageJson {
 /** Read when discovery checks a plugin, not at import: a guest artifact carries no package.json files. */
 let apiVersion: string | undefined;
 const hostApiVersion = (): string =>
-  (apiVersion ??= (createRequire(import.meta.url)('@cellar/plugin-api/package.json') as { version: string }).version);
+  (apiVersion ??= (
+    createRequire(import.meta.url)('@cellar/plugin-api/package.json') as { version: string }
+  ).version);
 
 /** The directory Node would load a bare specifier's package from, as seen from `root`. */
 function findPackageDir(root: string, name: string): string | undefined {
@@ -61,7 +68,8 @@ const isDeploymentRoot = (dir: string): boolean => {
   return cellar?.deployment === true;
 };
 
-export type AppRoot = { readonly ok: true; readonly root: string } | { readonly ok: false; readonly problem: string };
+export type AppRoot =
+  { readonly ok: true; readonly root: string } | { readonly ok: false; readonly problem: string };
 
 /**
  * The deployment root: the explicit directory (--app-root / CELLAR_APP_ROOT), which must hold a
@@ -80,14 +88,21 @@ export function findAppRoot(from: string, explicit?: string): AppRoot {
   for (;;) {
     if (isDeploymentRoot(dir)) return { ok: true, root: dir };
     if (dir === top) {
-      return { ok: false, problem: `no deployment root found: run inside a directory (or below one) with ${marker}, or pass --app-root / set CELLAR_APP_ROOT` };
+      return {
+        ok: false,
+        problem: `no deployment root found: run inside a directory (or below one) with ${marker}, or pass --app-root / set CELLAR_APP_ROOT`,
+      };
     }
     dir = dirname(dir);
   }
 }
 
 /** Reads and checks one package; returns the plugin, undefined for a package that is not one, or problems. */
-export function inspectPackage(dir: string, pkg: PackageJson, problems: PluginProblem[]): InstalledPlugin | undefined {
+export function inspectPackage(
+  dir: string,
+  pkg: PackageJson,
+  problems: PluginProblem[],
+): InstalledPlugin | undefined {
   if (pkg.cellar === undefined) return undefined;
   const scope = { package: pkg.name ?? dir, version: pkg.version ?? '?' };
   const cellar = pkg.cellar as { deployment?: unknown; name?: unknown; plugin?: unknown };
@@ -100,19 +115,29 @@ export function inspectPackage(dir: string, pkg: PackageJson, problems: PluginPr
       ...scope,
       ...(plugin ? { plugin } : {}),
       message: `built for plugin contract ${contract}, but this Cellar (@cellar/plugin-api ${hostApiVersion()}) implements contract ${CONTRACT_MAJOR}: ${
-        contract > CONTRACT_MAJOR ? 'upgrade Cellar' : `install a version of ${scope.package} built for contract ${CONTRACT_MAJOR}`
+        contract > CONTRACT_MAJOR
+          ? 'upgrade Cellar'
+          : `install a version of ${scope.package} built for contract ${CONTRACT_MAJOR}`
       }`,
     });
     return undefined;
   }
   const checked = validateManifest(pkg.cellar, pkg.exports);
   if (!checked.ok) {
-    for (const message of checked.problems) problems.push({ ...scope, ...(plugin ? { plugin } : {}), message: `invalid cellar field: ${message}` });
+    for (const message of checked.problems)
+      problems.push({
+        ...scope,
+        ...(plugin ? { plugin } : {}),
+        message: `invalid cellar field: ${message}`,
+      });
     return undefined;
   }
   const manifest = checked.manifest;
   const range = pkg.peerDependencies?.['@cellar/plugin-api'];
-  if (range !== undefined && !semver.satisfies(hostApiVersion(), range, { includePrerelease: true })) {
+  if (
+    range !== undefined &&
+    !semver.satisfies(hostApiVersion(), range, { includePrerelease: true })
+  ) {
     problems.push({
       ...scope,
       plugin: manifest.name,
@@ -124,7 +149,12 @@ export function inspectPackage(dir: string, pkg: PackageJson, problems: PluginPr
   for (const entry of manifest.entryPoints) {
     const file = resolveExportTarget(pkg.exports, entry.subpath);
     if (file === undefined) {
-      problems.push({ ...scope, plugin: manifest.name, namespace: entry.namespace, message: `exports has no importable target for '${entry.subpath}'` });
+      problems.push({
+        ...scope,
+        plugin: manifest.name,
+        namespace: entry.namespace,
+        message: `exports has no importable target for '${entry.subpath}'`,
+      });
       return undefined;
     }
     (entryFiles[entry.namespace] ??= {})[entry.name] = file;
@@ -133,7 +163,10 @@ export function inspectPackage(dir: string, pkg: PackageJson, problems: PluginPr
 }
 
 /** Two plugins of one kind with one name is an error naming both (stevedore's "last one wins" is the trap). */
-export function checkDuplicates(plugins: InstalledPlugin[], problems: PluginProblem[]): InstalledPlugin[] {
+export function checkDuplicates(
+  plugins: InstalledPlugin[],
+  problems: PluginProblem[],
+): InstalledPlugin[] {
   const seen = new Map<string, InstalledPlugin>();
   const duplicated = new Set<string>();
   for (const p of plugins) {
@@ -163,7 +196,11 @@ export function discoverPlugins(appRoot: string): Discovery {
     const dir = findPackageDir(appRoot, name);
     if (dir === undefined) {
       if (!root.optionalDependencies?.[name]) {
-        problems.push({ package: name, message: 'is a declared dependency of the deployment but is not installed; run npm install' });
+        problems.push({
+          package: name,
+          message:
+            'is a declared dependency of the deployment but is not installed; run npm install',
+        });
       }
       continue;
     }

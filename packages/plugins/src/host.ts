@@ -3,13 +3,24 @@
 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { brandOf, CONTRACT_MAJOR, exportKindOf, validateManifest, type Namespace, type PluginKind } from '@cellar/plugin-api';
+import {
+  brandOf,
+  CONTRACT_MAJOR,
+  exportKindOf,
+  validateManifest,
+  type Namespace,
+  type PluginKind,
+} from '@cellar/plugin-api';
 import { checkDuplicates, discoverPlugins, type InstalledPlugin } from './discover.js';
 import { readLock } from './lock.js';
 import type { PluginProblem } from './problems.js';
 
 /** Loads one entry point's module and returns its default export. */
-export type EntryImporter = (plugin: InstalledPlugin, namespace: string, name: string) => Promise<unknown>;
+export type EntryImporter = (
+  plugin: InstalledPlugin,
+  namespace: string,
+  name: string,
+) => Promise<unknown>;
 
 export const fileImporter: EntryImporter = async (plugin, namespace, name) => {
   const file = plugin.entryFiles[namespace]?.[name];
@@ -59,7 +70,9 @@ export class PluginHost {
 
   entries(namespace: string): EntryRef[] {
     return this.plugins.flatMap((plugin) =>
-      plugin.manifest.entryPoints.filter((e) => e.namespace === namespace).map((e) => ({ plugin, namespace, name: e.name })),
+      plugin.manifest.entryPoints
+        .filter((e) => e.namespace === namespace)
+        .map((e) => ({ plugin, namespace, name: e.name })),
     );
   }
 
@@ -75,7 +88,12 @@ export class PluginHost {
   }
 
   async #loadChecked({ plugin, namespace, name }: EntryRef): Promise<unknown> {
-    const scope = { package: plugin.package, version: plugin.version, plugin: plugin.manifest.name, namespace };
+    const scope = {
+      package: plugin.package,
+      version: plugin.version,
+      plugin: plugin.manifest.name,
+      namespace,
+    };
     let value: unknown;
     try {
       value = await this.importer(plugin, namespace, name);
@@ -85,13 +103,27 @@ export class PluginHost {
     const expected = exportKindOf[namespace as Namespace];
     if (expected === undefined) return value;
     const b = brandOf(value);
-    if (!b) throw new EntryLoadFailure({ ...scope, message: `the default export is not a ${expected} made with @cellar/plugin-api's define helper` });
+    if (!b)
+      throw new EntryLoadFailure({
+        ...scope,
+        message: `the default export is not a ${expected} made with @cellar/plugin-api's define helper`,
+      });
     if (b.contract !== CONTRACT_MAJOR) {
-      throw new EntryLoadFailure({ ...scope, message: `the entry was built against plugin contract ${b.contract}; this Cellar implements ${CONTRACT_MAJOR}` });
+      throw new EntryLoadFailure({
+        ...scope,
+        message: `the entry was built against plugin contract ${b.contract}; this Cellar implements ${CONTRACT_MAJOR}`,
+      });
     }
-    if (b.kind !== expected) throw new EntryLoadFailure({ ...scope, message: `the entry exports a ${b.kind}, but ${namespace} holds ${expected} entries` });
+    if (b.kind !== expected)
+      throw new EntryLoadFailure({
+        ...scope,
+        message: `the entry exports a ${b.kind}, but ${namespace} holds ${expected} entries`,
+      });
     if (namespace.startsWith('cellar.datastore.') && b.name !== plugin.manifest.name) {
-      throw new EntryLoadFailure({ ...scope, message: `the entry calls itself '${b.name}', but the package's cellar.name is '${plugin.manifest.name}'` });
+      throw new EntryLoadFailure({
+        ...scope,
+        message: `the entry calls itself '${b.name}', but the package's cellar.name is '${plugin.manifest.name}'`,
+      });
     }
     return value;
   }
@@ -116,16 +148,26 @@ export function openPlugins(options: OpenOptions): OpenedPlugins {
   const notices: string[] = [];
   if (options.lockFile !== undefined) {
     const lock = readLock(options.appRoot, options.lockFile);
-    if (lock.state === 'fresh') return { host: new PluginHost(lock.plugins), source: 'lock', notices };
-    const why = lock.state === 'missing' ? `there is no plugin lock file ${options.lockFile}` : `the plugin lock file ${options.lockFile} is ${lock.state}: ${lock.reason}`;
+    if (lock.state === 'fresh')
+      return { host: new PluginHost(lock.plugins), source: 'lock', notices };
+    const why =
+      lock.state === 'missing'
+        ? `there is no plugin lock file ${options.lockFile}`
+        : `the plugin lock file ${options.lockFile} is ${lock.state}: ${lock.reason}`;
     if (options.requireLock) {
       return {
-        host: new PluginHost([], [{ message: `${why}; run \`cellar-manage plugins lock\` (plugins.require_lock is on)` }]),
+        host: new PluginHost(
+          [],
+          [{ message: `${why}; run \`cellar-manage plugins lock\` (plugins.require_lock is on)` }],
+        ),
         source: 'lock',
         notices,
       };
     }
-    if (lock.state !== 'missing') notices.push(`${why}; resolved plugins from the dependencies instead (run \`cellar-manage plugins lock\`)`);
+    if (lock.state !== 'missing')
+      notices.push(
+        `${why}; resolved plugins from the dependencies instead (run \`cellar-manage plugins lock\`)`,
+      );
   }
   const found = discoverPlugins(options.appRoot);
   return { host: new PluginHost(found.plugins, found.problems), source: 'discovery', notices };
@@ -141,22 +183,34 @@ export interface InMemoryPlugin {
 }
 
 /** A host over plugins held in memory, for tests (stevedore's make_test_instance). */
-export function createPluginRegistry(spec: { readonly plugins: readonly InMemoryPlugin[] }): PluginHost {
+export function createPluginRegistry(spec: {
+  readonly plugins: readonly InMemoryPlugin[];
+}): PluginHost {
   const problems: PluginProblem[] = [];
   const plugins: InstalledPlugin[] = [];
   const modules = new Map<string, Readonly<Record<string, unknown>>>();
   for (const p of spec.plugins) {
-    const exportsField = Object.fromEntries([...Object.keys(p.modules), './package.json'].map((k) => [k, k]));
+    const exportsField = Object.fromEntries(
+      [...Object.keys(p.modules), './package.json'].map((k) => [k, k]),
+    );
     const checked = validateManifest(p.cellar, exportsField);
     if (!checked.ok) {
-      for (const message of checked.problems) problems.push({ package: p.package, message: `invalid cellar field: ${message}` });
+      for (const message of checked.problems)
+        problems.push({ package: p.package, message: `invalid cellar field: ${message}` });
       continue;
     }
     const dir = `memory:${p.package}`;
     const entryFiles: Record<string, Record<string, string>> = {};
-    for (const e of checked.manifest.entryPoints) (entryFiles[e.namespace] ??= {})[e.name] = e.subpath;
+    for (const e of checked.manifest.entryPoints)
+      (entryFiles[e.namespace] ??= {})[e.name] = e.subpath;
     modules.set(dir, p.modules);
-    plugins.push({ package: p.package, version: p.version ?? '0.0.0', dir, manifest: checked.manifest, entryFiles });
+    plugins.push({
+      package: p.package,
+      version: p.version ?? '0.0.0',
+      dir,
+      manifest: checked.manifest,
+      entryFiles,
+    });
   }
   const importer: EntryImporter = async (plugin, namespace, name) => {
     const subpath = plugin.entryFiles[namespace]?.[name] ?? '';

@@ -13,13 +13,25 @@ import { CONTRACT_MAJOR, validateManifest } from '@cellar/plugin-api';
 import type { InstalledPlugin } from './discover.js';
 
 const LOCK_VERSION = 1;
-const packageLockfiles = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml'];
+const packageLockfiles = [
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+];
 
 const lockSchema = Type.Object({
   lockVersion: Type.Literal(LOCK_VERSION),
   contract: Type.Integer(),
   key: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-  stamps: Type.Array(Type.Object({ file: Type.String(), size: Type.String(), mtimeNs: Type.String(), ino: Type.String() })),
+  stamps: Type.Array(
+    Type.Object({
+      file: Type.String(),
+      size: Type.String(),
+      mtimeNs: Type.String(),
+      ino: Type.String(),
+    }),
+  ),
   plugins: Type.Array(
     Type.Object({
       package: Type.String(),
@@ -44,11 +56,18 @@ export type LockState =
   | { readonly state: 'invalid'; readonly reason: string };
 
 /** The files that decide which plugins are installed, labelled, in a fixed order. */
-function keyedFiles(appRoot: string, pluginDirs: readonly string[]): [label: string, path: string][] {
+function keyedFiles(
+  appRoot: string,
+  pluginDirs: readonly string[],
+): [label: string, path: string][] {
   return [
     ['package.json', join(appRoot, 'package.json')],
-    ...packageLockfiles.map((name): [string, string] => [name, join(appRoot, name)]).filter(([, path]) => existsSync(path)),
-    ...[...pluginDirs].sort().map((dir): [string, string] => [relative(appRoot, dir), join(dir, 'package.json')]),
+    ...packageLockfiles
+      .map((name): [string, string] => [name, join(appRoot, name)])
+      .filter(([, path]) => existsSync(path)),
+    ...[...pluginDirs]
+      .sort()
+      .map((dir): [string, string] => [relative(appRoot, dir), join(dir, 'package.json')]),
   ];
 }
 
@@ -65,7 +84,12 @@ export function lockKey(appRoot: string, pluginDirs: readonly string[]): string 
 
 function stampOf(appRoot: string, path: string): Stamp {
   const s = statSync(path, { bigint: true });
-  return { file: relative(appRoot, path), size: String(s.size), mtimeNs: String(s.mtimeNs), ino: String(s.ino) };
+  return {
+    file: relative(appRoot, path),
+    size: String(s.size),
+    mtimeNs: String(s.mtimeNs),
+    ino: String(s.ino),
+  };
 }
 
 /**
@@ -73,7 +97,12 @@ function stampOf(appRoot: string, path: string): Stamp {
  * older than the lock itself could have changed within one timestamp tick, so it does not count
  * as unchanged (git's "racily clean" rule).
  */
-function unchangedSince(appRoot: string, stamps: readonly Stamp[], pluginDirs: readonly string[], lockMtimeNs: bigint): boolean {
+function unchangedSince(
+  appRoot: string,
+  stamps: readonly Stamp[],
+  pluginDirs: readonly string[],
+  lockMtimeNs: bigint,
+): boolean {
   const files = keyedFiles(appRoot, pluginDirs);
   if (files.length !== stamps.length) return false;
   return files.every(([, path], i) => {
@@ -95,7 +124,11 @@ export function lockPath(appRoot: string, lockFile: string): string {
   return isAbsolute(lockFile) ? lockFile : resolve(appRoot, lockFile);
 }
 
-export function writeLock(appRoot: string, lockFile: string, plugins: readonly InstalledPlugin[]): string {
+export function writeLock(
+  appRoot: string,
+  lockFile: string,
+  plugins: readonly InstalledPlugin[],
+): string {
   const dirs = plugins.map((p) => p.dir);
   const content: LockFile = {
     lockVersion: LOCK_VERSION,
@@ -103,8 +136,18 @@ export function writeLock(appRoot: string, lockFile: string, plugins: readonly I
     key: lockKey(appRoot, dirs),
     stamps: keyedFiles(appRoot, dirs).map(([, path]) => stampOf(appRoot, path)),
     plugins: plugins.map((p) => {
-      const pkg = JSON.parse(readFileSync(join(p.dir, 'package.json'), 'utf8')) as { cellar?: unknown; exports?: unknown };
-      return { package: p.package, version: p.version, dir: relative(appRoot, p.dir) || '.', cellar: pkg.cellar, exports: pkg.exports, entryFiles: p.entryFiles };
+      const pkg = JSON.parse(readFileSync(join(p.dir, 'package.json'), 'utf8')) as {
+        cellar?: unknown;
+        exports?: unknown;
+      };
+      return {
+        package: p.package,
+        version: p.version,
+        dir: relative(appRoot, p.dir) || '.',
+        cellar: pkg.cellar,
+        exports: pkg.exports,
+        entryFiles: p.entryFiles,
+      };
     }),
   };
   const path = lockPath(appRoot, lockFile);
@@ -124,10 +167,16 @@ export function readLock(appRoot: string, lockFile: string): LockState {
     return { state: 'invalid', reason: `${path} cannot be read: ${(error as Error).message}` };
   }
   if (!lockCheck.Check(parsed)) {
-    return { state: 'invalid', reason: `${path} is not a plugin lock file of version ${LOCK_VERSION}` };
+    return {
+      state: 'invalid',
+      reason: `${path} is not a plugin lock file of version ${LOCK_VERSION}`,
+    };
   }
   if (parsed.contract !== CONTRACT_MAJOR) {
-    return { state: 'stale', reason: `it was written for plugin contract ${parsed.contract}; this Cellar implements ${CONTRACT_MAJOR}` };
+    return {
+      state: 'stale',
+      reason: `it was written for plugin contract ${parsed.contract}; this Cellar implements ${CONTRACT_MAJOR}`,
+    };
   }
   const dirs = parsed.plugins.map((p) => resolve(appRoot, p.dir));
   if (!unchangedSince(appRoot, parsed.stamps, dirs, lockMtimeNs)) {
@@ -137,13 +186,21 @@ export function readLock(appRoot: string, lockFile: string): LockState {
     } catch (error) {
       return { state: 'stale', reason: `a locked plugin is gone: ${(error as Error).message}` };
     }
-    if (key !== parsed.key) return { state: 'stale', reason: 'the installed packages changed since it was written' };
+    if (key !== parsed.key)
+      return { state: 'stale', reason: 'the installed packages changed since it was written' };
   }
   const plugins: InstalledPlugin[] = [];
   for (const [i, p] of parsed.plugins.entries()) {
     const checked = validateManifest(p.cellar, p.exports);
-    if (!checked.ok) return { state: 'invalid', reason: `${p.package}: ${checked.problems.join('; ')}` };
-    plugins.push({ package: p.package, version: p.version, dir: dirs[i] ?? appRoot, manifest: checked.manifest, entryFiles: p.entryFiles });
+    if (!checked.ok)
+      return { state: 'invalid', reason: `${p.package}: ${checked.problems.join('; ')}` };
+    plugins.push({
+      package: p.package,
+      version: p.version,
+      dir: dirs[i] ?? appRoot,
+      manifest: checked.manifest,
+      entryFiles: p.entryFiles,
+    });
   }
   return { state: 'fresh', plugins };
 }

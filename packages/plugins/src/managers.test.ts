@@ -1,11 +1,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defineDatastoreGuest, defineDatastoreOptions, defineDatastoreServer, PluginLoadFailed } from '@cellar/plugin-api';
+import {
+  defineDatastoreGuest,
+  defineDatastoreOptions,
+  defineDatastoreServer,
+  PluginLoadFailed,
+} from '@cellar/plugin-api';
 import { createPluginRegistry } from './host.js';
-import { driverManager, extensionManager, hookManager, namedExtensionManager, selectEnabled } from './managers.js';
+import {
+  driverManager,
+  extensionManager,
+  hookManager,
+  namedExtensionManager,
+  selectEnabled,
+} from './managers.js';
 import { problemsOf, formatPluginProblem } from './problems.js';
 
-const manifest = (name: string, entryPoints: Record<string, unknown> = { 'cellar.datastore.options': './options' }) => ({
+const manifest = (
+  name: string,
+  entryPoints: Record<string, unknown> = { 'cellar.datastore.options': './options' },
+) => ({
   plugin: 1,
   kind: 'datastore',
   name,
@@ -21,7 +35,11 @@ function registry() {
       {
         package: 'ds-b',
         version: '2.1.0',
-        cellar: manifest('beta', { 'cellar.datastore.options': './options', 'cellar.datastore.server': './server', 'cellar.datastore.guest': './guest' }),
+        cellar: manifest('beta', {
+          'cellar.datastore.options': './options',
+          'cellar.datastore.server': './server',
+          'cellar.datastore.guest': './guest',
+        }),
         modules: {
           './options': options('beta'),
           './server': defineDatastoreServer({ name: 'beta', versions: async () => [] }),
@@ -29,8 +47,28 @@ function registry() {
         },
       },
       { package: 'ds-c', cellar: manifest('gamma'), modules: { './options': { not: 'branded' } } },
-      { package: 'hooks-1', cellar: { ...manifest('hook1'), entryPoints: { 'cellar.datastore.options': './options', 'cellar.hooks.create': { audit: './audit' } } }, modules: { './options': options('hook1'), './audit': 'one' } },
-      { package: 'hooks-2', cellar: { ...manifest('hook2'), entryPoints: { 'cellar.datastore.options': './options', 'cellar.hooks.create': { audit: './audit' } } }, modules: { './options': options('hook2'), './audit': 'two' } },
+      {
+        package: 'hooks-1',
+        cellar: {
+          ...manifest('hook1'),
+          entryPoints: {
+            'cellar.datastore.options': './options',
+            'cellar.hooks.create': { audit: './audit' },
+          },
+        },
+        modules: { './options': options('hook1'), './audit': 'one' },
+      },
+      {
+        package: 'hooks-2',
+        cellar: {
+          ...manifest('hook2'),
+          entryPoints: {
+            'cellar.datastore.options': './options',
+            'cellar.hooks.create': { audit: './audit' },
+          },
+        },
+        modules: { './options': options('hook2'), './audit': 'two' },
+      },
     ],
   });
 }
@@ -39,24 +77,42 @@ test('driver: exactly one by name; none or several is an error naming what exist
   const host = registry();
   const beta = await driverManager<unknown>(host, 'cellar.datastore.server', 'beta');
   assert.equal(beta.plugin.package, 'ds-b');
-  await assert.rejects(driverManager(host, 'cellar.datastore.server', 'alpha'), /no plugin provides 'alpha'; available: beta/);
-  await assert.rejects(driverManager(host, 'cellar.hooks.create', 'audit'), /'audit' is provided by several plugins: hooks-1@0\.0\.0, hooks-2@0\.0\.0/);
+  await assert.rejects(
+    driverManager(host, 'cellar.datastore.server', 'alpha'),
+    /no plugin provides 'alpha'; available: beta/,
+  );
+  await assert.rejects(
+    driverManager(host, 'cellar.hooks.create', 'audit'),
+    /'audit' is provided by several plugins: hooks-1@0\.0\.0, hooks-2@0\.0\.0/,
+  );
 });
 
 test('named: the listed ones in the given order; missing names and broken ones are reported together', async () => {
   const host = registry();
   const loaded = await namedExtensionManager(host, 'cellar.datastore.options', ['beta', 'alpha']);
-  assert.deepEqual(loaded.map((e) => e.name), ['beta', 'alpha']);
-  const failure = await namedExtensionManager(host, 'cellar.datastore.options', ['alpha', 'gamma', 'delta']).catch((e: unknown) => e);
+  assert.deepEqual(
+    loaded.map((e) => e.name),
+    ['beta', 'alpha'],
+  );
+  const failure = await namedExtensionManager(host, 'cellar.datastore.options', [
+    'alpha',
+    'gamma',
+    'delta',
+  ]).catch((e: unknown) => e);
   assert.ok(failure instanceof PluginLoadFailed);
-  assert.deepEqual((problemsOf(failure) ?? []).map((p) => formatPluginProblem(p)), [
-    "delta [cellar.datastore.options]: 'delta' is not installed; available: alpha, beta, gamma, hook1, hook2",
-    "ds-c@0.0.0 (gamma) [cellar.datastore.options]: the default export is not a datastore.options made with @cellar/plugin-api's define helper",
-  ]);
+  assert.deepEqual(
+    (problemsOf(failure) ?? []).map((p) => formatPluginProblem(p)),
+    [
+      "delta [cellar.datastore.options]: 'delta' is not installed; available: alpha, beta, gamma, hook1, hook2",
+      "ds-c@0.0.0 (gamma) [cellar.datastore.options]: the default export is not a datastore.options made with @cellar/plugin-api's define helper",
+    ],
+  );
 });
 
 test('an import failure keeps the plugin, version, namespace and the whole cause chain', async () => {
-  const failure = await driverManager(registry(), 'cellar.datastore.guest', 'beta').catch((e: unknown) => e);
+  const failure = await driverManager(registry(), 'cellar.datastore.guest', 'beta').catch(
+    (e: unknown) => e,
+  );
   assert.ok(failure instanceof PluginLoadFailed);
   assert.equal(
     formatPluginProblem(problemsOf(failure)?.[0] ?? { message: '' }),
@@ -68,7 +124,10 @@ test('extension: everything in a namespace; hook: everything with one name', asy
   const host = registry();
   await assert.rejects(extensionManager(host, 'cellar.datastore.options'), PluginLoadFailed);
   const hooks = await hookManager<string>(host, 'cellar.hooks.create', 'audit');
-  assert.deepEqual(hooks.map((h) => h.obj), ['one', 'two']);
+  assert.deepEqual(
+    hooks.map((h) => h.obj),
+    ['one', 'two'],
+  );
   assert.deepEqual(await hookManager(host, 'cellar.hooks.create', 'nothing'), []);
 });
 
@@ -78,7 +137,10 @@ test('loading is lazy: an entry point is imported only when asked for, and once'
     plugins: [
       {
         package: 'lazy',
-        cellar: manifest('lazy', { 'cellar.datastore.options': './options', 'cellar.datastore.guest': './guest' }),
+        cellar: manifest('lazy', {
+          'cellar.datastore.options': './options',
+          'cellar.datastore.guest': './guest',
+        }),
         modules: {
           './options': options('lazy'),
           get './guest'() {
@@ -99,8 +161,18 @@ test('loading is lazy: an entry point is imported only when asked for, and once'
 test('enabling: * takes all; a missing name lists what is installed; disabled ones are noted', () => {
   const host = registry();
   const some = selectEnabled(host, 'datastore', ['alpha', 'nosql'], '[DEFAULT] enabled_datastores');
-  assert.deepEqual(some.plugins.map((p) => p.manifest.name), ['alpha']);
-  assert.match(some.problems[0]?.message ?? '', /datastore 'nosql' is enabled in \[DEFAULT\] enabled_datastores but not installed; installed: alpha \(ds-a@0\.0\.0\), beta/);
-  assert.ok(some.notices.includes("datastore 'beta' (ds-b@2.1.0) is installed but not enabled in [DEFAULT] enabled_datastores"));
+  assert.deepEqual(
+    some.plugins.map((p) => p.manifest.name),
+    ['alpha'],
+  );
+  assert.match(
+    some.problems[0]?.message ?? '',
+    /datastore 'nosql' is enabled in \[DEFAULT\] enabled_datastores but not installed; installed: alpha \(ds-a@0\.0\.0\), beta/,
+  );
+  assert.ok(
+    some.notices.includes(
+      "datastore 'beta' (ds-b@2.1.0) is installed but not enabled in [DEFAULT] enabled_datastores",
+    ),
+  );
   assert.equal(selectEnabled(host, 'datastore', ['*'], 'x').plugins.length, 5);
 });

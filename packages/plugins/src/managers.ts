@@ -13,19 +13,34 @@ export interface Extension<T = unknown> {
   readonly obj: T;
 }
 
-async function loadAll<T>(host: PluginHost, refs: readonly EntryRef[], problems: PluginProblem[] = []): Promise<Extension<T>[]> {
+async function loadAll<T>(
+  host: PluginHost,
+  refs: readonly EntryRef[],
+  problems: PluginProblem[] = [],
+): Promise<Extension<T>[]> {
   const settled = await Promise.allSettled(refs.map((ref) => host.load(ref)));
   const loaded: Extension<T>[] = [];
   settled.forEach((result, i) => {
     const ref = refs[i] as EntryRef;
     if (result.status === 'fulfilled') {
-      loaded.push({ name: ref.name, namespace: ref.namespace, plugin: ref.plugin, obj: result.value as T });
+      loaded.push({
+        name: ref.name,
+        namespace: ref.namespace,
+        plugin: ref.plugin,
+        obj: result.value as T,
+      });
     } else {
       const reason: unknown = result.reason;
       problems.push(
         reason instanceof EntryLoadFailure
           ? reason.problem
-          : { package: ref.plugin.package, version: ref.plugin.version, namespace: ref.namespace, message: 'loading failed', cause: reason },
+          : {
+              package: ref.plugin.package,
+              version: ref.plugin.version,
+              namespace: ref.namespace,
+              message: 'loading failed',
+              cause: reason,
+            },
       );
     }
   });
@@ -33,43 +48,74 @@ async function loadAll<T>(host: PluginHost, refs: readonly EntryRef[], problems:
   return loaded;
 }
 
-const available = (refs: readonly EntryRef[]): string => (refs.length === 0 ? 'none' : [...new Set(refs.map((r) => r.name))].sort().join(', '));
+const available = (refs: readonly EntryRef[]): string =>
+  refs.length === 0 ? 'none' : [...new Set(refs.map((r) => r.name))].sort().join(', ');
 
 /** Exactly one entry with this name in the namespace: none or several is an error. */
-export async function driverManager<T>(host: PluginHost, namespace: string, name: string): Promise<Extension<T>> {
+export async function driverManager<T>(
+  host: PluginHost,
+  namespace: string,
+  name: string,
+): Promise<Extension<T>> {
   const all = host.entries(namespace);
   const matches = all.filter((r) => r.name === name);
   if (matches.length === 0) {
-    throw pluginLoadFailed([{ namespace, message: `no plugin provides '${name}'; available: ${available(all)}` }]);
+    throw pluginLoadFailed([
+      { namespace, message: `no plugin provides '${name}'; available: ${available(all)}` },
+    ]);
   }
   if (matches.length > 1) {
-    throw pluginLoadFailed([{ namespace, message: `'${name}' is provided by several plugins: ${matches.map((m) => `${m.plugin.package}@${m.plugin.version}`).join(', ')}` }]);
+    throw pluginLoadFailed([
+      {
+        namespace,
+        message: `'${name}' is provided by several plugins: ${matches.map((m) => `${m.plugin.package}@${m.plugin.version}`).join(', ')}`,
+      },
+    ]);
   }
   const [loaded] = await loadAll<T>(host, matches);
   return loaded as Extension<T>;
 }
 
 /** The named entries, in the order given; names are checked before anything is imported. */
-export async function namedExtensionManager<T>(host: PluginHost, namespace: string, names: readonly string[]): Promise<Extension<T>[]> {
+export async function namedExtensionManager<T>(
+  host: PluginHost,
+  namespace: string,
+  names: readonly string[],
+): Promise<Extension<T>[]> {
   const all = host.entries(namespace);
   const problems: PluginProblem[] = [];
   const refs: EntryRef[] = [];
   for (const name of names) {
     const ref = all.find((r) => r.name === name);
     if (ref) refs.push(ref);
-    else problems.push({ namespace, plugin: name, message: `'${name}' is not installed; available: ${available(all)}` });
+    else
+      problems.push({
+        namespace,
+        plugin: name,
+        message: `'${name}' is not installed; available: ${available(all)}`,
+      });
   }
   return loadAll<T>(host, refs, problems);
 }
 
 /** Every entry in the namespace. */
-export async function extensionManager<T>(host: PluginHost, namespace: string): Promise<Extension<T>[]> {
+export async function extensionManager<T>(
+  host: PluginHost,
+  namespace: string,
+): Promise<Extension<T>[]> {
   return loadAll<T>(host, host.entries(namespace));
 }
 
 /** Every entry in the namespace that carries this name; none is normal. */
-export async function hookManager<T>(host: PluginHost, namespace: string, name: string): Promise<Extension<T>[]> {
-  return loadAll<T>(host, host.entries(namespace).filter((r) => r.name === name));
+export async function hookManager<T>(
+  host: PluginHost,
+  namespace: string,
+  name: string,
+): Promise<Extension<T>[]> {
+  return loadAll<T>(
+    host,
+    host.entries(namespace).filter((r) => r.name === name),
+  );
 }
 
 export interface Enabled {
@@ -80,7 +126,12 @@ export interface Enabled {
 }
 
 /** Applies an enable list (`*` = all installed) to the plugins of one kind. */
-export function selectEnabled(host: PluginHost, kind: PluginKind, enabled: readonly string[], setting: string): Enabled {
+export function selectEnabled(
+  host: PluginHost,
+  kind: PluginKind,
+  enabled: readonly string[],
+  setting: string,
+): Enabled {
   const installed = host.ofKind(kind);
   const all = enabled.includes('*');
   const problems: PluginProblem[] = [];
@@ -96,6 +147,9 @@ export function selectEnabled(host: PluginHost, kind: PluginKind, enabled: reado
   const plugins = installed.filter((p) => all || enabled.includes(p.manifest.name));
   const notices = installed
     .filter((p) => !plugins.includes(p))
-    .map((p) => `${kind} '${p.manifest.name}' (${p.package}@${p.version}) is installed but not enabled in ${setting}`);
+    .map(
+      (p) =>
+        `${kind} '${p.manifest.name}' (${p.package}@${p.version}) is installed but not enabled in ${setting}`,
+    );
   return { plugins, problems, notices };
 }

@@ -31,10 +31,14 @@ function causeChain(cause: unknown): string[] {
 
 /** One problem as text; `scoped` false leaves out package and plugin, for lines already under them. */
 export function formatPluginProblem(p: PluginProblem, scoped = true): string {
-  const who = p.package ? `${p.package}${p.version ? `@${p.version}` : ''}${p.plugin ? ` (${p.plugin})` : ''}` : p.plugin ?? '';
+  const who = p.package
+    ? `${p.package}${p.version ? `@${p.version}` : ''}${p.plugin ? ` (${p.plugin})` : ''}`
+    : (p.plugin ?? '');
   const where = p.namespace ? `[${p.namespace}]` : '';
   const head = [scoped ? who : '', where].filter(Boolean).join(' ');
-  const chain = causeChain(p.cause).map((line, i) => `\n    ${i === 0 ? 'cause' : 'caused by'}: ${line}`);
+  const chain = causeChain(p.cause).map(
+    (line, i) => `\n    ${i === 0 ? 'cause' : 'caused by'}: ${line}`,
+  );
   return `${head === '' ? '' : `${head}: `}${p.message}${chain.join('')}`;
 }
 
@@ -45,10 +49,14 @@ export function problemsOf(error: unknown): readonly PluginProblem[] | undefined
   return typeof error === 'object' && error !== null ? problemsByError.get(error) : undefined;
 }
 
-export function pluginLoadFailed(problems: readonly PluginProblem[]): InstanceType<typeof PluginLoadFailed> {
+export function pluginLoadFailed(
+  problems: readonly PluginProblem[],
+): InstanceType<typeof PluginLoadFailed> {
   const error = new PluginLoadFailed({
     count: problems.length,
-    report: problems.map((p) => `  - ${formatPluginProblem(p).replaceAll('\n', '\n    ')}`).join('\n'),
+    report: problems
+      .map((p) => `  - ${formatPluginProblem(p).replaceAll('\n', '\n    ')}`)
+      .join('\n'),
   });
   problemsByError.set(error, problems);
   return error;

@@ -70,7 +70,9 @@ export function seal(key: string, envelope: object): Buffer {
   return Buffer.from(`${mac(key, body).toString('hex')}.${body}`);
 }
 
-export type Opened = { readonly ok: true; readonly body: unknown; readonly verify: (key: string) => boolean } | { readonly ok: false; readonly reason: string };
+export type Opened =
+  | { readonly ok: true; readonly body: unknown; readonly verify: (key: string) => boolean }
+  | { readonly ok: false; readonly reason: string };
 
 /**
  * Splits a wire message. The body is parsed but not yet trusted: the receiver picks the key (for a
@@ -88,5 +90,9 @@ export function open(wire: Buffer): Opened {
   } catch {
     return { ok: false, reason: 'the message body is not JSON' };
   }
-  return { ok: true, body: parsed, verify: (key) => signature.length === 32 && timingSafeEqual(signature, mac(key, body)) };
+  return {
+    ok: true,
+    body: parsed,
+    verify: (key) => signature.length === 32 && timingSafeEqual(signature, mac(key, body)),
+  };
 }

@@ -4,8 +4,26 @@
 
 import type { TSchema, Static } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { asCellarError, fromWire, RpcBadArguments, RpcNoSuchMethod, RpcRejected, toWire, type WireError } from '@cellar/plugin-api';
-import { checkReply, checkRequest, ENVELOPE_VERSION, newRequest, open, seal, type ReplyEnvelope, type RequestContext, type RequestEnvelope } from './envelope.js';
+import {
+  asCellarError,
+  fromWire,
+  RpcBadArguments,
+  RpcNoSuchMethod,
+  RpcRejected,
+  toWire,
+  type WireError,
+} from '@cellar/plugin-api';
+import {
+  checkReply,
+  checkRequest,
+  ENVELOPE_VERSION,
+  newRequest,
+  open,
+  seal,
+  type ReplyEnvelope,
+  type RequestContext,
+  type RequestEnvelope,
+} from './envelope.js';
 import type { Listener, Transport } from './transport.js';
 
 /** Seals refusals of messages whose signature failed: the receiver cannot use the sender's key. */
@@ -31,17 +49,42 @@ export interface ClientOptions {
 export class RpcClient {
   constructor(private readonly options: ClientOptions) {}
 
-  async call<T = unknown>(topic: string, method: string, args: unknown, options: CallOptions): Promise<T> {
-    const request = newRequest({ kind: 'call', topic, method, args, context: options.context, ...this.#instance() });
+  async call<T = unknown>(
+    topic: string,
+    method: string,
+    args: unknown,
+    options: CallOptions,
+  ): Promise<T> {
+    const request = newRequest({
+      kind: 'call',
+      topic,
+      method,
+      args,
+      context: options.context,
+      ...this.#instance(),
+    });
     const timeoutSeconds = options.timeout ?? this.options.defaultTimeout ?? 60;
-    const wire = await this.options.transport.request(topic, seal(this.options.key, request), { timeoutSeconds, method });
+    const wire = await this.options.transport.request(topic, seal(this.options.key, request), {
+      timeoutSeconds,
+      method,
+    });
     const reply = this.#openReply(topic, request, wire);
     if (reply.ok) return reply.result as T;
-    throw fromWire((reply.error as WireError | undefined) ?? toWire(new RpcRejected({ topic, reason: 'an error reply without an error' })));
+    throw fromWire(
+      (reply.error as WireError | undefined) ??
+        toWire(new RpcRejected({ topic, reason: 'an error reply without an error' })),
+    );
   }
 
   async cast(topic: string, method: string, args: unknown, options: CallOptions): Promise<void> {
-    const request = newRequest({ kind: 'cast', topic, method, args, context: options.context, ...this.#instance() });
+    const request = newRequest({
+      kind: 'cast',
+      topic,
+      method,
+      args,
+      context: options.context,
+      ...this.#instance(),
+    });
     await this.options.transport.send(topic, seal(this.options.key, request));
   }
 
@@ -53,11 +96,21 @@ export class RpcClient {
     const opened = open(wire);
     if (!opened.ok) throw new RpcRejected({ topic: `reply from ${topic}`, reason: opened.reason });
     if (!opened.verify(this.options.replyKey ?? this.options.key)) {
-      if (opened.verify(REJECTION_KEY)) throw new RpcRejected({ topic, reason: 'the message is not signed with the key it expects' });
-      throw new RpcRejected({ topic: `reply from ${topic}`, reason: 'the reply is not signed with the expected key' });
+      if (opened.verify(REJECTION_KEY))
+        throw new RpcRejected({
+          topic,
+          reason: 'the message is not signed with the key it expects',
+        });
+      throw new RpcRejected({
+        topic: `reply from ${topic}`,
+        reason: 'the reply is not signed with the expected key',
+      });
     }
     if (!checkReply.Check(opened.body) || opened.body.id !== request.id) {
-      throw new RpcRejected({ topic: `reply from ${topic}`, reason: 'the reply does not match the request' });
+      throw new RpcRejected({
+        topic: `reply from ${topic}`,
+        reason: 'the reply does not match the request',
+      });
     }
     return opened.body;
   }
@@ -75,7 +128,10 @@ export interface AnyMethod {
   readonly handle: (args: never, request: RequestEnvelope) => Promise<unknown>;
 }
 
-export function method<S extends TSchema>(args: S, handle: (args: Static<S>, request: RequestEnvelope) => Promise<unknown>): Method<S> {
+export function method<S extends TSchema>(
+  args: S,
+  handle: (args: Static<S>, request: RequestEnvelope) => Promise<unknown>,
+): Method<S> {
   return { args, handle };
 }
 
@@ -95,14 +151,24 @@ export interface ServeOptions {
 /** Serves a topic: every message is verified, its arguments checked, then handled. */
 export async function serve(options: ServeOptions): Promise<Listener> {
   const { topic } = options;
-  const checks = new Map<string, TypeCheck<TSchema>>(Object.entries(options.methods).map(([name, m]) => [name, TypeCompiler.Compile(m.args)]));
-  const replyTo = (request: RequestEnvelope | undefined, key: string | undefined, reply: Omit<ReplyEnvelope, 'v' | 'id'>): Buffer | undefined =>
-    request?.kind === 'call' && key !== undefined ? seal(key, { v: ENVELOPE_VERSION, id: request.id, ...reply }) : undefined;
+  const checks = new Map<string, TypeCheck<TSchema>>(
+    Object.entries(options.methods).map(([name, m]) => [name, TypeCompiler.Compile(m.args)]),
+  );
+  const replyTo = (
+    request: RequestEnvelope | undefined,
+    key: string | undefined,
+    reply: Omit<ReplyEnvelope, 'v' | 'id'>,
+  ): Buffer | undefined =>
+    request?.kind === 'call' && key !== undefined
+      ? seal(key, { v: ENVELOPE_VERSION, id: request.id, ...reply })
+      : undefined;
 
   return options.transport.listen(topic, async (wire) => {
     const opened = open(wire);
     if (!opened.ok || !checkRequest.Check(opened.body)) {
-      options.onError?.(new RpcRejected({ topic, reason: opened.ok ? 'not a request envelope' : opened.reason }));
+      options.onError?.(
+        new RpcRejected({ topic, reason: opened.ok ? 'not a request envelope' : opened.reason }),
+      );
       return undefined;
     }
     const request = opened.body;
@@ -110,7 +176,12 @@ export async function serve(options: ServeOptions): Promise<Listener> {
     if (key === undefined || !opened.verify(key)) {
       // The caller hears at once that it was refused, rather than waiting for a timeout; the
       // refusal is sealed with the public rejection key and says nothing about the server.
-      const error = new RpcRejected({ topic, reason: request.instance ? `not signed with the key of instance ${request.instance}` : 'not signed with the expected key' });
+      const error = new RpcRejected({
+        topic,
+        reason: request.instance
+          ? `not signed with the key of instance ${request.instance}`
+          : 'not signed with the expected key',
+      });
       options.onError?.(error, request);
       return replyTo(request, REJECTION_KEY, { ok: false, error: toWire(error) });
     }
@@ -119,7 +190,9 @@ export async function serve(options: ServeOptions): Promise<Listener> {
       const check = checks.get(request.method);
       if (!m || !check) throw new RpcNoSuchMethod({ topic, method: request.method });
       if (!check.Check(request.args)) {
-        const problems = [...check.Errors(request.args)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`);
+        const problems = [...check.Errors(request.args)]
+          .slice(0, 5)
+          .map((e) => `${e.path || '/'}: ${e.message}`);
         throw new RpcBadArguments({ method: request.method, problems: problems.join('; ') });
       }
       // The compiled check above has just proved the arguments match the method's schema.

@@ -8,7 +8,11 @@ export const serverDefaults = defineOptionGroup({
   side: 'server',
   options: {
     bind_host: opt.hostAddress({ help: 'The address the API listens on.', default: '127.0.0.1' }),
-    bind_port: opt.port({ help: "The port the API listens on (Trove's port).", default: 8779, min: 1 }),
+    bind_port: opt.port({
+      help: "The port the API listens on (Trove's port).",
+      default: 8779,
+      min: 1,
+    }),
     state_path: opt.str({
       help: 'Where Cellar keeps its state: the embedded database, instance directories, RPC sockets and clouds.yaml. A relative path is taken from the deployment root.',
       default: 'state',
@@ -20,8 +24,14 @@ export const serverDefaults = defineOptionGroup({
     compute_driver: opt.str({
       help: 'Where instances run.',
       choices: [
-        ['local', 'on this machine: a directory, a loopback address and a guest agent process per instance'],
-        ['simulated', 'simulated in-process, for control-plane tests and fleet-scale benchmarks only'],
+        [
+          'local',
+          'on this machine: a directory, a loopback address and a guest agent process per instance',
+        ],
+        [
+          'simulated',
+          'simulated in-process, for control-plane tests and fleet-scale benchmarks only',
+        ],
       ],
       default: 'local',
     }),
@@ -29,22 +39,70 @@ export const serverDefaults = defineOptionGroup({
       help: 'A policy file overriding Trove\'s default rules (JSON, or YAML lines "rule": "expression"); a relative path is taken from the deployment root.',
     }),
     agent_heartbeat_expiry: opt.duration({
-      help: "A guest silent for longer than this is shown with operating_status ERROR (its database may be fine, but nobody can tell).",
+      help: 'A guest silent for longer than this is shown with operating_status ERROR (its database may be fine, but nobody can tell).',
       default: 90,
       min: 1,
     }),
-    max_instances_per_tenant: opt.int({ help: 'Default quota: instances per project (-1 for no limit).', default: 10, min: -1 }),
-    max_ram_per_tenant: opt.int({ help: 'Default quota: MB of flavor RAM per project (-1 for no limit).', default: -1, min: -1 }),
-    max_volumes_per_tenant: opt.int({ help: 'Default quota: GB of volumes per project (-1 for no limit).', default: 40, min: -1 }),
-    max_backups_per_tenant: opt.int({ help: 'Default quota: backups per project (-1 for no limit).', default: 50, min: -1 }),
-    max_accepted_volume_size: opt.int({ help: 'The largest volume one instance may have, in GB.', default: 10, min: 1 }),
-    http_get_rate: opt.int({ help: 'GET requests a project may make per minute before 413 with Retry-After.', default: 200, min: 1 }),
-    http_post_rate: opt.int({ help: 'POST requests a project may make per minute.', default: 200, min: 1 }),
-    http_put_rate: opt.int({ help: 'PUT requests a project may make per minute.', default: 200, min: 1 }),
-    http_delete_rate: opt.int({ help: 'DELETE requests a project may make per minute.', default: 200, min: 1 }),
-    http_mgmt_post_rate: opt.int({ help: 'POST requests to /mgmt a project may make per minute.', default: 200, min: 1 }),
-    agent_call_low_timeout: opt.duration({ help: 'Timeout of quick guest calls (status, stop, listings).', default: 15, min: 0.1 }),
-    agent_call_high_timeout: opt.duration({ help: 'Timeout of slow guest calls (restart, root, users).', default: 180, min: 0.1 }),
+    max_instances_per_tenant: opt.int({
+      help: 'Default quota: instances per project (-1 for no limit).',
+      default: 10,
+      min: -1,
+    }),
+    max_ram_per_tenant: opt.int({
+      help: 'Default quota: MB of flavor RAM per project (-1 for no limit).',
+      default: -1,
+      min: -1,
+    }),
+    max_volumes_per_tenant: opt.int({
+      help: 'Default quota: GB of volumes per project (-1 for no limit).',
+      default: 40,
+      min: -1,
+    }),
+    max_backups_per_tenant: opt.int({
+      help: 'Default quota: backups per project (-1 for no limit).',
+      default: 50,
+      min: -1,
+    }),
+    max_accepted_volume_size: opt.int({
+      help: 'The largest volume one instance may have, in GB.',
+      default: 10,
+      min: 1,
+    }),
+    http_get_rate: opt.int({
+      help: 'GET requests a project may make per minute before 413 with Retry-After.',
+      default: 200,
+      min: 1,
+    }),
+    http_post_rate: opt.int({
+      help: 'POST requests a project may make per minute.',
+      default: 200,
+      min: 1,
+    }),
+    http_put_rate: opt.int({
+      help: 'PUT requests a project may make per minute.',
+      default: 200,
+      min: 1,
+    }),
+    http_delete_rate: opt.int({
+      help: 'DELETE requests a project may make per minute.',
+      default: 200,
+      min: 1,
+    }),
+    http_mgmt_post_rate: opt.int({
+      help: 'POST requests to /mgmt a project may make per minute.',
+      default: 200,
+      min: 1,
+    }),
+    agent_call_low_timeout: opt.duration({
+      help: 'Timeout of quick guest calls (status, stop, listings).',
+      default: 15,
+      min: 0.1,
+    }),
+    agent_call_high_timeout: opt.duration({
+      help: 'Timeout of slow guest calls (restart, root, users).',
+      default: 180,
+      min: 0.1,
+    }),
   },
 });
 
@@ -67,19 +125,36 @@ export const identityGroup = defineOptionGroup({
   title: 'Authentication',
   options: {
     bootstrap_password: opt.str({
-      help: "The password of the `admin` user created on first start; when unset one is generated and shown once. Changing it later changes nothing: use cellar-manage to change passwords.",
+      help: 'The password of the `admin` user created on first start; when unset one is generated and shown once. Changing it later changes nothing: use cellar-manage to change passwords.',
       secret: true,
     }),
-    token_expiration: opt.duration({ help: 'How long a token from the built-in identity endpoint is valid.', default: 3600, min: 60 }),
+    token_expiration: opt.duration({
+      help: 'How long a token from the built-in identity endpoint is valid.',
+      default: 3600,
+      min: 60,
+    }),
     keystone_url: opt.uri({
       help: 'A Keystone v3 endpoint (http://host:5000/v3) whose tokens Cellar accepts, validating each with its own service token as keystonemiddleware does. When set, the built-in /identity endpoint is not served.',
       schemes: ['http', 'https'],
     }),
-    keystone_username: opt.str({ help: "The service user Cellar authenticates to Keystone as (it needs a role allowed to validate others' tokens, e.g. admin or service).", default: 'cellar' }),
-    keystone_password: opt.str({ help: 'The service user\'s password.', secret: true }),
-    keystone_project_name: opt.str({ help: 'The project the service user is scoped to.', default: 'service' }),
-    keystone_domain_name: opt.str({ help: 'The domain of the service user and project.', default: 'Default' }),
-    keystone_cache_time: opt.duration({ help: "How long a token Keystone validated is trusted without asking again (never past its expiry); a revocation takes up to this long to apply.", default: 10, min: 0 }),
+    keystone_username: opt.str({
+      help: "The service user Cellar authenticates to Keystone as (it needs a role allowed to validate others' tokens, e.g. admin or service).",
+      default: 'cellar',
+    }),
+    keystone_password: opt.str({ help: "The service user's password.", secret: true }),
+    keystone_project_name: opt.str({
+      help: 'The project the service user is scoped to.',
+      default: 'service',
+    }),
+    keystone_domain_name: opt.str({
+      help: 'The domain of the service user and project.',
+      default: 'Default',
+    }),
+    keystone_cache_time: opt.duration({
+      help: 'How long a token Keystone validated is trusted without asking again (never past its expiry); a revocation takes up to this long to apply.',
+      default: 10,
+      min: 0,
+    }),
     admin_token: opt.str({
       help: "A static token that acts as an admin of the project in the request's path, for bootstrapping and for clients run with --os-auth-type admin_token. Leave unset in production.",
       secret: true,
@@ -96,12 +171,19 @@ export const rpcGroup = defineOptionGroup({
     transport: opt.str({
       help: 'The RPC transport.',
       choices: [
-        ['local', 'HTTP over unix sockets under state_path: one machine, no broker (the embedded default)'],
+        [
+          'local',
+          'HTTP over unix sockets under state_path: one machine, no broker (the embedded default)',
+        ],
         ['amqp', 'RabbitMQ, for services and guests on several machines'],
       ],
       default: 'local',
     }),
-    amqp_url: opt.uri({ help: 'The RabbitMQ URL when transport = amqp.', schemes: ['amqp', 'amqps'], secret: true }),
+    amqp_url: opt.uri({
+      help: 'The RabbitMQ URL when transport = amqp.',
+      schemes: ['amqp', 'amqps'],
+      secret: true,
+    }),
     control_key: opt.str({
       help: 'The key control-plane messages are signed with and instance keys are sealed with. Every control-plane process must have the same one; when unset, `cellar up` makes one under state_path/secrets.',
       secret: true,
@@ -115,9 +197,20 @@ export const simulatedGroup = defineOptionGroup({
   side: 'server',
   title: 'The simulated compute driver (control-plane tests and benchmarks only)',
   options: {
-    prepare_delay: opt.duration({ help: 'How long a simulated guest takes to prepare.', default: 0.1, min: 0 }),
-    report_interval: opt.duration({ help: 'How often a simulated guest sends a heartbeat.', default: 30, min: 0.01 }),
-    fail_prepare_names: opt.str({ help: 'Instances whose name matches this regular expression fail to prepare (for tests of failure paths); empty for none.', default: '' }),
+    prepare_delay: opt.duration({
+      help: 'How long a simulated guest takes to prepare.',
+      default: 0.1,
+      min: 0,
+    }),
+    report_interval: opt.duration({
+      help: 'How often a simulated guest sends a heartbeat.',
+      default: 30,
+      min: 0.01,
+    }),
+    fail_prepare_names: opt.str({
+      help: 'Instances whose name matches this regular expression fail to prepare (for tests of failure paths); empty for none.',
+      default: '',
+    }),
   },
 });
 
@@ -136,8 +229,16 @@ export const localGroup = defineOptionGroup({
       default: 'cellar-',
       regex: /^[a-z_][a-z0-9_-]{0,15}$/,
     }),
-    report_interval: opt.duration({ help: 'How often a guest sends a heartbeat; keep it well below agent_heartbeat_expiry.', default: 10, min: 0.05 }),
-    guest_start_timeout: opt.duration({ help: 'How long a new guest agent may take to answer before its create fails.', default: 30, min: 1 }),
+    report_interval: opt.duration({
+      help: 'How often a guest sends a heartbeat; keep it well below agent_heartbeat_expiry.',
+      default: 10,
+      min: 0.05,
+    }),
+    guest_start_timeout: opt.duration({
+      help: 'How long a new guest agent may take to answer before its create fails.',
+      default: 30,
+      min: 1,
+    }),
     standby_agents: opt.int({
       help: "Loaded guest agents kept waiting per datastore, each as the user of a future instance and with its datastore's work ahead done (PostgreSQL: initdb), so a create starts only the database. Each costs an idle agent (~60 MB) and, for PostgreSQL, a data directory (~40 MB); a burst of more creates than this starts the rest from nothing. 0 keeps none.",
       default: 1,
@@ -152,4 +253,11 @@ export const localGroup = defineOptionGroup({
   },
 });
 
-export const serverGroups = [serverDefaults, databaseGroup, identityGroup, rpcGroup, simulatedGroup, localGroup].map((group) => ({ group, owner: '@cellar/server' }));
+export const serverGroups = [
+  serverDefaults,
+  databaseGroup,
+  identityGroup,
+  rpcGroup,
+  simulatedGroup,
+  localGroup,
+].map((group) => ({ group, owner: '@cellar/server' }));

@@ -7,7 +7,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The configured control key, else the one stored under state_path (made on first start). */
-export async function loadControlKey(statePath: string, configured: string | undefined): Promise<string> {
+export async function loadControlKey(
+  statePath: string,
+  configured: string | undefined,
+): Promise<string> {
   if (configured !== undefined) return configured;
   const dir = join(statePath, 'secrets');
   const file = join(dir, 'control.key');
@@ -26,7 +29,8 @@ export function newInstanceKey(): string {
   return randomBytes(32).toString('hex');
 }
 
-const aesKey = (controlKey: string): Buffer => createHash('sha256').update(`cellar sealed secrets\0${controlKey}`).digest();
+const aesKey = (controlKey: string): Buffer =>
+  createHash('sha256').update(`cellar sealed secrets\0${controlKey}`).digest();
 
 export function seal(controlKey: string, secret: string): string {
   const iv = randomBytes(12);
@@ -37,8 +41,11 @@ export function seal(controlKey: string, secret: string): string {
 
 export function unseal(controlKey: string, sealed: string): string {
   const [version, iv, tag, body] = sealed.split(':');
-  if (version !== 'v1' || iv === undefined || tag === undefined || body === undefined) throw new Error('not a sealed secret');
+  if (version !== 'v1' || iv === undefined || tag === undefined || body === undefined)
+    throw new Error('not a sealed secret');
   const decipher = createDecipheriv('aes-256-gcm', aesKey(controlKey), Buffer.from(iv, 'base64'));
   decipher.setAuthTag(Buffer.from(tag, 'base64'));
-  return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
+  return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString(
+    'utf8',
+  );
 }

@@ -9,10 +9,30 @@ import type { Configuration } from '@cellar/config';
 import type { InstalledPlugin, PluginHost } from '@cellar/plugins';
 import { loadDatastores, syncCatalog, type Datastore } from './datastores/catalog.js';
 import { buildApi } from './api/app.js';
-import { migrateToLatest, openDatabase, parseConnection, type ControlDatabase } from './db/connect.js';
+import {
+  migrateToLatest,
+  openDatabase,
+  parseConnection,
+  type ControlDatabase,
+} from './db/connect.js';
 import { Identity } from './identity/identity.js';
-import { databaseGroup, identityGroup, localGroup, rpcGroup, serverDefaults, simulatedGroup } from './options.js';
-import { AmqpTransport, CONDUCTOR_TOPIC, GuestClient, LocalTransport, RpcClient, type Listener, type Transport } from '@cellar/rpc';
+import {
+  databaseGroup,
+  identityGroup,
+  localGroup,
+  rpcGroup,
+  serverDefaults,
+  simulatedGroup,
+} from './options.js';
+import {
+  AmqpTransport,
+  CONDUCTOR_TOPIC,
+  GuestClient,
+  LocalTransport,
+  RpcClient,
+  type Listener,
+  type Transport,
+} from '@cellar/rpc';
 import { namespaces, type Capability, type PortRange } from '@cellar/plugin-api';
 import type { DatastorePolicy } from './api/routes/instances.js';
 import { Conductor } from './conductor/conductor.js';
@@ -88,14 +108,25 @@ const statePathOf = (config: Configuration, appRoot: string): string => {
 };
 
 /** The control database of a configuration, opened and migrated: for the operator's tools. */
-export async function openControlDatabase(config: Configuration, appRoot: string): Promise<{ control: ControlDatabase; identity: Identity }> {
-  const control = await openDatabase(parseConnection(config.group(databaseGroup).connection, statePathOf(config, appRoot)));
+export async function openControlDatabase(
+  config: Configuration,
+  appRoot: string,
+): Promise<{ control: ControlDatabase; identity: Identity }> {
+  const control = await openDatabase(
+    parseConnection(config.group(databaseGroup).connection, statePathOf(config, appRoot)),
+  );
   await migrateToLatest(control.db);
-  return { control, identity: new Identity(control.db, config.group(identityGroup).token_expiration) };
+  return {
+    control,
+    identity: new Identity(control.db, config.group(identityGroup).token_expiration),
+  };
 }
 
 /** A datastore's server options (its `[<name>]` group in cellar.conf), as the API and taskmanager use them. */
-function serverSettings(config: Configuration, name: string): Omit<DatastorePolicy, 'capabilities' | 'nameRules'> {
+function serverSettings(
+  config: Configuration,
+  name: string,
+): Omit<DatastorePolicy, 'capabilities' | 'nameRules'> {
   const v = config.values(name);
   return {
     rootOnCreate: v['root_on_create'] === true,
@@ -107,11 +138,18 @@ function serverSettings(config: Configuration, name: string): Omit<DatastorePoli
   };
 }
 
-function datastorePolicies(config: Configuration, datastores: readonly Datastore[]): Map<string, DatastorePolicy> {
+function datastorePolicies(
+  config: Configuration,
+  datastores: readonly Datastore[],
+): Map<string, DatastorePolicy> {
   return new Map(
     datastores.map((ds) => [
       ds.name,
-      { capabilities: ds.capabilities as Capability[], ...(ds.server?.nameRules ? { nameRules: ds.server.nameRules } : {}), ...serverSettings(config, ds.name) },
+      {
+        capabilities: ds.capabilities as Capability[],
+        ...(ds.server?.nameRules ? { nameRules: ds.server.nameRules } : {}),
+        ...serverSettings(config, ds.name),
+      },
     ]),
   );
 }
@@ -120,7 +158,12 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
   const roles = options.roles ?? allRoles;
   const config = options.config;
   const defaults = config.group(serverDefaults);
-  const log = options.logger ?? pino({ level: config.values('DEFAULT')['debug'] === true ? 'debug' : 'info', base: { roles } }, pino.destination(2));
+  const log =
+    options.logger ??
+    pino(
+      { level: config.values('DEFAULT')['debug'] === true ? 'debug' : 'info', base: { roles } },
+      pino.destination(2),
+    );
   const statePath = statePathOf(config, options.appRoot);
   await mkdir(statePath, { recursive: true, mode: 0o750 });
   let control: ControlDatabase | undefined;
@@ -138,7 +181,9 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     await control?.close();
   };
   try {
-    control = await openDatabase(parseConnection(config.group(databaseGroup).connection, statePath));
+    control = await openDatabase(
+      parseConnection(config.group(databaseGroup).connection, statePath),
+    );
     const applied = await migrateToLatest(control.db);
     if (applied.length > 0) log.info({ migrations: applied }, 'control database migrated');
     const datastores = await loadDatastores(options.host, options.enabled);
@@ -155,20 +200,41 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     const rpc = config.group(rpcGroup);
     const controlKey = await loadControlKey(statePath, rpc.control_key);
     const local = defaults.compute_driver === 'local';
-    transport = await openTransport(rpc.transport, rpc.amqp_url, join(statePath, 'rpc'), local ? statePath : undefined);
+    transport = await openTransport(
+      rpc.transport,
+      rpc.amqp_url,
+      join(statePath, 'rpc'),
+      local ? statePath : undefined,
+    );
     if (transport instanceof AmqpTransport) {
       transport.onConnectionLost((error) => {
-        log.error({ err: error }, 'the connection to RabbitMQ was lost; this process cannot work without it');
+        log.error(
+          { err: error },
+          'the connection to RabbitMQ was lost; this process cannot work without it',
+        );
         options.onFatal?.(error);
       });
     }
     const rpcTransport = transport;
     const policies = datastorePolicies(config, datastores);
-    const guestTimeouts = { low: defaults.agent_call_low_timeout, high: defaults.agent_call_high_timeout };
-    const quotaDefaults = { instances: defaults.max_instances_per_tenant, ram: defaults.max_ram_per_tenant, volumes: defaults.max_volumes_per_tenant, backups: defaults.max_backups_per_tenant };
+    const guestTimeouts = {
+      low: defaults.agent_call_low_timeout,
+      high: defaults.agent_call_high_timeout,
+    };
+    const quotaDefaults = {
+      instances: defaults.max_instances_per_tenant,
+      ram: defaults.max_ram_per_tenant,
+      volumes: defaults.max_volumes_per_tenant,
+      backups: defaults.max_backups_per_tenant,
+    };
 
     let taskmanager: TaskManager | undefined;
-    if (roles.includes('conductor')) listeners.push(await new Conductor(control.db, controlKey, log, (id) => taskmanager?.wake(id)).serve(transport));
+    if (roles.includes('conductor'))
+      listeners.push(
+        await new Conductor(control.db, controlKey, log, (id) => taskmanager?.wake(id)).serve(
+          transport,
+        ),
+      );
 
     if (roles.includes('taskmanager')) {
       const localOptions = config.group(localGroup);
@@ -177,12 +243,17 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
             statePath,
             appRoot: options.appRoot,
             transport,
-            rpc: rpc.transport === 'local' ? { transport: 'local', socketDir: join(statePath, 'rpc') } : { transport: 'amqp', amqpUrl: rpc.amqp_url ?? '' },
+            rpc:
+              rpc.transport === 'local'
+                ? { transport: 'local', socketDir: join(statePath, 'rpc') }
+                : { transport: 'amqp', amqpUrl: rpc.amqp_url ?? '' },
             addressPool: localOptions.address_pool,
             userPrefix: localOptions.guest_user_prefix,
             reportInterval: localOptions.report_interval,
             startTimeout: localOptions.guest_start_timeout,
-            withGuests: options.enabled.filter((p) => p.entryFiles[namespaces.datastoreGuest] !== undefined).map((p) => p.manifest.name),
+            withGuests: options.enabled
+              .filter((p) => p.entryFiles[namespaces.datastoreGuest] !== undefined)
+              .map((p) => p.manifest.name),
             defaultVersions,
             standbyAgents: localOptions.standby_agents,
             log,
@@ -211,22 +282,35 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     if (roles.includes('api')) {
       const identityOptions = config.group(identityGroup);
       const identity = new Identity(control.db, identityOptions.token_expiration);
-      const keystone = identityOptions.keystone_url === undefined ? undefined : keystoneValidator(identityOptions);
+      const keystone =
+        identityOptions.keystone_url === undefined ? undefined : keystoneValidator(identityOptions);
       if (!keystone) boot = await identity.bootstrap(identityOptions.bootstrap_password);
       const tmClient = new RpcClient({ transport, key: controlKey });
       const runOperation = async (operationId: string): Promise<void> => {
         try {
-          await tmClient.cast(TASKMANAGER_TOPIC, 'run_operation', { operation_id: operationId }, { context: { requestId: operationId } });
+          await tmClient.cast(
+            TASKMANAGER_TOPIC,
+            'run_operation',
+            { operation_id: operationId },
+            { context: { requestId: operationId } },
+          );
         } catch (error) {
-          log.warn({ err: error, operation: operationId }, 'the taskmanager is not reachable; the operation waits for its resume');
+          log.warn(
+            { err: error, operation: operationId },
+            'the taskmanager is not reachable; the operation waits for its resume',
+          );
         }
       };
-      endpoint = defaults.public_endpoint?.replace(/\/+$/, '') ?? `http://${defaults.bind_host.includes(':') ? `[${defaults.bind_host}]` : defaults.bind_host}:${defaults.bind_port}`;
+      endpoint =
+        defaults.public_endpoint?.replace(/\/+$/, '') ??
+        `http://${defaults.bind_host.includes(':') ? `[${defaults.bind_host}]` : defaults.bind_host}:${defaults.bind_port}`;
       app = await buildApi({
         db: control.db,
         changeStamp: control.changeStamp,
         identity,
-        ...(defaults.public_endpoint === undefined ? {} : { publicEndpoint: defaults.public_endpoint }),
+        ...(defaults.public_endpoint === undefined
+          ? {}
+          : { publicEndpoint: defaults.public_endpoint }),
         log: { error: (fields, message) => log.error(fields, message) },
         version: options.version,
         instances: {
@@ -235,35 +319,71 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
           controlKey,
           datastores: policies,
           runOperation,
-          guest: (instance) => new GuestClient(rpcTransport, instance.id, unseal(controlKey, instance.rpc_key), guestTimeouts),
+          guest: (instance) =>
+            new GuestClient(
+              rpcTransport,
+              instance.id,
+              unseal(controlKey, instance.rpc_key),
+              guestTimeouts,
+            ),
         },
         quotaDefaults,
-        rateLimits: { get: defaults.http_get_rate, post: defaults.http_post_rate, put: defaults.http_put_rate, delete: defaults.http_delete_rate, mgmtPost: defaults.http_mgmt_post_rate },
-        ...(identityOptions.admin_token === undefined ? {} : { adminToken: identityOptions.admin_token }),
+        rateLimits: {
+          get: defaults.http_get_rate,
+          post: defaults.http_post_rate,
+          put: defaults.http_put_rate,
+          delete: defaults.http_delete_rate,
+          mgmtPost: defaults.http_mgmt_post_rate,
+        },
+        ...(identityOptions.admin_token === undefined
+          ? {}
+          : { adminToken: identityOptions.admin_token }),
         ...(keystone ? { tokens: keystone } : {}),
-        ...(defaults.policy_file === undefined ? {} : { policy: Policy.fromFile(isAbsolute(defaults.policy_file) ? defaults.policy_file : resolve(options.appRoot, defaults.policy_file)) }),
+        ...(defaults.policy_file === undefined
+          ? {}
+          : {
+              policy: Policy.fromFile(
+                isAbsolute(defaults.policy_file)
+                  ? defaults.policy_file
+                  : resolve(options.appRoot, defaults.policy_file),
+              ),
+            }),
       });
       await app.listen({ host: defaults.bind_host, port: defaults.bind_port });
       if (boot.created) {
         cloudsFile = join(statePath, 'clouds.yaml');
-        await writeFile(cloudsFile, cloudsYaml(`${endpoint}/identity/v3`, identityOptions.bootstrap_password ?? boot.generatedPassword ?? ''), { mode: 0o600 });
+        await writeFile(
+          cloudsFile,
+          cloudsYaml(
+            `${endpoint}/identity/v3`,
+            identityOptions.bootstrap_password ?? boot.generatedPassword ?? '',
+          ),
+          { mode: 0o600 },
+        );
       }
       log.info({ endpoint, database: control.description }, 'Cellar API listening');
     }
     // After everything serves: a resumed operation may need the conductor and the API.
     if (taskmanager) void taskmanager.resume();
-    log.info({ database: control.description, transport: rpc.transport }, 'Cellar control plane started');
+    log.info(
+      { database: control.description, transport: rpc.transport },
+      'Cellar control plane started',
+    );
     return {
       endpoint,
       statePath,
       database: control.description,
       roles,
       identityUrl: config.group(identityGroup).keystone_url ?? `${endpoint}/identity/v3`,
-      ...(boot.generatedPassword === undefined ? {} : { generatedAdminPassword: boot.generatedPassword }),
+      ...(boot.generatedPassword === undefined
+        ? {}
+        : { generatedAdminPassword: boot.generatedPassword }),
       ...(cloudsFile === undefined ? {} : { cloudsYaml: cloudsFile }),
       defaultVersions,
       computeDriver: defaults.compute_driver,
-      ...(compute instanceof LocalCompute && compute.unavailable !== undefined ? { computeProblem: compute.unavailable } : {}),
+      ...(compute instanceof LocalCompute && compute.unavailable !== undefined
+        ? { computeProblem: compute.unavailable }
+        : {}),
       close: shutdown,
     };
   } catch (error) {
@@ -280,7 +400,10 @@ function keystoneValidator(o: {
   keystone_domain_name: string;
   keystone_cache_time: number;
 }): KeystoneValidator {
-  if (o.keystone_password === undefined) throw new Error('[identity] keystone_url needs [identity] keystone_password for the service user');
+  if (o.keystone_password === undefined)
+    throw new Error(
+      '[identity] keystone_url needs [identity] keystone_password for the service user',
+    );
   return new KeystoneValidator({
     url: o.keystone_url ?? '',
     username: o.keystone_username,
@@ -295,24 +418,40 @@ function keystoneValidator(o: {
  * The RPC transport. With the local transport and the local compute driver, a guest's socket lives
  * in its instance's run directory, and the conductor's is open to the guest user.
  */
-async function openTransport(kind: string, amqpUrl: string | undefined, socketDir: string, localGuestsIn: string | undefined): Promise<Transport> {
+async function openTransport(
+  kind: string,
+  amqpUrl: string | undefined,
+  socketDir: string,
+  localGuestsIn: string | undefined,
+): Promise<Transport> {
   if (kind === 'local') {
     if (localGuestsIn === undefined) return new LocalTransport(socketDir);
     const prefix = 'guestagent.';
     return new LocalTransport(socketDir, {
-      socketFor: (topic) => (topic.startsWith(prefix) ? localGuestSocket(localGuestsIn, topic.slice(prefix.length)) : undefined),
+      socketFor: (topic) =>
+        topic.startsWith(prefix)
+          ? localGuestSocket(localGuestsIn, topic.slice(prefix.length))
+          : undefined,
       openTopics: process.getuid?.() === 0 ? [CONDUCTOR_TOPIC] : [],
     });
   }
-  if (amqpUrl === undefined) throw new Error('[rpc] transport = amqp needs [rpc] amqp_url (amqp://user:password@host:5672/)');
+  if (amqpUrl === undefined)
+    throw new Error(
+      '[rpc] transport = amqp needs [rpc] amqp_url (amqp://user:password@host:5672/)',
+    );
   return AmqpTransport.connect(amqpUrl);
 }
 
-function simulatedCompute(transport: Transport, simulated: { prepare_delay: number; report_interval: number; fail_prepare_names: string }): ComputeDriver {
+function simulatedCompute(
+  transport: Transport,
+  simulated: { prepare_delay: number; report_interval: number; fail_prepare_names: string },
+): ComputeDriver {
   return new SimulatedCompute({
     transport,
     prepareDelay: simulated.prepare_delay,
     reportInterval: simulated.report_interval,
-    ...(simulated.fail_prepare_names === '' ? {} : { failPrepare: new RegExp(simulated.fail_prepare_names) }),
+    ...(simulated.fail_prepare_names === ''
+      ? {}
+      : { failPrepare: new RegExp(simulated.fail_prepare_names) }),
   });
 }

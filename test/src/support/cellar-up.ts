@@ -13,11 +13,15 @@ export interface CellarUp {
 
 /** `settings` are `group.option=value` lines for --set. */
 export function startCellarUp(settings: readonly string[]): Promise<CellarUp> {
-  const child = spawn(process.execPath, [`${repoRoot}packages/cli/bin/cellar.js`, 'up', ...settings.flatMap((s) => ['--set', s])], {
-    cwd: repoRoot,
-    env: { PATH: process.env['PATH'] ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [`${repoRoot}packages/cli/bin/cellar.js`, 'up', ...settings.flatMap((s) => ['--set', s])],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env['PATH'] ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -10,14 +10,18 @@ export const cellarManageBin = join(repoRoot, 'packages', 'cli', 'bin', 'cellar-
 /** Throws with the whole output when a set-up step fails, so a broken fixture is easy to see. */
 export function assertRan(what: string, result: RunResult): RunResult {
   if (result.code !== 0) {
-    throw new Error(`${what} exited with ${String(result.code)}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+    throw new Error(
+      `${what} exited with ${String(result.code)}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
+    );
   }
   return result;
 }
 
 /** The environment without CELLAR_* variables, so the developer's own settings cannot leak in. */
 export function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toUpperCase().startsWith('CELLAR_')));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.toUpperCase().startsWith('CELLAR_')),
+  );
 }
 
 interface PackEntry {
@@ -30,8 +34,16 @@ interface PackEntry {
  * Packs the package directories into `destination` with one `npm pack` and returns each
  * tarball's absolute path by package name.
  */
-export async function npmPack(dirs: readonly string[], destination: string): Promise<Map<string, string>> {
-  const result = assertRan('npm pack', await run('npm', ['pack', '--json', '--pack-destination', destination, ...dirs], { cwd: destination }));
+export async function npmPack(
+  dirs: readonly string[],
+  destination: string,
+): Promise<Map<string, string>> {
+  const result = assertRan(
+    'npm pack',
+    await run('npm', ['pack', '--json', '--pack-destination', destination, ...dirs], {
+      cwd: destination,
+    }),
+  );
   const entries = JSON.parse(result.stdout) as PackEntry[];
   return new Map(entries.map((e) => [e.name, join(destination, e.filename)]));
 }
@@ -49,10 +61,13 @@ export async function makeVariant(
 ): Promise<string> {
   await cp(source, destination, { recursive: true });
   const path = join(destination, 'package.json');
-  const pkg = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown> & { cellar: Record<string, unknown> };
+  const pkg = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown> & {
+    cellar: Record<string, unknown>;
+  };
   edit(pkg);
   await writeFile(path, `${JSON.stringify(pkg, null, 2)}\n`);
-  for (const [name, content] of Object.entries(files)) await writeFile(join(destination, name), content);
+  for (const [name, content] of Object.entries(files))
+    await writeFile(join(destination, name), content);
   return destination;
 }
 
@@ -60,20 +75,37 @@ export async function makeVariant(
  * A new deployment root under `parent`: a package.json marked as the deployment whose
  * dependencies are the given tarballs, installed with npm as an operator would.
  */
-export async function createDeployment(parent: string, label: string, tarballs: ReadonlyMap<string, string>): Promise<string> {
+export async function createDeployment(
+  parent: string,
+  label: string,
+  tarballs: ReadonlyMap<string, string>,
+): Promise<string> {
   await mkdir(parent, { recursive: true });
   const root = await mkdtemp(join(parent, `${label}-`));
-  const dependencies = Object.fromEntries([...tarballs].map(([name, tgz]) => [name, `file:${tgz}`]));
+  const dependencies = Object.fromEntries(
+    [...tarballs].map(([name, tgz]) => [name, `file:${tgz}`]),
+  );
   const pkg = { name: 'deploy', private: true, cellar: { deployment: true }, dependencies };
   await writeFile(join(root, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   assertRan(
     `npm install in the ${label} deployment`,
-    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: root }),
+    await run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+      { cwd: root },
+    ),
   );
   return root;
 }
 
 /** Runs the repository's cellar-manage for a deployment root, from a directory outside it. */
-export function cellarManage(appRoot: string, args: readonly string[], cwd: string): Promise<RunResult> {
-  return run(process.execPath, [cellarManageBin, ...args, '--app-root', appRoot], { cwd, env: cleanEnv() });
+export function cellarManage(
+  appRoot: string,
+  args: readonly string[],
+  cwd: string,
+): Promise<RunResult> {
+  return run(process.execPath, [cellarManageBin, ...args, '--app-root', appRoot], {
+    cwd,
+    env: cleanEnv(),
+  });
 }

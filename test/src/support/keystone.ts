@@ -16,7 +16,11 @@ export interface Keystone {
   /** http://127.0.0.1:<port>/v3 */
   readonly url: string;
   /** Password-authenticates and returns the token and the scoped project id. */
-  token(user: string, password: string, project: string): Promise<{ token: string; projectId: string }>;
+  token(
+    user: string,
+    password: string,
+    project: string,
+  ): Promise<{ token: string; projectId: string }>;
   /** Runs an admin request against Keystone's API. */
   admin(method: string, path: string, body?: unknown): Promise<Record<string, unknown>>;
   revoke(token: string): Promise<void>;
@@ -55,15 +59,36 @@ export async function startKeystone(): Promise<Keystone> {
     ].join('\n'),
   );
   const env = { PATH: process.env['PATH'] ?? '', HOME: dir, OS_KEYSTONE_CONFIG_FILES: conf };
-  const manage = (...args: string[]) => run('keystone-manage', ['--config-file', conf, ...args], { env, cwd: dir });
+  const manage = (...args: string[]) =>
+    run('keystone-manage', ['--config-file', conf, ...args], { env, cwd: dir });
   await manage('db_sync');
   // Keystone opens overlapping sessions; without WAL the sqlite file locks.
-  await run(PYTHON, ['-c', `import sqlite3; sqlite3.connect(${JSON.stringify(join(dir, 'keystone.sqlite'))}).execute('PRAGMA journal_mode=WAL')`]);
+  await run(PYTHON, [
+    '-c',
+    `import sqlite3; sqlite3.connect(${JSON.stringify(join(dir, 'keystone.sqlite'))}).execute('PRAGMA journal_mode=WAL')`,
+  ]);
   // The key repositories belong to whoever runs Keystone: this process's user.
-  const owner = ['--keystone-user', userInfo().username, '--keystone-group', (await run('id', ['-gn'])).stdout.trim()];
+  const owner = [
+    '--keystone-user',
+    userInfo().username,
+    '--keystone-group',
+    (await run('id', ['-gn'])).stdout.trim(),
+  ];
   await manage('fernet_setup', ...owner);
   await manage('credential_setup', ...owner);
-  await manage('bootstrap', '--bootstrap-password', ADMIN_PASSWORD, '--bootstrap-admin-url', `${url}/`, '--bootstrap-internal-url', `${url}/`, '--bootstrap-public-url', `${url}/`, '--bootstrap-region-id', 'RegionOne');
+  await manage(
+    'bootstrap',
+    '--bootstrap-password',
+    ADMIN_PASSWORD,
+    '--bootstrap-admin-url',
+    `${url}/`,
+    '--bootstrap-internal-url',
+    `${url}/`,
+    '--bootstrap-public-url',
+    `${url}/`,
+    '--bootstrap-region-id',
+    'RegionOne',
+  );
   const server: ChildProcess = spawn(
     PYTHON,
     [
@@ -111,24 +136,43 @@ export async function startKeystone(): Promise<Keystone> {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password } } }, scope: { project: { name: project, domain: { id: 'default' } } } },
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: { user: { name: user, domain: { id: 'default' }, password } },
+          },
+          scope: { project: { name: project, domain: { id: 'default' } } },
+        },
       }),
     });
-    if (res.status !== 201) throw new Error(`Keystone refused ${user}: HTTP ${res.status} ${await res.text()}`);
-    return { token: res.headers.get('x-subject-token') ?? '', projectId: ((await res.json()) as { token: { project: { id: string } } }).token.project.id };
+    if (res.status !== 201)
+      throw new Error(`Keystone refused ${user}: HTTP ${res.status} ${await res.text()}`);
+    return {
+      token: res.headers.get('x-subject-token') ?? '',
+      projectId: ((await res.json()) as { token: { project: { id: string } } }).token.project.id,
+    };
   };
   let adminToken: string | undefined;
   const admin = async (method: string, path: string, body?: unknown) => {
     adminToken ??= (await token('admin', ADMIN_PASSWORD, 'admin')).token;
-    const res = await fetch(`${url}${path}`, { method, headers: { 'x-auth-token': adminToken, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { 'x-auth-token': adminToken, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     const text = await res.text();
-    if (res.status >= 400) throw new Error(`Keystone ${method} ${path}: HTTP ${res.status} ${text}`);
+    if (res.status >= 400)
+      throw new Error(`Keystone ${method} ${path}: HTTP ${res.status} ${text}`);
     return (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>;
   };
   const revoke = async (subject: string): Promise<void> => {
     adminToken ??= (await token('admin', ADMIN_PASSWORD, 'admin')).token;
-    const res = await fetch(`${url}/auth/tokens`, { method: 'DELETE', headers: { 'x-auth-token': adminToken, 'x-subject-token': subject } });
-    if (res.status !== 204) throw new Error(`Keystone did not revoke the token: HTTP ${res.status}`);
+    const res = await fetch(`${url}/auth/tokens`, {
+      method: 'DELETE',
+      headers: { 'x-auth-token': adminToken, 'x-subject-token': subject },
+    });
+    if (res.status !== 204)
+      throw new Error(`Keystone did not revoke the token: HTTP ${res.status}`);
   };
   return { url, token, admin, revoke, stop };
 }

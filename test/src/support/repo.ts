@@ -21,12 +21,22 @@ export interface RunOptions {
 }
 
 /** Runs a program to its end and reports its exit code and output; never rejects on a failing exit. */
-export function run(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+export function run(
+  file: string,
+  args: readonly string[],
+  options: RunOptions,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     execFile(
       file,
       args,
-      { cwd: options.cwd, env: options.env ?? process.env, timeout: options.timeout ?? 120_000, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+      {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        timeout: options.timeout ?? 120_000,
+        maxBuffer: 16 * 1024 * 1024,
+        encoding: 'utf8',
+      },
       (error, stdout, stderr) => {
         if (error === null) resolve({ code: 0, stdout, stderr });
         else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
@@ -40,8 +50,15 @@ export function run(file: string, args: readonly string[], options: RunOptions):
 }
 
 /** Runs `node <repo>/packages/cli/bin/<tool>.js args…` from the repository root with a bare environment. */
-export function runTool(tool: 'cellar' | 'cellar-manage', args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return run(process.execPath, [`${repoRoot}packages/cli/bin/${tool}.js`, ...args], { cwd: repoRoot, env: options.env ?? { PATH: process.env['PATH'] ?? '' } });
+export function runTool(
+  tool: 'cellar' | 'cellar-manage',
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
+  return run(process.execPath, [`${repoRoot}packages/cli/bin/${tool}.js`, ...args], {
+    cwd: repoRoot,
+    env: options.env ?? { PATH: process.env['PATH'] ?? '' },
+  });
 }
 
 /** The lines of one `[section]` of an INI text, header included, up to the next section. */

@@ -14,7 +14,9 @@ import { installedVersions } from '../versions.js';
 
 /** Why the live tests cannot run here, or undefined when they can. */
 export function whyNoPostgres(): string | undefined {
-  return installedVersions().length === 0 ? 'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/postgres); scripts/test installs it' : undefined;
+  return installedVersions().length === 0
+    ? 'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/postgres); scripts/test installs it'
+    : undefined;
 }
 
 /** A loopback port nobody listens on right now. */
@@ -22,7 +24,11 @@ export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -31,14 +37,23 @@ export function freePort(): Promise<number> {
 function serverUser(): { uid: number; gid: number } {
   const id = (name: string): { uid: number; gid: number } | undefined => {
     try {
-      return { uid: Number(execFileSync('id', ['-u', name], { stdio: 'pipe' }).toString()), gid: Number(execFileSync('id', ['-g', name], { stdio: 'pipe' }).toString()) };
+      return {
+        uid: Number(execFileSync('id', ['-u', name], { stdio: 'pipe' }).toString()),
+        gid: Number(execFileSync('id', ['-g', name], { stdio: 'pipe' }).toString()),
+      };
     } catch {
       return undefined;
     }
   };
   const found = id('cellar') ?? id('postgres');
   if (found) return found;
-  execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'cellar']);
+  execFileSync('useradd', [
+    '--system',
+    '--no-create-home',
+    '--shell',
+    '/usr/sbin/nologin',
+    'cellar',
+  ]);
   return id('cellar') ?? { uid: -1, gid: -1 };
 }
 
@@ -51,7 +66,10 @@ export interface LiveServer {
   /** Another manager on the same directories, as the guest agent makes after it restarts. */
   newManager(): PostgresqlManager;
   /** A manager on these directories but for the ones given, or told of a standby's work. */
-  newManagerAt(dirs: { readonly runDir?: string; readonly standby?: GuestContext['standby'] }): PostgresqlManager;
+  newManagerAt(dirs: {
+    readonly runDir?: string;
+    readonly standby?: GuestContext['standby'];
+  }): PostgresqlManager;
   /** A directory of the server's user beside the volume, as a standby agent's work directory is. */
   readonly standbyDir: string;
   /** Stops the server by the PID in postmaster.pid and removes every directory. */
@@ -74,8 +92,13 @@ export async function liveInstance(): Promise<LiveServer> {
     for (const dir of [base, mountPoint, runDir, logDir, standbyDir]) await chown(dir, uid, gid);
   }
   const port = await freePort();
-  const defaults = Object.fromEntries(Object.entries(options.guest.options).map(([key, option]) => [key, option.default])) as PostgresqlOptions;
-  const newManagerAt = (dirs: { readonly runDir?: string; readonly standby?: GuestContext['standby'] }): PostgresqlManager =>
+  const defaults = Object.fromEntries(
+    Object.entries(options.guest.options).map(([key, option]) => [key, option.default]),
+  ) as PostgresqlOptions;
+  const newManagerAt = (dirs: {
+    readonly runDir?: string;
+    readonly standby?: GuestContext['standby'];
+  }): PostgresqlManager =>
     new PostgresqlManager({
       datastore: 'postgresql',
       guestId: '00000000-0000-4000-8000-00000000cafe',

@@ -2,4 +2,8 @@
 
 import { roleCommand } from '../serve.js';
 
-await roleCommand('cellar-api', 'api', 'run the Cellar api as a service of its own (for deployments that separate the parts; they share [database] and [rpc])');
+await roleCommand(
+  'cellar-api',
+  'api',
+  'run the Cellar api as a service of its own (for deployments that separate the parts; they share [database] and [rpc])',
+);

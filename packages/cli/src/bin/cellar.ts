@@ -5,12 +5,17 @@ import { print, withConfigFlags, type ConfigFlags } from '../common.js';
 import { serveRoles } from '../serve.js';
 import { version } from '../version.js';
 
-const program = new Command('cellar').description('Cellar: databases as a service, speaking the OpenStack Trove API').version(version);
+const program = new Command('cellar')
+  .description('Cellar: databases as a service, speaking the OpenStack Trove API')
+  .version(version);
 
 function tokenRequest(endpoint: string, password: string): string {
   const body = JSON.stringify({
     auth: {
-      identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password } } },
+      identity: {
+        methods: ['password'],
+        password: { user: { name: 'admin', domain: { id: 'default' }, password } },
+      },
       scope: { project: { name: 'admin', domain: { id: 'default' } } },
     },
   });
@@ -18,7 +23,9 @@ function tokenRequest(endpoint: string, password: string): string {
 }
 
 withConfigFlags(program.command('up'))
-  .description('start Cellar on this machine: the API, taskmanager and conductor in one process, on the embedded defaults')
+  .description(
+    'start Cellar on this machine: the API, taskmanager and conductor in one process, on the embedded defaults',
+  )
   .action(async (flags: ConfigFlags) => {
     const served = await serveRoles('cellar up', flags);
     if (!served) return;
@@ -33,11 +40,16 @@ withConfigFlags(program.command('up'))
       '',
     ];
     if (plane.generatedAdminPassword !== undefined) {
-      lines.push(`First start: created project "admin" with user "admin"; its password, shown only now: ${plane.generatedAdminPassword}`);
+      lines.push(
+        `First start: created project "admin" with user "admin"; its password, shown only now: ${plane.generatedAdminPassword}`,
+      );
     } else if (plane.cloudsYaml !== undefined) {
-      lines.push('First start: created project "admin" with user "admin" (password from [identity] bootstrap_password).');
+      lines.push(
+        'First start: created project "admin" with user "admin" (password from [identity] bootstrap_password).',
+      );
     }
-    if (plane.cloudsYaml !== undefined) lines.push(`An OpenStack client configuration is in ${plane.cloudsYaml} (cloud "cellar").`);
+    if (plane.cloudsYaml !== undefined)
+      lines.push(`An OpenStack client configuration is in ${plane.cloudsYaml} (cloud "cellar").`);
     lines.push(
       'Get a token:',
       `  ${tokenRequest(plane.endpoint, plane.generatedAdminPassword ?? '<admin password>')}`,
@@ -45,7 +57,10 @@ withConfigFlags(program.command('up'))
     );
     if (plane.computeProblem !== undefined) {
       lines.push(`Instances cannot start here: ${plane.computeProblem}.`);
-    } else if (plane.computeDriver === 'local' && plane.defaultVersions['postgresql'] !== undefined) {
+    } else if (
+      plane.computeDriver === 'local' &&
+      plane.defaultVersions['postgresql'] !== undefined
+    ) {
       lines.push(
         'Create a PostgreSQL server (it gets its own loopback address, shown under Addresses):',
         `  export OS_CLIENT_CONFIG_FILE=${plane.statePath}/clouds.yaml`,

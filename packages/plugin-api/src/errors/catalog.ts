@@ -34,8 +34,10 @@ export const Forbidden = defineError('Forbidden', {
 export const WrongProject = defineError('WrongProject', {
   code: 'CELLAR_WRONG_PROJECT',
   status: 403,
-  message: 'The token is scoped to project {tokenProject}, so it cannot act on project {pathProject}.',
-  description: "The tenant in the URL is not the token's project; get a token scoped to that project.",
+  message:
+    'The token is scoped to project {tokenProject}, so it cannot act on project {pathProject}.',
+  description:
+    "The tenant in the URL is not the token's project; get a token scoped to that project.",
 });
 
 export const NotFound = defineError('NotFound', {
@@ -57,7 +59,8 @@ export const InstanceNotReady = defineError('InstanceNotReady', {
   code: 'CELLAR_INSTANCE_NOT_READY',
   status: 422,
   message: 'Instance {id} is not ready: its database service is {status}.',
-  description: 'Databases, users and root need a running, healthy database; wait for the instance to be ACTIVE and HEALTHY.',
+  description:
+    'Databases, users and root need a running, healthy database; wait for the instance to be ACTIVE and HEALTHY.',
 });
 
 export const AlreadyExists = defineError('AlreadyExists', {
@@ -71,7 +74,8 @@ export const OverLimit = defineError('OverLimit', {
   code: 'CELLAR_OVER_LIMIT',
   status: 413,
   message: 'This request was rate-limited.',
-  description: 'Too many requests of this kind in the current minute; retry after Retry-After seconds.',
+  description:
+    'Too many requests of this kind in the current minute; retry after Retry-After seconds.',
 });
 
 export const QuotaExceeded = defineError('QuotaExceeded', {
@@ -99,7 +103,8 @@ export const GuestError = defineError('GuestError', {
   code: 'CELLAR_GUEST_ERROR',
   status: 500,
   message: 'An error occurred communicating with the guest: {reason}',
-  description: 'The guest agent failed while carrying out the operation; the message carries its reason.',
+  description:
+    'The guest agent failed while carrying out the operation; the message carries its reason.',
 });
 
 export const GuestTimeout = defineError('GuestTimeout', {
@@ -113,56 +118,65 @@ export const GuestPrepareFailed = defineError('GuestPrepareFailed', {
   code: 'CELLAR_GUEST_PREPARE_FAILED',
   status: 500,
   message: 'The {datastore} server of instance {instance} failed to start: {reason}',
-  description: "The guest could not initialise or start the database server; the reason is the guest's own.",
+  description:
+    "The guest could not initialise or start the database server; the reason is the guest's own.",
 });
 
 export const GuestStartFailed = defineError('GuestStartFailed', {
   code: 'CELLAR_GUEST_START_FAILED',
   status: 500,
   message: 'The guest agent of instance {instance} did not start: {reason}',
-  description: "The compute driver started the instance's guest agent, but it exited or never answered; the reason carries the agent's own words.",
+  description:
+    "The compute driver started the instance's guest agent, but it exited or never answered; the reason carries the agent's own words.",
 });
 
 export const OperationInterrupted = defineError('OperationInterrupted', {
   code: 'CELLAR_OPERATION_INTERRUPTED',
   status: 500,
-  message: "The {kind} operation of instance {instance} was interrupted at step '{step}' and cannot be resumed: {reason}",
-  description: 'The taskmanager stopped during an operation whose step cannot be repeated safely; the instance is left in ERROR for an operator to look at.',
+  message:
+    "The {kind} operation of instance {instance} was interrupted at step '{step}' and cannot be resumed: {reason}",
+  description:
+    'The taskmanager stopped during an operation whose step cannot be repeated safely; the instance is left in ERROR for an operator to look at.',
 });
 
 export const ComputeDriverNotAvailable = defineError('ComputeDriverNotAvailable', {
   code: 'CELLAR_COMPUTE_DRIVER_NOT_AVAILABLE',
   status: 501,
   message: 'The {driver} compute driver cannot run instances here: {reason}',
-  description: 'The configured compute driver is not available; choose another with [DEFAULT] compute_driver.',
+  description:
+    'The configured compute driver is not available; choose another with [DEFAULT] compute_driver.',
 });
 
 export const RpcTimeout = defineError('RpcTimeout', {
   code: 'CELLAR_RPC_TIMEOUT',
   status: 504,
   message: "No reply to '{method}' on topic {topic} within {seconds} s.",
-  description: 'The service or guest serving the topic did not answer in time; it may be down or overloaded.',
+  description:
+    'The service or guest serving the topic did not answer in time; it may be down or overloaded.',
 });
 
 export const RpcUnavailable = defineError('RpcUnavailable', {
   code: 'CELLAR_RPC_UNAVAILABLE',
   status: 503,
   message: 'Nothing serves topic {topic}: {reason}',
-  description: 'No process listens on the topic (the service is not running, or the guest is gone).',
+  description:
+    'No process listens on the topic (the service is not running, or the guest is gone).',
 });
 
 export const RpcConnectionLost = defineError('RpcConnectionLost', {
   code: 'CELLAR_RPC_CONNECTION_LOST',
   status: 503,
   message: 'The connection to the message broker was lost: {reason}',
-  description: 'RabbitMQ closed the connection or went away; the process stops so its supervisor can start it again.',
+  description:
+    'RabbitMQ closed the connection or went away; the process stops so its supervisor can start it again.',
 });
 
 export const RpcRejected = defineError('RpcRejected', {
   code: 'CELLAR_RPC_REJECTED',
   status: 401,
   message: 'The {topic} server refused the message: {reason}',
-  description: 'The message was malformed, too old, or not signed with the key the receiver expects.',
+  description:
+    'The message was malformed, too old, or not signed with the key the receiver expects.',
 });
 
 export const RpcNoSuchMethod = defineError('RpcNoSuchMethod', {
@@ -183,21 +197,23 @@ export const ConfigurationInvalid = defineError('ConfigurationInvalid', {
   code: 'CELLAR_CONFIGURATION_INVALID',
   status: 500,
   message: 'The configuration has {count} problem(s):\n{report}',
-  description: 'A configuration source has unknown keys or values of the wrong type or range; start-up stops.',
+  description:
+    'A configuration source has unknown keys or values of the wrong type or range; start-up stops.',
 });
 
 export const PluginLoadFailed = defineError('PluginLoadFailed', {
   code: 'CELLAR_PLUGIN_LOAD_FAILED',
   status: 500,
   message: 'Plugins could not be loaded ({count} problem(s)):\n{report}',
-  description: 'An enabled plugin is missing, invalid, duplicated, built for another contract or failed to import.',
+  description:
+    'An enabled plugin is missing, invalid, duplicated, built for another contract or failed to import.',
 });
 
 export const PayloadTooLarge = defineError('PayloadTooLarge', {
   code: 'CELLAR_PAYLOAD_TOO_LARGE',
   status: 413,
   message: 'The request body is larger than {limit} bytes.',
-  description: 'The body exceeds the API\'s limit; no Cellar request needs a body that large.',
+  description: "The body exceeds the API's limit; no Cellar request needs a body that large.",
 });
 
 export const UnsupportedMediaType = defineError('UnsupportedMediaType', {

@@ -45,7 +45,10 @@ export function faultNameFor(status: number): string {
   return faultByStatus[status] ?? (status >= 500 ? 'instanceFault' : 'badRequest');
 }
 
-export function renderTemplate(template: string, details: Readonly<Record<string, unknown>>): string {
+export function renderTemplate(
+  template: string,
+  details: Readonly<Record<string, unknown>>,
+): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in details ? String(details[name]) : whole,
   );
@@ -77,18 +80,28 @@ export class CellarError extends Error {
 }
 
 export function isCellarError(value: unknown): value is CellarError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kCellarError] === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[kCellarError] === true
+  );
 }
 
 export interface CellarErrorClass<M extends string> {
-  new (details: ErrorDetails<M>, options?: { cause?: unknown }): CellarError & { readonly details: ErrorDetails<M> };
+  new (
+    details: ErrorDetails<M>,
+    options?: { cause?: unknown },
+  ): CellarError & { readonly details: ErrorDetails<M> };
   readonly code: string;
   readonly spec: ErrorSpec<M>;
   [Symbol.hasInstance](value: unknown): boolean;
 }
 
 /** Declares one catalog entry; `instanceof` on the returned class matches by code. */
-export function defineError<const M extends string>(name: string, spec: ErrorSpec<M>): CellarErrorClass<M> {
+export function defineError<const M extends string>(
+  name: string,
+  spec: ErrorSpec<M>,
+): CellarErrorClass<M> {
   const cls = class extends CellarError {
     static readonly code = spec.code;
     static readonly spec = spec;

@@ -1,12 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DatastoreOperationNotSupported, errorCatalog, InstanceBusy, InternalError, NotFound } from './catalog.js';
+import {
+  DatastoreOperationNotSupported,
+  errorCatalog,
+  InstanceBusy,
+  InternalError,
+  NotFound,
+} from './catalog.js';
 import { CellarError, defineError, faultNameFor, isCellarError } from './cellar-error.js';
 import { asCellarError, fromWire, toFaultBody, toWire } from './wire.js';
 
 test('a catalog error renders its template, status and Trove fault name', () => {
   const e = new DatastoreOperationNotSupported({ operation: 'create_backup', datastore: 'redis' });
-  assert.equal(e.message, "The 'create_backup' operation is not supported for the 'redis' datastore.");
+  assert.equal(
+    e.message,
+    "The 'create_backup' operation is not supported for the 'redis' datastore.",
+  );
   assert.equal(e.status, 501);
   assert.equal(e.fault, 'notImplemented');
   assert.equal(e.code, 'CELLAR_DATASTORE_OPERATION_NOT_SUPPORTED');
@@ -23,7 +32,10 @@ test('busy instances answer 422 unprocessableEntity with the task status', () =>
 
 test('an error keeps its class, code, details and cause across the wire', () => {
   const cause = new NotFound({ resource: 'Database', id: 'db1' });
-  const sent = new DatastoreOperationNotSupported({ operation: 'list_users', datastore: 'redis' }, { cause });
+  const sent = new DatastoreOperationNotSupported(
+    { operation: 'list_users', datastore: 'redis' },
+    { cause },
+  );
   const wire = JSON.parse(JSON.stringify(toWire(sent))) as ReturnType<typeof toWire>;
   const received = fromWire(wire);
   assert.ok(received instanceof DatastoreOperationNotSupported);
@@ -46,7 +58,13 @@ test('an unknown error is wrapped as InternalError keeping its cause; codes unkn
   assert.ok(wrapped instanceof InternalError);
   assert.equal(wrapped.cause, boom);
   assert.deepEqual(toWire(boom).cause, { name: 'TypeError', message: 'boom' });
-  const foreign = fromWire({ code: 'CELLAR_FROM_THE_FUTURE', status: 409, fault: 'conflict', message: 'later', details: {} });
+  const foreign = fromWire({
+    code: 'CELLAR_FROM_THE_FUTURE',
+    status: 409,
+    fault: 'conflict',
+    message: 'later',
+    details: {},
+  });
   assert.equal(foreign.status, 409);
   assert.equal(foreign.code, 'CELLAR_FROM_THE_FUTURE');
 });

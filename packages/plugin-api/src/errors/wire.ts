@@ -14,7 +14,9 @@ export interface WireError {
   readonly cause?: WireError | { readonly name: string; readonly message: string };
 }
 
-const byCode = new Map<string, (typeof errorCatalog)[number]>(errorCatalog.map((cls) => [cls.code, cls]));
+const byCode = new Map<string, (typeof errorCatalog)[number]>(
+  errorCatalog.map((cls) => [cls.code, cls]),
+);
 
 /** Any thrown value as a CellarError; foreign errors become InternalError with the original as cause. */
 export function asCellarError(error: unknown): CellarError {
@@ -25,7 +27,13 @@ export function asCellarError(error: unknown): CellarError {
 
 export function toWire(error: unknown): WireError {
   const e = asCellarError(error);
-  const wire: WireError = { code: e.code, status: e.status, fault: e.fault, message: e.message, details: e.details };
+  const wire: WireError = {
+    code: e.code,
+    status: e.status,
+    fault: e.fault,
+    message: e.message,
+    details: e.details,
+  };
   if (e.cause === undefined) return wire;
   const cause = isCellarError(e.cause)
     ? toWire(e.cause)
@@ -49,7 +57,12 @@ export function fromWire(wire: WireError): CellarError {
   const cls = byCode.get(wire.code);
   const spec = cls?.spec ?? { code: wire.code, status: wire.status, fault: wire.fault };
   // The message is kept as sent, so a peer with a newer template still reads what was meant.
-  const error = new CellarError(spec, wire.message, wire.details, cause === undefined ? undefined : { cause });
+  const error = new CellarError(
+    spec,
+    wire.message,
+    wire.details,
+    cause === undefined ? undefined : { cause },
+  );
   error.name = cls?.name ?? 'CellarError';
   return error;
 }

@@ -142,7 +142,9 @@ export abstract class BaseDatastoreManager<O = Readonly<Record<string, unknown>>
   async deleteUser(_user: UserRef): Promise<void> {
     this.notSupported('delete_user');
   }
-  async changePasswords(_users: readonly (UserRef & { readonly password: string })[]): Promise<void> {
+  async changePasswords(
+    _users: readonly (UserRef & { readonly password: string })[],
+  ): Promise<void> {
     this.notSupported('change_passwords');
   }
   async updateAttributes(_user: UserRef, _attributes: Partial<UserSpec>): Promise<void> {
@@ -190,7 +192,10 @@ export abstract class BaseDatastoreManager<O = Readonly<Record<string, unknown>>
   async resetConfiguration(_configContents: string): Promise<void> {
     this.notSupported('reset_configuration');
   }
-  async updateOverrides(_overrides: Readonly<Record<string, Json>>, _remove: boolean): Promise<void> {
+  async updateOverrides(
+    _overrides: Readonly<Record<string, Json>>,
+    _remove: boolean,
+  ): Promise<void> {
     this.notSupported('update_overrides');
   }
   async applyOverrides(_overrides: Readonly<Record<string, Json>>): Promise<void> {
@@ -279,7 +284,11 @@ export abstract class BaseDatastoreManager<O = Readonly<Record<string, unknown>>
   }
 
   // rebuild
-  async rebuild(_datastoreVersion: string, _configContents: string, _overrides: Json): Promise<void> {
+  async rebuild(
+    _datastoreVersion: string,
+    _configContents: string,
+    _overrides: Json,
+  ): Promise<void> {
     this.notSupported('rebuild');
   }
 
@@ -287,7 +296,11 @@ export abstract class BaseDatastoreManager<O = Readonly<Record<string, unknown>>
   async clusterComplete(): Promise<void> {
     this.notSupported('cluster_complete');
   }
-  async installCluster(_replicationUser: UserSpec, _clusterConfiguration: Json, _bootstrap: boolean): Promise<void> {
+  async installCluster(
+    _replicationUser: UserSpec,
+    _clusterConfiguration: Json,
+    _bootstrap: boolean,
+  ): Promise<void> {
     this.notSupported('install_cluster');
   }
   async getClusterContext(): Promise<Json> {

@@ -42,14 +42,23 @@ export interface ListParams {
  * One page of items sorted by key, as Trove pages databases and users: those after the marker
  * (or from it, with includeMarker), at most `limit`, and where the next page starts.
  */
-export function paginate<T>(items: readonly T[], params: ListParams, key: (item: T) => string): Page<T> {
+export function paginate<T>(
+  items: readonly T[],
+  params: ListParams,
+  key: (item: T) => string,
+): Page<T> {
   const { marker } = params;
-  const found = marker === undefined ? 0 : items.findIndex((i) => (params.includeMarker ? key(i) >= marker : key(i) > marker));
+  const found =
+    marker === undefined
+      ? 0
+      : items.findIndex((i) => (params.includeMarker ? key(i) >= marker : key(i) > marker));
   const start = found === -1 ? items.length : found;
   const limit = params.limit ?? items.length;
   const slice = items.slice(start, start + limit);
   const last = slice.at(-1);
-  return start + limit < items.length && last !== undefined ? { items: slice, nextMarker: key(last) } : { items: slice };
+  return start + limit < items.length && last !== undefined
+    ? { items: slice, nextMarker: key(last) }
+    : { items: slice };
 }
 
 export interface BackupInfo {
@@ -121,4 +130,5 @@ export interface GuestLogAction {
   readonly discard?: boolean;
 }
 
-export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
+export type Json =
+  null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };

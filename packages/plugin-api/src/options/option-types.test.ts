@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { booleanType, dictType, durationType, integerType, listType, portRangeType, portType, stringType, uriType, type OptionType } from './option-types.js';
+import {
+  booleanType,
+  dictType,
+  durationType,
+  integerType,
+  listType,
+  portRangeType,
+  portType,
+  stringType,
+  uriType,
+  type OptionType,
+} from './option-types.js';
 
 function read<T>(type: OptionType<T>, text: string): { value?: T; problem?: string } {
   const parsed = type.parse(text);
@@ -11,14 +22,26 @@ function read<T>(type: OptionType<T>, text: string): { value?: T; problem?: stri
 
 test('port lists accept single ports and ranges, as Trove tcp_ports do', () => {
   const ports = listType(portRangeType());
-  assert.deepEqual(read(ports, '5432, 6000-6010').value, [{ from: 5432, to: 5432 }, { from: 6000, to: 6010 }]);
-  assert.equal(ports.format([{ from: 5432, to: 5432 }, { from: 6000, to: 6010 }]), '5432,6000-6010');
+  assert.deepEqual(read(ports, '5432, 6000-6010').value, [
+    { from: 5432, to: 5432 },
+    { from: 6000, to: 6010 },
+  ]);
+  assert.equal(
+    ports.format([
+      { from: 5432, to: 5432 },
+      { from: 6000, to: 6010 },
+    ]),
+    '5432,6000-6010',
+  );
   assert.deepEqual(read(ports, '').value, []);
 });
 
 test('a port list names the bad item and what a good one looks like', () => {
   const ports = listType(portRangeType());
-  assert.match(read(ports, '5432,70000').problem ?? '', /item 2 \('70000'\): expected a port from 1 to 65535/);
+  assert.match(
+    read(ports, '5432,70000').problem ?? '',
+    /item 2 \('70000'\): expected a port from 1 to 65535/,
+  );
   assert.match(read(ports, '6010-6000').problem ?? '', /item 1 \('6010-6000'\)/);
   assert.match(read(ports, '5432,http').problem ?? '', /item 2 \('http'\)/);
 });
@@ -51,7 +74,10 @@ test('strings honour choices, regex and length; URIs their schemes', () => {
   assert.ok(read(stringType({ regex: /^\// }), 'relative').problem);
   assert.ok(read(stringType({ maxLength: 3 }), 'abcd').problem);
   const amqp = uriType({ schemes: ['amqp', 'amqps'] });
-  assert.equal(read(amqp, 'amqp://guest:guest@127.0.0.1:5672/').value, 'amqp://guest:guest@127.0.0.1:5672/');
+  assert.equal(
+    read(amqp, 'amqp://guest:guest@127.0.0.1:5672/').value,
+    'amqp://guest:guest@127.0.0.1:5672/',
+  );
   assert.match(read(amqp, 'http://x').problem ?? '', /scheme amqp or amqps/);
 });
 

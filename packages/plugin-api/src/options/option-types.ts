@@ -79,7 +79,11 @@ export function stringType(params: StringParams = {}): OptionType<string> {
       ? [
           'Possible values:',
           ...params.choices.map((c) =>
-            typeof c === 'string' ? (c === '' ? "''" : c) : `${c[0] === '' ? "''" : c[0]} - ${c[1]}`,
+            typeof c === 'string'
+              ? c === ''
+                ? "''"
+                : c
+              : `${c[0] === '' ? "''" : c[0]} - ${c[1]}`,
           ),
         ]
       : []),
@@ -223,7 +227,8 @@ export function uriType(params: UriParams = {}): OptionType<string> {
 }
 
 const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const hostname = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const hostname =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** An IPv4/IPv6 address or a host name. */
 export function hostAddressType(): OptionType<string> {
@@ -234,7 +239,8 @@ export function hostAddressType(): OptionType<string> {
     sampleNotes: [],
     parse: (text) => ok(text.trim()),
     format: (value) => value,
-    extraCheck: (v) => ipv4.test(v) || hostname.test(v) || (v.includes(':') && /^[0-9a-fA-F:.]+$/.test(v)),
+    extraCheck: (v) =>
+      ipv4.test(v) || hostname.test(v) || (v.includes(':') && /^[0-9a-fA-F:.]+$/.test(v)),
   });
 }
 
@@ -283,12 +289,15 @@ export function dictType<T>(item: OptionType<T>): OptionType<Readonly<Record<str
         const at = part.indexOf(':');
         if (at <= 0) return bad;
         const parsed = item.parse(part.slice(at + 1).trim());
-        result[part.slice(0, at).trim()] = parsed.ok ? parsed.value : (part.slice(at + 1).trim() as unknown as T);
+        result[part.slice(0, at).trim()] = parsed.ok
+          ? parsed.value
+          : (part.slice(at + 1).trim() as unknown as T);
       }
       return ok(result);
     },
     check(value) {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return `expected ${this.expected}`;
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return `expected ${this.expected}`;
       const problems = Object.entries(value).flatMap(([k, v]) => {
         const problem = item.check(v);
         return problem ? [`key '${k}': ${problem}`] : [];

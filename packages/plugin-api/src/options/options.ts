@@ -57,13 +57,20 @@ export interface Option<T, V = T> extends OptionParams<T> {
   readonly [valueMarker]?: V;
 }
 
-type Resolved<T, P> = P extends { default: unknown } ? T : P extends { required: true } ? T : T | undefined;
+type Resolved<T, P> = P extends { default: unknown }
+  ? T
+  : P extends { required: true }
+    ? T
+    : T | undefined;
 
 export type AnyOption = Option<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type OptionValue<O> = O extends Option<unknown, infer V> ? V : never;
 
-function make<T, const P extends OptionParams<T>>(type: OptionType<T>, params: P): Option<T, Resolved<T, P>> {
+function make<T, const P extends OptionParams<T>>(
+  type: OptionType<T>,
+  params: P,
+): Option<T, Resolved<T, P>> {
   return { ...params, type };
 }
 
@@ -77,7 +84,8 @@ export const opt = {
   hostAddress: <const P extends OptionParams<string>>(p: P) => make(hostAddressType(), p),
   /** Seconds; files may use units (`500ms`, `30s`, `5m`, `1h`). */
   duration: <const P extends OptionParams<number> & NumberParams>(p: P) => make(durationType(p), p),
-  list: <T, const P extends OptionParams<readonly T[]>>(item: OptionType<T>, p: P) => make(listType(item), p),
+  list: <T, const P extends OptionParams<readonly T[]>>(item: OptionType<T>, p: P) =>
+    make(listType(item), p),
   dict: <T, const P extends OptionParams<Readonly<Record<string, T>>>>(item: OptionType<T>, p: P) =>
     make(dictType(item), p),
 };
@@ -121,12 +129,16 @@ export function defineOptionGroup<const S extends Side, const O extends Options>
   }
   for (const [name, option] of Object.entries(group.options)) {
     if (!namePattern.test(name)) {
-      throw new TypeError(`option [${group.name}] ${name}: the name must match ${String(namePattern)}`);
+      throw new TypeError(
+        `option [${group.name}] ${name}: the name must match ${String(namePattern)}`,
+      );
     }
-    if (option.help.trim() === '') throw new TypeError(`option [${group.name}] ${name} has no help text`);
+    if (option.help.trim() === '')
+      throw new TypeError(`option [${group.name}] ${name} has no help text`);
     if (option.default !== undefined) {
       const problem = option.type.check(option.default);
-      if (problem) throw new TypeError(`option [${group.name}] ${name}: the default is invalid: ${problem}`);
+      if (problem)
+        throw new TypeError(`option [${group.name}] ${name}: the default is invalid: ${problem}`);
     }
   }
   return Object.freeze(group);

@@ -54,7 +54,7 @@ export function standardServerOptions(d: StandardServerDefaults) {
       default: d.replicationStrategy,
     }),
     volume_support: opt.bool({
-      help: 'Give instances a data volume of the requested size; when false, data lives on the instance\'s own disk and volume sizes are refused.',
+      help: "Give instances a data volume of the requested size; when false, data lives on the instance's own disk and volume sizes are refused.",
       default: true,
     }),
     default_password_length: opt.int({

@@ -30,32 +30,48 @@ export interface LiveHarness {
 
 function checkBrand(value: unknown, kind: ExportKind, name: string, what: string): string[] {
   const b = brandOf(value);
-  if (!b) return [`${what}: the default export was not made by define${kind === 'datastore.options' ? 'DatastoreOptions' : kind === 'datastore.server' ? 'DatastoreServer' : 'DatastoreGuest'}()`];
+  if (!b)
+    return [
+      `${what}: the default export was not made by define${kind === 'datastore.options' ? 'DatastoreOptions' : kind === 'datastore.server' ? 'DatastoreServer' : 'DatastoreGuest'}()`,
+    ];
   const problems: string[] = [];
-  if (b.contract !== CONTRACT_MAJOR) problems.push(`${what}: built for contract ${b.contract}, this kit checks contract ${CONTRACT_MAJOR}`);
+  if (b.contract !== CONTRACT_MAJOR)
+    problems.push(
+      `${what}: built for contract ${b.contract}, this kit checks contract ${CONTRACT_MAJOR}`,
+    );
   if (b.kind !== kind) problems.push(`${what}: exports a ${b.kind}, expected a ${kind}`);
-  if (b.name !== name) problems.push(`${what}: is named '${b.name}', the package's cellar.name is '${name}'`);
+  if (b.name !== name)
+    problems.push(`${what}: is named '${b.name}', the package's cellar.name is '${name}'`);
   return problems;
 }
 
-function checkGroup(group: OptionGroup | undefined, side: 'server' | 'guest', name: string): string[] {
+function checkGroup(
+  group: OptionGroup | undefined,
+  side: 'server' | 'guest',
+  name: string,
+): string[] {
   if (!group) return [`options: no ${side} group`];
   const problems: string[] = [];
-  if (group.name !== name) problems.push(`options: the ${side} group is named '${group.name}', expected '${name}'`);
+  if (group.name !== name)
+    problems.push(`options: the ${side} group is named '${group.name}', expected '${name}'`);
   if (group.side !== side) problems.push(`options: the ${side} group says side '${group.side}'`);
   for (const [key, option] of Object.entries(group.options)) {
     const where = `option [${group.name}] ${key} (${side})`;
     if (option.help.trim() === '') problems.push(`${where}: no help text`);
     if (option.default !== undefined) {
-      if (!Value.Check(option.type.schema, option.default)) problems.push(`${where}: the default does not match its own schema`);
+      if (!Value.Check(option.type.schema, option.default))
+        problems.push(`${where}: the default does not match its own schema`);
       const problem = option.type.check(option.default);
       if (problem) problems.push(`${where}: the default is invalid: ${problem}`);
       const parsed = option.type.parse(option.type.format(option.default));
       if (!parsed.ok || JSON.stringify(parsed.value) !== JSON.stringify(option.default)) {
-        problems.push(`${where}: the default does not survive being written to a file and read back`);
+        problems.push(
+          `${where}: the default does not survive being written to a file and read back`,
+        );
       }
     }
-    if (option.required && option.default !== undefined) problems.push(`${where}: required options have no default`);
+    if (option.required && option.default !== undefined)
+      problems.push(`${where}: required options have no default`);
   }
   return problems;
 }
@@ -63,17 +79,32 @@ function checkGroup(group: OptionGroup | undefined, side: 'server' | 'guest', na
 /** Checks the option groups: names, sides, help, and that every default validates against its own schema. */
 export function checkOptions(subject: DatastoreUnderTest): string[] {
   const name = subject.manifest.name;
-  const problems = checkBrand(subject.options, 'datastore.options', name, namespaces.datastoreOptions);
+  const problems = checkBrand(
+    subject.options,
+    'datastore.options',
+    name,
+    namespaces.datastoreOptions,
+  );
   if (problems.length > 0) return problems;
   const options = subject.options as DatastoreOptions;
-  return [...checkGroup(options.server, 'server', name), ...checkGroup(options.guest, 'guest', name)];
+  return [
+    ...checkGroup(options.server, 'server', name),
+    ...checkGroup(options.guest, 'guest', name),
+  ];
 }
 
 export function checkServer(subject: DatastoreUnderTest): string[] {
-  const problems = checkBrand(subject.server, 'datastore.server', subject.manifest.name, namespaces.datastoreServer);
+  const problems = checkBrand(
+    subject.server,
+    'datastore.server',
+    subject.manifest.name,
+    namespaces.datastoreServer,
+  );
   if (problems.length > 0) return problems;
   const server = subject.server as DatastoreServer;
-  return typeof server.versions === 'function' ? [] : [`${namespaces.datastoreServer}: versions() is missing`];
+  return typeof server.versions === 'function'
+    ? []
+    : [`${namespaces.datastoreServer}: versions() is missing`];
 }
 
 function isOverridden(manager: object, method: string): boolean {
@@ -83,10 +114,14 @@ function isOverridden(manager: object, method: string): boolean {
 }
 
 /** A context for constructing a manager without a server: manager constructors must not touch one. */
-export async function offlineContext(subject: DatastoreUnderTest): Promise<{ context: GuestContext<unknown>; dispose(): Promise<void> }> {
+export async function offlineContext(
+  subject: DatastoreUnderTest,
+): Promise<{ context: GuestContext<unknown>; dispose(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'cellar-conformance-'));
   const options = subject.options as DatastoreOptions;
-  const defaults = Object.fromEntries(Object.entries(options.guest.options).map(([k, o]) => [k, o.default]));
+  const defaults = Object.fromEntries(
+    Object.entries(options.guest.options).map(([k, o]) => [k, o.default]),
+  );
   const quiet = (): void => undefined;
   return {
     context: {
@@ -108,24 +143,35 @@ export async function offlineContext(subject: DatastoreUnderTest): Promise<{ con
  * capability is left to the base class and, when called, rejects with DatastoreOperationNotSupported
  * naming the datastore and the operation.
  */
-export async function checkGuestCapabilities(subject: DatastoreUnderTest, manager: object): Promise<string[]> {
+export async function checkGuestCapabilities(
+  subject: DatastoreUnderTest,
+  manager: object,
+): Promise<string[]> {
   const name = subject.manifest.name;
   const declared = new Set<string>(subject.manifest.capabilities);
   const problems: string[] = [];
-  for (const [operation, { method, capability }] of Object.entries(guestOperations) as [GuestOperation, (typeof guestOperations)[GuestOperation]][]) {
+  for (const [operation, { method, capability }] of Object.entries(guestOperations) as [
+    GuestOperation,
+    (typeof guestOperations)[GuestOperation],
+  ][]) {
     const fn = (manager as Record<string, unknown>)[method];
     if (capability === 'core') {
-      if (typeof fn !== 'function') problems.push(`${operation}: every datastore must implement ${method}()`);
+      if (typeof fn !== 'function')
+        problems.push(`${operation}: every datastore must implement ${method}()`);
       continue;
     }
     if (declared.has(capability)) {
       if (!isOverridden(manager, method)) {
-        problems.push(`${operation}: capability '${capability}' is declared but ${method}() is not implemented`);
+        problems.push(
+          `${operation}: capability '${capability}' is declared but ${method}() is not implemented`,
+        );
       }
       continue;
     }
     if (isOverridden(manager, method)) {
-      problems.push(`${operation}: ${method}() is implemented but capability '${capability}' is not declared; declare it or remove the method`);
+      problems.push(
+        `${operation}: ${method}() is implemented but capability '${capability}' is not declared; declare it or remove the method`,
+      );
       continue;
     }
     try {
@@ -133,9 +179,13 @@ export async function checkGuestCapabilities(subject: DatastoreUnderTest, manage
       problems.push(`${operation}: undeclared, yet ${method}() returned instead of refusing`);
     } catch (error) {
       if (!(error instanceof DatastoreOperationNotSupported)) {
-        problems.push(`${operation}: undeclared; expected DatastoreOperationNotSupported, got ${isCellarError(error) ? error.code : String(error)}`);
+        problems.push(
+          `${operation}: undeclared; expected DatastoreOperationNotSupported, got ${isCellarError(error) ? error.code : String(error)}`,
+        );
       } else if (error.details['operation'] !== operation || error.details['datastore'] !== name) {
-        problems.push(`${operation}: the refusal names '${String(error.details['operation'])}' on '${String(error.details['datastore'])}'`);
+        problems.push(
+          `${operation}: the refusal names '${String(error.details['operation'])}' on '${String(error.details['datastore'])}'`,
+        );
       }
     }
   }
@@ -143,10 +193,18 @@ export async function checkGuestCapabilities(subject: DatastoreUnderTest, manage
 }
 
 export function checkGuestEntry(subject: DatastoreUnderTest): string[] {
-  const problems = checkBrand(subject.guest, 'datastore.guest', subject.manifest.name, namespaces.datastoreGuest);
+  const problems = checkBrand(
+    subject.guest,
+    'datastore.guest',
+    subject.manifest.name,
+    namespaces.datastoreGuest,
+  );
   if (problems.length > 0) return problems;
   const guest = subject.guest as DatastoreGuest<unknown>;
-  if (!(guest.manager.prototype instanceof BaseDatastoreManager) && !hasBaseShape(guest.manager.prototype as object)) {
+  if (
+    !(guest.manager.prototype instanceof BaseDatastoreManager) &&
+    !hasBaseShape(guest.manager.prototype as object)
+  ) {
     return [`${namespaces.datastoreGuest}: the manager does not extend BaseDatastoreManager`];
   }
   return [];
@@ -154,27 +212,39 @@ export function checkGuestEntry(subject: DatastoreUnderTest): string[] {
 
 /** instanceof fails across duplicate copies of plugin-api; the base's method set still identifies it. */
 function hasBaseShape(prototype: object): boolean {
-  return Object.values(guestOperations).every(({ method }) => method in prototype || ['prepare', 'restart', 'stopDb', 'getServiceStatus'].includes(method));
+  return Object.values(guestOperations).every(
+    ({ method }) =>
+      method in prototype || ['prepare', 'restart', 'stopDb', 'getServiceStatus'].includes(method),
+  );
 }
 
 const suffix = () => Math.random().toString(36).slice(2, 8);
 
 /** Live checks for the declared capabilities, against a manager whose server is running. */
-export async function checkLive(subject: DatastoreUnderTest, manager: BaseDatastoreManager<unknown>): Promise<string[]> {
+export async function checkLive(
+  subject: DatastoreUnderTest,
+  manager: BaseDatastoreManager<unknown>,
+): Promise<string[]> {
   const problems: string[] = [];
   const declared = new Set<string>(subject.manifest.capabilities);
   const expect = (cond: boolean, message: string): void => {
     if (!cond) problems.push(message);
   };
   const status = await manager.getServiceStatus();
-  expect(status === 'healthy', `get_service_status: a prepared server reports '${status}', expected 'healthy'`);
+  expect(
+    status === 'healthy',
+    `get_service_status: a prepared server reports '${status}', expected 'healthy'`,
+  );
   const fs = await manager.getFilesystemStats();
   expect(fs.totalBlocks > 0 && fs.free >= 0, 'get_filesystem_stats: no blocks reported');
   if (declared.has('databases')) {
     const db = `conformance_${suffix()}`;
     await manager.createDatabase([{ name: db }]);
     const listed = await manager.listDatabases({});
-    expect(listed.items.some((d) => d.name === db), `list_databases: '${db}' was created but is not listed`);
+    expect(
+      listed.items.some((d) => d.name === db),
+      `list_databases: '${db}' was created but is not listed`,
+    );
     await manager.deleteDatabase({ name: db });
     const after = await manager.listDatabases({});
     expect(!after.items.some((d) => d.name === db), `delete_database: '${db}' is still listed`);
@@ -185,13 +255,22 @@ export async function checkLive(subject: DatastoreUnderTest, manager: BaseDatast
     const got = await manager.getUser({ name: user });
     expect(got?.name === user, `get_user: '${user}' was created but is not found`);
     const listed = await manager.listUsers({});
-    expect(listed.items.some((u) => u.name === user), `list_users: '${user}' is not listed`);
+    expect(
+      listed.items.some((u) => u.name === user),
+      `list_users: '${user}' is not listed`,
+    );
     await manager.deleteUser({ name: user });
-    expect((await manager.getUser({ name: user })) === undefined, `delete_user: '${user}' still exists`);
+    expect(
+      (await manager.getUser({ name: user })) === undefined,
+      `delete_user: '${user}' still exists`,
+    );
   }
   if (declared.has('root')) {
     const root = await manager.enableRoot();
-    expect(typeof root.password === 'string' && root.password.length > 0, 'enable_root: no password returned');
+    expect(
+      typeof root.password === 'string' && root.password.length > 0,
+      'enable_root: no password returned',
+    );
     expect(await manager.isRootEnabled(), 'is_root_enabled: false right after enable_root');
     await manager.disableRoot();
   }

@@ -31,11 +31,18 @@ export interface ConformanceOptions {
 }
 
 /** Reads a datastore package's manifest and imports its entry points, as a host would. */
-export async function loadDatastoreUnderTest(packageDir: URL | string): Promise<DatastoreUnderTest> {
+export async function loadDatastoreUnderTest(
+  packageDir: URL | string,
+): Promise<DatastoreUnderTest> {
   const dir = typeof packageDir === 'string' ? packageDir : fileURLToPath(packageDir);
-  const pkg = JSON.parse(await readFile(`${dir}/package.json`, 'utf8')) as { name?: string; cellar?: unknown; exports?: unknown };
+  const pkg = JSON.parse(await readFile(`${dir}/package.json`, 'utf8')) as {
+    name?: string;
+    cellar?: unknown;
+    exports?: unknown;
+  };
   const result = validateManifest(pkg.cellar, pkg.exports);
-  if (!result.ok) throw new Error(`${pkg.name ?? dir}: invalid cellar field:\n  ${result.problems.join('\n  ')}`);
+  if (!result.ok)
+    throw new Error(`${pkg.name ?? dir}: invalid cellar field:\n  ${result.problems.join('\n  ')}`);
   const load = async (namespace: string): Promise<unknown> => {
     const entry = result.manifest.entryPoints.find((e) => e.namespace === namespace);
     if (!entry) return undefined;
@@ -53,7 +60,8 @@ export async function loadDatastoreUnderTest(packageDir: URL | string): Promise<
 }
 
 function report(t: TestContext, problems: readonly string[]): void {
-  if (problems.length > 0) throw new Error(`${problems.length} conformance problem(s):\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0)
+    throw new Error(`${problems.length} conformance problem(s):\n  ${problems.join('\n  ')}`);
   t.diagnostic('conforms');
 }
 
@@ -61,31 +69,51 @@ export function runDatastoreConformance(options: ConformanceOptions): void {
   void test('datastore conformance', async (t) => {
     const subject = await loadDatastoreUnderTest(options.packageDir);
     const name = subject.manifest.name;
-    await t.test(`${name}: option groups and their defaults`, (tt) => report(tt, checkOptions(subject)));
-    await t.test(`${name}: server half`, { skip: subject.server === undefined && `${name} has no ${namespaces.datastoreServer} entry point yet` }, (tt) =>
-      report(tt, checkServer(subject)),
+    await t.test(`${name}: option groups and their defaults`, (tt) =>
+      report(tt, checkOptions(subject)),
+    );
+    await t.test(
+      `${name}: server half`,
+      {
+        skip:
+          subject.server === undefined &&
+          `${name} has no ${namespaces.datastoreServer} entry point yet`,
+      },
+      (tt) => report(tt, checkServer(subject)),
     );
     const hasGuest = subject.guest !== undefined;
     const noGuest = `${name} has no ${namespaces.datastoreGuest} entry point yet`;
-    await t.test(`${name}: guest half and declared capabilities`, { skip: !hasGuest && noGuest }, async (tt) => {
-      const entry = checkGuestEntry(subject);
-      if (entry.length > 0) return report(tt, entry);
-      const offline = await offlineContext(subject);
-      try {
-        const manager = new (subject.guest as DatastoreGuest<unknown>).manager(offline.context);
-        report(tt, await checkGuestCapabilities(subject, manager));
-      } finally {
-        await offline.dispose();
-      }
-    });
-    const liveSkip = !hasGuest ? noGuest : options.harness ? false : (options.noHarnessReason ?? 'no live harness given');
-    await t.test(`${name}: declared capabilities against a real server`, { skip: liveSkip }, async (tt) => {
-      const harness = options.harness as LiveHarness;
-      try {
-        report(tt, await checkLive(subject, await harness.createManager()));
-      } finally {
-        await harness.dispose();
-      }
-    });
+    await t.test(
+      `${name}: guest half and declared capabilities`,
+      { skip: !hasGuest && noGuest },
+      async (tt) => {
+        const entry = checkGuestEntry(subject);
+        if (entry.length > 0) return report(tt, entry);
+        const offline = await offlineContext(subject);
+        try {
+          const manager = new (subject.guest as DatastoreGuest<unknown>).manager(offline.context);
+          report(tt, await checkGuestCapabilities(subject, manager));
+        } finally {
+          await offline.dispose();
+        }
+      },
+    );
+    const liveSkip = !hasGuest
+      ? noGuest
+      : options.harness
+        ? false
+        : (options.noHarnessReason ?? 'no live harness given');
+    await t.test(
+      `${name}: declared capabilities against a real server`,
+      { skip: liveSkip },
+      async (tt) => {
+        const harness = options.harness as LiveHarness;
+        try {
+          report(tt, await checkLive(subject, await harness.createManager()));
+        } finally {
+          await harness.dispose();
+        }
+      },
+    );
   });
 }

@@ -63,7 +63,11 @@ function exited(child: ChildProcess, ms: number): Promise<boolean> {
 }
 
 /** Stops a server started for a test, by its PID: the given signal, then SIGKILL after the grace time. */
-export async function stopChildProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 20_000): Promise<void> {
+export async function stopChildProcess(
+  child: ChildProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+  graceMs = 20_000,
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill(signal);
   if (!(await exited(child, graceMs))) {
@@ -74,7 +78,9 @@ export async function stopChildProcess(child: ChildProcess, signal: NodeJS.Signa
 
 export async function startRabbitMq(): Promise<Broker> {
   if (!existsSync(SERVER)) {
-    throw new Error('rabbitmq-server is not installed: scripts/test installs it (scripts/install-debian-packages rabbitmq-server)');
+    throw new Error(
+      'rabbitmq-server is not installed: scripts/test installs it (scripts/install-debian-packages rabbitmq-server)',
+    );
   }
   const dir = await mkdtemp(join(tmpdir(), 'cellar-rabbitmq-'));
   const asRoot = userInfo().uid === 0;
@@ -105,7 +111,11 @@ export async function startRabbitMq(): Promise<Broker> {
   await writeFile(join(dir, 'enabled_plugins'), '[].\n');
   const asUser = (command: string, args: string[]): ChildProcess =>
     asRoot
-      ? spawn('setpriv', ['--reuid=rabbitmq', '--regid=rabbitmq', '--init-groups', '--', command, ...args], { env, cwd: '/', stdio: 'ignore' })
+      ? spawn(
+          'setpriv',
+          ['--reuid=rabbitmq', '--regid=rabbitmq', '--init-groups', '--', command, ...args],
+          { env, cwd: '/', stdio: 'ignore' },
+        )
       : spawn(command, args, { env, cwd: '/', stdio: 'ignore' });
   // Our own epmd, in the foreground: otherwise the server starts one on all interfaces that outlives it.
   const epmd = asUser('epmd', ['-address', '127.0.0.1', '-port', String(port + 2)]);
@@ -118,10 +128,13 @@ export async function startRabbitMq(): Promise<Broker> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     if (server.exitCode !== null || server.signalCode !== null) break;
-    if (await amqpReady(port)) return { url: `amqp://guest:guest@127.0.0.1:${port}/`, pid: server.pid ?? -1, stop };
+    if (await amqpReady(port))
+      return { url: `amqp://guest:guest@127.0.0.1:${port}/`, pid: server.pid ?? -1, stop };
     await new Promise((r) => setTimeout(r, 200));
   }
-  const log = await readFile(join(dir, 'log', `cellar${port}@localhost.log`), 'utf8').catch(() => '(no log)');
+  const log = await readFile(join(dir, 'log', `cellar${port}@localhost.log`), 'utf8').catch(
+    () => '(no log)',
+  );
   await stop();
   throw new Error(`RabbitMQ did not become ready on 127.0.0.1:${port}:\n${log.slice(-3000)}`);
 }

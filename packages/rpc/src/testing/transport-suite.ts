@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Type } from '@sinclair/typebox';
-import { DatastoreOperationNotSupported, RpcBadArguments, RpcNoSuchMethod, RpcRejected, RpcTimeout, RpcUnavailable } from '@cellar/plugin-api';
+import {
+  DatastoreOperationNotSupported,
+  RpcBadArguments,
+  RpcNoSuchMethod,
+  RpcRejected,
+  RpcTimeout,
+  RpcUnavailable,
+} from '@cellar/plugin-api';
 import type { RequestEnvelope } from '../envelope.js';
 import { method, RpcClient, serve } from '../rpc.js';
 import type { Transport } from '../transport.js';
@@ -20,7 +27,10 @@ export interface TransportPair {
 }
 
 /** Three transports from `open`, each its own connection, closed together (then `cleanup`). */
-export async function transportPair(open: () => Promise<Transport>, cleanup?: () => Promise<void>): Promise<TransportPair> {
+export async function transportPair(
+  open: () => Promise<Transport>,
+  cleanup?: () => Promise<void>,
+): Promise<TransportPair> {
   const [client, server, server2] = [await open(), await open(), await open()];
   return {
     client,
@@ -34,11 +44,15 @@ export async function transportPair(open: () => Promise<Transport>, cleanup?: ()
 }
 
 const CONTROL_KEY = 'control-plane-key';
-const KEYS: Readonly<Record<string, string>> = { 'instance-a': 'key-of-a', 'instance-b': 'key-of-b' };
+const KEYS: Readonly<Record<string, string>> = {
+  'instance-a': 'key-of-a',
+  'instance-b': 'key-of-b',
+};
 const context = { requestId: 'req-1', projectId: 'p1', userId: 'u1', roles: ['member'] };
 
 /** Control-plane messages carry the control key; a guest's message the key of the instance it names. */
-const keyFor = (request: RequestEnvelope): string | undefined => (request.instance === undefined ? CONTROL_KEY : KEYS[request.instance]);
+const keyFor = (request: RequestEnvelope): string | undefined =>
+  request.instance === undefined ? CONTROL_KEY : KEYS[request.instance];
 
 function until(condition: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -55,7 +69,8 @@ function until(condition: () => boolean, ms: number): Promise<void> {
 export function runTransportSuite(name: string, open: () => Promise<TransportPair>): void {
   test(`rpc over ${name}`, async (t) => {
     const pair = await open();
-    const topic = (suffix: string): string => `cellar-test.${suffix}.${Math.random().toString(36).slice(2, 8)}`;
+    const topic = (suffix: string): string =>
+      `cellar-test.${suffix}.${Math.random().toString(36).slice(2, 8)}`;
     const casts: unknown[] = [];
     const served = topic('guestagent');
     const listener = await serve({
@@ -63,18 +78,35 @@ export function runTransportSuite(name: string, open: () => Promise<TransportPai
       topic: served,
       keyFor,
       methods: {
-        echo: method(Type.Object({ text: Type.String() }), async (args, request) => ({ text: args.text, context: request.context, instance: request.instance ?? null })),
-        remember: method(Type.Object({ n: Type.Integer() }), async (args) => void casts.push(args.n)),
+        echo: method(Type.Object({ text: Type.String() }), async (args, request) => ({
+          text: args.text,
+          context: request.context,
+          instance: request.instance ?? null,
+        })),
+        remember: method(
+          Type.Object({ n: Type.Integer() }),
+          async (args) => void casts.push(args.n),
+        ),
         unsupported: method(Type.Object({}), async () => {
-          throw new DatastoreOperationNotSupported({ operation: 'create_backup', datastore: 'redis' });
+          throw new DatastoreOperationNotSupported({
+            operation: 'create_backup',
+            datastore: 'redis',
+          });
         }),
-        slow: method(Type.Object({ ms: Type.Integer() }), async (args) => new Promise((r) => setTimeout(() => r('late'), args.ms))),
+        slow: method(
+          Type.Object({ ms: Type.Integer() }),
+          async (args) => new Promise((r) => setTimeout(() => r('late'), args.ms)),
+        ),
       },
     });
     const client = new RpcClient({ transport: pair.client, key: CONTROL_KEY, defaultTimeout: 10 });
     try {
       await t.test('a call returns the result, with the request context intact', async () => {
-        assert.deepEqual(await client.call(served, 'echo', { text: 'hello' }, { context }), { text: 'hello', context, instance: null });
+        assert.deepEqual(await client.call(served, 'echo', { text: 'hello' }, { context }), {
+          text: 'hello',
+          context,
+          instance: null,
+        });
       });
 
       await t.test('a cast is delivered and handled', async () => {
@@ -90,26 +122,44 @@ export function runTransportSuite(name: string, open: () => Promise<TransportPai
         });
       });
 
-      await t.test('an unknown method and bad arguments are refused with their own errors', async () => {
-        await assert.rejects(client.call(served, 'nope', {}, { context }), RpcNoSuchMethod);
-        await assert.rejects(client.call(served, 'echo', { text: 42 }, { context }), (e: unknown) => e instanceof RpcBadArguments && /\/text/.test(e.message));
-      });
+      await t.test(
+        'an unknown method and bad arguments are refused with their own errors',
+        async () => {
+          await assert.rejects(client.call(served, 'nope', {}, { context }), RpcNoSuchMethod);
+          await assert.rejects(
+            client.call(served, 'echo', { text: 42 }, { context }),
+            (e: unknown) => e instanceof RpcBadArguments && /\/text/.test(e.message),
+          );
+        },
+      );
 
       await t.test('a call with no reply in time fails with RpcTimeout', async () => {
         const started = Date.now();
-        await assert.rejects(client.call(served, 'slow', { ms: 3000 }, { context, timeout: 0.3 }), RpcTimeout);
+        await assert.rejects(
+          client.call(served, 'slow', { ms: 3000 }, { context, timeout: 0.3 }),
+          RpcTimeout,
+        );
         assert.ok(Date.now() - started < 2000);
       });
 
-      await t.test('a call to a topic nobody serves fails with RpcUnavailable, promptly', async () => {
-        const started = Date.now();
-        await assert.rejects(client.call(topic('nobody'), 'echo', { text: 'x' }, { context, timeout: 5 }), RpcUnavailable);
-        assert.ok(Date.now() - started < 2000);
-      });
+      await t.test(
+        'a call to a topic nobody serves fails with RpcUnavailable, promptly',
+        async () => {
+          const started = Date.now();
+          await assert.rejects(
+            client.call(topic('nobody'), 'echo', { text: 'x' }, { context, timeout: 5 }),
+            RpcUnavailable,
+          );
+          assert.ok(Date.now() - started < 2000);
+        },
+      );
 
       await t.test('a message without the right key is refused and never handled', async () => {
         const intruder = new RpcClient({ transport: pair.client, key: 'guessed-key' });
-        await assert.rejects(intruder.call(served, 'echo', { text: 'x' }, { context, timeout: 5 }), RpcRejected);
+        await assert.rejects(
+          intruder.call(served, 'echo', { text: 'x' }, { context, timeout: 5 }),
+          RpcRejected,
+        );
         const before = casts.length;
         await intruder.cast(served, 'remember', { n: 666 }, { context });
         await client.call(served, 'echo', { text: 'barrier' }, { context });
@@ -119,34 +169,84 @@ export function runTransportSuite(name: string, open: () => Promise<TransportPai
       });
 
       await t.test('a guest signs as its instance and cannot speak for another', async () => {
-        const guestA = new RpcClient({ transport: pair.client, key: KEYS['instance-a'] ?? '', instance: 'instance-a' });
-        assert.deepEqual(await guestA.call(served, 'echo', { text: 'hi' }, { context }), { text: 'hi', context, instance: 'instance-a' });
-        const impostor = new RpcClient({ transport: pair.client, key: KEYS['instance-a'] ?? '', instance: 'instance-b' });
-        await assert.rejects(impostor.call(served, 'echo', { text: 'x' }, { context, timeout: 5 }), RpcRejected);
+        const guestA = new RpcClient({
+          transport: pair.client,
+          key: KEYS['instance-a'] ?? '',
+          instance: 'instance-a',
+        });
+        assert.deepEqual(await guestA.call(served, 'echo', { text: 'hi' }, { context }), {
+          text: 'hi',
+          context,
+          instance: 'instance-a',
+        });
+        const impostor = new RpcClient({
+          transport: pair.client,
+          key: KEYS['instance-a'] ?? '',
+          instance: 'instance-b',
+        });
+        await assert.rejects(
+          impostor.call(served, 'echo', { text: 'x' }, { context, timeout: 5 }),
+          RpcRejected,
+        );
       });
 
       await t.test('many calls in flight each get their own reply', async () => {
         const texts = Array.from({ length: 200 }, (_, i) => `m${i}`);
-        const replies = await Promise.all(texts.map((text) => client.call<{ text: string }>(served, 'echo', { text }, { context })));
-        assert.deepEqual(replies.map((r) => r.text), texts);
+        const replies = await Promise.all(
+          texts.map((text) => client.call<{ text: string }>(served, 'echo', { text }, { context })),
+        );
+        assert.deepEqual(
+          replies.map((r) => r.text),
+          texts,
+        );
       });
 
-      await t.test('servers on one topic compete for its messages', { skip: !pair.server.competingConsumers && `the ${name} transport serves each topic from one process` }, async () => {
-        const shared = topic('taskmanager');
-        const seen: [string, number][] = [];
-        const handler = (who: string) => ({ take: method(Type.Object({ n: Type.Integer() }), async (args) => void seen.push([who, args.n])) });
-        const one = await serve({ transport: pair.server, topic: shared, keyFor, methods: handler('one') });
-        const two = await serve({ transport: pair.server2, topic: shared, keyFor, methods: handler('two') });
-        try {
-          for (let n = 0; n < 40; n++) await client.cast(shared, 'take', { n }, { context });
-          await until(() => seen.length >= 40, 10_000);
-          assert.deepEqual(seen.map(([, n]) => n).sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i), 'each message handled exactly once');
-          assert.ok(seen.some(([w]) => w === 'one') && seen.some(([w]) => w === 'two'), 'both servers took some');
-        } finally {
-          await one.close();
-          await two.close();
-        }
-      });
+      await t.test(
+        'servers on one topic compete for its messages',
+        {
+          skip:
+            !pair.server.competingConsumers &&
+            `the ${name} transport serves each topic from one process`,
+        },
+        async () => {
+          const shared = topic('taskmanager');
+          const seen: [string, number][] = [];
+          const handler = (who: string) => ({
+            take: method(
+              Type.Object({ n: Type.Integer() }),
+              async (args) => void seen.push([who, args.n]),
+            ),
+          });
+          const one = await serve({
+            transport: pair.server,
+            topic: shared,
+            keyFor,
+            methods: handler('one'),
+          });
+          const two = await serve({
+            transport: pair.server2,
+            topic: shared,
+            keyFor,
+            methods: handler('two'),
+          });
+          try {
+            for (let n = 0; n < 40; n++) await client.cast(shared, 'take', { n }, { context });
+            await until(() => seen.length >= 40, 10_000);
+            assert.deepEqual(
+              seen.map(([, n]) => n).sort((a, b) => a - b),
+              Array.from({ length: 40 }, (_, i) => i),
+              'each message handled exactly once',
+            );
+            assert.ok(
+              seen.some(([w]) => w === 'one') && seen.some(([w]) => w === 'two'),
+              'both servers took some',
+            );
+          } finally {
+            await one.close();
+            await two.close();
+          }
+        },
+      );
     } finally {
       await listener.close();
       await pair.close();

@@ -3,7 +3,14 @@
 // calls answered through RabbitMQ's direct reply-to.
 
 import { randomUUID } from 'node:crypto';
-import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message } from 'amqplib';
+import {
+  connect,
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  type ConsumeMessage,
+  type Message,
+} from 'amqplib';
 import { RpcConnectionLost, RpcTimeout, RpcUnavailable } from '@cellar/plugin-api';
 import type { Listener, MessageHandler, RequestOptions, Transport } from '../transport.js';
 
@@ -55,7 +62,10 @@ export class AmqpTransport implements Transport {
    */
   #connectionClosed(error?: Error): void {
     if (this.#closing) return;
-    this.#lost = new RpcConnectionLost({ reason: error?.message ?? 'closed without a reason' }, { cause: error });
+    this.#lost = new RpcConnectionLost(
+      { reason: error?.message ?? 'closed without a reason' },
+      { cause: error },
+    );
     for (const [id, pending] of this.#pending) {
       clearTimeout(pending.timer);
       pending.reject(this.#lost);
@@ -84,7 +94,12 @@ export class AmqpTransport implements Transport {
     if (!pending || id === undefined) return;
     this.#pending.delete(id);
     clearTimeout(pending.timer);
-    pending.reject(new RpcUnavailable({ topic: msg.fields.routingKey, reason: 'no queue exists for it; its server has never started' }));
+    pending.reject(
+      new RpcUnavailable({
+        topic: msg.fields.routingKey,
+        reason: 'no queue exists for it; its server has never started',
+      }),
+    );
   }
 
   async #declare(channel: Channel, topic: string): Promise<void> {
@@ -103,7 +118,10 @@ export class AmqpTransport implements Transport {
       const work = handler(msg.content)
         .then((reply) => {
           const replyTo = msg.properties.replyTo as string | undefined;
-          if (reply && replyTo) channel.sendToQueue(replyTo, reply, { correlationId: msg.properties.correlationId as string });
+          if (reply && replyTo)
+            channel.sendToQueue(replyTo, reply, {
+              correlationId: msg.properties.correlationId as string,
+            });
           channel.ack(msg);
         })
         .catch(() => {
@@ -157,7 +175,14 @@ export class AmqpTransport implements Transport {
     await this.#declare(this.casts, topic);
     await new Promise<void>((resolve, reject) => {
       this.casts.sendToQueue(topic, message, { persistent: true }, (error: unknown) =>
-        error ? reject(new RpcUnavailable({ topic, reason: 'the broker did not accept the message' }, { cause: error })) : resolve(),
+        error
+          ? reject(
+              new RpcUnavailable(
+                { topic, reason: 'the broker did not accept the message' },
+                { cause: error },
+              ),
+            )
+          : resolve(),
       );
     });
   }

@@ -14,7 +14,9 @@ const MAX_SOCKET_PATH = 100;
 
 export function socketPath(dir: string, topic: string): string {
   const plain = join(dir, `${topic}.sock`);
-  return Buffer.byteLength(plain) <= MAX_SOCKET_PATH ? plain : join(dir, `${createHash('sha256').update(topic).digest('hex').slice(0, 24)}.sock`);
+  return Buffer.byteLength(plain) <= MAX_SOCKET_PATH
+    ? plain
+    : join(dir, `${createHash('sha256').update(topic).digest('hex').slice(0, 24)}.sock`);
 }
 
 function readBody(stream: IncomingMessage): Promise<Buffer> {
@@ -68,19 +70,26 @@ export class LocalTransport implements Transport {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     // Others may pass through the directory to an open socket, but not list it.
     if (open) await chmod(dirname(path), 0o711);
-    if (await isServed(path)) throw new Error(`topic ${topic} is already served at ${path}; the local transport allows one server per topic`);
+    if (await isServed(path))
+      throw new Error(
+        `topic ${topic} is already served at ${path}; the local transport allows one server per topic`,
+      );
     await rm(path, { force: true });
     const server = createServer((req, res) => {
-      void readBody(req).then(async (body) => {
-        if (req.headers['x-cellar-kind'] === 'cast') {
-          // Accepted once read: the sender does not wait for the work.
-          res.writeHead(202).end();
-          await handler(body);
-          return;
-        }
-        const reply = await handler(body);
-        res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(reply ?? Buffer.alloc(0));
-      }).catch(() => res.destroy());
+      void readBody(req)
+        .then(async (body) => {
+          if (req.headers['x-cellar-kind'] === 'cast') {
+            // Accepted once read: the sender does not wait for the work.
+            res.writeHead(202).end();
+            await handler(body);
+            return;
+          }
+          const reply = await handler(body);
+          res
+            .writeHead(200, { 'content-type': 'application/octet-stream' })
+            .end(reply ?? Buffer.alloc(0));
+        })
+        .catch(() => res.destroy());
     });
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {
@@ -100,7 +109,13 @@ export class LocalTransport implements Transport {
     return listener;
   }
 
-  #post(topic: string, kind: 'call' | 'cast', message: Buffer, timeoutSeconds: number, method: string): Promise<Buffer> {
+  #post(
+    topic: string,
+    kind: 'call' | 'cast',
+    message: Buffer,
+    timeoutSeconds: number,
+    method: string,
+  ): Promise<Buffer> {
     const path = this.#path(topic);
     let agent = this.#agents.get(path);
     if (!agent) {
@@ -109,12 +124,24 @@ export class LocalTransport implements Transport {
     }
     return new Promise((resolve, reject) => {
       const req = httpRequest(
-        { socketPath: path, agent, method: 'POST', path: '/', headers: { 'x-cellar-kind': kind, 'content-length': message.length } },
+        {
+          socketPath: path,
+          agent,
+          method: 'POST',
+          path: '/',
+          headers: { 'x-cellar-kind': kind, 'content-length': message.length },
+        },
         (res) => {
           readBody(res).then((body) => {
             clearTimeout(timer);
             if (res.statusCode === 200 || res.statusCode === 202) resolve(body);
-            else reject(new RpcUnavailable({ topic, reason: `the server answered HTTP ${res.statusCode ?? '?'}` }));
+            else
+              reject(
+                new RpcUnavailable({
+                  topic,
+                  reason: `the server answered HTTP ${res.statusCode ?? '?'}`,
+                }),
+              );
           }, reject);
         },
       );
@@ -125,7 +152,12 @@ export class LocalTransport implements Transport {
       req.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         const absent = error.code === 'ENOENT' || error.code === 'ECONNREFUSED';
-        reject(new RpcUnavailable({ topic, reason: absent ? `no server listens at ${path}` : error.message }, { cause: error }));
+        reject(
+          new RpcUnavailable(
+            { topic, reason: absent ? `no server listens at ${path}` : error.message },
+            { cause: error },
+          ),
+        );
       });
       req.end(message);
     });
@@ -133,7 +165,11 @@ export class LocalTransport implements Transport {
 
   async request(topic: string, message: Buffer, options: RequestOptions): Promise<Buffer> {
     const reply = await this.#post(topic, 'call', message, options.timeoutSeconds, options.method);
-    if (reply.length === 0) throw new RpcRejected({ topic, reason: 'the message was refused without a reply (malformed or unsigned)' });
+    if (reply.length === 0)
+      throw new RpcRejected({
+        topic,
+        reason: 'the message was refused without a reply (malformed or unsigned)',
+      });
     return reply;
   }
 

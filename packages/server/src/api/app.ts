@@ -46,20 +46,44 @@ export interface ApiDependencies {
 }
 
 /** Trove's defaults, for builds of the API without a configuration (tests, the OpenAPI document). */
-export const troveQuotaDefaults: QuotaDefaults = { instances: 10, ram: -1, volumes: 40, backups: 50 };
-export const troveRateLimits: RateLimits = { get: 200, post: 200, put: 200, delete: 200, mgmtPost: 200 };
+export const troveQuotaDefaults: QuotaDefaults = {
+  instances: 10,
+  ram: -1,
+  volumes: 40,
+  backups: 50,
+};
+export const troveRateLimits: RateLimits = {
+  get: 200,
+  post: 200,
+  put: 200,
+  delete: 200,
+  mgmtPost: 200,
+};
 
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
     // Bodies are checked as sent: no coercion, no silently dropped fields, every problem named.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: true } },
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        allErrors: true,
+        useDefaults: true,
+      },
+    },
   });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Cellar: the Trove v1.0 API', version: deps.version, description: "OpenStack Trove's database API as Cellar serves it." },
-      components: { securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' } } },
+      info: {
+        title: 'Cellar: the Trove v1.0 API',
+        version: deps.version,
+        description: "OpenStack Trove's database API as Cellar serves it.",
+      },
+      components: {
+        securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' } },
+      },
       security: [{ token: [] }],
     },
   });
@@ -78,7 +102,13 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   datastoreRoutes(app, deps.db, deps.publicEndpoint);
   quotaRoutes(app, quotas, limiter);
   volumeTypeRoutes(app);
-  const instanceDeps = { ...deps.instances, quotas, db: deps.db, changeStamp: deps.changeStamp, ...(deps.publicEndpoint === undefined ? {} : { publicEndpoint: deps.publicEndpoint }) };
+  const instanceDeps = {
+    ...deps.instances,
+    quotas,
+    db: deps.db,
+    changeStamp: deps.changeStamp,
+    ...(deps.publicEndpoint === undefined ? {} : { publicEndpoint: deps.publicEndpoint }),
+  };
   instanceRoutes(app, instanceDeps);
   guestResourceRoutes(app, instanceDeps);
   backupRoutes(app, instanceDeps);
@@ -98,7 +128,16 @@ export async function openApiDocument(): Promise<unknown> {
       identity: new Identity(control.db, 60),
       log: { error: () => undefined },
       version: '0.1.0',
-      instances: { heartbeatExpiry: 90, maxVolumeSize: 10, controlKey: 'openapi', datastores: new Map(), runOperation: async () => undefined, guest: () => { throw new Error('no guests in the OpenAPI build'); } },
+      instances: {
+        heartbeatExpiry: 90,
+        maxVolumeSize: 10,
+        controlKey: 'openapi',
+        datastores: new Map(),
+        runOperation: async () => undefined,
+        guest: () => {
+          throw new Error('no guests in the OpenAPI build');
+        },
+      },
       quotaDefaults: troveQuotaDefaults,
       rateLimits: troveRateLimits,
     });

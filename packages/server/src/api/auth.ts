@@ -21,21 +21,35 @@ export function caller(request: FastifyRequest): TokenInfo {
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
-export function installAuth(app: FastifyInstance, tokens: TokenValidator, adminToken?: string): void {
+export function installAuth(
+  app: FastifyInstance,
+  tokens: TokenValidator,
+  adminToken?: string,
+): void {
   // Compared as digests, in constant time; the configured token's is computed once.
   const adminDigest = adminToken === undefined ? undefined : digest(adminToken);
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/v1.0/')) return;
     const token = request.headers['x-auth-token'];
-    if (typeof token !== 'string' || token === '') throw new Unauthorized({ reason: 'no X-Auth-Token header' });
+    if (typeof token !== 'string' || token === '')
+      throw new Unauthorized({ reason: 'no X-Auth-Token header' });
     const tenant = request.url.split('/')[2]?.split('?')[0] ?? '';
     if (adminDigest !== undefined && timingSafeEqual(digest(token), adminDigest)) {
       // Keystone's old ADMIN_TOKEN: an admin of whichever project the path names.
       const at = new Date().toISOString();
-      request.auth = { userId: 'admin_token', userName: 'admin_token', projectId: tenant, projectName: tenant, roles: ['admin'], issuedAt: at, expiresAt: at };
+      request.auth = {
+        userId: 'admin_token',
+        userName: 'admin_token',
+        projectId: tenant,
+        projectName: tenant,
+        roles: ['admin'],
+        issuedAt: at,
+        expiresAt: at,
+      };
       return;
     }
     request.auth = await tokens.validate(token);
-    if (tenant !== request.auth.projectId) throw new WrongProject({ tokenProject: request.auth.projectId, pathProject: tenant });
+    if (tenant !== request.auth.projectId)
+      throw new WrongProject({ tokenProject: request.auth.projectId, pathProject: tenant });
   });
 }

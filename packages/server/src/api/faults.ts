@@ -4,7 +4,15 @@
 
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { BadRequest, isCellarError, PayloadTooLarge, toFaultBody, UnsupportedMediaType, ValidationFailed, type CellarError } from '@cellar/plugin-api';
+import {
+  BadRequest,
+  isCellarError,
+  PayloadTooLarge,
+  toFaultBody,
+  UnsupportedMediaType,
+  ValidationFailed,
+  type CellarError,
+} from '@cellar/plugin-api';
 
 export interface FaultLog {
   error(fields: Record<string, unknown>, message: string): void;
@@ -14,15 +22,21 @@ function validationMessage(error: FastifyError): string {
   const problems = (error.validation ?? []).map((v) => {
     const where = `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`;
     const params = v.params;
-    if (v.keyword === 'additionalProperties') return `${where}: unknown field '${String(params['additionalProperty'])}'`;
-    if (v.keyword === 'required') return `${where}: '${String(params['missingProperty'])}' is required`;
+    if (v.keyword === 'additionalProperties')
+      return `${where}: unknown field '${String(params['additionalProperty'])}'`;
+    if (v.keyword === 'required')
+      return `${where}: '${String(params['missingProperty'])}' is required`;
     return `${where} ${v.message ?? 'is invalid'}`;
   });
   return problems.join('; ');
 }
 
 /** The catalog error an error is answered as; undefined for an unexpected failure (a 500). */
-export function asFault(error: FastifyError | CellarError, bodyLimit: number, contentType = 'unknown'): CellarError | undefined {
+export function asFault(
+  error: FastifyError | CellarError,
+  bodyLimit: number,
+  contentType = 'unknown',
+): CellarError | undefined {
   if (isCellarError(error)) return error;
   if (error.validation) return new ValidationFailed({ problems: validationMessage(error) });
   switch (error.code) {
@@ -34,8 +48,11 @@ export function asFault(error: FastifyError | CellarError, bodyLimit: number, co
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new BadRequest({ reason: `The request body is not valid JSON: ${error.message}` });
     default:
-      if (error instanceof SyntaxError) return new BadRequest({ reason: `The request body is not valid JSON: ${error.message}` });
-      return error.statusCode !== undefined && error.statusCode < 500 ? new BadRequest({ reason: error.message }) : undefined;
+      if (error instanceof SyntaxError)
+        return new BadRequest({ reason: `The request body is not valid JSON: ${error.message}` });
+      return error.statusCode !== undefined && error.statusCode < 500
+        ? new BadRequest({ reason: error.message })
+        : undefined;
   }
 }
 
@@ -49,10 +66,15 @@ export function installFaults(app: FastifyInstance, log: FaultLog): void {
     const id = randomUUID();
     log.error({ id, err: error, method: request.method, url: request.url }, 'unexpected error');
     void reply.status(500).send({
-      instanceFault: { code: 500, message: `Internal Server Error. Please keep this ID to help us figure out what went wrong: (${id}).` },
+      instanceFault: {
+        code: 500,
+        message: `Internal Server Error. Please keep this ID to help us figure out what went wrong: (${id}).`,
+      },
     });
   });
   app.setNotFoundHandler((_request, reply) => {
-    void reply.status(404).send({ itemNotFound: { code: 404, message: 'The resource could not be found.' } });
+    void reply
+      .status(404)
+      .send({ itemNotFound: { code: 404, message: 'The resource could not be found.' } });
   });
 }

@@ -12,7 +12,12 @@ export function baseUrl(request: FastifyRequest, publicEndpoint: string | undefi
   return (publicEndpoint ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
 }
 
-export function resourceLinks(base: string, tenant: string, collection: string, id: string): Link[] {
+export function resourceLinks(
+  base: string,
+  tenant: string,
+  collection: string,
+  id: string,
+): Link[] {
   return [
     { href: `${base}/v1.0/${tenant}/${collection}/${id}`, rel: 'self' },
     { href: `${base}/${collection}/${id}`, rel: 'bookmark' },

@@ -11,8 +11,18 @@ export function installPolicy(app: FastifyInstance, policy: Policy): void {
     if (!auth) return;
     const route = `${request.method} ${request.routeOptions.url ?? ''}`;
     let rule = routeRules[route] ?? 'default';
-    if (rule === 'instance:restart' && typeof request.body === 'object' && request.body !== null && 'reset_status' in request.body) rule = 'instance:reset_status';
+    if (
+      rule === 'instance:restart' &&
+      typeof request.body === 'object' &&
+      request.body !== null &&
+      'reset_status' in request.body
+    )
+      rule = 'instance:reset_status';
     const params = request.params as Record<string, string | undefined>;
-    policy.enforce(rule, { tenant: params['project'] ?? params['tenant_id'] ?? auth.projectId }, auth);
+    policy.enforce(
+      rule,
+      { tenant: params['project'] ?? params['tenant_id'] ?? auth.projectId },
+      auth,
+    );
   });
 }

@@ -58,14 +58,25 @@ export class RateLimiter {
   }
 
   /** Seconds to wait when the request is over a limit; undefined when it may go ahead. */
-  take(project: string, verb: string, path: string, now = Date.now()): { retryAfter: number; rule: string } | undefined {
+  take(
+    project: string,
+    verb: string,
+    path: string,
+    now = Date.now(),
+  ): { retryAfter: number; rule: string } | undefined {
     const applicable = this.#rules
       .filter((rule) => rule.verb === verb && rule.pattern.test(path))
-      .map((rule) => ({ rule, bucket: this.#level(`${project} ${rule.verb} ${rule.uri}`, rule.value, now) }));
+      .map((rule) => ({
+        rule,
+        bucket: this.#level(`${project} ${rule.verb} ${rule.uri}`, rule.value, now),
+      }));
     // A refused request takes nothing from any of its limits.
     for (const { rule, bucket } of applicable) {
       if (bucket.level + 1 > rule.value) {
-        return { retryAfter: Math.ceil(((bucket.level + 1 - rule.value) / rule.value) * 60), rule: `Only ${rule.value} ${rule.verb} request(s) can be made to ${rule.uri} every minute.` };
+        return {
+          retryAfter: Math.ceil(((bucket.level + 1 - rule.value) / rule.value) * 60),
+          rule: `Only ${rule.value} ${rule.verb} request(s) can be made to ${rule.uri} every minute.`,
+        };
       }
     }
     for (const { bucket } of applicable) bucket.level += 1;
@@ -78,7 +89,15 @@ export class RateLimiter {
       const bucket = this.#level(`${project} ${verb} ${uri}`, value, now);
       const remaining = Math.max(0, Math.floor(value - bucket.level));
       const wait = remaining > 0 ? 0 : ((bucket.level + 1 - value) / value) * 60_000;
-      return { verb, uri, regex, value, remaining, unit: 'MINUTE', nextAvailable: `${new Date(now + wait).toISOString().slice(0, 19)}Z` };
+      return {
+        verb,
+        uri,
+        regex,
+        value,
+        remaining,
+        unit: 'MINUTE',
+        nextAvailable: `${new Date(now + wait).toISOString().slice(0, 19)}Z`,
+      };
     });
   }
 }
@@ -93,6 +112,13 @@ export function installRateLimits(app: FastifyInstance, limiter: RateLimiter): v
     return reply
       .status(413)
       .header('retry-after', String(over.retryAfter))
-      .send({ overLimit: { code: 413, message: 'This request was rate-limited.', details: over.rule, retryAfter: String(over.retryAfter) } });
+      .send({
+        overLimit: {
+          code: 413,
+          message: 'This request was rate-limited.',
+          details: over.rule,
+          retryAfter: String(over.retryAfter),
+        },
+      });
   });
 }

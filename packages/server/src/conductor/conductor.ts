@@ -4,7 +4,15 @@
 
 import type { Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import { conductorArgs, CONDUCTOR_TOPIC, method, serve, type Listener, type RequestEnvelope, type Transport } from '@cellar/rpc';
+import {
+  conductorArgs,
+  CONDUCTOR_TOPIC,
+  method,
+  serve,
+  type Listener,
+  type RequestEnvelope,
+  type Transport,
+} from '@cellar/rpc';
 import { now, type Database } from '../db/schema.js';
 import { unseal } from '../secrets.js';
 
@@ -23,13 +31,23 @@ export class Conductor {
 
   async #keyOf(request: RequestEnvelope): Promise<string | undefined> {
     if (request.instance === undefined) return undefined;
-    const row = await this.db.selectFrom('instances').select('rpc_key').where('id', '=', request.instance).where('deleted_at', 'is', null).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('instances')
+      .select('rpc_key')
+      .where('id', '=', request.instance)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     return row ? unseal(this.controlKey, row.rpc_key) : undefined;
   }
 
   /** True when the message is newer than the last one seen for this instance and method. */
   async #fresh(instanceId: string, methodName: string, sent: number): Promise<boolean> {
-    const last = await this.db.selectFrom('conductor_lastseen').select('sent').where('instance_id', '=', instanceId).where('method', '=', methodName).executeTakeFirst();
+    const last = await this.db
+      .selectFrom('conductor_lastseen')
+      .select('sent')
+      .where('instance_id', '=', instanceId)
+      .where('method', '=', methodName)
+      .executeTakeFirst();
     if (last && Number(last.sent) > sent) return false;
     await this.db
       .insertInto('conductor_lastseen')
@@ -44,19 +62,38 @@ export class Conductor {
       transport,
       topic: CONDUCTOR_TOPIC,
       keyFor: (request) => this.#keyOf(request),
-      onError: (error, request) => this.log.warn({ err: error, instance: request?.instance, method: request?.method }, 'guest message refused'),
+      onError: (error, request) =>
+        this.log.warn(
+          { err: error, instance: request?.instance, method: request?.method },
+          'guest message refused',
+        ),
       methods: {
         heartbeat: method(conductorArgs.heartbeat, async (beat, request) => {
           const instanceId = request.instance as string;
           if (!(await this.#fresh(instanceId, 'heartbeat', request.sent))) return;
-          const current = await this.db.selectFrom('service_statuses').select('status').where('instance_id', '=', instanceId).executeTakeFirst();
+          const current = await this.db
+            .selectFrom('service_statuses')
+            .select('status')
+            .where('instance_id', '=', instanceId)
+            .executeTakeFirst();
           // Only a restart clears "restart required".
           if (current?.status === 'restart required' && beat.status !== 'restart required') return;
-          await this.db.updateTable('service_statuses').set({ status: beat.status, updated_at: now() }).where('instance_id', '=', instanceId).execute();
+          await this.db
+            .updateTable('service_statuses')
+            .set({ status: beat.status, updated_at: now() })
+            .where('instance_id', '=', instanceId)
+            .execute();
           if (beat.fault) {
             await this.db
               .insertInto('instance_faults')
-              .values({ id: randomUUID(), instance_id: instanceId, code: beat.fault.code, message: beat.fault.message, details: '', created_at: now() })
+              .values({
+                id: randomUUID(),
+                instance_id: instanceId,
+                code: beat.fault.code,
+                message: beat.fault.message,
+                details: '',
+                created_at: now(),
+              })
               .execute();
           }
           this.onHeartbeat?.(instanceId);

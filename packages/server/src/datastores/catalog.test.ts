@@ -5,7 +5,13 @@ import { migrateToLatest, openDatabase } from '../db/connect.js';
 import { syncCatalog, type Datastore } from './catalog.js';
 
 function datastore(name: string, versions: DatastoreVersionInfo[]): Datastore {
-  return { name, package: `@x/${name}`, version: '1.0.0', capabilities: [], server: defineDatastoreServer({ name, versions: async () => versions }) };
+  return {
+    name,
+    package: `@x/${name}`,
+    version: '1.0.0',
+    capabilities: [],
+    server: defineDatastoreServer({ name, versions: async () => versions }),
+  };
 }
 
 test('versions keep their ids across restarts; a version gone from the host becomes inactive, not deleted', async () => {
@@ -16,19 +22,48 @@ test('versions keep their ids across restarts; a version gone from the host beco
       { name: '16', location: '/usr/lib/postgresql/16/bin', active: true },
       { name: '15', location: '/usr/lib/postgresql/15/bin', active: true },
     ];
-    await syncCatalog(control.db, [datastore('postgresql', both), { name: 'bare', package: 'bare', version: '1', capabilities: [] }]);
-    const first = await control.db.selectFrom('datastore_versions').selectAll().orderBy('name').execute();
-    const pg = await control.db.selectFrom('datastores').selectAll().where('name', '=', 'postgresql').executeTakeFirstOrThrow();
+    await syncCatalog(control.db, [
+      datastore('postgresql', both),
+      { name: 'bare', package: 'bare', version: '1', capabilities: [] },
+    ]);
+    const first = await control.db
+      .selectFrom('datastore_versions')
+      .selectAll()
+      .orderBy('name')
+      .execute();
+    const pg = await control.db
+      .selectFrom('datastores')
+      .selectAll()
+      .where('name', '=', 'postgresql')
+      .executeTakeFirstOrThrow();
     assert.equal(pg.default_version_id, first.find((v) => v.name === '16')?.id);
-    assert.ok(await control.db.selectFrom('datastores').select('id').where('name', '=', 'bare').executeTakeFirst(), 'a datastore without a server half is listed');
+    assert.ok(
+      await control.db
+        .selectFrom('datastores')
+        .select('id')
+        .where('name', '=', 'bare')
+        .executeTakeFirst(),
+      'a datastore without a server half is listed',
+    );
 
     await syncCatalog(control.db, [datastore('postgresql', both.slice(1))]);
-    const second = await control.db.selectFrom('datastore_versions').selectAll().orderBy('name').execute();
-    assert.deepEqual(second.map((v) => [v.id, v.name, v.active]), [
-      [first[0]?.id, '15', 1],
-      [first[1]?.id, '16', 0],
-    ]);
-    const after = await control.db.selectFrom('datastores').selectAll().where('name', '=', 'postgresql').executeTakeFirstOrThrow();
+    const second = await control.db
+      .selectFrom('datastore_versions')
+      .selectAll()
+      .orderBy('name')
+      .execute();
+    assert.deepEqual(
+      second.map((v) => [v.id, v.name, v.active]),
+      [
+        [first[0]?.id, '15', 1],
+        [first[1]?.id, '16', 0],
+      ],
+    );
+    const after = await control.db
+      .selectFrom('datastores')
+      .selectAll()
+      .where('name', '=', 'postgresql')
+      .executeTakeFirstOrThrow();
     assert.equal(after.default_version_id, first[0]?.id);
   } finally {
     await control.close();

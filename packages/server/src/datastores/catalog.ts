@@ -16,12 +16,27 @@ export interface Datastore {
   readonly server?: DatastoreServer;
 }
 
-export async function loadDatastores(host: PluginHost, enabled: readonly InstalledPlugin[]): Promise<Datastore[]> {
-  const withServer = enabled.filter((p) => p.manifest.entryPoints.some((e) => e.namespace === namespaces.datastoreServer));
-  const servers = await namedExtensionManager<DatastoreServer>(host, namespaces.datastoreServer, withServer.map((p) => p.manifest.name));
+export async function loadDatastores(
+  host: PluginHost,
+  enabled: readonly InstalledPlugin[],
+): Promise<Datastore[]> {
+  const withServer = enabled.filter((p) =>
+    p.manifest.entryPoints.some((e) => e.namespace === namespaces.datastoreServer),
+  );
+  const servers = await namedExtensionManager<DatastoreServer>(
+    host,
+    namespaces.datastoreServer,
+    withServer.map((p) => p.manifest.name),
+  );
   return enabled.map((p) => {
     const server = servers.find((s) => s.name === p.manifest.name)?.obj;
-    return { name: p.manifest.name, package: p.package, version: p.version, capabilities: p.manifest.capabilities, ...(server ? { server } : {}) };
+    return {
+      name: p.manifest.name,
+      package: p.package,
+      version: p.version,
+      capabilities: p.manifest.capabilities,
+      ...(server ? { server } : {}),
+    };
   });
 }
 
@@ -30,30 +45,64 @@ export async function loadDatastores(host: PluginHost, enabled: readonly Install
  * no longer found stay (instances refer to them) but become inactive; the newest active one is
  * the default.
  */
-export async function syncCatalog(db: Kysely<Database>, datastores: readonly Datastore[]): Promise<void> {
+export async function syncCatalog(
+  db: Kysely<Database>,
+  datastores: readonly Datastore[],
+): Promise<void> {
   for (const ds of datastores) {
     const found = ds.server ? await ds.server.versions() : [];
     await db.transaction().execute(async (trx) => {
-      let row = await trx.selectFrom('datastores').selectAll().where('name', '=', ds.name).executeTakeFirst();
+      let row = await trx
+        .selectFrom('datastores')
+        .selectAll()
+        .where('name', '=', ds.name)
+        .executeTakeFirst();
       if (!row) {
         row = { id: randomUUID(), name: ds.name, default_version_id: null };
         await trx.insertInto('datastores').values(row).execute();
       }
-      const known = await trx.selectFrom('datastore_versions').selectAll().where('datastore_id', '=', row.id).execute();
+      const known = await trx
+        .selectFrom('datastore_versions')
+        .selectAll()
+        .where('datastore_id', '=', row.id)
+        .execute();
       let defaultId: string | null = null;
       for (const v of found) {
         const existing = known.find((k) => k.name === v.name);
         const id = existing?.id ?? randomUUID();
         if (existing) {
-          await trx.updateTable('datastore_versions').set({ location: v.location, active: v.active ? 1 : 0, manager: ds.name }).where('id', '=', id).execute();
+          await trx
+            .updateTable('datastore_versions')
+            .set({ location: v.location, active: v.active ? 1 : 0, manager: ds.name })
+            .where('id', '=', id)
+            .execute();
         } else {
-          await trx.insertInto('datastore_versions').values({ id, datastore_id: row.id, name: v.name, manager: ds.name, location: v.location, active: v.active ? 1 : 0 }).execute();
+          await trx
+            .insertInto('datastore_versions')
+            .values({
+              id,
+              datastore_id: row.id,
+              name: v.name,
+              manager: ds.name,
+              location: v.location,
+              active: v.active ? 1 : 0,
+            })
+            .execute();
         }
         if (defaultId === null && v.active) defaultId = id;
       }
       const gone = known.filter((k) => !found.some((v) => v.name === k.name)).map((k) => k.id);
-      if (gone.length > 0) await trx.updateTable('datastore_versions').set({ active: 0 }).where('id', 'in', gone).execute();
-      await trx.updateTable('datastores').set({ default_version_id: defaultId }).where('id', '=', row.id).execute();
+      if (gone.length > 0)
+        await trx
+          .updateTable('datastore_versions')
+          .set({ active: 0 })
+          .where('id', 'in', gone)
+          .execute();
+      await trx
+        .updateTable('datastores')
+        .set({ default_version_id: defaultId })
+        .where('id', '=', row.id)
+        .execute();
     });
   }
 }

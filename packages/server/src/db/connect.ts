@@ -6,7 +6,14 @@ import { inspect } from 'node:util';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { chmodSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type MigrationProvider,
+} from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -36,13 +43,15 @@ export type ConnectionSpec =
  * `postgresql+driver://` prefix is accepted). Anything else is an error naming what is accepted.
  */
 export function parseConnection(connection: string, base: string): ConnectionSpec {
-  if (connection === 'sqlite://' || connection === 'sqlite:///:memory:') return { dialect: 'sqlite', path: ':memory:' };
+  if (connection === 'sqlite://' || connection === 'sqlite:///:memory:')
+    return { dialect: 'sqlite', path: ':memory:' };
   if (connection.startsWith('sqlite:///')) {
     const rest = connection.slice('sqlite:///'.length);
     return { dialect: 'sqlite', path: isAbsolute(rest) ? rest : resolve(base, rest) };
   }
   const pgMatch = /^postgres(?:ql)?(?:\+\w+)?:\/\//.exec(connection);
-  if (pgMatch) return { dialect: 'postgresql', url: connection.replace(pgMatch[0], 'postgresql://') };
+  if (pgMatch)
+    return { dialect: 'postgresql', url: connection.replace(pgMatch[0], 'postgresql://') };
   throw new Error(
     `[database] connection '${connection.replace(/:[^:@/]*@/, ':****@')}' is not a database Cellar can use: expected sqlite:///path, sqlite:////absolute/path or postgresql://user:password@host:port/database`,
   );
@@ -70,7 +79,9 @@ function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
     get(target, property, receiver) {
       if (property === 'prepare') return prepare;
       const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
     },
   });
 }
@@ -84,7 +95,9 @@ function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
  * transaction's changes too, which only makes the stamp move early.
  */
 function sqliteStampReader(sqlite: SQLite.Database): () => Promise<string> {
-  const statement = sqlite.prepare("select (select data_version from pragma_data_version()) || ':' || total_changes()").pluck();
+  const statement = sqlite
+    .prepare("select (select data_version from pragma_data_version()) || ':' || total_changes()")
+    .pluck();
   return async () => String(statement.get());
 }
 
@@ -93,7 +106,9 @@ function sqliteStampReader(sqlite: SQLite.Database): () => Promise<string> {
  * still running, the next transaction id, those in progress). The same snapshot means the same
  * committed data; any write that commits changes every later one.
  */
-const postgresStamp = CompiledQuery.raw('select pg_current_snapshot()::text as stamp') as CompiledQuery<{ stamp: string }>;
+const postgresStamp = CompiledQuery.raw(
+  'select pg_current_snapshot()::text as stamp',
+) as CompiledQuery<{ stamp: string }>;
 
 function postgresStampReader(db: Kysely<Database>): () => Promise<string> {
   return async () => {
@@ -116,8 +131,16 @@ export async function openDatabase(spec: ConnectionSpec): Promise<ControlDatabas
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect: 'sqlite', description: `SQLite ${spec.path}`, changeStamp: sqliteStampReader(sqlite), close: () => db.destroy() };
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    });
+    return {
+      db,
+      dialect: 'sqlite',
+      description: `SQLite ${spec.path}`,
+      changeStamp: sqliteStampReader(sqlite),
+      close: () => db.destroy(),
+    };
   }
   const pool = new pg.Pool({ connectionString: spec.url, max: 10 });
   // An idle connection that PostgreSQL ends (a restart, a fast shutdown, an administrator's
@@ -142,9 +165,12 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error !== undefined) {
-    throw new Error(`migrating the control database failed${failed ? ` at ${failed.migrationName}` : ''}: ${error instanceof Error ? error.message : inspect(error)}`, {
-      cause: error,
-    });
+    throw new Error(
+      `migrating the control database failed${failed ? ` at ${failed.migrationName}` : ''}: ${error instanceof Error ? error.message : inspect(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

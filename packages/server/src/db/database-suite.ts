@@ -44,22 +44,56 @@ export function runControlDatabaseSuite(name: string, open: () => Promise<Contro
       });
 
       await t.test('rows round-trip with their types', async () => {
-        await db.insertInto('datastores').values({ id: datastoreId, name: 'postgresql', default_version_id: null }).execute();
-        await db.insertInto('datastore_versions').values({ id: versionId, datastore_id: datastoreId, name: '15', manager: 'postgresql', location: '/usr/lib/postgresql/15/bin', active: 1 }).execute();
+        await db
+          .insertInto('datastores')
+          .values({ id: datastoreId, name: 'postgresql', default_version_id: null })
+          .execute();
+        await db
+          .insertInto('datastore_versions')
+          .values({
+            id: versionId,
+            datastore_id: datastoreId,
+            name: '15',
+            manager: 'postgresql',
+            location: '/usr/lib/postgresql/15/bin',
+            active: 1,
+          })
+          .execute();
         const id = randomUUID();
         await db.insertInto('instances').values(instance(id)).execute();
-        const row = await db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        const row = await db
+          .selectFrom('instances')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
         assert.equal(row.volume_size, 1);
         assert.equal(row.deleted_at, null);
         assert.equal(typeof row.created_at, 'string');
-        await db.insertInto('conductor_lastseen').values({ instance_id: id, method: 'heartbeat', sent: 1732550000.125 }).execute();
-        const seen = await db.selectFrom('conductor_lastseen').select('sent').where('instance_id', '=', id).executeTakeFirstOrThrow();
+        await db
+          .insertInto('conductor_lastseen')
+          .values({ instance_id: id, method: 'heartbeat', sent: 1732550000.125 })
+          .execute();
+        const seen = await db
+          .selectFrom('conductor_lastseen')
+          .select('sent')
+          .where('instance_id', '=', id)
+          .executeTakeFirstOrThrow();
         assert.equal(Number(seen.sent), 1732550000.125);
       });
 
       await t.test('foreign keys and unique names are enforced', async () => {
-        await assert.rejects(db.insertInto('instances').values({ ...instance(randomUUID()), datastore_version_id: 'missing' }).execute());
-        await assert.rejects(db.insertInto('datastores').values({ id: randomUUID(), name: 'postgresql', default_version_id: null }).execute());
+        await assert.rejects(
+          db
+            .insertInto('instances')
+            .values({ ...instance(randomUUID()), datastore_version_id: 'missing' })
+            .execute(),
+        );
+        await assert.rejects(
+          db
+            .insertInto('datastores')
+            .values({ id: randomUUID(), name: 'postgresql', default_version_id: null })
+            .execute(),
+        );
       });
 
       await t.test('a failed transaction leaves nothing behind', async () => {
@@ -67,34 +101,61 @@ export function runControlDatabaseSuite(name: string, open: () => Promise<Contro
         await assert.rejects(
           db.transaction().execute(async (trx) => {
             await trx.insertInto('instances').values(instance(id)).execute();
-            await trx.insertInto('operations').values({ id: randomUUID(), instance_id: id, kind: 'create', status: 'pending', request: '{}', error_code: null, error_message: null, created_at: now(), updated_at: now() }).execute();
+            await trx
+              .insertInto('operations')
+              .values({
+                id: randomUUID(),
+                instance_id: id,
+                kind: 'create',
+                status: 'pending',
+                request: '{}',
+                error_code: null,
+                error_message: null,
+                created_at: now(),
+                updated_at: now(),
+              })
+              .execute();
             throw new Error('quota exceeded');
           }),
           /quota exceeded/,
         );
-        assert.equal(await db.selectFrom('instances').select('id').where('id', '=', id).executeTakeFirst(), undefined);
-        assert.equal((await db.selectFrom('operations').select('id').where('instance_id', '=', id).execute()).length, 0);
+        assert.equal(
+          await db.selectFrom('instances').select('id').where('id', '=', id).executeTakeFirst(),
+          undefined,
+        );
+        assert.equal(
+          (await db.selectFrom('operations').select('id').where('instance_id', '=', id).execute())
+            .length,
+          0,
+        );
       });
 
-      await t.test('the change stamp holds while nothing changes and moves with every write, by this connection or another', async () => {
-        const other = await open();
-        try {
-          const id = randomUUID();
-          const idle = await control.changeStamp();
-          await db.selectFrom('instances').selectAll().execute();
-          assert.equal(await control.changeStamp(), idle);
-          await db.insertInto('instances').values(instance(id)).execute();
-          const afterOwn = await control.changeStamp();
-          assert.notEqual(afterOwn, idle);
-          await other.db.updateTable('instances').set({ task_status: 'NONE' }).where('id', '=', id).execute();
-          const afterOther = await control.changeStamp();
-          assert.notEqual(afterOther, afterOwn);
-          assert.notEqual(afterOther, idle);
-          assert.equal(await control.changeStamp(), afterOther);
-        } finally {
-          await other.close();
-        }
-      });
+      await t.test(
+        'the change stamp holds while nothing changes and moves with every write, by this connection or another',
+        async () => {
+          const other = await open();
+          try {
+            const id = randomUUID();
+            const idle = await control.changeStamp();
+            await db.selectFrom('instances').selectAll().execute();
+            assert.equal(await control.changeStamp(), idle);
+            await db.insertInto('instances').values(instance(id)).execute();
+            const afterOwn = await control.changeStamp();
+            assert.notEqual(afterOwn, idle);
+            await other.db
+              .updateTable('instances')
+              .set({ task_status: 'NONE' })
+              .where('id', '=', id)
+              .execute();
+            const afterOther = await control.changeStamp();
+            assert.notEqual(afterOther, afterOwn);
+            assert.notEqual(afterOther, idle);
+            assert.equal(await control.changeStamp(), afterOther);
+          } finally {
+            await other.close();
+          }
+        },
+      );
     } finally {
       await control.close();
     }

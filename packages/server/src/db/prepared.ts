@@ -20,13 +20,21 @@ export type PreparedQuery<Inputs, Row> = (inputs: Inputs) => Promise<Row[]>;
  * Compiles `build(slot)` once; each call runs that SQL with the slots' parameters set from
  * `inputs`, and any values the query itself holds kept as they were.
  */
-export function prepareQuery<Inputs extends Readonly<Record<string, unknown>>, Row>(db: Kysely<Database>, build: (slot: SlotOf<Inputs>) => Compilable<Row>): PreparedQuery<Inputs, Row> {
+export function prepareQuery<Inputs extends Readonly<Record<string, unknown>>, Row>(
+  db: Kysely<Database>,
+  build: (slot: SlotOf<Inputs>) => Compilable<Row>,
+): PreparedQuery<Inputs, Row> {
   const compiled = build((name) => sql`${new Slot(name)}`).compile();
   const fixed = compiled.parameters;
   const sources = fixed.map((value) => (value instanceof Slot ? value.name : undefined));
   return async (inputs) => {
     const parameters = sources.map((name, i) => (name === undefined ? fixed[i] : inputs[name]));
-    const query: CompiledQuery<Row> = { query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters };
+    const query: CompiledQuery<Row> = {
+      query: compiled.query,
+      queryId: compiled.queryId,
+      sql: compiled.sql,
+      parameters,
+    };
     return (await db.executeQuery(query)).rows;
   };
 }

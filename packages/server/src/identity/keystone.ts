@@ -50,14 +50,21 @@ export class KeystoneValidator implements TokenValidator {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         auth: {
-          identity: { methods: ['password'], password: { user: { name: this.settings.username, domain, password: this.settings.password } } },
+          identity: {
+            methods: ['password'],
+            password: {
+              user: { name: this.settings.username, domain, password: this.settings.password },
+            },
+          },
           scope: { project: { name: this.settings.projectName, domain } },
         },
       }),
     });
     const token = res.headers.get('x-subject-token');
     if (res.status !== 201 || token === null) {
-      throw new Error(`Keystone at ${this.settings.url} refused Cellar's service credentials (HTTP ${res.status}); check [identity] keystone_username/keystone_password/keystone_project_name`);
+      throw new Error(
+        `Keystone at ${this.settings.url} refused Cellar's service credentials (HTTP ${res.status}); check [identity] keystone_username/keystone_password/keystone_project_name`,
+      );
     }
     const body = (await res.json()) as KeystoneToken;
     this.#service = { token, until: Date.parse(body.token.expires_at) - 60_000 };
@@ -68,15 +75,21 @@ export class KeystoneValidator implements TokenValidator {
     const cached = this.#cache.get(token);
     if (cached) return cached;
     const ask = async (): Promise<Response> =>
-      fetch(this.#endpoint('/auth/tokens'), { headers: { 'x-auth-token': await this.#serviceToken(), 'x-subject-token': token } });
+      fetch(this.#endpoint('/auth/tokens'), {
+        headers: { 'x-auth-token': await this.#serviceToken(), 'x-subject-token': token },
+      });
     let res = await ask();
     if (res.status === 401) {
       // Our own token expired early (revoked, or Keystone restarted): get a new one once.
       this.#service = undefined;
       res = await ask();
     }
-    if (res.status === 404) throw new Unauthorized({ reason: 'Keystone does not know this token (invalid, expired or revoked)' });
-    if (res.status !== 200) throw new Error(`Keystone answered HTTP ${res.status} when validating a token`);
+    if (res.status === 404)
+      throw new Unauthorized({
+        reason: 'Keystone does not know this token (invalid, expired or revoked)',
+      });
+    if (res.status !== 200)
+      throw new Error(`Keystone answered HTTP ${res.status} when validating a token`);
     const t = ((await res.json()) as KeystoneToken).token;
     if (!t.project) throw new Unauthorized({ reason: 'the token is not scoped to a project' });
     const info: TokenInfo = {

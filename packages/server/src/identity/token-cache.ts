@@ -17,7 +17,10 @@ export class TokenCache {
 
   set(token: string, info: TokenInfo): void {
     if (this.#entries.size >= ENTRIES) this.#entries.clear();
-    this.#entries.set(token, { info, until: Math.min(Date.now() + this.seconds * 1000, Date.parse(info.expiresAt)) });
+    this.#entries.set(token, {
+      info,
+      until: Math.min(Date.now() + this.seconds * 1000, Date.parse(info.expiresAt)),
+    });
   }
 
   delete(token: string): void {

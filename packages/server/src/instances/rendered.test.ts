@@ -22,12 +22,22 @@ const row: ViewedRow = {
   service_status: 'healthy',
   service_updated_at: '2026-01-01T00:00:00.000Z',
 };
-const context = (at: string, admin = false): ViewContext => ({ base: 'http://cellar', tenant: 'p1', admin, now: new Date(at), heartbeatExpiry: 90 });
+const context = (at: string, admin = false): ViewContext => ({
+  base: 'http://cellar',
+  tenant: 'p1',
+  admin,
+  now: new Date(at),
+  heartbeatExpiry: 90,
+});
 
 test('rendered views are the views serialised, for every caller and time', () => {
   const rendered = new RenderedViews();
   const fault = { message: 'boom', created_at: '2026-01-01T00:00:01.000Z', details: 'trace' };
-  for (const v of [context('2026-01-01T00:00:30Z'), context('2026-01-01T00:00:30Z', true), context('2026-01-01T00:05:00Z')]) {
+  for (const v of [
+    context('2026-01-01T00:00:30Z'),
+    context('2026-01-01T00:00:30Z', true),
+    context('2026-01-01T00:05:00Z'),
+  ]) {
     assert.equal(rendered.summary(row, v), JSON.stringify(summaryView(row, v)));
     assert.equal(rendered.detail(row, v, undefined), JSON.stringify(detailView(row, v, {})));
     assert.equal(rendered.detail(row, v, fault), JSON.stringify(detailView(row, v, { fault })));
@@ -36,7 +46,9 @@ test('rendered views are the views serialised, for every caller and time', () =>
 
 test('a silent guest turns the kept row ERROR once its heartbeat expires', () => {
   const rendered = new RenderedViews();
-  const status = (at: string) => (JSON.parse(rendered.detail(row, context(at), undefined)) as { operating_status: string }).operating_status;
+  const status = (at: string) =>
+    (JSON.parse(rendered.detail(row, context(at), undefined)) as { operating_status: string })
+      .operating_status;
   assert.equal(status('2026-01-01T00:00:30Z'), 'HEALTHY');
   assert.equal(status('2026-01-01T00:01:29Z'), 'HEALTHY');
   assert.equal(status('2026-01-01T00:01:31Z'), 'ERROR');

@@ -3,7 +3,14 @@
 // (see ReadCache): the same rows were rendered to the same text on every request.
 
 import { computeStatus } from './status.js';
-import { detailView, statusInputs, summaryView, type DetailExtras, type ViewContext, type ViewedRow } from './views.js';
+import {
+  detailView,
+  statusInputs,
+  summaryView,
+  type DetailExtras,
+  type ViewContext,
+  type ViewedRow,
+} from './views.js';
 
 type Fault = DetailExtras['fault'];
 
@@ -35,11 +42,18 @@ export class RenderedViews {
  * A view shows the row, its fault, the request's base URL, tenant and role, and the time only
  * through the status computed from it (heartbeat expiry): those are the inputs compared.
  */
-function reuse(kept: WeakMap<ViewedRow, Rendering>, row: ViewedRow, v: ViewContext, fault: Fault | undefined, render: () => object): string {
+function reuse(
+  kept: WeakMap<ViewedRow, Rendering>,
+  row: ViewedRow,
+  v: ViewContext,
+  fault: Fault | undefined,
+  render: () => object,
+): string {
   const s = computeStatus(statusInputs(row), v.now, v.heartbeatExpiry);
   const inputs = `${v.base}\n${v.tenant}\n${v.admin ? 'admin' : ''}\n${s.status}\n${s.operatingStatus}`;
   const earlier = kept.get(row);
-  if (earlier !== undefined && earlier.inputs === inputs && earlier.fault === fault) return earlier.json;
+  if (earlier !== undefined && earlier.inputs === inputs && earlier.fault === fault)
+    return earlier.json;
   const json = JSON.stringify(render());
   kept.set(row, { inputs, fault, json });
   return json;

@@ -10,10 +10,18 @@ export interface SecurityRule {
   readonly cidr: string;
 }
 
-export function securityRules(tcpPorts: readonly PortRange[], udpPorts: readonly PortRange[], allowedCidrs: readonly string[] | undefined): SecurityRule[] {
+export function securityRules(
+  tcpPorts: readonly PortRange[],
+  udpPorts: readonly PortRange[],
+  allowedCidrs: readonly string[] | undefined,
+): SecurityRule[] {
   const cidrs = allowedCidrs && allowedCidrs.length > 0 ? allowedCidrs : ['0.0.0.0/0'];
   return [
-    ...tcpPorts.flatMap((p) => cidrs.map((cidr) => ({ protocol: 'tcp' as const, from: p.from, to: p.to, cidr }))),
-    ...udpPorts.flatMap((p) => cidrs.map((cidr) => ({ protocol: 'udp' as const, from: p.from, to: p.to, cidr }))),
+    ...tcpPorts.flatMap((p) =>
+      cidrs.map((cidr) => ({ protocol: 'tcp' as const, from: p.from, to: p.to, cidr })),
+    ),
+    ...udpPorts.flatMap((p) =>
+      cidrs.map((cidr) => ({ protocol: 'udp' as const, from: p.from, to: p.to, cidr })),
+    ),
   ];
 }

@@ -11,13 +11,27 @@ import type { Timeline } from '../taskmanager/operations.js';
 import { computeStatus, type ComputedStatus, type StatusInputs } from './status.js';
 
 /** ISO-8601 with seconds precision and no zone, as Trove writes timestamps. */
-export const troveTime = (iso: string | null): string | null => (iso === null ? null : iso.slice(0, 19));
+export const troveTime = (iso: string | null): string | null =>
+  iso === null ? null : iso.slice(0, 19);
 
-export interface InstanceRow
-  extends Pick<
-    Instance,
-    'id' | 'name' | 'tenant_id' | 'flavor_id' | 'volume_size' | 'datastore_version_id' | 'task_status' | 'server_status' | 'address' | 'hostname' | 'access' | 'locality' | 'rpc_key' | 'created_at' | 'updated_at'
-  > {
+export interface InstanceRow extends Pick<
+  Instance,
+  | 'id'
+  | 'name'
+  | 'tenant_id'
+  | 'flavor_id'
+  | 'volume_size'
+  | 'datastore_version_id'
+  | 'task_status'
+  | 'server_status'
+  | 'address'
+  | 'hostname'
+  | 'access'
+  | 'locality'
+  | 'rpc_key'
+  | 'created_at'
+  | 'updated_at'
+> {
   readonly datastore: string;
   readonly version: string;
   readonly service_status: string;
@@ -59,7 +73,13 @@ export interface OperationView {
   started: string | null;
   updated: string | null;
   error?: { code: string; message: string | null };
-  steps: { name: string; status: string; started: string | null; ended: string | null; error?: { code: string; message: string | null } }[];
+  steps: {
+    name: string;
+    status: string;
+    started: string | null;
+    ended: string | null;
+    error?: { code: string; message: string | null };
+  }[];
 }
 
 export interface InstanceDetailView extends InstanceSummaryView {
@@ -72,10 +92,19 @@ export interface InstanceDetailView extends InstanceSummaryView {
   password?: string;
 }
 
-export const statusInputs = (row: ViewedRow): StatusInputs => ({ taskStatus: row.task_status, serverStatus: row.server_status, serviceStatus: row.service_status, serviceUpdatedAt: row.service_updated_at });
+export const statusInputs = (row: ViewedRow): StatusInputs => ({
+  taskStatus: row.task_status,
+  serverStatus: row.server_status,
+  serviceStatus: row.service_status,
+  serviceUpdatedAt: row.service_updated_at,
+});
 
 /** The status inputs of a row, and what they compute to at `now`. */
-export function statusOf(row: ViewedRow, now: Date, heartbeatExpiry: number): StatusInputs & ComputedStatus {
+export function statusOf(
+  row: ViewedRow,
+  now: Date,
+  heartbeatExpiry: number,
+): StatusInputs & ComputedStatus {
   const inputs = statusInputs(row);
   const computed = computeStatus(inputs, now, heartbeatExpiry);
   return { ...inputs, ...computed };
@@ -132,23 +161,37 @@ export function summaryView(row: ViewedRow, v: ViewContext): InstanceSummaryView
 }
 
 export interface DetailExtras {
-  readonly fault?: { readonly message: string; readonly created_at: string; readonly details: string };
+  readonly fault?: {
+    readonly message: string;
+    readonly created_at: string;
+    readonly details: string;
+  };
   readonly timeline?: Timeline | undefined;
   readonly volumeUsed?: number;
   readonly password?: string | undefined;
 }
 
 /** The summary with the detail's fields; `datastore` and `volume` are replaced where they stand. */
-export function detailView(row: ViewedRow, v: ViewContext, extras: DetailExtras): InstanceDetailView {
+export function detailView(
+  row: ViewedRow,
+  v: ViewContext,
+  extras: DetailExtras,
+): InstanceDetailView {
   const view: InstanceDetailView = Object.assign(summaryView(row, v), {
     created: troveTime(row.created_at),
     updated: troveTime(row.updated_at),
     service_status_updated: troveTime(row.service_updated_at),
   });
   view.datastore = { type: row.datastore, version: row.version, version_number: row.version };
-  if (view.volume !== undefined && extras.volumeUsed !== undefined) view.volume = { size: view.volume.size, used: extras.volumeUsed };
+  if (view.volume !== undefined && extras.volumeUsed !== undefined)
+    view.volume = { size: view.volume.size, used: extras.volumeUsed };
   if (row.locality) view.locality = row.locality;
-  if (extras.fault) view.fault = { message: extras.fault.message, created: troveTime(extras.fault.created_at), details: v.admin ? extras.fault.details : '' };
+  if (extras.fault)
+    view.fault = {
+      message: extras.fault.message,
+      created: troveTime(extras.fault.created_at),
+      details: v.admin ? extras.fault.details : '',
+    };
   if (extras.timeline) view.operation = operationView(extras.timeline);
   if (extras.password !== undefined) view.password = extras.password;
   return view;
@@ -160,12 +203,32 @@ function operationView({ operation, steps }: Timeline): OperationView {
   const updated = troveTime(operation.updated_at);
   const shownSteps = steps.map(stepView);
   return operation.error_code
-    ? { id: operation.id, kind: operation.kind, status: operation.status, started, updated, error: { code: operation.error_code, message: operation.error_message }, steps: shownSteps }
-    : { id: operation.id, kind: operation.kind, status: operation.status, started, updated, steps: shownSteps };
+    ? {
+        id: operation.id,
+        kind: operation.kind,
+        status: operation.status,
+        started,
+        updated,
+        error: { code: operation.error_code, message: operation.error_message },
+        steps: shownSteps,
+      }
+    : {
+        id: operation.id,
+        kind: operation.kind,
+        status: operation.status,
+        started,
+        updated,
+        steps: shownSteps,
+      };
 }
 
 function stepView(st: Timeline['steps'][number]): OperationView['steps'][number] {
-  const step: OperationView['steps'][number] = { name: st.name, status: st.status, started: troveTime(st.started_at), ended: troveTime(st.ended_at) };
+  const step: OperationView['steps'][number] = {
+    name: st.name,
+    status: st.status,
+    started: troveTime(st.started_at),
+    ended: troveTime(st.ended_at),
+  };
   if (st.error_code) step.error = { code: st.error_code, message: st.error_message };
   return step;
 }

@@ -17,7 +17,10 @@ test("Trove's defaults: owners and admins act on instances, anyone lists flavors
   assert.equal(policy.check('flavor:index', { tenant: 'p2' }, member), true);
   assert.equal(policy.check('instance:reset_status', { tenant: 'p1' }, member), false);
   assert.equal(policy.check('quota:update', { tenant: 'p1' }, admin), true);
-  assert.throws(() => policy.enforce('instance:reset_status', { tenant: 'p1' }, member), (e: unknown) => e instanceof Forbidden && /instance:reset_status/.test(e.message));
+  assert.throws(
+    () => policy.enforce('instance:reset_status', { tenant: 'p1' }, member),
+    (e: unknown) => e instanceof Forbidden && /instance:reset_status/.test(e.message),
+  );
 });
 
 test('expressions: or, and, not, parentheses, @ and !; unknown checks and loops are errors', () => {
@@ -29,22 +32,38 @@ test('expressions: or, and, not, parentheses, @ and !; unknown checks and loops 
     odd: 'colour:blue',
   });
   assert.equal(policy.check('a', { tenant: 'p1' }, member), true);
-  assert.equal(policy.check('a', { tenant: 'p1' }, { roles: ['member', 'banned'], projectId: 'p1' }), false);
+  assert.equal(
+    policy.check('a', { tenant: 'p1' }, { roles: ['member', 'banned'], projectId: 'p1' }),
+    false,
+  );
   assert.equal(policy.check('b', { tenant: 'x' }, member), true);
   assert.equal(policy.check('c', { tenant: 'x' }, admin), false);
   assert.throws(() => policy.check('loop', { tenant: 'x' }, member), /refers to itself/);
-  assert.throws(() => policy.check('odd', { tenant: 'x' }, member), /'colour:blue' is not a check Cellar knows/);
+  assert.throws(
+    () => policy.check('odd', { tenant: 'x' }, member),
+    /'colour:blue' is not a check Cellar knows/,
+  );
 });
 
 test('a policy file in YAML lines or JSON overrides the defaults it names', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'cellar-policy-'));
   try {
-    await writeFile(join(dir, 'policy.yaml'), '# operators only create\n"instance:create": "role:admin"\n\'flavor:index\': rule:admin_or_owner\n');
+    await writeFile(
+      join(dir, 'policy.yaml'),
+      '# operators only create\n"instance:create": "role:admin"\n\'flavor:index\': rule:admin_or_owner\n',
+    );
     const yaml = Policy.fromFile(join(dir, 'policy.yaml'));
     assert.equal(yaml.check('instance:create', { tenant: 'p1' }, member), false);
-    assert.equal(yaml.check('instance:delete', { tenant: 'p1' }, member), true, 'unnamed rules keep their defaults');
+    assert.equal(
+      yaml.check('instance:delete', { tenant: 'p1' }, member),
+      true,
+      'unnamed rules keep their defaults',
+    );
     await writeFile(join(dir, 'policy.json'), JSON.stringify({ 'instance:delete': 'role:admin' }));
-    assert.equal(Policy.fromFile(join(dir, 'policy.json')).check('instance:delete', { tenant: 'p1' }, member), false);
+    assert.equal(
+      Policy.fromFile(join(dir, 'policy.json')).check('instance:delete', { tenant: 'p1' }, member),
+      false,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

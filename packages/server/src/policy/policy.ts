@@ -24,18 +24,42 @@ const base: Readonly<Record<string, string>> = {
 };
 
 const ownerRules = [
-  'instance:create', 'instance:delete', 'instance:index', 'instance:detail', 'instance:show', 'instance:update', 'instance:restart',
-  'instance:extension:user:create', 'instance:extension:user:delete', 'instance:extension:user:index', 'instance:extension:user:show',
-  'instance:extension:user:update', 'instance:extension:user:update_all',
-  'instance:extension:user_access:update', 'instance:extension:user_access:delete', 'instance:extension:user_access:index',
-  'instance:extension:database:create', 'instance:extension:database:delete', 'instance:extension:database:index',
-  'instance:extension:root:create', 'instance:extension:root:delete', 'instance:extension:root:index',
+  'instance:create',
+  'instance:delete',
+  'instance:index',
+  'instance:detail',
+  'instance:show',
+  'instance:update',
+  'instance:restart',
+  'instance:extension:user:create',
+  'instance:extension:user:delete',
+  'instance:extension:user:index',
+  'instance:extension:user:show',
+  'instance:extension:user:update',
+  'instance:extension:user:update_all',
+  'instance:extension:user_access:update',
+  'instance:extension:user_access:delete',
+  'instance:extension:user_access:index',
+  'instance:extension:database:create',
+  'instance:extension:database:delete',
+  'instance:extension:database:index',
+  'instance:extension:root:create',
+  'instance:extension:root:delete',
+  'instance:extension:root:index',
   'limits:index',
-  'backup:create', 'backup:index',
+  'backup:create',
+  'backup:index',
 ];
 const anyoneRules = [
-  'datastore:index', 'datastore:show', 'datastore:version_show', 'datastore:version_show_by_uuid', 'datastore:version_index',
-  'flavor:index', 'flavor:show', 'volume_type:index', 'volume_type:show',
+  'datastore:index',
+  'datastore:show',
+  'datastore:version_show',
+  'datastore:version_show_by_uuid',
+  'datastore:version_index',
+  'flavor:index',
+  'flavor:show',
+  'volume_type:index',
+  'volume_type:show',
 ];
 
 /** Trove's defaults (python3-trove 18.0.0: trove/common/policies). */
@@ -49,7 +73,9 @@ export const defaultRules: Readonly<Record<string, string>> = {
 };
 
 /** An atom is split once into its check and value (`role` and `admin` of `role:admin`). */
-type Token = { kind: 'atom'; text: string; check: string; value: string } | { kind: 'op'; text: 'or' | 'and' | 'not' | '(' | ')' };
+type Token =
+  | { kind: 'atom'; text: string; check: string; value: string }
+  | { kind: 'op'; text: 'or' | 'and' | 'not' | '(' | ')' };
 
 function atomToken(text: string): Token {
   const [check = '', value = ''] = text.split(/:(.*)/s, 2);
@@ -59,7 +85,9 @@ function atomToken(text: string): Token {
 function tokenize(expression: string): Token[] {
   // `%(tenant)s` substitutions belong to their atom; other parentheses group.
   return (expression.match(/[^\s()]*%\([^)]*\)[^\s()]*|\(|\)|[^\s()]+/g) ?? []).map((t) =>
-    t === 'or' || t === 'and' || t === 'not' || t === '(' || t === ')' ? { kind: 'op', text: t } : atomToken(t),
+    t === 'or' || t === 'and' || t === 'not' || t === '(' || t === ')'
+      ? { kind: 'op', text: t }
+      : atomToken(t),
   );
 }
 
@@ -75,7 +103,8 @@ export class Policy {
   /** Reads a policy file: JSON, or YAML's `"rule": "expression"` lines, as oslo writes them. */
   static fromFile(path: string): Policy {
     const text = readFileSync(path, 'utf8');
-    if (text.trimStart().startsWith('{')) return new Policy(JSON.parse(text) as Record<string, string>);
+    if (text.trimStart().startsWith('{'))
+      return new Policy(JSON.parse(text) as Record<string, string>);
     const rules: Record<string, string> = {};
     text.split('\n').forEach((line, i) => {
       const trimmed = line.trim();
@@ -87,7 +116,12 @@ export class Policy {
     return new Policy(rules);
   }
 
-  check(rule: string, target: Target, credentials: Credentials, seen: ReadonlySet<string> = new Set()): boolean {
+  check(
+    rule: string,
+    target: Target,
+    credentials: Credentials,
+    seen: ReadonlySet<string> = new Set(),
+  ): boolean {
     const expression = this.#rules[rule] ?? this.#rules['default'] ?? '!';
     if (seen.has(rule)) throw new Error(`policy rule ${rule} refers to itself`);
     const tokens = this.#tokenized(expression);
@@ -103,7 +137,10 @@ export class Policy {
         case 'is_admin':
           return value === 'True' && credentials.roles.includes('admin');
         case 'project_id':
-          return credentials.projectId === (value === '%(tenant)s' || value === '%(project_id)s' ? target.tenant : value);
+          return (
+            credentials.projectId ===
+            (value === '%(tenant)s' || value === '%(project_id)s' ? target.tenant : value)
+          );
         case 'rule':
           return this.check(value, target, credentials, next());
         default:

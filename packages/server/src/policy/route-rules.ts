@@ -19,9 +19,12 @@ export const routeRules: Readonly<Record<string, string>> = {
   'GET /v1.0/:tenant_id/instances/:id/users/:name': 'instance:extension:user:show',
   'PUT /v1.0/:tenant_id/instances/:id/users/:name': 'instance:extension:user:update',
   'DELETE /v1.0/:tenant_id/instances/:id/users/:name': 'instance:extension:user:delete',
-  'GET /v1.0/:tenant_id/instances/:id/users/:name/databases': 'instance:extension:user_access:index',
-  'PUT /v1.0/:tenant_id/instances/:id/users/:name/databases': 'instance:extension:user_access:update',
-  'DELETE /v1.0/:tenant_id/instances/:id/users/:name/databases/:database': 'instance:extension:user_access:delete',
+  'GET /v1.0/:tenant_id/instances/:id/users/:name/databases':
+    'instance:extension:user_access:index',
+  'PUT /v1.0/:tenant_id/instances/:id/users/:name/databases':
+    'instance:extension:user_access:update',
+  'DELETE /v1.0/:tenant_id/instances/:id/users/:name/databases/:database':
+    'instance:extension:user_access:delete',
   'GET /v1.0/:tenant_id/instances/:id/root': 'instance:extension:root:index',
   'POST /v1.0/:tenant_id/instances/:id/root': 'instance:extension:root:create',
   'DELETE /v1.0/:tenant_id/instances/:id/root': 'instance:extension:root:delete',

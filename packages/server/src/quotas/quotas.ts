@@ -23,19 +23,37 @@ export class Quotas {
     private readonly defaults: QuotaDefaults,
   ) {}
 
-  async limits(tenant: string, db: Kysely<Database> = this.db): Promise<Record<QuotaResource, number>> {
-    const overrides = await db.selectFrom('quotas').select(['resource', 'hard_limit']).where('tenant_id', '=', tenant).execute();
+  async limits(
+    tenant: string,
+    db: Kysely<Database> = this.db,
+  ): Promise<Record<QuotaResource, number>> {
+    const overrides = await db
+      .selectFrom('quotas')
+      .select(['resource', 'hard_limit'])
+      .where('tenant_id', '=', tenant)
+      .execute();
     const limits = { ...this.defaults };
-    for (const o of overrides) if ((quotaResources as readonly string[]).includes(o.resource)) limits[o.resource as QuotaResource] = o.hard_limit;
+    for (const o of overrides)
+      if ((quotaResources as readonly string[]).includes(o.resource))
+        limits[o.resource as QuotaResource] = o.hard_limit;
     return limits;
   }
 
   async usage(tenant: string): Promise<QuotaUsage[]> {
     const limits = await this.limits(tenant);
-    const rows = await this.db.selectFrom('quota_usages').selectAll().where('tenant_id', '=', tenant).execute();
+    const rows = await this.db
+      .selectFrom('quota_usages')
+      .selectAll()
+      .where('tenant_id', '=', tenant)
+      .execute();
     return quotaResources.map((resource) => {
       const row = rows.find((r) => r.resource === resource);
-      return { resource, in_use: row?.in_use ?? 0, reserved: row?.reserved ?? 0, limit: limits[resource] };
+      return {
+        resource,
+        in_use: row?.in_use ?? 0,
+        reserved: row?.reserved ?? 0,
+        limit: limits[resource],
+      };
     });
   }
 
@@ -52,28 +70,48 @@ export class Quotas {
   }
 
   /** Takes the deltas inside `trx`, or throws QuotaExceeded naming every resource that is short. */
-  async consume(trx: Transaction<Database>, tenant: string, deltas: Partial<Record<QuotaResource, number>>): Promise<void> {
+  async consume(
+    trx: Transaction<Database>,
+    tenant: string,
+    deltas: Partial<Record<QuotaResource, number>>,
+  ): Promise<void> {
     const limits = await this.limits(tenant, trx);
     const short: string[] = [];
     for (const [resource, delta] of Object.entries(deltas) as [QuotaResource, number][]) {
       if (delta === 0) continue;
-      await trx.insertInto('quota_usages').values({ tenant_id: tenant, resource, in_use: 0, reserved: 0 }).onConflict((c) => c.doNothing()).execute();
+      await trx
+        .insertInto('quota_usages')
+        .values({ tenant_id: tenant, resource, in_use: 0, reserved: 0 })
+        .onConflict((c) => c.doNothing())
+        .execute();
       const limit = limits[resource];
-      let update = trx.updateTable('quota_usages').set((eb) => ({ in_use: eb('in_use', '+', delta) })).where('tenant_id', '=', tenant).where('resource', '=', resource);
-      if (limit >= 0 && delta > 0) update = update.where((eb) => eb(eb('in_use', '+', delta), '<=', limit));
+      let update = trx
+        .updateTable('quota_usages')
+        .set((eb) => ({ in_use: eb('in_use', '+', delta) }))
+        .where('tenant_id', '=', tenant)
+        .where('resource', '=', resource);
+      if (limit >= 0 && delta > 0)
+        update = update.where((eb) => eb(eb('in_use', '+', delta), '<=', limit));
       const result = await update.executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) short.push(resource);
     }
-    if (short.length > 0) throw new QuotaExceeded({ resources: `[${short.map((r) => `'${r}'`).join(', ')}]` });
+    if (short.length > 0)
+      throw new QuotaExceeded({ resources: `[${short.map((r) => `'${r}'`).join(', ')}]` });
   }
 
   /** Gives resources back (a delete), never below zero. */
-  async release(trx: Transaction<Database>, tenant: string, amounts: Partial<Record<QuotaResource, number>>): Promise<void> {
+  async release(
+    trx: Transaction<Database>,
+    tenant: string,
+    amounts: Partial<Record<QuotaResource, number>>,
+  ): Promise<void> {
     for (const [resource, amount] of Object.entries(amounts)) {
       if (!amount) continue;
       await trx
         .updateTable('quota_usages')
-        .set({ in_use: sql<number>`CASE WHEN in_use < ${amount} THEN 0 ELSE in_use - ${amount} END` })
+        .set({
+          in_use: sql<number>`CASE WHEN in_use < ${amount} THEN 0 ELSE in_use - ${amount} END`,
+        })
         .where('tenant_id', '=', tenant)
         .where('resource', '=', resource)
         .execute();

@@ -18,21 +18,60 @@ export class Operations {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Records a new operation with its steps, inside the caller's transaction. */
-  async create(trx: Transaction<Database>, instanceId: string, kind: OperationKind, request: object, steps: readonly string[]): Promise<string> {
+  async create(
+    trx: Transaction<Database>,
+    instanceId: string,
+    kind: OperationKind,
+    request: object,
+    steps: readonly string[],
+  ): Promise<string> {
     const id = randomUUID();
     const at = now();
-    await trx.insertInto('operations').values({ id, instance_id: instanceId, kind, status: 'pending', request: JSON.stringify(request), error_code: null, error_message: null, created_at: at, updated_at: at }).execute();
+    await trx
+      .insertInto('operations')
+      .values({
+        id,
+        instance_id: instanceId,
+        kind,
+        status: 'pending',
+        request: JSON.stringify(request),
+        error_code: null,
+        error_message: null,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
     await trx
       .insertInto('operation_steps')
-      .values(steps.map((name, seq) => ({ operation_id: id, seq, name, status: 'pending', started_at: null, ended_at: null, error_code: null, error_message: null })))
+      .values(
+        steps.map((name, seq) => ({
+          operation_id: id,
+          seq,
+          name,
+          status: 'pending',
+          started_at: null,
+          ended_at: null,
+          error_code: null,
+          error_message: null,
+        })),
+      )
       .execute();
     return id;
   }
 
   async get(id: string): Promise<Timeline | undefined> {
-    const operation = await this.db.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst();
+    const operation = await this.db
+      .selectFrom('operations')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!operation) return undefined;
-    const steps = await this.db.selectFrom('operation_steps').selectAll().where('operation_id', '=', id).orderBy('seq').execute();
+    const steps = await this.db
+      .selectFrom('operation_steps')
+      .selectAll()
+      .where('operation_id', '=', id)
+      .orderBy('seq')
+      .execute();
     return { operation, steps };
   }
 
@@ -40,36 +79,87 @@ export class Operations {
   async latestFor(instanceIds: readonly string[]): Promise<Map<string, Timeline>> {
     const timelines = new Map<string, Timeline>();
     if (instanceIds.length === 0) return timelines;
-    const ops = await this.db.selectFrom('operations').selectAll().where('instance_id', 'in', instanceIds).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    const ops = await this.db
+      .selectFrom('operations')
+      .selectAll()
+      .where('instance_id', 'in', instanceIds)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
     const newest = new Map<string, Operation>();
     for (const op of ops) if (!newest.has(op.instance_id)) newest.set(op.instance_id, op);
     const ids = [...newest.values()].map((o) => o.id);
-    const steps = ids.length === 0 ? [] : await this.db.selectFrom('operation_steps').selectAll().where('operation_id', 'in', ids).orderBy('seq').execute();
-    for (const [instanceId, operation] of newest) timelines.set(instanceId, { operation, steps: steps.filter((st) => st.operation_id === operation.id) });
+    const steps =
+      ids.length === 0
+        ? []
+        : await this.db
+            .selectFrom('operation_steps')
+            .selectAll()
+            .where('operation_id', 'in', ids)
+            .orderBy('seq')
+            .execute();
+    for (const [instanceId, operation] of newest)
+      timelines.set(instanceId, {
+        operation,
+        steps: steps.filter((st) => st.operation_id === operation.id),
+      });
     return timelines;
   }
 
   /** Operations that were pending or running: what a starting taskmanager must resume or fail. */
   async open(): Promise<Operation[]> {
-    return this.db.selectFrom('operations').selectAll().where('status', 'in', ['pending', 'running']).orderBy('created_at').execute();
+    return this.db
+      .selectFrom('operations')
+      .selectAll()
+      .where('status', 'in', ['pending', 'running'])
+      .orderBy('created_at')
+      .execute();
   }
 
-  async setStatus(id: string, status: 'running' | 'succeeded' | 'failed', error?: CellarError): Promise<void> {
+  async setStatus(
+    id: string,
+    status: 'running' | 'succeeded' | 'failed',
+    error?: CellarError,
+  ): Promise<void> {
     await this.db
       .updateTable('operations')
-      .set({ status, updated_at: now(), ...(error ? { error_code: error.code, error_message: error.message } : {}) })
+      .set({
+        status,
+        updated_at: now(),
+        ...(error ? { error_code: error.code, error_message: error.message } : {}),
+      })
       .where('id', '=', id)
       .execute();
   }
 
   async stepStarted(id: string, seq: number): Promise<void> {
-    await this.db.updateTable('operation_steps').set({ status: 'running', started_at: now(), ended_at: null, error_code: null, error_message: null }).where('operation_id', '=', id).where('seq', '=', seq).execute();
-  }
-
-  async stepEnded(id: string, seq: number, outcome: 'succeeded' | 'skipped' | 'failed', error?: CellarError): Promise<void> {
     await this.db
       .updateTable('operation_steps')
-      .set({ status: outcome, ended_at: now(), ...(error ? { error_code: error.code, error_message: error.message } : {}) })
+      .set({
+        status: 'running',
+        started_at: now(),
+        ended_at: null,
+        error_code: null,
+        error_message: null,
+      })
+      .where('operation_id', '=', id)
+      .where('seq', '=', seq)
+      .execute();
+  }
+
+  async stepEnded(
+    id: string,
+    seq: number,
+    outcome: 'succeeded' | 'skipped' | 'failed',
+    error?: CellarError,
+  ): Promise<void> {
+    await this.db
+      .updateTable('operation_steps')
+      .set({
+        status: outcome,
+        ended_at: now(),
+        ...(error ? { error_code: error.code, error_message: error.message } : {}),
+      })
       .where('operation_id', '=', id)
       .where('seq', '=', seq)
       .execute();

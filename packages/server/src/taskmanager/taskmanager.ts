@@ -6,9 +6,31 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
-import { asCellarError, fromWire, GuestPrepareFailed, GuestTimeout, type CellarError, type DatabaseSpec, type PortRange, type UserSpec } from '@cellar/plugin-api';
-import { GuestClient, method, serve, type Listener, type RequestContext, type Transport } from '@cellar/rpc';
-import { now, type Database, type Instance, type Operation, type OperationStep } from '../db/schema.js';
+import {
+  asCellarError,
+  fromWire,
+  GuestPrepareFailed,
+  GuestTimeout,
+  type CellarError,
+  type DatabaseSpec,
+  type PortRange,
+  type UserSpec,
+} from '@cellar/plugin-api';
+import {
+  GuestClient,
+  method,
+  serve,
+  type Listener,
+  type RequestContext,
+  type Transport,
+} from '@cellar/rpc';
+import {
+  now,
+  type Database,
+  type Instance,
+  type Operation,
+  type OperationStep,
+} from '../db/schema.js';
 import type { ComputeDriver, GuestDown, InjectedGuest } from '../drivers/compute/compute-driver.js';
 import { securityRules } from '../instances/security-rules.js';
 import type { Quotas } from '../quotas/quotas.js';
@@ -38,7 +60,11 @@ export interface TaskManagerDeps {
   readonly quotas: Quotas;
   readonly datastoreSettings: (datastore: string) => DatastoreSettings;
   readonly guestTimeouts: { readonly low: number; readonly high: number };
-  readonly log: { info(f: Record<string, unknown>, m: string): void; warn(f: Record<string, unknown>, m: string): void; error(f: Record<string, unknown>, m: string): void };
+  readonly log: {
+    info(f: Record<string, unknown>, m: string): void;
+    warn(f: Record<string, unknown>, m: string): void;
+    error(f: Record<string, unknown>, m: string): void;
+  };
   /** Seconds between service-status polls while waiting for a guest. */
   readonly pollInterval?: number;
 }
@@ -61,7 +87,9 @@ export const stepsOf: Readonly<Record<OperationKind, readonly string[]>> = {
 };
 
 /** The task status an instance shows while an operation of this kind runs, and when it fails. */
-const taskOf: Readonly<Record<OperationKind, { readonly running: string; readonly failed: string }>> = {
+const taskOf: Readonly<
+  Record<OperationKind, { readonly running: string; readonly failed: string }>
+> = {
   create: { running: 'BUILDING', failed: 'BUILD_ERROR' },
   delete: { running: 'DELETING', failed: 'DELETE_ERROR' },
   restart: { running: 'REBOOTING', failed: 'RESTART_ERROR' },
@@ -98,7 +126,8 @@ export class TaskManager {
   /** Resumes every operation a previous taskmanager left open; the steps are safe to repeat. */
   async resume(): Promise<void> {
     const open = await this.operations.open();
-    if (open.length > 0) this.deps.log.info({ operations: open.map((o) => o.id) }, 'resuming open operations');
+    if (open.length > 0)
+      this.deps.log.info({ operations: open.map((o) => o.id) }, 'resuming open operations');
     await Promise.all(open.map((op) => this.run(op.id)));
   }
 
@@ -119,7 +148,11 @@ export class TaskManager {
     if (!timeline || ['succeeded', 'failed'].includes(timeline.operation.status)) return;
     const { operation } = timeline;
     const kind = operation.kind as OperationKind;
-    const instance = await this.deps.db.selectFrom('instances').selectAll().where('id', '=', operation.instance_id).executeTakeFirstOrThrow();
+    const instance = await this.deps.db
+      .selectFrom('instances')
+      .selectAll()
+      .where('id', '=', operation.instance_id)
+      .executeTakeFirstOrThrow();
     const version = await this.deps.db
       .selectFrom('datastore_versions')
       .innerJoin('datastores', 'datastores.id', 'datastore_versions.datastore_id')
@@ -132,12 +165,20 @@ export class TaskManager {
       instance,
       datastore: version.datastore,
       version: version.version,
-      guest: new GuestClient(this.deps.transport, instance.id, instanceKey, this.deps.guestTimeouts),
+      guest: new GuestClient(
+        this.deps.transport,
+        instance.id,
+        instanceKey,
+        this.deps.guestTimeouts,
+      ),
       context: { requestId: operation.id, projectId: instance.tenant_id },
     };
     await this.operations.setStatus(operation.id, 'running');
     await this.#setTask(instance.id, taskOf[kind].running);
-    const steps = kind === 'create' ? await this.#rewindLostServer(operation, instance.id, timeline.steps) : timeline.steps;
+    const steps =
+      kind === 'create'
+        ? await this.#rewindLostServer(operation, instance.id, timeline.steps)
+        : timeline.steps;
     for (const step of steps) {
       if (step.status === 'succeeded' || step.status === 'skipped') continue;
       await this.operations.stepStarted(operation.id, step.seq);
@@ -153,7 +194,10 @@ export class TaskManager {
     }
     await this.operations.setStatus(operation.id, 'succeeded');
     if (kind !== 'delete') await this.#setTask(instance.id, 'NONE');
-    this.deps.log.info({ operation: operation.id, instance: instance.id, kind }, 'operation succeeded');
+    this.deps.log.info(
+      { operation: operation.id, instance: instance.id, kind },
+      'operation succeeded',
+    );
   }
 
   /**
@@ -161,11 +205,24 @@ export class TaskManager {
    * ran it, or with the machine) starts again from the server step, instead of waiting for a
    * guest that will never report; the driver starts the guest again where the server is left.
    */
-  async #rewindLostServer(operation: Operation, instanceId: string, steps: readonly OperationStep[]): Promise<readonly OperationStep[]> {
+  async #rewindLostServer(
+    operation: Operation,
+    instanceId: string,
+    steps: readonly OperationStep[],
+  ): Promise<readonly OperationStep[]> {
     const server = steps.find((st) => st.name === 'server');
     const unfinished = steps.some((st) => st.status === 'pending' || st.status === 'running');
-    if (!server || server.status !== 'succeeded' || !unfinished || (await this.deps.compute.getServer(instanceId))?.status === 'ACTIVE') return steps;
-    this.deps.log.warn({ operation: operation.id, instance: instanceId }, 'the server of a resumed create is gone; creating it again');
+    if (
+      !server ||
+      server.status !== 'succeeded' ||
+      !unfinished ||
+      (await this.deps.compute.getServer(instanceId))?.status === 'ACTIVE'
+    )
+      return steps;
+    this.deps.log.warn(
+      { operation: operation.id, instance: instanceId },
+      'the server of a resumed create is gone; creating it again',
+    );
     return steps.map((st) => (st.seq >= server.seq ? { ...st, status: 'pending' } : st));
   }
 
@@ -174,23 +231,66 @@ export class TaskManager {
     await this.#setTask(ctx.instance.id, taskOf[kind].failed);
     await this.deps.db
       .insertInto('instance_faults')
-      .values({ id: randomUUID(), instance_id: ctx.instance.id, code: reason.code, message: reason.message, details: JSON.stringify({ operation: ctx.operation.id }), created_at: now() })
+      .values({
+        id: randomUUID(),
+        instance_id: ctx.instance.id,
+        code: reason.code,
+        message: reason.message,
+        details: JSON.stringify({ operation: ctx.operation.id }),
+        created_at: now(),
+      })
       .execute();
-    this.deps.log.warn({ operation: ctx.operation.id, instance: ctx.instance.id, kind, code: reason.code, reason: reason.message }, 'operation failed');
+    this.deps.log.warn(
+      {
+        operation: ctx.operation.id,
+        instance: ctx.instance.id,
+        kind,
+        code: reason.code,
+        reason: reason.message,
+      },
+      'operation failed',
+    );
   }
 
   async #setTask(instanceId: string, task: string): Promise<void> {
-    await this.deps.db.updateTable('instances').set({ task_status: task, updated_at: now() }).where('id', '=', instanceId).execute();
+    await this.deps.db
+      .updateTable('instances')
+      .set({ task_status: task, updated_at: now() })
+      .where('id', '=', instanceId)
+      .execute();
   }
 
   #injected(ctx: StepContext): InjectedGuest {
-    return this.#guestOf({ id: ctx.instance.id, name: ctx.instance.name, datastore: ctx.datastore, version: ctx.version, rpc_key: ctx.instance.rpc_key });
+    return this.#guestOf({
+      id: ctx.instance.id,
+      name: ctx.instance.name,
+      datastore: ctx.datastore,
+      version: ctx.version,
+      rpc_key: ctx.instance.rpc_key,
+    });
   }
 
-  #guestOf(i: { id: string; name: string; datastore: string; version: string; rpc_key: string }): InjectedGuest {
+  #guestOf(i: {
+    id: string;
+    name: string;
+    datastore: string;
+    version: string;
+    rpc_key: string;
+  }): InjectedGuest {
     // A range is probed port by port; a few suffice to find an address the datastore can use.
-    const tcpPorts = this.deps.datastoreSettings(i.datastore).tcpPorts.flatMap((r) => Array.from({ length: Math.min(r.to - r.from + 1, 16) }, (_, k) => r.from + k));
-    return { instanceId: i.id, name: i.name, datastore: i.datastore, datastoreVersion: i.version, instanceKey: unseal(this.deps.controlKey, i.rpc_key), tcpPorts };
+    const tcpPorts = this.deps
+      .datastoreSettings(i.datastore)
+      .tcpPorts.flatMap((r) =>
+        Array.from({ length: Math.min(r.to - r.from + 1, 16) }, (_, k) => r.from + k),
+      );
+    return {
+      instanceId: i.id,
+      name: i.name,
+      datastore: i.datastore,
+      datastoreVersion: i.version,
+      instanceKey: unseal(this.deps.controlKey, i.rpc_key),
+      tcpPorts,
+    };
   }
 
   /** Waits for the guest to report a healthy server, up to the datastore's usage_timeout from the operation's start. */
@@ -199,16 +299,41 @@ export class TaskManager {
     const deadline = Date.parse(ctx.operation.created_at) + timeout * 1000;
     const poll = (this.deps.pollInterval ?? 0.2) * 1000;
     for (;;) {
-      const status = await this.deps.db.selectFrom('service_statuses').select(['status', 'updated_at']).where('instance_id', '=', ctx.instance.id).executeTakeFirst();
+      const status = await this.deps.db
+        .selectFrom('service_statuses')
+        .select(['status', 'updated_at'])
+        .where('instance_id', '=', ctx.instance.id)
+        .executeTakeFirst();
       const fresh = status !== undefined && status.updated_at >= ctx.operation.created_at;
       if (fresh && (status.status === 'healthy' || status.status === 'running')) return 'succeeded';
       if (fresh && status.status === 'failed to spawn') {
-        const fault = await this.deps.db.selectFrom('instance_faults').select(['code', 'message']).where('instance_id', '=', ctx.instance.id).orderBy('created_at', 'desc').executeTakeFirst();
+        const fault = await this.deps.db
+          .selectFrom('instance_faults')
+          .select(['code', 'message'])
+          .where('instance_id', '=', ctx.instance.id)
+          .orderBy('created_at', 'desc')
+          .executeTakeFirst();
         // A guest that said it in the catalog's words is passed on as it said it, not wrapped again.
-        if (fault?.code === GuestPrepareFailed.spec.code) throw fromWire({ code: fault.code, status: 500, fault: '', message: fault.message, details: {} });
-        throw new GuestPrepareFailed({ datastore: ctx.datastore, instance: ctx.instance.id, reason: fault?.message ?? 'the guest gave no reason' });
+        if (fault?.code === GuestPrepareFailed.spec.code)
+          throw fromWire({
+            code: fault.code,
+            status: 500,
+            fault: '',
+            message: fault.message,
+            details: {},
+          });
+        throw new GuestPrepareFailed({
+          datastore: ctx.datastore,
+          instance: ctx.instance.id,
+          reason: fault?.message ?? 'the guest gave no reason',
+        });
       }
-      if (Date.now() > deadline) throw new GuestTimeout({ instance: ctx.instance.id, operation: 'prepare', seconds: timeout });
+      if (Date.now() > deadline)
+        throw new GuestTimeout({
+          instance: ctx.instance.id,
+          operation: 'prepare',
+          seconds: timeout,
+        });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, poll);
         function done(): void {
@@ -227,19 +352,31 @@ export class TaskManager {
         const settings = this.deps.datastoreSettings(ctx.datastore);
         const access = JSON.parse(ctx.instance.access) as { allowed_cidrs?: string[] };
         const rules = securityRules(settings.tcpPorts, settings.udpPorts, access.allowed_cidrs);
-        await this.deps.db.updateTable('instances').set({ security_rules: JSON.stringify(rules) }).where('id', '=', ctx.instance.id).execute();
+        await this.deps.db
+          .updateTable('instances')
+          .set({ security_rules: JSON.stringify(rules) })
+          .where('id', '=', ctx.instance.id)
+          .execute();
         return 'succeeded';
       },
       // The local and simulated drivers keep data in the instance's own directory; the size is recorded.
       'create/volume': async () => 'succeeded',
       'create/server': async (ctx) => {
         const server = await this.deps.compute.createServer(this.#injected(ctx));
-        await this.deps.db.updateTable('instances').set({ address: server.address, server_status: server.status, updated_at: now() }).where('id', '=', ctx.instance.id).execute();
+        await this.deps.db
+          .updateTable('instances')
+          .set({ address: server.address, server_status: server.status, updated_at: now() })
+          .where('id', '=', ctx.instance.id)
+          .execute();
         return 'succeeded';
       },
       'create/prepare': async (ctx) => {
         const request = JSON.parse(ctx.operation.request) as CreateRequest;
-        const flavor = await this.deps.db.selectFrom('flavors').select('ram').where('id', '=', ctx.instance.flavor_id).executeTakeFirstOrThrow();
+        const flavor = await this.deps.db
+          .selectFrom('flavors')
+          .select('ram')
+          .where('id', '=', ctx.instance.flavor_id)
+          .executeTakeFirstOrThrow();
         const access = JSON.parse(ctx.instance.access) as { allowed_cidrs?: string[] };
         await ctx.guest.prepare(
           {
@@ -248,7 +385,9 @@ export class TaskManager {
             users: request.users,
             datastoreVersion: ctx.version,
             allowedCidrs: access.allowed_cidrs ?? [],
-            ...(request.sealedRootPassword === undefined ? {} : { rootPassword: unseal(this.deps.controlKey, request.sealedRootPassword) }),
+            ...(request.sealedRootPassword === undefined
+              ? {}
+              : { rootPassword: unseal(this.deps.controlKey, request.sealedRootPassword) }),
           },
           ctx.context,
         );
@@ -257,13 +396,17 @@ export class TaskManager {
       'create/wait-for-guest': (ctx) => this.#waitForGuest(ctx),
       'delete/stop-database': async (ctx) => {
         // Without a running guest nobody can stop the database; removing the server ends it.
-        if ((await this.deps.compute.getServer(ctx.instance.id))?.status !== 'ACTIVE') return 'skipped';
+        if ((await this.deps.compute.getServer(ctx.instance.id))?.status !== 'ACTIVE')
+          return 'skipped';
         try {
           await ctx.guest.stopDb(ctx.context);
           return 'succeeded';
         } catch (error) {
           // A dead guest cannot stop its database; removing the server ends both.
-          this.deps.log.warn({ instance: ctx.instance.id, err: error }, 'the guest did not stop its database; removing the server anyway');
+          this.deps.log.warn(
+            { instance: ctx.instance.id, err: error },
+            'the guest did not stop its database; removing the server anyway',
+          );
           return 'skipped';
         }
       },
@@ -272,23 +415,40 @@ export class TaskManager {
         return 'succeeded';
       },
       'delete/records': async (ctx) => {
-        const flavor = await this.deps.db.selectFrom('flavors').select('ram').where('id', '=', ctx.instance.flavor_id).executeTakeFirst();
+        const flavor = await this.deps.db
+          .selectFrom('flavors')
+          .select('ram')
+          .where('id', '=', ctx.instance.flavor_id)
+          .executeTakeFirst();
         await this.deps.db.transaction().execute(async (trx) => {
           const marked = await trx
             .updateTable('instances')
-            .set({ deleted_at: now(), task_status: 'NONE', server_status: 'DELETED', updated_at: now() })
+            .set({
+              deleted_at: now(),
+              task_status: 'NONE',
+              server_status: 'DELETED',
+              updated_at: now(),
+            })
             .where('id', '=', ctx.instance.id)
             .where('deleted_at', 'is', null)
             .executeTakeFirst();
           // Released once, even when this step runs again after a restart.
           if (Number(marked.numUpdatedRows) > 0) {
-            await this.deps.quotas.release(trx, ctx.instance.tenant_id, { instances: 1, ram: flavor?.ram ?? 0, volumes: ctx.instance.volume_size ?? 0 });
+            await this.deps.quotas.release(trx, ctx.instance.tenant_id, {
+              instances: 1,
+              ram: flavor?.ram ?? 0,
+              volumes: ctx.instance.volume_size ?? 0,
+            });
           }
         });
         return 'succeeded';
       },
       'restart/restart-database': async (ctx) => {
-        await this.deps.db.updateTable('service_statuses').set({ status: 'restarting', updated_at: now() }).where('instance_id', '=', ctx.instance.id).execute();
+        await this.deps.db
+          .updateTable('service_statuses')
+          .set({ status: 'restarting', updated_at: now() })
+          .where('instance_id', '=', ctx.instance.id)
+          .execute();
         await ctx.guest.restart(ctx.context);
         return 'succeeded';
       },
@@ -305,7 +465,13 @@ export class TaskManager {
       .selectFrom('instances')
       .innerJoin('datastore_versions', 'datastore_versions.id', 'instances.datastore_version_id')
       .innerJoin('datastores', 'datastores.id', 'datastore_versions.datastore_id')
-      .select(['instances.id', 'instances.name', 'instances.rpc_key', 'datastores.name as datastore', 'datastore_versions.name as version'])
+      .select([
+        'instances.id',
+        'instances.name',
+        'instances.rpc_key',
+        'datastores.name as datastore',
+        'datastore_versions.name as version',
+      ])
       .where('instances.deleted_at', 'is', null)
       .where('instances.address', 'is not', null)
       .where('instances.task_status', 'in', ['NONE', 'RESTART_ERROR', 'REBOOTING'])
@@ -346,7 +512,9 @@ export class TaskManager {
     const timer = setInterval(() => {
       round ??= (async () => {
         try {
-          await this.#recordDown((await this.deps.compute.revive?.(await this.#liveGuests())) ?? []);
+          await this.#recordDown(
+            (await this.deps.compute.revive?.(await this.#liveGuests())) ?? [],
+          );
         } catch (error) {
           this.deps.log.warn({ err: error }, 'the guests could not be checked');
         } finally {

@@ -12,23 +12,45 @@ export interface ApiSession {
    * Polls `GET /instances/{id}` every `intervalMs` until `predicate` holds for the instance (or for
    * `{ gone: true }` once it answers 404); fails naming `what` and the last state after `seconds`.
    */
-  untilInstance(id: string, predicate: (instance: Json) => boolean, what: string, seconds: number, intervalMs?: number): Promise<Json>;
+  untilInstance(
+    id: string,
+    predicate: (instance: Json) => boolean,
+    what: string,
+    seconds: number,
+    intervalMs?: number,
+  ): Promise<Json>;
 }
 
 /** Signs in with a password, scoped to a project by name, as OpenStack clients do. */
-export async function signIn(endpoint: string, user: string, password: string, projectName = 'admin'): Promise<ApiSession> {
+export async function signIn(
+  endpoint: string,
+  user: string,
+  password: string,
+  projectName = 'admin',
+): Promise<ApiSession> {
   const res = await fetch(`${endpoint}/identity/v3/auth/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: user, password } } }, scope: { project: { name: projectName } } } }),
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: user, password } } },
+        scope: { project: { name: projectName } },
+      },
+    }),
   });
-  if (res.status !== 201) throw new Error(`signing in as ${user} to ${projectName} answered ${res.status}: ${await res.text()}`);
+  if (res.status !== 201)
+    throw new Error(
+      `signing in as ${user} to ${projectName} answered ${res.status}: ${await res.text()}`,
+    );
   const token = res.headers.get('x-subject-token') ?? '';
   const project = ((await res.json()) as { token: { project: { id: string } } }).token.project.id;
   const call: ApiSession['call'] = async (method, path, body) => {
     const answer = await fetch(`${endpoint}/v1.0/${project}${path}`, {
       method,
-      headers: { 'x-auth-token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        'x-auth-token': token,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await answer.text();

@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { bootstrap } from '@cellar/config';
-import { commandLine, endProcesses, readProcesses, workingDir } from '../drivers/compute/processes.js';
+import {
+  commandLine,
+  endProcesses,
+  readProcesses,
+  workingDir,
+} from '../drivers/compute/processes.js';
 import { serverGroups } from '../options.js';
 import { startControlPlane, type ControlPlane } from '../service.js';
 
@@ -17,7 +22,11 @@ export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -31,20 +40,34 @@ export interface TestControlPlane {
 }
 
 /** `settings` are `group.option=value` lines, as --set takes them. */
-export async function startTestControlPlane(appRoot: string, settings: readonly string[]): Promise<TestControlPlane> {
+export async function startTestControlPlane(
+  appRoot: string,
+  settings: readonly string[],
+): Promise<TestControlPlane> {
   const statePath = await mkdtemp(join(tmpdir(), 'cellar-test-'));
   const result = await bootstrap({
     side: 'server',
     appRoot,
     env: {},
     groups: serverGroups,
-    overrides: [`DEFAULT.state_path=${statePath}`, `DEFAULT.bind_port=${await freePort()}`, ...settings],
+    overrides: [
+      `DEFAULT.state_path=${statePath}`,
+      `DEFAULT.bind_port=${await freePort()}`,
+      ...settings,
+    ],
   });
   if (!result.ok) {
     await rm(statePath, { recursive: true, force: true });
     throw new Error(`the test configuration is invalid:\n${result.problems.join('\n')}`);
   }
-  const plane = await startControlPlane({ config: result.config, appRoot: result.appRoot, host: result.host, enabled: result.enabled, version: 'test', logger: pino({ level: 'silent' }) });
+  const plane = await startControlPlane({
+    config: result.config,
+    appRoot: result.appRoot,
+    host: result.host,
+    enabled: result.enabled,
+    version: 'test',
+    logger: pino({ level: 'silent' }),
+  });
   return {
     plane,
     statePath,
@@ -68,7 +91,11 @@ export async function endProcessesUnder(dir: string, graceMs = 5000): Promise<vo
     const found: number[] = [];
     for (const pid of (await readProcesses()).keys()) {
       if (pid === process.pid) continue;
-      if ((await workingDir(pid))?.startsWith(`${dir}/`) === true || (await commandLine(pid)).includes(`${dir}/`)) found.push(pid);
+      if (
+        (await workingDir(pid))?.startsWith(`${dir}/`) === true ||
+        (await commandLine(pid)).includes(`${dir}/`)
+      )
+        found.push(pid);
     }
     return found;
   };

@@ -27,14 +27,31 @@ const createBody = Type.Object(
 
 export function backupRoutes(app: FastifyInstance, deps: Pick<InstanceDeps, 'db'>): void {
   const tags = ['backups'];
-  app.get('/v1.0/:tenant_id/backups', { schema: { tags, summary: 'List backups (none until backups are built)' } }, async () => ({ backups: [] }));
+  app.get(
+    '/v1.0/:tenant_id/backups',
+    { schema: { tags, summary: 'List backups (none until backups are built)' } },
+    async () => ({ backups: [] }),
+  );
   app.post<{ Params: { tenant_id: string }; Body: Static<typeof createBody> }>(
     '/v1.0/:tenant_id/backups',
-    { schema: { tags, summary: "Back up an instance: 501 naming the datastore while it (or Cellar) cannot", body: createBody } },
+    {
+      schema: {
+        tags,
+        summary: 'Back up an instance: 501 naming the datastore while it (or Cellar) cannot',
+        body: createBody,
+      },
+    },
     async (request) => {
-      const row = await loadInstance(deps.db, request.params.tenant_id, request.body.backup.instance);
+      const row = await loadInstance(
+        deps.db,
+        request.params.tenant_id,
+        request.body.backup.instance,
+      );
       // No datastore declares the backup capability yet, so the answer is always this one.
-      throw new DatastoreOperationNotSupported({ operation: 'create_backup', datastore: row.datastore });
+      throw new DatastoreOperationNotSupported({
+        operation: 'create_backup',
+        datastore: row.datastore,
+      });
     },
   );
 }

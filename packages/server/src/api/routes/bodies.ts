@@ -5,7 +5,11 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { DatabaseSpec, NameRule, UserSpec } from '@cellar/plugin-api';
 
 export const databaseBody = Type.Object(
-  { name: Type.String({ minLength: 1 }), character_set: Type.Optional(Type.String()), collate: Type.Optional(Type.String()) },
+  {
+    name: Type.String({ minLength: 1 }),
+    character_set: Type.Optional(Type.String()),
+    collate: Type.Optional(Type.String()),
+  },
   { additionalProperties: false },
 );
 
@@ -14,7 +18,11 @@ export const userBody = Type.Object(
     name: Type.String({ minLength: 1 }),
     password: Type.String({ minLength: 1 }),
     host: Type.Optional(Type.String()),
-    databases: Type.Optional(Type.Array(Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }))),
+    databases: Type.Optional(
+      Type.Array(
+        Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -33,11 +41,24 @@ export const toUserSpec = (u: Static<typeof userBody>): UserSpec & { password: s
 });
 
 /** Every way `name` breaks the datastore's rule for a database or user name, each naming `field`. */
-export function nameProblems(kind: 'database' | 'user', field: string, name: string, rule: NameRule | undefined, datastore: string): string[] {
+export function nameProblems(
+  kind: 'database' | 'user',
+  field: string,
+  name: string,
+  rule: NameRule | undefined,
+  datastore: string,
+): string[] {
   if (!rule) return [];
   const problems: string[] = [];
-  if (name.length > rule.maxLength) problems.push(`${field}: '${name}' is longer than the ${rule.maxLength} characters a ${datastore} ${kind} name may have`);
-  if (!rule.pattern.test(name)) problems.push(`${field}: '${name}' is not a valid ${datastore} ${kind} name (it must match ${String(rule.pattern)})`);
-  if (rule.reserved?.includes(name)) problems.push(`${field}: '${name}' is reserved by ${datastore}`);
+  if (name.length > rule.maxLength)
+    problems.push(
+      `${field}: '${name}' is longer than the ${rule.maxLength} characters a ${datastore} ${kind} name may have`,
+    );
+  if (!rule.pattern.test(name))
+    problems.push(
+      `${field}: '${name}' is not a valid ${datastore} ${kind} name (it must match ${String(rule.pattern)})`,
+    );
+  if (rule.reserved?.includes(name))
+    problems.push(`${field}: '${name}' is reserved by ${datastore}`);
   return problems;
 }

@@ -13,7 +13,13 @@ type Version = Selectable<DatastoreVersionTable>;
 
 const isAdmin = (request: FastifyRequest): boolean => caller(request).roles.includes('admin');
 
-function versionView(v: Version, base: string, tenant: string, admin: boolean, withDatastore: boolean): object {
+function versionView(
+  v: Version,
+  base: string,
+  tenant: string,
+  admin: boolean,
+  withDatastore: boolean,
+): object {
   return {
     id: v.id,
     name: v.name,
@@ -24,9 +30,17 @@ function versionView(v: Version, base: string, tenant: string, admin: boolean, w
   };
 }
 
-export function datastoreRoutes(app: FastifyInstance, db: Kysely<Database>, publicEndpoint: string | undefined): void {
+export function datastoreRoutes(
+  app: FastifyInstance,
+  db: Kysely<Database>,
+  publicEndpoint: string | undefined,
+): void {
   const findDatastore = async (idOrName: string) => {
-    const row = await db.selectFrom('datastores').selectAll().where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)])).executeTakeFirst();
+    const row = await db
+      .selectFrom('datastores')
+      .selectAll()
+      .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+      .executeTakeFirst();
     if (!row) throw new NotFound({ resource: 'Datastore', id: idOrName });
     return row;
   };
@@ -35,7 +49,10 @@ export function datastoreRoutes(app: FastifyInstance, db: Kysely<Database>, publ
     if (!admin) q = q.where('active', '=', 1);
     return q.orderBy('name', 'desc').execute();
   };
-  const datastoreView = async (request: FastifyRequest<{ Params: { tenant_id: string } }>, row: { id: string; name: string; default_version_id: string | null }) => {
+  const datastoreView = async (
+    request: FastifyRequest<{ Params: { tenant_id: string } }>,
+    row: { id: string; name: string; default_version_id: string | null },
+  ) => {
     const base = baseUrl(request, publicEndpoint);
     const admin = isAdmin(request);
     const versions = await versionsOf(row.id, admin);
@@ -49,24 +66,55 @@ export function datastoreRoutes(app: FastifyInstance, db: Kysely<Database>, publ
   };
   const tags = ['datastores'];
   const dsParams = Type.Object({ tenant_id: Type.String(), datastore: Type.String() });
-  const verParams = Type.Object({ tenant_id: Type.String(), datastore: Type.String(), version: Type.String() });
-
-  app.get<{ Params: { tenant_id: string } }>('/v1.0/:tenant_id/datastores', { schema: { tags, summary: 'List datastores' } }, async (request) => {
-    const rows = await db.selectFrom('datastores').selectAll().orderBy('name').execute();
-    return { datastores: await Promise.all(rows.map((row) => datastoreView(request, row))) };
+  const verParams = Type.Object({
+    tenant_id: Type.String(),
+    datastore: Type.String(),
+    version: Type.String(),
   });
-  app.get<{ Params: { tenant_id: string; uuid: string } }>(
-    '/v1.0/:tenant_id/datastores/versions/:uuid',
-    { schema: { tags, summary: 'Show a datastore version by id', params: Type.Object({ tenant_id: Type.String(), uuid: Type.String() }) } },
+
+  app.get<{ Params: { tenant_id: string } }>(
+    '/v1.0/:tenant_id/datastores',
+    { schema: { tags, summary: 'List datastores' } },
     async (request) => {
-      const v = await db.selectFrom('datastore_versions').selectAll().where('id', '=', request.params.uuid).executeTakeFirst();
-      if (!v || (v.active !== 1 && !isAdmin(request))) throw new NotFound({ resource: 'Datastore version', id: request.params.uuid });
-      return { version: versionView(v, baseUrl(request, publicEndpoint), request.params.tenant_id, isAdmin(request), true) };
+      const rows = await db.selectFrom('datastores').selectAll().orderBy('name').execute();
+      return { datastores: await Promise.all(rows.map((row) => datastoreView(request, row))) };
     },
   );
-  app.get<{ Params: { tenant_id: string; datastore: string } }>('/v1.0/:tenant_id/datastores/:datastore', { schema: { tags, summary: 'Show a datastore', params: dsParams } }, async (request) => ({
-    datastore: await datastoreView(request, await findDatastore(request.params.datastore)),
-  }));
+  app.get<{ Params: { tenant_id: string; uuid: string } }>(
+    '/v1.0/:tenant_id/datastores/versions/:uuid',
+    {
+      schema: {
+        tags,
+        summary: 'Show a datastore version by id',
+        params: Type.Object({ tenant_id: Type.String(), uuid: Type.String() }),
+      },
+    },
+    async (request) => {
+      const v = await db
+        .selectFrom('datastore_versions')
+        .selectAll()
+        .where('id', '=', request.params.uuid)
+        .executeTakeFirst();
+      if (!v || (v.active !== 1 && !isAdmin(request)))
+        throw new NotFound({ resource: 'Datastore version', id: request.params.uuid });
+      return {
+        version: versionView(
+          v,
+          baseUrl(request, publicEndpoint),
+          request.params.tenant_id,
+          isAdmin(request),
+          true,
+        ),
+      };
+    },
+  );
+  app.get<{ Params: { tenant_id: string; datastore: string } }>(
+    '/v1.0/:tenant_id/datastores/:datastore',
+    { schema: { tags, summary: 'Show a datastore', params: dsParams } },
+    async (request) => ({
+      datastore: await datastoreView(request, await findDatastore(request.params.datastore)),
+    }),
+  );
   app.get<{ Params: { tenant_id: string; datastore: string } }>(
     '/v1.0/:tenant_id/datastores/:datastore/versions',
     { schema: { tags, summary: "List a datastore's versions", params: dsParams } },
@@ -74,7 +122,11 @@ export function datastoreRoutes(app: FastifyInstance, db: Kysely<Database>, publ
       const row = await findDatastore(request.params.datastore);
       const admin = isAdmin(request);
       const base = baseUrl(request, publicEndpoint);
-      return { versions: (await versionsOf(row.id, admin)).map((v) => versionView(v, base, request.params.tenant_id, admin, true)) };
+      return {
+        versions: (await versionsOf(row.id, admin)).map((v) =>
+          versionView(v, base, request.params.tenant_id, admin, true),
+        ),
+      };
     },
   );
   app.get<{ Params: { tenant_id: string; datastore: string; version: string } }>(
@@ -83,9 +135,23 @@ export function datastoreRoutes(app: FastifyInstance, db: Kysely<Database>, publ
     async (request) => {
       const row = await findDatastore(request.params.datastore);
       const admin = isAdmin(request);
-      const v = (await versionsOf(row.id, admin)).find((x) => x.id === request.params.version || x.name === request.params.version);
-      if (!v) throw new NotFound({ resource: 'Datastore version', id: `${row.name} ${request.params.version}` });
-      return { version: versionView(v, baseUrl(request, publicEndpoint), request.params.tenant_id, admin, true) };
+      const v = (await versionsOf(row.id, admin)).find(
+        (x) => x.id === request.params.version || x.name === request.params.version,
+      );
+      if (!v)
+        throw new NotFound({
+          resource: 'Datastore version',
+          id: `${row.name} ${request.params.version}`,
+        });
+      return {
+        version: versionView(
+          v,
+          baseUrl(request, publicEndpoint),
+          request.params.tenant_id,
+          admin,
+          true,
+        ),
+      };
     },
   );
 }

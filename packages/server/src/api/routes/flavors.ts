@@ -20,12 +20,21 @@ function view(f: Flavor, base: string, tenant: string): object {
   };
 }
 
-export function flavorRoutes(app: FastifyInstance, db: Kysely<Database>, publicEndpoint: string | undefined): void {
+export function flavorRoutes(
+  app: FastifyInstance,
+  db: Kysely<Database>,
+  publicEndpoint: string | undefined,
+): void {
   app.get<{ Params: { tenant_id: string } }>(
     '/v1.0/:tenant_id/flavors',
     { schema: { tags: ['flavors'], summary: 'List flavors', params: tenantParams } },
     async (request) => {
-      const rows = await db.selectFrom('flavors').selectAll().where('deleted', '=', 0).orderBy('ram').execute();
+      const rows = await db
+        .selectFrom('flavors')
+        .selectAll()
+        .where('deleted', '=', 0)
+        .orderBy('ram')
+        .execute();
       const base = baseUrl(request, publicEndpoint);
       return { flavors: rows.map((f) => view(f, base, request.params.tenant_id)) };
     },
@@ -34,7 +43,12 @@ export function flavorRoutes(app: FastifyInstance, db: Kysely<Database>, publicE
     '/v1.0/:tenant_id/flavors/:id',
     { schema: { tags: ['flavors'], summary: 'Show a flavor', params: idParams } },
     async (request) => {
-      const f = await db.selectFrom('flavors').selectAll().where('id', '=', request.params.id).where('deleted', '=', 0).executeTakeFirst();
+      const f = await db
+        .selectFrom('flavors')
+        .selectAll()
+        .where('id', '=', request.params.id)
+        .where('deleted', '=', 0)
+        .executeTakeFirst();
       if (!f) throw new NotFound({ resource: 'Flavor', id: request.params.id });
       return { flavor: view(f, baseUrl(request, publicEndpoint), request.params.tenant_id) };
     },

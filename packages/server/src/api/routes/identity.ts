@@ -15,14 +15,36 @@ const authBody = Type.Object({
     identity: Type.Object({
       methods: Type.Array(Type.String(), { minItems: 1 }),
       password: Type.Optional(
-        Type.Object({ user: Type.Object({ id: Type.Optional(Type.String()), name: Type.Optional(Type.String()), password: Type.String(), domain: Type.Optional(named) }) }),
+        Type.Object({
+          user: Type.Object({
+            id: Type.Optional(Type.String()),
+            name: Type.Optional(Type.String()),
+            password: Type.String(),
+            domain: Type.Optional(named),
+          }),
+        }),
       ),
     }),
-    scope: Type.Optional(Type.Object({ project: Type.Optional(Type.Object({ id: Type.Optional(Type.String()), name: Type.Optional(Type.String()), domain: Type.Optional(named) })) })),
+    scope: Type.Optional(
+      Type.Object({
+        project: Type.Optional(
+          Type.Object({
+            id: Type.Optional(Type.String()),
+            name: Type.Optional(Type.String()),
+            domain: Type.Optional(named),
+          }),
+        ),
+      }),
+    ),
   }),
 });
 
-const titles: Readonly<Record<number, string>> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+const titles: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+};
 const defaultDomain = { id: 'default', name: 'Default' };
 
 function keystoneError(reply: FastifyReply, code: number, message: string): FastifyReply {
@@ -33,7 +55,12 @@ function tokenBody(info: TokenInfo, base: string): object {
   return {
     token: {
       methods: ['password'],
-      user: { domain: defaultDomain, id: info.userId, name: info.userName, password_expires_at: null },
+      user: {
+        domain: defaultDomain,
+        id: info.userId,
+        name: info.userName,
+        password_expires_at: null,
+      },
       project: { domain: defaultDomain, id: info.projectId, name: info.projectName },
       is_domain: false,
       roles: info.roles.map((name) => ({ id: name, name })),
@@ -45,13 +72,29 @@ function tokenBody(info: TokenInfo, base: string): object {
           type: 'database',
           name: 'cellar',
           id: 'database',
-          endpoints: [{ id: 'database-public', interface: 'public', region: 'RegionOne', region_id: 'RegionOne', url: `${base}/v1.0/${info.projectId}` }],
+          endpoints: [
+            {
+              id: 'database-public',
+              interface: 'public',
+              region: 'RegionOne',
+              region_id: 'RegionOne',
+              url: `${base}/v1.0/${info.projectId}`,
+            },
+          ],
         },
         {
           type: 'identity',
           name: 'keystone',
           id: 'identity',
-          endpoints: [{ id: 'identity-public', interface: 'public', region: 'RegionOne', region_id: 'RegionOne', url: `${base}/identity/v3` }],
+          endpoints: [
+            {
+              id: 'identity-public',
+              interface: 'public',
+              region: 'RegionOne',
+              region_id: 'RegionOne',
+              url: `${base}/identity/v3`,
+            },
+          ],
         },
       ],
     },
@@ -64,44 +107,78 @@ function versionOf(base: string): object {
     status: 'stable',
     updated: '2020-04-07T00:00:00Z',
     links: [{ rel: 'self', href: `${base}/identity/v3/` }],
-    'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
+    'media-types': [
+      { base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' },
+    ],
   };
 }
 
-export function identityRoutes(app: FastifyInstance, identity: Identity, publicEndpoint: string | undefined): void {
+export function identityRoutes(
+  app: FastifyInstance,
+  identity: Identity,
+  publicEndpoint: string | undefined,
+): void {
   app.register(async (scope) => {
-    scope.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, _request, reply) => {
-      if (isCellarError(error)) return keystoneError(reply, error.status, error.message);
-      if (error.validation) return keystoneError(reply, 400, `Invalid input for field: ${error.message}`);
-      return keystoneError(reply, error.statusCode ?? 500, error.message);
-    });
+    scope.setErrorHandler(
+      (error: Error & { validation?: unknown; statusCode?: number }, _request, reply) => {
+        if (isCellarError(error)) return keystoneError(reply, error.status, error.message);
+        if (error.validation)
+          return keystoneError(reply, 400, `Invalid input for field: ${error.message}`);
+        return keystoneError(reply, error.statusCode ?? 500, error.message);
+      },
+    );
 
-    scope.get('/identity', { schema: { hide: true } }, async (request) => ({ versions: { values: [versionOf(baseUrl(request, publicEndpoint))] } }));
-    scope.get('/identity/v3', { schema: { hide: true } }, async (request) => ({ version: versionOf(baseUrl(request, publicEndpoint)) }));
-    scope.get('/identity/v3/', { schema: { hide: true } }, async (request) => ({ version: versionOf(baseUrl(request, publicEndpoint)) }));
+    scope.get('/identity', { schema: { hide: true } }, async (request) => ({
+      versions: { values: [versionOf(baseUrl(request, publicEndpoint))] },
+    }));
+    scope.get('/identity/v3', { schema: { hide: true } }, async (request) => ({
+      version: versionOf(baseUrl(request, publicEndpoint)),
+    }));
+    scope.get('/identity/v3/', { schema: { hide: true } }, async (request) => ({
+      version: versionOf(baseUrl(request, publicEndpoint)),
+    }));
 
-    scope.post<{ Body: Static<typeof authBody> }>('/identity/v3/auth/tokens', { schema: { body: authBody, hide: true } }, async (request, reply) => {
-      const { identity: id, scope: wanted } = request.body.auth;
-      const user = id.password?.user;
-      if (!id.methods.includes('password') || !user) return keystoneError(reply, 401, 'Only password authentication is supported here.');
-      if (user.name === undefined) return keystoneError(reply, 400, 'Authenticate by user name: auth.identity.password.user.name.');
-      const issued = await identity.authenticate(user.name, user.password, wanted?.project ?? {});
-      return reply.status(201).header('x-subject-token', issued.token).send(tokenBody(issued, baseUrl(request, publicEndpoint)));
-    });
+    scope.post<{ Body: Static<typeof authBody> }>(
+      '/identity/v3/auth/tokens',
+      { schema: { body: authBody, hide: true } },
+      async (request, reply) => {
+        const { identity: id, scope: wanted } = request.body.auth;
+        const user = id.password?.user;
+        if (!id.methods.includes('password') || !user)
+          return keystoneError(reply, 401, 'Only password authentication is supported here.');
+        if (user.name === undefined)
+          return keystoneError(
+            reply,
+            400,
+            'Authenticate by user name: auth.identity.password.user.name.',
+          );
+        const issued = await identity.authenticate(user.name, user.password, wanted?.project ?? {});
+        return reply
+          .status(201)
+          .header('x-subject-token', issued.token)
+          .send(tokenBody(issued, baseUrl(request, publicEndpoint)));
+      },
+    );
 
     scope.get('/identity/v3/auth/tokens', { schema: { hide: true } }, async (request, reply) => {
       const own = request.headers['x-auth-token'];
       const subject = request.headers['x-subject-token'];
-      if (typeof own !== 'string') return keystoneError(reply, 401, 'The request you have made requires authentication.');
+      if (typeof own !== 'string')
+        return keystoneError(reply, 401, 'The request you have made requires authentication.');
       const viewer = await identity.validate(own);
-      if (typeof subject !== 'string') return keystoneError(reply, 400, 'X-Subject-Token is required.');
+      if (typeof subject !== 'string')
+        return keystoneError(reply, 400, 'X-Subject-Token is required.');
       // Anyone may validate their own token; validating others' needs the admin role.
-      if (subject !== own && !viewer.roles.includes('admin')) return keystoneError(reply, 403, 'Validating another user\'s token needs the admin role.');
+      if (subject !== own && !viewer.roles.includes('admin'))
+        return keystoneError(reply, 403, "Validating another user's token needs the admin role.");
       try {
         const info = await identity.validate(subject);
-        return reply.header('x-subject-token', subject).send(tokenBody(info, baseUrl(request, publicEndpoint)));
+        return reply
+          .header('x-subject-token', subject)
+          .send(tokenBody(info, baseUrl(request, publicEndpoint)));
       } catch (error) {
-        if (isCellarError(error)) return keystoneError(reply, 404, `Could not find token: ${error.message}`);
+        if (isCellarError(error))
+          return keystoneError(reply, 404, `Could not find token: ${error.message}`);
         throw error;
       }
     });
@@ -109,9 +186,11 @@ export function identityRoutes(app: FastifyInstance, identity: Identity, publicE
     scope.delete('/identity/v3/auth/tokens', { schema: { hide: true } }, async (request, reply) => {
       const own = request.headers['x-auth-token'];
       const subject = request.headers['x-subject-token'];
-      if (typeof own !== 'string' || typeof subject !== 'string') return keystoneError(reply, 400, 'X-Auth-Token and X-Subject-Token are required.');
+      if (typeof own !== 'string' || typeof subject !== 'string')
+        return keystoneError(reply, 400, 'X-Auth-Token and X-Subject-Token are required.');
       const viewer = await identity.validate(own);
-      if (subject !== own && !viewer.roles.includes('admin')) return keystoneError(reply, 403, 'Revoking another user\'s token needs the admin role.');
+      if (subject !== own && !viewer.roles.includes('admin'))
+        return keystoneError(reply, 403, "Revoking another user's token needs the admin role.");
       await identity.revoke(subject);
       return reply.status(204).send();
     });

@@ -31,7 +31,12 @@ function viewedRows(db: Kysely<Database>) {
       'instances.created_at',
       'instances.updated_at',
     ])
-    .select(['datastores.name as datastore', 'datastore_versions.name as version', 'service_statuses.status as service_status', 'service_statuses.updated_at as service_updated_at'])
+    .select([
+      'datastores.name as datastore',
+      'datastore_versions.name as version',
+      'service_statuses.status as service_status',
+      'service_statuses.updated_at as service_updated_at',
+    ])
     .where('instances.deleted_at', 'is', null);
 }
 
@@ -41,8 +46,15 @@ export function instanceRows(db: Kysely<Database>) {
 }
 
 /** The project's instance, or 404: another project's instance is indistinguishable from none. */
-export async function loadInstance(db: Kysely<Database>, tenant: string, id: string): Promise<InstanceRow> {
-  const row = await instanceRows(db).where('instances.id', '=', id).where('instances.tenant_id', '=', tenant).executeTakeFirst();
+export async function loadInstance(
+  db: Kysely<Database>,
+  tenant: string,
+  id: string,
+): Promise<InstanceRow> {
+  const row = await instanceRows(db)
+    .where('instances.id', '=', id)
+    .where('instances.tenant_id', '=', tenant)
+    .executeTakeFirst();
   if (!row) throw new NotFound({ resource: 'Instance', id });
   return row;
 }
@@ -71,7 +83,10 @@ export interface Listing {
 export class InstanceLists {
   readonly #listings: ReadCache<Listing | undefined>;
   readonly #first: PreparedQuery<{ tenant: string; limit: number }, ViewedRow>;
-  readonly #after: PreparedQuery<{ tenant: string; limit: number; createdAt: string; id: string }, ViewedRow>;
+  readonly #after: PreparedQuery<
+    { tenant: string; limit: number; createdAt: string; id: string },
+    ViewedRow
+  >;
   readonly #marker: PreparedQuery<{ id: string; tenant: string }, Marker>;
   /** Fault queries by the number of instances asked about (at most a page's size). */
   readonly #faults = new Map<number, PreparedQuery<Readonly<Record<string, string>>, Fault>>();
@@ -82,22 +97,44 @@ export class InstanceLists {
   ) {
     this.#listings = new ReadCache(changeStamp);
     const newestFirst = (tenant: Expression<string>) =>
-      viewedRows(db).where('instances.tenant_id', '=', tenant).orderBy('instances.created_at', 'desc').orderBy('instances.id', 'desc');
+      viewedRows(db)
+        .where('instances.tenant_id', '=', tenant)
+        .orderBy('instances.created_at', 'desc')
+        .orderBy('instances.id', 'desc');
     this.#first = prepareQuery(db, (slot) => newestFirst(slot('tenant')).limit(slot('limit')));
     this.#after = prepareQuery(db, (slot) =>
       newestFirst(slot('tenant'))
-        .where((eb) => eb.or([eb('instances.created_at', '<', slot('createdAt')), eb.and([eb('instances.created_at', '=', slot('createdAt')), eb('instances.id', '<', slot('id'))])]))
+        .where((eb) =>
+          eb.or([
+            eb('instances.created_at', '<', slot('createdAt')),
+            eb.and([
+              eb('instances.created_at', '=', slot('createdAt')),
+              eb('instances.id', '<', slot('id')),
+            ]),
+          ]),
+        )
         .limit(slot('limit')),
     );
     // Another project's instance is no marker: its existence is not this caller's to learn.
-    this.#marker = prepareQuery(db, (slot) => db.selectFrom('instances').select(['created_at', 'id']).where('id', '=', slot('id')).where('tenant_id', '=', slot('tenant')));
+    this.#marker = prepareQuery(db, (slot) =>
+      db
+        .selectFrom('instances')
+        .select(['created_at', 'id'])
+        .where('id', '=', slot('id'))
+        .where('tenant_id', '=', slot('tenant')),
+    );
   }
 
   /**
    * Up to `limit` of the project's instances in list order, after instance `markerId` when
    * given, with their faults when asked for; undefined when the marker is no instance.
    */
-  listing(tenant: string, limit: number, markerId: string | undefined, withFaults: boolean): Promise<Listing | undefined> {
+  listing(
+    tenant: string,
+    limit: number,
+    markerId: string | undefined,
+    withFaults: boolean,
+  ): Promise<Listing | undefined> {
     const key = `${tenant}\0${limit}\0${withFaults ? 'faults' : ''}\0${markerId ?? ''}`;
     return this.#listings.get(key, async () => {
       const marker = markerId === undefined ? undefined : await this.marker(tenant, markerId);
@@ -109,7 +146,9 @@ export class InstanceLists {
 
   /** Up to `limit` of the project's instances in list order, after `marker` when given. */
   page(tenant: string, limit: number, marker?: Marker): Promise<ViewedRow[]> {
-    return marker ? this.#after({ tenant, limit, createdAt: marker.created_at, id: marker.id }) : this.#first({ tenant, limit });
+    return marker
+      ? this.#after({ tenant, limit, createdAt: marker.created_at, id: marker.id })
+      : this.#first({ tenant, limit });
   }
 
   /** Where the list continues after the project's instance `id`, if it has such an instance. */
@@ -121,7 +160,9 @@ export class InstanceLists {
   async faults(instanceIds: readonly string[]): Promise<Map<string, Fault>> {
     const newest = new Map<string, Fault>();
     if (instanceIds.length === 0) return newest;
-    const rows = await this.#faultQuery(instanceIds.length)(Object.fromEntries(instanceIds.map((id, i) => [`id${i}`, id])));
+    const rows = await this.#faultQuery(instanceIds.length)(
+      Object.fromEntries(instanceIds.map((id, i) => [`id${i}`, id])),
+    );
     for (const f of rows) if (!newest.has(f.instance_id)) newest.set(f.instance_id, f);
     return newest;
   }
@@ -134,7 +175,11 @@ export class InstanceLists {
         this.db
           .selectFrom('instance_faults')
           .select(['instance_id', 'message', 'created_at', 'details'])
-          .where('instance_id', 'in', Array.from({ length: count }, (_, i) => slot(`id${i}`)))
+          .where(
+            'instance_id',
+            'in',
+            Array.from({ length: count }, (_, i) => slot(`id${i}`)),
+          )
           .orderBy('created_at', 'desc'),
       );
       this.#faults.set(count, query);

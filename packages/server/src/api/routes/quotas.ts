@@ -8,34 +8,53 @@ import { quotaResources, type Quotas } from '../../quotas/quotas.js';
 import type { RateLimiter } from '../rate-limit.js';
 
 const params = Type.Object({ tenant_id: Type.String(), project: Type.String() });
-const body = Type.Object({ quotas: Type.Record(Type.String(), Type.Integer()) }, { additionalProperties: false });
+const body = Type.Object(
+  { quotas: Type.Record(Type.String(), Type.Integer()) },
+  { additionalProperties: false },
+);
 
 export function quotaRoutes(app: FastifyInstance, quotas: Quotas, limiter: RateLimiter): void {
   const tags = ['quotas and limits'];
-  app.get<{ Params: Static<typeof params> }>('/v1.0/:tenant_id/mgmt/quotas/:project', { schema: { tags, summary: "Show a project's quotas and usage", params } }, async (request) => {
-    return { quotas: await quotas.usage(request.params.project) };
-  });
+  app.get<{ Params: Static<typeof params> }>(
+    '/v1.0/:tenant_id/mgmt/quotas/:project',
+    { schema: { tags, summary: "Show a project's quotas and usage", params } },
+    async (request) => {
+      return { quotas: await quotas.usage(request.params.project) };
+    },
+  );
   app.put<{ Params: Static<typeof params>; Body: Static<typeof body> }>(
     '/v1.0/:tenant_id/mgmt/quotas/:project',
     { schema: { tags, summary: "Change a project's quotas (admin)", params, body } },
     async (request) => {
       const problems: string[] = [];
       for (const [resource, limit] of Object.entries(request.body.quotas)) {
-        if (!(quotaResources as readonly string[]).includes(resource)) throw new NotFound({ resource: 'Quota resource', id: resource });
-        if (limit < -1) problems.push(`body.quotas.${resource}: ${limit} is below -1 (-1 means no limit)`);
+        if (!(quotaResources as readonly string[]).includes(resource))
+          throw new NotFound({ resource: 'Quota resource', id: resource });
+        if (limit < -1)
+          problems.push(`body.quotas.${resource}: ${limit} is below -1 (-1 means no limit)`);
       }
       if (problems.length > 0) throw new ValidationFailed({ problems: problems.join('; ') });
       await quotas.setLimits(request.params.project, request.body.quotas);
       return { quotas: request.body.quotas };
     },
   );
-  app.get<{ Params: { tenant_id: string } }>('/v1.0/:tenant_id/limits', { schema: { tags, summary: "The project's absolute and rate limits" } }, async (request) => {
-    const limits = await quotas.limits(request.params.tenant_id);
-    return {
-      limits: [
-        { verb: 'ABSOLUTE', max_instances: limits.instances, max_ram: limits.ram, max_backups: limits.backups, max_volumes: limits.volumes },
-        ...limiter.entries(request.params.tenant_id),
-      ],
-    };
-  });
+  app.get<{ Params: { tenant_id: string } }>(
+    '/v1.0/:tenant_id/limits',
+    { schema: { tags, summary: "The project's absolute and rate limits" } },
+    async (request) => {
+      const limits = await quotas.limits(request.params.tenant_id);
+      return {
+        limits: [
+          {
+            verb: 'ABSOLUTE',
+            max_instances: limits.instances,
+            max_ram: limits.ram,
+            max_backups: limits.backups,
+            max_volumes: limits.volumes,
+          },
+          ...limiter.entries(request.params.tenant_id),
+        ],
+      };
+    },
+  );
 }

@@ -24,15 +24,21 @@ export const initial: Migration = {
       .execute();
     await db.schema
       .createTable('role_assignments')
-      .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
-      .addColumn('project_id', 'varchar(64)', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+      .addColumn('user_id', 'varchar(64)', (c) =>
+        c.notNull().references('users.id').onDelete('cascade'),
+      )
+      .addColumn('project_id', 'varchar(64)', (c) =>
+        c.notNull().references('projects.id').onDelete('cascade'),
+      )
       .addColumn('role', 'varchar(64)', (c) => c.notNull())
       .addPrimaryKeyConstraint('role_assignments_pk', ['user_id', 'project_id', 'role'])
       .execute();
     await db.schema
       .createTable('tokens')
       .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
-      .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('user_id', 'varchar(64)', (c) =>
+        c.notNull().references('users.id').onDelete('cascade'),
+      )
       .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
       .addColumn('roles', 'text', (c) => c.notNull())
       .addColumn('issued_at', 'varchar(32)', (c) => c.notNull())
@@ -75,7 +81,9 @@ export const initial: Migration = {
       .addColumn('flavor_id', 'varchar(64)', (c) => c.notNull())
       .addColumn('volume_size', 'integer')
       .addColumn('volume_type', 'varchar(255)')
-      .addColumn('datastore_version_id', 'varchar(64)', (c) => c.notNull().references('datastore_versions.id'))
+      .addColumn('datastore_version_id', 'varchar(64)', (c) =>
+        c.notNull().references('datastore_versions.id'),
+      )
       .addColumn('task_status', 'varchar(32)', (c) => c.notNull())
       .addColumn('server_status', 'varchar(32)', (c) => c.notNull())
       .addColumn('address', 'varchar(64)')
@@ -91,7 +99,11 @@ export const initial: Migration = {
       .addColumn('deleted_at', 'varchar(32)')
       .execute();
     // In the order the list pages walk, so a page reads its own rows and no sort is needed.
-    await db.schema.createIndex('instances_tenant').on('instances').columns(['tenant_id', 'deleted_at', 'created_at', 'id']).execute();
+    await db.schema
+      .createIndex('instances_tenant')
+      .on('instances')
+      .columns(['tenant_id', 'deleted_at', 'created_at', 'id'])
+      .execute();
     await db.schema
       .createTable('service_statuses')
       .addColumn('instance_id', 'varchar(64)', (c) => c.primaryKey().references('instances.id'))
@@ -107,7 +119,11 @@ export const initial: Migration = {
       .addColumn('details', 'text', (c) => c.notNull())
       .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('instance_faults_instance').on('instance_faults').columns(['instance_id', 'created_at']).execute();
+    await db.schema
+      .createIndex('instance_faults_instance')
+      .on('instance_faults')
+      .columns(['instance_id', 'created_at'])
+      .execute();
 
     await db.schema
       .createTable('operations')
@@ -121,11 +137,21 @@ export const initial: Migration = {
       .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
       .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('operations_open').on('operations').columns(['status', 'created_at']).execute();
-    await db.schema.createIndex('operations_instance').on('operations').columns(['instance_id', 'created_at']).execute();
+    await db.schema
+      .createIndex('operations_open')
+      .on('operations')
+      .columns(['status', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('operations_instance')
+      .on('operations')
+      .columns(['instance_id', 'created_at'])
+      .execute();
     await db.schema
       .createTable('operation_steps')
-      .addColumn('operation_id', 'varchar(64)', (c) => c.notNull().references('operations.id').onDelete('cascade'))
+      .addColumn('operation_id', 'varchar(64)', (c) =>
+        c.notNull().references('operations.id').onDelete('cascade'),
+      )
       .addColumn('seq', 'integer', (c) => c.notNull())
       .addColumn('name', 'varchar(64)', (c) => c.notNull())
       .addColumn('status', 'varchar(16)', (c) => c.notNull())

@@ -12,7 +12,19 @@ export const classicFlavors = [
 
 export const flavors: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
-    const table = db as unknown as Kysely<{ flavors: { id: string; name: string; ram: number; vcpus: number; disk: number; deleted: number } }>;
-    await table.insertInto('flavors').values(classicFlavors.map((f) => ({ ...f, deleted: 0 }))).execute();
+    const table = db as unknown as Kysely<{
+      flavors: {
+        id: string;
+        name: string;
+        ram: number;
+        vcpus: number;
+        disk: number;
+        deleted: number;
+      };
+    }>;
+    await table
+      .insertInto('flavors')
+      .values(classicFlavors.map((f) => ({ ...f, deleted: 0 })))
+      .execute();
   },
 };

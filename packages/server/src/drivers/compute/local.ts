@@ -22,7 +22,20 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, fchownSync, openSync } from 'node:fs';
-import { appendFile, chmod, chown, copyFile, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  chown,
+  copyFile,
+  mkdir,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -33,7 +46,14 @@ import { agentSocket } from '@cellar/guest';
 import { artifactDir, ARTIFACT_FILE, readGuestArtifact } from '@cellar/guest/artifact';
 import { GuestClient, type Transport } from '@cellar/rpc';
 import type { ComputeDriver, GuestDown, InjectedGuest, ServerInfo } from './compute-driver.js';
-import { commandLine, endProcesses, readProcesses, signal, withDescendants, workingDir } from './processes.js';
+import {
+  commandLine,
+  endProcesses,
+  readProcesses,
+  signal,
+  withDescendants,
+  workingDir,
+} from './processes.js';
 
 const run = promisify(execFile);
 
@@ -42,7 +62,9 @@ export interface LocalOptions {
   readonly appRoot: string;
   readonly transport: Transport;
   /** How guests reach the control plane, written into each cellar-guest.conf. */
-  readonly rpc: { readonly transport: 'local'; readonly socketDir: string } | { readonly transport: 'amqp'; readonly amqpUrl: string };
+  readonly rpc:
+    | { readonly transport: 'local'; readonly socketDir: string }
+    | { readonly transport: 'amqp'; readonly amqpUrl: string };
   /** `[local]`: the address pool, the guest users' name prefix, the heartbeat period, the start timeout. */
   readonly addressPool: string;
   readonly userPrefix: string;
@@ -54,7 +76,10 @@ export interface LocalOptions {
   readonly standbyAgents: number;
   /** Each datastore's default version, for its standby's work ahead. */
   readonly defaultVersions?: Readonly<Record<string, string>>;
-  readonly log: { info(f: Record<string, unknown>, m: string): void; warn(f: Record<string, unknown>, m: string): void };
+  readonly log: {
+    info(f: Record<string, unknown>, m: string): void;
+    warn(f: Record<string, unknown>, m: string): void;
+  };
 }
 
 interface OsUser {
@@ -83,7 +108,8 @@ interface Standby {
 }
 
 /** Where the control plane calls an instance's guest when the transport is local. */
-export const localGuestSocket = (statePath: string, instanceId: string): string => agentSocket(join(statePath, 'instances', instanceId, 'run'));
+export const localGuestSocket = (statePath: string, instanceId: string): string =>
+  agentSocket(join(statePath, 'instances', instanceId, 'run'));
 
 /** The usable IPv4 addresses of a pool like 127.42.0.0/16: all but the network's own and its broadcast. */
 export function parsePool(pool: string): { first: number; last: number } {
@@ -91,13 +117,16 @@ export function parsePool(pool: string): { first: number; last: number } {
   const octets = m ? [127, Number(m[1]), Number(m[2]), Number(m[3])] : [];
   const prefix = m ? Number(m[4]) : -1;
   if (!m || octets.some((o) => o > 255) || prefix < 8 || prefix > 30) {
-    throw new Error(`[local] address_pool '${pool}' is not a loopback network: expected a CIDR within 127.0.0.0/8 with a prefix of 8 to 30, e.g. 127.42.0.0/16`);
+    throw new Error(
+      `[local] address_pool '${pool}' is not a loopback network: expected a CIDR within 127.0.0.0/8 with a prefix of 8 to 30, e.g. 127.42.0.0/16`,
+    );
   }
   const base = (octets.reduce((n, o) => n * 256 + o, 0) >>> 0) & ((~0 << (32 - prefix)) >>> 0);
   return { first: base + 1, last: base + 2 ** (32 - prefix) - 2 };
 }
 
-const dotted = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+const dotted = (n: number): string =>
+  [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 
 const alive = (pid: number): boolean => {
   try {
@@ -116,8 +145,17 @@ const alive = (pid: number): boolean => {
 async function processTree(groups: readonly number[], dir: string): Promise<number[]> {
   const table = await readProcesses();
   const roots = [...table].filter(([, p]) => groups.includes(p.pgrp)).map(([pid]) => pid);
-  const ours = await Promise.all(roots.map(async (pid) => (await workingDir(pid))?.startsWith(`${dir}/`) === true || (await commandLine(pid)).includes(dir)));
-  return withDescendants(table, roots.filter((_, i) => ours[i]));
+  const ours = await Promise.all(
+    roots.map(
+      async (pid) =>
+        (await workingDir(pid))?.startsWith(`${dir}/`) === true ||
+        (await commandLine(pid)).includes(dir),
+    ),
+  );
+  return withDescendants(
+    table,
+    roots.filter((_, i) => ours[i]),
+  );
 }
 
 /** True when nothing listens on the port at that address. */
@@ -125,7 +163,9 @@ function portFree(address: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
-    server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(true)));
+    server.listen({ host: address, port, exclusive: true }, () =>
+      server.close(() => resolve(true)),
+    );
   });
 }
 
@@ -154,7 +194,9 @@ export async function tail(file: string, lines = 8): Promise<string> {
   all.forEach((line, i) => {
     if (/^(\w*Error\b|the guest agent (did not start|failed))/.test(line)) from = i;
   });
-  const picked = (from >= 0 ? all.slice(from) : all.slice(-lines)).filter((line) => !/^\s+at /.test(line) && line.trim() !== '');
+  const picked = (from >= 0 ? all.slice(from) : all.slice(-lines)).filter(
+    (line) => !/^\s+at /.test(line) && line.trim() !== '',
+  );
   return picked.slice(0, lines).join(' | ') || 'it wrote nothing';
 }
 
@@ -204,9 +246,13 @@ export class LocalCompute implements ComputeDriver {
       } catch (error) {
         driver.#unavailable = error instanceof Error ? error.message : String(error);
       }
-      if (driver.#unavailable) o.log.warn({ reason: driver.#unavailable }, 'the local compute driver cannot start guests');
+      if (driver.#unavailable)
+        o.log.warn({ reason: driver.#unavailable }, 'the local compute driver cannot start guests');
     } else {
-      o.log.warn({ user: userInfo().username }, 'Cellar is not running as root: every guest and its database run as its own user, not isolated from each other or from Cellar (for development only)');
+      o.log.warn(
+        { user: userInfo().username },
+        'Cellar is not running as root: every guest and its database run as its own user, not isolated from each other or from Cellar (for development only)',
+      );
     }
     await driver.#removeStandbyLeftovers(records);
     for (const datastore of o.withGuests) driver.#standBy(datastore);
@@ -224,13 +270,17 @@ export class LocalCompute implements ComputeDriver {
 
   /** The record of every instance this driver has. */
   async #records(): Promise<InstanceRecord[]> {
-    const records = await Promise.all((await readdir(this.#instances)).map((id) => this.#record(id)));
+    const records = await Promise.all(
+      (await readdir(this.#instances)).map((id) => this.#record(id)),
+    );
     return records.filter((r) => r !== undefined);
   }
 
   async #record(id: string): Promise<InstanceRecord | undefined> {
     try {
-      return JSON.parse(await readFile(join(this.#dir(id), 'instance.json'), 'utf8')) as InstanceRecord;
+      return JSON.parse(
+        await readFile(join(this.#dir(id), 'instance.json'), 'utf8'),
+      ) as InstanceRecord;
     } catch {
       return undefined;
     }
@@ -280,11 +330,15 @@ export class LocalCompute implements ComputeDriver {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         continue;
       }
-      if ((await Promise.all(ports.map((port) => portFree(address, port)))).every(Boolean)) return address;
+      if ((await Promise.all(ports.map((port) => portFree(address, port)))).every(Boolean))
+        return address;
       // Held by someone else: keep the claim file out of the way only while this loop runs.
       await rm(join(this.#addresses, address), { force: true });
     }
-    throw new ComputeDriverNotAvailable({ driver: 'local', reason: `every address of [local] address_pool ${this.o.addressPool} is in use` });
+    throw new ComputeDriverNotAvailable({
+      driver: 'local',
+      reason: `every address of [local] address_pool ${this.o.addressPool} is in use`,
+    });
   }
 
   /** Every address this instance claimed (a create interrupted half way may have claimed one). */
@@ -298,7 +352,11 @@ export class LocalCompute implements ComputeDriver {
   /** The program a guest runs: the datastore's artifact when built, else the unbundled agent. */
   async #program(datastore: string): Promise<{ args: string[]; cwd: string }> {
     const artifact = await readGuestArtifact(this.o.appRoot, datastore);
-    if (!artifact) return { args: [join(this.o.appRoot, 'node_modules', '@cellar', 'guest', 'bin', 'cellar-guest.js')], cwd: this.o.appRoot };
+    if (!artifact)
+      return {
+        args: [join(this.o.appRoot, 'node_modules', '@cellar', 'guest', 'bin', 'cellar-guest.js')],
+        cwd: this.o.appRoot,
+      };
     // A copy under the state directory, which the guest users can reach wherever the deployment is.
     const copy = join(this.o.statePath, 'guest', datastore, ARTIFACT_FILE);
     const source = join(artifactDir(this.o.appRoot, datastore), ARTIFACT_FILE);
@@ -329,7 +387,10 @@ export class LocalCompute implements ComputeDriver {
       `instance_key = ${guest.instanceKey}`,
       '',
     ];
-    const rpc = this.o.rpc.transport === 'local' ? [`transport = local`, `socket_dir = ${this.o.rpc.socketDir}`] : [`transport = amqp`, `amqp_url = ${this.o.rpc.amqpUrl}`];
+    const rpc =
+      this.o.rpc.transport === 'local'
+        ? [`transport = local`, `socket_dir = ${this.o.rpc.socketDir}`]
+        : [`transport = amqp`, `amqp_url = ${this.o.rpc.amqpUrl}`];
     const conf = [
       '# Injected by the local compute driver: the guest half of the configuration.',
       '[DEFAULT]',
@@ -344,7 +405,10 @@ export class LocalCompute implements ComputeDriver {
       `mount_point = ${join(dir, 'volume')}`,
       '',
     ];
-    for (const [name, lines] of [['guest_info.conf', info], ['cellar-guest.conf', conf]] as const) {
+    for (const [name, lines] of [
+      ['guest_info.conf', info],
+      ['cellar-guest.conf', conf],
+    ] as const) {
       await writeFile(join(dir, name), lines.join('\n'), { mode: 0o600 });
       await owned(join(dir, name), record.user);
     }
@@ -354,7 +418,12 @@ export class LocalCompute implements ComputeDriver {
    * A new agent process, detached, as `user`: a standby (loaded, waiting on its IPC channel for an
    * instance) or one started for an instance with its arguments.
    */
-  async #spawnAgent(datastore: string, argv: readonly string[], output: string, user: OsUser | undefined): Promise<ChildProcess> {
+  async #spawnAgent(
+    datastore: string,
+    argv: readonly string[],
+    output: string,
+    user: OsUser | undefined,
+  ): Promise<ChildProcess> {
     const { args, cwd } = await this.#program(datastore);
     const fd = openSync(output, 'a', 0o640);
     try {
@@ -383,13 +452,25 @@ export class LocalCompute implements ComputeDriver {
   #startStandby(datastore: string): Promise<Standby | undefined> {
     return (async (): Promise<Standby | undefined> => {
       const user = await this.#newUser();
-      const dir = join(this.o.statePath, 'guest', datastore, `${STANDBY_PREFIX}${user?.name ?? randomBytes(4).toString('hex')}`);
+      const dir = join(
+        this.o.statePath,
+        'guest',
+        datastore,
+        `${STANDBY_PREFIX}${user?.name ?? randomBytes(4).toString('hex')}`,
+      );
       const output = `${dir}.out`;
       await mkdir(dirname(dir), { recursive: true, mode: 0o755 });
       await mkdir(dir, { mode: 0o700 });
       await owned(dir, user);
       const version = this.o.defaultVersions?.[datastore];
-      const argv = ['--standby', '--datastore', datastore, '--work-dir', dir, ...(version === undefined ? [] : ['--datastore-version', version])];
+      const argv = [
+        '--standby',
+        '--datastore',
+        datastore,
+        '--work-dir',
+        dir,
+        ...(version === undefined ? [] : ['--datastore-version', version]),
+      ];
       const child = await this.#spawnAgent(datastore, argv, output, user);
       child.unref();
       child.channel?.unref();
@@ -419,7 +500,8 @@ export class LocalCompute implements ComputeDriver {
   async #endStandby(standby: Standby): Promise<void> {
     this.#waiting.delete(standby.child);
     await endProcess(standby.child, STANDBY_STOP_GRACE_MS);
-    if (standby.child.pid !== undefined) signal(await processTree([standby.child.pid], standby.dir), 'SIGKILL');
+    if (standby.child.pid !== undefined)
+      signal(await processTree([standby.child.pid], standby.dir), 'SIGKILL');
     await removeStandbyFiles(standby);
     if (standby.user) await this.#dropUser(standby.user.name);
   }
@@ -431,7 +513,8 @@ export class LocalCompute implements ComputeDriver {
     for (const datastore of await readdir(guestDir).catch(() => [])) {
       for (const name of await readdir(join(guestDir, datastore)).catch(() => [])) {
         const path = join(guestDir, datastore, name);
-        if (name.startsWith(STANDBY_PREFIX) && !kept.has(path.replace(/\.out$/, ''))) await rm(path, { recursive: true, force: true });
+        if (name.startsWith(STANDBY_PREFIX) && !kept.has(path.replace(/\.out$/, '')))
+          await rm(path, { recursive: true, force: true });
       }
     }
   }
@@ -455,17 +538,31 @@ export class LocalCompute implements ComputeDriver {
   async #launch(guest: InjectedGuest, record: InstanceRecord, standby?: Standby): Promise<void> {
     const dir = this.#dir(guest.instanceId);
     const output = join(dir, 'log', 'guest.out');
-    const argv = ['--config-file', join(dir, 'guest_info.conf'), '--config-file', join(dir, 'cellar-guest.conf')];
-    const child = standby?.child ?? (await this.#spawnAgent(guest.datastore, argv, output, record.user));
+    const argv = [
+      '--config-file',
+      join(dir, 'guest_info.conf'),
+      '--config-file',
+      join(dir, 'cellar-guest.conf'),
+    ];
+    const child =
+      standby?.child ?? (await this.#spawnAgent(guest.datastore, argv, output, record.user));
     if (!standby) child.unref();
     // The next standby starts once this instance's initdb is well under way, not competing with it
     // for the CPU; a create arriving sooner starts its agent itself.
     setTimeout(() => this.#standBy(guest.datastore), NEXT_STANDBY_DELAY_MS).unref();
     let exited: string | undefined;
-    child.once('exit', (code, signal) => (exited = signal ? `it was ended by ${signal}` : `it exited with status ${code ?? '?'}`));
+    child.once(
+      'exit',
+      (code, signal) =>
+        (exited = signal ? `it was ended by ${signal}` : `it exited with status ${code ?? '?'}`),
+    );
     child.once('error', (error) => (exited = error.message));
     const pid = child.pid;
-    if (pid === undefined) throw new GuestStartFailed({ instance: guest.instanceId, reason: `${process.execPath} could not be started: ${exited ?? 'no process'}` });
+    if (pid === undefined)
+      throw new GuestStartFailed({
+        instance: guest.instanceId,
+        reason: `${process.execPath} could not be started: ${exited ?? 'no process'}`,
+      });
     // Recorded before the agent has its instance: whatever happens next, delete finds it.
     await writeFile(join(dir, 'guest.pid'), `${pid}\n`);
     await appendFile(join(dir, 'process-groups'), `${pid}\n`);
@@ -474,13 +571,17 @@ export class LocalCompute implements ComputeDriver {
       child.disconnect();
     }
 
-    const client = new GuestClient(this.o.transport, guest.instanceId, guest.instanceKey, { low: 2, high: 2 });
+    const client = new GuestClient(this.o.transport, guest.instanceId, guest.instanceKey, {
+      low: 2,
+      high: 2,
+    });
     const deadline = Date.now() + this.o.startTimeout * 1000;
     for (;;) {
       let failure: string | undefined;
       if (exited !== undefined) failure = `${exited}: ${await tail(output)}`;
       else if (await client.ping({ requestId: 'start' }, 2).catch(() => false)) return;
-      else if (Date.now() > deadline) failure = `it did not answer within ${this.o.startTimeout} s ([local] guest_start_timeout); its output: ${await tail(output)}`;
+      else if (Date.now() > deadline)
+        failure = `it did not answer within ${this.o.startTimeout} s ([local] guest_start_timeout); its output: ${await tail(output)}`;
       if (failure !== undefined) {
         signal(await processTree([pid], dir), 'SIGKILL');
         throw new GuestStartFailed({ instance: guest.instanceId, reason: failure });
@@ -493,7 +594,11 @@ export class LocalCompute implements ComputeDriver {
     try {
       const pid = Number((await readFile(join(this.#dir(id), 'guest.pid'), 'utf8')).trim());
       // A PID may have been reused since: ours works in this instance's run directory.
-      return Number.isInteger(pid) && alive(pid) && (await workingDir(pid)) === join(this.#dir(id), 'run') ? pid : undefined;
+      return Number.isInteger(pid) &&
+        alive(pid) &&
+        (await workingDir(pid)) === join(this.#dir(id), 'run')
+        ? pid
+        : undefined;
     } catch {
       return undefined;
     }
@@ -518,13 +623,18 @@ export class LocalCompute implements ComputeDriver {
   }
 
   async #createServer(guest: InjectedGuest): Promise<ServerInfo> {
-    if (this.#unavailable) throw new ComputeDriverNotAvailable({ driver: 'local', reason: this.#unavailable });
+    if (this.#unavailable)
+      throw new ComputeDriverNotAvailable({ driver: 'local', reason: this.#unavailable });
     if (!this.o.withGuests.includes(guest.datastore)) {
-      throw new ComputeDriverNotAvailable({ driver: 'local', reason: `the ${guest.datastore} datastore plugin has no guest half (cellar.datastore.guest), so it cannot run real instances yet` });
+      throw new ComputeDriverNotAvailable({
+        driver: 'local',
+        reason: `the ${guest.datastore} datastore plugin has no guest half (cellar.datastore.guest), so it cannot run real instances yet`,
+      });
     }
     const dir = this.#dir(guest.instanceId);
     let record = await this.#record(guest.instanceId);
-    if (record && (await this.#guestPid(guest.instanceId))) return { status: 'ACTIVE', address: record.address };
+    if (record && (await this.#guestPid(guest.instanceId)))
+      return { status: 'ACTIVE', address: record.address };
     let standby: Standby | undefined;
     if (!record) {
       // Begun again from nothing: what an interrupted attempt left is removed first.
@@ -534,7 +644,11 @@ export class LocalCompute implements ComputeDriver {
       const user = standby ? standby.user : await this.#newUser();
       try {
         await mkdir(dir, { recursive: true, mode: 0o711 });
-        for (const [sub, mode] of [['volume', 0o700], ['log', 0o750], ['run', 0o700]] as const) {
+        for (const [sub, mode] of [
+          ['volume', 0o700],
+          ['log', 0o750],
+          ['run', 0o700],
+        ] as const) {
           await mkdir(join(dir, sub), { mode });
           await owned(join(dir, sub), user);
         }
@@ -560,14 +674,20 @@ export class LocalCompute implements ComputeDriver {
       }
     }
     await this.#launch(guest, record, standby);
-    this.o.log.info({ instance: guest.instanceId, address: record.address, user: record.user?.name }, 'guest agent started');
+    this.o.log.info(
+      { instance: guest.instanceId, address: record.address, user: record.user?.name },
+      'guest agent started',
+    );
     return { status: 'ACTIVE', address: record.address };
   }
 
   async getServer(instanceId: string): Promise<ServerInfo | undefined> {
     const record = await this.#record(instanceId);
     if (!record) return undefined;
-    return { status: (await this.#guestPid(instanceId)) ? 'ACTIVE' : 'SHUTDOWN', address: record.address };
+    return {
+      status: (await this.#guestPid(instanceId)) ? 'ACTIVE' : 'SHUTDOWN',
+      address: record.address,
+    };
   }
 
   /**
@@ -583,15 +703,27 @@ export class LocalCompute implements ComputeDriver {
 
   async #deleteServer(instanceId: string): Promise<void> {
     const dir = this.#dir(instanceId);
-    const groups = [...new Set((await readFile(join(dir, 'process-groups'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number))];
+    const groups = [
+      ...new Set(
+        (await readFile(join(dir, 'process-groups'), 'utf8').catch(() => ''))
+          .split('\n')
+          .filter(Boolean)
+          .map(Number),
+      ),
+    ];
     const agent = await this.#guestPid(instanceId);
     if (agent) signal([agent], 'SIGTERM');
     const killed = await endProcesses(() => processTree(groups, dir), 10_000);
-    if (killed.length > 0) this.o.log.warn({ instance: instanceId, pids: killed }, 'processes of a deleted instance did not stop; they were killed');
+    if (killed.length > 0)
+      this.o.log.warn(
+        { instance: instanceId, pids: killed },
+        'processes of a deleted instance did not stop; they were killed',
+      );
     const record = await this.#record(instanceId);
     await rm(dir, { recursive: true, force: true });
     // The agent's standard output stays the file it had as a standby.
-    if (record?.standbyDir) await removeStandbyFiles({ dir: record.standbyDir, output: `${record.standbyDir}.out` });
+    if (record?.standbyDir)
+      await removeStandbyFiles({ dir: record.standbyDir, output: `${record.standbyDir}.out` });
     await this.#releaseAddresses(instanceId);
     if (record?.user) await this.#dropUser(record.user.name);
   }
@@ -599,13 +731,17 @@ export class LocalCompute implements ComputeDriver {
   /** After a control-plane restart: live guests are left alone; a guest that died is started again. */
   async adopt(guests: readonly InjectedGuest[]): Promise<readonly GuestDown[]> {
     if (this.#unavailable) return [];
-    return (await Promise.all(guests.map((guest) => this.#startAgain(guest, false)))).filter((d) => d !== undefined);
+    return (await Promise.all(guests.map((guest) => this.#startAgain(guest, false)))).filter(
+      (d) => d !== undefined,
+    );
   }
 
   /** A guest that died is started again; one that keeps failing to start waits longer each time. */
   async revive(guests: readonly InjectedGuest[]): Promise<readonly GuestDown[]> {
     if (this.#unavailable || this.#closed) return [];
-    return (await Promise.all(guests.map((guest) => this.#startAgain(guest, true)))).filter((d) => d !== undefined);
+    return (await Promise.all(guests.map((guest) => this.#startAgain(guest, true)))).filter(
+      (d) => d !== undefined,
+    );
   }
 
   /** Starts a dead guest again; says why when it would not start the first time in a row. */
@@ -626,7 +762,10 @@ export class LocalCompute implements ComputeDriver {
         const failures = (failing?.failures ?? 0) + 1;
         const delay = Math.min(MAX_RESTART_DELAY_S, 2 ** (failures - 1));
         this.#failing.set(id, { failures, notBefore: Date.now() + delay * 1000 });
-        this.o.log.warn({ instance: id, err: error, failures, retryInSeconds: delay }, 'the guest agent did not start again');
+        this.o.log.warn(
+          { instance: id, err: error, failures, retryInSeconds: delay },
+          'the guest agent did not start again',
+        );
         return failures === 1 ? { instanceId: id, error } : undefined;
       }
     });
@@ -669,11 +808,23 @@ async function owned(path: string, user: OsUser | undefined): Promise<void> {
 /** A system user without a login or a home, with a group of its own, for one instance's guest and database. */
 async function createUser(name: string): Promise<OsUser> {
   try {
-    await run('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', name]);
+    await run('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ]);
     const [uid, gid] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]);
     return { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
   } catch (error) {
-    throw new Error(`the guest user '${name}' could not be created with useradd: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(
+      `the guest user '${name}' could not be created with useradd: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 

@@ -20,7 +20,8 @@ export async function readProcesses(): Promise<Map<number, ProcessEntry>> {
       const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
       // The command name, in parentheses, may hold spaces: the fields start after its last ')'.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] !== 'Z') table.set(Number(entry), { ppid: Number(fields[1]), pgrp: Number(fields[2]) });
+      if (fields[0] !== 'Z')
+        table.set(Number(entry), { ppid: Number(fields[1]), pgrp: Number(fields[2]) });
     } catch {
       // Gone while we looked.
     }
@@ -29,9 +30,12 @@ export async function readProcesses(): Promise<Map<number, ProcessEntry>> {
 }
 
 /** These processes and all their descendants. */
-export function withDescendants(table: ReadonlyMap<number, ProcessEntry>, roots: Iterable<number>): number[] {
+export function withDescendants(
+  table: ReadonlyMap<number, ProcessEntry>,
+  roots: Iterable<number>,
+): number[] {
   const found = new Set(roots);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [pid, p] of table) {
       if (!found.has(pid) && found.has(p.ppid)) {
@@ -67,7 +71,10 @@ export function signal(pids: readonly number[], name: NodeJS.Signals): void {
  * Ends what `find` finds: SIGINT, then SIGKILL to whatever `find` still finds after `graceMs`,
  * waiting up to 5 s more for those to go. Answers the PIDs that had to be killed.
  */
-export async function endProcesses(find: () => Promise<number[]>, graceMs: number): Promise<number[]> {
+export async function endProcesses(
+  find: () => Promise<number[]>,
+  graceMs: number,
+): Promise<number[]> {
   const until = async (deadline: number): Promise<number[]> => {
     let left = await find();
     while (left.length > 0 && Date.now() < deadline) {

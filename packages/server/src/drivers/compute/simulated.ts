@@ -2,8 +2,30 @@
 // in-memory datastore, serving the real guest RPC protocol and heartbeating to the real conductor.
 // For control-plane tests and fleet-scale benchmarks; never a default.
 
-import { AlreadyExists, BaseDatastoreManager, NotFound, paginate, type DatabaseSpec, type GuestContext, type ListParams, type Page, type PrepareRequest, type ServiceStatus, type UserInfo, type UserRef, type UserSpec } from '@cellar/plugin-api';
-import { ConductorClient, guestMethods, guestTopic, serve, type Heartbeat, type Listener, type Transport } from '@cellar/rpc';
+import {
+  AlreadyExists,
+  BaseDatastoreManager,
+  NotFound,
+  paginate,
+  type DatabaseSpec,
+  type GuestContext,
+  type ListParams,
+  type Page,
+  type PrepareRequest,
+  type ServiceStatus,
+  type UserInfo,
+  type UserRef,
+  type UserSpec,
+} from '@cellar/plugin-api';
+import {
+  ConductorClient,
+  guestMethods,
+  guestTopic,
+  serve,
+  type Heartbeat,
+  type Listener,
+  type Transport,
+} from '@cellar/rpc';
 import type { ComputeDriver, GuestDown, InjectedGuest, ServerInfo } from './compute-driver.js';
 
 export interface SimulatedOptions {
@@ -16,7 +38,12 @@ export interface SimulatedOptions {
   readonly failPrepare?: RegExp;
 }
 
-const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 /** A datastore in memory: databases, users and root, enough for the API's flows. */
 class SimulatedManager extends BaseDatastoreManager {
@@ -47,33 +74,50 @@ class SimulatedManager extends BaseDatastoreManager {
     return this.status;
   }
   override async getFilesystemStats() {
-    return { blockSize: 4096, totalBlocks: 262144, freeBlocks: 250000, total: 1, used: 0.05, free: 250000 * 4096 };
+    return {
+      blockSize: 4096,
+      totalBlocks: 262144,
+      freeBlocks: 250000,
+      total: 1,
+      used: 0.05,
+      free: 250000 * 4096,
+    };
   }
   override async createDatabase(databases: readonly DatabaseSpec[]): Promise<void> {
     const existing = databases.find((d) => this.databases.has(d.name));
-    if (existing && this.status === 'healthy') throw new AlreadyExists({ resource: 'Database', name: existing.name });
+    if (existing && this.status === 'healthy')
+      throw new AlreadyExists({ resource: 'Database', name: existing.name });
     for (const d of databases) this.databases.set(d.name, d);
   }
   override async listDatabases(params: ListParams): Promise<Page<DatabaseSpec>> {
-    return paginate([...this.databases.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), params, (d) => d.name);
+    return paginate(
+      [...this.databases.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      params,
+      (d) => d.name,
+    );
   }
   #dropDatabase(name: string): void {
     this.databases.delete(name);
     for (const u of this.users.values()) {
-      if (u.databases?.some((d) => d.name === name)) this.users.set(u.name, { ...u, databases: u.databases.filter((d) => d.name !== name) });
+      if (u.databases?.some((d) => d.name === name))
+        this.users.set(u.name, { ...u, databases: u.databases.filter((d) => d.name !== name) });
     }
   }
   override async createUser(users: readonly UserSpec[]): Promise<void> {
     const existing = users.find((u) => this.users.has(u.name));
-    if (existing && this.status === 'healthy') throw new AlreadyExists({ resource: 'User', name: existing.name });
+    if (existing && this.status === 'healthy')
+      throw new AlreadyExists({ resource: 'User', name: existing.name });
     for (const u of users) this.users.set(u.name, u);
   }
   override async deleteDatabase(database: DatabaseSpec): Promise<void> {
-    if (!this.databases.has(database.name)) throw new NotFound({ resource: 'Database', id: database.name });
+    if (!this.databases.has(database.name))
+      throw new NotFound({ resource: 'Database', id: database.name });
     this.#dropDatabase(database.name);
   }
   override async listUsers(params: ListParams): Promise<Page<UserInfo>> {
-    const all = [...this.users.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((u) => info(u));
+    const all = [...this.users.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((u) => info(u));
     return paginate(all, params, (u) => u.name);
   }
   override async getUser(user: UserRef): Promise<UserInfo | undefined> {
@@ -84,7 +128,9 @@ class SimulatedManager extends BaseDatastoreManager {
     this.#user(user);
     this.users.delete(user.name);
   }
-  override async changePasswords(users: readonly (UserRef & { readonly password: string })[]): Promise<void> {
+  override async changePasswords(
+    users: readonly (UserRef & { readonly password: string })[],
+  ): Promise<void> {
     for (const u of users) {
       const existing = this.users.get(u.name);
       if (existing) this.users.set(u.name, { ...existing, password: u.password });
@@ -100,12 +146,22 @@ class SimulatedManager extends BaseDatastoreManager {
     const missing = databases.find((d) => !this.databases.has(d));
     if (missing !== undefined) throw new NotFound({ resource: 'Database', id: missing });
     const have = existing.databases ?? [];
-    this.users.set(user.name, { ...existing, databases: [...have, ...databases.filter((d) => !have.some((h) => h.name === d)).map((name) => ({ name }))] });
+    this.users.set(user.name, {
+      ...existing,
+      databases: [
+        ...have,
+        ...databases.filter((d) => !have.some((h) => h.name === d)).map((name) => ({ name })),
+      ],
+    });
   }
   override async revokeAccess(user: UserRef, database: string): Promise<void> {
     const existing = this.#user(user);
-    if (!existing.databases?.some((d) => d.name === database)) throw new NotFound({ resource: `Access of ${user.name} to database`, id: database });
-    this.users.set(user.name, { ...existing, databases: existing.databases.filter((d) => d.name !== database) });
+    if (!existing.databases?.some((d) => d.name === database))
+      throw new NotFound({ resource: `Access of ${user.name} to database`, id: database });
+    this.users.set(user.name, {
+      ...existing,
+      databases: existing.databases.filter((d) => d.name !== database),
+    });
   }
   override async listAccess(user: UserRef): Promise<readonly DatabaseSpec[]> {
     return this.#user(user).databases ?? [];
@@ -131,7 +187,11 @@ class SimulatedManager extends BaseDatastoreManager {
   }
 }
 
-const info = (u: UserSpec): UserInfo => ({ name: u.name, ...(u.host === undefined ? {} : { host: u.host }), databases: u.databases ?? [] });
+const info = (u: UserSpec): UserInfo => ({
+  name: u.name,
+  ...(u.host === undefined ? {} : { host: u.host }),
+  databases: u.databases ?? [],
+});
 
 class SimulatedGuest {
   readonly manager: SimulatedManager;
@@ -144,7 +204,19 @@ class SimulatedGuest {
     private readonly options: SimulatedOptions,
     alreadyPrepared: boolean,
   ) {
-    this.manager = new SimulatedManager({ datastore: spec.datastore, guestId: spec.instanceId, options: {}, mountPoint: '/', address: simulatedAddress(spec.instanceId), runDir: '/', logDir: '/', log: quiet }, this);
+    this.manager = new SimulatedManager(
+      {
+        datastore: spec.datastore,
+        guestId: spec.instanceId,
+        options: {},
+        mountPoint: '/',
+        address: simulatedAddress(spec.instanceId),
+        runDir: '/',
+        logDir: '/',
+        log: quiet,
+      },
+      this,
+    );
     this.#conductor = new ConductorClient(options.transport, spec.instanceId, spec.instanceKey);
     if (alreadyPrepared) {
       this.manager.status = 'healthy';
@@ -153,19 +225,28 @@ class SimulatedGuest {
   }
 
   async start(): Promise<void> {
-    this.#listener = await serve({ transport: this.options.transport, topic: guestTopic(this.spec.instanceId), keyFor: () => this.spec.instanceKey, methods: guestMethods(this.manager) });
+    this.#listener = await serve({
+      transport: this.options.transport,
+      topic: guestTopic(this.spec.instanceId),
+      keyFor: () => this.spec.instanceKey,
+      methods: guestMethods(this.manager),
+    });
   }
 
   async prepared(request: PrepareRequest): Promise<void> {
     await new Promise((r) => setTimeout(r, this.options.prepareDelay * 1000));
     if (this.options.failPrepare?.test(this.spec.name)) {
       this.manager.status = 'failed to spawn';
-      await this.beat({ code: 'CELLAR_SIMULATED_PREPARE_FAILED', message: `the simulated ${this.spec.datastore} server failed to start (the name matches [simulated] fail_prepare_names)` });
+      await this.beat({
+        code: 'CELLAR_SIMULATED_PREPARE_FAILED',
+        message: `the simulated ${this.spec.datastore} server failed to start (the name matches [simulated] fail_prepare_names)`,
+      });
       return;
     }
     await this.manager.createDatabase(request.databases);
     await this.manager.createUser(request.users);
-    if (request.rootPassword !== undefined) await this.manager.enableRootWithPassword(request.rootPassword);
+    if (request.rootPassword !== undefined)
+      await this.manager.enableRootWithPassword(request.rootPassword);
     this.manager.status = 'healthy';
     // At once when prepare ends, so the control plane learns of ACTIVE without waiting a period.
     await this.beat();
@@ -173,7 +254,10 @@ class SimulatedGuest {
   }
 
   #startHeartbeats(): void {
-    this.#timer = setInterval(() => void this.beat().catch(() => undefined), this.options.reportInterval * 1000);
+    this.#timer = setInterval(
+      () => void this.beat().catch(() => undefined),
+      this.options.reportInterval * 1000,
+    );
     this.#timer.unref();
   }
 
@@ -206,7 +290,9 @@ export class SimulatedCompute implements ComputeDriver {
   }
 
   async getServer(instanceId: string): Promise<ServerInfo | undefined> {
-    return this.#guests.has(instanceId) ? { status: 'ACTIVE', address: simulatedAddress(instanceId) } : undefined;
+    return this.#guests.has(instanceId)
+      ? { status: 'ACTIVE', address: simulatedAddress(instanceId) }
+      : undefined;
   }
 
   async deleteServer(instanceId: string): Promise<void> {
@@ -228,5 +314,5 @@ export class SimulatedCompute implements ComputeDriver {
 /** A stable address in 127.42.0.0/16 per instance, as the local driver will hand out. */
 function simulatedAddress(instanceId: string): string {
   const n = parseInt(instanceId.replaceAll('-', '').slice(-4), 16);
-  return `127.42.${(n >> 8) & 255}.${(n & 255) || 1}`;
+  return `127.42.${(n >> 8) & 255}.${n & 255 || 1}`;
 }
