@@ -27,7 +27,8 @@ import { canPerformAction } from '../../instances/status.js';
 import { RenderedViews } from '../../instances/rendered.js';
 import { detailView, statusOf, type InstanceRow, type ViewContext } from '../../instances/views.js';
 import { newInstanceKey, seal } from '../../secrets.js';
-import { Operations, type OperationKind } from '../../taskmanager/operations.js';
+import type { OperationKind, TaskStatus } from '../../instances/states.js';
+import { Operations } from '../../taskmanager/operations.js';
 import { stepsOf, type CreateRequest } from '../../taskmanager/taskmanager.js';
 import { caller } from '../auth.js';
 import { databaseBody, nameProblems, toDatabaseSpec, toUserSpec, userBody } from './bodies.js';
@@ -159,7 +160,7 @@ const listQuery = Type.Object(
 
 export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
   const { db } = deps;
-  const operations = new Operations(db);
+  const operations = new Operations(db, deps.controlKey);
   const tags = ['instances'];
   const pageSize = deps.pageSize ?? 20;
 
@@ -197,7 +198,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
   const startOperation = async (
     instanceId: string,
     kind: OperationKind,
-    task: string,
+    task: TaskStatus,
     request: object,
   ): Promise<string> => {
     const id = await db.transaction().execute(async (trx) => {
