@@ -135,7 +135,7 @@ export function createArguments(
 export function withoutLegacyPasswords(request: string): string | undefined {
   if (!request.includes('"password"') && !request.includes('"sealedRootPassword"'))
     return undefined;
-  const parsed = JSON.parse(request) as Record<string, unknown>;
+  const parsed: unknown = JSON.parse(request);
   if (!Value.Check(storedCreate, parsed)) return undefined;
   return JSON.stringify({
     databases: parsed.databases,
