@@ -70,7 +70,9 @@ export class Conductor {
         ),
       methods: {
         heartbeat: method(conductorArgs.heartbeat, async (beat, request) => {
-          const instanceId = request.instance as string;
+          const instanceId = request.instance;
+          // Only a message signed with an instance's key gets here; it names that instance.
+          if (instanceId === undefined) return;
           const status = beat.status;
           // The envelope's schema admits only these; the check tells the column's type so.
           if (!isGuestServiceStatus(status)) return;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OperationInterrupted } from '@cellar/plugin-api';
 import { migrateToLatest, openDatabase, type ControlDatabase } from '../db/connect.js';
+import { insertInstance } from '../testing/instance-fixture.js';
 import { now } from '../db/schema.js';
 import { newInstanceKey, seal } from '../secrets.js';
 import { createArguments } from './create-request.js';
@@ -21,49 +22,7 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cellar-operations-'));
   control = await openDatabase({ dialect: 'sqlite', path: join(dir, 'control.sqlite') });
   await migrateToLatest(control.db);
-  const datastoreId = randomUUID();
-  const versionId = randomUUID();
-  instanceId = randomUUID();
-  await control.db
-    .insertInto('datastores')
-    .values({ id: datastoreId, name: 'postgresql', default_version_id: null })
-    .execute();
-  await control.db
-    .insertInto('datastore_versions')
-    .values({
-      id: versionId,
-      datastore_id: datastoreId,
-      name: '15',
-      manager: 'postgresql',
-      location: '/nowhere',
-      active: 1,
-    })
-    .execute();
-  await control.db
-    .insertInto('instances')
-    .values({
-      id: instanceId,
-      name: 'db1',
-      tenant_id: 'p1',
-      flavor_id: '1',
-      volume_size: 1,
-      volume_type: null,
-      datastore_version_id: versionId,
-      task_status: 'BUILDING',
-      server_status: 'BUILD',
-      address: null,
-      hostname: null,
-      access: '{}',
-      availability_zone: null,
-      locality: null,
-      nics: '[]',
-      security_rules: '[]',
-      rpc_key: seal(controlKey, newInstanceKey()),
-      created_at: now(),
-      updated_at: now(),
-      deleted_at: null,
-    })
-    .execute();
+  instanceId = await insertInstance(control.db, seal(controlKey, newInstanceKey()));
 });
 after(async () => {
   await control.close();
