@@ -33,6 +33,7 @@ function keystoneValidator(o: {
   keystone_project_name: string;
   keystone_domain_name: string;
   keystone_cache_time: number;
+  keystone_timeout: number;
 }): KeystoneValidator {
   if (o.keystone_password === undefined)
     throw new Error(
@@ -45,6 +46,7 @@ function keystoneValidator(o: {
     projectName: o.keystone_project_name,
     domainName: o.keystone_domain_name,
     cacheSeconds: o.keystone_cache_time,
+    timeoutSeconds: o.keystone_timeout,
   });
 }
 

@@ -22,7 +22,7 @@ import type { GuestClient } from '@cellar/rpc';
 import { now, type Database, type Instance } from '../../db/schema.js';
 import { generatePassword } from '../../identity/passwords.js';
 import type { Quotas } from '../../quotas/quotas.js';
-import { securityRules } from '../../instances/security-rules.js';
+import { checkAllowedCidrs, securityRules } from '../../instances/security-rules.js';
 import { canPerformAction } from '../../instances/status.js';
 import { RenderedViews } from '../../instances/rendered.js';
 import { detailView, statusOf, type InstanceRow, type ViewContext } from '../../instances/views.js';
@@ -312,6 +312,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
     async (request) => {
       const body = request.body.instance;
       const tenant = request.params.tenant_id;
+      checkAllowedCidrs('body.instance.access.allowed_cidrs', body.access?.allowed_cidrs);
       // Datastore and version.
       const names = [...deps.datastores.keys()];
       const type = body.datastore?.type ?? (names.length === 1 ? names[0] : undefined);
@@ -498,6 +499,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
       const changes: Partial<{ name: string; access: string; security_rules: string }> = {};
       if (name !== undefined) changes.name = name;
       if (newAccess !== undefined) {
+        checkAllowedCidrs('body.instance.access.allowed_cidrs', newAccess.allowed_cidrs);
         const policy = deps.datastores.get(row.datastore);
         const merged = {
           is_public: newAccess.is_public ?? false,
