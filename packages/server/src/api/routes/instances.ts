@@ -27,8 +27,8 @@ import { canPerformAction } from '../../instances/status.js';
 import { RenderedViews } from '../../instances/rendered.js';
 import { detailView, statusOf, type InstanceRow, type ViewContext } from '../../instances/views.js';
 import { newInstanceKey, seal } from '../../secrets.js';
-import type { OperationKind, TaskStatus } from '../../instances/states.js';
-import { Operations } from '../../taskmanager/operations.js';
+import type { TaskStatus } from '../../instances/states.js';
+import { Operations, type OperationKind } from '../../taskmanager/operations.js';
 import { stepsOf, type CreateRequest } from '../../taskmanager/taskmanager.js';
 import { caller } from '../auth.js';
 import { databaseBody, nameProblems, toDatabaseSpec, toUserSpec, userBody } from './bodies.js';
@@ -586,6 +586,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
             .updateTable('operations')
             .set({
               status: 'failed',
+              secrets: null,
               error_code: reason.code,
               error_message: reason.message,
               updated_at: now(),
