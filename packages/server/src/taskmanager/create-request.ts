@@ -32,6 +32,13 @@ const userSpec = Type.Object({
   databases: Type.Optional(Type.Array(databaseSpec)),
 });
 
+/** What the API hands over: every user with a password. */
+const createRequest = Type.Object({
+  databases: Type.Array(databaseSpec),
+  users: Type.Array(Type.Intersect([userSpec, Type.Object({ password: Type.String() })])),
+  sealedRootPassword: Type.Optional(Type.String()),
+});
+
 /**
  * The stored arguments. `password` and `sealedRootPassword` are only in operations recorded by
  * earlier versions, before the secrets were kept apart; an open one of those still resumes.
@@ -55,15 +62,8 @@ function readBack<T extends TSchema>(schema: T, json: string, what: string): Sta
   const value: unknown = JSON.parse(json);
   if (Value.Check(schema, value)) return value;
   const first = Value.Errors(schema, value).First();
-  throw new Error(`${what} is not a create request: ${first?.path ?? ''} ${first?.message ?? ''}`);
+  throw new Error(`${what} is not what was stored: ${first?.path ?? ''} ${first?.message ?? ''}`);
 }
-
-/** What the API hands over: every user with a password. */
-const createRequest = Type.Object({
-  databases: Type.Array(databaseSpec),
-  users: Type.Array(Type.Intersect([userSpec, Type.Object({ password: Type.String() })])),
-  sealedRootPassword: Type.Optional(Type.String()),
-});
 
 /** A create request as the operation stores it: `secrets` sealed, `null` when there are none. */
 export function storeCreateRequest(
