@@ -42,7 +42,7 @@ import {
   type OsUser,
   type Spawning,
 } from './postmaster.js';
-import { canHashLocally, scramVerifier } from './scram.js';
+import { scramVerifier } from './scram.js';
 import { installedVersions } from './versions.js';
 import { checkName, ident, literal } from './sql.js';
 
@@ -668,10 +668,10 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     }
   }
 
-  /** A password as the statement carries it: its SCRAM verifier wherever the guest can compute it. */
+  /** A password as the statement carries it: always its SCRAM verifier, never the password. */
   #password(password: string): string {
     if (password.length === 0) throw new BadRequest({ reason: 'A password must not be empty.' });
-    return literal(canHashLocally(password) ? scramVerifier(password) : password);
+    return literal(scramVerifier(password));
   }
 
   // names
