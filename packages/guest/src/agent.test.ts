@@ -30,7 +30,10 @@ class MemoryManager extends BaseDatastoreManager {
       throw new Error('the server would not start');
     this.status = 'healthy';
   }
-  async restart(): Promise<void> {}
+  async restart(): Promise<void> {
+    if (this.status === 'building') throw new Error('nothing to restart');
+    this.status = 'healthy';
+  }
   async stopDb(): Promise<void> {
     this.status = 'shutdown';
   }
@@ -95,6 +98,36 @@ test('the agent serves its manager and reports at start and the moment a prepare
     assert.equal(await client.serviceStatus({ requestId: 't' }), 'healthy');
     // Core operations the datastore leaves to the base: access is not enforced by this one.
     assert.equal(await client.applyAccess(['10.0.0.0/24'], { requestId: 't' }), false);
+  } finally {
+    await guest.close();
+  }
+});
+
+test('the agent reports the moment a stop or restart ends, before it answers, not a period later', async () => {
+  // report_interval is 60 s in guest.conf: a beat within the test is the one the operation sent.
+  const guest = await runGuest({
+    argv: ['--config-file', join(dir, 'guest.conf')],
+    plugins,
+    env: {},
+  });
+  const client = new GuestClient(control, GUEST_ID, KEY, { low: 5, high: 5 });
+  const context = { requestId: 't' };
+  try {
+    // runGuest returns once its first beat is delivered.
+    const started = conductor.beats.length;
+    await assert.rejects(client.restart(context), /nothing to restart/);
+    assert.equal(conductor.beats.length, started + 1, 'a failed restart reports too');
+    assert.equal(conductor.beats.at(-1)?.status, 'building');
+    const beat = conductor.nextBeat();
+    await client.prepare({ memoryMb: 512, databases: [], users: [] }, context);
+    await beat;
+    const before = conductor.beats.length;
+    await client.stopDb(context);
+    assert.equal(conductor.beats.length, before + 1);
+    assert.equal(conductor.beats.at(-1)?.status, 'shutdown');
+    await client.restart(context);
+    assert.equal(conductor.beats.length, before + 2);
+    assert.deepEqual(conductor.beats.at(-1), { status: 'healthy' });
   } finally {
     await guest.close();
   }
