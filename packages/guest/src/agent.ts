@@ -109,6 +109,7 @@ class Reporter {
   #failure?: NonNullable<Heartbeat['fault']>;
   #untold = false;
   #timer?: NodeJS.Timeout;
+  #sending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly conductor: ConductorClient,
@@ -116,7 +117,18 @@ class Reporter {
     private readonly log: GuestLogger,
   ) {}
 
-  async beat(): Promise<void> {
+  /**
+   * One beat after another: a periodic beat that read the status in the middle of a restart is
+   * sent before the restart's own, never after it, so the last status the conductor records is
+   * the newest.
+   */
+  beat(): Promise<void> {
+    const next = this.#sending.then(() => this.#send());
+    this.#sending = next;
+    return next;
+  }
+
+  async #send(): Promise<void> {
     const status: ServiceStatus = this.#failure
       ? 'failed to spawn'
       : await this.manager.getServiceStatus().catch((error: unknown) => {
