@@ -53,6 +53,9 @@ test('passwords are prepared as PostgreSQL prepares them: ASCII as is, others th
   // Refused by SASLprep (unassigned in Unicode 3.2, mixed directions): hashed raw, as the server does.
   assert.equal(preparedPassword('ȡ-unassigned'), 'ȡ-unassigned');
   assert.equal(preparedPassword('abc\u05d0'), 'abc\u05d0');
+  // PostgreSQL refuses what is empty after mapping, and U+0341 before normalising it to U+0301.
+  assert.equal(preparedPassword('\u00ad\ufe0f'), '\u00ad\ufe0f');
+  assert.equal(preparedPassword('tone\u0341-ü'), 'tone\u0341-ü');
   assert.throws(() => preparedPassword('nul\0inside'), /NUL/);
 });
 
