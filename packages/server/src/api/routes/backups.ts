@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { DatastoreOperationNotSupported } from '@cellar/plugin-api';
 import type { InstanceDeps } from './instances.js';
-import { loadInstance } from './instance-lookup.js';
+import { loadInstance } from '../../instances/lookup.js';
 
 const createBody = Type.Object(
   {
