@@ -317,8 +317,11 @@ test("another project's token gets 403 on this project's paths and 404 for this 
     0,
   );
   const { token: bob, project: bobProject } = await signIn(base, 'bob', 'bob-pw', 'team-b');
+  const operationId = (await operations(id))[0]?.['id'] as string;
   const routes: [string, string, unknown?][] = [
     ['GET', `/instances/${id}`],
+    ['GET', `/instances/${id}/operations`],
+    ['GET', `/instances/${id}/operations/${operationId}`],
     ['PUT', `/instances/${id}`, { instance: { name: 'stolen' } }],
     ['DELETE', `/instances/${id}`],
     ['POST', `/instances/${id}/action`, { restart: {} }],

@@ -5,6 +5,7 @@ import { BadRequest, InstanceBusy, OperationInterrupted } from '@cellar/plugin-a
 import { now } from '../db/schema.js';
 import { guestContext, type Caller, type InstanceDeps } from './deps.js';
 import { loadInstance } from './lookup.js';
+import { accessValue, type AccessRequest } from './access.js';
 import { securityRules } from './security-rules.js';
 import { startOperation } from './start-operation.js';
 import { canPerformAction } from './status.js';
@@ -64,11 +65,6 @@ export async function resetInstanceStatus(
   });
 }
 
-export interface AccessRequest {
-  readonly is_public?: boolean | undefined;
-  readonly allowed_cidrs?: readonly string[] | undefined;
-}
-
 export interface InstanceUpdate {
   readonly name?: string | undefined;
   readonly access?: AccessRequest | undefined;
@@ -108,19 +104,4 @@ export async function updateInstance(
     .set({ ...changes, updated_at: now() })
     .where('id', '=', row.id)
     .execute();
-}
-
-/**
- * The access an instance keeps, as a request gives it (absent fields: private, no addresses).
- * The one place a request's access enters Cellar, on create and on update: addresses are
- * checked here.
- */
-export function accessValue(access: AccessRequest | undefined): {
-  is_public: boolean;
-  allowed_cidrs: string[];
-} {
-  return {
-    is_public: access?.is_public ?? false,
-    allowed_cidrs: [...(access?.allowed_cidrs ?? [])],
-  };
 }

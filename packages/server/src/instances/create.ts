@@ -8,7 +8,7 @@ import { generatePassword } from '../identity/passwords.js';
 import { newInstanceKey, seal } from '../secrets.js';
 import { Operations } from '../taskmanager/operations.js';
 import { stepsOf, type CreateRequest } from '../taskmanager/taskmanager.js';
-import { accessValue } from './actions.js';
+import { accessValue } from './access.js';
 import { planCreate, type CreatePlan } from './create-checks.js';
 import type { Caller, InstanceDeps } from './deps.js';
 import { toDatabaseSpec, toUserSpec, type CreateInstanceRequest } from './requests.js';
