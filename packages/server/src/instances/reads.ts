@@ -3,12 +3,12 @@
 // (ReadCache) and views rendered once per row (RenderedViews): a read that finds nothing new
 // costs one change-stamp query.
 
-import { randomUUID } from 'node:crypto';
 import { BadRequest, NotFound } from '@cellar/plugin-api';
 import { ReadCache } from '../db/read-cache.js';
 import type { InstanceDeps } from './deps.js';
 import { InstanceLists, instanceRowQuery, type Fault } from './lookup.js';
 import { RenderedViews } from './rendered.js';
+import { VolumeUsage } from './volume-usage.js';
 import {
   detailView,
   statusOf,
@@ -32,11 +32,13 @@ export class InstanceReads {
   readonly #rendered = new RenderedViews();
   readonly #shown: ReadCache<Shown | undefined>;
   readonly #pageSize: number;
+  readonly #volumes: VolumeUsage;
 
   constructor(private readonly deps: InstanceDeps) {
     this.#lists = new InstanceLists(deps.db, deps.changeStamp);
     this.#shown = new ReadCache(deps.changeStamp);
     this.#pageSize = deps.pageSize ?? 20;
+    this.#volumes = new VolumeUsage(deps.guest);
   }
 
   /** A page of the project's instances: `{"instances": [...], "links": [...]}` as text. */
@@ -72,7 +74,8 @@ export class InstanceReads {
   /** The project's instance `id`: `{"instance": {...}}` as text; 404 when it has none. */
   async show(v: ViewContext, id: string): Promise<string> {
     const { row, fault } = await this.#find(v.tenant, id);
-    const used = await this.#volumeUsed(row, v.now);
+    const asked = this.#volumeUsed(row, v.now);
+    const used = asked === undefined ? undefined : await asked;
     return `{"instance":${this.#rendered.detail(row, v, fault, used)}}`;
   }
 
@@ -91,24 +94,15 @@ export class InstanceReads {
     return shown;
   }
 
-  /**
-   * The space used on a ready instance's volume, as its guest reports it (Trove asks on show
-   * too); absent when it cannot tell quickly.
-   */
-  async #volumeUsed(row: InstanceRow, now: Date): Promise<number | undefined> {
-    if (
-      row.task_status !== 'NONE' ||
-      row.address === null ||
-      row.volume_size === null ||
-      !['healthy', 'running'].includes(
+  /** The space used on a ready instance's volume (Trove shows it too); absent when unknown. */
+  #volumeUsed(row: InstanceRow, now: Date): Promise<number | undefined> | undefined {
+    const ready =
+      row.task_status === 'NONE' &&
+      row.address !== null &&
+      row.volume_size !== null &&
+      ['healthy', 'running'].includes(
         statusOf(row, now, this.deps.heartbeatExpiry).effectiveServiceStatus,
-      )
-    )
-      return undefined;
-    try {
-      return (await this.deps.guest(row).filesystemStats({ requestId: randomUUID() }, 2)).used;
-    } catch {
-      return undefined;
-    }
+      );
+    return ready ? this.#volumes.used(row, now.getTime()) : undefined;
   }
 }
