@@ -69,6 +69,8 @@ const rootBody = Type.Union([
   Type.Null(),
 ]);
 
+const tags = ['databases and users'];
+
 /** The instance a route's path names. */
 const ref = (params: { tenant_id: string; id: string }) => ({
   tenant: params.tenant_id,
@@ -77,7 +79,6 @@ const ref = (params: { tenant_id: string; id: string }) => ({
 
 export function guestResourceRoutes(parent: FastifyInstance, deps: InstanceDeps): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['databases and users'];
   const base = '/v1.0/:tenant_id/instances/:id';
   const id = { tags, params: idParams };
   const named = { tags, params: nameParams };
@@ -106,6 +107,15 @@ export function guestResourceRoutes(parent: FastifyInstance, deps: InstanceDeps)
     },
   );
 
+  userRoutes(parent, deps, base);
+  accessRoutes(parent, deps, base, named);
+  rootRoutes(parent, deps, base, id);
+}
+
+function userRoutes(parent: FastifyInstance, deps: InstanceDeps, base: string): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const id = { tags, params: idParams };
+  const named = { tags, params: nameParams };
   app.get(
     `${base}/users`,
     { schema: { ...id, summary: "List an instance's users", querystring: pageQuery } },
@@ -155,8 +165,6 @@ export function guestResourceRoutes(parent: FastifyInstance, deps: InstanceDeps)
       return reply.status(202).send();
     },
   );
-  accessRoutes(parent, deps, base, named);
-  rootRoutes(parent, deps, base, id);
 }
 
 function accessRoutes(

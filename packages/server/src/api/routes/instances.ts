@@ -39,42 +39,38 @@ const actionBody = Type.Union([
     { additionalProperties: false },
   ),
 ]);
+const tags = ['instances'];
 const listQuery = Type.Object(
   { ...pageQuery.properties, include_clustered: Type.Optional(Type.String()) },
   { additionalProperties: false },
 );
 
 export function instanceRoutes(parent: FastifyInstance, deps: InstanceDeps): void {
-  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const reads = new InstanceReads(deps);
-  const tags = ['instances'];
-  const list = { params: tenantParams, querystring: listQuery };
+  readRoutes(parent, deps, reads);
+  changeRoutes(parent, deps, reads);
+  operationRoutes(parent, deps);
+}
 
+/** The reads: both lists and one instance's detail, served as JSON text the services render. */
+function readRoutes(parent: FastifyInstance, deps: InstanceDeps, reads: InstanceReads): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const list = { tags, params: tenantParams, querystring: listQuery };
   app.get(
     '/v1.0/:tenant_id/instances',
-    { schema: { tags, summary: 'List instances', ...list } },
-    async (request, reply) =>
-      sendJson(
-        reply,
-        await reads.list(
-          viewContext(request, request.params.tenant_id, deps),
-          'summary',
-          request.query,
-        ),
-      ),
+    { schema: { ...list, summary: 'List instances' } },
+    async (request, reply) => {
+      const view = viewContext(request, request.params.tenant_id, deps);
+      return sendJson(reply, await reads.list(view, 'summary', request.query));
+    },
   );
   app.get(
     '/v1.0/:tenant_id/instances/detail',
-    { schema: { tags, summary: 'List instances with details', ...list } },
-    async (request, reply) =>
-      sendJson(
-        reply,
-        await reads.list(
-          viewContext(request, request.params.tenant_id, deps),
-          'detail',
-          request.query,
-        ),
-      ),
+    { schema: { ...list, summary: 'List instances with details' } },
+    async (request, reply) => {
+      const view = viewContext(request, request.params.tenant_id, deps);
+      return sendJson(reply, await reads.list(view, 'detail', request.query));
+    },
   );
   app.get(
     '/v1.0/:tenant_id/instances/:id',
@@ -85,6 +81,11 @@ export function instanceRoutes(parent: FastifyInstance, deps: InstanceDeps): voi
         await reads.show(viewContext(request, request.params.tenant_id, deps), request.params.id),
       ),
   );
+}
+
+/** Create, update, delete and the actions. */
+function changeRoutes(parent: FastifyInstance, deps: InstanceDeps, reads: InstanceReads): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   app.post(
     '/v1.0/:tenant_id/instances',
     {
@@ -142,5 +143,4 @@ export function instanceRoutes(parent: FastifyInstance, deps: InstanceDeps): voi
       return reply.status(202).send();
     },
   );
-  operationRoutes(parent, deps);
 }
