@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { parseArgs, promisify } from 'node:util';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
@@ -192,7 +193,17 @@ function report(cases: readonly Case[], results: readonly Measured[], count: num
   return listRatio >= 0.3 && showOverList >= 1 && list.ours.p99 < 50 && show.ours.p99 < 50;
 }
 
+/** wrk is a Debian package: installed (as root) the way Cellar installs its others when missing. */
+async function ensureWrk(): Promise<void> {
+  try {
+    await run('sh', ['-c', 'command -v wrk']);
+  } catch {
+    await run(join(repoRoot, 'scripts', 'install-debian-packages'), ['wrk']);
+  }
+}
+
 async function main(): Promise<number> {
+  await ensureWrk();
   const running = await startTestControlPlane(repoRoot, [
     'DEFAULT.compute_driver=simulated',
     'identity.bootstrap_password=bench-secret',
