@@ -3,7 +3,7 @@
 // refused request leaves nothing; the taskmanager then builds the server.
 
 import { randomUUID } from 'node:crypto';
-import { now } from '../db/schema.js';
+import { now, type NewInstance } from '../db/schema.js';
 import { generatePassword } from '../identity/passwords.js';
 import { newInstanceKey, seal } from '../secrets.js';
 import { Operations } from '../taskmanager/operations.js';
@@ -71,7 +71,7 @@ function instanceRecord(
   tenant: string,
   body: CreateInstanceRequest,
   plan: CreatePlan,
-) {
+): Omit<NewInstance, 'id' | 'access'> {
   const at = now();
   return {
     name: body.name,

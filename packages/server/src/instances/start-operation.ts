@@ -4,7 +4,7 @@
 
 import type { Kysely, Transaction } from 'kysely';
 import { InstanceBusy, type CellarError } from '@cellar/plugin-api';
-import { now, type Database } from '../db/schema.js';
+import { now, type Database, type Instance } from '../db/schema.js';
 import { Operations, type OperationKind } from '../taskmanager/operations.js';
 import { stepsOf } from '../taskmanager/taskmanager.js';
 import type { InstanceDeps } from './deps.js';
@@ -26,7 +26,7 @@ export async function startOperation(
   deps: Pick<InstanceDeps, 'db' | 'runOperation'>,
   instanceId: string,
   kind: OperationKind,
-  taskStatus: string,
+  taskStatus: Instance['task_status'],
   options: { readonly joinSame?: boolean } = {},
 ): Promise<Started> {
   let started: Started;
