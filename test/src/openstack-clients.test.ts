@@ -87,6 +87,14 @@ test('openstack database: datastores, an instance with a database and a user, da
     if (shown['status'] !== 'BUILD') break;
   }
   assert.deepEqual([shown['status'], shown['operating_status']], ['ACTIVE', 'HEALTHY']);
+  // Each field is a short cell, so the table `instance show` prints stays readable: one line
+  // per field (a long value wraps onto lines without a field name), none wider than 120.
+  const table = await osPlain('database', 'instance', 'show', id);
+  const lines = table.split('\n');
+  assert.ok(
+    lines.every((line) => line.length <= 120 && !/^\|\s+\|/.test(line)),
+    `instance show prints long or wrapped cells:\n${table}`,
+  );
   const listed = (await os('database', 'instance', 'list')) as Row[];
   assert.ok(listed.some((r) => r['ID'] === id && r['Status'] === 'ACTIVE'));
 

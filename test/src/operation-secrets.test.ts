@@ -72,7 +72,10 @@ test('the passwords of a create are not in the control database file, after the 
   const id = instance['id'] as string;
 
   const ready = await session.untilInstance(id, (i) => i['status'] === 'ACTIVE', 'ACTIVE', 15);
-  assert.equal((ready['operation'] as Json)['status'], 'succeeded');
+  assert.equal(ready['status'], 'ACTIVE');
+  const timeline = await session.call('GET', `/instances/${id}/operations`);
+  const [create] = timeline.json['operations'] as Json[];
+  assert.equal(create?.['status'], 'succeeded');
   assert.deepEqual(await secretsOnDisk(secrets), []);
   // The guest was given the users' passwords: they are what the instance's users sign in with.
   const users = await session.call('GET', `/instances/${id}/users`);

@@ -17,6 +17,7 @@ export function runControlDatabaseSuite(name: string, open: () => Promise<Contro
         assert.deepEqual(await migrateToLatest(db), [
           '0001-initial',
           '0002-flavors',
+          '0003-one-open-operation',
           '0004-operation-secrets',
         ]);
         assert.deepEqual(await migrateToLatest(db), []);

@@ -30,27 +30,32 @@ export class RenderedViews {
   readonly #details = new WeakMap<ViewedRow, Rendering>();
 
   summary(row: ViewedRow, v: ViewContext): string {
-    return reuse(this.#summaries, row, v, undefined, () => summaryView(row, v));
+    return reuse(this.#summaries, row, v, undefined, '', () => summaryView(row, v));
   }
 
-  detail(row: ViewedRow, v: ViewContext, fault: Fault | undefined): string {
-    return reuse(this.#details, row, v, fault, () => detailView(row, v, { fault }));
+  /** With the space used on its volume when known (an instance shown on its own). */
+  detail(row: ViewedRow, v: ViewContext, fault: Fault | undefined, volumeUsed?: number): string {
+    return reuse(this.#details, row, v, fault, `${volumeUsed ?? ''}`, () =>
+      detailView(row, v, volumeUsed === undefined ? { fault } : { fault, volumeUsed }),
+    );
   }
 }
 
 /**
- * A view shows the row, its fault, the request's base URL, tenant and role, and the time only
- * through the status computed from it (heartbeat expiry): those are the inputs compared.
+ * A view shows the row, its fault, the request's base URL, tenant and role, the time only
+ * through the status computed from it (heartbeat expiry), and `extra` (the volume's use): those
+ * are the inputs compared.
  */
 function reuse(
   kept: WeakMap<ViewedRow, Rendering>,
   row: ViewedRow,
   v: ViewContext,
   fault: Fault | undefined,
+  extra: string,
   render: () => object,
 ): string {
   const s = computeStatus(statusInputs(row), v.now, v.heartbeatExpiry);
-  const inputs = `${v.base}\n${v.tenant}\n${v.admin ? 'admin' : ''}\n${s.status}\n${s.operatingStatus}`;
+  const inputs = `${v.base}\n${v.tenant}\n${v.admin ? 'admin' : ''}\n${s.status}\n${s.operatingStatus}\n${extra}`;
   const earlier = kept.get(row);
   if (earlier !== undefined && earlier.inputs === inputs && earlier.fault === fault)
     return earlier.json;

@@ -1,5 +1,6 @@
-// How an instance is shown: Trove's summary and detail views, plus Cellar's `operation`
-// extension in the detail: the current (or last) operation with its step timeline.
+// How an instance is shown: Trove's summary and detail views, with short scalar extensions
+// only (OpenStack clients print every field as a cell); operations are shown on their own
+// (operation-views.ts).
 //
 // A list renders these for every row of a page on every request, so they are built as plain
 // object literals with properties added in a fixed order (the order clients see), not by
@@ -7,7 +8,6 @@
 
 import type { Instance } from '../db/schema.js';
 import { resourceLinks, type Link } from '../api/links.js';
-import type { Timeline } from '../taskmanager/operations.js';
 import { computeStatus, type ComputedStatus, type StatusInputs } from './status.js';
 
 /** ISO-8601 with seconds precision and no zone, as Trove writes timestamps. */
@@ -66,29 +66,12 @@ export interface InstanceSummaryView {
   tenant_id?: string;
 }
 
-export interface OperationView {
-  id: string;
-  kind: string;
-  status: string;
-  started: string | null;
-  updated: string | null;
-  error?: { code: string; message: string | null };
-  steps: {
-    name: string;
-    status: string;
-    started: string | null;
-    ended: string | null;
-    error?: { code: string; message: string | null };
-  }[];
-}
-
 export interface InstanceDetailView extends InstanceSummaryView {
   created: string | null;
   updated: string | null;
   service_status_updated: string | null;
   locality?: string;
   fault?: { message: string; created: string | null; details: string };
-  operation?: OperationView;
   password?: string;
 }
 
@@ -166,7 +149,6 @@ export interface DetailExtras {
     readonly created_at: string;
     readonly details: string;
   };
-  readonly timeline?: Timeline | undefined;
   readonly volumeUsed?: number;
   readonly password?: string | undefined;
 }
@@ -192,43 +174,6 @@ export function detailView(
       created: troveTime(extras.fault.created_at),
       details: v.admin ? extras.fault.details : '',
     };
-  if (extras.timeline) view.operation = operationView(extras.timeline);
   if (extras.password !== undefined) view.password = extras.password;
   return view;
-}
-
-/** `error` comes before `steps` when there is one, as clients have always seen it. */
-function operationView({ operation, steps }: Timeline): OperationView {
-  const started = troveTime(operation.created_at);
-  const updated = troveTime(operation.updated_at);
-  const shownSteps = steps.map(stepView);
-  return operation.error_code
-    ? {
-        id: operation.id,
-        kind: operation.kind,
-        status: operation.status,
-        started,
-        updated,
-        error: { code: operation.error_code, message: operation.error_message },
-        steps: shownSteps,
-      }
-    : {
-        id: operation.id,
-        kind: operation.kind,
-        status: operation.status,
-        started,
-        updated,
-        steps: shownSteps,
-      };
-}
-
-function stepView(st: Timeline['steps'][number]): OperationView['steps'][number] {
-  const step: OperationView['steps'][number] = {
-    name: st.name,
-    status: st.status,
-    started: troveTime(st.started_at),
-    ended: troveTime(st.ended_at),
-  };
-  if (st.error_code) step.error = { code: st.error_code, message: st.error_message };
-  return step;
 }

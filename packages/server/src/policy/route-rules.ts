@@ -10,6 +10,9 @@ export const routeRules: Readonly<Record<string, string>> = {
   'PUT /v1.0/:tenant_id/instances/:id': 'instance:update',
   'DELETE /v1.0/:tenant_id/instances/:id': 'instance:delete',
   'POST /v1.0/:tenant_id/instances/:id/action': 'instance:restart',
+  // Trove has no operations resource: who may see an instance may see what was done to it.
+  'GET /v1.0/:tenant_id/instances/:id/operations': 'instance:show',
+  'GET /v1.0/:tenant_id/instances/:id/operations/:operation_id': 'instance:show',
   'GET /v1.0/:tenant_id/instances/:id/databases': 'instance:extension:database:index',
   'POST /v1.0/:tenant_id/instances/:id/databases': 'instance:extension:database:create',
   'DELETE /v1.0/:tenant_id/instances/:id/databases/:name': 'instance:extension:database:delete',

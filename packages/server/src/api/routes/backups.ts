@@ -3,10 +3,12 @@
 // until it is, and the list is empty.
 
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { DatastoreOperationNotSupported } from '@cellar/plugin-api';
 import type { InstanceDeps } from './instances.js';
-import { loadInstance } from './instance-lookup.js';
+import { loadInstance } from '../../instances/lookup.js';
+import { tenantParams } from './params.js';
 
 const createBody = Type.Object(
   {
@@ -25,19 +27,27 @@ const createBody = Type.Object(
   { additionalProperties: false },
 );
 
-export function backupRoutes(app: FastifyInstance, deps: Pick<InstanceDeps, 'db'>): void {
+export function backupRoutes(parent: FastifyInstance, deps: Pick<InstanceDeps, 'db'>): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['backups'];
   app.get(
     '/v1.0/:tenant_id/backups',
-    { schema: { tags, summary: 'List backups (none until backups are built)' } },
+    {
+      schema: {
+        tags,
+        summary: 'List backups (none until backups are built)',
+        params: tenantParams,
+      },
+    },
     async () => ({ backups: [] }),
   );
-  app.post<{ Params: { tenant_id: string }; Body: Static<typeof createBody> }>(
+  app.post(
     '/v1.0/:tenant_id/backups',
     {
       schema: {
         tags,
         summary: 'Back up an instance: 501 naming the datastore while it (or Cellar) cannot',
+        params: tenantParams,
         body: createBody,
       },
     },

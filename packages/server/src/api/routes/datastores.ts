@@ -2,12 +2,14 @@
 // versions; admins also see `active` and the image fields (empty: Cellar has no images).
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely, Selectable } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { NotFound } from '@cellar/plugin-api';
 import type { Database, DatastoreVersionTable } from '../../db/schema.js';
 import { caller } from '../auth.js';
 import { baseUrl, resourceLinks } from '../links.js';
+import { tenantParams } from './params.js';
 
 type Version = Selectable<DatastoreVersionTable>;
 
@@ -30,57 +32,81 @@ function versionView(
   };
 }
 
+async function findDatastore(db: Kysely<Database>, idOrName: string) {
+  const row = await db
+    .selectFrom('datastores')
+    .selectAll()
+    .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+    .executeTakeFirst();
+  if (!row) throw new NotFound({ resource: 'Datastore', id: idOrName });
+  return row;
+}
+
+function versionsOf(db: Kysely<Database>, datastoreId: string, admin: boolean): Promise<Version[]> {
+  let q = db.selectFrom('datastore_versions').selectAll().where('datastore_id', '=', datastoreId);
+  if (!admin) q = q.where('active', '=', 1);
+  return q.orderBy('name', 'desc').execute();
+}
+
+const tags = ['datastores'];
+const dsParams = Type.Object({ tenant_id: Type.String(), datastore: Type.String() });
+const verParams = Type.Object({ ...dsParams.properties, version: Type.String() });
+
 export function datastoreRoutes(
-  app: FastifyInstance,
+  parent: FastifyInstance,
   db: Kysely<Database>,
   publicEndpoint: string | undefined,
 ): void {
-  const findDatastore = async (idOrName: string) => {
-    const row = await db
-      .selectFrom('datastores')
-      .selectAll()
-      .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
-      .executeTakeFirst();
-    if (!row) throw new NotFound({ resource: 'Datastore', id: idOrName });
-    return row;
-  };
-  const versionsOf = async (datastoreId: string, admin: boolean): Promise<Version[]> => {
-    let q = db.selectFrom('datastore_versions').selectAll().where('datastore_id', '=', datastoreId);
-    if (!admin) q = q.where('active', '=', 1);
-    return q.orderBy('name', 'desc').execute();
-  };
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const datastoreView = async (
-    request: FastifyRequest<{ Params: { tenant_id: string } }>,
+    request: FastifyRequest,
+    tenant: string,
     row: { id: string; name: string; default_version_id: string | null },
   ) => {
     const base = baseUrl(request, publicEndpoint);
     const admin = isAdmin(request);
-    const versions = await versionsOf(row.id, admin);
+    const versions = await versionsOf(db, row.id, admin);
     return {
       id: row.id,
       name: row.name,
-      links: resourceLinks(base, request.params.tenant_id, 'datastores', row.id),
+      links: resourceLinks(base, tenant, 'datastores', row.id),
       ...(row.default_version_id ? { default_version: row.default_version_id } : {}),
-      versions: versions.map((v) => versionView(v, base, request.params.tenant_id, admin, false)),
+      versions: versions.map((v) => versionView(v, base, tenant, admin, false)),
     };
   };
-  const tags = ['datastores'];
-  const dsParams = Type.Object({ tenant_id: Type.String(), datastore: Type.String() });
-  const verParams = Type.Object({
-    tenant_id: Type.String(),
-    datastore: Type.String(),
-    version: Type.String(),
-  });
 
-  app.get<{ Params: { tenant_id: string } }>(
+  app.get(
     '/v1.0/:tenant_id/datastores',
-    { schema: { tags, summary: 'List datastores' } },
+    { schema: { tags, summary: 'List datastores', params: tenantParams } },
     async (request) => {
       const rows = await db.selectFrom('datastores').selectAll().orderBy('name').execute();
-      return { datastores: await Promise.all(rows.map((row) => datastoreView(request, row))) };
+      const tenant = request.params.tenant_id;
+      return {
+        datastores: await Promise.all(rows.map((row) => datastoreView(request, tenant, row))),
+      };
     },
   );
-  app.get<{ Params: { tenant_id: string; uuid: string } }>(
+  app.get(
+    '/v1.0/:tenant_id/datastores/:datastore',
+    { schema: { tags, summary: 'Show a datastore', params: dsParams } },
+    async (request) => ({
+      datastore: await datastoreView(
+        request,
+        request.params.tenant_id,
+        await findDatastore(db, request.params.datastore),
+      ),
+    }),
+  );
+  versionRoutes(parent, db, publicEndpoint);
+}
+
+function versionRoutes(
+  parent: FastifyInstance,
+  db: Kysely<Database>,
+  publicEndpoint: string | undefined,
+): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
     '/v1.0/:tenant_id/datastores/versions/:uuid',
     {
       schema: {
@@ -90,68 +116,44 @@ export function datastoreRoutes(
       },
     },
     async (request) => {
+      const { tenant_id: tenant, uuid } = request.params;
       const v = await db
         .selectFrom('datastore_versions')
         .selectAll()
-        .where('id', '=', request.params.uuid)
+        .where('id', '=', uuid)
         .executeTakeFirst();
-      if (!v || (v.active !== 1 && !isAdmin(request)))
-        throw new NotFound({ resource: 'Datastore version', id: request.params.uuid });
-      return {
-        version: versionView(
-          v,
-          baseUrl(request, publicEndpoint),
-          request.params.tenant_id,
-          isAdmin(request),
-          true,
-        ),
-      };
+      const admin = isAdmin(request);
+      if (!v || (v.active !== 1 && !admin))
+        throw new NotFound({ resource: 'Datastore version', id: uuid });
+      return { version: versionView(v, baseUrl(request, publicEndpoint), tenant, admin, true) };
     },
   );
-  app.get<{ Params: { tenant_id: string; datastore: string } }>(
-    '/v1.0/:tenant_id/datastores/:datastore',
-    { schema: { tags, summary: 'Show a datastore', params: dsParams } },
-    async (request) => ({
-      datastore: await datastoreView(request, await findDatastore(request.params.datastore)),
-    }),
-  );
-  app.get<{ Params: { tenant_id: string; datastore: string } }>(
+  app.get(
     '/v1.0/:tenant_id/datastores/:datastore/versions',
     { schema: { tags, summary: "List a datastore's versions", params: dsParams } },
     async (request) => {
-      const row = await findDatastore(request.params.datastore);
+      const row = await findDatastore(db, request.params.datastore);
       const admin = isAdmin(request);
       const base = baseUrl(request, publicEndpoint);
       return {
-        versions: (await versionsOf(row.id, admin)).map((v) =>
+        versions: (await versionsOf(db, row.id, admin)).map((v) =>
           versionView(v, base, request.params.tenant_id, admin, true),
         ),
       };
     },
   );
-  app.get<{ Params: { tenant_id: string; datastore: string; version: string } }>(
+  app.get(
     '/v1.0/:tenant_id/datastores/:datastore/versions/:version',
     { schema: { tags, summary: 'Show a datastore version by id or name', params: verParams } },
     async (request) => {
-      const row = await findDatastore(request.params.datastore);
+      const { tenant_id: tenant, datastore, version } = request.params;
+      const row = await findDatastore(db, datastore);
       const admin = isAdmin(request);
-      const v = (await versionsOf(row.id, admin)).find(
-        (x) => x.id === request.params.version || x.name === request.params.version,
+      const v = (await versionsOf(db, row.id, admin)).find(
+        (x) => x.id === version || x.name === version,
       );
-      if (!v)
-        throw new NotFound({
-          resource: 'Datastore version',
-          id: `${row.name} ${request.params.version}`,
-        });
-      return {
-        version: versionView(
-          v,
-          baseUrl(request, publicEndpoint),
-          request.params.tenant_id,
-          admin,
-          true,
-        ),
-      };
+      if (!v) throw new NotFound({ resource: 'Datastore version', id: `${row.name} ${version}` });
+      return { version: versionView(v, baseUrl(request, publicEndpoint), tenant, admin, true) };
     },
   );
 }

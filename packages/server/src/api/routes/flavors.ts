@@ -1,6 +1,7 @@
 // Flavors: the embedded catalog, in Trove's view of Nova's flavors.
 
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { NotFound } from '@cellar/plugin-api';
 import type { Database, Flavor } from '../../db/schema.js';
@@ -21,11 +22,12 @@ function view(f: Flavor, base: string, tenant: string): object {
 }
 
 export function flavorRoutes(
-  app: FastifyInstance,
+  parent: FastifyInstance,
   db: Kysely<Database>,
   publicEndpoint: string | undefined,
 ): void {
-  app.get<{ Params: { tenant_id: string } }>(
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
     '/v1.0/:tenant_id/flavors',
     { schema: { tags: ['flavors'], summary: 'List flavors', params: tenantParams } },
     async (request) => {
@@ -39,7 +41,7 @@ export function flavorRoutes(
       return { flavors: rows.map((f) => view(f, base, request.params.tenant_id)) };
     },
   );
-  app.get<{ Params: { tenant_id: string; id: string } }>(
+  app.get(
     '/v1.0/:tenant_id/flavors/:id',
     { schema: { tags: ['flavors'], summary: 'Show a flavor', params: idParams } },
     async (request) => {

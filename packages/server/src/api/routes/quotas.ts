@@ -2,10 +2,12 @@
 // another's or change them) and `/limits`: the project's absolute limits and its rate-limit state.
 
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { NotFound, ValidationFailed } from '@cellar/plugin-api';
 import { quotaResources, type Quotas } from '../../quotas/quotas.js';
 import type { RateLimiter } from '../rate-limit.js';
+import { tenantParams } from './params.js';
 
 const params = Type.Object({ tenant_id: Type.String(), project: Type.String() });
 const body = Type.Object(
@@ -13,16 +15,17 @@ const body = Type.Object(
   { additionalProperties: false },
 );
 
-export function quotaRoutes(app: FastifyInstance, quotas: Quotas, limiter: RateLimiter): void {
+export function quotaRoutes(parent: FastifyInstance, quotas: Quotas, limiter: RateLimiter): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['quotas and limits'];
-  app.get<{ Params: Static<typeof params> }>(
+  app.get(
     '/v1.0/:tenant_id/mgmt/quotas/:project',
     { schema: { tags, summary: "Show a project's quotas and usage", params } },
     async (request) => {
       return { quotas: await quotas.usage(request.params.project) };
     },
   );
-  app.put<{ Params: Static<typeof params>; Body: Static<typeof body> }>(
+  app.put(
     '/v1.0/:tenant_id/mgmt/quotas/:project',
     { schema: { tags, summary: "Change a project's quotas (admin)", params, body } },
     async (request) => {
@@ -38,9 +41,9 @@ export function quotaRoutes(app: FastifyInstance, quotas: Quotas, limiter: RateL
       return { quotas: request.body.quotas };
     },
   );
-  app.get<{ Params: { tenant_id: string } }>(
+  app.get(
     '/v1.0/:tenant_id/limits',
-    { schema: { tags, summary: "The project's absolute and rate limits" } },
+    { schema: { tags, summary: "The project's absolute and rate limits", params: tenantParams } },
     async (request) => {
       const limits = await quotas.limits(request.params.tenant_id);
       return {

@@ -2,6 +2,7 @@
 // python-troveclient asks for the collection, which Trove itself does not serve.
 
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { idParams } from './params.js';
 import { NotFound } from '@cellar/plugin-api';
 
@@ -12,14 +13,15 @@ const local = {
   description: "A directory on the instance's host, sized by volume.size",
 };
 
-export function volumeTypeRoutes(app: FastifyInstance): void {
+export function volumeTypeRoutes(parent: FastifyInstance): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['volume types'];
   app.get(
     '/v1.0/:tenant_id/volume-types',
     { schema: { tags, summary: 'List volume types' } },
     async () => ({ volume_types: [local] }),
   );
-  app.get<{ Params: { tenant_id: string; id: string } }>(
+  app.get(
     '/v1.0/:tenant_id/volume-types/:id',
     { schema: { tags, summary: 'Show a volume type', params: idParams } },
     async (request) => {

@@ -3,10 +3,12 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001-initial.js';
 import { flavors } from './0002-flavors.js';
+import { oneOpenOperation } from './0003-one-open-operation.js';
 import { operationSecrets } from './0004-operation-secrets.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-flavors': flavors,
+  '0003-one-open-operation': oneOpenOperation,
   '0004-operation-secrets': operationSecrets,
 };

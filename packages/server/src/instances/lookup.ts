@@ -1,13 +1,13 @@
-// Reading an instance with its datastore, version and service status: shared by the instance
-// routes and the routes for its databases, users and root. Only the columns views and checks
-// use are read: materialising rows is most of what a list costs.
+// Reading an instance with its datastore, version and service status: shared by every instance
+// service (show, actions, databases, users, root) and the lists. Only the columns views and
+// checks use are read: materialising rows is most of what a list costs.
 
 import type { Expression, Kysely } from 'kysely';
 import { NotFound } from '@cellar/plugin-api';
-import { prepareQuery, type PreparedQuery } from '../../db/prepared.js';
-import { ReadCache } from '../../db/read-cache.js';
-import type { Database, InstanceFault } from '../../db/schema.js';
-import type { InstanceRow, ViewedRow } from '../../instances/views.js';
+import { prepareQuery, type PreparedQuery } from '../db/prepared.js';
+import { ReadCache } from '../db/read-cache.js';
+import type { Database, InstanceFault } from '../db/schema.js';
+import type { InstanceRow, ViewedRow } from './views.js';
 
 /** Instances not deleted, with the columns the views show; lists read no more than these. */
 function viewedRows(db: Kysely<Database>) {
@@ -45,16 +45,34 @@ export function instanceRows(db: Kysely<Database>) {
   return viewedRows(db).select(['instances.datastore_version_id', 'instances.rpc_key']);
 }
 
+const oneRow = new WeakMap<
+  Kysely<Database>,
+  PreparedQuery<{ tenant: string; id: string }, InstanceRow>
+>();
+
+/** The project's instance `id` (no row when none), compiled once per database. */
+export function instanceRowQuery(
+  db: Kysely<Database>,
+): PreparedQuery<{ tenant: string; id: string }, InstanceRow> {
+  let query = oneRow.get(db);
+  if (!query) {
+    query = prepareQuery(db, (slot) =>
+      instanceRows(db)
+        .where('instances.id', '=', slot('id'))
+        .where('instances.tenant_id', '=', slot('tenant')),
+    );
+    oneRow.set(db, query);
+  }
+  return query;
+}
+
 /** The project's instance, or 404: another project's instance is indistinguishable from none. */
 export async function loadInstance(
   db: Kysely<Database>,
   tenant: string,
   id: string,
 ): Promise<InstanceRow> {
-  const row = await instanceRows(db)
-    .where('instances.id', '=', id)
-    .where('instances.tenant_id', '=', tenant)
-    .executeTakeFirst();
+  const row = (await instanceRowQuery(db)({ tenant, id }))[0];
   if (!row) throw new NotFound({ resource: 'Instance', id });
   return row;
 }

@@ -1,0 +1,151 @@
+// The operations resource: an instance's timeline at /instances/{id}/operations[/{op}], kept
+// out of the instance body, found only under the instance's own project, and documented.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { migrateToLatest, openDatabase, type ControlDatabase } from '../../db/connect.js';
+import { Identity } from '../../identity/identity.js';
+import { buildApi, troveQuotaDefaults, troveRateLimits } from '../app.js';
+
+const TOKEN = 'operations-test-admin';
+let control: ControlDatabase;
+let app: FastifyInstance;
+
+before(async () => {
+  control = await openDatabase({ dialect: 'sqlite', path: ':memory:' });
+  await migrateToLatest(control.db);
+  const [datastoreId, versionId] = [randomUUID(), randomUUID()];
+  await control.db
+    .insertInto('datastores')
+    .values({ id: datastoreId, name: 'postgresql', default_version_id: versionId })
+    .execute();
+  await control.db
+    .insertInto('datastore_versions')
+    .values({
+      id: versionId,
+      datastore_id: datastoreId,
+      name: '15',
+      manager: 'postgresql',
+      location: '/nowhere',
+      active: 1,
+    })
+    .execute();
+  app = await buildApi({
+    db: control.db,
+    changeStamp: control.changeStamp,
+    identity: new Identity(control.db, 60),
+    log: { error: () => undefined },
+    version: 'test',
+    adminToken: TOKEN,
+    quotaDefaults: troveQuotaDefaults,
+    rateLimits: troveRateLimits,
+    instances: {
+      heartbeatExpiry: 90,
+      maxVolumeSize: 10,
+      controlKey: 'operations-test-key',
+      datastores: new Map([
+        [
+          'postgresql',
+          {
+            capabilities: [],
+            rootOnCreate: false,
+            passwordLength: 16,
+            volumeSupport: true,
+            tcpPorts: [],
+            udpPorts: [],
+            usageTimeout: 10,
+          },
+        ],
+      ]),
+      runOperation: async () => undefined,
+      guest: () => {
+        throw new Error('no guests here');
+      },
+    },
+  });
+});
+after(async () => {
+  await app.close();
+  await control.close();
+});
+
+const get = async (path: string) => {
+  const answer = await app.inject({ url: path, headers: { 'x-auth-token': TOKEN } });
+  return { status: answer.statusCode, json: answer.json<Record<string, unknown>>() };
+};
+
+async function create(name: string): Promise<string> {
+  const answer = await app.inject({
+    method: 'POST',
+    url: '/v1.0/p1/instances',
+    headers: { 'x-auth-token': TOKEN },
+    payload: { instance: { name, flavorRef: '1', volume: { size: 1 } } },
+  });
+  assert.equal(answer.statusCode, 200, answer.body);
+  return answer.json<{ instance: { id: string } }>().instance.id;
+}
+
+interface OperationBody {
+  id: string;
+  kind: string;
+  status: string;
+  steps: { name: string; status: string }[];
+  links: { href: string; rel: string }[];
+}
+
+test("an instance's operations are served on their own, and its body has no operation field", async () => {
+  const id = await create('timeline');
+  const shown = await get(`/v1.0/p1/instances/${id}`);
+  assert.equal(shown.status, 200);
+  const instance = shown.json['instance'] as Record<string, unknown>;
+  assert.equal('operation' in instance, false);
+  for (const [field, value] of Object.entries(instance))
+    if (!['links', 'flavor', 'datastore', 'access', 'volume', 'fault'].includes(field))
+      assert.ok(typeof value !== 'object' || value === null, `${field} is a short scalar`);
+
+  const listed = await get(`/v1.0/p1/instances/${id}/operations`);
+  assert.equal(listed.status, 200);
+  const [op] = listed.json['operations'] as OperationBody[];
+  assert.ok(op);
+  assert.deepEqual([op.kind, op.status], ['create', 'pending']);
+  assert.deepEqual(
+    op.steps.map((s) => s.name),
+    ['network', 'volume', 'server', 'prepare', 'wait-for-guest'],
+  );
+  assert.equal(
+    op.links[0]?.href,
+    `http://localhost:80/v1.0/p1/instances/${id}/operations/${op.id}`,
+  );
+
+  const one = await get(`/v1.0/p1/instances/${id}/operations/${op.id}`);
+  assert.equal(one.status, 200);
+  assert.deepEqual(one.json['operation'], op);
+});
+
+test('an operation is found only under its own instance and project', async () => {
+  const a = await create('a');
+  const b = await create('b');
+  const [opB] = (await get(`/v1.0/p1/instances/${b}/operations`)).json[
+    'operations'
+  ] as OperationBody[];
+  assert.ok(opB);
+  const notFound = [
+    `/v1.0/p1/instances/${a}/operations/${opB.id}`,
+    `/v1.0/p1/instances/${a}/operations/no-such-operation`,
+    `/v1.0/p2/instances/${a}/operations`,
+    `/v1.0/p2/instances/${b}/operations/${opB.id}`,
+    `/v1.0/p1/instances/no-such-instance/operations`,
+  ];
+  for (const path of notFound) {
+    const answer = await get(path);
+    assert.equal(answer.status, 404, path);
+    assert.equal((answer.json['itemNotFound'] as { code?: number } | undefined)?.code, 404, path);
+  }
+});
+
+test('the OpenAPI document describes the operations routes', async () => {
+  const document = app.swagger() as { paths: Record<string, { get?: unknown }> };
+  assert.ok(document.paths['/v1.0/{tenant_id}/instances/{id}/operations']?.get);
+  assert.ok(document.paths['/v1.0/{tenant_id}/instances/{id}/operations/{operation_id}']?.get);
+});

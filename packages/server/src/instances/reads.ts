@@ -1,0 +1,108 @@
+// Reading instances as clients see them: list pages and one instance's detail, as JSON text.
+// Both are polled, so both are served from rows kept while the control database does not change
+// (ReadCache) and views rendered once per row (RenderedViews): a read that finds nothing new
+// costs one change-stamp query.
+
+import { BadRequest, NotFound } from '@cellar/plugin-api';
+import { ReadCache } from '../db/read-cache.js';
+import type { InstanceDeps } from './deps.js';
+import { InstanceLists, instanceRowQuery, type Fault } from './lookup.js';
+import { RenderedViews } from './rendered.js';
+import { VolumeUsage } from './volume-usage.js';
+import {
+  detailView,
+  statusOf,
+  type InstanceDetailView,
+  type InstanceRow,
+  type ViewContext,
+} from './views.js';
+
+export interface PageQuery {
+  readonly limit?: string | undefined;
+  readonly marker?: string | undefined;
+}
+
+interface Shown {
+  readonly row: InstanceRow;
+  readonly fault: Fault | undefined;
+}
+
+export class InstanceReads {
+  readonly #lists: InstanceLists;
+  readonly #rendered = new RenderedViews();
+  readonly #shown: ReadCache<Shown | undefined>;
+  readonly #pageSize: number;
+  readonly #volumes: VolumeUsage;
+
+  constructor(private readonly deps: InstanceDeps) {
+    this.#lists = new InstanceLists(deps.db, deps.changeStamp);
+    this.#shown = new ReadCache(deps.changeStamp);
+    this.#pageSize = deps.pageSize ?? 20;
+    this.#volumes = new VolumeUsage(deps.guest);
+  }
+
+  /** A page of the project's instances: `{"instances": [...], "links": [...]}` as text. */
+  async list(v: ViewContext, view: 'summary' | 'detail', query: PageQuery): Promise<string> {
+    const pageSize = this.#pageSize;
+    const limit = Math.min(Number(query.limit ?? pageSize) || pageSize, pageSize);
+    const marker = query.marker;
+    // One row past the page says whether there is a next one.
+    const listing = await this.#lists.listing(v.tenant, limit + 1, marker, view === 'detail');
+    if (!listing)
+      throw new BadRequest({ reason: `marker ${marker ?? ''} is not an instance of this project` });
+    const shown = listing.rows.slice(0, limit);
+    const instances = shown.map((r) =>
+      view === 'summary'
+        ? this.#rendered.summary(r, v)
+        : this.#rendered.detail(r, v, listing.faults.get(r.id)),
+    );
+    const last = shown.at(-1);
+    const path = view === 'summary' ? 'instances' : 'instances/detail';
+    const next =
+      listing.rows.length > limit && last
+        ? `,"links":${JSON.stringify([
+            {
+              rel: 'next',
+              href: `${v.base}/v1.0/${v.tenant}/${path}?limit=${limit}&marker=${last.id}`,
+            },
+          ])}`
+        : '';
+    // The rows come rendered: the body is put together as text.
+    return `{"instances":[${instances.join(',')}]${next}}`;
+  }
+
+  /** The project's instance `id`: `{"instance": {...}}` as text; 404 when it has none. */
+  async show(v: ViewContext, id: string): Promise<string> {
+    const { row, fault } = await this.#find(v.tenant, id);
+    const asked = this.#volumeUsed(row, v.now);
+    const used = asked === undefined ? undefined : await asked;
+    return `{"instance":${this.#rendered.detail(row, v, fault, used)}}`;
+  }
+
+  /** A new instance's detail, with the root password generated for it (shown only here). */
+  async created(v: ViewContext, id: string, password?: string): Promise<InstanceDetailView> {
+    const { row, fault } = await this.#find(v.tenant, id);
+    return detailView(row, v, password === undefined ? { fault } : { fault, password });
+  }
+
+  async #find(tenant: string, id: string): Promise<Shown> {
+    const shown = await this.#shown.get(`${tenant}\0${id}`, async () => {
+      const row = (await instanceRowQuery(this.deps.db)({ tenant, id }))[0];
+      return row && { row, fault: (await this.#lists.faults([row.id])).get(row.id) };
+    });
+    if (!shown) throw new NotFound({ resource: 'Instance', id });
+    return shown;
+  }
+
+  /** The space used on a ready instance's volume (Trove shows it too); absent when unknown. */
+  #volumeUsed(row: InstanceRow, now: Date): Promise<number | undefined> | undefined {
+    const ready =
+      row.task_status === 'NONE' &&
+      row.address !== null &&
+      row.volume_size !== null &&
+      ['healthy', 'running'].includes(
+        statusOf(row, now, this.deps.heartbeatExpiry).effectiveServiceStatus,
+      );
+    return ready ? this.#volumes.used(row, now.getTime()) : undefined;
+  }
+}
