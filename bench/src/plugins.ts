@@ -24,7 +24,7 @@ import {
   writeLock,
   type OpenedPlugins,
 } from '@cellar/plugins';
-import { buildFixture } from './synthetic-deployment.js';
+import { buildFixture, type Fixture } from './synthetic-deployment.js';
 
 const DEPENDENCIES = 200;
 const PLUGINS = 20;
@@ -115,6 +115,62 @@ function check(condition: boolean, message: string): asserts condition {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Where each path spends its time: its parts, each replicated with the same fs/hash calls the
+ * product code makes, measured interleaved like the main cases.
+ */
+function breakdown(fixture: Fixture): void {
+  const { appRoot } = fixture;
+  const depNames = fixture.deps.map((d) => d.name);
+  const depDirs = depNames.map((n) => join(appRoot, 'node_modules', n));
+  const lockPath = resolve(appRoot, LOCK_FILE);
+  const lockJson = JSON.parse(readFileSync(lockPath, 'utf8')) as {
+    plugins: { dir: string; cellar: unknown; exports: unknown }[];
+  };
+  const pluginDirs = lockJson.plugins.map((p) => resolve(appRoot, p.dir));
+  const steps: [string, () => unknown][] = [
+    ['(a) discoverPlugins()', () => discoverPlugins(appRoot)],
+    [
+      '(a)  existsSync node_modules/<dep>/package.json x200',
+      () => depDirs.forEach((d) => existsSync(join(d, 'package.json'))),
+    ],
+    [
+      '(a)  read + JSON.parse dep package.json x200',
+      () => depDirs.map((d): unknown => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8'))),
+    ],
+    ['(a)  realpathSync dep dir x200', () => depDirs.forEach((d) => realpathSync(d))],
+    [
+      '(a)  validateManifest x20',
+      () => lockJson.plugins.forEach((p) => validateManifest(p.cellar, p.exports)),
+    ],
+    ['(b) readLock()', () => readLock(appRoot, LOCK_FILE)],
+    [
+      '(b)  read + JSON.parse plugins.lock.json',
+      (): unknown => JSON.parse(readFileSync(lockPath, 'utf8')),
+    ],
+    [
+      '(b)  lockKey(): the content hash, paid only when a keyed file changed since locking',
+      () => lockKey(appRoot, pluginDirs),
+    ],
+    [
+      '(b)  validateManifest x20',
+      () => lockJson.plugins.forEach((p) => validateManifest(p.cellar, p.exports)),
+    ],
+  ];
+  interleaved(
+    steps.map(([, fn]) => fn),
+    warmup,
+  );
+  const stepSamples = interleaved(
+    steps.map(([, fn]) => fn),
+    iterations,
+  );
+  table(
+    'breakdown (replicas of the sub-steps)',
+    steps.map(([label], i) => [label, stepSamples[i] ?? []] as const),
+  );
+}
+
 function main(): number {
   const started = performance.now();
   const fixture = buildFixture({
@@ -171,57 +227,7 @@ function main(): number {
       ['(b) with fresh lock', lock],
     ]);
 
-    // Where each path spends its time: its parts, each replicated with the same fs/hash calls the
-    // product code makes, measured interleaved like the main cases.
-    const depNames = fixture.deps.map((d) => d.name);
-    const depDirs = depNames.map((n) => join(appRoot, 'node_modules', n));
-    const lockPath = resolve(appRoot, LOCK_FILE);
-    const lockJson = JSON.parse(readFileSync(lockPath, 'utf8')) as {
-      plugins: { dir: string; cellar: unknown; exports: unknown }[];
-    };
-    const pluginDirs = lockJson.plugins.map((p) => resolve(appRoot, p.dir));
-    const steps: [string, () => unknown][] = [
-      ['(a) discoverPlugins()', () => discoverPlugins(appRoot)],
-      [
-        '(a)  existsSync node_modules/<dep>/package.json x200',
-        () => depDirs.forEach((d) => existsSync(join(d, 'package.json'))),
-      ],
-      [
-        '(a)  read + JSON.parse dep package.json x200',
-        () =>
-          depDirs.map((d): unknown => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8'))),
-      ],
-      ['(a)  realpathSync dep dir x200', () => depDirs.forEach((d) => realpathSync(d))],
-      [
-        '(a)  validateManifest x20',
-        () => lockJson.plugins.forEach((p) => validateManifest(p.cellar, p.exports)),
-      ],
-      ['(b) readLock()', () => readLock(appRoot, LOCK_FILE)],
-      [
-        '(b)  read + JSON.parse plugins.lock.json',
-        (): unknown => JSON.parse(readFileSync(lockPath, 'utf8')),
-      ],
-      [
-        '(b)  lockKey(): the content hash, paid only when a keyed file changed since locking',
-        () => lockKey(appRoot, pluginDirs),
-      ],
-      [
-        '(b)  validateManifest x20',
-        () => lockJson.plugins.forEach((p) => validateManifest(p.cellar, p.exports)),
-      ],
-    ];
-    interleaved(
-      steps.map(([, fn]) => fn),
-      warmup,
-    );
-    const stepSamples = interleaved(
-      steps.map(([, fn]) => fn),
-      iterations,
-    );
-    table(
-      'breakdown (replicas of the sub-steps)',
-      steps.map(([label], i) => [label, stepSamples[i] ?? []] as const),
-    );
+    breakdown(fixture);
     const ratio = median(noLock) / median(lock);
     console.log(`\nsetup + run took ${((performance.now() - started) / 1000).toFixed(1)} s`);
     console.log(`lock speed-up: ${ratio.toFixed(1)}x (target >= ${target}x)`);

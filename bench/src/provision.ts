@@ -21,7 +21,7 @@ import { parseArgs, promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { freePort, signIn, startTestControlPlane } from '@cellar/server/testing';
+import { freePort, signIn, startTestControlPlane, type ApiSession } from '@cellar/server/testing';
 
 const run = promisify(execFile);
 const { values: args } = parseArgs({
@@ -168,6 +168,40 @@ async function bare(parent: string, user: OsUser | undefined): Promise<number> {
   return elapsed;
 }
 
+/** POST /instances to the first query as the user the create made, over TCP at the instance's address. */
+async function throughCellar(api: ApiSession, n: number): Promise<number> {
+  const started = performance.now();
+  const created = (
+    await api.call('POST', '/instances', {
+      instance: {
+        name: `bench-${n}`,
+        flavorRef: '2',
+        volume: { size: 1 },
+        datastore: { type: 'postgresql', version: major },
+        databases: [{ name: 'app' }],
+        users: [{ name: 'app', password: PASSWORD, databases: [{ name: 'app' }] }],
+      },
+    })
+  ).json['instance'] as { id: string };
+  // Every 20 ms: soon enough to see ACTIVE, rarely enough not to load the control plane (and
+  // the machine) that is doing the create.
+  const shown = await api.untilInstance(
+    created.id,
+    (i) => i['status'] === 'ACTIVE' || i['status'] === 'ERROR',
+    'ACTIVE',
+    600,
+    20,
+  );
+  if (shown['status'] === 'ERROR')
+    throw new Error(`instance ${created.id} failed: ${JSON.stringify(shown['fault'])}`);
+  const address = (shown['ip'] as string[] | undefined)?.[0];
+  await firstQuery(address ?? '', 5432, 'app', 'app');
+  const elapsed = performance.now() - started;
+  await api.call('DELETE', `/instances/${created.id}`);
+  await api.untilInstance(created.id, (i) => 'gone' in i, 'deleted', 10, 25);
+  return elapsed;
+}
+
 async function main(): Promise<number> {
   const running = await startTestControlPlane(repoRoot, [
     'identity.bootstrap_password=bench-secret',
@@ -184,39 +218,7 @@ async function main(): Promise<number> {
     bareAs = await bareUser();
     const api = await signIn(running.plane.endpoint, 'admin', 'bench-secret');
 
-    /** POST /instances to the first query as the user the create made, over TCP at the instance's address. */
-    const cellar = async (n: number): Promise<number> => {
-      const started = performance.now();
-      const created = (
-        await api.call('POST', '/instances', {
-          instance: {
-            name: `bench-${n}`,
-            flavorRef: '2',
-            volume: { size: 1 },
-            datastore: { type: 'postgresql', version: major },
-            databases: [{ name: 'app' }],
-            users: [{ name: 'app', password: PASSWORD, databases: [{ name: 'app' }] }],
-          },
-        })
-      ).json['instance'] as { id: string };
-      // Every 20 ms: soon enough to see ACTIVE, rarely enough not to load the control plane (and
-      // the machine) that is doing the create.
-      const shown = await api.untilInstance(
-        created.id,
-        (i) => i['status'] === 'ACTIVE' || i['status'] === 'ERROR',
-        'ACTIVE',
-        600,
-        20,
-      );
-      if (shown['status'] === 'ERROR')
-        throw new Error(`instance ${created.id} failed: ${JSON.stringify(shown['fault'])}`);
-      const address = (shown['ip'] as string[] | undefined)?.[0];
-      await firstQuery(address ?? '', 5432, 'app', 'app');
-      const elapsed = performance.now() - started;
-      await api.call('DELETE', `/instances/${created.id}`);
-      await api.untilInstance(created.id, (i) => 'gone' in i, 'deleted', 10, 25);
-      return elapsed;
-    };
+    const cellar = (n: number): Promise<number> => throughCellar(api, n);
 
     // One of each first, unmeasured: the page cache and the guest artifact's copy.
     await bare(parent, bareAs);

@@ -98,6 +98,31 @@ test("an instance's databases, users, their access and root are listed and chang
   await api('DELETE', path);
 });
 
+/** Every route under one instance, with a body where it takes one. */
+function instanceRoutes(id: string): [string, string, unknown?][] {
+  return [
+    ['GET', `/instances/${id}`],
+    ['PUT', `/instances/${id}`, { instance: { name: 'stolen' } }],
+    ['DELETE', `/instances/${id}`],
+    ['POST', `/instances/${id}/action`, { restart: {} }],
+    ['GET', `/instances/${id}/databases`],
+    ['POST', `/instances/${id}/databases`, { databases: [{ name: 'x' }] }],
+    ['DELETE', `/instances/${id}/databases/x`],
+    ['GET', `/instances/${id}/users`],
+    ['POST', `/instances/${id}/users`, { users: [{ name: 'x', password: 'y' }] }],
+    ['PUT', `/instances/${id}/users`, { users: [{ name: 'x', password: 'y' }] }],
+    ['GET', `/instances/${id}/users/x`],
+    ['PUT', `/instances/${id}/users/x`, { user: { password: 'z' } }],
+    ['DELETE', `/instances/${id}/users/x`],
+    ['GET', `/instances/${id}/users/x/databases`],
+    ['PUT', `/instances/${id}/users/x/databases`, { databases: [{ name: 'x' }] }],
+    ['DELETE', `/instances/${id}/users/x/databases/x`],
+    ['GET', `/instances/${id}/root`],
+    ['POST', `/instances/${id}/root`],
+    ['DELETE', `/instances/${id}/root`],
+  ];
+}
+
 test("another project's token gets 403 on this project's paths and 404 for this project's instances, in every route", async () => {
   const created = await api('POST', '/instances', pg({ name: 'private' }));
   const id = (created.json['instance'] as Json)['id'] as string;
@@ -120,27 +145,7 @@ test("another project's token gets 403 on this project's paths and 404 for this 
     0,
   );
   const { token: bob, project: bobProject } = await signIn(base, 'bob', 'bob-pw', 'team-b');
-  const routes: [string, string, unknown?][] = [
-    ['GET', `/instances/${id}`],
-    ['PUT', `/instances/${id}`, { instance: { name: 'stolen' } }],
-    ['DELETE', `/instances/${id}`],
-    ['POST', `/instances/${id}/action`, { restart: {} }],
-    ['GET', `/instances/${id}/databases`],
-    ['POST', `/instances/${id}/databases`, { databases: [{ name: 'x' }] }],
-    ['DELETE', `/instances/${id}/databases/x`],
-    ['GET', `/instances/${id}/users`],
-    ['POST', `/instances/${id}/users`, { users: [{ name: 'x', password: 'y' }] }],
-    ['PUT', `/instances/${id}/users`, { users: [{ name: 'x', password: 'y' }] }],
-    ['GET', `/instances/${id}/users/x`],
-    ['PUT', `/instances/${id}/users/x`, { user: { password: 'z' } }],
-    ['DELETE', `/instances/${id}/users/x`],
-    ['GET', `/instances/${id}/users/x/databases`],
-    ['PUT', `/instances/${id}/users/x/databases`, { databases: [{ name: 'x' }] }],
-    ['DELETE', `/instances/${id}/users/x/databases/x`],
-    ['GET', `/instances/${id}/root`],
-    ['POST', `/instances/${id}/root`],
-    ['DELETE', `/instances/${id}/root`],
-  ];
+  const routes = instanceRoutes(id);
   const as = async (
     tenant: string,
     method: string,

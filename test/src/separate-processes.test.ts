@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { freePort } from '@cellar/server/testing';
+import { freePort, signIn } from '@cellar/server/testing';
 import { startRabbitMq, type Broker } from '@cellar/rpc/testing';
 import { startPostgres, type PostgresServer } from '@cellar/server/testing';
 import { startService } from './support/service.js';
@@ -55,38 +55,8 @@ test('three services over RabbitMQ and PostgreSQL create, serve and delete an in
   await start('cellar-taskmanager', shared);
   await start('cellar-api', shared);
 
-  const issued = await fetch(`http://127.0.0.1:${port}/identity/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: 'admin', password: 'admin-secret' } },
-        },
-        scope: { project: { name: 'admin' } },
-      },
-    }),
-  });
-  assert.equal(issued.status, 201);
-  const token = issued.headers.get('x-subject-token') ?? '';
-  const project = ((await issued.json()) as { token: { project: { id: string } } }).token.project
-    .id;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${port}/v1.0/${project}${path}`, {
-      method,
-      headers: {
-        'x-auth-token': token,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      json: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>,
-    };
-  };
+  const session = await signIn(`http://127.0.0.1:${port}`, 'admin', 'admin-secret');
+  const api = (method: string, path: string, body?: unknown) => session.call(method, path, body);
 
   const created = await api('POST', '/instances', {
     instance: {

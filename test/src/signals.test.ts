@@ -11,7 +11,7 @@ import { startRabbitMq } from '@cellar/rpc/testing';
 import { endProcessesUnder, freePort, signIn, startPostgres } from '@cellar/server/testing';
 import { startCellarUp } from './support/cellar-up.js';
 import { instanceLifecycle } from './support/lifecycle.js';
-import { noPostgresql, standbyAgentsOf } from './support/local-postgresql.js';
+import { noPostgresql, standbyAgentsOf, testAddressPool } from './support/local-postgresql.js';
 import { startService, type Service } from './support/service.js';
 import { exitWithin, waitFor } from './support/wait-for.js';
 
@@ -22,6 +22,7 @@ const noRabbitMq = existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server')
   : 'RabbitMQ is not installed (scripts/test installs it)';
 
 const instanceSettings = [
+  testAddressPool().setting,
   'identity.bootstrap_password=admin-secret',
   'local.report_interval=1',
   'local.watch_interval=0.5',

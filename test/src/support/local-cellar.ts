@@ -12,10 +12,13 @@ import {
   type Json,
 } from '@cellar/server/testing';
 import { startCellarUp, type CellarUp } from './cellar-up.js';
+import { testAddressPool } from './local-postgresql.js';
 
 export interface LocalCellar {
   readonly state: string;
   readonly port: number;
+  /** What every instance address of this deployment starts with (`127.42.N.`). */
+  readonly addressPrefix: string;
   readonly cellar: CellarUp;
   readonly session: ApiSession;
   /** The newest PostgreSQL version this host has. */
@@ -31,10 +34,12 @@ const PASSWORD = 'local-admin-secret';
 export async function startLocalCellar(extra: readonly string[] = []): Promise<LocalCellar> {
   const state = await mkdtemp(join(tmpdir(), 'cellar-local-'));
   const port = await freePort();
+  const pool = testAddressPool();
   const settings = (more: readonly string[]): string[] => [
     `DEFAULT.state_path=${state}`,
     `DEFAULT.bind_port=${port}`,
     `identity.bootstrap_password=${PASSWORD}`,
+    pool.setting,
     'local.report_interval=1',
     'local.watch_interval=0.5',
     'postgresql.usage_timeout=120',
@@ -50,6 +55,7 @@ export async function startLocalCellar(extra: readonly string[] = []): Promise<L
   return {
     state,
     port,
+    addressPrefix: pool.prefix,
     get cellar() {
       return cellar;
     },

@@ -2,6 +2,7 @@
 // can run them, psql to an instance's address as a user would, and the processes an instance left.
 
 import { execFile } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -64,4 +65,14 @@ export async function standbyAgentsOf(parent: number): Promise<number[]> {
     if (cmdline.split('\0').includes('--standby')) found.push(Number(pid));
   }
   return found;
+}
+
+/**
+ * A loopback /24 of the default pool's /16 for one test deployment's instances, and the prefix its
+ * addresses start with. Deployments sharing a pool race for the same address between probing it
+ * and their server binding it, so tests that may run side by side each take their own.
+ */
+export function testAddressPool(): { setting: string; prefix: string } {
+  const prefix = `127.42.${randomInt(1, 255)}.`;
+  return { setting: `local.address_pool=${prefix}0/24`, prefix };
 }
