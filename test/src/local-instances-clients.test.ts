@@ -21,7 +21,8 @@ before(async () => {
   if (!skip) local = await startLocalCellar(['local.standby_agents=0']);
 });
 after(async () => {
-  if (!skip) await local.close();
+  // Undefined when the start-up failed (or was skipped): that failure is the one to see.
+  await (local as LocalCellar | undefined)?.close();
 });
 
 const api = (method: string, path: string, body?: unknown) =>
