@@ -12,17 +12,7 @@
 //
 //   node bench/dist/plugins.js [--iterations N] [--warmup N] [--target X] [--transitive N] [--keep]
 
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { validateManifest } from '@cellar/plugin-api';
@@ -34,6 +24,7 @@ import {
   writeLock,
   type OpenedPlugins,
 } from '@cellar/plugins';
+import { buildFixture, type Fixture } from './synthetic-deployment.js';
 
 const DEPENDENCIES = 200;
 const PLUGINS = 20;
@@ -54,184 +45,6 @@ const target = Number(args.target);
 const TRANSITIVE = Number(args.transitive);
 if (!(iterations > 0 && warmup >= 0 && target > 0 && TRANSITIVE > 0)) {
   throw new Error('--iterations, --warmup, --target and --transitive must be positive numbers');
-}
-
-// ---------------------------------------------------------------------------------------------
-// The synthetic deployment root
-
-/** Deterministic pseudo-random bytes, so every run builds the same tree. */
-function digest(algorithm: 'sha1' | 'sha512', seed: string): string {
-  return createHash(algorithm)
-    .update(seed)
-    .digest(algorithm === 'sha1' ? 'hex' : 'base64');
-}
-
-interface Dep {
-  readonly name: string;
-  readonly version: string;
-  readonly plugin?: string;
-}
-
-function dependencyList(): Dep[] {
-  const deps: Dep[] = [];
-  const scopes = ['@acme', '@types', '@aws-sdk', '@opentelemetry', '@smithy'];
-  for (let i = 0; i < DEPENDENCIES; i++) {
-    const version = `${1 + (i % 7)}.${(i * 3) % 20}.${i % 11}`;
-    const isPlugin = i % (DEPENDENCIES / PLUGINS) === 3;
-    const n = String(i).padStart(3, '0');
-    let name: string;
-    if (isPlugin)
-      name = i % 4 === 3 ? `@acme/cellar-datastore-bench${n}` : `cellar-datastore-bench${n}`;
-    else if (i % 5 === 0) name = `${scopes[(i / 5) % scopes.length] ?? '@acme'}/lib-${n}`;
-    else name = `bench-lib-${n}`;
-    deps.push(isPlugin ? { name, version, plugin: `bench_store_${n}` } : { name, version });
-  }
-  return deps;
-}
-
-function writeJson(file: string, value: unknown): void {
-  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-function packageJsonOf(dep: Dep, index: number): Record<string, unknown> {
-  const common = {
-    name: dep.name,
-    version: dep.version,
-    description: `Synthetic package ${index} for the Cellar plugin start-up benchmark`,
-    license: 'MIT',
-    author: 'Bench <bench@example.invalid>',
-    repository: {
-      type: 'git',
-      url: `git+https://example.invalid/${dep.name.replace('@', '')}.git`,
-    },
-    homepage: `https://example.invalid/${dep.name.replace('@', '')}#readme`,
-    keywords: ['bench', 'synthetic', `group-${index % 9}`],
-    engines: { node: '>=18' },
-    files: ['dist', 'lib', 'index.js'],
-    scripts: { build: 'tsc -b', test: 'node --test', prepublishOnly: 'npm run build' },
-  };
-  if (dep.plugin !== undefined) {
-    return {
-      ...common,
-      type: 'module',
-      exports: { './options': './options.js', './package.json': './package.json' },
-      peerDependencies: { '@cellar/plugin-api': '^0.1.0' },
-      cellar: {
-        plugin: 1,
-        kind: 'datastore',
-        name: dep.plugin,
-        entryPoints: { 'cellar.datastore.options': './options' },
-      },
-    };
-  }
-  return {
-    ...common,
-    main: './index.js',
-    types: './index.d.ts',
-    exports: {
-      '.': { types: './index.d.ts', import: './index.mjs', require: './index.js' },
-      './package.json': './package.json',
-    },
-    dependencies: {
-      [`transitive-${String(index % TRANSITIVE).padStart(3, '0')}`]: '^1.0.0',
-      [`transitive-${String((index * 7) % TRANSITIVE).padStart(3, '0')}`]: '^2.1.0',
-    },
-    devDependencies: { typescript: '^5.4.0', '@types/node': '^20.0.0' },
-  };
-}
-
-function lockEntry(
-  name: string,
-  version: string,
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
-  const base = name.split('/').pop() ?? name;
-  return {
-    version,
-    resolved: `https://registry.npmjs.org/${name}/-/${base}-${version}.tgz`,
-    integrity: `sha512-${digest('sha512', `${name}@${version}`)}`,
-    license: 'MIT',
-    ...extra,
-  };
-}
-
-function packageLockOf(deps: readonly Dep[]): Record<string, unknown> {
-  const dependencies = Object.fromEntries(deps.map((d) => [d.name, `^${d.version}`]));
-  const packages: Record<string, unknown> = {
-    '': { name: 'bench-deployment', version: '1.0.0', dependencies },
-  };
-  deps.forEach((d, i) => {
-    packages[`node_modules/${d.name}`] = lockEntry(d.name, d.version, {
-      ...(d.plugin === undefined
-        ? {
-            dependencies: {
-              [`transitive-${String(i % TRANSITIVE).padStart(3, '0')}`]: '^1.0.0',
-              [`transitive-${String((i * 7) % TRANSITIVE).padStart(3, '0')}`]: '^2.1.0',
-            },
-          }
-        : { peerDependencies: { '@cellar/plugin-api': '^0.1.0' } }),
-      engines: { node: '>=18' },
-      funding: { type: 'github', url: `https://github.com/sponsors/bench-${i % 13}` },
-    });
-  });
-  for (let t = 0; t < TRANSITIVE; t++) {
-    const name = `transitive-${String(t).padStart(3, '0')}`;
-    packages[`node_modules/${name}`] = lockEntry(name, `${1 + (t % 3)}.${t % 17}.${t % 5}`, {
-      dev: t % 4 === 0 ? true : undefined,
-      dependencies:
-        t % 3 === 0
-          ? { [`transitive-${String((t + 1) % TRANSITIVE).padStart(3, '0')}`]: '^1.0.0' }
-          : undefined,
-      engines: { node: '>=14' },
-    });
-  }
-  return {
-    name: 'bench-deployment',
-    version: '1.0.0',
-    lockfileVersion: 3,
-    requires: true,
-    packages,
-  };
-}
-
-interface Fixture {
-  readonly appRoot: string;
-  readonly deps: readonly Dep[];
-  readonly packageLockBytes: number;
-  readonly lockBytes: number;
-}
-
-function buildFixture(): Fixture {
-  const appRoot = realpathSync(mkdtempSync(join(tmpdir(), 'cellar-bench-plugins-')));
-  const deps = dependencyList();
-  writeJson(join(appRoot, 'package.json'), {
-    name: 'bench-deployment',
-    version: '1.0.0',
-    private: true,
-    type: 'module',
-    cellar: { deployment: true },
-    dependencies: Object.fromEntries(deps.map((d) => [d.name, `^${d.version}`])),
-  });
-  deps.forEach((dep, i) => {
-    const dir = join(appRoot, 'node_modules', dep.name);
-    mkdirSync(dir, { recursive: true });
-    writeJson(join(dir, 'package.json'), packageJsonOf(dep, i));
-    if (dep.plugin !== undefined) {
-      writeFileSync(
-        join(dir, 'options.js'),
-        `// never imported by this benchmark\nexport default { name: '${dep.plugin}' };\n`,
-      );
-    } else {
-      writeFileSync(join(dir, 'index.js'), `module.exports = ${i};\n`);
-    }
-  });
-  writeJson(join(appRoot, 'package-lock.json'), packageLockOf(deps));
-  return {
-    appRoot,
-    deps,
-    packageLockBytes: readFileSync(join(appRoot, 'package-lock.json')).length,
-    lockBytes: 0,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,9 +115,69 @@ function check(condition: boolean, message: string): asserts condition {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Where each path spends its time: its parts, each replicated with the same fs/hash calls the
+ * product code makes, measured interleaved like the main cases.
+ */
+function breakdown(fixture: Fixture): void {
+  const { appRoot } = fixture;
+  const depNames = fixture.deps.map((d) => d.name);
+  const depDirs = depNames.map((n) => join(appRoot, 'node_modules', n));
+  const lockPath = resolve(appRoot, LOCK_FILE);
+  const lockJson = JSON.parse(readFileSync(lockPath, 'utf8')) as {
+    plugins: { dir: string; cellar: unknown; exports: unknown }[];
+  };
+  const pluginDirs = lockJson.plugins.map((p) => resolve(appRoot, p.dir));
+  const steps: [string, () => unknown][] = [
+    ['(a) discoverPlugins()', () => discoverPlugins(appRoot)],
+    [
+      '(a)  existsSync node_modules/<dep>/package.json x200',
+      () => depDirs.forEach((d) => existsSync(join(d, 'package.json'))),
+    ],
+    [
+      '(a)  read + JSON.parse dep package.json x200',
+      () => depDirs.map((d): unknown => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8'))),
+    ],
+    ['(a)  realpathSync dep dir x200', () => depDirs.forEach((d) => realpathSync(d))],
+    [
+      '(a)  validateManifest x20',
+      () => lockJson.plugins.forEach((p) => validateManifest(p.cellar, p.exports)),
+    ],
+    ['(b) readLock()', () => readLock(appRoot, LOCK_FILE)],
+    [
+      '(b)  read + JSON.parse plugins.lock.json',
+      (): unknown => JSON.parse(readFileSync(lockPath, 'utf8')),
+    ],
+    [
+      '(b)  lockKey(): the content hash, paid only when a keyed file changed since locking',
+      () => lockKey(appRoot, pluginDirs),
+    ],
+    [
+      '(b)  validateManifest x20',
+      () => lockJson.plugins.forEach((p) => validateManifest(p.cellar, p.exports)),
+    ],
+  ];
+  interleaved(
+    steps.map(([, fn]) => fn),
+    warmup,
+  );
+  const stepSamples = interleaved(
+    steps.map(([, fn]) => fn),
+    iterations,
+  );
+  table(
+    'breakdown (replicas of the sub-steps)',
+    steps.map(([label], i) => [label, stepSamples[i] ?? []] as const),
+  );
+}
+
 function main(): number {
   const started = performance.now();
-  const fixture = buildFixture();
+  const fixture = buildFixture({
+    dependencies: DEPENDENCIES,
+    plugins: PLUGINS,
+    transitive: TRANSITIVE,
+  });
   const { appRoot } = fixture;
   try {
     // Correctness first: both paths must agree on the same 20 plugins, with no problems.
@@ -354,57 +227,7 @@ function main(): number {
       ['(b) with fresh lock', lock],
     ]);
 
-    // Where each path spends its time: its parts, each replicated with the same fs/hash calls the
-    // product code makes, measured interleaved like the main cases.
-    const depNames = fixture.deps.map((d) => d.name);
-    const depDirs = depNames.map((n) => join(appRoot, 'node_modules', n));
-    const lockPath = resolve(appRoot, LOCK_FILE);
-    const lockJson = JSON.parse(readFileSync(lockPath, 'utf8')) as {
-      plugins: { dir: string; cellar: unknown; exports: unknown }[];
-    };
-    const pluginDirs = lockJson.plugins.map((p) => resolve(appRoot, p.dir));
-    const steps: [string, () => unknown][] = [
-      ['(a) discoverPlugins()', () => discoverPlugins(appRoot)],
-      [
-        '(a)  existsSync node_modules/<dep>/package.json x200',
-        () => depDirs.forEach((d) => existsSync(join(d, 'package.json'))),
-      ],
-      [
-        '(a)  read + JSON.parse dep package.json x200',
-        () =>
-          depDirs.map((d): unknown => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8'))),
-      ],
-      ['(a)  realpathSync dep dir x200', () => depDirs.forEach((d) => realpathSync(d))],
-      [
-        '(a)  validateManifest x20',
-        () => lockJson.plugins.forEach((p) => validateManifest(p.cellar, p.exports)),
-      ],
-      ['(b) readLock()', () => readLock(appRoot, LOCK_FILE)],
-      [
-        '(b)  read + JSON.parse plugins.lock.json',
-        (): unknown => JSON.parse(readFileSync(lockPath, 'utf8')),
-      ],
-      [
-        '(b)  lockKey(): the content hash, paid only when a keyed file changed since locking',
-        () => lockKey(appRoot, pluginDirs),
-      ],
-      [
-        '(b)  validateManifest x20',
-        () => lockJson.plugins.forEach((p) => validateManifest(p.cellar, p.exports)),
-      ],
-    ];
-    interleaved(
-      steps.map(([, fn]) => fn),
-      warmup,
-    );
-    const stepSamples = interleaved(
-      steps.map(([, fn]) => fn),
-      iterations,
-    );
-    table(
-      'breakdown (replicas of the sub-steps)',
-      steps.map(([label], i) => [label, stepSamples[i] ?? []] as const),
-    );
+    breakdown(fixture);
     const ratio = median(noLock) / median(lock);
     console.log(`\nsetup + run took ${((performance.now() - started) / 1000).toFixed(1)} s`);
     console.log(`lock speed-up: ${ratio.toFixed(1)}x (target >= ${target}x)`);

@@ -1,16 +1,18 @@
 // bench/provision: how long a PostgreSQL instance with a database and a user takes through Cellar
 // (POST /instances until that user's first successful query at the instance's address) beside a
 // bare PostgreSQL initialised and started the way the guest does it (initdb with the guest's flags,
-// postgres started directly, same OS user, same kind of directory, the same user and database
-// made with the guest's statements, until the same first query), alternating in one run.
+// postgres started directly, as an unprivileged OS user, same kind of directory, the same user
+// and database made with the guest's statements, until the same first query), alternating in one
+// run.
 // Prints both medians and the difference, Cellar's overhead; exits 1 above 500 ms.
 //
 // Cellar's standby agent runs initdb before a create arrives, so a single create pays only for
 // the server's start. A burst of creates at once (--burst, 3) outruns the standbys (--standbys,
-// [local] standby_agents, 1): the others run initdb themselves. The bench prints the slowest of a burst beside the slowest of as many
-// bare ones at once, so both cases are seen.
+// [local] standby_agents, 1): the others run initdb themselves. The bench prints the slowest of a
+// burst beside the slowest of as many bare ones at once, so both cases are seen.
 
 import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +21,7 @@ import { parseArgs, promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { freePort, signIn, startTestControlPlane } from '@cellar/server/testing';
+import { freePort, signIn, startTestControlPlane, type ApiSession } from '@cellar/server/testing';
 
 const run = promisify(execFile);
 const { values: args } = parseArgs({
@@ -85,21 +87,42 @@ async function ready(dir: string, port: number): Promise<void> {
   }
 }
 
-/** The user Cellar's guests run as when this runs as root; this process's own otherwise. */
-async function guestIds(): Promise<{ uid: number; gid: number } | undefined> {
+interface OsUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/**
+ * As root, a system user of the bench's own for the bare servers, made as the local compute
+ * driver makes each instance's (PostgreSQL refuses to run as root); this process's user otherwise.
+ */
+async function bareUser(): Promise<OsUser | undefined> {
   if (process.getuid?.() !== 0) return undefined;
-  const [uid, gid] = await Promise.all([run('id', ['-u', 'cellar']), run('id', ['-g', 'cellar'])]);
-  return { uid: Number(uid.stdout), gid: Number(gid.stdout) };
+  const name = `cellar-bench-${randomBytes(4).toString('hex')}`;
+  await run('useradd', [
+    '--system',
+    '--user-group',
+    '--no-create-home',
+    '--home-dir',
+    '/nonexistent',
+    '--shell',
+    '/usr/sbin/nologin',
+    name,
+  ]);
+  const [uid, gid] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]);
+  return { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
 }
 
 /** initdb and a postgres started directly, with the flags the guest uses, until a TCP client gets in. */
-async function bare(
-  parent: string,
-  ids: { uid: number; gid: number } | undefined,
-): Promise<number> {
+async function bare(parent: string, user: OsUser | undefined): Promise<number> {
   const dir = await mkdtemp(join(parent, 'bare-'));
-  if (ids) await chown(dir, ids.uid, ids.gid);
-  const as = { cwd: '/', env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' }, ...(ids ?? {}) };
+  if (user) await chown(dir, user.uid, user.gid);
+  const as = {
+    cwd: '/',
+    env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' },
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
+  };
   const port = await freePort();
   const data = join(dir, 'data');
   const started = performance.now();
@@ -145,6 +168,40 @@ async function bare(
   return elapsed;
 }
 
+/** POST /instances to the first query as the user the create made, over TCP at the instance's address. */
+async function throughCellar(api: ApiSession, n: number): Promise<number> {
+  const started = performance.now();
+  const created = (
+    await api.call('POST', '/instances', {
+      instance: {
+        name: `bench-${n}`,
+        flavorRef: '2',
+        volume: { size: 1 },
+        datastore: { type: 'postgresql', version: major },
+        databases: [{ name: 'app' }],
+        users: [{ name: 'app', password: PASSWORD, databases: [{ name: 'app' }] }],
+      },
+    })
+  ).json['instance'] as { id: string };
+  // Every 20 ms: soon enough to see ACTIVE, rarely enough not to load the control plane (and
+  // the machine) that is doing the create.
+  const shown = await api.untilInstance(
+    created.id,
+    (i) => i['status'] === 'ACTIVE' || i['status'] === 'ERROR',
+    'ACTIVE',
+    600,
+    20,
+  );
+  if (shown['status'] === 'ERROR')
+    throw new Error(`instance ${created.id} failed: ${JSON.stringify(shown['fault'])}`);
+  const address = (shown['ip'] as string[] | undefined)?.[0];
+  await firstQuery(address ?? '', 5432, 'app', 'app');
+  const elapsed = performance.now() - started;
+  await api.call('DELETE', `/instances/${created.id}`);
+  await api.untilInstance(created.id, (i) => 'gone' in i, 'deleted', 10, 25);
+  return elapsed;
+}
+
 async function main(): Promise<number> {
   const running = await startTestControlPlane(repoRoot, [
     'identity.bootstrap_password=bench-secret',
@@ -156,51 +213,20 @@ async function main(): Promise<number> {
   ]);
   const parent = await mkdtemp(join(tmpdir(), 'cellar-bench-bare-'));
   await chmod(parent, 0o711);
+  let bareAs: OsUser | undefined;
   try {
-    const ids = await guestIds();
+    bareAs = await bareUser();
     const api = await signIn(running.plane.endpoint, 'admin', 'bench-secret');
 
-    /** POST /instances to the first query as the user the create made, over TCP at the instance's address. */
-    const cellar = async (n: number): Promise<number> => {
-      const started = performance.now();
-      const created = (
-        await api.call('POST', '/instances', {
-          instance: {
-            name: `bench-${n}`,
-            flavorRef: '2',
-            volume: { size: 1 },
-            datastore: { type: 'postgresql', version: major },
-            databases: [{ name: 'app' }],
-            users: [{ name: 'app', password: PASSWORD, databases: [{ name: 'app' }] }],
-          },
-        })
-      ).json['instance'] as { id: string };
-      // Every 20 ms: soon enough to see ACTIVE, rarely enough not to load the control plane (and
-      // the machine) that is doing the create.
-      const shown = await api.untilInstance(
-        created.id,
-        (i) => i['status'] === 'ACTIVE' || i['status'] === 'ERROR',
-        'ACTIVE',
-        600,
-        20,
-      );
-      if (shown['status'] === 'ERROR')
-        throw new Error(`instance ${created.id} failed: ${JSON.stringify(shown['fault'])}`);
-      const address = (shown['ip'] as string[] | undefined)?.[0];
-      await firstQuery(address ?? '', 5432, 'app', 'app');
-      const elapsed = performance.now() - started;
-      await api.call('DELETE', `/instances/${created.id}`);
-      await api.untilInstance(created.id, (i) => 'gone' in i, 'deleted', 10, 25);
-      return elapsed;
-    };
+    const cellar = (n: number): Promise<number> => throughCellar(api, n);
 
     // One of each first, unmeasured: the page cache and the guest artifact's copy.
-    await bare(parent, ids);
+    await bare(parent, bareAs);
     await cellar(0);
     const ours: number[] = [];
     const theirs: number[] = [];
     for (let i = 1; i <= Number(args.runs); i++) {
-      theirs.push(await bare(parent, ids));
+      theirs.push(await bare(parent, bareAs));
       ours.push(await cellar(i));
     }
     const o = median(ours);
@@ -225,7 +251,9 @@ async function main(): Promise<number> {
     if (burst > 1) {
       await sleep(5000);
       const ourBurst = await Promise.all(Array.from({ length: burst }, (_, k) => cellar(100 + k)));
-      const theirBurst = await Promise.all(Array.from({ length: burst }, () => bare(parent, ids)));
+      const theirBurst = await Promise.all(
+        Array.from({ length: burst }, () => bare(parent, bareAs)),
+      );
       console.log(
         `  ${burst} at once, the slowest: cellar ${Math.max(...ourBurst).toFixed(0)} ms [${fmt(ourBurst)}], bare ${Math.max(...theirBurst).toFixed(0)} ms [${fmt(theirBurst)}]`,
       );
@@ -234,6 +262,7 @@ async function main(): Promise<number> {
   } finally {
     await rm(parent, { recursive: true, force: true });
     await running.close();
+    if (bareAs) await run('userdel', [bareAs.name]);
   }
 }
 

@@ -6,8 +6,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { openDatabase, type ControlDatabase } from '@cellar/server';
 import { freePort } from '@cellar/server/testing';
 import { startCellarUp, type CellarUp } from './support/cellar-up.js';
+import { exitWithin, waitFor } from './support/wait-for.js';
 
 let state: string;
 let port: number;
@@ -126,33 +128,56 @@ test('kill -9 during a create, then a restart: the operation finishes and the in
   });
   assert.equal(created.status, 200);
   const id = ((await created.json()) as { instance: { id: string } }).instance.id;
-  await new Promise((r) => setTimeout(r, 500));
-  first.child.kill('SIGKILL');
-  await new Promise((r) => first.child.once('exit', r));
-
-  const second = await up(simulated);
+  const control = await openDatabase({ dialect: 'sqlite', path: join(state, 'cellar.sqlite') });
   try {
-    const deadline = Date.now() + 20_000;
-    let instance: { status?: string; operating_status?: string } = {};
-    while (Date.now() < deadline) {
-      const res = await fetch(`http://127.0.0.1:${port}/v1.0/${project}/instances/${id}`, {
-        headers: auth,
-      });
-      instance = ((await res.json()) as { instance: typeof instance }).instance;
-      if (instance.status !== 'BUILD') break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.equal(instance.status, 'ACTIVE', JSON.stringify(instance));
-    assert.equal(instance.operating_status, 'HEALTHY');
-    const timeline = await fetch(
-      `http://127.0.0.1:${port}/v1.0/${project}/instances/${id}/operations`,
-      { headers: auth },
+    // Killed once the create is known to be half done: some steps finished, one under way.
+    const midway = await waitFor(
+      async () => {
+        const steps = await stepsOf(control, id);
+        return (
+          steps.some((s) => s[1] === 'succeeded') && steps.some((s) => s[1] === 'running') && steps
+        );
+      },
+      { timeout: 10_000, what: 'the create to be half done', interval: 20 },
     );
-    const [operation] = (
-      (await timeline.json()) as { operations: { kind: string; status: string }[] }
-    ).operations;
-    assert.deepEqual([operation?.kind, operation?.status], ['create', 'succeeded']);
+    first.child.kill('SIGKILL');
+    await exitWithin(first.child, 10_000, 'cellar up after SIGKILL');
+
+    const second = await up(simulated);
+    try {
+      const instance = await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/v1.0/${project}/instances/${id}`, {
+            headers: auth,
+          });
+          const shown = ((await res.json()) as { instance: Record<string, unknown> }).instance;
+          return shown['status'] !== 'BUILD' && shown;
+        },
+        { timeout: 20_000, what: 'the resumed create to end', interval: 200 },
+      );
+      assert.deepEqual([instance['status'], instance['operating_status']], ['ACTIVE', 'HEALTHY']);
+      assert.deepEqual(
+        await stepsOf(control, id),
+        ['network', 'volume', 'server', 'prepare', 'wait-for-guest'].map((n) => [n, 'succeeded']),
+        `the create killed half way (${JSON.stringify(midway)}) finished every step`,
+      );
+    } finally {
+      assert.equal(await second.stop(), 0);
+    }
   } finally {
-    assert.equal(await second.stop(), 0);
+    await control.close();
   }
 });
+
+/** The steps of the instance's create operation, in order, as [name, status]. */
+async function stepsOf(control: ControlDatabase, instanceId: string): Promise<[string, string][]> {
+  const steps = await control.db
+    .selectFrom('operation_steps')
+    .innerJoin('operations', 'operations.id', 'operation_steps.operation_id')
+    .select(['operation_steps.name', 'operation_steps.status'])
+    .where('operations.instance_id', '=', instanceId)
+    .where('operations.kind', '=', 'create')
+    .orderBy('operation_steps.seq')
+    .execute();
+  return steps.map((s) => [s.name, s.status]);
+}

@@ -1,6 +1,5 @@
 // The control-database suite on a real PostgreSQL that the test starts itself on loopback.
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase } from '@cellar/server';
@@ -9,6 +8,7 @@ import {
   startPostgres,
   type PostgresServer,
 } from '@cellar/server/testing';
+import { waitFor } from './support/wait-for.js';
 
 let server: PostgresServer;
 before(async () => {
@@ -32,7 +32,15 @@ test('an idle connection that PostgreSQL ends is replaced, and the service goes 
     // What a restart of PostgreSQL or an administrator's pg_terminate_backend does to an idle
     // pooled connection: without a handler, the pool's 'error' event would end the process.
     await sql`SELECT pg_terminate_backend(${pid})`.execute(admin.db);
-    await sleep(200);
+    await waitFor(
+      async () =>
+        (
+          await sql<{
+            n: string;
+          }>`SELECT count(*) AS n FROM pg_stat_activity WHERE pid = ${pid}`.execute(admin.db)
+        ).rows[0]?.n === '0',
+      { timeout: 5_000, what: `PostgreSQL to end backend ${pid}` },
+    );
     const again = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(control.db);
     assert.notEqual(again.rows[0]?.pid, pid);
   } finally {

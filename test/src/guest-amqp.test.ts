@@ -49,10 +49,13 @@ test('an agent over RabbitMQ serves and reports, and says so when the broker con
       );
       await conductor.close();
       await broker.stop();
+      // The deadline's timer is cleared at once: left pending, it would hold the test run 30 s.
+      let deadline: NodeJS.Timeout | undefined;
       const lost = await Promise.race([
         guest.lost,
-        new Promise<undefined>((r) => setTimeout(r, 30_000, undefined)),
+        new Promise<undefined>((r) => (deadline = setTimeout(r, 30_000, undefined))),
       ]);
+      clearTimeout(deadline);
       assert.ok(
         lost instanceof RpcConnectionLost,
         `the agent was not told within 30 s: ${String(lost)}`,

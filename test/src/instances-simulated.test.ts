@@ -1,76 +1,34 @@
-// The control plane end to end with the simulated compute driver: the real API, taskmanager,
-// conductor and RPC (local transport), and in-process guests that heartbeat as real ones do.
+// The control plane end to end with the simulated compute driver: an instance's life through the
+// API (create, rename, restart, delete), its failures, refused requests, actions and paging.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { type Json } from '@cellar/server/testing';
+import { waitFor } from './support/wait-for.js';
 import {
-  signIn,
-  startTestControlPlane,
-  type ApiSession,
-  type Json,
-  type TestControlPlane,
-} from '@cellar/server/testing';
-import { repoRoot, runTool } from './support/repo.js';
+  pgInstance as pg,
+  startSimulatedPlane,
+  type SimulatedPlane,
+} from './support/simulated-plane.js';
 
-let running: TestControlPlane;
-let state: string;
-let base: string;
-let project: string;
-let session: ApiSession;
-
+let plane: SimulatedPlane;
+let api: SimulatedPlane['api'];
+let until: SimulatedPlane['until'];
+let base: SimulatedPlane['base'];
+let project: SimulatedPlane['project'];
 before(async () => {
-  running = await startTestControlPlane(repoRoot, [
-    'DEFAULT.compute_driver=simulated',
-    'identity.bootstrap_password=admin-secret',
-    'simulated.prepare_delay=0.05',
-    'simulated.report_interval=0.2',
-    'simulated.fail_prepare_names=^broken',
-    'postgresql.usage_timeout=20',
-    'identity.admin_token=static-admin-token-for-tests',
-    // These tests poll; the rate limits have their own test.
-    'DEFAULT.http_get_rate=100000',
-    'DEFAULT.http_post_rate=100000',
-  ]);
-  state = running.statePath;
-  base = running.plane.endpoint;
-  session = await signIn(base, 'admin', 'admin-secret');
-  project = session.project;
+  plane = await startSimulatedPlane();
+  ({ api, until, base, project } = plane);
 });
 after(async () => {
-  await running.close();
+  await plane.running.close();
 });
 
-const api: ApiSession['call'] = (method, path, body) => session.call(method, path, body);
-const until = (id: string, predicate: (instance: Json) => boolean, what: string): Promise<Json> =>
-  session.untilInstance(id, predicate, what, 15);
-
 /** The instance's operations, newest first, from its timeline resource. */
-const operations = async (id: string): Promise<Json[]> => {
+async function operations(id: string): Promise<Json[]> {
   const answer = await api('GET', `/instances/${id}/operations`);
   assert.equal(answer.status, 200, JSON.stringify(answer.json));
   return answer.json['operations'] as Json[];
-};
-
-/** Waits until the instance's newest operation is a `kind` that ended as `status`. */
-const untilOperation = async (id: string, kind: string, status: string): Promise<Json> => {
-  const deadline = Date.now() + 15_000;
-  let newest: Json | undefined;
-  while (Date.now() < deadline) {
-    newest = (await operations(id))[0];
-    if (newest?.['kind'] === kind && newest['status'] === status) return newest;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no ${kind} of ${id} ${status}: ${JSON.stringify(newest)}`);
-};
-
-const pg = (extra: Json = {}) => ({
-  instance: {
-    name: 'db1',
-    flavorRef: '2',
-    volume: { size: 1 },
-    datastore: { type: 'postgresql' },
-    ...extra,
-  },
-});
+}
 
 test('create with a database and a user: BUILD at once, then ACTIVE/HEALTHY, with every step of the operation recorded', async () => {
   const created = await api(
@@ -134,7 +92,13 @@ test('create with a database and a user: BUILD at once, then ACTIVE/HEALTHY, wit
     (await api('POST', `/instances/${instance['id'] as string}/action`, { restart: {} })).status,
     202,
   );
-  await untilOperation(instance['id'] as string, 'restart', 'succeeded');
+  await waitFor(
+    async () => {
+      const [newest] = await operations(instance['id'] as string);
+      return newest?.['kind'] === 'restart' && newest['status'] === 'succeeded';
+    },
+    { timeout: 15_000, what: 'the restart operation to succeed' },
+  );
   const restarted = await until(
     instance['id'] as string,
     (i) => i['status'] === 'ACTIVE',
@@ -220,226 +184,6 @@ test('a busy instance refuses a restart with 422, as Trove does', async () => {
   );
   await until(id, (i) => i['status'] === 'ACTIVE', 'ACTIVE');
   await api('DELETE', `/instances/${id}`);
-});
-
-test("an instance's databases, users, their access and root are listed and changed through its guest", async () => {
-  const created = await api(
-    'POST',
-    '/instances',
-    pg({
-      name: 'people',
-      databases: [{ name: 'appdb' }],
-      users: [{ name: 'app', password: 'app-pw', databases: [{ name: 'appdb' }] }],
-    }),
-  );
-  const id = (created.json['instance'] as Json)['id'] as string;
-  const notReady = await api('GET', `/instances/${id}/databases`);
-  assert.equal(notReady.status, 422, 'not before the database is up');
-  await until(id, (i) => i['operating_status'] === 'HEALTHY', 'HEALTHY');
-  const path = `/instances/${id}`;
-
-  assert.deepEqual((await api('GET', `${path}/databases`)).json, {
-    databases: [{ name: 'appdb' }],
-  });
-  assert.equal(
-    (await api('POST', `${path}/databases`, { databases: [{ name: 'reports' }] })).status,
-    202,
-  );
-  const again = await api('POST', `${path}/databases`, { databases: [{ name: 'reports' }] });
-  assert.deepEqual(again.json, {
-    badRequest: { code: 400, message: 'Database reports already exists.' },
-  });
-  const badName = await api('POST', `${path}/databases`, { databases: [{ name: 'postgres' }] });
-  assert.match(JSON.stringify(badName.json), /'postgres' is reserved by postgresql/);
-  assert.deepEqual((await api('GET', `${path}/databases`)).json, {
-    databases: [{ name: 'appdb' }, { name: 'reports' }],
-  });
-  assert.equal((await api('DELETE', `${path}/databases/reports`)).status, 202);
-  assert.equal((await api('DELETE', `${path}/databases/reports`)).status, 404);
-
-  assert.deepEqual((await api('GET', `${path}/users`)).json, {
-    users: [{ name: 'app', host: '%', databases: [{ name: 'appdb' }] }],
-  });
-  assert.equal(
-    (await api('POST', `${path}/users`, { users: [{ name: 'analyst', password: 'a-pw' }] })).status,
-    202,
-  );
-  assert.equal(
-    (await api('PUT', `${path}/users`, { users: [{ name: 'analyst', password: 'new-pw' }] }))
-      .status,
-    202,
-  );
-  assert.equal(
-    (await api('PUT', `${path}/users/analyst/databases`, { databases: [{ name: 'appdb' }] }))
-      .status,
-    202,
-  );
-  assert.deepEqual((await api('GET', `${path}/users/analyst/databases`)).json, {
-    databases: [{ name: 'appdb' }],
-  });
-  assert.deepEqual((await api('GET', `${path}/users/analyst`)).json, {
-    user: { name: 'analyst', host: '%', databases: [{ name: 'appdb' }] },
-  });
-  assert.equal((await api('DELETE', `${path}/users/analyst/databases/appdb`)).status, 202);
-  assert.equal((await api('DELETE', `${path}/users/analyst/databases/appdb`)).status, 404);
-  assert.equal((await api('DELETE', `${path}/users/analyst`)).status, 202);
-  assert.equal((await api('GET', `${path}/users/analyst`)).status, 404);
-
-  assert.deepEqual((await api('GET', `${path}/root`)).json, { rootEnabled: false });
-  assert.equal((await api('DELETE', `${path}/root`)).status, 404, 'root was never enabled');
-  const root = await api('POST', `${path}/root`);
-  assert.equal(root.status, 200);
-  assert.equal((root.json['user'] as Json)['name'], 'root');
-  assert.deepEqual((await api('GET', `${path}/root`)).json, { rootEnabled: true });
-  assert.equal((await api('DELETE', `${path}/root`)).status, 204);
-  await api('DELETE', path);
-});
-
-test("another project's token gets 403 on this project's paths and 404 for this project's instances, in every route", async () => {
-  const created = await api('POST', '/instances', pg({ name: 'private' }));
-  const id = (created.json['instance'] as Json)['id'] as string;
-  await until(id, (i) => i['operating_status'] === 'HEALTHY', 'HEALTHY');
-  const set = ['--set', `DEFAULT.state_path=${state}`];
-  assert.equal((await runTool('cellar-manage', ['project', 'create', 'team-b', ...set])).code, 0);
-  assert.equal(
-    (
-      await runTool('cellar-manage', [
-        'user',
-        'create',
-        'bob',
-        '--project',
-        'team-b',
-        '--password',
-        'bob-pw',
-        ...set,
-      ])
-    ).code,
-    0,
-  );
-  const { token: bob, project: bobProject } = await signIn(base, 'bob', 'bob-pw', 'team-b');
-  const operationId = (await operations(id))[0]?.['id'] as string;
-  const routes: [string, string, unknown?][] = [
-    ['GET', `/instances/${id}`],
-    ['GET', `/instances/${id}/operations`],
-    ['GET', `/instances/${id}/operations/${operationId}`],
-    ['PUT', `/instances/${id}`, { instance: { name: 'stolen' } }],
-    ['DELETE', `/instances/${id}`],
-    ['POST', `/instances/${id}/action`, { restart: {} }],
-    ['GET', `/instances/${id}/databases`],
-    ['POST', `/instances/${id}/databases`, { databases: [{ name: 'x' }] }],
-    ['DELETE', `/instances/${id}/databases/x`],
-    ['GET', `/instances/${id}/users`],
-    ['POST', `/instances/${id}/users`, { users: [{ name: 'x', password: 'y' }] }],
-    ['PUT', `/instances/${id}/users`, { users: [{ name: 'x', password: 'y' }] }],
-    ['GET', `/instances/${id}/users/x`],
-    ['PUT', `/instances/${id}/users/x`, { user: { password: 'z' } }],
-    ['DELETE', `/instances/${id}/users/x`],
-    ['GET', `/instances/${id}/users/x/databases`],
-    ['PUT', `/instances/${id}/users/x/databases`, { databases: [{ name: 'x' }] }],
-    ['DELETE', `/instances/${id}/users/x/databases/x`],
-    ['GET', `/instances/${id}/root`],
-    ['POST', `/instances/${id}/root`],
-    ['DELETE', `/instances/${id}/root`],
-  ];
-  const as = async (
-    tenant: string,
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<number> =>
-    (
-      await fetch(`${base}/v1.0/${tenant}${path}`, {
-        method,
-        headers: {
-          'x-auth-token': bob,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      })
-    ).status;
-  for (const [method, path, body] of routes) {
-    assert.equal(
-      await as(project, method, path, body),
-      403,
-      `${method} ${path} under the other project's tenant`,
-    );
-    assert.equal(
-      await as(bobProject, method, path, body),
-      404,
-      `${method} ${path} under bob's own tenant`,
-    );
-  }
-  assert.equal(await as(project, 'GET', '/instances'), 403);
-  assert.deepEqual(
-    (
-      (await (
-        await fetch(`${base}/v1.0/${bobProject}/instances`, { headers: { 'x-auth-token': bob } })
-      ).json()) as Json
-    )['instances'],
-    [],
-  );
-  const still = (await api('GET', `/instances/${id}`)).json['instance'] as Json;
-  assert.deepEqual([still['name'], still['status']], ['private', 'ACTIVE'], 'nothing was changed');
-  await api('DELETE', `/instances/${id}`);
-});
-
-test('quotas: Trove defaults, consumed by create and given back by delete; 413 past them; admins change them', async () => {
-  const quotas = async (): Promise<{ instances: number; ram: number; volumes: number }> => {
-    const rows = (await api('GET', `/mgmt/quotas/${project}`)).json['quotas'] as Json[];
-    const used = (name: string): number =>
-      Number(rows.find((q) => q['resource'] === name)?.['in_use'] ?? 0);
-    return { instances: used('instances'), ram: used('ram'), volumes: used('volumes') };
-  };
-  // Earlier tests' deletes must have finished: they give quota back.
-  for (
-    let i = 0;
-    i < 100 && ((await api('GET', '/instances')).json['instances'] as Json[]).length > 0;
-    i++
-  )
-    await new Promise((r) => setTimeout(r, 100));
-  const before = await quotas();
-  const tooBig = await api('POST', '/instances', pg({ volume: { size: 11 } }));
-  assert.deepEqual(tooBig.json, {
-    overLimit: {
-      code: 413,
-      message: 'Volume size 11 GB exceeds the maximum of 10 GB for one instance.',
-    },
-  });
-  assert.equal(
-    (await api('PUT', `/mgmt/quotas/${project}`, { quotas: { volumes: before.volumes + 2 } }))
-      .status,
-    200,
-  );
-  const created = await api('POST', '/instances', pg({ name: 'counted', volume: { size: 2 } }));
-  assert.equal(created.status, 200);
-  const id = (created.json['instance'] as Json)['id'] as string;
-  const during = await quotas();
-  assert.deepEqual(
-    [during.instances - before.instances, during.ram - before.ram, during.volumes - before.volumes],
-    [1, 2048, 2],
-  );
-  const over = await api('POST', '/instances', pg({ name: 'one-too-many', volume: { size: 1 } }));
-  assert.deepEqual(over.json, {
-    overLimit: { code: 413, message: "Quota exceeded for resources: ['volumes']." },
-  });
-  const limits = (await api('GET', '/limits')).json['limits'] as Json[];
-  assert.deepEqual(limits[0], {
-    verb: 'ABSOLUTE',
-    max_instances: 10,
-    max_ram: -1,
-    max_backups: 50,
-    max_volumes: before.volumes + 2,
-  });
-  assert.equal(limits.filter((l) => l['unit'] === 'MINUTE').length, 5);
-  await until(id, (i) => i['status'] === 'ACTIVE', 'ACTIVE');
-  await api('DELETE', `/instances/${id}`);
-  await until(id, (i) => i['gone'] === true, 'deleted');
-  const after = await quotas();
-  assert.deepEqual([after.instances, after.volumes], [before.instances, before.volumes]);
-  const bad = await api('PUT', `/mgmt/quotas/${project}`, { quotas: { instances: -5 } });
-  assert.equal(bad.status, 400);
-  assert.equal((await api('PUT', `/mgmt/quotas/${project}`, { quotas: { gpus: 1 } })).status, 404);
-  await api('PUT', `/mgmt/quotas/${project}`, { quotas: { volumes: 40 } });
 });
 
 test('admin_token acts as an admin of any project; reset_status is admin-only; /volume-types lists the local type', async () => {

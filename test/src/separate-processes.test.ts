@@ -1,15 +1,16 @@
 // The control plane as three services (cellar-api, cellar-taskmanager, cellar-conductor) talking
 // over RabbitMQ with the PostgreSQL control database, all started by the test on loopback.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { freePort } from '@cellar/server/testing';
+import { freePort, signIn } from '@cellar/server/testing';
 import { startRabbitMq, type Broker } from '@cellar/rpc/testing';
 import { startPostgres, type PostgresServer } from '@cellar/server/testing';
-import { repoRoot } from './support/repo.js';
+import { startService } from './support/service.js';
+import { waitFor } from './support/wait-for.js';
 
 let broker: Broker;
 let postgres: PostgresServer;
@@ -17,37 +18,8 @@ let state: string;
 let port: number;
 const services: ChildProcess[] = [];
 
-function start(tool: string, settings: string[]): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [`${repoRoot}packages/cli/bin/${tool}.js`, ...settings.flatMap((s) => ['--set', s])],
-    {
-      cwd: repoRoot,
-      env: { PATH: process.env['PATH'] ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  services.push(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${tool} did not start:\n${out}\n${err}`)),
-      30_000,
-    );
-    child.stdout?.on('data', () => {
-      if (out.includes('is running')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${tool} exited with ${String(code)}:\n${out}\n${err}`));
-    });
-  });
+async function start(tool: string, settings: string[]): Promise<void> {
+  services.push((await startService(tool, settings)).child);
 }
 
 before(async () => {
@@ -83,38 +55,8 @@ test('three services over RabbitMQ and PostgreSQL create, serve and delete an in
   await start('cellar-taskmanager', shared);
   await start('cellar-api', shared);
 
-  const issued = await fetch(`http://127.0.0.1:${port}/identity/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: 'admin', password: 'admin-secret' } },
-        },
-        scope: { project: { name: 'admin' } },
-      },
-    }),
-  });
-  assert.equal(issued.status, 201);
-  const token = issued.headers.get('x-subject-token') ?? '';
-  const project = ((await issued.json()) as { token: { project: { id: string } } }).token.project
-    .id;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${port}/v1.0/${project}${path}`, {
-      method,
-      headers: {
-        'x-auth-token': token,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      json: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>,
-    };
-  };
+  const session = await signIn(`http://127.0.0.1:${port}`, 'admin', 'admin-secret');
+  const api = (method: string, path: string, body?: unknown) => session.call(method, path, body);
 
   const created = await api('POST', '/instances', {
     instance: {
@@ -133,12 +75,13 @@ test('three services over RabbitMQ and PostgreSQL create, serve and delete an in
     ((await api('GET', '/instances/detail')).json['instances'] as Record<string, unknown>[]).find(
       (i) => i['id'] === id,
     );
-  let instance: Record<string, unknown> = {};
-  for (let i = 0; i < 100; i++) {
-    instance = (await listed()) ?? {};
-    if (instance['status'] !== 'BUILD') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const instance = await waitFor(
+    async () => {
+      const found = await listed();
+      return found?.['status'] !== 'BUILD' && found;
+    },
+    { timeout: 10_000, what: 'the create to end, as the list shows it' },
+  );
   assert.deepEqual([instance['status'], instance['operating_status']], ['ACTIVE', 'HEALTHY']);
   const shown = (await api('GET', `/instances/${id}`)).json['instance'] as Record<string, unknown>;
   assert.deepEqual([shown['status'], shown['operating_status']], ['ACTIVE', 'HEALTHY']);
@@ -149,12 +92,10 @@ test('three services over RabbitMQ and PostgreSQL create, serve and delete an in
   );
 
   assert.equal((await api('DELETE', `/instances/${id}`)).status, 202);
-  let status = 200;
-  for (let i = 0; i < 100 && status !== 404; i++) {
-    status = (await api('GET', `/instances/${id}`)).status;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.equal(status, 404);
+  await waitFor(async () => (await api('GET', `/instances/${id}`)).status === 404, {
+    timeout: 10_000,
+    what: 'the deleted instance to answer 404',
+  });
   assert.equal(await listed(), undefined);
 });
 

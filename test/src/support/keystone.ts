@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from './wait-for.js';
 
 const run = promisify(execFile);
 /** Debian's interpreter, where python3-keystone is installed (another python3 may come first on PATH). */
@@ -37,10 +38,8 @@ const freePort = (): Promise<number> =>
     });
   });
 
-export async function startKeystone(): Promise<Keystone> {
-  const dir = await mkdtemp(join(tmpdir(), 'cellar-keystone-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}/v3`;
+/** Keystone's configuration, database, keys and admin in `dir`, for `url`; the environment to run it in. */
+async function initialise(dir: string, url: string): Promise<NodeJS.ProcessEnv> {
   const conf = join(dir, 'keystone.conf');
   await writeFile(
     conf,
@@ -89,6 +88,16 @@ export async function startKeystone(): Promise<Keystone> {
     '--bootstrap-region-id',
     'RegionOne',
   );
+  return env;
+}
+
+/** wsgiref serving Keystone on `port`, until it answers `url`; stopped with SIGTERM by `stop`. */
+async function serve(
+  dir: string,
+  port: number,
+  url: string,
+  env: NodeJS.ProcessEnv,
+): Promise<() => Promise<void>> {
   const server: ChildProcess = spawn(
     PYTHON,
     [
@@ -115,22 +124,28 @@ export async function startKeystone(): Promise<Keystone> {
     }
     await rm(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (server.exitCode !== null) break;
-    try {
-      if ((await fetch(url)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  if (server.exitCode !== null || Date.now() > deadline) {
+  try {
+    await waitFor(
+      async () => {
+        if (server.exitCode !== null) throw new Error(`it exited with status ${server.exitCode}`);
+        return (await fetch(url).catch(() => undefined))?.ok;
+      },
+      { timeout: 60_000, what: `Keystone to answer on ${url}`, interval: 200 },
+    );
+  } catch (error) {
     await stop();
-    throw new Error(`Keystone did not start on ${url}:\n${log}`);
+    throw new Error(`Keystone did not start on ${url}: ${(error as Error).message}\n${log}`, {
+      cause: error,
+    });
   }
+  return stop;
+}
 
+export async function startKeystone(): Promise<Keystone> {
+  const dir = await mkdtemp(join(tmpdir(), 'cellar-keystone-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/v3`;
+  const stop = await serve(dir, port, url, await initialise(dir, url));
   const token = async (user: string, password: string, project: string) => {
     const res = await fetch(`${url}/auth/tokens`, {
       method: 'POST',

@@ -162,10 +162,10 @@ export function runTransportSuite(name: string, open: () => Promise<TransportPai
         );
         const before = casts.length;
         await intruder.cast(served, 'remember', { n: 666 }, { context });
-        await client.call(served, 'echo', { text: 'barrier' }, { context });
-        await new Promise((r) => setTimeout(r, 100));
-        assert.equal(casts.length, before);
-        assert.ok(!casts.includes(666));
+        // A signed cast sent after it, once handled, shows the unsigned one had its turn first.
+        await client.cast(served, 'remember', { n: 667 }, { context });
+        await until(() => casts.includes(667), 5000);
+        assert.deepEqual(casts.slice(before), [667]);
       });
 
       await t.test('a guest signs as its instance and cannot speak for another', async () => {

@@ -798,7 +798,11 @@ async function endProcess(child: ChildProcess, graceMs = 2000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
-  await Promise.race([exited, sleep(graceMs)]);
+  // The grace timer is cleared once the child exits: left running, it would hold a stopping
+  // control plane for the whole grace period after it said it had stopped.
+  let grace: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((r) => (grace = setTimeout(r, graceMs)))]);
+  clearTimeout(grace);
 }
 
 async function owned(path: string, user: OsUser | undefined): Promise<void> {

@@ -1,0 +1,109 @@
+// Real instances on the local compute driver when something goes wrong: an agent that cannot start
+// again says why and is brought back once it can, and a datastore without a guest half ends in
+// ERROR saying so.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Json } from '@cellar/server/testing';
+import { startLocalCellar, type LocalCellar } from './support/local-cellar.js';
+import { noPostgresql as skip, processesNaming } from './support/local-postgresql.js';
+import { waitFor } from './support/wait-for.js';
+
+let local: LocalCellar;
+
+before(async () => {
+  if (!skip) local = await startLocalCellar(['local.standby_agents=0']);
+});
+after(async () => {
+  // Undefined when the start-up failed (or was skipped): that failure is the one to see.
+  await (local as LocalCellar | undefined)?.close();
+});
+
+const api = (method: string, path: string, body?: unknown) =>
+  local.session.call(method, path, body);
+const until = (id: string, predicate: (instance: Json) => boolean, what: string, seconds = 90) =>
+  local.session.untilInstance(id, predicate, what, seconds, 200);
+const ready = (i: Json): boolean =>
+  (i['status'] === 'ACTIVE' && i['operating_status'] === 'HEALTHY') || i['status'] === 'ERROR';
+
+test(
+  'an agent that died and cannot start again: the instance says why, and Cellar brings it back once it can',
+  { skip },
+  async () => {
+    const created = await api('POST', '/instances', {
+      instance: {
+        name: 'pg-revived',
+        flavorRef: '1',
+        volume: { size: 1 },
+        datastore: { type: 'postgresql', version: local.version },
+      },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.json));
+    const id = String((created.json['instance'] as Json)['id']);
+    assert.equal((await until(id, ready, 'ACTIVE'))['status'], 'ACTIVE');
+
+    // Its configuration broken, then its agent killed: the next agent refuses to start.
+    const conf = join(local.state, 'instances', id, 'cellar-guest.conf');
+    const good = await readFile(conf, 'utf8');
+    await writeFile(conf, good.replace(/^report_interval = .*$/m, 'report_interval = never'));
+    process.kill(
+      Number((await readFile(join(local.state, 'instances', id, 'guest.pid'), 'utf8')).trim()),
+      'SIGKILL',
+    );
+    const faultOf = (i: Json): string => {
+      const message = (i['fault'] as Json | undefined)?.['message'];
+      return typeof message === 'string' ? message : '';
+    };
+    const faulted = await until(
+      id,
+      (i) => /could not be started again/.test(faultOf(i)),
+      'a fault',
+      30,
+    );
+    assert.match(faultOf(faulted), /report_interval/);
+
+    // Mended: a later attempt (the delay doubles from 1 s) starts it, and the guest answers again.
+    await writeFile(conf, good);
+    await waitFor(async () => (await api('GET', `/instances/${id}/databases`)).status === 200, {
+      timeout: 30_000,
+      what: 'the mended agent to answer',
+    });
+
+    assert.equal((await api('DELETE', `/instances/${id}`)).status, 202);
+    await until(id, (i) => 'gone' in i, 'deleted', 60);
+    assert.deepEqual(await processesNaming(id), []);
+  },
+);
+
+test(
+  'a datastore without a guest half ends in ERROR saying so, and its delete leaves nothing',
+  { skip },
+  async (t) => {
+    const versions = (await api('GET', '/datastores/redis/versions')).json['versions'] as
+      Json[] | undefined;
+    const first = versions?.[0]?.['name'] as string | undefined;
+    if (first === undefined) {
+      t.skip('this host has no Redis version for the catalog to offer');
+      return;
+    }
+    const created = await api('POST', '/instances', {
+      instance: {
+        name: 'no-guest',
+        flavorRef: '1',
+        datastore: { type: 'redis', version: first },
+      },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.json));
+    const id = String((created.json['instance'] as Json)['id']);
+    const failed = await until(id, (i) => i['status'] === 'ERROR', 'ERROR', 30);
+    assert.match(
+      String((failed['fault'] as Json | undefined)?.['message']),
+      /redis datastore plugin has no guest half/,
+    );
+    assert.equal((await api('DELETE', `/instances/${id}`)).status, 202);
+    await until(id, (i) => 'gone' in i, 'deleted', 30);
+    assert.equal(existsSync(join(local.state, 'instances', id)), false);
+  },
+);

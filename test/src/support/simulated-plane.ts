@@ -1,0 +1,66 @@
+// A control plane for end-to-end tests with the simulated compute driver: the real API,
+// taskmanager, conductor and RPC, in-process guests, and a signed-in admin session.
+
+import {
+  signIn,
+  startTestControlPlane,
+  type ApiSession,
+  type Json,
+  type TestControlPlane,
+} from '@cellar/server/testing';
+import { repoRoot } from './repo.js';
+
+export interface SimulatedPlane {
+  readonly running: TestControlPlane;
+  /** The API's base URL. */
+  readonly base: string;
+  /** Its state directory, for cellar-manage --set DEFAULT.state_path. */
+  readonly state: string;
+  /** The admin's project id. */
+  readonly project: string;
+  readonly session: ApiSession;
+  readonly api: ApiSession['call'];
+  /** Waits up to 15 s for the instance to satisfy `predicate`, failing with `what`. */
+  readonly until: (
+    id: string,
+    predicate: (instance: Json) => boolean,
+    what: string,
+  ) => Promise<Json>;
+}
+
+export async function startSimulatedPlane(): Promise<SimulatedPlane> {
+  const running = await startTestControlPlane(repoRoot, [
+    'DEFAULT.compute_driver=simulated',
+    'identity.bootstrap_password=admin-secret',
+    'simulated.prepare_delay=0.05',
+    'simulated.report_interval=0.2',
+    'simulated.fail_prepare_names=^broken',
+    'postgresql.usage_timeout=20',
+    'identity.admin_token=static-admin-token-for-tests',
+    // These tests poll; the rate limits have their own test.
+    'DEFAULT.http_get_rate=100000',
+    'DEFAULT.http_post_rate=100000',
+  ]);
+  const base = running.plane.endpoint;
+  const session = await signIn(base, 'admin', 'admin-secret');
+  return {
+    running,
+    base,
+    state: running.statePath,
+    project: session.project,
+    session,
+    api: (method, path, body) => session.call(method, path, body),
+    until: (id, predicate, what) => session.untilInstance(id, predicate, what, 15),
+  };
+}
+
+/** A create request for a PostgreSQL instance named db1, with `extra` fields over it. */
+export const pgInstance = (extra: Json = {}): Json => ({
+  instance: {
+    name: 'db1',
+    flavorRef: '2',
+    volume: { size: 1 },
+    datastore: { type: 'postgresql' },
+    ...extra,
+  },
+});
