@@ -4,7 +4,18 @@
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import type { Capability } from '../capabilities.js';
 import type { Json } from './guest-types.js';
-import { guestOperations, type OperationParam } from './guest-operations.js';
+import { guestOperations } from './guest-operations.js';
+
+/** One argument: its name on the wire and its schema. The method takes them in this order. */
+export type OperationParam = readonly [name: string, schema: TSchema];
+
+export interface OperationSpec {
+  readonly method: string;
+  /** `core`: every datastore carries it out; otherwise the capability that brings it. */
+  readonly capability: Capability | 'core';
+  readonly params: readonly OperationParam[];
+  readonly result: TSchema;
+}
 
 export type GuestOperation = keyof typeof guestOperations;
 type Spec<K extends GuestOperation> = (typeof guestOperations)[K];

@@ -2,8 +2,8 @@
 // it out, the capability it needs, its arguments in the method's order and its result. The
 // capability gates, the base manager's refusals, the RPC schemas and the served table all read it.
 
-import { Type, type TSchema } from '@sinclair/typebox';
-import type { Capability } from '../capabilities.js';
+import { Type } from '@sinclair/typebox';
+import type { OperationSpec } from './guest-operation-views.js';
 import {
   backupInfoSchema,
   databaseSchema,
@@ -17,6 +17,8 @@ import {
   serviceStatusSchema,
   userInfoSchema,
   userRefSchema,
+  userAttributesSchema,
+  userPasswordSchema,
   userSchema,
 } from './guest-schemas.js';
 
@@ -24,27 +26,6 @@ const str = Type.String();
 const bool = Type.Boolean();
 const none = Type.Void();
 const json = jsonSchema;
-const userPassword = Type.Object({
-  name: Type.String(),
-  host: Type.Optional(Type.String()),
-  password: Type.String(),
-});
-const userAttributes = Type.Object({
-  name: Type.Optional(Type.String()),
-  host: Type.Optional(Type.String()),
-  password: Type.Optional(Type.String()),
-});
-
-/** One argument: its name on the wire and its schema. The method takes them in this order. */
-export type OperationParam = readonly [name: string, schema: TSchema];
-
-export interface OperationSpec {
-  readonly method: string;
-  /** `core`: every datastore carries it out; otherwise the capability that brings it. */
-  readonly capability: Capability | 'core';
-  readonly params: readonly OperationParam[];
-  readonly result: TSchema;
-}
 
 /** The declaration. Adding an operation here adds it to the protocol; the base manager then needs its signature. */
 export const guestOperations = {
@@ -123,7 +104,7 @@ export const guestOperations = {
   change_passwords: {
     method: 'changePasswords',
     capability: 'users',
-    params: [['users', Type.Array(userPassword)]],
+    params: [['users', Type.Array(userPasswordSchema)]],
     result: none,
   },
   update_attributes: {
@@ -131,7 +112,7 @@ export const guestOperations = {
     capability: 'users',
     params: [
       ['user', userRefSchema],
-      ['attributes', userAttributes],
+      ['attributes', userAttributesSchema],
     ],
     result: none,
   },

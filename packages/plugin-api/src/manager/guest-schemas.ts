@@ -17,6 +17,17 @@ export const userSchema = Type.Object({
   databases: Type.Optional(Type.Array(databaseSchema)),
 });
 
+export const userPasswordSchema = Type.Object({
+  name: Type.String(),
+  host: Type.Optional(Type.String()),
+  password: Type.String(),
+});
+export const userAttributesSchema = Type.Object({
+  name: Type.Optional(Type.String()),
+  host: Type.Optional(Type.String()),
+  password: Type.Optional(Type.String()),
+});
+
 export const userRefSchema = Type.Object({
   name: Type.String(),
   host: Type.Optional(Type.String()),
