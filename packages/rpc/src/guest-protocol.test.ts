@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import {
+  GuestError,
   guestOperationNames,
   guestOperations,
   type BaseDatastoreManager,
@@ -38,15 +39,45 @@ interface Call {
   readonly args: readonly unknown[];
 }
 
-/** A manager that records every method called on it and answers nothing. */
-function recordingManager(calls: Call[]): BaseDatastoreManager<unknown> {
-  const target = {};
-  return new Proxy(target, {
-    get: (_t, method) =>
-      typeof method === 'string'
-        ? async (...args: unknown[]) => void calls.push({ method, args })
-        : undefined,
-  }) as BaseDatastoreManager<unknown>;
+/** Each method's answer: the simplest value of its operation's declared result. */
+const answers = new Map<string, unknown>(
+  guestOperationNames.map((op) => [
+    guestOperations[op].method,
+    Value.Create(guestOperations[op].result),
+  ]),
+);
+
+/** A manager that records every method called on it and answers `answer(method)`. */
+function recordingManager(
+  calls: Call[],
+  answer = (method: string) => answers.get(method),
+): BaseDatastoreManager<unknown> {
+  return new Proxy(
+    {},
+    {
+      get: (_t, method) =>
+        typeof method === 'string'
+          ? async (...args: unknown[]) => {
+              calls.push({ method, args });
+              return answer(method);
+            }
+          : undefined,
+    },
+  ) as BaseDatastoreManager<unknown>;
+}
+
+async function servedGuest(manager: BaseDatastoreManager<unknown>) {
+  const transport = memoryTransport();
+  const refused: unknown[] = [];
+  const listener = await serve({
+    transport,
+    topic: guestTopic('i-1'),
+    keyFor: () => 'instance-key',
+    methods: guestMethods(manager),
+    onError: (error) => refused.push(error),
+  });
+  const client = new GuestClient(transport, 'i-1', 'instance-key', { low: 5, high: 5 });
+  return { client, refused, close: () => listener.close() };
 }
 
 test('the argument schemas and the served table name exactly the declared operations', () => {
@@ -73,17 +104,8 @@ test("a served operation hands its checked wire arguments to the manager's metho
 });
 
 test("every GuestClient call passes the guest's argument checks and reaches its method", async () => {
-  const transport = memoryTransport();
   const calls: Call[] = [];
-  const refused: unknown[] = [];
-  const listener = await serve({
-    transport,
-    topic: guestTopic('i-1'),
-    keyFor: () => 'instance-key',
-    methods: guestMethods(recordingManager(calls)),
-    onError: (error) => refused.push(error),
-  });
-  const client = new GuestClient(transport, 'i-1', 'instance-key', { low: 5, high: 5 });
+  const { client, refused, close } = await servedGuest(recordingManager(calls));
   const context = { requestId: 'req-1' };
   const user = { name: 'u', host: '%' };
   const sent: [GuestOperation, () => Promise<unknown>][] = [
@@ -118,6 +140,31 @@ test("every GuestClient call passes the guest's argument checks and reaches its 
     assert.deepEqual(refused, []);
     assert.deepEqual(calls.find((c) => c.method === 'grantAccess')?.args, [user, ['d']]);
   } finally {
-    await listener.close();
+    await close();
+  }
+});
+
+test('an answer that is not what its operation returns is refused as a guest error', async () => {
+  const wrong: Record<string, unknown> = {
+    listDatabases: { items: 'all of them' },
+    getServiceStatus: 'on fire',
+    rpcPing: 'pong',
+  };
+  const { client, close } = await servedGuest(recordingManager([], (m) => wrong[m]));
+  const context = { requestId: 'req-2' };
+  try {
+    for (const [operation, call] of [
+      ['list_databases', () => client.listDatabases({}, context)],
+      ['get_service_status', () => client.serviceStatus(context)],
+      ['rpc_ping', () => client.ping(context)],
+    ] as const) {
+      await assert.rejects(call(), (error: unknown) => {
+        assert.ok(error instanceof GuestError, String(error));
+        assert.match(error.message, new RegExp(`its answer to ${operation} is not what`));
+        return true;
+      });
+    }
+  } finally {
+    await close();
   }
 });

@@ -2,8 +2,10 @@
 // schema and the manager method that serves it. The control plane calls through GuestClient;
 // a guest (real or simulated) serves a BaseDatastoreManager through guestMethods().
 
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import {
+  GuestError,
   guestOperationNames,
   guestOperations,
   operationArgsSchema,
@@ -59,6 +61,29 @@ export function guestMethods(
   >;
 }
 
+const resultChecks = new Map<GuestOperation, TypeCheck<TSchema>>();
+
+/**
+ * Refuses a guest's answer that is not what its operation declares, so a confused or hostile guest
+ * cannot hand the control plane a shape it does not expect. The wire carries absent as null.
+ */
+function checkResult(operation: GuestOperation, result: unknown): void {
+  let check = resultChecks.get(operation);
+  if (!check) {
+    check = TypeCompiler.Compile<TSchema>(guestOperations[operation].result);
+    resultChecks.set(operation, check);
+  }
+  const value = result === null ? undefined : result;
+  if (check.Check(value)) return;
+  const problems = [...check.Errors(value)]
+    .slice(0, 3)
+    .map((e) => `${e.path || '/'}: ${e.message}`)
+    .join('; ');
+  throw new GuestError({
+    reason: `its answer to ${operation} is not what the operation returns (${problems})`,
+  });
+}
+
 export const guestTopic = (instanceId: string): string => `guestagent.${instanceId}`;
 
 /** Calls one instance's guest, signed with that instance's key. */
@@ -77,7 +102,7 @@ export class GuestClient {
   }
 
   /** `timeout`: true for the slow calls' configured timeout, false for the quick ones', or seconds. */
-  #call<T, K extends GuestOperation = GuestOperation>(
+  async #call<T, K extends GuestOperation = GuestOperation>(
     name: K,
     args: OperationArgs<K>,
     context: RequestContext,
@@ -85,7 +110,10 @@ export class GuestClient {
   ): Promise<T> {
     const seconds =
       typeof timeout === 'number' ? timeout : timeout ? this.timeouts.high : this.timeouts.low;
-    return this.#rpc.call<T>(this.#topic, name, args, { context, timeout: seconds });
+    const result = await this.#rpc.call(this.#topic, name, args, { context, timeout: seconds });
+    checkResult(name, result);
+    // checkResult has just proved the answer has the operation's declared shape.
+    return result as T;
   }
 
   /** A cast: the guest reports the outcome through its heartbeat. */
