@@ -40,6 +40,15 @@ export default tseslint.config(
       '@typescript-eslint/only-throw-error': 'error',
     },
   },
+  // Plain Node scripts belong to no TypeScript project, so they are checked without types.
+  {
+    files: ['scripts/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { console: 'readonly', process: 'readonly', URL: 'readonly' },
+    },
+  },
   // Layout is Prettier's (checked by the lint step), so no stylistic rule may disagree with it.
   prettier,
 );

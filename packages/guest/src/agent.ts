@@ -29,6 +29,7 @@ import {
   type Listener,
   type Transport,
 } from '@cellar/rpc';
+import { parseAgentArgv } from './agent-argv.js';
 import { fileLogger } from './log.js';
 import { keepLogsBounded } from './log-rotation.js';
 import { agentSocket, guestAgentDefaults, guestGroups, guestRpc } from './options.js';
@@ -81,24 +82,6 @@ export async function loadGuestHalf(
     namespace: namespaces.datastoreGuest,
     name: datastore,
   })) as DatastoreGuest<unknown>;
-}
-
-function parseArgv(argv: readonly string[]): { configFiles: string[]; overrides: string[] } {
-  const configFiles: string[] = [];
-  const overrides: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    if ((flag === '--config-file' || flag === '--set') && value !== undefined) {
-      (flag === '--config-file' ? configFiles : overrides).push(value);
-      i++;
-    } else {
-      throw new GuestStartFailure([
-        `unknown argument '${flag ?? ''}'; the agent takes --config-file <file> and --set <group.option=value>`,
-      ]);
-    }
-  }
-  return { configFiles, overrides };
 }
 
 /**
@@ -180,7 +163,9 @@ async function openTransport(
 
 /** The agent's configuration read, its datastore loaded and its manager made, not yet serving. */
 async function openAgent(start: GuestStart) {
-  const { configFiles, overrides } = parseArgv(start.argv);
+  const argv = parseAgentArgv(start.argv);
+  if ('problem' in argv) throw new GuestStartFailure([argv.problem]);
+  const { configFiles, overrides } = argv;
   const booted = await bootstrap({
     side: 'guest',
     groups: guestGroups,

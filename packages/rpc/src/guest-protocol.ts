@@ -3,128 +3,85 @@
 // a guest (real or simulated) serves a BaseDatastoreManager through guestMethods().
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import type {
-  BaseDatastoreManager,
-  DatabaseSpec,
-  FilesystemStats,
-  Page,
-  PrepareRequest,
-  ServiceStatus,
-  UserInfo,
-  UserRef,
-  UserSpec,
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import {
+  GuestError,
+  guestOperationNames,
+  guestOperations,
+  operationArgsSchema,
+  positionalArgs,
+  serviceStatusSchema,
+  type BaseDatastoreManager,
+  type DatabaseSpec,
+  type FilesystemStats,
+  type GuestOperation,
+  type ListParams,
+  type OperationArgs,
+  type Page,
+  type PrepareRequest,
+  type ServiceStatus,
+  type UserInfo,
+  type UserRef,
+  type UserSpec,
 } from '@cellar/plugin-api';
 import type { RequestContext } from './envelope.js';
 import { method, RpcClient, type AnyMethod } from './rpc.js';
 import type { Transport } from './transport.js';
 
-const database = Type.Object({
-  name: Type.String(),
-  characterSet: Type.Optional(Type.String()),
-  collate: Type.Optional(Type.String()),
-});
-const user = Type.Object({
-  name: Type.String(),
-  host: Type.Optional(Type.String()),
-  password: Type.Optional(Type.String()),
-  databases: Type.Optional(Type.Array(database)),
-});
-const userRef = Type.Object({ name: Type.String(), host: Type.Optional(Type.String()) });
-const listParams = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1 })),
-  marker: Type.Optional(Type.String()),
-  includeMarker: Type.Optional(Type.Boolean()),
-});
+type ArgsSchemas = { readonly [K in GuestOperation]: ReturnType<typeof operationArgsSchema<K>> };
 
-export const guestArgs = {
-  prepare: Type.Object({
-    request: Type.Object({
-      memoryMb: Type.Integer({ minimum: 1 }),
-      mountPoint: Type.Optional(Type.String()),
-      databases: Type.Array(database),
-      users: Type.Array(user),
-      rootPassword: Type.Optional(Type.String()),
-      datastoreVersion: Type.Optional(Type.String()),
-      allowedCidrs: Type.Optional(Type.Array(Type.String())),
-      configContents: Type.Optional(Type.String()),
-    }),
-  }),
-  restart: Type.Object({}),
-  stop_db: Type.Object({}),
-  get_service_status: Type.Object({}),
-  get_filesystem_stats: Type.Object({}),
-  rpc_ping: Type.Object({}),
-  apply_access: Type.Object({ allowed_cidrs: Type.Array(Type.String()) }),
-  create_database: Type.Object({ databases: Type.Array(database) }),
-  list_databases: Type.Object({ params: listParams }),
-  delete_database: Type.Object({ database }),
-  create_user: Type.Object({ users: Type.Array(user) }),
-  list_users: Type.Object({ params: listParams }),
-  get_user: Type.Object({ user: userRef }),
-  delete_user: Type.Object({ user: userRef }),
-  change_passwords: Type.Object({
-    users: Type.Array(
-      Type.Object({
-        name: Type.String(),
-        host: Type.Optional(Type.String()),
-        password: Type.String(),
-      }),
-    ),
-  }),
-  update_attributes: Type.Object({
-    user: userRef,
-    attributes: Type.Object({
-      name: Type.Optional(Type.String()),
-      host: Type.Optional(Type.String()),
-      password: Type.Optional(Type.String()),
-    }),
-  }),
-  grant_access: Type.Object({ user: userRef, databases: Type.Array(Type.String()) }),
-  revoke_access: Type.Object({ user: userRef, database: Type.String() }),
-  list_access: Type.Object({ user: userRef }),
-  enable_root: Type.Object({}),
-  enable_root_with_password: Type.Object({ password: Type.String() }),
-  disable_root: Type.Object({}),
-  is_root_enabled: Type.Object({}),
-} as const satisfies Record<string, TSchema>;
+/** Each operation's argument schema, from the declaration in @cellar/plugin-api. */
+export const guestArgs = Object.fromEntries(
+  guestOperationNames.map((op) => [op, operationArgsSchema(op)]),
+) as unknown as ArgsSchemas;
 
-export type GuestMethod = keyof typeof guestArgs;
+export type GuestMethod = GuestOperation;
 
-/** The RPC methods a guest serves, each checked against its schema and handed to the manager. */
+/**
+ * The RPC methods a guest serves: every declared operation, its arguments checked against its
+ * schema and handed to the manager's method in the declared order.
+ */
 export function guestMethods(
   manager: BaseDatastoreManager<unknown>,
 ): Record<GuestMethod, AnyMethod> {
-  return {
-    prepare: method(guestArgs.prepare, (a) => manager.prepare(a.request as PrepareRequest)),
-    restart: method(guestArgs.restart, () => manager.restart()),
-    stop_db: method(guestArgs.stop_db, () => manager.stopDb()),
-    get_service_status: method(guestArgs.get_service_status, () => manager.getServiceStatus()),
-    get_filesystem_stats: method(guestArgs.get_filesystem_stats, () =>
-      manager.getFilesystemStats(),
-    ),
-    rpc_ping: method(guestArgs.rpc_ping, () => manager.rpcPing()),
-    apply_access: method(guestArgs.apply_access, (a) => manager.applyAccess(a.allowed_cidrs)),
-    create_database: method(guestArgs.create_database, (a) => manager.createDatabase(a.databases)),
-    list_databases: method(guestArgs.list_databases, (a) => manager.listDatabases(a.params)),
-    delete_database: method(guestArgs.delete_database, (a) => manager.deleteDatabase(a.database)),
-    create_user: method(guestArgs.create_user, (a) => manager.createUser(a.users)),
-    list_users: method(guestArgs.list_users, (a) => manager.listUsers(a.params)),
-    get_user: method(guestArgs.get_user, async (a) => (await manager.getUser(a.user)) ?? null),
-    delete_user: method(guestArgs.delete_user, (a) => manager.deleteUser(a.user)),
-    change_passwords: method(guestArgs.change_passwords, (a) => manager.changePasswords(a.users)),
-    update_attributes: method(guestArgs.update_attributes, (a) =>
-      manager.updateAttributes(a.user, a.attributes),
-    ),
-    grant_access: method(guestArgs.grant_access, (a) => manager.grantAccess(a.user, a.databases)),
-    revoke_access: method(guestArgs.revoke_access, (a) => manager.revokeAccess(a.user, a.database)),
-    list_access: method(guestArgs.list_access, (a) => manager.listAccess(a.user)),
-    enable_root: method(guestArgs.enable_root, () => manager.enableRoot()),
-    enable_root_with_password: method(guestArgs.enable_root_with_password, (a) =>
-      manager.enableRootWithPassword(a.password),
-    ),
-    disable_root: method(guestArgs.disable_root, () => manager.disableRoot()),
-    is_root_enabled: method(guestArgs.is_root_enabled, () => manager.isRootEnabled()),
+  const serve = (op: GuestOperation): AnyMethod => {
+    const name = guestOperations[op].method;
+    return method(guestArgs[op], (args) => {
+      const handler = (manager as unknown as Record<string, unknown>)[name];
+      if (typeof handler !== 'function') throw new TypeError(`the manager has no ${name}()`);
+      return (handler as (...a: unknown[]) => Promise<unknown>).apply(
+        manager,
+        positionalArgs(op, args),
+      );
+    });
   };
+  return Object.fromEntries(guestOperationNames.map((op) => [op, serve(op)])) as Record<
+    GuestMethod,
+    AnyMethod
+  >;
+}
+
+const resultChecks = new Map<GuestOperation, TypeCheck<TSchema>>();
+
+/**
+ * Refuses a guest's answer that is not what its operation declares, so a confused or hostile guest
+ * cannot hand the control plane a shape it does not expect. The wire carries absent as null.
+ */
+function checkResult(operation: GuestOperation, result: unknown): void {
+  let check = resultChecks.get(operation);
+  if (!check) {
+    check = TypeCompiler.Compile<TSchema>(guestOperations[operation].result);
+    resultChecks.set(operation, check);
+  }
+  const value = result === null ? undefined : result;
+  if (check.Check(value)) return;
+  const problems = [...check.Errors(value)]
+    .slice(0, 3)
+    .map((e) => `${e.path || '/'}: ${e.message}`)
+    .join('; ');
+  throw new GuestError({
+    reason: `its answer to ${operation} is not what the operation returns (${problems})`,
+  });
 }
 
 export const guestTopic = (instanceId: string): string => `guestagent.${instanceId}`;
@@ -145,15 +102,18 @@ export class GuestClient {
   }
 
   /** `timeout`: true for the slow calls' configured timeout, false for the quick ones', or seconds. */
-  #call<T>(
-    name: GuestMethod,
-    args: Static<(typeof guestArgs)[GuestMethod]>,
+  async #call<T, K extends GuestOperation = GuestOperation>(
+    name: K,
+    args: OperationArgs<K>,
     context: RequestContext,
     timeout: boolean | number = false,
   ): Promise<T> {
     const seconds =
       typeof timeout === 'number' ? timeout : timeout ? this.timeouts.high : this.timeouts.low;
-    return this.#rpc.call<T>(this.#topic, name, args, { context, timeout: seconds });
+    const result = await this.#rpc.call(this.#topic, name, args, { context, timeout: seconds });
+    checkResult(name, result);
+    // checkResult has just proved the answer has the operation's declared shape.
+    return result as T;
   }
 
   /** A cast: the guest reports the outcome through its heartbeat. */
@@ -182,10 +142,7 @@ export class GuestClient {
   createDatabases(databases: readonly DatabaseSpec[], context: RequestContext): Promise<void> {
     return this.#call('create_database', { databases: [...databases] }, context, true);
   }
-  listDatabases(
-    params: Static<typeof listParams>,
-    context: RequestContext,
-  ): Promise<Page<DatabaseSpec>> {
+  listDatabases(params: ListParams, context: RequestContext): Promise<Page<DatabaseSpec>> {
     return this.#call('list_databases', { params }, context);
   }
   deleteDatabase(name: string, context: RequestContext): Promise<void> {
@@ -204,7 +161,7 @@ export class GuestClient {
       true,
     );
   }
-  listUsers(params: Static<typeof listParams>, context: RequestContext): Promise<Page<UserInfo>> {
+  listUsers(params: ListParams, context: RequestContext): Promise<Page<UserInfo>> {
     return this.#call('list_users', { params }, context, true);
   }
   getUser(
@@ -260,25 +217,10 @@ export class GuestClient {
 
 export const CONDUCTOR_TOPIC = 'conductor';
 
-const serviceStatus = Type.Union(
-  [
-    'new',
-    'building',
-    'healthy',
-    'running',
-    'shutdown',
-    'paused',
-    'crashed',
-    'failed to spawn',
-    'restart required',
-    'unknown',
-  ].map((s) => Type.Literal(s)),
-);
-
 export const conductorArgs = {
   /** Liveness and the actual state of the server; `fault` says why a prepare failed. */
   heartbeat: Type.Object({
-    status: serviceStatus,
+    status: serviceStatusSchema,
     fault: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
   }),
 } as const;

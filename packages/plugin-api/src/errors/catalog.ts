@@ -231,6 +231,13 @@ export const UnsupportedMediaType = defineError('UnsupportedMediaType', {
   description: 'The request body was sent with a content type other than JSON.',
 });
 
+export const UriTooLong = defineError('UriTooLong', {
+  code: 'CELLAR_URI_TOO_LONG',
+  status: 414,
+  message: 'A segment of the request path is longer than {limit} characters.',
+  description: 'An id or name in the URL is longer than any Cellar resource can have.',
+});
+
 export const InternalError = defineError('InternalError', {
   code: 'CELLAR_INTERNAL_ERROR',
   status: 500,
@@ -269,5 +276,6 @@ export const errorCatalog = [
   PluginLoadFailed,
   PayloadTooLarge,
   UnsupportedMediaType,
+  UriTooLong,
   InternalError,
 ] as const;

@@ -1,9 +1,10 @@
 // The abstract base of every datastore's guest manager: Trove's guest operation set as typed
 // methods. prepare and the lifecycle basics are abstract; every optional operation answers
 // DatastoreOperationNotSupported until a datastore overrides it and declares its capability.
+// The operations come from guest-operations.ts: the refusals are installed from it, and
+// `implements GuestOperationMethods` holds every signature below to its declared schemas.
 
 import { statfs } from 'node:fs/promises';
-import type { GuestOperation } from '../capabilities.js';
 import { DatastoreOperationNotSupported } from '../errors/catalog.js';
 import type {
   BackupInfo,
@@ -20,6 +21,8 @@ import type {
   UserRef,
   UserSpec,
 } from './guest-types.js';
+import { guestOperations } from './guest-operations.js';
+import type { GuestOperation, GuestOperationMethods } from './guest-operation-views.js';
 
 export interface GuestLogger {
   debug(message: string, fields?: Readonly<Record<string, unknown>>): void;
@@ -57,7 +60,10 @@ export interface GuestContext<O = Readonly<Record<string, unknown>>> {
 const GB = 1024 ** 3;
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
-export abstract class BaseDatastoreManager<O = Readonly<Record<string, unknown>>> {
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the prototype gets the interface's methods from installRefusals()
+export abstract class BaseDatastoreManager<
+  O = Readonly<Record<string, unknown>>,
+> implements GuestOperationMethods {
   constructor(protected readonly context: GuestContext<O>) {}
 
   get datastore(): string {
@@ -117,196 +123,112 @@ export abstract class BaseDatastoreManager<O = Readonly<Record<string, unknown>>
   async applyAccess(_allowedCidrs: readonly string[]): Promise<boolean> {
     return false;
   }
+}
 
+/**
+ * The optional operations. Their bodies are the refusals installed below from the declaration;
+ * TypeScript needs the signatures written as methods so that datastores can override them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- merged declarations share type parameters
+export interface BaseDatastoreManager<O> {
   // databases
-  async createDatabase(_databases: readonly DatabaseSpec[]): Promise<void> {
-    this.notSupported('create_database');
-  }
-  async listDatabases(_params: ListParams): Promise<Page<DatabaseSpec>> {
-    this.notSupported('list_databases');
-  }
-  async deleteDatabase(_database: DatabaseSpec): Promise<void> {
-    this.notSupported('delete_database');
-  }
+  createDatabase(databases: readonly DatabaseSpec[]): Promise<void>;
+  listDatabases(params: ListParams): Promise<Page<DatabaseSpec>>;
+  deleteDatabase(database: DatabaseSpec): Promise<void>;
 
   // users
-  async createUser(_users: readonly UserSpec[]): Promise<void> {
-    this.notSupported('create_user');
-  }
-  async listUsers(_params: ListParams): Promise<Page<UserInfo>> {
-    this.notSupported('list_users');
-  }
-  async getUser(_user: UserRef): Promise<UserInfo | undefined> {
-    this.notSupported('get_user');
-  }
-  async deleteUser(_user: UserRef): Promise<void> {
-    this.notSupported('delete_user');
-  }
-  async changePasswords(
-    _users: readonly (UserRef & { readonly password: string })[],
-  ): Promise<void> {
-    this.notSupported('change_passwords');
-  }
-  async updateAttributes(_user: UserRef, _attributes: Partial<UserSpec>): Promise<void> {
-    this.notSupported('update_attributes');
-  }
+  createUser(users: readonly UserSpec[]): Promise<void>;
+  listUsers(params: ListParams): Promise<Page<UserInfo>>;
+  getUser(user: UserRef): Promise<UserInfo | undefined>;
+  deleteUser(user: UserRef): Promise<void>;
+  changePasswords(users: readonly (UserRef & { readonly password: string })[]): Promise<void>;
+  updateAttributes(user: UserRef, attributes: Partial<UserSpec>): Promise<void>;
 
   // user-access
-  async grantAccess(_user: UserRef, _databases: readonly string[]): Promise<void> {
-    this.notSupported('grant_access');
-  }
-  async revokeAccess(_user: UserRef, _database: string): Promise<void> {
-    this.notSupported('revoke_access');
-  }
-  async listAccess(_user: UserRef): Promise<readonly DatabaseSpec[]> {
-    this.notSupported('list_access');
-  }
+  grantAccess(user: UserRef, databases: readonly string[]): Promise<void>;
+  revokeAccess(user: UserRef, database: string): Promise<void>;
+  listAccess(user: UserRef): Promise<readonly DatabaseSpec[]>;
 
   // root
   /** Enables root with a generated password and returns the account (name and password). */
-  async enableRoot(): Promise<UserSpec> {
-    this.notSupported('enable_root');
-  }
-  async enableRootWithPassword(_password: string): Promise<UserSpec> {
-    this.notSupported('enable_root_with_password');
-  }
-  async disableRoot(): Promise<void> {
-    this.notSupported('disable_root');
-  }
-  async isRootEnabled(): Promise<boolean> {
-    this.notSupported('is_root_enabled');
-  }
-  async getRootPassword(): Promise<string | undefined> {
-    this.notSupported('get_root_password');
-  }
+  enableRoot(): Promise<UserSpec>;
+  enableRootWithPassword(password: string): Promise<UserSpec>;
+  disableRoot(): Promise<void>;
+  isRootEnabled(): Promise<boolean>;
+  getRootPassword(): Promise<string | undefined>;
 
   // backup and restore
-  async createBackup(_backup: BackupInfo): Promise<void> {
-    this.notSupported('create_backup');
-  }
-  async performRestore(_backup: BackupInfo): Promise<void> {
-    this.notSupported('perform_restore');
-  }
+  createBackup(backup: BackupInfo): Promise<void>;
+  performRestore(backup: BackupInfo): Promise<void>;
 
   // configuration
-  async resetConfiguration(_configContents: string): Promise<void> {
-    this.notSupported('reset_configuration');
-  }
-  async updateOverrides(
-    _overrides: Readonly<Record<string, Json>>,
-    _remove: boolean,
-  ): Promise<void> {
-    this.notSupported('update_overrides');
-  }
-  async applyOverrides(_overrides: Readonly<Record<string, Json>>): Promise<void> {
-    this.notSupported('apply_overrides');
-  }
+  resetConfiguration(configContents: string): Promise<void>;
+  updateOverrides(overrides: Readonly<Record<string, Json>>, remove: boolean): Promise<void>;
+  applyOverrides(overrides: Readonly<Record<string, Json>>): Promise<void>;
 
   // flavor-resize
-  async startDbWithConfChanges(_configContents: string, _memoryMb: number): Promise<void> {
-    this.notSupported('start_db_with_conf_changes');
-  }
+  startDbWithConfChanges(configContents: string, memoryMb: number): Promise<void>;
 
   // volume-resize
-  async mountVolume(_devicePath: string, _mountPoint: string): Promise<void> {
-    this.notSupported('mount_volume');
-  }
-  async unmountVolume(_devicePath: string, _mountPoint: string): Promise<void> {
-    this.notSupported('unmount_volume');
-  }
-  async resizeFs(_devicePath: string, _mountPoint: string, _online: boolean): Promise<void> {
-    this.notSupported('resize_fs');
-  }
+  mountVolume(devicePath: string, mountPoint: string): Promise<void>;
+  unmountVolume(devicePath: string, mountPoint: string): Promise<void>;
+  resizeFs(devicePath: string, mountPoint: string, online: boolean): Promise<void>;
 
   // replication
-  async backupRequiredForReplication(): Promise<boolean> {
-    this.notSupported('backup_required_for_replication');
-  }
-  async getReplicationSnapshot(_snapshotInfo: Json, _replicaSourceConfig: Json): Promise<Json> {
-    this.notSupported('get_replication_snapshot');
-  }
-  async attachReplica(_replicaInfo: Json, _slaveConfig: Json, _restart: boolean): Promise<void> {
-    this.notSupported('attach_replica');
-  }
-  async detachReplica(_forFailover: boolean): Promise<Json> {
-    this.notSupported('detach_replica');
-  }
-  async getReplicaContext(): Promise<Json> {
-    this.notSupported('get_replica_context');
-  }
-  async makeReadOnly(_readOnly: boolean): Promise<void> {
-    this.notSupported('make_read_only');
-  }
-  async enableAsMaster(_replicaSourceConfig: Json): Promise<void> {
-    this.notSupported('enable_as_master');
-  }
-  async demoteReplicationMaster(): Promise<void> {
-    this.notSupported('demote_replication_master');
-  }
-  async getLastTxn(): Promise<readonly [source: string, txn: string]> {
-    this.notSupported('get_last_txn');
-  }
-  async getLatestTxnId(): Promise<string> {
-    this.notSupported('get_latest_txn_id');
-  }
-  async waitForTxn(_txn: string): Promise<void> {
-    this.notSupported('wait_for_txn');
-  }
+  backupRequiredForReplication(): Promise<boolean>;
+  getReplicationSnapshot(snapshotInfo: Json, replicaSourceConfig: Json): Promise<Json>;
+  attachReplica(replicaInfo: Json, slaveConfig: Json, restart: boolean): Promise<void>;
+  detachReplica(forFailover: boolean): Promise<Json>;
+  getReplicaContext(): Promise<Json>;
+  makeReadOnly(readOnly: boolean): Promise<void>;
+  enableAsMaster(replicaSourceConfig: Json): Promise<void>;
+  demoteReplicationMaster(): Promise<void>;
+  getLastTxn(): Promise<readonly [source: string, txn: string]>;
+  getLatestTxnId(): Promise<string>;
+  waitForTxn(txn: string): Promise<void>;
 
   // guest-logs
-  async guestLogList(): Promise<readonly GuestLog[]> {
-    this.notSupported('guest_log_list');
-  }
-  async guestLogAction(_action: GuestLogAction): Promise<GuestLog> {
-    this.notSupported('guest_log_action');
-  }
+  guestLogList(): Promise<readonly GuestLog[]>;
+  guestLogAction(action: GuestLogAction): Promise<GuestLog>;
 
   // modules
-  async moduleList(_includeContents: boolean): Promise<readonly Json[]> {
-    this.notSupported('module_list');
-  }
-  async moduleApply(_modules: readonly Json[]): Promise<readonly Json[]> {
-    this.notSupported('module_apply');
-  }
-  async moduleRemove(_module: Json): Promise<void> {
-    this.notSupported('module_remove');
-  }
+  moduleList(includeContents: boolean): Promise<readonly Json[]>;
+  moduleApply(modules: readonly Json[]): Promise<readonly Json[]>;
+  moduleRemove(module: Json): Promise<void>;
 
   // upgrade
-  async preUpgrade(): Promise<Json> {
-    this.notSupported('pre_upgrade');
-  }
-  async upgrade(_upgradeInfo: Json): Promise<void> {
-    this.notSupported('upgrade');
-  }
-  async postUpgrade(_upgradeInfo: Json): Promise<void> {
-    this.notSupported('post_upgrade');
-  }
+  preUpgrade(): Promise<Json>;
+  upgrade(upgradeInfo: Json): Promise<void>;
+  postUpgrade(upgradeInfo: Json): Promise<void>;
 
   // rebuild
-  async rebuild(
-    _datastoreVersion: string,
-    _configContents: string,
-    _overrides: Json,
-  ): Promise<void> {
-    this.notSupported('rebuild');
-  }
+  rebuild(datastoreVersion: string, configContents: string, overrides: Json): Promise<void>;
 
   // cluster
-  async clusterComplete(): Promise<void> {
-    this.notSupported('cluster_complete');
-  }
-  async installCluster(
-    _replicationUser: UserSpec,
-    _clusterConfiguration: Json,
-    _bootstrap: boolean,
-  ): Promise<void> {
-    this.notSupported('install_cluster');
-  }
-  async getClusterContext(): Promise<Json> {
-    this.notSupported('get_cluster_context');
-  }
-  async resetAdminPassword(_password: string): Promise<void> {
-    this.notSupported('reset_admin_password');
+  clusterComplete(): Promise<void>;
+  installCluster(
+    replicationUser: UserSpec,
+    clusterConfiguration: Json,
+    bootstrap: boolean,
+  ): Promise<void>;
+  getClusterContext(): Promise<Json>;
+  resetAdminPassword(password: string): Promise<void>;
+}
+
+/** Gives the base every optional operation as a refusal naming the operation and the datastore. */
+function installRefusals(): void {
+  for (const [operation, { method, capability }] of Object.entries(guestOperations)) {
+    if (capability === 'core') continue;
+    const refusals = {
+      async [method](this: BaseDatastoreManager<unknown>): Promise<never> {
+        throw new DatastoreOperationNotSupported({ operation, datastore: this.datastore });
+      },
+    };
+    Object.defineProperty(BaseDatastoreManager.prototype, method, {
+      value: refusals[method],
+      writable: true,
+      configurable: true,
+    });
   }
 }
+installRefusals();

@@ -11,7 +11,7 @@ import type { TokenValidator } from '../identity/keystone.js';
 import { installAuth } from './auth.js';
 import { installPolicy } from './policy-hook.js';
 import { Policy } from '../policy/policy.js';
-import { installFaults, type FaultLog } from './faults.js';
+import { faultResponder, installFaults, type FaultLog, type RequestLimits } from './faults.js';
 import { datastoreRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { backupRoutes } from './routes/backups.js';
@@ -25,6 +25,14 @@ import { installRateLimits, RateLimiter, type RateLimits } from './rate-limit.js
 import { Quotas, type QuotaDefaults } from '../quotas/quotas.js';
 
 export const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Room for any id or name a client may put in a path, percent-encoded: Trove's clients look an
+ * instance up by name through `GET /instances/{name}` and need a 404, not a refusal, to go on.
+ */
+export const MAX_PARAM_LENGTH = 4096;
+
+const limits: RequestLimits = { bodyLimit: BODY_LIMIT, maxParamLength: MAX_PARAM_LENGTH };
 
 export interface ApiDependencies {
   readonly db: Kysely<Database>;
@@ -64,6 +72,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
+    maxParamLength: MAX_PARAM_LENGTH,
+    // The router's own refusals (a bad URL encoding, an over-long segment) are faults too.
+    frameworkErrors: faultResponder(limits, deps.log),
     // Bodies are checked as sent: no coercion, no silently dropped fields, every problem named.
     ajv: {
       customOptions: {
@@ -89,7 +100,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   });
   // Bodies are JSON only: anything else is 415, not a string for the schema to puzzle over.
   app.removeContentTypeParser('text/plain');
-  installFaults(app, deps.log);
+  installFaults(app, limits, deps.log);
   installAuth(app, deps.tokens ?? deps.identity, deps.adminToken);
   const limiter = new RateLimiter(deps.rateLimits);
   installRateLimits(app, limiter);
