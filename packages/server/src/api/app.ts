@@ -72,7 +72,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // The router's own refusals (a bad URL encoding, an over-long segment) are faults too.
     frameworkErrors: faultResponder(limits, deps.log),
     // Bodies are checked as sent: no coercion, no silently dropped fields, every problem named.
