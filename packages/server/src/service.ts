@@ -37,7 +37,7 @@ import { namespaces, type Capability, type PortRange } from '@cellar/plugin-api'
 import type { DatastorePolicy } from './api/routes/instances.js';
 import { Conductor } from './conductor/conductor.js';
 import type { ComputeDriver } from './drivers/compute/compute-driver.js';
-import { LocalCompute, localGuestSocket } from './drivers/compute/local.js';
+import { LocalCompute, localGuestSocket } from './drivers/compute/local/driver.js';
 import { SimulatedCompute } from './drivers/compute/simulated.js';
 import { KeystoneValidator } from './identity/keystone.js';
 import { Policy } from './policy/policy.js';
@@ -240,7 +240,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       const localOptions = config.group(localGroup);
       compute = local
         ? await LocalCompute.open({
-            statePath,
+            home: statePath,
             appRoot: options.appRoot,
             transport,
             rpc:
