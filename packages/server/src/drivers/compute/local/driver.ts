@@ -3,8 +3,10 @@
 // of an unprivileged OS user: a user of its own per instance when Cellar runs as root, as on a
 // server of its own, so one tenant's superuser cannot reach another's files or sockets. Guests
 // outlive the control plane, which finds them again by PID and tells them by their working
-// directory (the instance's run directory). One standby agent per datastore waits, loaded (with
-// the user of the next instance), so a create does not wait for Node to start. The jobs are one
+// directory (the instance's run directory); a guest whose configuration files disappear (its
+// instance was deleted) stops its database and exits. One standby agent per datastore waits,
+// loaded (with the user of the next instance), so a create does not wait for Node to start; it
+// ends, and removes its work, when its control plane is gone (@cellar/guest orphan-watch.ts). The jobs are one
 // module each in this folder; this class composes them.
 //
 //   <home>/instances/<id>/instance.json   what the driver knows: address, datastore, version, user
@@ -17,9 +19,10 @@
 //                         process-groups     every process group a guest of this instance led
 //   <home>/instances/.addresses/<ip>       claimed addresses, one file each (created exclusively)
 //   <home>/instances/.users/<name>         OS users this deployment made, noted before they exist
-//   <home>/guest/<datastore>/cellar-guest.mjs      the guest artifact, readable by the guest users
-//   <home>/guest/<datastore>/standby-<tag>/        a standby agent's work ahead (PostgreSQL: initdb)
-//   <home>/guest/<datastore>/standby-<tag>.out     what a standby agent writes before it has an instance
+//   <home>/guest/<datastore>/cellar-guest.mjs          the guest artifact, readable by the guest users
+//   <home>/guest/<datastore>/standbys/                 sticky (1733): each standby may remove its own
+//   <home>/guest/<datastore>/standbys/standby-<tag>/   a standby's work ahead (PostgreSQL: initdb)
+//   <home>/guest/<datastore>/standbys/standby-<tag>.out  what it writes before it has an instance
 //
 // <home> is the state directory.
 
@@ -256,7 +259,8 @@ export class LocalCompute implements ComputeDriver {
   }
 
   /**
-   * Ends every process this instance's guests started: the agent (it leaves its database running), then
+   * Ends every process this instance's guests started: its identity file first (a guest nobody
+   * finds ends itself on seeing it gone), the agent (it leaves its database running), then
    * SIGINT to what remains of its process groups and their descendants (PostgreSQL's fast
    * shutdown) and SIGKILL after a grace period. Only then are the directory, the address and the
    * instance's user removed.
@@ -284,6 +288,7 @@ export class LocalCompute implements ComputeDriver {
       ),
     ];
     const agent = await this.#records.guestPid(instanceId);
+    await rm(join(dir, 'guest_info.conf'), { force: true });
     if (agent) signal([agent], 'SIGTERM');
     const killed = await endProcesses(() => processTree(groups, dir), 10_000);
     if (killed.length > 0)

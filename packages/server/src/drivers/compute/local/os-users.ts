@@ -4,7 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -44,6 +44,22 @@ async function createUser(name: string): Promise<OsUser> {
   }
 }
 
+/**
+ * What a user left in /dev/shm: PostgreSQL's dynamic shared memory segments, which an initdb or
+ * a server killed half way does not remove. Only a user of an instance's own owns them.
+ */
+async function removeSharedMemory(name: string): Promise<void> {
+  const uid = await run('id', ['-u', name]).then(
+    (r) => Number(r.stdout),
+    () => undefined,
+  );
+  if (uid === undefined || uid === 0) return;
+  for (const entry of await readdir('/dev/shm').catch(() => [])) {
+    const path = join('/dev/shm', entry);
+    if ((await stat(path).catch(() => undefined))?.uid === uid) await rm(path, { force: true });
+  }
+}
+
 export class GuestUsers {
   /** `dir` holds one empty file per user this deployment made; `root`: whether users are made at all. */
   constructor(
@@ -71,6 +87,7 @@ export class GuestUsers {
   }
 
   async drop(name: string): Promise<void> {
+    await removeSharedMemory(name);
     // userdel also removes the user's own group; a user already gone is fine.
     await run('userdel', [name]).catch(() => undefined);
     await rm(join(this.dir, name), { force: true });

@@ -1,11 +1,11 @@
 // The standby agents: per datastore, `[local] standby_agents` loaded agents wait, each as the OS
 // user of a future instance and with its work ahead (initdb) done, so a create does not wait for
-// Node to start. A standby is held by its IPC channel: it ends when the control plane that holds
-// the other end goes away.
+// Node to start. A standby is held by its IPC channel: it ends, and removes its work, when the
+// control plane that holds the other end goes away, even killed with SIGKILL.
 
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { processTree, signal } from '@cellar/plugin-api/processes';
 import { endProcess, spawnAgent } from './agent-process.js';
@@ -50,8 +50,9 @@ export class StandbyPool {
     private readonly users: GuestUsers,
   ) {}
 
+  /** Where a datastore's standbys work: sticky and writable by all, so a standby can remove its own. */
   #dir(datastore: string): string {
-    return join(this.settings.home, 'guest', datastore);
+    return join(this.settings.home, 'guest', datastore, 'standbys');
   }
 
   /** Tops the datastore's pool up to its size. */
@@ -68,12 +69,14 @@ export class StandbyPool {
       const dir = join(parent, `${STANDBY_PREFIX}${user?.name ?? randomBytes(4).toString('hex')}`);
       const output = `${dir}.out`;
       await mkdir(parent, { recursive: true, mode: 0o755 });
+      await chmod(parent, 0o1733);
       await mkdir(dir, { mode: 0o700 });
       await owned(dir, user);
       const version = this.settings.defaultVersions?.[datastore];
       const argv = [
-        ...['--standby', '--datastore', datastore, '--work-dir', dir],
+        ...['--standby', '--datastore', datastore, '--work-dir', dir, '--output', output],
         ...(version === undefined ? [] : ['--datastore-version', version]),
+        ...(user ? ['--own-user'] : []),
       ];
       const program = await guestProgram(this.settings.appRoot, this.settings.home, datastore);
       const child = spawnAgent(program, argv, output, user);
@@ -128,10 +131,12 @@ export class StandbyPool {
     const kept = new Set(records.map((r) => r.standbyDir));
     const guestDir = join(this.settings.home, 'guest');
     for (const datastore of await readdir(guestDir).catch(() => [])) {
-      for (const name of await readdir(this.#dir(datastore)).catch(() => [])) {
-        const path = join(this.#dir(datastore), name);
-        if (name.startsWith(STANDBY_PREFIX) && !kept.has(path.replace(/\.out$/, '')))
-          await rm(path, { recursive: true, force: true });
+      for (const parent of [join(guestDir, datastore), this.#dir(datastore)]) {
+        for (const name of await readdir(parent).catch(() => [])) {
+          const path = join(parent, name);
+          if (name.startsWith(STANDBY_PREFIX) && !kept.has(path.replace(/\.out$/, '')))
+            await rm(path, { recursive: true, force: true });
+        }
       }
     }
   }
