@@ -38,6 +38,7 @@ import type { DatastorePolicy } from './api/routes/instances.js';
 import { Conductor } from './conductor/conductor.js';
 import type { ComputeDriver } from './drivers/compute/compute-driver.js';
 import { LocalCompute, localGuestSocket } from './drivers/compute/local/driver.js';
+import { guestHome } from './drivers/compute/local/guest-home.js';
 import { SimulatedCompute } from './drivers/compute/simulated.js';
 import { KeystoneValidator } from './identity/keystone.js';
 import { Policy } from './policy/policy.js';
@@ -79,6 +80,8 @@ export interface ControlPlane {
   readonly defaultVersions: Readonly<Record<string, string>>;
   /** The compute driver in use, and why it cannot start instances when it cannot. */
   readonly computeDriver: string;
+  /** Where the local compute driver keeps instances (under `[local] guest_path`). */
+  readonly instancesPath?: string;
   readonly computeProblem?: string;
   close(): Promise<void>;
 }
@@ -200,11 +203,15 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     const rpc = config.group(rpcGroup);
     const controlKey = await loadControlKey(statePath, rpc.control_key);
     const local = defaults.compute_driver === 'local';
+    // The guests' directory holds the RPC sockets too: the guests' users must reach the conductor's.
+    const guestsIn = local
+      ? await guestHome(statePath, config.group(localGroup).guest_path)
+      : undefined;
     transport = await openTransport(
       rpc.transport,
       rpc.amqp_url,
-      join(statePath, 'rpc'),
-      local ? statePath : undefined,
+      join(guestsIn ?? statePath, 'rpc'),
+      guestsIn,
     );
     if (transport instanceof AmqpTransport) {
       transport.onConnectionLost((error) => {
@@ -240,12 +247,12 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       const localOptions = config.group(localGroup);
       compute = local
         ? await LocalCompute.open({
-            home: statePath,
+            home: guestsIn ?? statePath,
             appRoot: options.appRoot,
             transport,
             rpc:
               rpc.transport === 'local'
-                ? { transport: 'local', socketDir: join(statePath, 'rpc') }
+                ? { transport: 'local', socketDir: join(guestsIn ?? statePath, 'rpc') }
                 : { transport: 'amqp', amqpUrl: rpc.amqp_url ?? '' },
             addressPool: localOptions.address_pool,
             userPrefix: localOptions.guest_user_prefix,
@@ -381,6 +388,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       ...(cloudsFile === undefined ? {} : { cloudsYaml: cloudsFile }),
       defaultVersions,
       computeDriver: defaults.compute_driver,
+      ...(guestsIn === undefined ? {} : { instancesPath: join(guestsIn, 'instances') }),
       ...(compute instanceof LocalCompute && compute.unavailable !== undefined
         ? { computeProblem: compute.unavailable }
         : {}),

@@ -1,13 +1,15 @@
-// The local compute driver, the embedded default: an instance is a directory under the state
-// directory, with its own loopback address, and a guest agent running there as a detached process
-// of an unprivileged OS user: a user of its own per instance when Cellar runs as root, as on a
-// server of its own, so one tenant's superuser cannot reach another's files or sockets. Guests
-// outlive the control plane, which finds them again by PID and tells them by their working
-// directory (the instance's run directory); a guest whose configuration files disappear (its
-// instance was deleted) stops its database and exits. One standby agent per datastore waits,
-// loaded (with the user of the next instance), so a create does not wait for Node to start; it
-// ends, and removes its work, when its control plane is gone (@cellar/guest orphan-watch.ts). The jobs are one
-// module each in this folder; this class composes them.
+// The local compute driver, the embedded default: an instance is a directory under the guests'
+// directory <home> (the state directory, or /var/lib/cellar/<deployment> when Cellar runs as root
+// and the guests' users cannot reach the state directory: guest-home.ts), with its own loopback
+// address, and a guest agent running there as a detached process of an unprivileged OS user: a
+// user of its own per instance when Cellar runs as root, as on a server of its own, so one
+// tenant's superuser cannot reach another's files or sockets. Guests outlive the control plane,
+// which finds them again by PID and tells them by their working directory (the instance's run
+// directory); a guest whose configuration files disappear (its instance was deleted) stops its
+// database and exits. One standby agent per datastore waits, loaded (with the user of the next
+// instance), so a create does not wait for Node to start; it ends, and removes its work, when its
+// control plane is gone (orphan-watch.ts in @cellar/guest). Each job is a module of this folder;
+// this class composes them.
 //
 //   <home>/instances/<id>/instance.json   what the driver knows: address, datastore, version, user
 //                         guest_info.conf    the instance's identity and RPC key (0600, the guest's)
@@ -23,8 +25,8 @@
 //   <home>/guest/<datastore>/standbys/                 sticky (1733): each standby may remove its own
 //   <home>/guest/<datastore>/standbys/standby-<tag>/   a standby's work ahead (PostgreSQL: initdb)
 //   <home>/guest/<datastore>/standbys/standby-<tag>.out  what it writes before it has an instance
-//
-// <home> is the state directory.
+//   <home>/rpc/                            the RPC sockets (the conductor's open to the guests)
+//   <home>/state-path                      (under /var/lib/cellar only) the state directory it serves
 
 import { chmod, mkdir, readFile, realpath, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
@@ -45,7 +47,7 @@ import { GuestUsers, owned } from './os-users.js';
 import { removeStandbyFiles, StandbyPool, type Standby } from './standby-pool.js';
 
 export interface LocalOptions {
-  /** The state directory, its real path: guests are told apart by their working directories. */
+  /** The guests' directory (guest-home.ts): guests are told apart by their working directories. */
   readonly home: string;
   readonly appRoot: string;
   readonly transport: Transport;

@@ -16,7 +16,7 @@ export async function unreachable(paths: readonly string[]): Promise<string | un
     for (const d of chain) {
       const s = await stat(d);
       if ((s.mode & 0o001) === 0) {
-        return `guests run as users of their own, who cannot pass through ${d} (mode ${(s.mode & 0o777).toString(8)}) to reach ${path}; put [DEFAULT] state_path somewhere they can reach (for example /var/lib/cellar), or let them pass with chmod o+x ${d}`;
+        return `guests run as users of their own, who cannot pass through ${d} (mode ${(s.mode & 0o777).toString(8)}) to reach ${path}; set [local] guest_path somewhere they can reach (for example /var/lib/cellar/<name>), or let them pass with chmod o+x ${d}`;
       }
     }
   }
