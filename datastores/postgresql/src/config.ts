@@ -2,7 +2,7 @@
 // with the listen, socket, memory and logging settings, and pg_hba.conf from the allowed CIDRs.
 
 import { isIPv4, isIPv6 } from 'node:net';
-import { BadRequest } from '@cellar/plugin-api';
+import { ALLOW_ALL_CIDRS, BadRequest } from '@cellar/plugin-api';
 
 /** The role initdb creates as bootstrap superuser; the guest's own, over the private socket only. */
 export const ADMIN_USER = 'os_admin';
@@ -113,7 +113,7 @@ export function checkCidr(cidr: string): string {
  * never over TCP.
  */
 export function renderHba(allowedCidrs: readonly string[]): string {
-  const cidrs = allowedCidrs.length === 0 ? ['0.0.0.0/0', '::/0'] : allowedCidrs.map(checkCidr);
+  const cidrs = allowedCidrs.length === 0 ? ALLOW_ALL_CIDRS : allowedCidrs.map(checkCidr);
   const lines = [
     '# Written by the Cellar guest agent; apply_access rewrites it.',
     '# TYPE  DATABASE  USER  ADDRESS  METHOD',

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { canHashLocally, scramVerifier, SCRAM_ITERATIONS } from './scram.js';
+import { preparedPassword, scramVerifier, SCRAM_ITERATIONS } from './scram.js';
 
 const hmac = (key: Buffer, text: string): Buffer => createHmac('sha256', key).update(text).digest();
 
@@ -43,10 +43,30 @@ test("the verifier checks the proof and signs the reply of RFC 7677's example ex
   assert.ok(verifier.startsWith('SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$'));
 });
 
-test('ASCII passwords are hashed in the guest; others go to the server, which runs SASLprep itself', () => {
-  assert.equal(canHashLocally(`pw with 'quotes', "doubles" and \\backslashes\\`), true);
-  assert.equal(canHashLocally('tab\tinside'), true);
-  assert.equal(canHashLocally('pässword'), false);
-  assert.equal(canHashLocally('ｆｕｌｌｗｉｄｔｈ'), false);
-  assert.equal(canHashLocally('nul\0inside'), false);
+test('passwords are prepared as PostgreSQL prepares them: ASCII as is, others through SASLprep', () => {
+  const ascii = `pw with 'quotes', "doubles", \\backslashes\\ and a\ttab`;
+  assert.equal(preparedPassword(ascii), ascii);
+  // NFKC: fullwidth letters become ASCII ones; a non-ASCII space becomes a space; a soft hyphen goes.
+  assert.equal(preparedPassword('pässwörd-ｆｕｌｌ'), 'pässwörd-full');
+  assert.equal(preparedPassword('two\u00a0words'), 'two words');
+  assert.equal(preparedPassword('soft\u00adhyphen-ü'), 'softhyphen-ü');
+  // Refused by SASLprep (unassigned in Unicode 3.2, mixed directions): hashed raw, as the server does.
+  assert.equal(preparedPassword('ȡ-unassigned'), 'ȡ-unassigned');
+  assert.equal(preparedPassword('abc\u05d0'), 'abc\u05d0');
+  // PostgreSQL refuses what is empty after mapping, and U+0341 before normalising it to U+0301.
+  assert.equal(preparedPassword('\u00ad\ufe0f'), '\u00ad\ufe0f');
+  assert.equal(preparedPassword('tone\u0341-ü'), 'tone\u0341-ü');
+  assert.throws(() => preparedPassword('nul\0inside'), /NUL/);
+});
+
+test('passwords SASLprep maps to the same string have the same verifier', () => {
+  const salt = Buffer.alloc(16, 7);
+  assert.equal(
+    scramVerifier('pässwörd-ｆｕｌｌ', { salt }),
+    scramVerifier('pässwörd-full', { salt }),
+  );
+  assert.notEqual(
+    scramVerifier('pässwörd-full', { salt }),
+    scramVerifier('passwörd-full', { salt }),
+  );
 });

@@ -37,3 +37,27 @@ test('settings before a section and malformed lines are problems with their line
   );
   assert.match(problems[0]?.message ?? '', /before any \[section\]/);
 });
+
+test('a blank line ends a value: an indented line after it is an unexpected continuation, not glued on', () => {
+  const { entries, problems } = parseIni('[a]\nx = 1\n\n[b]\n  y = 2\n[c]\nz = 3\n\n  w = 4\n');
+  assert.deepEqual(
+    entries.map((e) => [e.section, e.key, e.value]),
+    [
+      ['a', 'x', '1'],
+      ['c', 'z', '3'],
+    ],
+  );
+  assert.deepEqual(
+    problems.map((p) => [p.line, p.message]),
+    [
+      [
+        5,
+        "unexpected continuation line 'y = 2': no value is open (a blank line, comment or section header ends one)",
+      ],
+      [
+        9,
+        "unexpected continuation line 'w = 4': no value is open (a blank line, comment or section header ends one)",
+      ],
+    ],
+  );
+});

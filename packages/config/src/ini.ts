@@ -18,6 +18,8 @@ export interface IniFile {
   readonly problems: readonly IniProblem[];
 }
 
+type OpenEntry = { -readonly [K in keyof IniEntry]: IniEntry[K] };
+
 function unquote(value: string): string {
   const first = value[0];
   if (value.length >= 2 && (first === '"' || first === "'") && value.endsWith(first))
@@ -26,20 +28,31 @@ function unquote(value: string): string {
 }
 
 export function parseIni(text: string): IniFile {
-  const entries: { section: string; key: string; value: string; line: number }[] = [];
+  const entries: OpenEntry[] = [];
   const problems: IniProblem[] = [];
   let section: string | undefined;
+  // As in oslo.config, a value stays open for continuation lines only until a blank line, an
+  // unindented comment, a section header or the next setting; an indented line then is an error.
+  let open: OpenEntry | undefined;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
     const raw = (lines[i] ?? '').replace(/\r$/, '');
     const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) continue;
-    const previous = entries.at(-1);
-    if (/^\s/.test(raw) && previous && previous.line <= lineNo) {
-      previous.value = `${previous.value}\n${trimmed}`;
+    const indented = /^\s/.test(raw);
+    const comment = trimmed.startsWith('#') || trimmed.startsWith(';');
+    if (trimmed === '' || (comment && !indented)) open = undefined;
+    if (trimmed === '' || comment) continue;
+    if (indented) {
+      if (open) open.value = `${open.value}\n${trimmed}`;
+      else
+        problems.push({
+          line: lineNo,
+          message: `unexpected continuation line '${trimmed}': no value is open (a blank line, comment or section header ends one)`,
+        });
       continue;
     }
+    open = undefined;
     if (trimmed.startsWith('[')) {
       const m = /^\[([^\]]*)\]$/.exec(trimmed);
       if (!m || (m[1] ?? '').trim() === '') {
@@ -68,12 +81,14 @@ export function parseIni(text: string): IniFile {
       });
       continue;
     }
-    entries.push({
+    const entry: OpenEntry = {
       section,
       key: trimmed.slice(0, at).trim(),
       value: unquote(trimmed.slice(at + 1).trim()),
       line: lineNo,
-    });
+    };
+    entries.push(entry);
+    open = entry;
   }
   return { entries, problems };
 }

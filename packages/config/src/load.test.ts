@@ -131,6 +131,19 @@ test('every problem is reported at once, in file order, with file:line and a use
   ]);
 });
 
+test('an indented line after a blank line is reported with its file and line among the other problems', async () => {
+  const f = await file(
+    'continued.conf',
+    '[DEFAULT]\ndebug = true\n\n[postgresql]\n  root_on_create = true\ntcp_ports = 0\n',
+  );
+  const result = loadConfig(registry, 'server', await collectSources({ configFiles: [f] }));
+  assert.ok(!result.ok);
+  assert.deepEqual(result.problems.map(formatProblem), [
+    `${f}:5: unexpected continuation line 'root_on_create = true': no value is open (a blank line, comment or section header ends one)`,
+    `${f}:6: [postgresql] tcp_ports = 0: item 1 ('0'): expected a port from 1 to 65535 or a range such as 6000-6010`,
+  ]);
+});
+
 test('a server option in the guest file is sent back to cellar.conf; a missing required option is named', async () => {
   const f = await file('guest.conf', '[postgresql]\ntcp_ports = 5432\n');
   const result = loadConfig(registry, 'guest', await collectSources({ configFiles: [f] }));

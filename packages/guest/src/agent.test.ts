@@ -30,7 +30,10 @@ class MemoryManager extends BaseDatastoreManager {
       throw new Error('the server would not start');
     this.status = 'healthy';
   }
-  async restart(): Promise<void> {}
+  async restart(): Promise<void> {
+    if (this.status === 'building') throw new Error('nothing to restart');
+    this.status = 'healthy';
+  }
   async stopDb(): Promise<void> {
     this.status = 'shutdown';
   }
@@ -95,6 +98,48 @@ test('the agent serves its manager and reports at start and the moment a prepare
     assert.equal(await client.serviceStatus({ requestId: 't' }), 'healthy');
     // Core operations the datastore leaves to the base: access is not enforced by this one.
     assert.equal(await client.applyAccess(['10.0.0.0/24'], { requestId: 't' }), false);
+  } finally {
+    await guest.close();
+  }
+});
+
+/** Settles with beat, or fails when no beat came within ms (report_interval here is 60 s). */
+async function within(beat: Promise<void>, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no heartbeat within ${ms} ms of ${what}`)), ms);
+  });
+  try {
+    await Promise.race([beat, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test('the agent reports the moment a stop or restart ends, not a report_interval later', async () => {
+  const guest = await runGuest({
+    argv: ['--config-file', join(dir, 'guest.conf')],
+    plugins,
+    env: {},
+  });
+  const client = new GuestClient(control, GUEST_ID, KEY, { low: 5, high: 5 });
+  const context = { requestId: 't' };
+  try {
+    let beat = conductor.nextBeat();
+    await assert.rejects(client.restart(context), /nothing to restart/);
+    await within(beat, 2000, 'a failed restart');
+    assert.equal(conductor.beats.at(-1)?.status, 'building');
+    beat = conductor.nextBeat();
+    await client.prepare({ memoryMb: 512, databases: [], users: [] }, context);
+    await beat;
+    beat = conductor.nextBeat();
+    await client.stopDb(context);
+    await within(beat, 2000, 'stop_db');
+    assert.equal(conductor.beats.at(-1)?.status, 'shutdown');
+    beat = conductor.nextBeat();
+    await client.restart(context);
+    await within(beat, 2000, 'restart');
+    assert.deepEqual(conductor.beats.at(-1), { status: 'healthy' });
   } finally {
     await guest.close();
   }

@@ -1,6 +1,6 @@
-// The guest agent: reads only guest-side configuration, loads exactly one datastore (the one
-// `datastore_manager` names) through the plugin host, serves its manager on guestagent.<id>, and
-// reports to the conductor: a heartbeat every report_interval, and one the moment a prepare ends.
+// The guest agent: loads the one datastore `datastore_manager` names, serves its manager on
+// guestagent.<id>, and reports to the conductor every report_interval and the moment a prepare,
+// a restart or a stop ends.
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import {
   LocalTransport,
   method,
   serve,
+  type AnyMethod,
   type Heartbeat,
   type Listener,
   type Transport,
@@ -110,6 +111,7 @@ class Reporter {
   #failure?: NonNullable<Heartbeat['fault']>;
   #untold = false;
   #timer?: NodeJS.Timeout;
+  #sending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly conductor: ConductorClient,
@@ -117,7 +119,18 @@ class Reporter {
     private readonly log: GuestLogger,
   ) {}
 
-  async beat(): Promise<void> {
+  /**
+   * One beat after another: a periodic beat that read the status in the middle of a restart is
+   * sent before the restart's own, never after it, so the last status the conductor records is
+   * the newest.
+   */
+  beat(): Promise<void> {
+    const next = this.#sending.then(() => this.#send());
+    this.#sending = next;
+    return next;
+  }
+
+  async #send(): Promise<void> {
     const status: ServiceStatus = this.#failure
       ? 'failed to spawn'
       : await this.manager.getServiceStatus().catch((error: unknown) => {
@@ -167,7 +180,8 @@ async function openTransport(
   });
 }
 
-export async function runGuest(start: GuestStart): Promise<RunningGuest> {
+/** The agent's configuration read, its datastore loaded and its manager made, not yet serving. */
+async function openAgent(start: GuestStart) {
   const { configFiles, overrides } = parseArgv(start.argv);
   const booted = await bootstrap({
     side: 'guest',
@@ -214,6 +228,65 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
     ...(start.standby ? { standby: start.standby } : {}),
     log,
   });
+  return { agent, rpc, guestId, datastore, log, manager };
+}
+
+/**
+ * The manager's methods as the agent serves them. prepare is cast, and reports its outcome in a
+ * heartbeat; restart and stop_db report theirs before they answer, so the control plane, which
+ * waits for a fresh status after them, learns it at once instead of a report_interval later.
+ */
+function agentMethods(
+  manager: BaseDatastoreManager<unknown>,
+  reporter: Reporter,
+  log: GuestLogger,
+): Record<string, AnyMethod> {
+  const prepare = async (request: PrepareRequest): Promise<void> => {
+    log.info('prepare started', {
+      databases: request.databases.length,
+      users: request.users.length,
+      memoryMb: request.memoryMb,
+    });
+    reporter.failed(undefined);
+    try {
+      await manager.prepare(request);
+      log.info('prepare finished');
+    } catch (error) {
+      const reason = asCellarError(error);
+      log.error('prepare failed', { code: reason.code, reason: reason.message, err: error });
+      reporter.failed({ code: reason.code, message: reason.message });
+    }
+    // At once, so the control plane learns of the outcome without waiting a period.
+    await reporter.beat();
+  };
+  const reporting = (operation: () => Promise<void>) => async (): Promise<void> => {
+    try {
+      await operation();
+    } finally {
+      await reporter.beat();
+    }
+  };
+  let preparing: Promise<void> | undefined;
+  return {
+    ...guestMethods(manager),
+    // A resumed create may send prepare again while the first still runs: both wait for one.
+    prepare: method(guestArgs.prepare, async (a) => {
+      preparing ??= prepare(a.request).finally(() => (preparing = undefined));
+      await preparing;
+    }),
+    restart: method(
+      guestArgs.restart,
+      reporting(() => manager.restart()),
+    ),
+    stop_db: method(
+      guestArgs.stop_db,
+      reporting(() => manager.stopDb()),
+    ),
+  };
+}
+
+export async function runGuest(start: GuestStart): Promise<RunningGuest> {
+  const { agent, rpc, guestId, datastore, log, manager } = await openAgent(start);
 
   // A new instance's slow part (initdb) begins now, while the agent connects and the control plane
   // sends the prepare; prepare waits for it. A failure here is prepare's to report.
@@ -236,39 +309,13 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
     manager,
     log,
   );
-  let preparing: Promise<void> | undefined;
-  const prepare = async (request: PrepareRequest): Promise<void> => {
-    log.info('prepare started', {
-      databases: request.databases.length,
-      users: request.users.length,
-      memoryMb: request.memoryMb,
-    });
-    reporter.failed(undefined);
-    try {
-      await manager.prepare(request);
-      log.info('prepare finished');
-    } catch (error) {
-      const reason = asCellarError(error);
-      log.error('prepare failed', { code: reason.code, reason: reason.message, err: error });
-      reporter.failed({ code: reason.code, message: reason.message });
-    }
-    // At once, so the control plane learns of the outcome without waiting a period.
-    await reporter.beat();
-  };
   let listener: Listener;
   try {
     listener = await serve({
       transport,
       topic: guestTopic(guestId),
       keyFor: () => rpc.instance_key,
-      methods: {
-        ...guestMethods(manager),
-        // A resumed create may send prepare again while the first still runs: both wait for one.
-        prepare: method(guestArgs.prepare, async (a) => {
-          preparing ??= prepare(a.request).finally(() => (preparing = undefined));
-          await preparing;
-        }),
-      },
+      methods: agentMethods(manager, reporter, log),
       onError: (error, request) =>
         log.warn('a message was refused or failed', { err: error, method: request?.method }),
     });

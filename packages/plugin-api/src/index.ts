@@ -1,6 +1,7 @@
 // @cellar/plugin-api: the contract between Cellar and its plugins, and the only package a
 // datastore imports. Everything here is public; the host checks plugins against CONTRACT_MAJOR.
 
+export * from './addresses.js';
 export * from './capabilities.js';
 export * from './contract.js';
 export * from './define.js';

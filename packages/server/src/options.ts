@@ -155,6 +155,11 @@ export const identityGroup = defineOptionGroup({
       default: 10,
       min: 0,
     }),
+    keystone_timeout: opt.duration({
+      help: 'How long Cellar waits for Keystone to answer one request (connecting, answering and sending its body); past it the API request is answered 503, so a hung Keystone cannot hold requests forever.',
+      default: 10,
+      min: 0.1,
+    }),
     admin_token: opt.str({
       help: "A static token that acts as an admin of the project in the request's path, for bootstrapping and for clients run with --os-auth-type admin_token. Leave unset in production.",
       secret: true,

@@ -202,6 +202,14 @@ export const RpcBadArguments = defineError('RpcBadArguments', {
   description: 'The arguments of an RPC message do not match what the method accepts.',
 });
 
+export const IdentityUnavailable = defineError('IdentityUnavailable', {
+  code: 'CELLAR_IDENTITY_UNAVAILABLE',
+  status: 503,
+  message: 'The identity service (Keystone at {url}) is unavailable: {reason}.',
+  description:
+    'Keystone did not answer within [identity] keystone_timeout, could not be reached, or failed; no token can be validated until it is back.',
+});
+
 export const ConfigurationInvalid = defineError('ConfigurationInvalid', {
   code: 'CELLAR_CONFIGURATION_INVALID',
   status: 500,
@@ -266,6 +274,7 @@ export const errorCatalog = [
   RpcRejected,
   RpcNoSuchMethod,
   RpcBadArguments,
+  IdentityUnavailable,
   ConfigurationInvalid,
   PluginLoadFailed,
   PayloadTooLarge,

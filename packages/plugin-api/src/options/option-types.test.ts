@@ -4,6 +4,7 @@ import {
   booleanType,
   dictType,
   durationType,
+  hostAddressType,
   integerType,
   listType,
   portRangeType,
@@ -87,4 +88,20 @@ test('dicts read k:v pairs and check every value', () => {
   assert.match(read(dict, 'a:1,b:-1').problem ?? '', /key 'b'/);
   assert.equal(dict.format({ a: 1, b: 2 }), 'a:1,b:2');
   assert.ok(read(dict, 'nocolon').problem);
+});
+
+test('host addresses: IPv4, IPv6 and host names pass; ":::", "999.1.1.1" and "1.2.3" are refused', () => {
+  const host = hostAddressType();
+  for (const good of [
+    '127.0.0.1',
+    '::',
+    '::1',
+    '2001:db8::5',
+    'fe80::1%eth0',
+    'db.example.org',
+    'localhost',
+  ])
+    assert.equal(read(host, good).value, good, good);
+  for (const bad of [':::', '1:2:3:4:5:6:7:8:9', '999.1.1.1', '1.2.3', '::g', 'a..b', '-x'])
+    assert.equal(read(host, bad).problem, 'expected an IP address or a host name', bad);
 });

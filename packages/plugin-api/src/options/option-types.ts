@@ -3,6 +3,7 @@
 
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { isHostAddress } from '../addresses.js';
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false };
 
@@ -226,10 +227,6 @@ export function uriType(params: UriParams = {}): OptionType<string> {
   });
 }
 
-const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const hostname =
-  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-
 /** An IPv4/IPv6 address or a host name. */
 export function hostAddressType(): OptionType<string> {
   return scalar({
@@ -239,8 +236,7 @@ export function hostAddressType(): OptionType<string> {
     sampleNotes: [],
     parse: (text) => ok(text.trim()),
     format: (value) => value,
-    extraCheck: (v) =>
-      ipv4.test(v) || hostname.test(v) || (v.includes(':') && /^[0-9a-fA-F:.]+$/.test(v)),
+    extraCheck: isHostAddress,
   });
 }
 

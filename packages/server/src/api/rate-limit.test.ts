@@ -39,3 +39,27 @@ test('a project gets its per-minute allowance per verb, then a Retry-After; the 
   const get = limiter.entries('p1', t0 + 20_000).find((e) => e.verb === 'GET');
   assert.equal(get?.remaining, 0);
 });
+
+test('50,000 projects keep the rate-limit buckets bounded: idle buckets are pruned, busy ones kept', () => {
+  const limiter = new RateLimiter({ get: 200, post: 10, put: 200, delete: 200, mgmtPost: 200 });
+  const t0 = 1_000_000;
+  let largest = 0;
+  for (let i = 0; i < 50_000; i++) {
+    assert.equal(limiter.take(`project-${i}`, 'GET', '/instances', t0 + i * 10), undefined);
+    largest = Math.max(largest, limiter.size);
+  }
+  assert.ok(largest <= 1024, `the limiter grew to ${largest} buckets`);
+  const busy = t0 + 50_000 * 10;
+  for (let i = 0; i < 10; i++) limiter.take('busy', 'POST', '/instances', busy);
+  for (let i = 0; i < 2000; i++) limiter.take(`late-${i}`, 'GET', '/instances', busy + i);
+  assert.ok(limiter.size <= 1024, `the limiter grew to ${limiter.size} buckets`);
+  assert.equal(
+    limiter.take('busy', 'POST', '/instances', busy + 2000)?.retryAfter,
+    4,
+    'a project still over its limit keeps its bucket through the pruning',
+  );
+  assert.equal(
+    limiter.entries('busy', busy + 2000).find((e) => e.verb === 'POST' && e.uri === '*')?.remaining,
+    0,
+  );
+});

@@ -1,5 +1,6 @@
 // Trove's rate limits: per project and verb (and POST under /mgmt), a number of requests per
 // minute as a leaky bucket in this process; past it, 413 with Retry-After and the overLimit body.
+// A bucket that has leaked empty is the same as none, so idle ones are dropped as buckets grow.
 
 import type { FastifyInstance } from 'fastify';
 
@@ -14,7 +15,12 @@ export interface RateLimits {
 interface Bucket {
   level: number;
   at: number;
+  /** Requests per minute: how fast the bucket leaks. */
+  readonly value: number;
 }
+
+/** Below this many buckets nothing is pruned; above it, pruning runs as the count doubles. */
+const PRUNE_FLOOR = 1024;
 
 export interface RateEntry {
   readonly verb: string;
@@ -35,6 +41,7 @@ interface Rule {
 
 export class RateLimiter {
   readonly #buckets = new Map<string, Bucket>();
+  #pruneAt = PRUNE_FLOOR;
   readonly #rules: readonly (Rule & { readonly pattern: RegExp })[];
 
   constructor(limits: RateLimits) {
@@ -48,13 +55,31 @@ export class RateLimiter {
     this.#rules = rules.map((rule) => ({ ...rule, pattern: new RegExp(rule.regex) }));
   }
 
-  /** Leaks the bucket to now; returns its level. */
-  #level(key: string, value: number, now: number): Bucket {
-    const bucket = this.#buckets.get(key) ?? { level: 0, at: now };
+  /** How many buckets are kept. */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /** Leaks the bucket to now; a new one is kept only when `keep` (a request is filling it). */
+  #level(key: string, value: number, now: number, keep: boolean): Bucket {
+    const bucket = this.#buckets.get(key) ?? { level: 0, at: now, value };
     bucket.level = Math.max(0, bucket.level - ((now - bucket.at) / 60_000) * value);
     bucket.at = now;
-    this.#buckets.set(key, bucket);
+    if (keep && !this.#buckets.has(key)) {
+      if (this.#buckets.size >= this.#pruneAt) this.#prune(now);
+      this.#buckets.set(key, bucket);
+    }
     return bucket;
+  }
+
+  /**
+   * Drops the buckets that have leaked empty. Run when the count reaches twice what the last run
+   * kept, it costs O(1) per request and bounds memory by the projects active within a minute.
+   */
+  #prune(now: number): void {
+    for (const [key, bucket] of this.#buckets)
+      if (bucket.level <= ((now - bucket.at) / 60_000) * bucket.value) this.#buckets.delete(key);
+    this.#pruneAt = Math.max(PRUNE_FLOOR, 2 * this.#buckets.size);
   }
 
   /** Seconds to wait when the request is over a limit; undefined when it may go ahead. */
@@ -68,7 +93,7 @@ export class RateLimiter {
       .filter((rule) => rule.verb === verb && rule.pattern.test(path))
       .map((rule) => ({
         rule,
-        bucket: this.#level(`${project} ${rule.verb} ${rule.uri}`, rule.value, now),
+        bucket: this.#level(`${project} ${rule.verb} ${rule.uri}`, rule.value, now, true),
       }));
     // A refused request takes nothing from any of its limits.
     for (const { rule, bucket } of applicable) {
@@ -86,7 +111,7 @@ export class RateLimiter {
   /** The state GET /limits shows. */
   entries(project: string, now = Date.now()): RateEntry[] {
     return this.#rules.map(({ verb, uri, regex, value }) => {
-      const bucket = this.#level(`${project} ${verb} ${uri}`, value, now);
+      const bucket = this.#level(`${project} ${verb} ${uri}`, value, now, false);
       const remaining = Math.max(0, Math.floor(value - bucket.level));
       const wait = remaining > 0 ? 0 : ((bucket.level + 1 - value) / value) * 60_000;
       return {

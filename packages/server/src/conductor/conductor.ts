@@ -14,6 +14,7 @@ import {
   type Transport,
 } from '@cellar/rpc';
 import { now, type Database } from '../db/schema.js';
+import { isGuestServiceStatus } from '../instances/states.js';
 import { unseal } from '../secrets.js';
 
 export interface ConductorLog {
@@ -69,7 +70,12 @@ export class Conductor {
         ),
       methods: {
         heartbeat: method(conductorArgs.heartbeat, async (beat, request) => {
-          const instanceId = request.instance as string;
+          const instanceId = request.instance;
+          // Only a message signed with an instance's key gets here; it names that instance.
+          if (instanceId === undefined) return;
+          const status = beat.status;
+          // The envelope's schema admits only these; the check tells the column's type so.
+          if (!isGuestServiceStatus(status)) return;
           if (!(await this.#fresh(instanceId, 'heartbeat', request.sent))) return;
           const current = await this.db
             .selectFrom('service_statuses')
@@ -77,10 +83,10 @@ export class Conductor {
             .where('instance_id', '=', instanceId)
             .executeTakeFirst();
           // Only a restart clears "restart required".
-          if (current?.status === 'restart required' && beat.status !== 'restart required') return;
+          if (current?.status === 'restart required' && status !== 'restart required') return;
           await this.db
             .updateTable('service_statuses')
-            .set({ status: beat.status, updated_at: now() })
+            .set({ status, updated_at: now() })
             .where('instance_id', '=', instanceId)
             .execute();
           if (beat.fault) {

@@ -131,6 +131,9 @@ export async function openDatabase(spec: ConnectionSpec): Promise<ControlDatabas
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
+    // What is erased (an operation's sealed secrets, the passwords earlier versions left) is
+    // overwritten on disk, not left in free pages for a copy of the file to give away.
+    sqlite.pragma('secure_delete = ON');
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     });

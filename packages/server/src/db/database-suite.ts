@@ -14,7 +14,11 @@ export function runControlDatabaseSuite(name: string, open: () => Promise<Contro
     const { db } = control;
     try {
       await t.test('migrations apply once; a second run applies nothing', async () => {
-        assert.deepEqual(await migrateToLatest(db), ['0001-initial', '0002-flavors']);
+        assert.deepEqual(await migrateToLatest(db), [
+          '0001-initial',
+          '0002-flavors',
+          '0004-operation-secrets',
+        ]);
         assert.deepEqual(await migrateToLatest(db), []);
       });
 

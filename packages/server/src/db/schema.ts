@@ -2,6 +2,14 @@
 // are 0/1 integers, so one schema and one set of queries serve SQLite and PostgreSQL alike.
 
 import type { Insertable, Selectable, Updateable } from 'kysely';
+import type {
+  OperationKind,
+  OperationStatus,
+  ServerStatus,
+  ServiceStatus,
+  StepStatus,
+  TaskStatus,
+} from '../instances/states.js';
 
 export interface ProjectTable {
   id: string;
@@ -72,10 +80,8 @@ export interface InstanceTable {
   volume_size: number | null;
   volume_type: string | null;
   datastore_version_id: string;
-  /** Trove's task status name: NONE, BUILDING, REBOOTING, DELETING, … */
-  task_status: string;
-  /** The compute driver's view: BUILD, ACTIVE, SHUTDOWN, ERROR, … */
-  server_status: string;
+  task_status: TaskStatus;
+  server_status: ServerStatus;
   address: string | null;
   hostname: string | null;
   /** JSON `{is_public, allowed_cidrs}`. */
@@ -95,8 +101,7 @@ export interface InstanceTable {
 
 export interface ServiceStatusTable {
   instance_id: string;
-  /** The guest's description: new, building, healthy, shutdown, … */
-  status: string;
+  status: ServiceStatus;
   /** The last heartbeat, the liveness timestamp. */
   updated_at: string;
 }
@@ -113,12 +118,15 @@ export interface InstanceFaultTable {
 export interface OperationTable {
   id: string;
   instance_id: string;
-  /** create, delete, restart, … */
-  kind: string;
-  /** pending, running, succeeded, failed */
-  status: string;
-  /** JSON: what the operation needs to run or resume. */
+  kind: OperationKind;
+  status: OperationStatus;
+  /** JSON: what the operation needs to run or resume, without its secrets. */
   request: string;
+  /**
+   * The secrets it needs too (a create's passwords), sealed with the control key; erased (null)
+   * when the operation ends.
+   */
+  secrets: string | null;
   error_code: string | null;
   error_message: string | null;
   created_at: string;
@@ -129,8 +137,7 @@ export interface OperationStepTable {
   operation_id: string;
   seq: number;
   name: string;
-  /** pending, running, succeeded, failed, skipped */
-  status: string;
+  status: StepStatus;
   started_at: string | null;
   ended_at: string | null;
   error_code: string | null;

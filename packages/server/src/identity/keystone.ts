@@ -1,8 +1,9 @@
 // Tokens from a real Keystone, validated the way keystonemiddleware does: Cellar authenticates as
 // its service user, asks Keystone about each user token (X-Subject-Token), and trusts the answer
-// for a short while. Unknown, expired and revoked tokens are refused with 401.
+// for a short while. Unknown, expired and revoked tokens are refused with 401; a Keystone that
+// is silent past the timeout, unreachable or failing is a 503 naming it.
 
-import { Unauthorized } from '@cellar/plugin-api';
+import { IdentityUnavailable, Unauthorized } from '@cellar/plugin-api';
 import type { TokenInfo } from './identity.js';
 import { TokenCache } from './token-cache.js';
 
@@ -13,6 +14,8 @@ export interface KeystoneSettings {
   readonly projectName: string;
   readonly domainName: string;
   readonly cacheSeconds: number;
+  /** How long one request to Keystone (connection, answer and body) may take. */
+  readonly timeoutSeconds: number;
 }
 
 interface KeystoneToken {
@@ -41,11 +44,36 @@ export class KeystoneValidator implements TokenValidator {
     return `${this.settings.url.replace(/\/+$/, '')}${path}`;
   }
 
+  /**
+   * One request to Keystone's /auth/tokens with its body read, all within the timeout: without
+   * one, a Keystone that accepts and never answers would hold every API request forever.
+   */
+  async #call(init: RequestInit): Promise<{ res: Response; body: KeystoneToken }> {
+    const seconds = this.settings.timeoutSeconds;
+    const unavailable = (reason: string, cause: unknown) =>
+      new IdentityUnavailable({ url: this.settings.url, reason }, { cause });
+    try {
+      const res = await fetch(this.#endpoint('/auth/tokens'), {
+        ...init,
+        signal: AbortSignal.timeout(seconds * 1000),
+      });
+      const text = await res.text();
+      if (res.status >= 500) throw unavailable(`it answered HTTP ${res.status}`, text);
+      return { res, body: (res.ok ? JSON.parse(text) : {}) as KeystoneToken };
+    } catch (error) {
+      if (error instanceof IdentityUnavailable) throw error;
+      if (error instanceof DOMException && error.name === 'TimeoutError')
+        throw unavailable(`no answer within ${seconds} s`, error);
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+      throw unavailable(cause instanceof Error ? cause.message : String(cause), error);
+    }
+  }
+
   /** Cellar's own token, renewed a minute before it expires. */
   async #serviceToken(): Promise<string> {
     if (this.#service && this.#service.until > Date.now()) return this.#service.token;
     const domain = { name: this.settings.domainName };
-    const res = await fetch(this.#endpoint('/auth/tokens'), {
+    const { res, body } = await this.#call({
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -66,7 +94,6 @@ export class KeystoneValidator implements TokenValidator {
         `Keystone at ${this.settings.url} refused Cellar's service credentials (HTTP ${res.status}); check [identity] keystone_username/keystone_password/keystone_project_name`,
       );
     }
-    const body = (await res.json()) as KeystoneToken;
     this.#service = { token, until: Date.parse(body.token.expires_at) - 60_000 };
     return token;
   }
@@ -74,15 +101,15 @@ export class KeystoneValidator implements TokenValidator {
   async validate(token: string): Promise<TokenInfo> {
     const cached = this.#cache.get(token);
     if (cached) return cached;
-    const ask = async (): Promise<Response> =>
-      fetch(this.#endpoint('/auth/tokens'), {
+    const ask = async (): Promise<{ res: Response; body: KeystoneToken }> =>
+      this.#call({
         headers: { 'x-auth-token': await this.#serviceToken(), 'x-subject-token': token },
       });
-    let res = await ask();
+    let { res, body } = await ask();
     if (res.status === 401) {
       // Our own token expired early (revoked, or Keystone restarted): get a new one once.
       this.#service = undefined;
-      res = await ask();
+      ({ res, body } = await ask());
     }
     if (res.status === 404)
       throw new Unauthorized({
@@ -90,7 +117,7 @@ export class KeystoneValidator implements TokenValidator {
       });
     if (res.status !== 200)
       throw new Error(`Keystone answered HTTP ${res.status} when validating a token`);
-    const t = ((await res.json()) as KeystoneToken).token;
+    const t = body.token;
     if (!t.project) throw new Unauthorized({ reason: 'the token is not scoped to a project' });
     const info: TokenInfo = {
       userId: t.user.id,

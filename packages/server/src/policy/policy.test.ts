@@ -68,3 +68,39 @@ test('a policy file in YAML lines or JSON overrides the defaults it names', asyn
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a YAML rule whose expression has a colon keeps its override, quoted or as oslo writes it unquoted', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'cellar-policy-'));
+  const ops = { roles: ['ops'], projectId: 'p1' };
+  try {
+    for (const line of [
+      '"instance:reset_status": "role:admin or role:ops"',
+      'instance:reset_status: role:admin or role:ops',
+    ]) {
+      await writeFile(join(dir, 'policy.yaml'), `# reset by ops\n${line}\n`);
+      const policy = Policy.fromFile(join(dir, 'policy.yaml'));
+      assert.equal(policy.check('instance:reset_status', { tenant: 'p1' }, ops), true, line);
+      assert.equal(policy.check('instance:reset_status', { tenant: 'p1' }, member), false, line);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('an unparseable policy file is refused with its file and line', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'cellar-policy-'));
+  const path = join(dir, 'policy.yaml');
+  try {
+    await writeFile(path, '"instance:create": "role:admin"\n"instance:delete": role: admin\n');
+    assert.throws(() => Policy.fromFile(path), new RegExp(`^Error: ${path}:2: Nested mappings`));
+    await writeFile(path, '"instance:create": "role:admin"\n"instance:delete":\n  nested: 1\n');
+    assert.throws(
+      () => Policy.fromFile(path),
+      new RegExp(`^Error: ${path}:2: rule instance:delete: expected an expression string`),
+    );
+    await writeFile(path, '- role:admin\n');
+    assert.throws(() => Policy.fromFile(path), new RegExp(`^Error: ${path}:1: expected a mapping`));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -4,8 +4,8 @@
 // (always), `!` (never), empty (any authenticated caller), joined with `or`, `and`, `not` and
 // parentheses.
 
-import { readFileSync } from 'node:fs';
 import { Forbidden } from '@cellar/plugin-api';
+import { readPolicyFile } from './policy-file.js';
 
 export interface Credentials {
   readonly roles: readonly string[];
@@ -100,20 +100,9 @@ export class Policy {
     this.#rules = { ...defaultRules, ...overrides };
   }
 
-  /** Reads a policy file: JSON, or YAML's `"rule": "expression"` lines, as oslo writes them. */
+  /** Reads a policy file (YAML or JSON) whose rules override the defaults they name. */
   static fromFile(path: string): Policy {
-    const text = readFileSync(path, 'utf8');
-    if (text.trimStart().startsWith('{'))
-      return new Policy(JSON.parse(text) as Record<string, string>);
-    const rules: Record<string, string> = {};
-    text.split('\n').forEach((line, i) => {
-      const trimmed = line.trim();
-      if (trimmed === '' || trimmed.startsWith('#')) return;
-      const m = /^["']?([^"':]+(?::[^"':]+)*)["']?\s*:\s*(?:"(.*)"|'(.*)'|(.*))$/.exec(trimmed);
-      if (!m?.[1]) throw new Error(`${path}:${i + 1}: expected "rule:name": "expression"`);
-      rules[m[1]] = (m[2] ?? m[3] ?? m[4] ?? '').trim();
-    });
-    return new Policy(rules);
+    return new Policy(readPolicyFile(path));
   }
 
   check(

@@ -10,6 +10,10 @@ export const quotaResources = ['instances', 'ram', 'volumes', 'backups'] as cons
 export type QuotaResource = (typeof quotaResources)[number];
 export type QuotaDefaults = Readonly<Record<QuotaResource, number>>;
 
+/** A resource name read back from the control database is one Cellar counts. */
+const isQuotaResource = (name: string): name is QuotaResource =>
+  (quotaResources as readonly string[]).includes(name);
+
 export interface QuotaUsage {
   readonly resource: QuotaResource;
   readonly in_use: number;
@@ -33,9 +37,7 @@ export class Quotas {
       .where('tenant_id', '=', tenant)
       .execute();
     const limits = { ...this.defaults };
-    for (const o of overrides)
-      if ((quotaResources as readonly string[]).includes(o.resource))
-        limits[o.resource as QuotaResource] = o.hard_limit;
+    for (const o of overrides) if (isQuotaResource(o.resource)) limits[o.resource] = o.hard_limit;
     return limits;
   }
 

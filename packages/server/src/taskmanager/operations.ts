@@ -1,13 +1,23 @@
 // Durable operations: every mutating request is an operation with ordered steps, and each
 // step's start, end and outcome are written as they happen, so a restarted taskmanager knows
-// exactly where each open operation stopped and a user can see it in the instance detail.
+// exactly where each open operation stopped and a user can see it in the instance detail. What it
+// must keep secret to resume (a create's passwords) is sealed apart and erased when it ends.
 
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { CellarError } from '@cellar/plugin-api';
 import { now, type Database, type Operation, type OperationStep } from '../db/schema.js';
+import {
+  openOperationStatuses,
+  type OperationKind,
+  type OperationStatus,
+  type StepStatus,
+} from '../instances/states.js';
+import { storeCreateRequest, withoutLegacyPasswords } from './create-request.js';
 
-export type OperationKind = 'create' | 'delete' | 'restart';
+export type { OperationKind } from '../instances/states.js';
+
+const endedStatuses: readonly OperationStatus[] = ['succeeded', 'failed'];
 
 export interface Timeline {
   readonly operation: Operation;
@@ -15,9 +25,16 @@ export interface Timeline {
 }
 
 export class Operations {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Seals the secrets an operation keeps until it ends. */
+    private readonly controlKey: string,
+  ) {}
 
-  /** Records a new operation with its steps, inside the caller's transaction. */
+  /**
+   * Records a new operation with its steps, inside the caller's transaction; a create's passwords
+   * are sealed apart from its other arguments.
+   */
   async create(
     trx: Transaction<Database>,
     instanceId: string,
@@ -27,6 +44,10 @@ export class Operations {
   ): Promise<string> {
     const id = randomUUID();
     const at = now();
+    const stored =
+      kind === 'create'
+        ? storeCreateRequest(this.controlKey, request)
+        : { request: JSON.stringify(request), secrets: null };
     await trx
       .insertInto('operations')
       .values({
@@ -34,7 +55,8 @@ export class Operations {
         instance_id: instanceId,
         kind,
         status: 'pending',
-        request: JSON.stringify(request),
+        request: stored.request,
+        secrets: stored.secrets,
         error_code: null,
         error_message: null,
         created_at: at,
@@ -111,24 +133,47 @@ export class Operations {
     return this.db
       .selectFrom('operations')
       .selectAll()
-      .where('status', 'in', ['pending', 'running'])
+      .where('status', 'in', openOperationStatuses)
       .orderBy('created_at')
       .execute();
   }
 
-  async setStatus(
-    id: string,
-    status: 'running' | 'succeeded' | 'failed',
-    error?: CellarError,
-  ): Promise<void> {
+  async started(id: string): Promise<void> {
+    await this.db
+      .updateTable('operations')
+      .set({ status: 'running', updated_at: now() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Records the outcome and erases the secrets: nothing needs them once the operation is over. */
+  async ended(id: string, status: 'succeeded' | 'failed', error?: CellarError): Promise<void> {
+    const row = await this.db
+      .selectFrom('operations')
+      .select('request')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    const request = row === undefined ? undefined : withoutLegacyPasswords(row.request);
     await this.db
       .updateTable('operations')
       .set({
         status,
+        secrets: null,
         updated_at: now(),
+        ...(request === undefined ? {} : { request }),
         ...(error ? { error_code: error.code, error_message: error.message } : {}),
       })
       .where('id', '=', id)
+      .execute();
+  }
+
+  /** Erases what ended operations still hold: those ended outside a taskmanager (reset_status). */
+  async eraseEndedSecrets(): Promise<void> {
+    await this.db
+      .updateTable('operations')
+      .set({ secrets: null })
+      .where('status', 'in', endedStatuses)
+      .where('secrets', 'is not', null)
       .execute();
   }
 
@@ -150,7 +195,7 @@ export class Operations {
   async stepEnded(
     id: string,
     seq: number,
-    outcome: 'succeeded' | 'skipped' | 'failed',
+    outcome: Exclude<StepStatus, 'pending' | 'running'>,
     error?: CellarError,
   ): Promise<void> {
     await this.db

@@ -22,11 +22,12 @@ import type { GuestClient } from '@cellar/rpc';
 import { now, type Database, type Instance } from '../../db/schema.js';
 import { generatePassword } from '../../identity/passwords.js';
 import type { Quotas } from '../../quotas/quotas.js';
-import { securityRules } from '../../instances/security-rules.js';
+import { checkAllowedCidrs, securityRules } from '../../instances/security-rules.js';
 import { canPerformAction } from '../../instances/status.js';
 import { RenderedViews } from '../../instances/rendered.js';
 import { detailView, statusOf, type InstanceRow, type ViewContext } from '../../instances/views.js';
 import { newInstanceKey, seal } from '../../secrets.js';
+import type { TaskStatus } from '../../instances/states.js';
 import { Operations, type OperationKind } from '../../taskmanager/operations.js';
 import { stepsOf, type CreateRequest } from '../../taskmanager/taskmanager.js';
 import { caller } from '../auth.js';
@@ -159,7 +160,7 @@ const listQuery = Type.Object(
 
 export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
   const { db } = deps;
-  const operations = new Operations(db);
+  const operations = new Operations(db, deps.controlKey);
   const tags = ['instances'];
   const pageSize = deps.pageSize ?? 20;
 
@@ -197,7 +198,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
   const startOperation = async (
     instanceId: string,
     kind: OperationKind,
-    task: string,
+    task: TaskStatus,
     request: object,
   ): Promise<string> => {
     const id = await db.transaction().execute(async (trx) => {
@@ -311,6 +312,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
     async (request) => {
       const body = request.body.instance;
       const tenant = request.params.tenant_id;
+      checkAllowedCidrs('body.instance.access.allowed_cidrs', body.access?.allowed_cidrs);
       // Datastore and version.
       const names = [...deps.datastores.keys()];
       const type = body.datastore?.type ?? (names.length === 1 ? names[0] : undefined);
@@ -497,6 +499,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
       const changes: Partial<{ name: string; access: string; security_rules: string }> = {};
       if (name !== undefined) changes.name = name;
       if (newAccess !== undefined) {
+        checkAllowedCidrs('body.instance.access.allowed_cidrs', newAccess.allowed_cidrs);
         const policy = deps.datastores.get(row.datastore);
         const merged = {
           is_public: newAccess.is_public ?? false,
@@ -583,6 +586,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceDeps): void {
             .updateTable('operations')
             .set({
               status: 'failed',
+              secrets: null,
               error_code: reason.code,
               error_message: reason.message,
               updated_at: now(),

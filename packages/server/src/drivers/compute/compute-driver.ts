@@ -2,6 +2,8 @@
 // beside its database), reports its state, and removes it; every driver is idempotent per
 // instance id, so a resumed operation may repeat a step safely.
 
+import type { ServerStatus } from '../../instances/states.js';
+
 export interface InjectedGuest {
   readonly instanceId: string;
   readonly name: string;
@@ -14,8 +16,7 @@ export interface InjectedGuest {
 }
 
 export interface ServerInfo {
-  /** Nova's words: BUILD, ACTIVE, SHUTDOWN, ERROR. */
-  readonly status: string;
+  readonly status: ServerStatus;
   readonly address: string;
 }
 

@@ -150,6 +150,11 @@ export class LocalCompute implements ComputeDriver {
       );
   }
 
+  /** The guests' directory: instances live in its instances/. */
+  get home(): string {
+    return this.options.home;
+  }
+
   /** Why guests cannot run here, for start-up to show; undefined when they can. */
   get unavailable(): string | undefined {
     return this.#unavailable;

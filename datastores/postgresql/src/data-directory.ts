@@ -1,0 +1,168 @@
+// The instance's files: the data directory on the volume with Cellar's cellar.conf and pg_hba.conf
+// in it, the stopped marker beside it, and the binaries, OS user and socket directory it runs with.
+//
+//   <mount>/data/                 the cluster (PG_VERSION says its major); renamed in once configured
+//   <mount>/data/cellar.conf      listen, socket, memory, logging: rewritten by every prepare
+//   <mount>/data/pg_hba.conf      from the allowed CIDRs: rewritten by prepare and apply_access
+//   <mount>/data.initdb/          initdb's staging directory, renamed to data/ by prepare
+//   <mount>/cellar-stopped        left by stop_db, removed by every start: stopped, not crashed
+//   <logDir>/postgresql.log       the server's stderr
+
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFile, chown, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  GuestPrepareFailed,
+  type CellarError,
+  type GuestContext,
+  type PrepareRequest,
+} from '@cellar/plugin-api';
+import { CELLAR_CONF, INCLUDE_LINE, renderCellarConf, renderHba } from './config.js';
+import type { OsUser, Spawning } from './postmaster.js';
+import { installedVersions } from './versions.js';
+
+/** sun_path holds 108 bytes with the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+/** The guest options the files depend on. */
+export interface FileOptions {
+  readonly postgresql_port: number;
+}
+
+const majorOf = (version: string | undefined): string | undefined =>
+  version === undefined ? undefined : /\d+/.exec(version)?.[0];
+
+export class DataDirectory {
+  constructor(private readonly context: GuestContext<FileOptions>) {}
+
+  get dataDir(): string {
+    return join(this.context.mountPoint, 'data');
+  }
+  get stagingDir(): string {
+    return join(this.context.mountPoint, 'data.initdb');
+  }
+  /** Left by stop_db and removed by every start: tells a stopped server from a crashed one. */
+  get stoppedMarker(): string {
+    return join(this.context.mountPoint, 'cellar-stopped');
+  }
+  get logFile(): string {
+    return join(this.context.logDir, 'postgresql.log');
+  }
+  get prepared(): boolean {
+    return existsSync(join(this.dataDir, 'PG_VERSION'));
+  }
+
+  /** The major version the data directory was made by, once there is one. */
+  dataVersion(): string | undefined {
+    return this.prepared
+      ? readFileSync(join(this.dataDir, 'PG_VERSION'), 'utf8').trim()
+      : undefined;
+  }
+
+  /** A prepare that cannot go on, in the catalog's words. */
+  failed(reason: string, cause?: unknown): CellarError {
+    return new GuestPrepareFailed(
+      { datastore: this.context.datastore, instance: this.context.guestId, reason },
+      { cause },
+    );
+  }
+
+  /** The binaries to run: the data directory's own major once there is one, else the requested. */
+  binDir(requested?: string): string {
+    const versions = installedVersions();
+    // The data directory's own version decides once there is one: no other major can run it.
+    const wanted =
+      this.dataVersion() ??
+      majorOf(this.context.datastoreVersion) ??
+      majorOf(requested) ??
+      versions[0]?.name;
+    const found = versions.find((v) => v.name === wanted);
+    if (found === undefined) {
+      const installed = versions.map((v) => v.name).join(', ') || 'none';
+      throw this.failed(
+        `PostgreSQL ${wanted ?? ''} is not installed in /usr/lib/postgresql (installed: ${installed}).`,
+      );
+    }
+    return found.location;
+  }
+
+  /** Whom to run PostgreSQL as: this process's user, or when that is root, the volume's owner. */
+  async spawning(): Promise<Spawning> {
+    const home = this.context.runDir;
+    if (process.getuid?.() !== 0) return { home };
+    const owner = await stat(this.context.mountPoint);
+    if (owner.uid === 0) {
+      throw this.failed(
+        `${this.context.mountPoint} belongs to root, and PostgreSQL refuses to run as root: give the volume to the guest's OS user.`,
+      );
+    }
+    return { home, user: { uid: owner.uid, gid: owner.gid } };
+  }
+
+  /** The socket directory is the admin role's only protection: it must be private to the server's user. */
+  async checkRunDir(user: OsUser | undefined): Promise<void> {
+    const { runDir } = this.context;
+    const socket = join(runDir, `.s.PGSQL.${this.context.options.postgresql_port}`);
+    if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
+      throw this.failed(
+        `the socket path ${socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter run directory.`,
+      );
+    }
+    const dir = await stat(runDir);
+    if ((dir.mode & 0o077) !== 0)
+      throw this.failed(
+        `the run directory ${runDir} must be private to the guest's OS user (mode 0700).`,
+      );
+    const uid = user?.uid ?? process.getuid?.();
+    if (uid !== undefined && dir.uid !== uid)
+      throw this.failed(
+        `the run directory ${runDir} must belong to the server's OS user (uid ${uid}).`,
+      );
+  }
+
+  /** cellar.conf and pg_hba.conf for this request, and the include line in postgresql.conf. */
+  async writeServerConfig(
+    dataDir: string,
+    request: PrepareRequest,
+    user: OsUser | undefined,
+  ): Promise<void> {
+    const conf = renderCellarConf({
+      address: this.context.address,
+      port: this.context.options.postgresql_port,
+      socketDir: this.context.runDir,
+      memoryMb: request.memoryMb,
+    });
+    await writeOwned(join(dataDir, CELLAR_CONF), conf, user);
+    await writeOwned(join(dataDir, 'pg_hba.conf'), renderHba(request.allowedCidrs ?? []), user);
+    const main = join(dataDir, 'postgresql.conf');
+    if (!(await readFile(main, 'utf8')).split('\n').includes(INCLUDE_LINE)) {
+      await appendFile(main, `\n# Cellar's settings, last so that they win.\n${INCLUDE_LINE}\n`);
+    }
+  }
+
+  /** pg_hba.conf as renderHba made it. */
+  async writeHba(hba: string): Promise<void> {
+    await writeOwned(join(this.dataDir, 'pg_hba.conf'), hba, (await this.spawning()).user);
+  }
+
+  /** Whether stop_db left its marker (since the last start). */
+  get stopped(): boolean {
+    return existsSync(this.stoppedMarker);
+  }
+
+  async markStopped(): Promise<void> {
+    await writeOwned(
+      this.stoppedMarker,
+      'stopped through the guest agent\n',
+      (await this.spawning()).user,
+    );
+  }
+}
+
+/** Replaces a file whole (write and rename), owned by the server's user so it can read it. */
+async function writeOwned(path: string, content: string, user: OsUser | undefined): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, content, { mode: 0o600 });
+  if (user !== undefined) await chown(temporary, user.uid, user.gid);
+  await rename(temporary, path);
+}

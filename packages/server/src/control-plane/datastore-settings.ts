@@ -1,0 +1,40 @@
+// Each datastore's server options (its `[<name>]` group in cellar.conf) as the API and the
+// taskmanager use them: what it can do, its naming rules, ports, root and timeouts.
+
+import type { Configuration } from '@cellar/config';
+import type { Capability, PortRange } from '@cellar/plugin-api';
+import type { DatastorePolicy } from '../api/routes/instances.js';
+import type { Datastore } from '../datastores/catalog.js';
+
+/** A datastore's server options, read from its group. */
+export function serverSettings(
+  config: Configuration,
+  name: string,
+): Omit<DatastorePolicy, 'capabilities' | 'nameRules'> {
+  const v = config.values(name);
+  return {
+    rootOnCreate: v['root_on_create'] === true,
+    passwordLength: Number(v['default_password_length'] ?? 36),
+    volumeSupport: v['volume_support'] !== false,
+    tcpPorts: (v['tcp_ports'] ?? []) as PortRange[],
+    udpPorts: (v['udp_ports'] ?? []) as PortRange[],
+    usageTimeout: Number(v['usage_timeout'] ?? 1800),
+  };
+}
+
+/** The enabled datastores' policies, by name. */
+export function datastorePolicies(
+  config: Configuration,
+  datastores: readonly Datastore[],
+): Map<string, DatastorePolicy> {
+  return new Map(
+    datastores.map((ds) => [
+      ds.name,
+      {
+        capabilities: ds.capabilities as Capability[],
+        ...(ds.server?.nameRules ? { nameRules: ds.server.nameRules } : {}),
+        ...serverSettings(config, ds.name),
+      },
+    ]),
+  );
+}

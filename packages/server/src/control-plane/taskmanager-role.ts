@@ -1,0 +1,83 @@
+// The taskmanager's part of a control-plane process: the compute driver `compute_driver` names,
+// the taskmanager serving its topic, the guests of live instances adopted again after a
+// restart, and the watch that starts again guests that die.
+
+import { join } from 'node:path';
+import { namespaces } from '@cellar/plugin-api';
+import type { InstalledPlugin } from '@cellar/plugins';
+import type { ComputeDriver } from '../drivers/compute/compute-driver.js';
+import { LocalCompute } from '../drivers/compute/local/driver.js';
+import { guestHome } from '../drivers/compute/local/guest-home.js';
+import { SimulatedCompute } from '../drivers/compute/simulated.js';
+import { localGroup, rpcGroup, serverDefaults, simulatedGroup } from '../options.js';
+import { Quotas } from '../quotas/quotas.js';
+import { TaskManager, type DatastoreSettings } from '../taskmanager/taskmanager.js';
+import type { OpenParts } from './open-parts.js';
+import type { RoleBase } from './role-base.js';
+
+export interface TaskManagerRoleOptions extends RoleBase {
+  readonly enabled: readonly InstalledPlugin[];
+  readonly datastoreSettings: (datastore: string) => DatastoreSettings;
+}
+
+async function openCompute(o: TaskManagerRoleOptions): Promise<ComputeDriver> {
+  const { config, statePath } = o;
+  if (config.group(serverDefaults).compute_driver !== 'local') {
+    const simulated = config.group(simulatedGroup);
+    return new SimulatedCompute({
+      transport: o.transport,
+      prepareDelay: simulated.prepare_delay,
+      reportInterval: simulated.report_interval,
+      ...(simulated.fail_prepare_names === ''
+        ? {}
+        : { failPrepare: new RegExp(simulated.fail_prepare_names) }),
+    });
+  }
+  const local = config.group(localGroup);
+  const rpc = config.group(rpcGroup);
+  const home = await guestHome(statePath, local.guest_path);
+  return LocalCompute.open({
+    home,
+    appRoot: o.appRoot,
+    transport: o.transport,
+    rpc:
+      rpc.transport === 'local'
+        ? { transport: 'local', socketDir: join(home, 'rpc') }
+        : { transport: 'amqp', amqpUrl: rpc.amqp_url ?? '' },
+    addressPool: local.address_pool,
+    userPrefix: local.guest_user_prefix,
+    reportInterval: local.report_interval,
+    startTimeout: local.guest_start_timeout,
+    withGuests: o.enabled
+      .filter((p) => p.entryFiles[namespaces.datastoreGuest] !== undefined)
+      .map((p) => p.manifest.name),
+    defaultVersions: o.defaultVersions,
+    standbyAgents: local.standby_agents,
+    log: o.log,
+  });
+}
+
+/** Starts the taskmanager; its open operations are resumed by the caller once everything serves. */
+export async function startTaskManager(
+  o: TaskManagerRoleOptions,
+  parts: OpenParts,
+): Promise<TaskManager> {
+  const compute = await openCompute(o);
+  parts.compute = compute;
+  const taskmanager = new TaskManager({
+    db: o.control.db,
+    compute,
+    transport: o.transport,
+    controlKey: o.controlKey,
+    quotas: new Quotas(o.control.db, o.quotaDefaults),
+    datastoreSettings: o.datastoreSettings,
+    guestTimeouts: o.guestTimeouts,
+    log: o.log,
+  });
+  parts.listeners.push(await taskmanager.serve());
+  await taskmanager.adoptGuests();
+  // Simulated guests live in this process and cannot die alone: their driver has nothing to revive.
+  if (compute.revive)
+    parts.stopWatching = taskmanager.watchGuests(o.config.group(localGroup).watch_interval);
+  return taskmanager;
+}

@@ -1,0 +1,58 @@
+// The states an instance, its server, its guest and its operations go through, declared once:
+// the control database's columns, the taskmanager, the conductor and the API all speak these.
+
+import type { ServiceStatus as GuestServiceStatus } from '@cellar/plugin-api';
+
+/** Trove's task status: what the control plane is doing to an instance, or which task failed. */
+export const taskStatuses = [
+  'NONE',
+  'BUILDING',
+  'REBOOTING',
+  'DELETING',
+  'RESIZING',
+  'RESTART_REQUIRED',
+  'BUILD_ERROR',
+  'DELETE_ERROR',
+  'RESTART_ERROR',
+  'UPDATE_ERROR',
+  'ERROR',
+] as const;
+export type TaskStatus = (typeof taskStatuses)[number];
+
+/** The compute driver's view of an instance's server, in Nova's words. */
+export type ServerStatus =
+  'BUILD' | 'ACTIVE' | 'SHUTDOWN' | 'ERROR' | 'DELETED' | 'REBOOT' | 'RESIZE';
+
+/**
+ * The guest's service status as the control database keeps it: what the guest reports in its
+ * heartbeats, and `restarting`, which the taskmanager writes while a restart is under way.
+ */
+export type ServiceStatus = GuestServiceStatus | 'restarting';
+
+const guestServiceStatuses: ReadonlySet<string> = new Set<GuestServiceStatus>([
+  'new',
+  'building',
+  'healthy',
+  'running',
+  'shutdown',
+  'paused',
+  'crashed',
+  'failed to spawn',
+  'restart required',
+  'unknown',
+]);
+
+/** Narrows a status read off the wire (a heartbeat) to one a guest may report. */
+export const isGuestServiceStatus = (status: string): status is GuestServiceStatus =>
+  guestServiceStatuses.has(status);
+
+export const operationKinds = ['create', 'delete', 'restart'] as const;
+export type OperationKind = (typeof operationKinds)[number];
+
+export type OperationStatus = 'pending' | 'running' | 'succeeded' | 'failed';
+/** An operation that is still to run or running: what a starting taskmanager resumes. */
+export const openOperationStatuses: readonly OperationStatus[] = ['pending', 'running'];
+
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+/** How a step that did not throw ended. */
+export type StepOutcome = Extract<StepStatus, 'succeeded' | 'skipped'>;

@@ -1,0 +1,107 @@
+// The steps of a create: the network rules, the volume, the server with its guest, the guest's
+// prepare (with the request's databases, users and root password), and the wait for it to report.
+
+import { now, type OperationStep } from '../db/schema.js';
+import { securityRules } from '../instances/security-rules.js';
+import { createArguments } from './create-request.js';
+import { injectedGuest } from './injected-guest.js';
+import type { Step, StepContext } from './step-context.js';
+import { waitForGuest } from './wait-for-guest.js';
+
+const allowedCidrs = (ctx: StepContext): string[] =>
+  (JSON.parse(ctx.instance.access) as { allowed_cidrs?: string[] }).allowed_cidrs ?? [];
+
+const network: Step = {
+  name: 'network',
+  async run(ctx) {
+    const settings = ctx.deps.datastoreSettings(ctx.datastore);
+    const rules = securityRules(settings.tcpPorts, settings.udpPorts, allowedCidrs(ctx));
+    await ctx.deps.db
+      .updateTable('instances')
+      .set({ security_rules: JSON.stringify(rules) })
+      .where('id', '=', ctx.instance.id)
+      .execute();
+    return 'succeeded';
+  },
+};
+
+// The local and simulated drivers keep data in the instance's own directory; the size is recorded.
+const volume: Step = { name: 'volume', run: async () => 'succeeded' };
+
+const server: Step = {
+  name: 'server',
+  async run(ctx) {
+    const created = await ctx.deps.compute.createServer(
+      injectedGuest(ctx.deps, {
+        id: ctx.instance.id,
+        name: ctx.instance.name,
+        datastore: ctx.datastore,
+        version: ctx.version,
+        rpc_key: ctx.instance.rpc_key,
+      }),
+    );
+    await ctx.deps.db
+      .updateTable('instances')
+      .set({ address: created.address, server_status: created.status, updated_at: now() })
+      .where('id', '=', ctx.instance.id)
+      .execute();
+    return 'succeeded';
+  },
+};
+
+const prepare: Step = {
+  name: 'prepare',
+  async run(ctx) {
+    const request = createArguments(ctx.deps.controlKey, ctx.operation);
+    const flavor = await ctx.deps.db
+      .selectFrom('flavors')
+      .select('ram')
+      .where('id', '=', ctx.instance.flavor_id)
+      .executeTakeFirstOrThrow();
+    await ctx.guest.prepare(
+      {
+        memoryMb: flavor.ram,
+        databases: request.databases,
+        users: request.users,
+        datastoreVersion: ctx.version,
+        allowedCidrs: allowedCidrs(ctx),
+        ...(request.rootPassword === undefined ? {} : { rootPassword: request.rootPassword }),
+      },
+      ctx.context,
+    );
+    return 'succeeded';
+  },
+};
+
+export const createSteps: readonly Step[] = [
+  network,
+  volume,
+  server,
+  prepare,
+  { name: 'wait-for-guest', run: waitForGuest },
+];
+
+/**
+ * A resumed create whose server is gone or not running (its guest died with the process that
+ * ran it, or with the machine) starts again from the server step, instead of waiting for a
+ * guest that will never report; the driver starts the guest again where the server is left.
+ */
+export async function rewindLostServer(
+  ctx: StepContext,
+  steps: readonly OperationStep[],
+): Promise<readonly OperationStep[]> {
+  const serverStep = steps.find((st) => st.name === server.name);
+  const unfinished = steps.some((st) => st.status === 'pending' || st.status === 'running');
+  if (
+    !serverStep ||
+    serverStep.status !== 'succeeded' ||
+    !unfinished ||
+    (await ctx.deps.compute.getServer(ctx.instance.id))?.status === 'ACTIVE'
+  )
+    return steps;
+  ctx.deps.log.warn(
+    { operation: ctx.operation.id, instance: ctx.instance.id },
+    'the server of a resumed create is gone; creating it again',
+  );
+  return steps.map((st) => (st.seq >= serverStep.seq ? { ...st, status: 'pending' } : st));
+}

@@ -1,0 +1,54 @@
+// What the taskmanager is built from, and what each step of an operation is given: the control
+// plane's parts, and the operation, instance and guest the step works on.
+
+import type { Kysely } from 'kysely';
+import type { PortRange } from '@cellar/plugin-api';
+import type { GuestClient, RequestContext, Transport } from '@cellar/rpc';
+import type { Database, Instance, Operation } from '../db/schema.js';
+import type { ComputeDriver } from '../drivers/compute/compute-driver.js';
+import type { StepOutcome } from '../instances/states.js';
+import type { Quotas } from '../quotas/quotas.js';
+import type { GuestWaits } from './wait-for-guest.js';
+
+export interface DatastoreSettings {
+  readonly usageTimeout: number;
+  readonly tcpPorts: readonly PortRange[];
+  readonly udpPorts: readonly PortRange[];
+}
+
+export interface TaskManagerLog {
+  info(f: Record<string, unknown>, m: string): void;
+  warn(f: Record<string, unknown>, m: string): void;
+  error(f: Record<string, unknown>, m: string): void;
+}
+
+export interface TaskManagerDeps {
+  readonly db: Kysely<Database>;
+  readonly compute: ComputeDriver;
+  readonly transport: Transport;
+  readonly controlKey: string;
+  readonly quotas: Quotas;
+  readonly datastoreSettings: (datastore: string) => DatastoreSettings;
+  readonly guestTimeouts: { readonly low: number; readonly high: number };
+  readonly log: TaskManagerLog;
+  /** Seconds between service-status polls while waiting for a guest. */
+  readonly pollInterval?: number;
+}
+
+export interface StepContext {
+  readonly deps: TaskManagerDeps;
+  /** Where a step waiting for the guest is woken by its heartbeat. */
+  readonly waits: GuestWaits;
+  readonly operation: Operation;
+  readonly instance: Instance;
+  readonly datastore: string;
+  readonly version: string;
+  readonly guest: GuestClient;
+  readonly context: RequestContext;
+}
+
+/** One step of an operation; it may run again after a restart, so it must be safe to repeat. */
+export interface Step {
+  readonly name: string;
+  run(ctx: StepContext): Promise<StepOutcome>;
+}
