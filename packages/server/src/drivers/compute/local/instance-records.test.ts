@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { LocalTransport } from '@cellar/rpc';
 import { LocalCompute } from './driver.js';
+import { InstanceRecords } from './instance-records.js';
 
 const silent = { info: () => undefined, warn: () => undefined };
 
@@ -53,5 +54,21 @@ test('a corrupt instance.json is reported with a reason code and its volume is k
     await driver.close();
     await transport.close();
     await rm(state, { recursive: true, force: true });
+  }
+});
+
+test('a stray file among the instances is no instance; a damaged record is named as such', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'cellar-records-'));
+  try {
+    await writeFile(join(root, 'notes.txt'), 'an operator was here\n');
+    await mkdir(join(root, 'a-create-cut-short'));
+    await mkdir(join(root, 'damaged'));
+    await writeFile(join(root, 'damaged', 'instance.json'), '{"id": "damaged", "address": 7}');
+    assert.deepEqual(await new InstanceRecords(root).all(), {
+      records: [],
+      unreadable: ['damaged'],
+    });
+  } finally {
+    await rm(root, { recursive: true, force: true });
   }
 });

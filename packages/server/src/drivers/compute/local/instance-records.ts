@@ -43,7 +43,9 @@ export class InstanceRecords {
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      // No directory, or a stray file where one would be: no instance here.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       throw unreadable(id, path, error instanceof Error ? error.message : String(error));
     }
     let parsed: unknown;
