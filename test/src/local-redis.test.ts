@@ -4,13 +4,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { Json } from '@cellar/server/testing';
 import { startLocalCellar, type LocalCellar } from './support/local-cellar.js';
 import { noPostgresql, processesNaming } from './support/local-postgresql.js';
+import { waitFor } from './support/wait-for.js';
 
 const exec = promisify(execFile);
 const skip =
@@ -21,7 +22,7 @@ const skip =
 let local: LocalCellar;
 
 before(async () => {
-  if (!skip) local = await startLocalCellar(['local.standby_agents=0']);
+  if (!skip) local = await startLocalCellar();
 });
 after(async () => {
   await (local as LocalCellar | undefined)?.close();
@@ -178,6 +179,45 @@ test(
     assert.match(asRoot.out, /noeviction/);
     assert.equal((await api('DELETE', `/instances/${id}/root`)).status, 204);
     assert.equal((await cli(address, undefined, password, 'PING')).ok, false);
+    assert.deepEqual(await cli(address, 'app', 'app-Secret-1', 'GET', 'greeting'), {
+      ok: true,
+      out: 'hello',
+    });
+  },
+);
+
+/** The PID in the instance's redis.pid, wherever the driver put its run directory. */
+async function serverPid(id: string): Promise<string | undefined> {
+  const dir = join(local.state, 'instances', id);
+  const files = await readdir(dir, { recursive: true });
+  const pidFile = files.find((f) => f.endsWith('redis.pid'));
+  return pidFile === undefined
+    ? undefined
+    : (await readFile(join(dir, pidFile), 'utf8').catch(() => '')).trim();
+}
+
+test(
+  'a restart through the API starts Redis again with its data and users kept',
+  { skip },
+  async () => {
+    const { id, address } = made();
+    const before = await serverPid(id);
+    assert.ok(before, 'the instance has a redis.pid');
+    assert.equal((await api('POST', `/instances/${id}/action`, { restart: {} })).status, 202);
+    await waitFor(
+      async () => {
+        const shown = (await api('GET', `/instances/${id}`)).json['instance'] as Json;
+        const now = await serverPid(id);
+        return ready(shown) && now !== undefined && now !== '' && now !== before;
+      },
+      {
+        timeout: 60_000,
+        what: 'the instance to be ACTIVE with its server started again',
+        interval: 200,
+      },
+    );
+    const shown = (await api('GET', `/instances/${id}`)).json['instance'] as Json;
+    assert.deepEqual([shown['status'], shown['operating_status']], ['ACTIVE', 'HEALTHY']);
     assert.deepEqual(await cli(address, 'app', 'app-Secret-1', 'GET', 'greeting'), {
       ok: true,
       out: 'hello',
