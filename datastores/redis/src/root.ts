@@ -2,7 +2,7 @@
 // Redis 7 is the default user's (what requirepass sets). Disabling switches that user off.
 
 import { randomBytes } from 'node:crypto';
-import type { UserSpec } from '@cellar/plugin-api';
+import { BadRequest, type UserSpec } from '@cellar/plugin-api';
 import type { AdminSession } from './admin-session.js';
 
 /** The Redis user root's password belongs to: `redis-cli -a <password>` logs in as it. */
@@ -19,6 +19,7 @@ export async function enableRootWithPassword(
   admin: AdminSession,
   password: string,
 ): Promise<UserSpec> {
+  if (password === '') throw new BadRequest({ reason: 'A root password must not be empty.' });
   await admin.call('ACL', 'SETUSER', ROOT_USER, 'reset', 'on', `>${password}`, '~*', '&*', '+@all');
   await admin.call('ACL', 'SAVE');
   return { name: ROOT_USER, password };
