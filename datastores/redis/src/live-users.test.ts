@@ -171,6 +171,9 @@ test(
   { skip },
   async () => {
     assert.equal(await server.manager.isRootEnabled(), false);
+    // An empty password would let anyone in as the default user.
+    await assert.rejects(server.manager.enableRootWithPassword(''), code('CELLAR_BAD_REQUEST'));
+    assert.equal(await server.manager.isRootEnabled(), false);
     const root = await server.manager.enableRoot();
     assert.equal(root.name, 'default');
     assert.equal(root.password?.length, 36);
