@@ -22,6 +22,8 @@ import { join } from 'node:path';
 export class InstanceFiles {
   /** @param {{ mountPoint: string, runDir: string, logDir: string }} context */
   constructor(context) {
+    /** memcached's working directory: the instance's own, so its process is found by it. */
+    this.dir = context.mountPoint;
     this.saslDir = join(context.mountPoint, 'sasl');
     this.saslConf = join(this.saslDir, 'memcached.conf');
     this.sasldb = join(this.saslDir, 'sasldb2');

@@ -79,6 +79,7 @@ export class MemcachedProcess {
       // The child stays in the agent's process group, which the compute driver ends on delete.
       child = spawn(MEMCACHED, args, {
         ...spawnOptions(identity, { SASL_CONF_PATH: this.files.saslDir }),
+        cwd: this.files.dir,
         stdio: ['ignore', log, log],
       });
     } finally {
