@@ -13,7 +13,7 @@ export default defineDatastoreServer({
     return found === undefined ? [] : [{ name: found.name, location: found.binary, active: true }];
   },
   /** Why this host offers no version, naming the Debian packages that provide what is missing. */
-  unavailableReason: whyUnavailable,
+  unavailableReason: () => whyUnavailable(),
   nameRules: {
     // memcached has no databases; the API refuses their routes before any name is read.
     user: { pattern: userName, maxLength: USER_NAME_MAX },

@@ -95,6 +95,29 @@ test(
   },
 );
 
+test(
+  "the server half says why a host cannot run memcached, naming each missing binary's Debian package",
+  { skip },
+  async () => {
+    const dir = join(root, 'node_modules', 'cellar-datastore-memcached');
+    const server = ((await import(join(dir, 'server.js'))) as { default: Json }).default as {
+      unavailableReason(): Promise<string | undefined>;
+    };
+    assert.equal(await server.unavailableReason(), undefined, 'this host has all of it');
+    const { whyUnavailable } = (await import(join(dir, 'lib', 'versions.js'))) as {
+      whyUnavailable: (paths: Json) => Promise<string | undefined>;
+    };
+    const reason = await whyUnavailable({
+      memcached: join(base, 'no-memcached'),
+      saslpasswd: join(base, 'no-saslpasswd2'),
+      pluginDirs: [join(base, 'no-sasl2')],
+    });
+    assert.match(String(reason), /no-memcached \(Debian package memcached\)/);
+    assert.match(String(reason), /no-saslpasswd2 \(Debian package sasl2-bin\)/);
+    assert.match(String(reason), /PLAIN mechanism \(Debian package libsasl2-modules\)/);
+  },
+);
+
 describe(
   'memcached instances through the API of a deployment that installed the tarball',
   { skip },

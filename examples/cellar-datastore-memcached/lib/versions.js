@@ -27,23 +27,30 @@ export async function installedVersion(binary = MEMCACHED) {
   return { name: full.split('.').slice(0, 2).join('.'), full, binary };
 }
 
-/** Whether Cyrus SASL's PLAIN mechanism is installed (libsasl2-modules). */
-function hasPlainMechanism() {
-  return SASL_PLUGIN_DIRS.some(
+/**
+ * Whether Cyrus SASL's PLAIN mechanism is installed (libsasl2-modules).
+ * @param {readonly string[]} dirs
+ */
+function hasPlainMechanism(dirs) {
+  return dirs.some(
     (dir) => existsSync(dir) && readdirSync(dir).some((f) => f.startsWith('libplain.so')),
   );
 }
 
 /**
  * Why this host cannot run memcached instances, naming the Debian package that provides each
- * missing piece; undefined when everything is there.
+ * missing piece; undefined when everything is there. The paths are where Debian puts them.
  * @returns {Promise<string | undefined>}
  */
-export async function whyUnavailable() {
+export async function whyUnavailable({
+  memcached = MEMCACHED,
+  saslpasswd = SASLPASSWD,
+  pluginDirs = SASL_PLUGIN_DIRS,
+} = {}) {
   const missing = [];
-  if (!existsSync(MEMCACHED)) missing.push(`${MEMCACHED} (Debian package memcached)`);
-  if (!existsSync(SASLPASSWD)) missing.push(`${SASLPASSWD} (Debian package sasl2-bin)`);
-  if (!hasPlainMechanism())
+  if (!existsSync(memcached)) missing.push(`${memcached} (Debian package memcached)`);
+  if (!existsSync(saslpasswd)) missing.push(`${saslpasswd} (Debian package sasl2-bin)`);
+  if (!hasPlainMechanism(pluginDirs))
     missing.push("Cyrus SASL's PLAIN mechanism (Debian package libsasl2-modules)");
   return missing.length === 0
     ? undefined
