@@ -53,8 +53,8 @@ export class SaslUsers {
     // Lines read `name@realm: userPassword`; the realm is the host's, the same for every user.
     const names = out
       .split('\n')
-      .map((line) => line.slice(0, line.indexOf('@')))
-      .filter((name) => name !== '');
+      .map((line) => /^([^@\s]+)@[^:]*: userPassword$/.exec(line)?.[1])
+      .filter((name) => name !== undefined);
     return [...new Set(names)].sort();
   }
 
