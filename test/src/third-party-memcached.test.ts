@@ -314,16 +314,19 @@ describe(
       assert.equal(root.status, 501, JSON.stringify(root.json));
     });
 
-    test('a delete leaves no process, directory, address or OS user', async () => {
+    test("memcached runs as the instance's OS user, and a delete leaves no process, directory, address or OS user", async () => {
       const { id, address } = made();
       const dir = join(state, 'instances', id);
       const { user } = JSON.parse(await readFile(join(dir, 'instance.json'), 'utf8')) as {
-        user?: { name: string };
+        user?: { name: string; uid: number };
       };
-      assert.ok(
-        (await processesNaming(`-l\0${address}\0`)).length > 0,
-        'memcached runs on its address',
-      );
+      const [server] = await processesNaming(`-l\0${address}\0`);
+      assert.ok(server !== undefined, 'memcached runs on its address');
+      if (user) {
+        // As root, Cellar gives the instance an OS user of its own, and memcached runs as it.
+        const status = await readFile(`/proc/${server.split(':')[0] ?? ''}/status`, 'utf8');
+        assert.match(status, new RegExp(`\\nUid:\\s+${user.uid}\\s`));
+      }
       assert.equal((await api('DELETE', `/instances/${id}`)).status, 202);
       await session().untilInstance(id, (i) => 'gone' in i, 'deleted', 60, 200);
       assert.deepEqual(await processesNaming(id), []);
