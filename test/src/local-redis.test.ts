@@ -167,6 +167,33 @@ test(
 );
 
 test(
+  'a user created through the API with ACL rules can do what its rules allow and nothing else',
+  { skip },
+  async () => {
+    const { id, address } = made();
+    const created = await api('POST', `/instances/${id}/users`, {
+      users: [{ name: 'reader', password: 'reader-Pw-1', rules: '~greeting +@read' }],
+    });
+    assert.equal(created.status, 202, JSON.stringify(created.json));
+    const shown = (await api('GET', `/instances/${id}/users/reader`)).json['user'] as Json;
+    assert.match(String(shown['rules']), /~greeting/);
+    assert.deepEqual(await cli(address, 'reader', 'reader-Pw-1', 'GET', 'greeting'), {
+      ok: true,
+      out: 'hello',
+    });
+    const write = await cli(address, 'reader', 'reader-Pw-1', 'SET', 'greeting', 'changed');
+    assert.match(write.out, /NOPERM/, 'a read-only user may not write');
+    const other = await cli(address, 'reader', 'reader-Pw-1', 'GET', 'elsewhere');
+    assert.match(other.out, /NOPERM/, 'a user may not read keys outside its pattern');
+    const refused = await api('POST', `/instances/${id}/users`, {
+      users: [{ name: 'admin2', password: 'admin2-Pw-1', rules: '~* +@all' }],
+    });
+    assert.equal(refused.status, 400, JSON.stringify(refused.json));
+    assert.equal((await api('DELETE', `/instances/${id}/users/reader`)).status, 202);
+  },
+);
+
+test(
   'root enabled through the API is the password redis-cli -a logs in with; disabled, it no longer works',
   { skip },
   async () => {

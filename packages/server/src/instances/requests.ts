@@ -19,6 +19,8 @@ export const userBody = Type.Object(
     name: Type.String({ minLength: 1 }),
     password: Type.String({ minLength: 1 }),
     host: Type.Optional(Type.String()),
+    /** The datastore's own access rules (Redis ACL rules); a datastore without them ignores it. */
+    rules: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
     databases: Type.Optional(
       Type.Array(
         Type.Object({ name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
@@ -38,6 +40,7 @@ export const toUserSpec = (u: Static<typeof userBody>): UserSpec & { password: s
   name: u.name,
   password: u.password,
   ...(u.host ? { host: u.host } : {}),
+  ...(u.rules ? { rules: u.rules } : {}),
   ...(u.databases ? { databases: u.databases } : {}),
 });
 

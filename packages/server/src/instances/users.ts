@@ -12,12 +12,14 @@ export interface UserView {
   name: string;
   host: string;
   databases: { name: string }[];
+  rules?: string;
 }
 
 const userView = (u: UserInfo): UserView => ({
   name: u.name,
   host: u.host ?? '%',
   databases: u.databases.map((d) => ({ name: d.name })),
+  ...(u.rules ? { rules: u.rules } : {}),
 });
 
 export async function listUsers(
@@ -76,6 +78,7 @@ export interface UserChanges {
   readonly name?: string | undefined;
   readonly password?: string | undefined;
   readonly host?: string | undefined;
+  readonly rules?: string | undefined;
 }
 
 export async function updateUser(
@@ -90,7 +93,7 @@ export async function updateUser(
     checkNames('user', 'body.user', [changes.name], ready.nameRules?.user, ready.row.datastore);
   const attributes = Object.fromEntries(
     Object.entries(changes).filter(([, value]) => value !== undefined),
-  ) as { name?: string; host?: string; password?: string };
+  ) as { name?: string; host?: string; password?: string; rules?: string };
   await ready.guest.updateAttributes(userRef(user), attributes, ready.context);
 }
 

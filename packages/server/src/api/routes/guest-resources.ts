@@ -50,6 +50,7 @@ const userUpdateBody = Type.Object(
         name: Type.Optional(Type.String({ minLength: 1 })),
         password: Type.Optional(Type.String({ minLength: 1 })),
         host: Type.Optional(Type.String()),
+        rules: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
       },
       { ...closed, minProperties: 1 },
     ),
