@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander';
 import { collectSources, previewGroup, serverDefaults, serverPlugins } from '@cellar/config';
-import { namespaces } from '@cellar/plugin-api';
+import { namespaces, type DatastoreServer } from '@cellar/plugin-api';
 import {
   discoverPlugins,
   EntryLoadFailure,
@@ -16,6 +16,7 @@ import {
   writeLock,
   type PluginProblem,
 } from '@cellar/plugins';
+import { describeUnavailable, unavailability } from '@cellar/server';
 import { print, withConfigFlags, type ConfigFlags } from '../common.js';
 
 function appRootOf(flags: ConfigFlags): string | undefined {
@@ -34,6 +35,8 @@ interface Row {
   readonly capabilities: readonly string[];
   readonly enabled: boolean;
   readonly errors: readonly string[];
+  /** With --deep: why this host cannot run the datastore (its server half found no version). */
+  readonly unavailable?: string;
 }
 
 export function pluginsCommand(program: Command): void {
@@ -72,12 +75,16 @@ export function pluginsCommand(program: Command): void {
       const rows: Row[] = [];
       for (const plugin of host.plugins) {
         const errors: string[] = [];
+        let unavailable: string | undefined;
         const refs = plugin.manifest.entryPoints.filter(
           (e) => flags.deep === true || e.namespace === namespaces.datastoreOptions,
         );
         for (const e of refs) {
           try {
-            await host.load({ plugin, namespace: e.namespace, name: e.name });
+            const entry = await host.load({ plugin, namespace: e.namespace, name: e.name });
+            if (e.namespace !== namespaces.datastoreServer) continue;
+            const u = await unavailability(plugin.manifest.name, entry as DatastoreServer);
+            unavailable = u && describeUnavailable(u);
           } catch (error) {
             const problem: PluginProblem =
               error instanceof EntryLoadFailure
@@ -94,6 +101,7 @@ export function pluginsCommand(program: Command): void {
           capabilities: plugin.manifest.capabilities,
           enabled: plugin.manifest.kind !== 'datastore' || selected.plugins.includes(plugin),
           errors,
+          ...(unavailable === undefined ? {} : { unavailable }),
         });
       }
       const problems = [...host.problems, ...selected.problems].map((p) => formatPluginProblem(p));
@@ -112,6 +120,7 @@ export function pluginsCommand(program: Command): void {
           lines.push(
             `  ${r.name.padEnd(12)} ${r.kind.padEnd(10)} ${`${r.package}@${r.version}`.padEnd(width)} ${r.enabled ? 'enabled ' : 'disabled'}  ${r.errors.length > 0 ? 'ERROR' : 'ok'}`,
             `  ${' '.repeat(12)} capabilities: ${r.capabilities.join(', ') || '(none)'}`,
+            ...(r.unavailable ? [`  ${' '.repeat(12)} unavailable: ${r.unavailable}`] : []),
             ...r.errors.map(
               (e) => `  ${' '.repeat(12)} error: ${e.replaceAll('\n', `\n  ${' '.repeat(12)} `)}`,
             ),
