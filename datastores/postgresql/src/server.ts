@@ -2,7 +2,7 @@
 // /usr/lib/postgresql/<major>/bin) and the naming rules for databases and roles.
 
 import { defineDatastoreServer } from '@cellar/plugin-api';
-import { installedVersions } from './versions.js';
+import { installedVersions, missingServer } from './versions.js';
 
 // PostgreSQL identifiers are at most 63 bytes; Cellar keeps to the unquoted-identifier alphabet.
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -10,6 +10,7 @@ const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export default defineDatastoreServer({
   name: 'postgresql',
   versions: async () => installedVersions(),
+  unavailable: async () => missingServer(),
   nameRules: {
     database: {
       pattern: identifier,

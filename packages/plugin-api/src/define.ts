@@ -58,10 +58,23 @@ export interface NameRule {
   readonly reserved?: readonly string[];
 }
 
+/** Why this host cannot run a datastore, as an operator should read it. */
+export interface DatastoreUnavailable {
+  /** What is missing, e.g. `no mariadbd under /usr/sbin`. */
+  readonly reason: string;
+  /** The Debian package that provides what is missing, e.g. `mariadb-server`. */
+  readonly debianPackage?: string;
+}
+
 export interface DatastoreServer {
   readonly name: string;
   /** The versions of this datastore installed on this host, newest first. */
   versions(): Promise<readonly DatastoreVersionInfo[]>;
+  /**
+   * Asked only when versions() finds none: why, so the datastore is listed with the reason and
+   * creates are refused naming it. Without it the control plane says no version is installed.
+   */
+  unavailable?(): Promise<DatastoreUnavailable>;
   readonly nameRules?: { readonly database?: NameRule; readonly user?: NameRule };
 }
 

@@ -10,3 +10,4 @@ export * from './identity/passwords.js';
 export * from './service.js';
 export * from './datastores/catalog.js';
 export * from './identity/keystone.js';
+export * from './datastores/availability.js';

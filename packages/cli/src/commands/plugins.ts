@@ -9,7 +9,7 @@ import {
   serverPlugins,
   type RawSetting,
 } from '@cellar/config';
-import { namespaces } from '@cellar/plugin-api';
+import { namespaces, type DatastoreServer } from '@cellar/plugin-api';
 import {
   discoverPlugins,
   EntryLoadFailure,
@@ -25,6 +25,7 @@ import {
   type PluginHost,
   type PluginProblem,
 } from '@cellar/plugins';
+import { describeUnavailable, unavailability } from '@cellar/server';
 import { print, withConfigFlags, type ConfigFlags } from '../common.js';
 
 type ListFlags = ConfigFlags & { deep?: boolean; json?: boolean };
@@ -57,6 +58,8 @@ interface Row {
   readonly capabilities: readonly string[];
   readonly enabled: boolean;
   readonly errors: readonly string[];
+  /** With --deep: why this host cannot run the datastore (its server half found no version). */
+  readonly unavailable?: string;
 }
 
 /** Loads a plugin's entry points (only its options unless deep) and says why each that fails. */
@@ -83,6 +86,22 @@ async function loadErrors(
   return errors;
 }
 
+/** Why this host cannot run a datastore, from its server half; undefined when it can. */
+async function unavailableOf(
+  host: PluginHost,
+  plugin: InstalledPlugin,
+): Promise<string | undefined> {
+  const e = plugin.manifest.entryPoints.find((x) => x.namespace === namespaces.datastoreServer);
+  if (!e) return undefined;
+  // A server half that fails to load is listed under its errors already.
+  const server = await host
+    .load({ plugin, namespace: e.namespace, name: e.name })
+    .catch(() => undefined);
+  if (!server) return undefined;
+  const u = await unavailability(plugin.manifest.name, server as DatastoreServer);
+  return u && describeUnavailable(u);
+}
+
 async function pluginRows(
   host: PluginHost,
   enabled: readonly InstalledPlugin[],
@@ -98,6 +117,7 @@ async function pluginRows(
       capabilities: plugin.manifest.capabilities,
       enabled: plugin.manifest.kind !== 'datastore' || enabled.includes(plugin),
       errors: await loadErrors(host, plugin, deep),
+      ...(deep ? { unavailable: await unavailableOf(host, plugin) } : {}),
     });
   }
   return rows;
@@ -119,6 +139,7 @@ function formatListing(
     lines.push(
       `  ${r.name.padEnd(12)} ${r.kind.padEnd(10)} ${`${r.package}@${r.version}`.padEnd(width)} ${r.enabled ? 'enabled ' : 'disabled'}  ${r.errors.length > 0 ? 'ERROR' : 'ok'}`,
       `  ${' '.repeat(12)} capabilities: ${r.capabilities.join(', ') || '(none)'}`,
+      ...(r.unavailable ? [`  ${' '.repeat(12)} unavailable: ${r.unavailable}`] : []),
       ...r.errors.map(
         (e) => `  ${' '.repeat(12)} error: ${e.replaceAll('\n', `\n  ${' '.repeat(12)} `)}`,
       ),

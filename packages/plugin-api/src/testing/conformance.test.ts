@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Capability } from '../capabilities.js';
-import { defineDatastoreGuest, defineDatastoreOptions } from '../define.js';
+import { defineDatastoreGuest, defineDatastoreOptions, defineDatastoreServer } from '../define.js';
 import { DatastoreOperationNotSupported } from '../errors/catalog.js';
 import { BaseDatastoreManager, type GuestContext } from '../manager/base-datastore-manager.js';
 import type {
@@ -21,6 +21,7 @@ import {
   checkGuestCapabilities,
   checkLive,
   checkOptions,
+  checkServer,
   offlineContext,
   type DatastoreUnderTest,
 } from './conformance.js';
@@ -177,5 +178,23 @@ test('option defaults that do not survive a round trip through a file are report
       p.startsWith('option [memory] odd (guest): the default does not match its own schema'),
     ),
     problems.join('\n'),
+  );
+});
+
+test('a server half whose unavailable is not a function is reported; one that says why passes', () => {
+  const server = (unavailable: unknown) => ({
+    ...subject([]),
+    server: defineDatastoreServer({
+      name: 'memory',
+      versions: async () => [],
+      unavailable: unavailable as () => Promise<{ reason: string }>,
+    }),
+  });
+  assert.deepEqual(checkServer(server('memcached is missing')), [
+    'cellar.datastore.server: unavailable must be a function',
+  ]);
+  assert.deepEqual(
+    checkServer(server(async () => ({ reason: 'no memcached', debianPackage: 'memcached' }))),
+    [],
   );
 });

@@ -103,9 +103,14 @@ export function checkServer(subject: DatastoreUnderTest): string[] {
   );
   if (problems.length > 0) return problems;
   const server = subject.server as DatastoreServer;
-  return typeof server.versions === 'function'
-    ? []
-    : [`${namespaces.datastoreServer}: versions() is missing`];
+  return [
+    ...(typeof server.versions === 'function'
+      ? []
+      : [`${namespaces.datastoreServer}: versions() is missing`]),
+    ...(server.unavailable === undefined || typeof server.unavailable === 'function'
+      ? []
+      : [`${namespaces.datastoreServer}: unavailable must be a function`]),
+  ];
 }
 
 function isOverridden(manager: object, method: string): boolean {

@@ -110,7 +110,12 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   // With a real Keystone, tokens come from it: the built-in endpoint would only confuse clients.
   if (!deps.tokens) identityRoutes(app, deps.identity, deps.publicEndpoint);
   flavorRoutes(app, deps.db, deps.publicEndpoint);
-  datastoreRoutes(app, deps.db, deps.publicEndpoint);
+  datastoreRoutes(
+    app,
+    deps.db,
+    deps.publicEndpoint,
+    (name) => deps.instances.datastores.get(name)?.unavailable,
+  );
   quotaRoutes(app, quotas, limiter);
   volumeTypeRoutes(app);
   const instanceDeps = {

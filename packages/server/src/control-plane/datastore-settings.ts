@@ -10,7 +10,7 @@ import type { Datastore } from '../datastores/catalog.js';
 export function serverSettings(
   config: Configuration,
   name: string,
-): Omit<DatastorePolicy, 'capabilities' | 'nameRules'> {
+): Omit<DatastorePolicy, 'capabilities' | 'nameRules' | 'unavailable'> {
   const v = config.values(name);
   return {
     rootOnCreate: v['root_on_create'] === true,
@@ -33,6 +33,7 @@ export function datastorePolicies(
       {
         capabilities: ds.capabilities as Capability[],
         ...(ds.server?.nameRules ? { nameRules: ds.server.nameRules } : {}),
+        ...(ds.unavailable ? { unavailable: ds.unavailable } : {}),
         ...serverSettings(config, ds.name),
       },
     ]),

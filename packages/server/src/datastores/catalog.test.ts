@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defineDatastoreServer, type DatastoreVersionInfo } from '@cellar/plugin-api';
 import { migrateToLatest, openDatabase } from '../db/connect.js';
-import { syncCatalog, type Datastore } from './catalog.js';
+import { createPluginRegistry } from '@cellar/plugins';
+import { loadDatastores, syncCatalog, type Datastore } from './catalog.js';
 
 function datastore(name: string, versions: DatastoreVersionInfo[]): Datastore {
   return {
@@ -68,4 +69,52 @@ test('versions keep their ids across restarts; a version gone from the host beco
   } finally {
     await control.close();
   }
+});
+
+test('an enabled datastore whose server half finds no version carries its reason and package', async () => {
+  const plugin = (name: string, server: unknown) => ({
+    package: `@x/${name}`,
+    cellar: {
+      plugin: 1,
+      kind: 'datastore',
+      name,
+      capabilities: [],
+      entryPoints: {
+        'cellar.datastore.options': './options',
+        'cellar.datastore.server': './server',
+      },
+    },
+    // Only the server half is loaded here; the options entry is there for the manifest to hold.
+    modules: { './options': {}, './server': server },
+  });
+  const host = createPluginRegistry({
+    plugins: [
+      plugin(
+        'memcached',
+        defineDatastoreServer({
+          name: 'memcached',
+          versions: async () => [],
+          unavailable: async () => ({
+            reason: 'no /usr/bin/memcached',
+            debianPackage: 'memcached',
+          }),
+        }),
+      ),
+      plugin(
+        'postgresql',
+        defineDatastoreServer({
+          name: 'postgresql',
+          versions: async () => [{ name: '15', location: '/pg', active: true }],
+        }),
+      ),
+    ],
+  });
+  const loaded = await loadDatastores(host, host.plugins);
+  assert.deepEqual(
+    loaded.map((d) => [d.name, d.unavailable]),
+    [
+      ['memcached', { reason: 'no /usr/bin/memcached', debianPackage: 'memcached' }],
+      ['postgresql', undefined],
+    ],
+  );
 });

@@ -3,9 +3,15 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { namespaces, type Capability, type DatastoreServer } from '@cellar/plugin-api';
+import {
+  namespaces,
+  type Capability,
+  type DatastoreServer,
+  type DatastoreUnavailable,
+} from '@cellar/plugin-api';
 import { namedExtensionManager, type InstalledPlugin, type PluginHost } from '@cellar/plugins';
 import type { Database } from '../db/schema.js';
+import { unavailability } from './availability.js';
 
 export interface Datastore {
   readonly name: string;
@@ -14,6 +20,8 @@ export interface Datastore {
   readonly capabilities: readonly Capability[];
   /** Absent while the plugin has no server half: it is listed but has no versions. */
   readonly server?: DatastoreServer;
+  /** Why this host cannot run it (no version installed): listed, and creates are refused. */
+  readonly unavailable?: DatastoreUnavailable;
 }
 
 export async function loadDatastores(
@@ -28,16 +36,20 @@ export async function loadDatastores(
     namespaces.datastoreServer,
     withServer.map((p) => p.manifest.name),
   );
-  return enabled.map((p) => {
-    const server = servers.find((s) => s.name === p.manifest.name)?.obj;
-    return {
-      name: p.manifest.name,
-      package: p.package,
-      version: p.version,
-      capabilities: p.manifest.capabilities,
-      ...(server ? { server } : {}),
-    };
-  });
+  return Promise.all(
+    enabled.map(async (p) => {
+      const server = servers.find((s) => s.name === p.manifest.name)?.obj;
+      const unavailable = await unavailability(p.manifest.name, server);
+      return {
+        name: p.manifest.name,
+        package: p.package,
+        version: p.version,
+        capabilities: p.manifest.capabilities,
+        ...(server ? { server } : {}),
+        ...(unavailable ? { unavailable } : {}),
+      };
+    }),
+  );
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   type Capability,
 } from '@cellar/plugin-api';
 import type { Selectable } from 'kysely';
+import { describeUnavailable } from '../datastores/availability.js';
 import type { DatastoreVersionTable, Flavor } from '../db/schema.js';
 import type { DatastorePolicy, InstanceDeps } from './deps.js';
 import { nameProblems, type CreateInstanceRequest } from './requests.js';
@@ -42,6 +43,11 @@ export async function planCreate(
   if (!policy || !datastore) throw new NotFound({ resource: 'Datastore', id: type });
   // What the datastore does not support is refused before anything else happens.
   checkCapabilities(body, policy, datastore.name);
+  // A host without the server's binaries is said so here, not by a prepare that fails later.
+  if (policy.unavailable)
+    throw new BadRequest({
+      reason: `datastore ${datastore.name} is unavailable on this host: ${describeUnavailable(policy.unavailable)}`,
+    });
   const versions = await deps.db
     .selectFrom('datastore_versions')
     .selectAll()

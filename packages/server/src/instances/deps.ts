@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Capability, NameRule, PortRange } from '@cellar/plugin-api';
+import type { Capability, DatastoreUnavailable, NameRule, PortRange } from '@cellar/plugin-api';
 import type { GuestClient, RequestContext } from '@cellar/rpc';
 import type { Database, Instance } from '../db/schema.js';
 import type { TokenInfo } from '../identity/identity.js';
@@ -19,6 +19,8 @@ export interface DatastorePolicy {
   readonly udpPorts: readonly PortRange[];
   /** Seconds the taskmanager waits for a new instance's guest to report healthy. */
   readonly usageTimeout: number;
+  /** Why this host cannot run the datastore: creates are refused with it. */
+  readonly unavailable?: DatastoreUnavailable;
 }
 
 export interface InstanceDeps {

@@ -5,13 +5,25 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely, Selectable } from 'kysely';
 import { Type } from '@sinclair/typebox';
-import { NotFound } from '@cellar/plugin-api';
+import { NotFound, type DatastoreUnavailable } from '@cellar/plugin-api';
+import { describeUnavailable } from '../../datastores/availability.js';
 import type { Database, DatastoreVersionTable } from '../../db/schema.js';
 import { caller } from '../auth.js';
 import { baseUrl, resourceLinks } from '../links.js';
 import { tenantParams } from './params.js';
 
 type Version = Selectable<DatastoreVersionTable>;
+/** Why an enabled datastore cannot run on this host, by name; undefined when it can. */
+type Unavailability = (datastore: string) => DatastoreUnavailable | undefined;
+
+/** Cellar's extension fields: the reason a create would be refused, and the package to install. */
+function unavailableView(u: DatastoreUnavailable | undefined): object {
+  if (!u) return {};
+  return {
+    unavailable_reason: describeUnavailable(u),
+    ...(u.debianPackage === undefined ? {} : { unavailable_package: u.debianPackage }),
+  };
+}
 
 const isAdmin = (request: FastifyRequest): boolean => caller(request).roles.includes('admin');
 
@@ -56,6 +68,7 @@ export function datastoreRoutes(
   parent: FastifyInstance,
   db: Kysely<Database>,
   publicEndpoint: string | undefined,
+  unavailable: Unavailability = () => undefined,
 ): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const datastoreView = async (
@@ -72,6 +85,7 @@ export function datastoreRoutes(
       links: resourceLinks(base, tenant, 'datastores', row.id),
       ...(row.default_version_id ? { default_version: row.default_version_id } : {}),
       versions: versions.map((v) => versionView(v, base, tenant, admin, false)),
+      ...unavailableView(unavailable(row.name)),
     };
   };
 
@@ -97,13 +111,14 @@ export function datastoreRoutes(
       ),
     }),
   );
-  versionRoutes(parent, db, publicEndpoint);
+  versionRoutes(parent, db, publicEndpoint, unavailable);
 }
 
 function versionRoutes(
   parent: FastifyInstance,
   db: Kysely<Database>,
   publicEndpoint: string | undefined,
+  unavailable: Unavailability,
 ): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
@@ -139,6 +154,7 @@ function versionRoutes(
         versions: (await versionsOf(db, row.id, admin)).map((v) =>
           versionView(v, base, request.params.tenant_id, admin, true),
         ),
+        ...unavailableView(unavailable(row.name)),
       };
     },
   );
