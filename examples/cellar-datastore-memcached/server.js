@@ -12,8 +12,13 @@ export default defineDatastoreServer({
     const found = (await whyUnavailable()) === undefined ? await installedVersion() : undefined;
     return found === undefined ? [] : [{ name: found.name, location: found.binary, active: true }];
   },
-  /** Why this host offers no version, naming the Debian packages that provide what is missing. */
-  unavailableReason: () => whyUnavailable(),
+  /**
+   * Why this host offers no version, naming the Debian packages that provide what is missing
+   * (the reason names each package itself, as there may be several).
+   */
+  unavailable: async () => ({
+    reason: (await whyUnavailable()) ?? 'no memcached version was found on this host',
+  }),
   nameRules: {
     // memcached has no databases; the API refuses their routes before any name is read.
     user: { pattern: userName, maxLength: USER_NAME_MAX },

@@ -102,9 +102,13 @@ test(
   async () => {
     const dir = join(root, 'node_modules', 'cellar-datastore-memcached');
     const server = ((await import(join(dir, 'server.js'))) as { default: Json }).default as {
-      unavailableReason(): Promise<string | undefined>;
+      unavailable(): Promise<{ reason: string }>;
     };
-    assert.equal(await server.unavailableReason(), undefined, 'this host has all of it');
+    assert.equal(
+      (await server.unavailable()).reason,
+      'no memcached version was found on this host',
+      'this host has all of it: nothing is missing to name',
+    );
     const { whyUnavailable } = (await import(join(dir, 'lib', 'versions.js'))) as {
       whyUnavailable: (paths: Json) => Promise<string | undefined>;
     };
