@@ -70,7 +70,7 @@ export interface LiveServer {
   /** The OS user the server runs as (this process's when not root). */
   readonly uid: number;
   /** Another manager on the same directories, as the guest agent makes after it restarts. */
-  newManager(standby?: GuestContext['standby']): MysqlManager;
+  newManager(standby?: GuestContext['standby'], overrides?: Partial<MysqlOptions>): MysqlManager;
   /** Stops the server by the PID in its pid file and removes every directory. */
   dispose(): Promise<void>;
 }
@@ -97,11 +97,14 @@ export async function liveInstance(): Promise<LiveServer> {
   const defaults = Object.fromEntries(
     Object.entries(options.guest.options).map(([key, option]) => [key, option.default]),
   ) as MysqlOptions;
-  const newManager = (standby?: GuestContext['standby']): MysqlManager =>
+  const newManager = (
+    standby?: GuestContext['standby'],
+    overrides: Partial<MysqlOptions> = {},
+  ): MysqlManager =>
     new MysqlManager({
       datastore: 'mysql',
       guestId: '00000000-0000-4000-8000-0000000c0ffe',
-      options: { ...defaults, mysql_port: port, mount_point: mountPoint },
+      options: { ...defaults, ...overrides, mysql_port: port, mount_point: mountPoint },
       mountPoint,
       address,
       runDir,
