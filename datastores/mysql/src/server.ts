@@ -2,14 +2,14 @@
 // their versions, why there are none when so, and the naming rules for databases and accounts.
 
 import { defineDatastoreServer } from '@cellar/plugin-api';
-import { installedVersions, whyUnavailable } from './versions.js';
+import { DEBIAN_PACKAGE, installedVersions, missingReason } from './versions.js';
 
 export default defineDatastoreServer({
   name: 'mysql',
   versions: async () =>
     installedVersions().map(({ name, location, active }) => ({ name, location, active })),
-  /** Why no version is offered on this host, naming the Debian package to install. */
-  unavailable: async () => whyUnavailable(),
+  /** Asked when versions() finds none: what is missing and the Debian package that provides it. */
+  unavailable: async () => ({ reason: missingReason(), debianPackage: DEBIAN_PACKAGE }),
   nameRules: {
     database: {
       pattern: /^[A-Za-z0-9_$-]+$/,

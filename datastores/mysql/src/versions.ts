@@ -20,8 +20,9 @@ export interface InstalledServer extends DatastoreVersionInfo {
 const CANDIDATES = ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'];
 const INSTALL_DB = ['/usr/bin/mariadb-install-db', '/usr/bin/mysql_install_db'];
 
-/** The Debian packages that provide a server this datastore can run. */
-export const DEBIAN_PACKAGES = 'mariadb-server (or mysql-server, or percona-server-server)';
+/** The Debian package that provides a server this datastore can run (MySQL's and Percona's do too). */
+export const DEBIAN_PACKAGE = 'mariadb-server';
+export const DEBIAN_PACKAGES = `${DEBIAN_PACKAGE} (or mysql-server, or percona-server-server)`;
 
 /** The flavor and major.minor of a server from its `--version` line. */
 export function parseVersion(line: string): { flavor: Flavor; name: string } | undefined {
@@ -74,10 +75,15 @@ export function installedVersions(candidates = CANDIDATES): readonly InstalledSe
   return found;
 }
 
+/** What is missing on a host with no server: the binaries looked for. */
+export function missingReason(candidates = CANDIDATES): string {
+  return `no MySQL-family server is installed on this host (no ${candidates.join(' or ')}; mysql-server or percona-server-server would do too)`;
+}
+
 /** Why no version can be offered here, naming what to install; undefined when one can. */
 export function whyUnavailable(candidates = CANDIDATES): string | undefined {
   if (installedVersions(candidates).length > 0) return undefined;
-  return `No MySQL-family server is installed on this host (looked for ${candidates.join(', ')}): install Debian's ${DEBIAN_PACKAGES}.`;
+  return `${missingReason(candidates)}: install Debian's ${DEBIAN_PACKAGE}.`;
 }
 
 /** The installed server a version name (or the data directory's flavor) asks for. */
