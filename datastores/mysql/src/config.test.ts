@@ -22,6 +22,7 @@ test('the server config listens on the instance address and keeps its files wher
     pidFile: '/run/i/mysqld.pid',
     errorLog: '/log/mysqld.log',
     memoryMb: 1024,
+    flavor: 'mariadb',
   });
   const lines = text.split('\n');
   assert.equal(lines[1], '[mysqld]');
@@ -36,6 +37,21 @@ test('the server config listens on the instance address and keeps its files wher
     'max_connections = 200',
   ])
     assert.ok(lines.includes(line), line);
+  assert.ok(!lines.some((line) => line.startsWith('mysqlx')), 'MariaDB does not know mysqlx');
+});
+
+test("MySQL's X protocol is switched off: it would listen on every address", () => {
+  const text = renderServerConfig({
+    dataDir: '/d',
+    address: '127.42.0.9',
+    port: 3306,
+    socket: '/s',
+    pidFile: '/p',
+    errorLog: '/l',
+    memoryMb: 512,
+    flavor: 'mysql',
+  });
+  assert.ok(text.split('\n').includes('mysqlx = OFF'));
 });
 
 test('the admin client file gives its password back', () => {

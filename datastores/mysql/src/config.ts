@@ -1,6 +1,8 @@
 // The server's settings as Cellar writes them: where it listens and keeps its files, and the
 // InnoDB and connection settings derived from the flavor's RAM as Trove's MySQL template does.
 
+import type { Flavor } from './versions.js';
+
 /** The account the guest administers the server with, over the unix socket only. */
 export const ADMIN_USER = 'os_admin';
 export const ROOT_USER = 'root';
@@ -13,6 +15,8 @@ export interface ServerSettings {
   readonly pidFile: string;
   readonly errorLog: string;
   readonly memoryMb: number;
+  /** MySQL and Percona Server know settings MariaDB refuses, and the other way round. */
+  readonly flavor: Flavor;
 }
 
 /** Settings that grow with the flavor's RAM: Trove's template's formulas, with floors for tiny flavors. */
@@ -42,9 +46,10 @@ export function renderServerConfig(s: ServerSettings): string {
     // Host patterns are matched against addresses: no DNS lookups on every connection.
     'skip-name-resolve': undefined,
     'local-infile': 0,
+    // MySQL's X protocol would listen on every address (port 33060): the instance has one port.
+    ...(s.flavor === 'mariadb' ? {} : { mysqlx: 'OFF' }),
     // Four-byte UTF-8 for whatever is created without a character set of its own.
     'character-set-server': 'utf8mb4',
-    'symbolic-links': 0,
     ...memorySettings(s.memoryMb),
   };
   const lines = Object.entries(settings).map(([key, value]) =>

@@ -147,6 +147,7 @@ export class DataDirectory {
       pidFile: this.pidFile,
       errorLog: this.logFile,
       memoryMb: request.memoryMb,
+      flavor: this.server().flavor,
     });
     await writeOwned(this.configFile, text, user);
   }
