@@ -2,7 +2,7 @@
 // listening on the instance's address with the flavor's settings as an unprivileged user, stopped,
 // restarted, and brought back by a new manager after a crash.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { standby } from './install-db.js';
@@ -56,6 +56,11 @@ test(
     assert.equal(uidOf(pid), server.uid);
     assert.notEqual(uidOf(pid), 0);
     assert.ok(existsSync(join(server.runDir, 'mysqld.sock')), 'the socket is in the run directory');
+    // The admin password is only in a file private to the server's user; the first start's SQL is gone.
+    const cnf = statSync(join(server.mountPoint, 'cellar-admin.cnf'));
+    assert.equal(cnf.mode & 0o777, 0o600);
+    assert.equal(cnf.uid, server.uid);
+    assert.equal(existsSync(join(server.runDir, 'cellar-init.sql')), false);
     // The initialiser's passwordless root is gone before anyone could connect.
     assert.equal(await canLogIn(server, 'root', ''), false);
     assert.equal(await server.manager.isRootEnabled(), false);
