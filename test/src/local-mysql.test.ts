@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import type { Json } from '@cellar/server/testing';
 import { startLocalCellar, type LocalCellar } from './support/local-cellar.js';
 import { processesNaming } from './support/local-postgresql.js';
+import { waitFor } from './support/wait-for.js';
 
 const exec = promisify(execFile);
 const skip: string | false = !existsSync('/usr/sbin/mariadbd')
@@ -145,6 +146,44 @@ test('root enabled through the API logs in with mariadb as root@%', { skip }, as
   );
   assert.deepEqual((await api('GET', `/instances/${id}/root`)).json, { rootEnabled: true });
 });
+
+test(
+  'a restart through the API starts MariaDB again, and the data is still there',
+  { skip },
+  async () => {
+    const { id, address } = made();
+    const serverPid = (): Promise<string> =>
+      readFile(file(id, 'run', 'mysqld.pid'), 'utf8').then(
+        (text) => text.trim(),
+        () => '',
+      );
+    const before = await serverPid();
+    assert.match(before, /^\d+$/);
+    assert.equal((await api('POST', `/instances/${id}/action`, { restart: {} })).status, 202);
+    await waitFor(
+      async () => {
+        const shown = (await api('GET', `/instances/${id}`)).json['instance'] as Json;
+        const now = await serverPid();
+        return shown['status'] === 'ACTIVE' && ready(shown) && now !== '' && now !== before;
+      },
+      {
+        timeout: 90_000,
+        what: 'the instance to be ACTIVE with another server process',
+        interval: 200,
+      },
+    );
+    assert.deepEqual(
+      await mariadb(
+        address,
+        'app',
+        'app-Secret-1',
+        'SELECT GROUP_CONCAT(body ORDER BY id) FROM notes',
+        'appdb',
+      ),
+      { ok: true, out: 'one,two' },
+    );
+  },
+);
 
 test('a delete leaves no process, directory or OS user', { skip }, async () => {
   const { id } = made();
