@@ -34,5 +34,11 @@ export default defineDatastoreOptions({
       min: 0.1,
       max: 0.95,
     }),
+    max_connections: opt.int({
+      help: 'The most client connections memcached accepts at once (its -c limit).',
+      default: 1024,
+      min: 16,
+      max: 65536,
+    }),
   },
 });

@@ -28,8 +28,62 @@ function lineWith(r: RunResult, stream: 'stdout' | 'stderr', needle: string): st
   return line;
 }
 
+/** A copy of the example under another package name, with its `cellar` field or files changed. */
+interface Variant {
+  readonly dir: string;
+  readonly name: string;
+  readonly version: string;
+  readonly cellar?: Readonly<Record<string, unknown>>;
+  readonly files?: Readonly<Record<string, string>>;
+}
+
+const variants: readonly Variant[] = [
+  {
+    dir: 'throws',
+    name: 'cellar-datastore-memcached-throws',
+    version: '0.9.0',
+    files: { 'options.js': `throw new Error('${THROWN}');\n` },
+  },
+  {
+    dir: 'bad-kind',
+    name: 'cellar-datastore-badkind',
+    version: '0.2.0',
+    cellar: { kind: 'database', name: 'badkind' },
+  },
+  {
+    dir: 'bad-capability',
+    name: 'cellar-datastore-badcap',
+    version: '0.2.1',
+    cellar: { capabilities: ['root', 'telepathy'], name: 'badcap' },
+  },
+  { dir: 'fork', name: 'cellar-datastore-memcached-fork', version: '2.0.0' },
+  {
+    dir: 'next-contract',
+    name: 'cellar-datastore-memcached-next',
+    version: '3.0.0',
+    cellar: { plugin: 2 },
+  },
+];
+
+type DeploymentName = 'good' | 'throws' | 'badManifest' | 'duplicate' | 'contract';
+
+/** Each deployment root: its directory label and the plugin packages installed in it. */
+const deploymentPlan: Readonly<Record<DeploymentName, { label: string; packages: string[] }>> = {
+  good: { label: 'good', packages: ['cellar-datastore-memcached'] },
+  throws: { label: 'throws', packages: ['cellar-datastore-memcached-throws'] },
+  badManifest: {
+    label: 'bad-manifest',
+    packages: ['cellar-datastore-badkind', 'cellar-datastore-badcap'],
+  },
+  duplicate: {
+    label: 'duplicate',
+    packages: ['cellar-datastore-memcached', 'cellar-datastore-memcached-fork'],
+  },
+  contract: { label: 'contract', packages: ['cellar-datastore-memcached-next'] },
+};
+
 let base: string | undefined;
-const roots: Record<'good' | 'throws' | 'badManifest' | 'duplicate' | 'contract', string> = {
+const roots: Record<DeploymentName, string> = {
   good: '',
   throws: '',
   badManifest: '',
@@ -44,96 +98,71 @@ async function writeConf(name: string, text: string): Promise<string> {
   return path;
 }
 
-describe('a third-party datastore plugin installed from a tarball', () => {
-  before(
-    async () => {
-      base = await mkdtemp(join(tmpdir(), 'cellar-third-party-'));
-      const packs = join(base, 'packs');
-      const variants = join(base, 'variants');
-      confDir = join(base, 'conf');
-      await Promise.all([mkdir(packs), mkdir(variants), mkdir(confDir)]);
-
-      const throws = await makeVariant(
+function makeVariants(parent: string): Promise<string[]> {
+  return Promise.all(
+    variants.map((v) =>
+      makeVariant(
         fixtureDir,
-        join(variants, 'throws'),
+        join(parent, v.dir),
         (pkg) => {
-          pkg['name'] = 'cellar-datastore-memcached-throws';
-          pkg['version'] = '0.9.0';
+          pkg['name'] = v.name;
+          pkg['version'] = v.version;
+          Object.assign(pkg.cellar, v.cellar);
         },
-        { 'options.js': `throw new Error('${THROWN}');\n` },
-      );
-      const badKind = await makeVariant(fixtureDir, join(variants, 'bad-kind'), (pkg) => {
-        pkg['name'] = 'cellar-datastore-badkind';
-        pkg['version'] = '0.2.0';
-        pkg.cellar['kind'] = 'database';
-        pkg.cellar['name'] = 'badkind';
-      });
-      const badCapability = await makeVariant(
-        fixtureDir,
-        join(variants, 'bad-capability'),
-        (pkg) => {
-          pkg['name'] = 'cellar-datastore-badcap';
-          pkg['version'] = '0.2.1';
-          pkg.cellar['capabilities'] = ['root', 'telepathy'];
-          pkg.cellar['name'] = 'badcap';
-        },
-      );
-      const fork = await makeVariant(fixtureDir, join(variants, 'fork'), (pkg) => {
-        pkg['name'] = 'cellar-datastore-memcached-fork';
-        pkg['version'] = '2.0.0';
-      });
-      const nextContract = await makeVariant(fixtureDir, join(variants, 'next-contract'), (pkg) => {
-        pkg['name'] = 'cellar-datastore-memcached-next';
-        pkg['version'] = '3.0.0';
-        pkg.cellar['plugin'] = 2;
-      });
-
-      // One npm pack for everything: plugin-api (built by scripts/test or tsc -b), the fixture, the variants.
-      const tgz = await npmPack(
-        [pluginApiDir, fixtureDir, throws, badKind, badCapability, fork, nextContract],
-        packs,
-      );
-      const pick = (...names: string[]): Map<string, string> =>
-        new Map(
-          ['@cellar/plugin-api', ...names].map((name) => {
-            const file = tgz.get(name);
-            assert.ok(file, `npm pack made no tarball for ${name}`);
-            return [name, file];
-          }),
-        );
-
-      const deployments = join(base, 'deployments');
-      // Independent installs: run them side by side (npm's cache is safe for concurrent use).
-      [roots.good, roots.throws, roots.badManifest, roots.duplicate, roots.contract] =
-        await Promise.all([
-          createDeployment(deployments, 'good', pick('cellar-datastore-memcached')),
-          createDeployment(deployments, 'throws', pick('cellar-datastore-memcached-throws')),
-          createDeployment(
-            deployments,
-            'bad-manifest',
-            pick('cellar-datastore-badkind', 'cellar-datastore-badcap'),
-          ),
-          createDeployment(
-            deployments,
-            'duplicate',
-            pick('cellar-datastore-memcached', 'cellar-datastore-memcached-fork'),
-          ),
-          createDeployment(deployments, 'contract', pick('cellar-datastore-memcached-next')),
-        ]);
-    },
-    { timeout: 300_000 },
+        v.files,
+      ),
+    ),
   );
+}
 
-  after(async () => {
-    if (base !== undefined) await rm(base, { recursive: true, force: true });
-  });
+/** Installs every planned deployment root from the tarballs, each beside @cellar/plugin-api. */
+async function installDeployments(
+  parent: string,
+  tarballs: ReadonlyMap<string, string>,
+): Promise<void> {
+  const pick = (names: readonly string[]): Map<string, string> =>
+    new Map(
+      ['@cellar/plugin-api', ...names].map((name) => {
+        const file = tarballs.get(name);
+        assert.ok(file, `npm pack made no tarball for ${name}`);
+        return [name, file];
+      }),
+    );
+  const names = Object.keys(deploymentPlan) as DeploymentName[];
+  // Independent installs: run them side by side (npm's cache is safe for concurrent use).
+  const installed = await Promise.all(
+    names.map((name) =>
+      createDeployment(parent, deploymentPlan[name].label, pick(deploymentPlan[name].packages)),
+    ),
+  );
+  names.forEach((name, i) => (roots[name] = installed[i] ?? ''));
+}
 
-  const manage = (root: string, ...args: string[]): Promise<RunResult> => {
-    // An empty root would make cellar-manage look for a deployment from the working directory.
-    assert.ok(root !== '' && base !== undefined, 'the deployments were not set up');
-    return cellarManage(root, args, base);
-  };
+async function setUpDeployments(): Promise<void> {
+  base = await mkdtemp(join(tmpdir(), 'cellar-third-party-'));
+  const packs = join(base, 'packs');
+  const variantsDir = join(base, 'variants');
+  confDir = join(base, 'conf');
+  await Promise.all([mkdir(packs), mkdir(variantsDir), mkdir(confDir)]);
+  const variantDirs = await makeVariants(variantsDir);
+  // One npm pack for everything: plugin-api (built by scripts/test or tsc -b), the fixture, the variants.
+  const tarballs = await npmPack([pluginApiDir, fixtureDir, ...variantDirs], packs);
+  await installDeployments(join(base, 'deployments'), tarballs);
+}
 
+function manage(root: string, ...args: string[]): Promise<RunResult> {
+  // An empty root would make cellar-manage look for a deployment from the working directory.
+  assert.ok(root !== '' && base !== undefined, 'the deployments were not set up');
+  return cellarManage(root, args, base);
+}
+
+/** `config check --side server`, with one configuration file when given. */
+function checkServerConfig(root: string, file?: string): Promise<RunResult> {
+  const files = file === undefined ? [] : ['--config-file', file];
+  return manage(root, 'config', 'check', '--side', 'server', ...files);
+}
+
+function listingTests(): void {
   test('plugins list shows memcached 1.0.0 from its package, enabled and loading cleanly', async () => {
     const r = await manage(roots.good, 'plugins', 'list');
     assert.equal(r.code, 0, show(r));
@@ -162,7 +191,9 @@ describe('a third-party datastore plugin installed from a tarball', () => {
     );
     assert.deepEqual(listed.problems, []);
   });
+}
 
+function sampleTests(): void {
   test('config sample --side server has a [memcached] section with its server options only', async () => {
     const r = await manage(roots.good, 'config', 'sample', '--side', 'server');
     assert.equal(r.code, 0, show(r));
@@ -188,21 +219,15 @@ describe('a third-party datastore plugin installed from a tarball', () => {
     assert.match(section, /^#memory_ratio = 0\.8$/m);
     assert.doesNotMatch(section, /tcp_ports/, 'server options do not belong in cellar-guest.conf');
   });
+}
 
+function checkTests(): void {
   test('config check accepts a cellar.conf that enables and configures memcached', async () => {
     const file = await writeConf(
       'good.conf',
       '[DEFAULT]\nenabled_datastores = memcached\n\n[memcached]\ntcp_ports = 11211\n',
     );
-    const r = await manage(
-      roots.good,
-      'config',
-      'check',
-      '--side',
-      'server',
-      '--config-file',
-      file,
-    );
+    const r = await checkServerConfig(roots.good, file);
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /The server configuration is valid/);
   });
@@ -211,15 +236,7 @@ describe('a third-party datastore plugin installed from a tarball', () => {
     const text = '[DEFAULT]\nenabled_datastores = memcached\n\n[memcached]\ntcp_ports = 99999\n';
     const line = text.split('\n').indexOf('tcp_ports = 99999') + 1;
     const file = await writeConf('bad-port.conf', text);
-    const r = await manage(
-      roots.good,
-      'config',
-      'check',
-      '--side',
-      'server',
-      '--config-file',
-      file,
-    );
+    const r = await checkServerConfig(roots.good, file);
     assert.notEqual(r.code, 0, show(r));
     const problem = lineWith(r, 'stderr', `${file}:${line}`);
     assert.match(problem, /\[memcached\] tcp_ports = 99999/);
@@ -231,21 +248,15 @@ describe('a third-party datastore plugin installed from a tarball', () => {
       'couchdb.conf',
       '[DEFAULT]\nenabled_datastores = memcached,couchdb\n',
     );
-    const r = await manage(
-      roots.good,
-      'config',
-      'check',
-      '--side',
-      'server',
-      '--config-file',
-      file,
-    );
+    const r = await checkServerConfig(roots.good, file);
     assert.notEqual(r.code, 0, show(r));
     const problem = lineWith(r, 'stderr', "'couchdb'");
     assert.match(problem, /not installed/);
     assert.match(problem, /installed: memcached \(cellar-datastore-memcached@1\.0\.0\)/);
   });
+}
 
+function throwingOptionsTests(): void {
   test('an options module that throws at import: plugins list and config check name the plugin and the cause', async () => {
     const list = await manage(roots.throws, 'plugins', 'list');
     assert.notEqual(list.code, 0, show(list));
@@ -259,21 +270,15 @@ describe('a third-party datastore plugin installed from a tarball', () => {
     assert.match(list.stdout, new RegExp(`cause: Error: ${THROWN}`));
 
     const file = await writeConf('throws.conf', '[DEFAULT]\nenabled_datastores = memcached\n');
-    const check = await manage(
-      roots.throws,
-      'config',
-      'check',
-      '--side',
-      'server',
-      '--config-file',
-      file,
-    );
+    const check = await checkServerConfig(roots.throws, file);
     assert.notEqual(check.code, 0, show(check));
     const problem = lineWith(check, 'stderr', 'cellar-datastore-memcached-throws@0.9.0');
     assert.ok(problem.includes('(memcached)') && problem.includes(`[${OPTIONS_NS}]`), show(check));
     assert.match(check.stderr, new RegExp(`cause: Error: ${THROWN}`));
   });
+}
 
+function rejectedPackageTests(): void {
   test('a bad cellar field is reported with the package and the JSON path of the mistake', async () => {
     const r = await manage(roots.badManifest, 'plugins', 'list');
     assert.notEqual(r.code, 0, show(r));
@@ -287,7 +292,7 @@ describe('a third-party datastore plugin installed from a tarball', () => {
       'an invalid plugin is not listed as installed',
     );
 
-    const check = await manage(roots.badManifest, 'config', 'check', '--side', 'server');
+    const check = await checkServerConfig(roots.badManifest);
     assert.notEqual(check.code, 0, show(check));
     assert.match(lineWith(check, 'stderr', 'cellar-datastore-badkind@0.2.0'), /cellar\.kind/);
   });
@@ -300,7 +305,7 @@ describe('a third-party datastore plugin installed from a tarball', () => {
     assert.ok(problem.includes('cellar-datastore-memcached@1.0.0'), show(r));
     assert.ok(problem.includes('cellar-datastore-memcached-fork@2.0.0'), show(r));
 
-    const check = await manage(roots.duplicate, 'config', 'check', '--side', 'server');
+    const check = await checkServerConfig(roots.duplicate);
     assert.notEqual(check.code, 0, show(check));
     assert.match(
       check.stderr,
@@ -316,11 +321,24 @@ describe('a third-party datastore plugin installed from a tarball', () => {
     assert.match(problem, /implements contract 1/);
     assert.match(problem, /upgrade Cellar/);
 
-    const check = await manage(roots.contract, 'config', 'check', '--side', 'server');
+    const check = await checkServerConfig(roots.contract);
     assert.notEqual(check.code, 0, show(check));
     assert.match(
       lineWith(check, 'stderr', 'cellar-datastore-memcached-next@3.0.0'),
       /contract 2.*contract 1: upgrade Cellar/,
     );
   });
+}
+
+describe('a third-party datastore plugin installed from a tarball', () => {
+  before(setUpDeployments, { timeout: 300_000 });
+  after(async () => {
+    if (base !== undefined) await rm(base, { recursive: true, force: true });
+  });
+
+  listingTests();
+  sampleTests();
+  checkTests();
+  throwingOptionsTests();
+  rejectedPackageTests();
 });

@@ -6,6 +6,7 @@ import { closeSync, fchownSync, openSync, readFileSync, readlinkSync, realpathSy
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { childEnvironment, isAlive } from '@cellar/plugin-api/processes';
 
 /** The OS identity to run the server as; undefined runs it as this process's own user. */
 export interface OsUser {
@@ -31,7 +32,7 @@ function spawnOptions(s: Spawning): {
   // cwd / avoids "could not change directory" when root's home is not the server user's.
   return {
     cwd: '/',
-    env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: s.home },
+    env: childEnvironment({ home: s.home }),
     ...(s.user ?? {}),
   };
 }
@@ -101,21 +102,6 @@ export function readPidFile(dataDir: string): PidFile | undefined {
   const lines = text.split('\n');
   const pid = Number(lines[0]);
   return Number.isInteger(pid) && pid > 0 ? { pid, status: (lines[7] ?? '').trim() } : undefined;
-}
-
-/** Whether pid is a live process (a zombie is not); EPERM means it exists under another user. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
 }
 
 /** The postmaster running on dataDir, when postmaster.pid names a live postgres process. */

@@ -38,5 +38,31 @@ export default defineDatastoreOptions({
       min: 0.1,
       max: 0.95,
     }),
+    maxmemory_policy: opt.str({
+      help: 'What Redis does when maxmemory is reached: refuse writes (noeviction) or evict keys.',
+      default: 'noeviction',
+      choices: [
+        ['noeviction', 'refuse writes that need more memory; nothing is lost'],
+        'allkeys-lru',
+        'allkeys-lfu',
+        'allkeys-random',
+        'volatile-lru',
+        'volatile-lfu',
+        'volatile-random',
+        'volatile-ttl',
+      ],
+    }),
+    persistence: opt.str({
+      help: "How the data outlives a restart: RDB snapshots at Redis's default save points, an append-only file (fsync every second) beside them, or none (a cache).",
+      default: 'rdb',
+      choices: [
+        [
+          'rdb',
+          "snapshots after 3600 s and 1 change, 300 s and 100, 60 s and 10000 (Redis's and Trove's default)",
+        ],
+        ['aof', 'append-only file, fsync every second, plus RDB snapshots'],
+        ['none', 'nothing is written to disk: a cache'],
+      ],
+    }),
   },
 });

@@ -21,11 +21,16 @@ import {
   formatProblem,
   loadConfig,
   previewGroup,
-  type ConfigProblem,
   type Configuration,
+  type LoadResult,
 } from './load.js';
 import { OptionRegistry } from './registry.js';
-import { collectSources, type SourceSpec } from './sources.js';
+import {
+  collectSources,
+  type CollectedSources,
+  type RawSetting,
+  type SourceSpec,
+} from './sources.js';
 
 export interface OwnedGroup {
   readonly group: OptionGroup;
@@ -98,6 +103,129 @@ async function buildRegistry(
   return registry;
 }
 
+/** The datastores a process registers options for, with what stops start-up and what is a note. */
+interface Selection {
+  readonly wanted: readonly InstalledPlugin[];
+  readonly problems: readonly PluginProblem[];
+  readonly notices: readonly string[];
+}
+
+/** The plugins given in advance, else the lock file's or the deployment root's. */
+function openPluginsOf(
+  options: BootstrapOptions,
+  appRoot: string,
+  settings: readonly RawSetting[],
+): OpenedPlugins {
+  if (options.plugins) return { host: options.plugins, source: 'discovery', notices: [] };
+  const pluginSettings = previewGroup(serverPlugins, settings);
+  return openPlugins({
+    appRoot,
+    lockFile: pluginSettings['lock_file'] as string,
+    requireLock: pluginSettings['require_lock'] as boolean,
+  });
+}
+
+/**
+ * A server serves its enabled datastores: only their broken plugins stop start-up, and the
+ * installed-but-disabled ones whose options load are registered too.
+ */
+async function selectServerDatastores(
+  host: PluginHost,
+  settings: readonly RawSetting[],
+): Promise<Selection> {
+  const enabledNames = previewGroup(serverDefaults, settings)[
+    'enabled_datastores'
+  ] as readonly string[];
+  const selected = selectEnabled(host, 'datastore', enabledNames, '[DEFAULT] enabled_datastores');
+  const problems = [...selected.problems];
+  const notices = [...selected.notices];
+  const everything = enabledNames.includes('*');
+  for (const p of host.problems) {
+    if (everything || p.plugin === undefined || enabledNames.includes(p.plugin)) problems.push(p);
+    else notices.push(`not enabled, and broken: ${formatPluginProblem(p)}`);
+  }
+  const disabled = await disabledWithOptions(host, selected.plugins);
+  return {
+    wanted: [...selected.plugins, ...disabled.plugins],
+    problems,
+    notices: [...notices, ...disabled.notices],
+  };
+}
+
+/**
+ * Sections of installed-but-disabled datastores are still recognised, so turning a datastore off
+ * does not make its section an error; their options load only when they load cleanly.
+ */
+async function disabledWithOptions(
+  host: PluginHost,
+  enabled: readonly InstalledPlugin[],
+): Promise<{ plugins: InstalledPlugin[]; notices: string[] }> {
+  const plugins: InstalledPlugin[] = [];
+  const notices: string[] = [];
+  for (const p of host.ofKind('datastore')) {
+    if (enabled.includes(p)) continue;
+    try {
+      await host.load({ plugin: p, namespace: namespaces.datastoreOptions, name: p.manifest.name });
+      plugins.push(p);
+    } catch (error) {
+      notices.push(
+        ...loadProblems(error).map(
+          (x) => `not enabled, and its options do not load: ${formatPluginProblem(x)}`,
+        ),
+      );
+    }
+  }
+  return { plugins, notices };
+}
+
+/** A guest serves the one datastore its datastore_manager names, which must be installed. */
+function selectGuestDatastore(host: PluginHost, settings: readonly RawSetting[]): Selection {
+  const manager = previewGroup(guestDefaults, settings)['datastore_manager'] as string | undefined;
+  const problems = [...host.problems];
+  const plugin = manager === undefined ? undefined : host.find('datastore', manager);
+  if (manager !== undefined && plugin === undefined) {
+    problems.push({
+      plugin: manager,
+      message: `datastore_manager names '${manager}', which is not installed in this guest; installed: ${
+        host
+          .ofKind('datastore')
+          .map((p) => p.manifest.name)
+          .join(', ') || 'none'
+      }`,
+    });
+  }
+  return { wanted: plugin ? [plugin] : [], problems, notices: [] };
+}
+
+/** The registry of the wanted datastores' options, or the problems that kept it from loading. */
+async function registryOf(
+  host: PluginHost,
+  wanted: readonly InstalledPlugin[],
+  own: readonly OwnedGroup[],
+): Promise<{ registry?: OptionRegistry; problems: readonly PluginProblem[] }> {
+  try {
+    return { registry: await buildRegistry(host, wanted, own), problems: [] };
+  } catch (error) {
+    return { problems: loadProblems(error) };
+  }
+}
+
+/** Validates the settings; the section of a rejected plugin is not "unknown", its problem is. */
+function validateSettings(
+  registry: OptionRegistry,
+  side: Side,
+  sources: CollectedSources,
+  pluginProblems: readonly PluginProblem[],
+): LoadResult {
+  const rejected = new Set(
+    pluginProblems.flatMap((p) => (p.plugin === undefined ? [] : [p.plugin])),
+  );
+  const settings = sources.settings.filter(
+    (s) => !rejected.has(s.group) || registry.group(side, s.group) !== undefined,
+  );
+  return loadConfig(registry, side, { ...sources, settings });
+}
+
 export async function bootstrap(options: BootstrapOptions): Promise<BootstrapResult> {
   const found = options.plugins
     ? { ok: true as const, root: options.appRoot ?? options.cwd ?? process.cwd() }
@@ -105,99 +233,27 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
   if (!found.ok) return { ok: false, problems: [found.problem], warnings: [], notices: [] };
   const appRoot = found.root;
   const sources = await collectSources(options);
-  const pluginSettings = previewGroup(serverPlugins, sources.settings);
-  const opened: OpenedPlugins = options.plugins
-    ? { host: options.plugins, source: 'discovery', notices: [] }
-    : openPlugins({
-        appRoot,
-        lockFile: pluginSettings['lock_file'] as string,
-        requireLock: pluginSettings['require_lock'] as boolean,
-      });
+  const opened = openPluginsOf(options, appRoot, sources.settings);
   const host = opened.host;
-  const notices = [...opened.notices];
-  const pluginProblems: PluginProblem[] = [];
-
-  let wanted: InstalledPlugin[];
-  if (options.side === 'server') {
-    const enabledNames = previewGroup(serverDefaults, sources.settings)[
-      'enabled_datastores'
-    ] as readonly string[];
-    const selected = selectEnabled(host, 'datastore', enabledNames, '[DEFAULT] enabled_datastores');
-    pluginProblems.push(...selected.problems);
-    notices.push(...selected.notices);
-    const everything = enabledNames.includes('*');
-    for (const p of host.problems) {
-      if (everything || p.plugin === undefined || enabledNames.includes(p.plugin))
-        pluginProblems.push(p);
-      else notices.push(`not enabled, and broken: ${formatPluginProblem(p)}`);
-    }
-    wanted = [...selected.plugins];
-    // Sections of installed-but-disabled datastores are still recognised, so turning a datastore
-    // off does not make its section an error; their options load only when they load cleanly.
-    for (const p of host.ofKind('datastore')) {
-      if (wanted.includes(p)) continue;
-      try {
-        await host.load({
-          plugin: p,
-          namespace: namespaces.datastoreOptions,
-          name: p.manifest.name,
-        });
-        wanted.push(p);
-      } catch (error) {
-        notices.push(
-          ...loadProblems(error).map(
-            (x) => `not enabled, and its options do not load: ${formatPluginProblem(x)}`,
-          ),
-        );
-      }
-    }
-  } else {
-    const manager = previewGroup(guestDefaults, sources.settings)['datastore_manager'] as
-      string | undefined;
-    pluginProblems.push(...host.problems);
-    const plugin = manager === undefined ? undefined : host.find('datastore', manager);
-    if (manager !== undefined && plugin === undefined) {
-      pluginProblems.push({
-        plugin: manager,
-        message: `datastore_manager names '${manager}', which is not installed in this guest; installed: ${
-          host
-            .ofKind('datastore')
-            .map((p) => p.manifest.name)
-            .join(', ') || 'none'
-        }`,
-      });
-    }
-    wanted = plugin ? [plugin] : [];
-  }
-
-  let registry: OptionRegistry | undefined;
-  try {
-    registry = await buildRegistry(host, wanted, options.groups ?? []);
-  } catch (error) {
-    pluginProblems.push(...loadProblems(error));
-  }
+  const selection =
+    options.side === 'server'
+      ? await selectServerDatastores(host, sources.settings)
+      : selectGuestDatastore(host, sources.settings);
+  const notices = [...opened.notices, ...selection.notices];
+  const { registry, problems: registryProblems } = await registryOf(
+    host,
+    selection.wanted,
+    options.groups ?? [],
+  );
+  const pluginProblems = [...selection.problems, ...registryProblems];
   const problems = pluginProblems.map((p) => `plugin ${formatPluginProblem(p)}`);
-  let configProblems: readonly ConfigProblem[] = [];
-  let warnings: readonly ConfigProblem[] = [];
-  let config: Configuration | undefined;
-  if (registry) {
-    // The section of a rejected plugin is not "unknown": its plugin's own problem is reported instead.
-    const rejected = new Set(
-      pluginProblems.flatMap((p) => (p.plugin === undefined ? [] : [p.plugin])),
-    );
-    const settings = sources.settings.filter(
-      (s) => !rejected.has(s.group) || registry.group(options.side, s.group) !== undefined,
-    );
-    const loaded = loadConfig(registry, options.side, { ...sources, settings });
-    warnings = loaded.warnings;
-    if (loaded.ok) config = loaded.config;
-    else configProblems = loaded.problems;
-  }
-  problems.push(...configProblems.map(formatProblem));
-  const warningLines = warnings.map(formatProblem);
-  if (problems.length > 0 || !config || !registry)
-    return { ok: false, problems, warnings: warningLines, notices };
-  const enabledSet =
+  const loaded = registry && validateSettings(registry, options.side, sources, pluginProblems);
+  if (loaded && !loaded.ok) problems.push(...loaded.problems.map(formatProblem));
+  const warnings = (loaded?.warnings ?? []).map(formatProblem);
+  if (problems.length > 0 || !loaded?.ok || !registry)
+    return { ok: false, problems, warnings, notices };
+  const { config } = loaded;
+  const enabled =
     options.side === 'server'
       ? selectEnabled(
           host,
@@ -205,16 +261,16 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
           config.group(serverDefaults).enabled_datastores,
           '[DEFAULT] enabled_datastores',
         ).plugins
-      : wanted;
+      : selection.wanted;
   return {
     ok: true,
     appRoot,
     config,
     registry,
     host,
-    enabled: enabledSet,
+    enabled,
     pluginSource: opened.source,
     notices,
-    warnings: warningLines,
+    warnings,
   };
 }

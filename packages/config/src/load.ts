@@ -4,7 +4,7 @@
 import type { AnyOption, GroupValues, OptionGroup, Side } from '@cellar/plugin-api';
 import { closest } from './did-you-mean.js';
 import { formatLocation, type Location } from './location.js';
-import { configFileOf, type OptionRegistry } from './registry.js';
+import { configFileOf, type FoundOption, type OptionRegistry } from './registry.js';
 import type { CollectedSources, RawSetting } from './sources.js';
 
 export interface ConfigProblem {
@@ -74,42 +74,61 @@ export function formatProblem(p: ConfigProblem): string {
   return `${where}${p.message}`;
 }
 
+/** What validation found: problems stop start-up, warnings do not. Helpers add to them. */
+interface Findings {
+  readonly problems: ConfigProblem[];
+  readonly warnings: ConfigProblem[];
+}
+
+/** The setting an option takes its value from, and the name it was set by. */
+interface Chosen {
+  readonly setting: RawSetting;
+  readonly viaName: string;
+}
+
+const optionId = (group: string, key: string): string => `${group}\u0000${key}`;
+
 export function loadConfig(
   registry: OptionRegistry,
   side: Side,
   sources: CollectedSources,
 ): LoadResult {
-  const problems: ConfigProblem[] = sources.problems.map((p) => ({
-    location: p.location,
-    message: p.message,
-  }));
-  const warnings: ConfigProblem[] = [];
-  const other: Side = side === 'server' ? 'guest' : 'server';
-  const chosen = new Map<string, { setting: RawSetting; viaName: string }>();
-  const reportedSections = new Set<string>();
+  const findings: Findings = {
+    problems: sources.problems.map((p) => ({ location: p.location, message: p.message })),
+    warnings: [],
+  };
+  const chosen = chooseSettings(registry, side, sources.settings, findings);
+  const values = resolveValues(registry, side, chosen, findings);
+  const { problems, warnings } = findings;
+  if (problems.length > 0)
+    return { ok: false, problems: inSourceOrder(problems, sources), warnings };
+  return { ok: true, config: new Configuration(side, values), warnings };
+}
 
-  for (const s of sources.settings) {
-    let found = registry.find(side, s.group, s.key);
+/**
+ * Matches every setting to an option of this side, by its name or a deprecated one; the last
+ * setting of an option wins, and setting one option by two names is a problem.
+ */
+function chooseSettings(
+  registry: OptionRegistry,
+  side: Side,
+  settings: readonly RawSetting[],
+  findings: Findings,
+): Map<string, Chosen> {
+  const other: Side = side === 'server' ? 'guest' : 'server';
+  const chosen = new Map<string, Chosen>();
+  const reportedSections = new Set<string>();
+  for (const s of settings) {
+    const found = findOption(registry, side, s, findings);
     if (!found) {
-      found = registry.findDeprecated(side, s.group, s.key);
-      if (found) {
-        warnings.push({
-          location: s.location,
-          group: s.group,
-          key: s.key,
-          message: `[${s.group}] ${s.key} is deprecated; use [${found.group.name}] ${found.key} instead`,
-        });
-      }
-    }
-    if (!found) {
-      problems.push(...unknownSetting(registry, side, other, s, reportedSections));
+      findings.problems.push(...unknownSetting(registry, side, other, s, reportedSections));
       continue;
     }
-    const id = `${found.group.name}\u0000${found.key}`;
+    const id = optionId(found.group.name, found.key);
     const viaName = `[${s.group}] ${s.key}`;
     const previous = chosen.get(id);
     if (previous && previous.viaName !== viaName) {
-      problems.push({
+      findings.problems.push({
         location: s.location,
         group: found.group.name,
         key: found.key,
@@ -118,57 +137,101 @@ export function loadConfig(
     }
     chosen.set(id, { setting: s, viaName });
   }
+  return chosen;
+}
 
+/** The option a setting names, warning when it names it by a deprecated name. */
+function findOption(
+  registry: OptionRegistry,
+  side: Side,
+  s: RawSetting,
+  findings: Findings,
+): FoundOption | undefined {
+  const found = registry.find(side, s.group, s.key);
+  if (found) return found;
+  const deprecated = registry.findDeprecated(side, s.group, s.key);
+  if (deprecated) {
+    findings.warnings.push({
+      location: s.location,
+      group: s.group,
+      key: s.key,
+      message: `[${s.group}] ${s.key} is deprecated; use [${deprecated.group.name}] ${deprecated.key} instead`,
+    });
+  }
+  return deprecated;
+}
+
+/** Every option of this side with its value, in registry order. */
+function resolveValues(
+  registry: OptionRegistry,
+  side: Side,
+  chosen: ReadonlyMap<string, Chosen>,
+  findings: Findings,
+): Map<string, Map<string, ConfigValue>> {
   const values = new Map<string, Map<string, ConfigValue>>();
   for (const { group } of registry.groups(side)) {
     const groupValues = new Map<string, ConfigValue>();
     values.set(group.name, groupValues);
     for (const [key, option] of Object.entries(group.options)) {
-      const picked = chosen.get(`${group.name}\u0000${key}`);
-      const secret = option.secret === true;
-      if (!picked) {
-        if (option.required && option.default === undefined) {
-          problems.push({
-            group: group.name,
-            key,
-            message: `[${group.name}] ${key} is required and not set: ${option.help}`,
-          });
-        }
-        groupValues.set(key, { value: option.default, location: { kind: 'default' }, secret });
-        continue;
-      }
-      const { setting } = picked;
-      const parsed = option.type.parse(setting.text);
-      const problem = parsed.ok
-        ? option.type.check(parsed.value)
-        : `expected ${option.type.expected}`;
-      if (problem !== undefined) {
-        problems.push({
-          location: setting.location,
-          group: group.name,
-          key,
-          message: `${describeSetting(setting, option)}: ${problem}`,
-        });
-        continue;
-      }
-      if (option.deprecatedForRemoval) {
-        warnings.push({
-          location: setting.location,
-          group: group.name,
-          key,
-          message: `[${group.name}] ${key} is deprecated for removal${option.deprecatedSince ? ` since ${option.deprecatedSince}` : ''}${option.deprecatedReason ? `: ${option.deprecatedReason}` : ''}`,
-        });
-      }
-      groupValues.set(key, {
-        value: parsed.ok ? deepFreeze(parsed.value) : undefined,
-        location: setting.location,
-        secret,
-      });
+      const picked = chosen.get(optionId(group.name, key));
+      const value = picked
+        ? parseSetting(group.name, key, option, picked.setting, findings)
+        : defaultValue(group.name, key, option, findings);
+      if (value) groupValues.set(key, value);
     }
   }
-  if (problems.length > 0)
-    return { ok: false, problems: inSourceOrder(problems, sources), warnings };
-  return { ok: true, config: new Configuration(side, values), warnings };
+  return values;
+}
+
+/** An unset option takes its default; a required one without a default is a problem. */
+function defaultValue(
+  group: string,
+  key: string,
+  option: AnyOption,
+  findings: Findings,
+): ConfigValue {
+  if (option.required && option.default === undefined) {
+    findings.problems.push({
+      group,
+      key,
+      message: `[${group}] ${key} is required and not set: ${option.help}`,
+    });
+  }
+  return { value: option.default, location: { kind: 'default' }, secret: option.secret === true };
+}
+
+/** A set option's value, parsed and checked; undefined (and a problem) when it is not valid. */
+function parseSetting(
+  group: string,
+  key: string,
+  option: AnyOption,
+  setting: RawSetting,
+  findings: Findings,
+): ConfigValue | undefined {
+  const parsed = option.type.parse(setting.text);
+  const problem = parsed.ok ? option.type.check(parsed.value) : `expected ${option.type.expected}`;
+  if (problem !== undefined) {
+    findings.problems.push({
+      location: setting.location,
+      group,
+      key,
+      message: `${describeSetting(setting, option)}: ${problem}`,
+    });
+    return undefined;
+  }
+  if (option.deprecatedForRemoval) {
+    findings.warnings.push({
+      location: setting.location,
+      group,
+      key,
+      message: `[${group}] ${key} is deprecated for removal${option.deprecatedSince ? ` since ${option.deprecatedSince}` : ''}${option.deprecatedReason ? `: ${option.deprecatedReason}` : ''}`,
+    });
+  }
+  return {
+    value: parsed.ok ? deepFreeze(parsed.value) : undefined,
+    location: setting.location,
+    secret: option.secret === true,
+  };
 }
 
 function unknownSetting(

@@ -60,6 +60,8 @@ export interface RunningGuest {
    * it again, as the control-plane services do.
    */
   readonly lost: Promise<Error>;
+  /** Stops the database, for an agent whose instance is gone. */
+  stopDatabase(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -339,6 +341,7 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
     guestId,
     runDir: agent.run_dir,
     lost,
+    stopDatabase: () => manager.stopDb(),
     close: async () => {
       reporter.stop();
       stopRotation();

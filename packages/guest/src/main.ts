@@ -8,13 +8,15 @@
 // channel for the arguments of the instance it is to serve, so an instance need not wait for Node
 // to start. Given `--datastore D --work-dir W [--datastore-version V]`, it meanwhile runs the
 // datastore's `standby` work in W (PostgreSQL's initdb), which the instance's manager may take.
-// A standby whose control plane goes away before giving it work stops that work and exits.
+// A standby whose control plane goes away before giving it work stops that work, removes W (and
+// `--output F`, and with `--own-user` its user's shared memory) and exits (orphan-watch.ts).
 
 import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openPlugins, type PluginHost } from '@cellar/plugins';
 import { GuestStartFailure, loadGuestHalf, runGuest, type GuestStart } from './agent.js';
 import { stderrLogger } from './log.js';
+import { removeStandbyWork, watchInstanceFiles, watchStandbyChannel } from './orphan-watch.js';
 
 /** What a standby agent is told when it is given an instance. */
 export interface Assignment {
@@ -57,6 +59,12 @@ async function start(
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    watchInstanceFiles(configFiles(argv), guest.log, async () => {
+      await guest.stopDatabase().catch((error: unknown) => {
+        guest.log.error('the database of the deleted instance did not stop', { err: error });
+      });
+      await guest.close().finally(() => process.exit(0));
+    });
     void guest.lost.then((error) => {
       guest.log.error(
         'the connection to the control plane was lost; the agent exits for its host to start it again',
@@ -77,6 +85,38 @@ interface WorkAhead {
   stop(): Promise<void>;
 }
 
+/** The files an agent was started with (`--config-file F`): its instance's, while it exists. */
+const configFiles = (argv: readonly string[]): string[] =>
+  argv.flatMap((flag, i) => (flag === '--config-file' && argv[i + 1] ? [argv[i + 1] ?? ''] : []));
+
+/** A standby's arguments: `--standby --datastore D --work-dir W [--datastore-version V] [--output F] [--own-user]`. */
+function standbyArgs(argv: readonly string[]): {
+  datastore?: string | undefined;
+  dir?: string | undefined;
+  version?: string | undefined;
+  output?: string | undefined;
+  ownUser: boolean;
+} {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      standby: { type: 'boolean' },
+      datastore: { type: 'string' },
+      'work-dir': { type: 'string' },
+      'datastore-version': { type: 'string' },
+      output: { type: 'string' },
+      'own-user': { type: 'boolean' },
+    },
+  });
+  return {
+    datastore: values.datastore,
+    dir: values['work-dir'],
+    version: values['datastore-version'],
+    output: values.output,
+    ownUser: values['own-user'] === true,
+  };
+}
+
 /** Starts the datastore's standby work, when the driver gave it a directory and the datastore has any. */
 async function workAhead(
   argv: readonly string[],
@@ -84,16 +124,7 @@ async function workAhead(
 ): Promise<WorkAhead | undefined> {
   const log = stderrLogger();
   try {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        standby: { type: 'boolean' },
-        datastore: { type: 'string' },
-        'work-dir': { type: 'string' },
-        'datastore-version': { type: 'string' },
-      },
-    });
-    const { datastore, 'work-dir': dir, 'datastore-version': version } = values;
+    const { datastore, dir, version } = standbyArgs(argv);
     if (datastore === undefined || dir === undefined) return undefined;
     // Unbundled, the agent is started in the deployment's root and finds the plugin there.
     const host = plugins ?? openPlugins({ appRoot: process.cwd() }).host;
@@ -137,17 +168,27 @@ export async function main(argv: readonly string[], plugins?: PluginHost): Promi
   }
   let assigned = false;
   const ahead = workAhead(argv, plugins);
-  // Ended before it has an instance (the control plane went away or stops it): the work ahead stops too.
+  const work = (() => {
+    try {
+      return standbyArgs(argv);
+    } catch {
+      return undefined;
+    }
+  })();
+  // Ended before it has an instance (the control plane went away or stops it): the work ahead
+  // stops too, and what it made is removed.
   const leave = (): void => {
-    void ahead.then((a) => a?.stop()).finally(() => process.exit(0));
+    void ahead
+      .then((a) => a?.stop())
+      .then(() => (work?.dir ? removeStandbyWork({ ...work, dir: work.dir }) : undefined))
+      .finally(() => process.exit(0));
   };
-  process.once('disconnect', () => {
-    if (!assigned) leave();
-  });
+  const unwatch = watchStandbyChannel(leave);
   process.once('SIGTERM', leave);
   process.on('message', (message: unknown) => {
     if (assigned || !isAssignment(message)) return;
     assigned = true;
+    unwatch();
     process.off('SIGTERM', leave);
     process.disconnect();
     void ahead.then((a) => start(message.argv, plugins, message.output, a));

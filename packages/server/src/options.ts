@@ -250,6 +250,10 @@ export const localGroup = defineOptionGroup({
       min: 0,
       max: 16,
     }),
+    guest_path: opt.str({
+      help: "Where instances live (instances/), with the guest artifacts, the standby agents' work and the RPC sockets: every directory above it must let the guests' users pass. Empty: state_path, unless Cellar runs as root and the guests' users cannot pass through to state_path (a clone under /root, a mktemp directory), when it is /var/lib/cellar/<deployment>, named after state_path (its name and a hash of its path) and printed by `cellar up`.",
+      default: '',
+    }),
     watch_interval: opt.duration({
       help: "Seconds between checks that every live instance's guest agent is running. One that died is started again at once; one that keeps dying is tried after a delay that doubles up to 5 minutes.",
       default: 5,

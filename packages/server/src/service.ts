@@ -24,9 +24,10 @@ import {
   type ControlDatabase,
 } from './db/connect.js';
 import type { Database } from './db/schema.js';
-import { LocalCompute } from './drivers/compute/local.js';
+import { LocalCompute } from './drivers/compute/local/driver.js';
+import { guestHome } from './drivers/compute/local/guest-home.js';
 import { Identity } from './identity/identity.js';
-import { databaseGroup, identityGroup, rpcGroup, serverDefaults } from './options.js';
+import { databaseGroup, identityGroup, localGroup, rpcGroup, serverDefaults } from './options.js';
 import { loadControlKey } from './secrets.js';
 import type { TaskManager } from './taskmanager/taskmanager.js';
 
@@ -64,6 +65,8 @@ export interface ControlPlane {
   readonly defaultVersions: Readonly<Record<string, string>>;
   /** The compute driver in use, and why it cannot start instances when it cannot. */
   readonly computeDriver: string;
+  /** Where the local compute driver keeps instances (under `[local] guest_path`). */
+  readonly instancesPath?: string;
   readonly computeProblem?: string;
   close(): Promise<void>;
 }
@@ -135,12 +138,16 @@ async function openRpc(
   parts: OpenParts,
 ): Promise<Transport> {
   const rpc = options.config.group(rpcGroup);
+  // The guests' directory holds the RPC sockets too: the guests' users must reach the conductor's.
+  const guestsIn =
+    options.config.group(serverDefaults).compute_driver === 'local'
+      ? await guestHome(statePath, options.config.group(localGroup).guest_path)
+      : undefined;
   parts.transport = await openTransport({
     kind: rpc.transport,
     amqpUrl: rpc.amqp_url,
-    socketDir: join(statePath, 'rpc'),
-    localGuestsIn:
-      options.config.group(serverDefaults).compute_driver === 'local' ? statePath : undefined,
+    socketDir: join(guestsIn ?? statePath, 'rpc'),
+    localGuestsIn: guestsIn,
     onConnectionLost: (error) => {
       log.error(
         { err: error },
@@ -248,6 +255,9 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       ...(api.cloudsYaml === undefined ? {} : { cloudsYaml: api.cloudsYaml }),
       defaultVersions: shared.defaultVersions,
       computeDriver: config.group(serverDefaults).compute_driver,
+      ...(parts.compute instanceof LocalCompute
+        ? { instancesPath: join(parts.compute.home, 'instances') }
+        : {}),
       ...(parts.compute instanceof LocalCompute && parts.compute.unavailable !== undefined
         ? { computeProblem: parts.compute.unavailable }
         : {}),

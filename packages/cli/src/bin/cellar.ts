@@ -37,6 +37,9 @@ withConfigFlags(program.command('up'))
       `  OpenAPI document:    ${plane.endpoint}/openapi.json`,
       `  Control database:    ${plane.database}`,
       `  Datastores:          ${served.datastores.join(', ') || 'none enabled'}`,
+      ...(plane.instancesPath === undefined
+        ? []
+        : [`  Instances:           ${plane.instancesPath}`]),
       '',
     ];
     if (plane.generatedAdminPassword !== undefined) {

@@ -130,6 +130,15 @@ export const GuestStartFailed = defineError('GuestStartFailed', {
     "The compute driver started the instance's guest agent, but it exited or never answered; the reason carries the agent's own words.",
 });
 
+export const InstanceRecordUnreadable = defineError('InstanceRecordUnreadable', {
+  code: 'CELLAR_INSTANCE_RECORD_UNREADABLE',
+  status: 500,
+  message:
+    "The compute driver's record of instance {instance} cannot be read ({path}: {reason}); its data is kept",
+  description:
+    'The file in which the compute driver keeps what it knows of the instance is unreadable or damaged. Nothing of the instance is removed: an operator repairs the record (or deletes the instance).',
+});
+
 export const OperationInterrupted = defineError('OperationInterrupted', {
   code: 'CELLAR_OPERATION_INTERRUPTED',
   status: 500,
@@ -263,6 +272,7 @@ export const errorCatalog = [
   GuestTimeout,
   GuestPrepareFailed,
   GuestStartFailed,
+  InstanceRecordUnreadable,
   OperationInterrupted,
   ComputeDriverNotAvailable,
   RpcTimeout,

@@ -92,3 +92,14 @@ test("an operation's wire arguments are one object, handed to its method in the 
     ['a'],
   ]);
 });
+
+test("a user's datastore rules travel with create_user and come back from get_user, typed as strings", () => {
+  const create = TypeCompiler.Compile(guestOperations.create_user.params[0][1]);
+  assert.ok(create.Check([{ name: 'app', password: 'pw', rules: '~app:* +@read' }]));
+  assert.ok(!create.Check([{ name: 'app', password: 'pw', rules: ['~app:*'] }]));
+  const shown = TypeCompiler.Compile(guestOperations.get_user.result);
+  assert.ok(shown.Check({ name: 'app', databases: [], rules: '~app:* +@read' }));
+  const update = TypeCompiler.Compile(guestOperations.update_attributes.params[1][1]);
+  assert.ok(update.Check({ rules: '~other:* +@read' }));
+  assert.ok(!update.Check({ rules: 7 }));
+});

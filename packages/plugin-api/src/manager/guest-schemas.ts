@@ -15,6 +15,8 @@ export const userSchema = Type.Object({
   host: Type.Optional(Type.String()),
   password: Type.Optional(Type.String()),
   databases: Type.Optional(Type.Array(databaseSchema)),
+  /** The datastore's own access rules for the user (Redis ACL rules); others ignore it. */
+  rules: Type.Optional(Type.String()),
 });
 
 export const userPasswordSchema = Type.Object({
@@ -26,6 +28,8 @@ export const userAttributesSchema = Type.Object({
   name: Type.Optional(Type.String()),
   host: Type.Optional(Type.String()),
   password: Type.Optional(Type.String()),
+  /** The datastore's own access rules for the user (Redis ACL rules); others ignore it. */
+  rules: Type.Optional(Type.String()),
 });
 
 export const userRefSchema = Type.Object({
@@ -37,6 +41,8 @@ export const userInfoSchema = Type.Object({
   name: Type.String(),
   host: Type.Optional(Type.String()),
   databases: Type.Array(databaseSchema),
+  /** The datastore's own access rules for the user (Redis ACL rules); others ignore it. */
+  rules: Type.Optional(Type.String()),
 });
 
 export const listParamsSchema = Type.Object({

@@ -13,12 +13,22 @@ export interface UserSpec {
   readonly host?: string;
   readonly password?: string;
   readonly databases?: readonly DatabaseSpec[];
+  /**
+   * The datastore's own access rules for the user, where it has such rules (Redis ACL rules such
+   * as `~app:* +@read`); datastores without them ignore it.
+   */
+  readonly rules?: string;
 }
 
 export interface UserInfo {
   readonly name: string;
   readonly host?: string;
   readonly databases: readonly DatabaseSpec[];
+  /**
+   * The datastore's own access rules for the user, where it has such rules (Redis ACL rules such
+   * as `~app:* +@read`); datastores without them ignore it.
+   */
+  readonly rules?: string;
 }
 
 export interface UserRef {

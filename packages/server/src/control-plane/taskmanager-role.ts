@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { namespaces } from '@cellar/plugin-api';
 import type { InstalledPlugin } from '@cellar/plugins';
 import type { ComputeDriver } from '../drivers/compute/compute-driver.js';
-import { LocalCompute } from '../drivers/compute/local.js';
+import { LocalCompute } from '../drivers/compute/local/driver.js';
+import { guestHome } from '../drivers/compute/local/guest-home.js';
 import { SimulatedCompute } from '../drivers/compute/simulated.js';
 import { localGroup, rpcGroup, serverDefaults, simulatedGroup } from '../options.js';
 import { Quotas } from '../quotas/quotas.js';
@@ -19,7 +20,7 @@ export interface TaskManagerRoleOptions extends RoleBase {
   readonly datastoreSettings: (datastore: string) => DatastoreSettings;
 }
 
-function openCompute(o: TaskManagerRoleOptions): Promise<ComputeDriver> | ComputeDriver {
+async function openCompute(o: TaskManagerRoleOptions): Promise<ComputeDriver> {
   const { config, statePath } = o;
   if (config.group(serverDefaults).compute_driver !== 'local') {
     const simulated = config.group(simulatedGroup);
@@ -34,13 +35,14 @@ function openCompute(o: TaskManagerRoleOptions): Promise<ComputeDriver> | Comput
   }
   const local = config.group(localGroup);
   const rpc = config.group(rpcGroup);
+  const home = await guestHome(statePath, local.guest_path);
   return LocalCompute.open({
-    statePath,
+    home,
     appRoot: o.appRoot,
     transport: o.transport,
     rpc:
       rpc.transport === 'local'
-        ? { transport: 'local', socketDir: join(statePath, 'rpc') }
+        ? { transport: 'local', socketDir: join(home, 'rpc') }
         : { transport: 'amqp', amqpUrl: rpc.amqp_url ?? '' },
     addressPool: local.address_pool,
     userPrefix: local.guest_user_prefix,

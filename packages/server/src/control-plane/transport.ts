@@ -2,13 +2,13 @@
 // machine, amqp (RabbitMQ) across machines, where a lost broker connection ends the process.
 
 import { AmqpTransport, CONDUCTOR_TOPIC, LocalTransport, type Transport } from '@cellar/rpc';
-import { localGuestSocket } from '../drivers/compute/local.js';
+import { localGuestSocket } from '../drivers/compute/local/driver.js';
 
 export interface TransportOptions {
   readonly kind: string;
   readonly amqpUrl: string | undefined;
   readonly socketDir: string;
-  /** The state directory, when the local compute driver keeps guests' sockets in it. */
+  /** The guests' directory (`[local] guest_path`), when the local compute driver keeps guests' sockets in it. */
   readonly localGuestsIn: string | undefined;
   /** Told when the broker connection is gone: this process cannot work without it. */
   readonly onConnectionLost: (error: Error) => void;

@@ -3,164 +3,197 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { migrateToLatest, type ControlDatabase } from './connect.js';
 import { now, type NewInstance } from './schema.js';
+
+/**
+ * What the cases share: the database under test and the datastore version its instances use
+ * (inserted by the round-trip case, so the cases run in order).
+ */
+interface Fixture {
+  readonly control: ControlDatabase;
+  readonly open: () => Promise<ControlDatabase>;
+  readonly datastoreId: string;
+  readonly versionId: string;
+}
+
+function newInstance(id: string, versionId: string): NewInstance {
+  return {
+    id,
+    name: 'db1',
+    tenant_id: 'p1',
+    flavor_id: '2',
+    volume_size: 1,
+    volume_type: null,
+    datastore_version_id: versionId,
+    task_status: 'BUILDING',
+    server_status: 'BUILD',
+    address: null,
+    hostname: null,
+    access: JSON.stringify({ is_public: false, allowed_cidrs: [] }),
+    availability_zone: null,
+    locality: null,
+    nics: '[]',
+    security_rules: '[]',
+    rpc_key: 'sealed',
+    created_at: now(),
+    updated_at: now(),
+    deleted_at: null,
+  };
+}
+
+async function migrations(t: TestContext, { control: { db } }: Fixture): Promise<void> {
+  await t.test('migrations apply once; a second run applies nothing', async () => {
+    assert.deepEqual(await migrateToLatest(db), [
+      '0001-initial',
+      '0002-flavors',
+      '0003-one-open-operation',
+      '0004-operation-secrets',
+    ]);
+    assert.deepEqual(await migrateToLatest(db), []);
+  });
+}
+
+async function roundTrip(t: TestContext, fixture: Fixture): Promise<void> {
+  const { control, datastoreId, versionId } = fixture;
+  const { db } = control;
+  await t.test('rows round-trip with their types', async () => {
+    await db
+      .insertInto('datastores')
+      .values({ id: datastoreId, name: 'postgresql', default_version_id: null })
+      .execute();
+    await db
+      .insertInto('datastore_versions')
+      .values({
+        id: versionId,
+        datastore_id: datastoreId,
+        name: '15',
+        manager: 'postgresql',
+        location: '/usr/lib/postgresql/15/bin',
+        active: 1,
+      })
+      .execute();
+    const id = randomUUID();
+    await db.insertInto('instances').values(newInstance(id, versionId)).execute();
+    const row = await db
+      .selectFrom('instances')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.volume_size, 1);
+    assert.equal(row.deleted_at, null);
+    assert.equal(typeof row.created_at, 'string');
+    await db
+      .insertInto('conductor_lastseen')
+      .values({ instance_id: id, method: 'heartbeat', sent: 1732550000.125 })
+      .execute();
+    const seen = await db
+      .selectFrom('conductor_lastseen')
+      .select('sent')
+      .where('instance_id', '=', id)
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(seen.sent), 1732550000.125);
+  });
+}
+
+async function constraints(t: TestContext, { control: { db }, versionId }: Fixture): Promise<void> {
+  await t.test('foreign keys and unique names are enforced', async () => {
+    await assert.rejects(
+      db
+        .insertInto('instances')
+        .values({ ...newInstance(randomUUID(), versionId), datastore_version_id: 'missing' })
+        .execute(),
+    );
+    await assert.rejects(
+      db
+        .insertInto('datastores')
+        .values({ id: randomUUID(), name: 'postgresql', default_version_id: null })
+        .execute(),
+    );
+  });
+}
+
+async function transactions(
+  t: TestContext,
+  { control: { db }, versionId }: Fixture,
+): Promise<void> {
+  await t.test('a failed transaction leaves nothing behind', async () => {
+    const id = randomUUID();
+    await assert.rejects(
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('instances').values(newInstance(id, versionId)).execute();
+        await trx
+          .insertInto('operations')
+          .values({
+            id: randomUUID(),
+            instance_id: id,
+            kind: 'create',
+            status: 'pending',
+            request: '{}',
+            error_code: null,
+            error_message: null,
+            created_at: now(),
+            updated_at: now(),
+          })
+          .execute();
+        throw new Error('quota exceeded');
+      }),
+      /quota exceeded/,
+    );
+    assert.equal(
+      await db.selectFrom('instances').select('id').where('id', '=', id).executeTakeFirst(),
+      undefined,
+    );
+    assert.equal(
+      (await db.selectFrom('operations').select('id').where('instance_id', '=', id).execute())
+        .length,
+      0,
+    );
+  });
+}
+
+async function changeStamps(t: TestContext, { control, open, versionId }: Fixture): Promise<void> {
+  const { db } = control;
+  await t.test(
+    'the change stamp holds while nothing changes and moves with every write, by this connection or another',
+    async () => {
+      const other = await open();
+      try {
+        const id = randomUUID();
+        const idle = await control.changeStamp();
+        await db.selectFrom('instances').selectAll().execute();
+        assert.equal(await control.changeStamp(), idle);
+        await db.insertInto('instances').values(newInstance(id, versionId)).execute();
+        const afterOwn = await control.changeStamp();
+        assert.notEqual(afterOwn, idle);
+        await other.db
+          .updateTable('instances')
+          .set({ task_status: 'NONE' })
+          .where('id', '=', id)
+          .execute();
+        const afterOther = await control.changeStamp();
+        assert.notEqual(afterOther, afterOwn);
+        assert.notEqual(afterOther, idle);
+        assert.equal(await control.changeStamp(), afterOther);
+      } finally {
+        await other.close();
+      }
+    },
+  );
+}
 
 /** `open` opens the database under test; each call is another connection to the same database. */
 export function runControlDatabaseSuite(name: string, open: () => Promise<ControlDatabase>): void {
   test(`control database on ${name}`, async (t) => {
     const control = await open();
-    const { db } = control;
+    const fixture: Fixture = { control, open, datastoreId: randomUUID(), versionId: randomUUID() };
     try {
-      await t.test('migrations apply once; a second run applies nothing', async () => {
-        assert.deepEqual(await migrateToLatest(db), [
-          '0001-initial',
-          '0002-flavors',
-          '0003-one-open-operation',
-          '0004-operation-secrets',
-        ]);
-        assert.deepEqual(await migrateToLatest(db), []);
-      });
-
-      const datastoreId = randomUUID();
-      const versionId = randomUUID();
-      const instance = (id: string): NewInstance => ({
-        id,
-        name: 'db1',
-        tenant_id: 'p1',
-        flavor_id: '2',
-        volume_size: 1,
-        volume_type: null,
-        datastore_version_id: versionId,
-        task_status: 'BUILDING',
-        server_status: 'BUILD',
-        address: null,
-        hostname: null,
-        access: JSON.stringify({ is_public: false, allowed_cidrs: [] }),
-        availability_zone: null,
-        locality: null,
-        nics: '[]',
-        security_rules: '[]',
-        rpc_key: 'sealed',
-        created_at: now(),
-        updated_at: now(),
-        deleted_at: null,
-      });
-
-      await t.test('rows round-trip with their types', async () => {
-        await db
-          .insertInto('datastores')
-          .values({ id: datastoreId, name: 'postgresql', default_version_id: null })
-          .execute();
-        await db
-          .insertInto('datastore_versions')
-          .values({
-            id: versionId,
-            datastore_id: datastoreId,
-            name: '15',
-            manager: 'postgresql',
-            location: '/usr/lib/postgresql/15/bin',
-            active: 1,
-          })
-          .execute();
-        const id = randomUUID();
-        await db.insertInto('instances').values(instance(id)).execute();
-        const row = await db
-          .selectFrom('instances')
-          .selectAll()
-          .where('id', '=', id)
-          .executeTakeFirstOrThrow();
-        assert.equal(row.volume_size, 1);
-        assert.equal(row.deleted_at, null);
-        assert.equal(typeof row.created_at, 'string');
-        await db
-          .insertInto('conductor_lastseen')
-          .values({ instance_id: id, method: 'heartbeat', sent: 1732550000.125 })
-          .execute();
-        const seen = await db
-          .selectFrom('conductor_lastseen')
-          .select('sent')
-          .where('instance_id', '=', id)
-          .executeTakeFirstOrThrow();
-        assert.equal(Number(seen.sent), 1732550000.125);
-      });
-
-      await t.test('foreign keys and unique names are enforced', async () => {
-        await assert.rejects(
-          db
-            .insertInto('instances')
-            .values({ ...instance(randomUUID()), datastore_version_id: 'missing' })
-            .execute(),
-        );
-        await assert.rejects(
-          db
-            .insertInto('datastores')
-            .values({ id: randomUUID(), name: 'postgresql', default_version_id: null })
-            .execute(),
-        );
-      });
-
-      await t.test('a failed transaction leaves nothing behind', async () => {
-        const id = randomUUID();
-        await assert.rejects(
-          db.transaction().execute(async (trx) => {
-            await trx.insertInto('instances').values(instance(id)).execute();
-            await trx
-              .insertInto('operations')
-              .values({
-                id: randomUUID(),
-                instance_id: id,
-                kind: 'create',
-                status: 'pending',
-                request: '{}',
-                error_code: null,
-                error_message: null,
-                created_at: now(),
-                updated_at: now(),
-              })
-              .execute();
-            throw new Error('quota exceeded');
-          }),
-          /quota exceeded/,
-        );
-        assert.equal(
-          await db.selectFrom('instances').select('id').where('id', '=', id).executeTakeFirst(),
-          undefined,
-        );
-        assert.equal(
-          (await db.selectFrom('operations').select('id').where('instance_id', '=', id).execute())
-            .length,
-          0,
-        );
-      });
-
-      await t.test(
-        'the change stamp holds while nothing changes and moves with every write, by this connection or another',
-        async () => {
-          const other = await open();
-          try {
-            const id = randomUUID();
-            const idle = await control.changeStamp();
-            await db.selectFrom('instances').selectAll().execute();
-            assert.equal(await control.changeStamp(), idle);
-            await db.insertInto('instances').values(instance(id)).execute();
-            const afterOwn = await control.changeStamp();
-            assert.notEqual(afterOwn, idle);
-            await other.db
-              .updateTable('instances')
-              .set({ task_status: 'NONE' })
-              .where('id', '=', id)
-              .execute();
-            const afterOther = await control.changeStamp();
-            assert.notEqual(afterOther, afterOwn);
-            assert.notEqual(afterOther, idle);
-            assert.equal(await control.changeStamp(), afterOther);
-          } finally {
-            await other.close();
-          }
-        },
-      );
+      await migrations(t, fixture);
+      await roundTrip(t, fixture);
+      await constraints(t, fixture);
+      await transactions(t, fixture);
+      await changeStamps(t, fixture);
     } finally {
       await control.close();
     }

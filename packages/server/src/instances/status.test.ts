@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { computeStatus } from './status.js';
+import type { ServerStatus, TaskStatus } from './states.js';
 
 const at = '2026-01-01T00:00:00.000Z';
 const now = new Date('2026-01-01T00:00:30.000Z');
@@ -26,7 +27,7 @@ test('a healthy idle instance is ACTIVE with operating status HEALTHY', () => {
 });
 
 test('building, rebooting, deleting and failed tasks show as Trove shows them, with no operating status', () => {
-  const with_ = (taskStatus: string, serverStatus = 'ACTIVE') =>
+  const with_ = (taskStatus: TaskStatus, serverStatus: ServerStatus = 'ACTIVE') =>
     computeStatus(
       { taskStatus, serverStatus, serviceStatus: 'building', serviceUpdatedAt: at },
       now,

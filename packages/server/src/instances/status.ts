@@ -1,8 +1,16 @@
 // An instance's visible status, computed on every read as Trove does (task, server and service
 // status, first match wins), with heartbeat expiry turning a silent guest's operating status to ERROR.
 
+import type { ServerStatus, ServiceStatus, TaskStatus } from './states.js';
+
+/** The status an instance shows, as Trove computes it. */
+export type InstanceStatus = ServerStatus | 'RESTART_REQUIRED' | 'UNKNOWN';
+
+/** The service status gating rules look at: what the guest said, or that it went silent. */
+export type EffectiveServiceStatus = ServiceStatus | 'guestagent error';
+
 /** Task statuses that are failures of the named task: status ERROR, with the reason in the fault. */
-export const errorTasks = new Set([
+export const errorTasks: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
   'BUILD_ERROR',
   'DELETE_ERROR',
   'RESTART_ERROR',
@@ -11,51 +19,54 @@ export const errorTasks = new Set([
 ]);
 
 /** The API rendering of a guest's service status description. */
-const serviceStatusView: Readonly<Record<string, string>> = {
+const serviceStatusView: Readonly<Record<EffectiveServiceStatus, string>> = {
   running: 'ACTIVE',
-  blocked: 'BLOCKED',
   paused: 'SHUTDOWN',
   shutdown: 'SHUTDOWN',
-  deleted: 'DELETED',
   crashed: 'SHUTDOWN',
   'failed to spawn': 'FAILED',
   building: 'BUILD',
   unknown: 'ERROR',
   new: 'NEW',
   'guestagent error': 'ERROR',
-  'instance ready': 'BUILD',
   'restart required': 'RESTART_REQUIRED',
   healthy: 'HEALTHY',
   restarting: 'RESTARTING',
 };
 
 /** Server statuses a deleting instance can be in without its delete having failed. */
-const stoppableServers = new Set(['ACTIVE', 'SHUTDOWN', 'DELETED']);
+const stoppableServers: ReadonlySet<ServerStatus> = new Set(['ACTIVE', 'SHUTDOWN', 'DELETED']);
 /** Server statuses shown as they are when no task is running. */
-const shownServers = new Set(['BUILD', 'ERROR', 'REBOOT', 'RESIZE', 'ACTIVE', 'SHUTDOWN']);
-const idleTasks = new Set(['NONE', 'RESTART_REQUIRED']);
-const actionableServices = new Set([
+const shownServers: ReadonlySet<ServerStatus> = new Set([
+  'BUILD',
+  'ERROR',
+  'REBOOT',
+  'RESIZE',
+  'ACTIVE',
+  'SHUTDOWN',
+]);
+const idleTasks: ReadonlySet<TaskStatus> = new Set(['NONE', 'RESTART_REQUIRED']);
+const actionableServices: ReadonlySet<EffectiveServiceStatus> = new Set([
   'running',
   'shutdown',
   'crashed',
-  'blocked',
   'healthy',
   'restart required',
 ]);
 
 export interface StatusInputs {
-  readonly taskStatus: string;
-  readonly serverStatus: string;
-  readonly serviceStatus: string;
+  readonly taskStatus: TaskStatus;
+  readonly serverStatus: ServerStatus;
+  readonly serviceStatus: ServiceStatus;
   /** ISO time of the last heartbeat. */
   readonly serviceUpdatedAt: string;
 }
 
 export interface ComputedStatus {
-  readonly status: string;
+  readonly status: InstanceStatus;
   readonly operatingStatus: string;
   /** The service status after heartbeat expiry: what gating rules look at. */
-  readonly effectiveServiceStatus: string;
+  readonly effectiveServiceStatus: EffectiveServiceStatus;
 }
 
 export function computeStatus(
@@ -63,7 +74,7 @@ export function computeStatus(
   now: Date,
   heartbeatExpirySeconds: number,
 ): ComputedStatus {
-  let service = s.serviceStatus;
+  let service: EffectiveServiceStatus = s.serviceStatus;
   if (
     s.taskStatus === 'NONE' &&
     service !== 'restart required' &&
@@ -71,7 +82,7 @@ export function computeStatus(
   ) {
     service = 'guestagent error';
   }
-  let status: string;
+  let status: InstanceStatus;
   if (errorTasks.has(s.taskStatus)) status = 'ERROR';
   else if (s.taskStatus === 'BUILDING') status = s.serverStatus === 'ERROR' ? 'ERROR' : 'BUILD';
   else if (s.taskStatus === 'REBOOTING') status = 'REBOOT';

@@ -9,6 +9,7 @@
 import type { Instance } from '../db/schema.js';
 import { resourceLinks, type Link } from '../api/links.js';
 import { computeStatus, type ComputedStatus, type StatusInputs } from './status.js';
+import type { ServiceStatus } from './states.js';
 
 /** ISO-8601 with seconds precision and no zone, as Trove writes timestamps. */
 export const troveTime = (iso: string | null): string | null =>
@@ -34,7 +35,7 @@ export interface InstanceRow extends Pick<
 > {
   readonly datastore: string;
   readonly version: string;
-  readonly service_status: string;
+  readonly service_status: ServiceStatus;
   readonly service_updated_at: string;
 }
 

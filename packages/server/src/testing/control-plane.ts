@@ -8,12 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { bootstrap } from '@cellar/config';
-import {
-  commandLine,
-  endProcesses,
-  readProcesses,
-  workingDir,
-} from '../drivers/compute/processes.js';
+import { commandLine, endProcesses, readProcesses, workingDir } from '@cellar/plugin-api/processes';
 import { serverGroups } from '../options.js';
 import { startControlPlane, type ControlPlane } from '../service.js';
 

@@ -5,4 +5,4 @@ export * from '../db/database-suite.js';
 export * from './postgresql.js';
 export * from './control-plane.js';
 export * from './api-session.js';
-export { readProcesses, withDescendants } from '../drivers/compute/processes.js';
+export { readProcesses, withDescendants } from '@cellar/plugin-api/processes';

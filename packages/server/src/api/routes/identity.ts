@@ -3,7 +3,7 @@
 // `database` endpoint is this API, token validation (X-Subject-Token) and revocation.
 // Errors here use Keystone's body, `{"error": {"code", "message", "title"}}`.
 
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { isCellarError } from '@cellar/plugin-api';
 import type { Identity, TokenInfo } from '../../identity/identity.js';
@@ -113,86 +113,115 @@ function versionOf(base: string): object {
   };
 }
 
+/** Keystone's error body for everything under /identity, validation failures included. */
+function keystoneErrors(
+  error: Error & { validation?: unknown; statusCode?: number },
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (isCellarError(error)) return keystoneError(reply, error.status, error.message);
+  if (error.validation)
+    return keystoneError(reply, 400, `Invalid input for field: ${error.message}`);
+  return keystoneError(reply, error.statusCode ?? 500, error.message);
+}
+
+/** Version discovery: the version list and v3 itself, with and without the trailing slash. */
+function versionRoutes(scope: FastifyInstance, publicEndpoint: string | undefined): void {
+  scope.get('/identity', { schema: { hide: true } }, async (request) => ({
+    versions: { values: [versionOf(baseUrl(request, publicEndpoint))] },
+  }));
+  scope.get('/identity/v3', { schema: { hide: true } }, async (request) => ({
+    version: versionOf(baseUrl(request, publicEndpoint)),
+  }));
+  scope.get('/identity/v3/', { schema: { hide: true } }, async (request) => ({
+    version: versionOf(baseUrl(request, publicEndpoint)),
+  }));
+}
+
+/** POST /identity/v3/auth/tokens: password authentication, scoped to a project when asked. */
+function issueTokenRoute(
+  scope: FastifyInstance,
+  identity: Identity,
+  publicEndpoint: string | undefined,
+): void {
+  scope.post<{ Body: Static<typeof authBody> }>(
+    '/identity/v3/auth/tokens',
+    { schema: { body: authBody, hide: true } },
+    async (request, reply) => {
+      const { identity: id, scope: wanted } = request.body.auth;
+      const user = id.password?.user;
+      if (!id.methods.includes('password') || !user)
+        return keystoneError(reply, 401, 'Only password authentication is supported here.');
+      if (user.name === undefined)
+        return keystoneError(
+          reply,
+          400,
+          'Authenticate by user name: auth.identity.password.user.name.',
+        );
+      const issued = await identity.authenticate(user.name, user.password, wanted?.project ?? {});
+      return reply
+        .status(201)
+        .header('x-subject-token', issued.token)
+        .send(tokenBody(issued, baseUrl(request, publicEndpoint)));
+    },
+  );
+}
+
+/** GET /identity/v3/auth/tokens: what the X-Subject-Token stands for. */
+function validateTokenRoute(
+  scope: FastifyInstance,
+  identity: Identity,
+  publicEndpoint: string | undefined,
+): void {
+  scope.get('/identity/v3/auth/tokens', { schema: { hide: true } }, async (request, reply) => {
+    const own = request.headers['x-auth-token'];
+    const subject = request.headers['x-subject-token'];
+    if (typeof own !== 'string')
+      return keystoneError(reply, 401, 'The request you have made requires authentication.');
+    const viewer = await identity.validate(own);
+    if (typeof subject !== 'string')
+      return keystoneError(reply, 400, 'X-Subject-Token is required.');
+    // Anyone may validate their own token; validating others' needs the admin role.
+    if (subject !== own && !viewer.roles.includes('admin'))
+      return keystoneError(reply, 403, "Validating another user's token needs the admin role.");
+    try {
+      const info = await identity.validate(subject);
+      return reply
+        .header('x-subject-token', subject)
+        .send(tokenBody(info, baseUrl(request, publicEndpoint)));
+    } catch (error) {
+      if (isCellarError(error))
+        return keystoneError(reply, 404, `Could not find token: ${error.message}`);
+      throw error;
+    }
+  });
+}
+
+/** DELETE /identity/v3/auth/tokens: revokes one's own token, or anyone's with the admin role. */
+function revokeTokenRoute(scope: FastifyInstance, identity: Identity): void {
+  scope.delete('/identity/v3/auth/tokens', { schema: { hide: true } }, async (request, reply) => {
+    const own = request.headers['x-auth-token'];
+    const subject = request.headers['x-subject-token'];
+    if (typeof own !== 'string' || typeof subject !== 'string')
+      return keystoneError(reply, 400, 'X-Auth-Token and X-Subject-Token are required.');
+    const viewer = await identity.validate(own);
+    if (subject !== own && !viewer.roles.includes('admin'))
+      return keystoneError(reply, 403, "Revoking another user's token needs the admin role.");
+    await identity.revoke(subject);
+    return reply.status(204).send();
+  });
+}
+
 export function identityRoutes(
   app: FastifyInstance,
   identity: Identity,
   publicEndpoint: string | undefined,
 ): void {
   app.register(async (scope) => {
-    scope.setErrorHandler(
-      (error: Error & { validation?: unknown; statusCode?: number }, _request, reply) => {
-        if (isCellarError(error)) return keystoneError(reply, error.status, error.message);
-        if (error.validation)
-          return keystoneError(reply, 400, `Invalid input for field: ${error.message}`);
-        return keystoneError(reply, error.statusCode ?? 500, error.message);
-      },
-    );
-
-    scope.get('/identity', { schema: { hide: true } }, async (request) => ({
-      versions: { values: [versionOf(baseUrl(request, publicEndpoint))] },
-    }));
-    scope.get('/identity/v3', { schema: { hide: true } }, async (request) => ({
-      version: versionOf(baseUrl(request, publicEndpoint)),
-    }));
-    scope.get('/identity/v3/', { schema: { hide: true } }, async (request) => ({
-      version: versionOf(baseUrl(request, publicEndpoint)),
-    }));
-
-    scope.post<{ Body: Static<typeof authBody> }>(
-      '/identity/v3/auth/tokens',
-      { schema: { body: authBody, hide: true } },
-      async (request, reply) => {
-        const { identity: id, scope: wanted } = request.body.auth;
-        const user = id.password?.user;
-        if (!id.methods.includes('password') || !user)
-          return keystoneError(reply, 401, 'Only password authentication is supported here.');
-        if (user.name === undefined)
-          return keystoneError(
-            reply,
-            400,
-            'Authenticate by user name: auth.identity.password.user.name.',
-          );
-        const issued = await identity.authenticate(user.name, user.password, wanted?.project ?? {});
-        return reply
-          .status(201)
-          .header('x-subject-token', issued.token)
-          .send(tokenBody(issued, baseUrl(request, publicEndpoint)));
-      },
-    );
-
-    scope.get('/identity/v3/auth/tokens', { schema: { hide: true } }, async (request, reply) => {
-      const own = request.headers['x-auth-token'];
-      const subject = request.headers['x-subject-token'];
-      if (typeof own !== 'string')
-        return keystoneError(reply, 401, 'The request you have made requires authentication.');
-      const viewer = await identity.validate(own);
-      if (typeof subject !== 'string')
-        return keystoneError(reply, 400, 'X-Subject-Token is required.');
-      // Anyone may validate their own token; validating others' needs the admin role.
-      if (subject !== own && !viewer.roles.includes('admin'))
-        return keystoneError(reply, 403, "Validating another user's token needs the admin role.");
-      try {
-        const info = await identity.validate(subject);
-        return reply
-          .header('x-subject-token', subject)
-          .send(tokenBody(info, baseUrl(request, publicEndpoint)));
-      } catch (error) {
-        if (isCellarError(error))
-          return keystoneError(reply, 404, `Could not find token: ${error.message}`);
-        throw error;
-      }
-    });
-
-    scope.delete('/identity/v3/auth/tokens', { schema: { hide: true } }, async (request, reply) => {
-      const own = request.headers['x-auth-token'];
-      const subject = request.headers['x-subject-token'];
-      if (typeof own !== 'string' || typeof subject !== 'string')
-        return keystoneError(reply, 400, 'X-Auth-Token and X-Subject-Token are required.');
-      const viewer = await identity.validate(own);
-      if (subject !== own && !viewer.roles.includes('admin'))
-        return keystoneError(reply, 403, "Revoking another user's token needs the admin role.");
-      await identity.revoke(subject);
-      return reply.status(204).send();
-    });
+    scope.setErrorHandler(keystoneErrors);
+    versionRoutes(scope, publicEndpoint);
+    issueTokenRoute(scope, identity, publicEndpoint);
+    validateTokenRoute(scope, identity, publicEndpoint);
+    revokeTokenRoute(scope, identity);
   });
 }

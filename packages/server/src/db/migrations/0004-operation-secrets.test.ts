@@ -27,12 +27,12 @@ test('passwords earlier versions left in ended operations are gone from the data
       db: control.db,
       provider: { getMigrations: async () => migrations },
     });
-    assert.equal((await migrator.migrateTo('0002-flavors')).error, undefined);
-    const instanceId = await insertInstance(control.db);
+    assert.equal((await migrator.migrateTo('0003-one-open-operation')).error, undefined);
     const databases = ['orders', 'invoices', 'customers'].map((name) => ({ name }));
-    const legacy = (status: 'succeeded' | 'running', password: string) => ({
+    // One instance each: an instance has at most one open operation (0003).
+    const legacy = async (status: 'succeeded' | 'running', password: string) => ({
       id: randomUUID(),
-      instance_id: instanceId,
+      instance_id: await insertInstance(control.db),
       kind: 'create' as const,
       status,
       // As earlier versions wrote it: each user's databases after its password.
@@ -42,10 +42,14 @@ test('passwords earlier versions left in ended operations are gone from the data
       created_at: now(),
       updated_at: now(),
     });
-    const ended = legacy('succeeded', 'ended-legacy-pw-41d9');
-    const open = legacy('running', 'open-legacy-pw-8c3e');
+    const ended = await legacy('succeeded', 'ended-legacy-pw-41d9');
+    const open = await legacy('running', 'open-legacy-pw-8c3e');
     // Rows on both sides of it, as in a database in use: the erased one leaves a hole in its page.
-    const others = [1, 2, 3].map((i) => legacy('running', `other-legacy-pw-${i}`));
+    const others = [
+      await legacy('running', 'other-legacy-pw-1'),
+      await legacy('running', 'other-legacy-pw-2'),
+      await legacy('running', 'other-legacy-pw-3'),
+    ];
     await control.db
       .insertInto('operations')
       .values([open, others[0]!, ended, others[1]!, others[2]!])

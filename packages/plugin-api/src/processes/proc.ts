@@ -1,7 +1,8 @@
 // The machine's processes as /proc shows them, and ending a set of them the way a database
 // server wants: SIGINT first (PostgreSQL's fast shutdown), SIGKILL to what is left after a grace
-// period. For the local compute driver, and for test harnesses cleaning up after it.
+// period. One helper for the local compute driver, the guest, datastores, benches and tests.
 
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -27,6 +28,30 @@ export async function readProcesses(): Promise<Map<number, ProcessEntry>> {
     }
   }
   return table;
+}
+
+/**
+ * Whether pid is a live process: a zombie (ended, not yet reaped) is not. EPERM means it exists
+ * under another user.
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    // Gone since, or /proc hides it: the signal said it was there.
+    return true;
+  }
+}
+
+/** The live children of a process. */
+export async function childrenOf(pid: number): Promise<number[]> {
+  return [...(await readProcesses())].filter(([, p]) => p.ppid === pid).map(([child]) => child);
 }
 
 /** These processes and all their descendants. */
@@ -57,6 +82,28 @@ export function commandLine(pid: number): Promise<string> {
   return readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
 }
 
+/**
+ * The processes of these process groups that work in `dir` or name it (a PID reused since is
+ * someone else's), and all their descendants. Descendants count too: PostgreSQL's server
+ * processes each lead a group of their own.
+ */
+export async function processTree(groups: readonly number[], dir: string): Promise<number[]> {
+  const table = await readProcesses();
+  const roots = [...table].filter(([, p]) => groups.includes(p.pgrp)).map(([pid]) => pid);
+  const ours = await Promise.all(
+    roots.map(
+      async (pid) =>
+        (await workingDir(pid))?.startsWith(`${dir}/`) === true ||
+        (await commandLine(pid)).includes(dir),
+    ),
+  );
+  return withDescendants(
+    table,
+    roots.filter((_, i) => ours[i]),
+  );
+}
+
+/** Sends a signal to each process; one already gone is skipped. */
 export function signal(pids: readonly number[], name: NodeJS.Signals): void {
   for (const pid of pids) {
     try {

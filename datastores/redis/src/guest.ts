@@ -1,0 +1,156 @@
+// The Redis guest manager: writes redis.conf and the ACL file on the volume, runs redis-server as
+// the guest's OS user, and manages root and ACL users through its admin socket. No databases.
+
+import {
+  BaseDatastoreManager,
+  defineDatastoreGuest,
+  GuestError,
+  InstanceNotReady,
+  isCellarError,
+  type GroupValues,
+  type ListParams,
+  type Page,
+  type PrepareRequest,
+  type ServiceStatus,
+  type UserInfo,
+  type UserRef,
+  type UserSpec,
+} from '@cellar/plugin-api';
+import { AdminSession, message } from './admin-session.js';
+import { ADMIN_USER, InstanceFiles } from './instance-files.js';
+import type options from './options.js';
+import { disableRoot, enableRootWithPassword, generatedPassword, isRootEnabled } from './root.js';
+import { ServerProcess } from './server-process.js';
+import {
+  AclUsers,
+  changePasswords,
+  createUsers,
+  deleteUser,
+  getUser,
+  listUsers,
+  updateAttributes,
+} from './users.js';
+
+export type RedisOptions = GroupValues<typeof options.guest>;
+
+/**
+ * No standby hook: Redis has nothing to initialise ahead (no data directory to make) and is
+ * ready some 30 ms after it starts, so work ahead would save nothing.
+ */
+export class RedisManager extends BaseDatastoreManager<RedisOptions> {
+  readonly #files = new InstanceFiles(this.context);
+  readonly #admin = new AdminSession({
+    socket: this.#files.socket,
+    user: ADMIN_USER,
+    password: () => this.#files.adminPassword(),
+    notReady: async (cause) =>
+      new InstanceNotReady(
+        { id: this.context.guestId, status: await this.getServiceStatus() },
+        { cause },
+      ),
+  });
+  readonly #users = new AclUsers(this.#admin);
+  readonly #server = new ServerProcess(this.#files, this.#admin, this.context.logDir);
+  #preparing = false;
+
+  // lifecycle
+
+  override async prepare(request: PrepareRequest): Promise<void> {
+    this.#preparing = true;
+    try {
+      await this.#prepare(request);
+    } catch (error) {
+      if (isCellarError(error)) throw error;
+      throw new GuestError({ reason: `prepare failed: ${message(error)}` }, { cause: error });
+    } finally {
+      this.#preparing = false;
+    }
+  }
+
+  async #prepare(request: PrepareRequest): Promise<void> {
+    const files = this.#files;
+    if (request.databases.length > 0)
+      throw files.failed('Redis has no databases; create the instance without any.');
+    const spawning = await files.spawning();
+    await files.checkRunDir(spawning.user);
+    await files.write(request, spawning.user);
+    // A repeated prepare (the taskmanager retrying) finds the server running and goes on.
+    if (this.#server.running() === undefined) await this.#server.start(spawning);
+    await createUsers(this.#users, request.users, true);
+    if (request.rootPassword !== undefined) await this.enableRootWithPassword(request.rootPassword);
+  }
+
+  /** The agent restarted: start the server unless it is running on, and adopt it either way. */
+  override async resume(): Promise<void> {
+    if (!this.#files.prepared || this.#server.running() !== undefined) return;
+    await this.#server.start(await this.#files.spawning());
+  }
+
+  override async restart(): Promise<void> {
+    if (!this.#files.prepared)
+      throw new GuestError({
+        reason: 'Redis cannot be restarted: the instance has not been prepared.',
+      });
+    await this.stopDb();
+    await this.#server.start(await this.#files.spawning());
+  }
+
+  override async stopDb(): Promise<void> {
+    await this.#server.stop();
+  }
+
+  override async getServiceStatus(): Promise<ServiceStatus> {
+    if (this.#preparing || !this.#files.prepared) return 'building';
+    return this.#server.health();
+  }
+
+  // users
+
+  override async createUser(users: readonly UserSpec[]): Promise<void> {
+    await createUsers(this.#users, users, false);
+  }
+
+  override async listUsers(params: ListParams): Promise<Page<UserInfo>> {
+    return listUsers(this.#users, params);
+  }
+
+  override async getUser(user: UserRef): Promise<UserInfo | undefined> {
+    return getUser(this.#users, user);
+  }
+
+  override async deleteUser(user: UserRef): Promise<void> {
+    await deleteUser(this.#users, user);
+  }
+
+  override async changePasswords(
+    users: readonly (UserRef & { readonly password: string })[],
+  ): Promise<void> {
+    await changePasswords(this.#users, users);
+  }
+
+  override async updateAttributes(user: UserRef, attributes: Partial<UserSpec>): Promise<void> {
+    await updateAttributes(this.#users, user, attributes);
+  }
+
+  // root
+
+  override async enableRoot(): Promise<UserSpec> {
+    return this.enableRootWithPassword(
+      generatedPassword(this.context.options.default_password_length),
+    );
+  }
+
+  override async enableRootWithPassword(password: string): Promise<UserSpec> {
+    return enableRootWithPassword(this.#admin, password);
+  }
+
+  override async disableRoot(): Promise<void> {
+    await disableRoot(this.#admin);
+  }
+
+  override async isRootEnabled(): Promise<boolean> {
+    return isRootEnabled(this.#admin);
+  }
+}
+
+export default defineDatastoreGuest({ name: 'redis', manager: RedisManager });

@@ -1,0 +1,96 @@
+// The Redis server of one instance as the manager sees it: started until it answers PING (or
+// failed with its log's end), stopped leaving a marker, and its health.
+
+import { mkdir, open, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GuestError, type ServiceStatus } from '@cellar/plugin-api';
+import { message, type AdminSession } from './admin-session.js';
+import type { InstanceFiles } from './instance-files.js';
+import { runningRedis, startRedis, stopRedis, type Spawning } from './redis-process.js';
+
+/** Loading a large RDB or AOF comes before the first PONG. */
+const START_TIMEOUT_MS = 120_000;
+/** The final save of a large dataset comes before the exit. */
+const STOP_TIMEOUT_MS = 120_000;
+const POLL_MS = 10;
+
+/** The end of the server's log, for errors about a server that would not start. */
+async function logTail(logFile: string, bytes = 2000): Promise<string> {
+  try {
+    const file = await open(logFile, 'r');
+    try {
+      const { size } = await file.stat();
+      const start = Math.max(0, size - bytes);
+      const buffer = Buffer.alloc(size - start);
+      await file.read(buffer, 0, buffer.length, start);
+      return buffer.toString('utf8').trim();
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return '(no server log)';
+  }
+}
+
+export class ServerProcess {
+  constructor(
+    private readonly files: InstanceFiles,
+    private readonly admin: AdminSession,
+    private readonly logDir: string,
+  ) {}
+
+  running(): number | undefined {
+    return runningRedis(this.files.pidFile, this.files.dataDir);
+  }
+
+  async start(spawning: Spawning): Promise<void> {
+    await mkdir(this.logDir, { recursive: true });
+    await rm(this.files.stoppedMarker, { force: true });
+    const child = startRedis(this.files.confFile, this.files.logFile, spawning);
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw this.files.failed(
+          `redis-server exited with ${child.signalCode ?? `status ${child.exitCode}`} while starting; its log ends:\n${await logTail(this.files.logFile)}`,
+        );
+      try {
+        await this.admin.ping();
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          if (child.pid !== undefined) await stopRedis(child.pid, 5_000).catch(() => undefined);
+          throw this.files.failed(
+            `redis-server did not answer within ${START_TIMEOUT_MS / 1000} s (${message(error)})`,
+            error,
+          );
+        }
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  /** SIGTERM (Redis saves first when persistence is on), leaving the stopped marker. */
+  async stop(): Promise<void> {
+    await this.admin.close();
+    if (this.files.prepared) await this.files.markStopped();
+    const pid = this.running();
+    if (pid === undefined) return;
+    try {
+      await stopRedis(pid, STOP_TIMEOUT_MS);
+    } catch (error) {
+      throw new GuestError({ reason: message(error) }, { cause: error });
+    }
+  }
+
+  async health(): Promise<ServiceStatus> {
+    if (this.running() !== undefined) {
+      try {
+        await this.admin.ping();
+        return 'healthy';
+      } catch {
+        return 'unknown';
+      }
+    }
+    return this.files.stopped ? 'shutdown' : 'crashed';
+  }
+}

@@ -1,0 +1,103 @@
+// The OS users guests run as when Cellar runs as root: one per instance (and per waiting
+// standby), made with useradd and noted in a directory first, so this deployment removes its own
+// users, and no other deployment's, even after a crash.
+
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chown, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface OsUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** Gives `path` to the user, when there is one (guests running as Cellar's own user own nothing apart). */
+export async function owned(path: string, user: OsUser | undefined): Promise<void> {
+  if (user) await chown(path, user.uid, user.gid);
+}
+
+/** A system user without a login or a home, with a group of its own, for one instance's guest and database. */
+async function createUser(name: string): Promise<OsUser> {
+  try {
+    await run('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ]);
+    const [uid, gid] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]);
+    return { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
+  } catch (error) {
+    throw new Error(
+      `the guest user '${name}' could not be created with useradd: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * What a user left in /dev/shm: PostgreSQL's dynamic shared memory segments, which an initdb or
+ * a server killed half way does not remove. Only a user of an instance's own owns them.
+ */
+async function removeSharedMemory(name: string): Promise<void> {
+  const uid = await run('id', ['-u', name]).then(
+    (r) => Number(r.stdout),
+    () => undefined,
+  );
+  if (uid === undefined || uid === 0) return;
+  for (const entry of await readdir('/dev/shm').catch(() => [])) {
+    const path = join('/dev/shm', entry);
+    if ((await stat(path).catch(() => undefined))?.uid === uid) await rm(path, { force: true });
+  }
+}
+
+export class GuestUsers {
+  /** `dir` holds one empty file per user this deployment made; `root`: whether users are made at all. */
+  constructor(
+    private readonly dir: string,
+    private readonly prefix: string,
+    private readonly root: boolean,
+  ) {}
+
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** A new OS user for one instance when Cellar runs as root; Cellar's own (undefined) otherwise. */
+  async create(): Promise<OsUser | undefined> {
+    if (!this.root) return undefined;
+    const name = `${this.prefix}${randomBytes(4).toString('hex')}`;
+    // Noted before it exists: a control plane killed in between still finds it to remove.
+    await writeFile(join(this.dir, name), '', { flag: 'wx' });
+    try {
+      return await createUser(name);
+    } catch (error) {
+      await rm(join(this.dir, name), { force: true });
+      throw error;
+    }
+  }
+
+  async drop(name: string): Promise<void> {
+    await removeSharedMemory(name);
+    // userdel also removes the user's own group; a user already gone is fine.
+    await run('userdel', [name]).catch(() => undefined);
+    await rm(join(this.dir, name), { force: true });
+  }
+
+  /**
+   * Users this deployment made that no instance names: standbys' users from a control plane that
+   * died. Another deployment's users on this machine, with the same prefix, are not ours to touch.
+   */
+  async removeUnused(used: ReadonlySet<string>): Promise<void> {
+    for (const name of await readdir(this.dir)) if (!used.has(name)) await this.drop(name);
+  }
+}
