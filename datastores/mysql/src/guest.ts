@@ -1,0 +1,247 @@
+// The MySQL/MariaDB guest manager: prepares a data directory on the volume (initialised ahead by
+// the standby) and runs the server as the guest's OS user, then manages databases, users, their
+// access and root through the admin account on the server's unix socket.
+
+import { existsSync } from 'node:fs';
+import { readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  BaseDatastoreManager,
+  defineDatastoreGuest,
+  GuestError,
+  InstanceNotReady,
+  isCellarError,
+  type DatabaseSpec,
+  type GroupValues,
+  type ListParams,
+  type Page,
+  type PrepareRequest,
+  type ServiceStatus,
+  type UserInfo,
+  type UserRef,
+  type UserSpec,
+} from '@cellar/plugin-api';
+import { grantAccess, listAccess, revokeAccess } from './access.js';
+import { AdminSession, message } from './admin-session.js';
+import { Catalog } from './catalog.js';
+import { parseAdminCnf, renderAdminCnf } from './config.js';
+import { DataDirectory } from './data-directory.js';
+import { createDatabases, deleteDatabase, listDatabases } from './databases.js';
+import { initialise, standby, takeFromStandby } from './install-db.js';
+import { Names } from './names.js';
+import type options from './options.js';
+import { disableRoot, enableRootWithPassword, generatedPassword, isRootEnabled } from './root.js';
+import { firstStartSql, ServerProcess } from './server-process.js';
+import {
+  changePasswords,
+  createUsers,
+  deleteUser,
+  getUser,
+  listUsers,
+  updateAttributes,
+} from './users.js';
+import type { InstalledServer } from './versions.js';
+
+export type MysqlOptions = GroupValues<typeof options.guest>;
+
+export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
+  readonly #files = new DataDirectory(this.context);
+  /** The admin password: read from its file once, or made by the first start. */
+  #adminPassword?: string;
+  readonly #sql = new AdminSession({
+    socket: this.#files.socket,
+    password: async () =>
+      (this.#adminPassword ??= parseAdminCnf(await readFile(this.#files.adminCnf, 'utf8'))) ?? '',
+    notReady: async (cause) =>
+      new InstanceNotReady(
+        { id: this.context.guestId, status: await this.getServiceStatus() },
+        { cause },
+      ),
+  });
+  readonly #catalog = new Catalog(
+    this.#sql,
+    new Names(this.context.options),
+    () => this.#files.server().flavor,
+  );
+  readonly #server = new ServerProcess(this.#files, this.#sql, this.context.logDir);
+  #preparing = false;
+  /** The data directory's initialisation, once: begun by prepareAhead, awaited by prepare. */
+  #staged?: { readonly server: string; readonly done: Promise<string> };
+
+  // lifecycle
+
+  override async prepare(request: PrepareRequest): Promise<void> {
+    this.#preparing = true;
+    try {
+      await this.#prepare(request);
+    } catch (error) {
+      if (isCellarError(error)) throw error;
+      throw new GuestError({ reason: `prepare failed: ${message(error)}` }, { cause: error });
+    } finally {
+      this.#preparing = false;
+    }
+  }
+
+  async #prepare(request: PrepareRequest): Promise<void> {
+    const files = this.#files;
+    const spawning = await files.spawning();
+    await files.checkRunDir(spawning.user);
+    if (!existsSync(join(files.dataDir, 'mysql'))) {
+      const server = files.server(request.datastoreVersion);
+      const staging = await this.#stage(server);
+      await files.writeOwned(files.madeByFile, `${server.flavor} ${server.name}\n`);
+      await rename(staging, files.dataDir);
+    }
+    await files.writeServerConfig(request, spawning.user);
+    // A repeated prepare (the taskmanager retrying) finds the server running and goes on.
+    if (this.#server.running() === undefined) await this.#start();
+    await createDatabases(this.#catalog, request.databases, true);
+    await createUsers(this.#catalog, request.users, true);
+    if (request.rootPassword !== undefined) await this.enableRootWithPassword(request.rootPassword);
+  }
+
+  /** Starts the server; the first start on a data directory also sets up the admin account. */
+  async #start(): Promise<void> {
+    const files = this.#files;
+    const spawning = await files.spawning();
+    const server = files.server();
+    if (files.prepared) {
+      await this.#server.start(spawning, server);
+      return;
+    }
+    const password = generatedPassword(32);
+    this.#adminPassword = password;
+    await this.#server.start(spawning, server, firstStartSql(server, password));
+    await files.writeOwned(files.adminCnf, renderAdminCnf(password));
+  }
+
+  /**
+   * Initialises into a staging directory (or takes the standby's), renamed into place by prepare,
+   * so an instance interrupted half way is simply initialised again. Resolves with the directory.
+   */
+  #stage(server: InstalledServer): Promise<string> {
+    if (this.#staged?.server === server.server) return this.#staged.done;
+    const staging = this.#files.stagingDir;
+    const done = (async () => {
+      const spawning = await this.#files.spawning();
+      await rm(staging, { recursive: true, force: true });
+      if (await takeFromStandby(this.context, server, staging)) return staging;
+      await initialise(server, staging, spawning).catch((error: unknown) => {
+        throw this.#files.failed(message(error), error);
+      });
+      return staging;
+    })();
+    this.#staged = { server: server.server, done };
+    done.catch(() => {
+      if (this.#staged?.done === done) this.#staged = undefined;
+    });
+    return done;
+  }
+
+  /** The initialiser needs nothing from the prepare request: it starts while the control plane works. */
+  override async prepareAhead(): Promise<void> {
+    if (!existsSync(join(this.#files.dataDir, 'mysql'))) await this.#stage(this.#files.server());
+  }
+
+  /** The agent started on an instance prepared earlier: the server comes back unless it runs. */
+  override async resume(): Promise<void> {
+    if (!this.#files.prepared || this.#server.running() !== undefined) return;
+    await this.#start();
+  }
+
+  override async restart(): Promise<void> {
+    if (!this.#files.prepared)
+      throw new GuestError({
+        reason: 'MySQL cannot be restarted: the instance has not been prepared.',
+      });
+    await this.stopDb();
+    await this.#start();
+  }
+
+  override async stopDb(): Promise<void> {
+    await this.#server.stop();
+  }
+
+  override async getServiceStatus(): Promise<ServiceStatus> {
+    if (this.#preparing || !this.#files.prepared) return 'building';
+    return this.#server.health();
+  }
+
+  // databases
+
+  override async createDatabase(databases: readonly DatabaseSpec[]): Promise<void> {
+    await createDatabases(this.#catalog, databases, false);
+  }
+
+  override async listDatabases(params: ListParams): Promise<Page<DatabaseSpec>> {
+    return listDatabases(this.#catalog, params);
+  }
+
+  override async deleteDatabase(database: DatabaseSpec): Promise<void> {
+    await deleteDatabase(this.#catalog, database);
+  }
+
+  // users
+
+  override async createUser(users: readonly UserSpec[]): Promise<void> {
+    await createUsers(this.#catalog, users, false);
+  }
+
+  override async listUsers(params: ListParams): Promise<Page<UserInfo>> {
+    return listUsers(this.#catalog, params);
+  }
+
+  override async getUser(user: UserRef): Promise<UserInfo | undefined> {
+    return getUser(this.#catalog, user);
+  }
+
+  override async deleteUser(user: UserRef): Promise<void> {
+    await deleteUser(this.#catalog, user);
+  }
+
+  override async changePasswords(
+    users: readonly (UserRef & { readonly password: string })[],
+  ): Promise<void> {
+    await changePasswords(this.#catalog, users);
+  }
+
+  override async updateAttributes(user: UserRef, attributes: Partial<UserSpec>): Promise<void> {
+    await updateAttributes(this.#catalog, user, attributes);
+  }
+
+  // user-access
+
+  override async grantAccess(user: UserRef, databases: readonly string[]): Promise<void> {
+    await grantAccess(this.#catalog, user, databases);
+  }
+
+  override async revokeAccess(user: UserRef, database: string): Promise<void> {
+    await revokeAccess(this.#catalog, user, database);
+  }
+
+  override async listAccess(user: UserRef): Promise<readonly DatabaseSpec[]> {
+    return listAccess(this.#catalog, user);
+  }
+
+  // root
+
+  override async enableRoot(): Promise<UserSpec> {
+    return this.enableRootWithPassword(
+      generatedPassword(this.context.options.default_password_length),
+    );
+  }
+
+  override async enableRootWithPassword(password: string): Promise<UserSpec> {
+    return enableRootWithPassword(this.#catalog, this.context.options, password);
+  }
+
+  override async disableRoot(): Promise<void> {
+    await disableRoot(this.#catalog);
+  }
+
+  override async isRootEnabled(): Promise<boolean> {
+    return isRootEnabled(this.#catalog);
+  }
+}
+
+export default defineDatastoreGuest({ name: 'mysql', manager: MysqlManager, standby });
