@@ -16,6 +16,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
+import { resilientPool } from './pg-pool.js';
 import type { Database } from './schema.js';
 
 export interface ControlDatabase {
@@ -149,9 +150,10 @@ export async function openDatabase(spec: ConnectionSpec): Promise<ControlDatabas
   // An idle connection that PostgreSQL ends (a restart, a fast shutdown, an administrator's
   // pg_terminate_backend) is reported here; the pool has already dropped it and the next query
   // opens another, so it must not become an uncaught exception that ends the whole service.
-  // A server that stays away shows in the queries that fail.
+  // A server that stays away shows in the queries that fail; a query that meets a connection
+  // ended while idle runs again on a fresh one (pg-pool.ts).
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: resilientPool(pool) }) });
   const url = new URL(spec.url);
   return {
     db,
