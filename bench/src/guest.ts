@@ -34,9 +34,11 @@ const { values: args } = parseArgs({
     starts: { type: 'string', default: '10' },
     idle: { type: 'string', default: '3' },
     datastore: { type: 'string', multiple: true },
+    // A deployment root with a third-party datastore installed (memcached): its artifacts.
+    'app-root': { type: 'string', default: fileURLToPath(new URL('../../', import.meta.url)) },
   },
 });
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const appRoot = args['app-root'];
 const MB = 1024 * 1024;
 const median = (xs: readonly number[]): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -59,7 +61,7 @@ async function serverProcesses(dir: string, agentPid: number): Promise<number[]>
 
 /** Idle memory of a real instance: its agent alone, and its server's processes summed. */
 async function idleMemory(datastore: string): Promise<{ agent: number; server: number } | string> {
-  const running = await startTestControlPlane(repoRoot, [
+  const running = await startTestControlPlane(appRoot, [
     'identity.bootstrap_password=bench-secret',
     'local.report_interval=1',
   ]);
@@ -93,7 +95,10 @@ async function idleMemory(datastore: string): Promise<{ agent: number; server: n
     if (shown['status'] === 'ERROR')
       throw new Error(`the instance failed: ${JSON.stringify(shown['fault'])}`);
     await sleep(Number(args.idle) * 1000);
-    const dir = join(running.statePath, 'instances', created.id);
+    const dir = join(
+      running.plane.instancesPath ?? join(running.statePath, 'instances'),
+      created.id,
+    );
     const agentPid = Number((await readFile(join(dir, 'guest.pid'), 'utf8')).trim());
     const serverRss = (await Promise.all((await serverProcesses(dir, agentPid)).map(rss))).reduce(
       (a, b) => a + b,
@@ -182,13 +187,13 @@ async function coldStarts(
 /** The datastores whose guest artifact is built here, or those asked for. */
 function datastores(): string[] {
   if (args.datastore) return args.datastore;
-  const built = join(repoRoot, 'build', 'guest');
+  const built = join(appRoot, 'build', 'guest');
   return existsSync(built) ? readdirSync(built).sort() : [];
 }
 
 /** One datastore's guest: prints its figures, answers whether every target is met. */
 async function measure(datastore: string): Promise<boolean> {
-  const artifact = await readGuestArtifact(repoRoot, datastore);
+  const artifact = await readGuestArtifact(appRoot, datastore);
   if (!artifact) {
     console.log(`The ${datastore} guest: no artifact; run \`npm run build:guest -- ${datastore}\``);
     return false;

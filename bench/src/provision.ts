@@ -12,12 +12,12 @@
 
 import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, signIn, startTestControlPlane, type ApiSession } from '@cellar/server/testing';
-import { offered, throughCellar, type Offer } from './provision/cellar.js';
+import { offered, quiet, standbysReady, throughCellar, type Offer } from './provision/cellar.js';
 import {
   bareUser,
   fmt,
@@ -43,9 +43,22 @@ const { values: args } = parseArgs({
     datastore: { type: 'string', multiple: true },
     // A deployment root with a third-party datastore installed (memcached): its control plane.
     'app-root': { type: 'string', default: fileURLToPath(new URL('../../', import.meta.url)) },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
 const appRoot = args['app-root'];
+const USAGE = `usage: node bench/dist/provision.js [options]
+  --runs N          alternating single runs per datastore (5)
+  --burst N         creates at once beside as many bare starts at once (10; 1 skips it)
+  --standbys N      local.standby_agents of the bench's control plane (1)
+  --datastore NAME  only this datastore (postgresql, mysql, redis, memcached); repeatable
+  --app-root DIR    the deployment root whose datastores are measured (this repository);
+                    memcached is measured only from a deployment that installed its package
+Runs as root to start the bare servers as an unprivileged OS user of its own, as the guest does.`;
+
+/** Where the local driver keeps the guests' work (instances, standbys): above its instances. */
+const guestHome = (plane: { statePath: string; instancesPath?: string }): string =>
+  plane.instancesPath === undefined ? plane.statePath : dirname(plane.instancesPath);
 
 /** A bare start the guest's way until the user's first query, then stopped and removed. */
 async function bare(entry: ProvisionEntry, parent: string, user: OsUser | undefined) {
@@ -61,6 +74,17 @@ async function bare(entry: ProvisionEntry, parent: string, user: OsUser | undefi
     await server.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Every one finished before the first failure is thrown: a failed start must not let the bench
+ * remove the directories of the others still starting (which then fail with ENOTEMPTY instead).
+ */
+async function settled(runs: readonly Promise<number>[]): Promise<number[]> {
+  const results = await Promise.allSettled(runs);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<number>).value);
 }
 
 /** The target line, and whether it is met. */
@@ -83,7 +107,15 @@ async function measure(
   offer: Offer,
   parent: string,
   user: OsUser | undefined,
+  home: string,
 ): Promise<boolean> {
+  // Each timed create finds its standby loaded and idle, with its work ahead done where the
+  // datastore initialises ahead.
+  const ready = async (wanted: number) => {
+    if (wanted === 0) return;
+    if (entry.target.kind === 'half') await standbysReady(home, entry.datastore, wanted);
+    await quiet(entry.datastore, wanted);
+  };
   // One of each first, unmeasured: the page cache and the guest artifact's copy.
   await bare(entry, parent, user);
   await throughCellar(api, entry, offer, 0);
@@ -91,12 +123,13 @@ async function measure(
   const theirs: number[] = [];
   for (let i = 1; i <= Number(args.runs); i++) {
     theirs.push(await bare(entry, parent, user));
+    await ready(Number(args.standbys));
     ours.push(await throughCellar(api, entry, offer, i));
   }
   const [o, t] = [median(ours), median(theirs)];
   const [line, met] = verdict(entry, o, t);
   console.log(
-    `${entry.title} ${offer.version}: to the created user's first query, ${args.runs} runs each, alternating`,
+    `${entry.title} ${offer.version}: to the created user's first query, ${args.runs} runs each, alternating, each create once the standby is loaded and idle${entry.target.kind === 'half' ? ' with its work ahead done' : ''}`,
   );
   console.log(
     `  cellar (POST /instances, guest, start, user)   median ${o.toFixed(0)} ms   [${fmt(ours)}]`,
@@ -109,10 +142,11 @@ async function measure(
   if (burst > 1) {
     // After the standbys have had time to get ready again.
     await sleep(5000);
-    const ourBurst = await Promise.all(
+    await ready(Number(args.standbys));
+    const ourBurst = await settled(
       Array.from({ length: burst }, (_, k) => throughCellar(api, entry, offer, 100 + k)),
     );
-    const theirBurst = await Promise.all(
+    const theirBurst = await settled(
       Array.from({ length: burst }, () => bare(entry, parent, user)),
     );
     console.log(
@@ -123,6 +157,10 @@ async function measure(
 }
 
 async function main(): Promise<number> {
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const running = await startTestControlPlane(appRoot, [
     'identity.bootstrap_password=bench-secret',
     'local.report_interval=1',
@@ -148,11 +186,15 @@ async function main(): Promise<number> {
         console.log(`${entry.title}: skipped, ${offer}`);
         continue;
       }
-      if (!(await measure(api, entry, offer, parent, user))) failed = true;
+      if (!(await measure(api, entry, offer, parent, user, guestHome(running.plane))))
+        failed = true;
     }
     return failed ? 1 : 0;
   } finally {
-    await rm(parent, { recursive: true, force: true });
+    // Each step whatever the one before did: the OS user and the control plane are not left.
+    await rm(parent, { recursive: true, force: true, maxRetries: 3 }).catch((e: unknown) =>
+      console.error(`removing ${parent}: ${String(e)}`),
+    );
     await running.close();
     if (user) await run('userdel', [user.name]);
   }

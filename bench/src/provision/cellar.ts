@@ -2,8 +2,12 @@
 // version installed, a guest artifact built), and one create timed from POST /instances to the
 // created user's first successful query at the instance's address.
 
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readGuestArtifact } from '@cellar/guest/artifact';
-import type { ApiSession, Json } from '@cellar/server/testing';
+import { readProcesses, withDescendants, type ApiSession, type Json } from '@cellar/server/testing';
 import { PASSWORD, type ProvisionEntry } from './common.js';
 
 /** What a datastore is created with here, once found offered. */
@@ -83,4 +87,64 @@ export async function throughCellar(
   await api.call('DELETE', `/instances/${id}`);
   await api.untilInstance(id, (i) => 'gone' in i, 'deleted', 30, 25);
   return elapsed;
+}
+
+/**
+ * Until `wanted` standby agents of the datastore have finished their work ahead (the `made-by`
+ * file PostgreSQL's and MariaDB's standbys write last), under the guests' directory `home`. A
+ * create timed right after the previous one took the standby would time the standby's initdb
+ * still running, not the create a deployment sees between creates.
+ */
+export async function standbysReady(home: string, datastore: string, wanted: number) {
+  const dir = join(home, 'guest', datastore, 'standbys');
+  const deadline = performance.now() + 120_000;
+  for (;;) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const done = names.filter((n) => !n.endsWith('.out') && existsSync(join(dir, n, 'made-by')));
+    if (done.length >= wanted) return;
+    if (performance.now() > deadline)
+      throw new Error(
+        `${datastore}: ${wanted} standby agents not ready in ${dir} within 2 minutes`,
+      );
+    await sleep(20);
+  }
+}
+
+/** CPU ticks spent so far by this process's descendants, and how many are the datastore's standbys. */
+async function descendants(datastore: string): Promise<{ ticks: number; standbys: number }> {
+  const pids = withDescendants(await readProcesses(), [process.pid]).filter(
+    (p) => p !== process.pid,
+  );
+  let ticks = 0;
+  let standbys = 0;
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    const at = argv.indexOf('--datastore');
+    if (argv.includes('--standby') && argv[at + 1] === datastore) standbys += 1;
+  }
+  return { ticks, standbys };
+}
+
+/**
+ * Until `wanted` standby agents of the datastore are there and everything this process started
+ * (standbys loading, the last instance's teardown) has used no CPU for 100 ms: a create timed
+ * while the previous one's replacement standby still loads times that load on this machine's
+ * cores, not the create a deployment sees between creates (the burst shows back-to-back ones).
+ */
+export async function quiet(datastore: string, wanted: number): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  let last = -1;
+  let still = 0;
+  for (;;) {
+    const now = await descendants(datastore);
+    still = now.ticks === last && now.standbys >= wanted ? still + 1 : 0;
+    last = now.ticks;
+    if (still >= 5) return;
+    if (performance.now() > deadline)
+      throw new Error(`${datastore}: the standby agents were not ready and idle within 2 minutes`);
+    await sleep(20);
+  }
 }

@@ -2,6 +2,7 @@
 // unprivileged user on loopback, the database and a `'user'@'%'` made over the unix socket as the
 // guest makes them, and the first `SELECT 1` as that user over TCP with the `mariadb` client.
 
+import { chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { poll, run, runAs, serverUserName, startServer, type ProvisionEntry } from './common.js';
 
@@ -37,11 +38,18 @@ export const mariadb: ProvisionEntry = {
     const as = runAs(user);
     const data = join(dir, 'data');
     const socket = join(dir, 'mysqld.sock');
+    // Each instance's guest runs as an OS user of its own; the bare starts share one, and
+    // concurrent mariadb-install-db runs of one user in one /tmp fail ("Unknown table
+    // 'mysql.tmp_user_sys'", 4 of 10 here): a temporary directory each, as separate users have.
+    const tmp = join(dir, 'tmp');
+    await mkdir(tmp);
+    if (user) await chown(tmp, user.uid, user.gid);
     await run(
       INSTALL_DB,
       [
         '--no-defaults',
         `--datadir=${data}`,
+        `--tmpdir=${tmp}`,
         '--auth-root-authentication-method=socket',
         '--skip-test-db',
         '--skip-name-resolve',
@@ -53,6 +61,7 @@ export const mariadb: ProvisionEntry = {
       [
         '--no-defaults',
         `--datadir=${data}`,
+        `--tmpdir=${tmp}`,
         `--socket=${socket}`,
         `--port=${port}`,
         '--bind-address=127.0.0.1',
