@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { print, withConfigFlags, type ConfigFlags } from '../common.js';
 import { serveRoles } from '../serve.js';
 import { version } from '../version.js';
+import { firstSteps } from '../up/first-steps.js';
 
 const program = new Command('cellar')
   .description('Cellar: databases as a service, speaking the OpenStack Trove API')
@@ -60,17 +61,8 @@ withConfigFlags(program.command('up'))
     );
     if (plane.computeProblem !== undefined) {
       lines.push(`Instances cannot start here: ${plane.computeProblem}.`);
-    } else if (
-      plane.computeDriver === 'local' &&
-      plane.defaultVersions['postgresql'] !== undefined
-    ) {
-      lines.push(
-        'Create a PostgreSQL server (it gets its own loopback address, shown under Addresses):',
-        `  export OS_CLIENT_CONFIG_FILE=${plane.statePath}/clouds.yaml`,
-        `  openstack --os-cloud cellar database instance create db1 --flavor 2 --size 1 --datastore postgresql --datastore-version ${plane.defaultVersions['postgresql']} --databases app --users app:app-Secret-1`,
-        '  openstack --os-cloud cellar database instance list',
-        '  PGPASSWORD=app-Secret-1 psql -h <its address> -U app app',
-      );
+    } else if (plane.computeDriver === 'local') {
+      lines.push(...firstSteps(plane.statePath, plane.defaultVersions));
     }
     lines.push('Stop with Ctrl-C. Instances keep running and are found again at the next start.');
     print(lines);
