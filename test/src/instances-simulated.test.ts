@@ -144,7 +144,10 @@ test('bad requests are refused naming what is wrong, and write nothing', async (
   assert.match(JSON.stringify(unknownField.json), /unknown field 'colour'/);
   const noDatastore = await api('POST', '/instances', pg({ datastore: { type: 'oracle' } }));
   assert.deepEqual(noDatastore.json, {
-    itemNotFound: { code: 404, message: 'Datastore oracle cannot be found.' },
+    itemNotFound: {
+      code: 404,
+      message: 'Datastore oracle cannot be found; this deployment offers mysql, postgresql, redis.',
+    },
   });
   const noFlavor = await api('POST', '/instances', pg({ flavorRef: '99' }));
   assert.equal(noFlavor.status, 404);

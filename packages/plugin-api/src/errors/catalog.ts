@@ -47,6 +47,14 @@ export const NotFound = defineError('NotFound', {
   description: 'The named resource does not exist or belongs to another project.',
 });
 
+export const DatastoreNotFound = defineError('DatastoreNotFound', {
+  code: 'CELLAR_DATASTORE_NOT_FOUND',
+  status: 404,
+  message: 'Datastore {id} cannot be found; this deployment offers {offered}.',
+  description:
+    'The request names a datastore that is not enabled here; the message lists the ones that are.',
+});
+
 export const InstanceBusy = defineError('InstanceBusy', {
   code: 'CELLAR_INSTANCE_BUSY',
   status: 422,
@@ -261,6 +269,7 @@ export const errorCatalog = [
   Forbidden,
   WrongProject,
   NotFound,
+  DatastoreNotFound,
   InstanceBusy,
   InstanceNotReady,
   AlreadyExists,

@@ -148,6 +148,9 @@ test('datastores: by id or name, with versions; members see active versions only
     headers: { 'x-auth-token': bob },
   });
   assert.deepEqual(unknown.json(), {
-    itemNotFound: { code: 404, message: 'Datastore oracle cannot be found.' },
+    itemNotFound: {
+      code: 404,
+      message: 'Datastore oracle cannot be found; this deployment offers postgresql.',
+    },
   });
 });

@@ -5,6 +5,7 @@
 import {
   BadRequest,
   DatastoreOperationNotSupported,
+  DatastoreNotFound,
   NotFound,
   ValidationFailed,
   VolumeTooLarge,
@@ -34,13 +35,15 @@ export async function planCreate(
     throw new BadRequest({
       reason: `instance.datastore.type is required: one of ${names.join(', ')}`,
     });
-  const policy = deps.datastores.get(type);
   const datastore = await deps.db
     .selectFrom('datastores')
     .selectAll()
     .where((eb) => eb.or([eb('name', '=', type), eb('id', '=', type)]))
     .executeTakeFirst();
-  if (!policy || !datastore) throw new NotFound({ resource: 'Datastore', id: type });
+  // Looked up by the datastore's name, so a request that names it by id finds it too.
+  const policy = datastore && deps.datastores.get(datastore.name);
+  if (!policy || !datastore)
+    throw new DatastoreNotFound({ id: type, offered: names.join(', ') || 'none' });
   // What the datastore does not support is refused before anything else happens.
   checkCapabilities(body, policy, datastore.name);
   // A host without the server's binaries is said so here, not by a prepare that fails later.

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely, Selectable } from 'kysely';
 import { Type } from '@sinclair/typebox';
-import { NotFound, type DatastoreUnavailable } from '@cellar/plugin-api';
+import { DatastoreNotFound, NotFound, type DatastoreUnavailable } from '@cellar/plugin-api';
 import { describeUnavailable } from '../../datastores/availability.js';
 import type { Database, DatastoreVersionTable } from '../../db/schema.js';
 import { caller } from '../auth.js';
@@ -50,8 +50,12 @@ async function findDatastore(db: Kysely<Database>, idOrName: string) {
     .selectAll()
     .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
     .executeTakeFirst();
-  if (!row) throw new NotFound({ resource: 'Datastore', id: idOrName });
-  return row;
+  if (row) return row;
+  const offered = await db.selectFrom('datastores').select('name').orderBy('name').execute();
+  throw new DatastoreNotFound({
+    id: idOrName,
+    offered: offered.map((d) => d.name).join(', ') || 'none',
+  });
 }
 
 function versionsOf(db: Kysely<Database>, datastoreId: string, admin: boolean): Promise<Version[]> {
