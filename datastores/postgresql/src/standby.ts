@@ -5,11 +5,11 @@
 //   <standby dir>/data.initdb/  the cluster
 //   <standby dir>/made-by       the binaries that made it (written last: the cluster is complete)
 
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GuestContext, StandbyContext } from '@cellar/plugin-api';
+import { runProgram, spawningAsOwner, type Spawning } from '@cellar/plugin-api/processes';
 import { ADMIN_USER } from './config.js';
-import { run, type Spawning } from './postmaster.js';
 import { installedVersions } from './versions.js';
 
 const STANDBY_DATA = 'data.initdb';
@@ -18,7 +18,7 @@ const STANDBY_MADE_BY = 'made-by';
 
 /** The guest's initdb: the cluster every instance starts from; its settings come later, in cellar.conf. */
 export function initdb(binDir: string, dataDir: string, spawning: Spawning): Promise<void> {
-  return run(
+  return runProgram(
     join(binDir, 'initdb'),
     [
       '-D',
@@ -77,15 +77,13 @@ export async function standby(context: StandbyContext): Promise<void> {
     versions.find((v) => v.name === major) ?? (major === undefined ? versions[0] : undefined);
   if (found === undefined) return;
   // As the manager does: run as root, initdb runs as the directory's owner (it refuses root).
-  const owner = process.getuid?.() === 0 ? await stat(context.dir) : undefined;
-  if (owner?.uid === 0)
-    throw new Error(`${context.dir} belongs to root, and initdb refuses to run as root`);
+  const spawning = await spawningAsOwner(
+    context.dir,
+    context.dir,
+    () => new Error(`${context.dir} belongs to root, and initdb refuses to run as root`),
+  );
   if (context.signal.aborted) return;
   await writeFile(join(context.dir, STANDBY_FOR), found.location);
-  const spawning: Spawning = {
-    home: context.dir,
-    ...(owner ? { user: { uid: owner.uid, gid: owner.gid } } : {}),
-  };
   // Not aborted once begun: an initdb killed half way leaves its bootstrap server's shared memory
   // segments in /dev/shm, and it is done in a second or two.
   await initdb(found.location, join(context.dir, STANDBY_DATA), spawning);
