@@ -6,10 +6,11 @@
 //   <standby dir>/data.install/   the data directory
 //   <standby dir>/made-by         the server that made it (written last: it is complete)
 
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GuestContext, StandbyContext } from '@cellar/plugin-api';
-import { run, type Spawning } from './process.js';
+import { spawningAsOwner, type Spawning } from '@cellar/plugin-api/processes';
+import { run } from './process.js';
 import { findServer, type InstalledServer } from './versions.js';
 
 const STANDBY_DATA = 'data.install';
@@ -80,15 +81,13 @@ export async function standby(context: StandbyContext): Promise<void> {
   const server = findServer(context.datastoreVersion);
   if (server === undefined) return;
   // As the manager does: run as root, the initialiser runs as the directory's owner.
-  const owner = process.getuid?.() === 0 ? await stat(context.dir) : undefined;
-  if (owner?.uid === 0)
-    throw new Error(`${context.dir} belongs to root, and the server is never run as root`);
+  const spawning = await spawningAsOwner(
+    context.dir,
+    context.dir,
+    () => new Error(`${context.dir} belongs to root, and the server is never run as root`),
+  );
   if (context.signal.aborted) return;
   await writeFile(join(context.dir, STANDBY_FOR), serverKey(server));
-  const spawning: Spawning = {
-    home: context.dir,
-    ...(owner ? { user: { uid: owner.uid, gid: owner.gid } } : {}),
-  };
   await initialise(server, join(context.dir, STANDBY_DATA), spawning);
   await writeFile(join(context.dir, STANDBY_MADE_BY), serverKey(server));
 }

@@ -9,7 +9,8 @@ import type { GuestContext } from '@cellar/plugin-api';
 import type { LiveHarness } from '@cellar/plugin-api/testing';
 import { MysqlManager, type MysqlOptions } from '../guest.js';
 import options from '../options.js';
-import { readPid, stopServer } from '../process.js';
+import { readPid } from '@cellar/plugin-api/processes';
+import { stopServer } from '../process.js';
 import { whyUnavailable } from '../versions.js';
 
 /** Why the live tests cannot run here, or undefined when they can. */
