@@ -9,7 +9,8 @@ import { Redis } from 'ioredis';
 import type { LiveHarness } from '@cellar/plugin-api/testing';
 import { RedisManager, type RedisOptions } from '../guest.js';
 import options from '../options.js';
-import { runningRedis, stopRedis } from '../redis-process.js';
+import { runningServer } from '@cellar/plugin-api/processes';
+import { stopRedis } from '../redis-process.js';
 import { REDIS_SERVER } from '../server.js';
 
 /** Why the live tests cannot run here, or undefined when they can. */
@@ -105,7 +106,7 @@ export async function liveInstance(overrides: Partial<RedisOptions> = {}): Promi
       return client;
     },
     dispose: async () => {
-      const pid = runningRedis(join(runDir, 'redis.pid'), join(mountPoint, 'data'));
+      const pid = runningServer(join(runDir, 'redis.pid'), join(mountPoint, 'data'));
       // Never remove the directory first: Redis whose final save fails does not exit.
       if (pid !== undefined) await stopRedis(pid, 30_000);
       await rm(base, { recursive: true, force: true });
