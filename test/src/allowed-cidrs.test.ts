@@ -2,29 +2,18 @@
 // create and on a change of access, before anything is written or sent to a guest.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  signIn,
-  startTestControlPlane,
-  type ApiSession,
-  type Json,
-  type TestControlPlane,
-} from '@cellar/server/testing';
-import { repoRoot } from './support/repo.js';
+import type { ApiSession, Json } from '@cellar/server/testing';
+import { startSimulatedPlane, type SimulatedPlane } from './support/simulated-plane.js';
 
-let running: TestControlPlane;
+let plane: SimulatedPlane;
 let session: ApiSession;
 
 before(async () => {
-  running = await startTestControlPlane(repoRoot, [
-    'DEFAULT.compute_driver=simulated',
-    'identity.bootstrap_password=admin-secret',
-    'simulated.prepare_delay=0.05',
-    'simulated.report_interval=0.2',
-  ]);
-  session = await signIn(running.plane.endpoint, 'admin', 'admin-secret');
+  plane = await startSimulatedPlane();
+  session = plane.session;
 });
 after(async () => {
-  await running.close();
+  await plane.running.close();
 });
 
 const create = (name: string, allowed: string[]) =>

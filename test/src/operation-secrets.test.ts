@@ -5,38 +5,23 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  signIn,
-  startTestControlPlane,
-  type ApiSession,
-  type Json,
-  type TestControlPlane,
-} from '@cellar/server/testing';
-import { repoRoot } from './support/repo.js';
+import type { ApiSession, Json } from '@cellar/server/testing';
+import { startSimulatedPlane, type SimulatedPlane } from './support/simulated-plane.js';
 
-let running: TestControlPlane;
+let plane: SimulatedPlane;
 let session: ApiSession;
 
 before(async () => {
-  running = await startTestControlPlane(repoRoot, [
-    'DEFAULT.compute_driver=simulated',
-    'identity.bootstrap_password=admin-secret',
-    'simulated.prepare_delay=0.05',
-    'simulated.report_interval=0.2',
-    'postgresql.root_on_create=true',
-    'postgresql.usage_timeout=20',
-    'DEFAULT.http_get_rate=100000',
-    'DEFAULT.http_post_rate=100000',
-  ]);
-  session = await signIn(running.plane.endpoint, 'admin', 'admin-secret');
+  plane = await startSimulatedPlane(['postgresql.root_on_create=true']);
+  session = plane.session;
 });
 after(async () => {
-  await running.close();
+  await plane.running.close();
 });
 
 /** Which of these secrets the control database's files (the database, its WAL and shared memory) hold. */
 async function secretsOnDisk(secrets: readonly string[]): Promise<string[]> {
-  const file = join(running.statePath, 'cellar.sqlite');
+  const file = join(plane.state, 'cellar.sqlite');
   const contents: Buffer[] = [];
   for (const path of [file, `${file}-wal`, `${file}-shm`]) {
     try {

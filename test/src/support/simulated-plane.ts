@@ -28,7 +28,8 @@ export interface SimulatedPlane {
   ) => Promise<Json>;
 }
 
-export async function startSimulatedPlane(): Promise<SimulatedPlane> {
+/** Starts it, with `extra` settings after the tests' own. */
+export async function startSimulatedPlane(extra: readonly string[] = []): Promise<SimulatedPlane> {
   const running = await startTestControlPlane(repoRoot, [
     'DEFAULT.compute_driver=simulated',
     'identity.bootstrap_password=admin-secret',
@@ -40,6 +41,7 @@ export async function startSimulatedPlane(): Promise<SimulatedPlane> {
     // These tests poll; the rate limits have their own test.
     'DEFAULT.http_get_rate=100000',
     'DEFAULT.http_post_rate=100000',
+    ...extra,
   ]);
   const base = running.plane.endpoint;
   const session = await signIn(base, 'admin', 'admin-secret');
