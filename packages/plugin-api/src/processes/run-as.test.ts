@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
-import { chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { spawningAsOwner, spawnOptions, writeOwned } from './run-as.js';
+import { runDirProblem, spawningAsOwner, spawnOptions, writeOwned } from './run-as.js';
 
 test('spawnOptions: a clean environment with HOME and PATH, cwd /, and the OS user', () => {
   const options = spawnOptions({ home: '/srv/run', user: { uid: 123, gid: 456 } }, '/usr/bin');
@@ -45,4 +55,26 @@ test('writeOwned replaces a file whole, private and owned by the user, leaving n
   assert.equal(info.mode & 0o777, 0o600);
   if (user) assert.equal(info.uid, user.uid);
   assert.deepEqual(await readdir(dir), ['cellar.conf']);
+});
+
+test('runDirProblem: a socket path too long for sun_path, a directory others enter or own, else none', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cellar-run-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await chmod(dir, 0o700);
+  const socket = join(dir, 'server.sock');
+  assert.equal(await runDirProblem(dir, socket, undefined), undefined);
+  const long = join(dir, 'x'.repeat(120));
+  assert.equal(
+    await runDirProblem(dir, long, undefined),
+    `the socket path ${long} is longer than 107 bytes; use a shorter run directory.`,
+  );
+  assert.equal(
+    await runDirProblem(dir, socket, { uid: 65534, gid: 65534 }),
+    `the run directory ${dir} must belong to the server's OS user (uid 65534).`,
+  );
+  await chmod(dir, 0o755);
+  assert.equal(
+    await runDirProblem(dir, socket, undefined),
+    `the run directory ${dir} must be private to the guest's OS user (mode 0700).`,
+  );
 });

@@ -52,3 +52,27 @@ export async function writeOwned(
   if (user !== undefined) await chown(temporary, user.uid, user.gid);
   await rename(temporary, path);
 }
+
+/** sun_path holds 108 bytes with the terminating NUL. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+/**
+ * Why a run directory cannot guard the server's admin socket, in the operator's words: the
+ * socket's path does not fit sun_path, others may enter it, or another user owns it. Undefined
+ * when it can.
+ */
+export async function runDirProblem(
+  runDir: string,
+  socket: string,
+  user: OsUser | undefined,
+): Promise<string | undefined> {
+  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES)
+    return `the socket path ${socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter run directory.`;
+  const dir = await stat(runDir);
+  if ((dir.mode & 0o077) !== 0)
+    return `the run directory ${runDir} must be private to the guest's OS user (mode 0700).`;
+  const uid = user?.uid ?? process.getuid?.();
+  if (uid !== undefined && dir.uid !== uid)
+    return `the run directory ${runDir} must belong to the server's OS user (uid ${uid}).`;
+  return undefined;
+}
