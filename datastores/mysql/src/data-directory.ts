@@ -10,7 +10,6 @@
 //   <logDir>/mysqld.log         the server's error log
 
 import { existsSync, readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   GuestPrepareFailed,
@@ -19,6 +18,7 @@ import {
   type PrepareRequest,
 } from '@cellar/plugin-api';
 import {
+  runDirProblem,
   spawningAsOwner,
   writeOwned,
   type OsUser,
@@ -31,9 +31,6 @@ import {
   installedVersions,
   type InstalledServer,
 } from './versions.js';
-
-/** sun_path holds 108 bytes with the terminating NUL. */
-const MAX_SOCKET_PATH_BYTES = 107;
 
 /** The guest options the files depend on. */
 export interface FileOptions {
@@ -121,22 +118,8 @@ export class DataDirectory {
 
   /** The socket is the admin account's way in: the run directory must be private to the server's user. */
   async checkRunDir(user: OsUser | undefined): Promise<void> {
-    const { runDir } = this.context;
-    if (Buffer.byteLength(this.socket) > MAX_SOCKET_PATH_BYTES) {
-      throw this.failed(
-        `the socket path ${this.socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter run directory.`,
-      );
-    }
-    const dir = await stat(runDir);
-    if ((dir.mode & 0o077) !== 0)
-      throw this.failed(
-        `the run directory ${runDir} must be private to the guest's OS user (mode 0700).`,
-      );
-    const uid = user?.uid ?? process.getuid?.();
-    if (uid !== undefined && dir.uid !== uid)
-      throw this.failed(
-        `the run directory ${runDir} must belong to the server's OS user (uid ${uid}).`,
-      );
+    const problem = await runDirProblem(this.context.runDir, this.socket, user);
+    if (problem !== undefined) throw this.failed(problem);
   }
 
   /** The option file for this request: address, port, files, and the flavor's memory settings. */

@@ -9,7 +9,7 @@
 //   <logDir>/postgresql.log       the server's stderr
 
 import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, readFile, stat } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   GuestPrepareFailed,
@@ -18,6 +18,7 @@ import {
   type PrepareRequest,
 } from '@cellar/plugin-api';
 import {
+  runDirProblem,
   spawningAsOwner,
   writeOwned,
   type OsUser,
@@ -25,9 +26,6 @@ import {
 } from '@cellar/plugin-api/processes';
 import { CELLAR_CONF, INCLUDE_LINE, renderCellarConf, renderHba } from './config.js';
 import { installedVersions } from './versions.js';
-
-/** sun_path holds 108 bytes with the terminating NUL. */
-const MAX_SOCKET_PATH_BYTES = 107;
 
 /** The guest options the files depend on. */
 export interface FileOptions {
@@ -105,21 +103,8 @@ export class DataDirectory {
   async checkRunDir(user: OsUser | undefined): Promise<void> {
     const { runDir } = this.context;
     const socket = join(runDir, `.s.PGSQL.${this.context.options.postgresql_port}`);
-    if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
-      throw this.failed(
-        `the socket path ${socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter run directory.`,
-      );
-    }
-    const dir = await stat(runDir);
-    if ((dir.mode & 0o077) !== 0)
-      throw this.failed(
-        `the run directory ${runDir} must be private to the guest's OS user (mode 0700).`,
-      );
-    const uid = user?.uid ?? process.getuid?.();
-    if (uid !== undefined && dir.uid !== uid)
-      throw this.failed(
-        `the run directory ${runDir} must belong to the server's OS user (uid ${uid}).`,
-      );
+    const problem = await runDirProblem(runDir, socket, user);
+    if (problem !== undefined) throw this.failed(problem);
   }
 
   /** cellar.conf and pg_hba.conf for this request, and the include line in postgresql.conf. */
