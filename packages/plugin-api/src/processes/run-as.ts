@@ -1,5 +1,5 @@
 // Running a datastore's server as the OS user that owns the instance's volume: the identity to run
-// as, the spawn options that carry it with a clean environment, and files that user must read.
+// as, spawn options with a clean environment, files that user must read, and its private run dir.
 
 import { chown, rename, stat, writeFile } from 'node:fs/promises';
 import { childEnvironment, CHILD_PATH } from './child-environment.js';
