@@ -1,34 +1,14 @@
 // allowed_cidrs at the API's edge: a malformed CIDR is a 400 naming the field and the value, on
 // create and on a change of access, before anything is written or sent to a guest.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import {
-  signIn,
-  startTestControlPlane,
-  type ApiSession,
-  type Json,
-  type TestControlPlane,
-} from '@cellar/server/testing';
-import { repoRoot } from './support/repo.js';
+import { test } from 'node:test';
+import type { Json } from '@cellar/server/testing';
+import { simulatedPlaneOfFile } from './support/simulated-plane.js';
 
-let running: TestControlPlane;
-let session: ApiSession;
-
-before(async () => {
-  running = await startTestControlPlane(repoRoot, [
-    'DEFAULT.compute_driver=simulated',
-    'identity.bootstrap_password=admin-secret',
-    'simulated.prepare_delay=0.05',
-    'simulated.report_interval=0.2',
-  ]);
-  session = await signIn(running.plane.endpoint, 'admin', 'admin-secret');
-});
-after(async () => {
-  await running.close();
-});
+const plane = simulatedPlaneOfFile();
 
 const create = (name: string, allowed: string[]) =>
-  session.call('POST', '/instances', {
+  plane.session.call('POST', '/instances', {
     instance: {
       name,
       flavorRef: '2',
@@ -49,14 +29,14 @@ test('allowed_cidrs such as 999.1.1.1/99 are refused at the API with the field a
       `Validation error: body.instance.access.allowed_cidrs[1]: '${bad}' is not a CIDR such as 10.0.0.0/24 or 2001:db8::/64`,
     );
   }
-  const listed = await session.call('GET', '/instances');
+  const listed = await plane.session.call('GET', '/instances');
   assert.deepEqual(listed.json['instances'], [], 'a refused create leaves no instance');
 
   const created = await create('reachable', ['10.0.0.0/8', '2001:db8::/64']);
   assert.equal(created.status, 200, JSON.stringify(created.json));
   const id = (created.json['instance'] as Json)['id'] as string;
-  await session.untilInstance(id, (i) => i['status'] === 'ACTIVE', 'ACTIVE', 15);
-  const changed = await session.call('PUT', `/instances/${id}`, {
+  await plane.session.untilInstance(id, (i) => i['status'] === 'ACTIVE', 'ACTIVE', 15);
+  const changed = await plane.session.call('PUT', `/instances/${id}`, {
     instance: { access: { allowed_cidrs: ['999.1.1.1/99'] } },
   });
   assert.equal(changed.status, 400, JSON.stringify(changed.json));
@@ -64,7 +44,7 @@ test('allowed_cidrs such as 999.1.1.1/99 are refused at the API with the field a
     fault(changed.json)?.['message'],
     "Validation error: body.instance.access.allowed_cidrs[0]: '999.1.1.1/99' is not a CIDR such as 10.0.0.0/24 or 2001:db8::/64",
   );
-  const widened = await session.call('PUT', `/instances/${id}`, {
+  const widened = await plane.session.call('PUT', `/instances/${id}`, {
     instance: { access: { allowed_cidrs: ['0.0.0.0/0', '::/0'] } },
   });
   assert.equal(widened.status, 202, JSON.stringify(widened.json));

@@ -1,29 +1,14 @@
 // The control plane end to end with the simulated compute driver: what a project may do with its
 // instances' databases, users and root, what another project may not, and quotas.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { signIn, type Json } from '@cellar/server/testing';
 import { runTool } from './support/repo.js';
 import { waitFor } from './support/wait-for.js';
-import {
-  pgInstance as pg,
-  startSimulatedPlane,
-  type SimulatedPlane,
-} from './support/simulated-plane.js';
+import { pgInstance as pg, simulatedPlaneOfFile } from './support/simulated-plane.js';
 
-let plane: SimulatedPlane;
-let api: SimulatedPlane['api'];
-let until: SimulatedPlane['until'];
-let base: SimulatedPlane['base'];
-let project: SimulatedPlane['project'];
-let state: SimulatedPlane['state'];
-before(async () => {
-  plane = await startSimulatedPlane();
-  ({ api, until, base, project, state } = plane);
-});
-after(async () => {
-  await plane.running.close();
-});
+const plane = simulatedPlaneOfFile();
+const { api, until } = plane;
 
 test("an instance's databases, users, their access and root are listed and changed through its guest", async () => {
   const created = await api(
@@ -129,7 +114,7 @@ test("another project's token gets 403 on this project's paths and 404 for this 
   const created = await api('POST', '/instances', pg({ name: 'private' }));
   const id = (created.json['instance'] as Json)['id'] as string;
   await until(id, (i) => i['operating_status'] === 'HEALTHY', 'HEALTHY');
-  const set = ['--set', `DEFAULT.state_path=${state}`];
+  const set = ['--set', `DEFAULT.state_path=${plane.state}`];
   assert.equal((await runTool('cellar-manage', ['project', 'create', 'team-b', ...set])).code, 0);
   assert.equal(
     (
@@ -146,7 +131,7 @@ test("another project's token gets 403 on this project's paths and 404 for this 
     ).code,
     0,
   );
-  const { token: bob, project: bobProject } = await signIn(base, 'bob', 'bob-pw', 'team-b');
+  const { token: bob, project: bobProject } = await signIn(plane.base, 'bob', 'bob-pw', 'team-b');
   const timeline = await api('GET', `/instances/${id}/operations`);
   const operationId = (timeline.json['operations'] as Json[])[0]?.['id'] as string;
   const routes = instanceRoutes(id, operationId);
@@ -157,7 +142,7 @@ test("another project's token gets 403 on this project's paths and 404 for this 
     body?: unknown,
   ): Promise<number> =>
     (
-      await fetch(`${base}/v1.0/${tenant}${path}`, {
+      await fetch(`${plane.base}/v1.0/${tenant}${path}`, {
         method,
         headers: {
           'x-auth-token': bob,
@@ -168,7 +153,7 @@ test("another project's token gets 403 on this project's paths and 404 for this 
     ).status;
   for (const [method, path, body] of routes) {
     assert.equal(
-      await as(project, method, path, body),
+      await as(plane.project, method, path, body),
       403,
       `${method} ${path} under the other project's tenant`,
     );
@@ -178,11 +163,13 @@ test("another project's token gets 403 on this project's paths and 404 for this 
       `${method} ${path} under bob's own tenant`,
     );
   }
-  assert.equal(await as(project, 'GET', '/instances'), 403);
+  assert.equal(await as(plane.project, 'GET', '/instances'), 403);
   assert.deepEqual(
     (
       (await (
-        await fetch(`${base}/v1.0/${bobProject}/instances`, { headers: { 'x-auth-token': bob } })
+        await fetch(`${plane.base}/v1.0/${bobProject}/instances`, {
+          headers: { 'x-auth-token': bob },
+        })
       ).json()) as Json
     )['instances'],
     [],
@@ -194,7 +181,7 @@ test("another project's token gets 403 on this project's paths and 404 for this 
 
 test('quotas: Trove defaults, consumed by create and given back by delete; 413 past them; admins change them', async () => {
   const quotas = async (): Promise<{ instances: number; ram: number; volumes: number }> => {
-    const rows = (await api('GET', `/mgmt/quotas/${project}`)).json['quotas'] as Json[];
+    const rows = (await api('GET', `/mgmt/quotas/${plane.project}`)).json['quotas'] as Json[];
     const used = (name: string): number =>
       Number(rows.find((q) => q['resource'] === name)?.['in_use'] ?? 0);
     return { instances: used('instances'), ram: used('ram'), volumes: used('volumes') };
@@ -213,7 +200,7 @@ test('quotas: Trove defaults, consumed by create and given back by delete; 413 p
     },
   });
   assert.equal(
-    (await api('PUT', `/mgmt/quotas/${project}`, { quotas: { volumes: before.volumes + 2 } }))
+    (await api('PUT', `/mgmt/quotas/${plane.project}`, { quotas: { volumes: before.volumes + 2 } }))
       .status,
     200,
   );
@@ -243,8 +230,11 @@ test('quotas: Trove defaults, consumed by create and given back by delete; 413 p
   await until(id, (i) => i['gone'] === true, 'deleted');
   const after = await quotas();
   assert.deepEqual([after.instances, after.volumes], [before.instances, before.volumes]);
-  const bad = await api('PUT', `/mgmt/quotas/${project}`, { quotas: { instances: -5 } });
+  const bad = await api('PUT', `/mgmt/quotas/${plane.project}`, { quotas: { instances: -5 } });
   assert.equal(bad.status, 400);
-  assert.equal((await api('PUT', `/mgmt/quotas/${project}`, { quotas: { gpus: 1 } })).status, 404);
-  await api('PUT', `/mgmt/quotas/${project}`, { quotas: { volumes: 40 } });
+  assert.equal(
+    (await api('PUT', `/mgmt/quotas/${plane.project}`, { quotas: { gpus: 1 } })).status,
+    404,
+  );
+  await api('PUT', `/mgmt/quotas/${plane.project}`, { quotas: { volumes: 40 } });
 });

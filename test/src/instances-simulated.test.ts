@@ -1,27 +1,13 @@
 // The control plane end to end with the simulated compute driver: an instance's life through the
 // API (create, rename, restart, delete), its failures, refused requests, actions and paging.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { type Json } from '@cellar/server/testing';
 import { waitFor } from './support/wait-for.js';
-import {
-  pgInstance as pg,
-  startSimulatedPlane,
-  type SimulatedPlane,
-} from './support/simulated-plane.js';
+import { pgInstance as pg, simulatedPlaneOfFile } from './support/simulated-plane.js';
 
-let plane: SimulatedPlane;
-let api: SimulatedPlane['api'];
-let until: SimulatedPlane['until'];
-let base: SimulatedPlane['base'];
-let project: SimulatedPlane['project'];
-before(async () => {
-  plane = await startSimulatedPlane();
-  ({ api, until, base, project } = plane);
-});
-after(async () => {
-  await plane.running.close();
-});
+const plane = simulatedPlaneOfFile();
+const { api, until } = plane;
 
 /** The instance's operations, newest first, from its timeline resource. */
 async function operations(id: string): Promise<Json[]> {
@@ -190,14 +176,14 @@ test('a busy instance refuses a restart with 422, as Trove does', async () => {
 });
 
 test('admin_token acts as an admin of any project; reset_status is admin-only; /volume-types lists the local type', async () => {
-  const asAdminToken = await fetch(`${base}/v1.0/some-other-project/instances`, {
+  const asAdminToken = await fetch(`${plane.base}/v1.0/some-other-project/instances`, {
     headers: { 'x-auth-token': 'static-admin-token-for-tests' },
   });
   assert.equal(asAdminToken.status, 200);
   assert.deepEqual(await asAdminToken.json(), { instances: [] });
   assert.equal(
     (
-      await fetch(`${base}/v1.0/${project}/instances`, {
+      await fetch(`${plane.base}/v1.0/${plane.project}/instances`, {
         headers: { 'x-auth-token': 'static-admin-token-for-tests-not' },
       })
     ).status,

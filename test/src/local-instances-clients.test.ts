@@ -6,29 +6,18 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Json } from '@cellar/server/testing';
-import { startLocalCellar, type LocalCellar } from './support/local-cellar.js';
+import { localCellarOfFile, settled as ready } from './support/local-cellar.js';
 import { noPostgresql as skip, processesNaming, psql } from './support/local-postgresql.js';
 import { waitFor } from './support/wait-for.js';
 
 const exec = promisify(execFile);
-let local: LocalCellar;
+// Without standby agents: these instances start their agents from nothing and run initdb
+// themselves, the other way a create goes.
+const local = localCellarOfFile(skip, ['local.standby_agents=0']);
 
-before(async () => {
-  // Without standby agents: these instances start their agents from nothing and run initdb
-  // themselves, the other way a create goes.
-  if (!skip) local = await startLocalCellar(['local.standby_agents=0']);
-});
-after(async () => {
-  // Undefined when the start-up failed (or was skipped): that failure is the one to see.
-  await (local as LocalCellar | undefined)?.close();
-});
-
-const api = (method: string, path: string, body?: unknown) =>
-  local.session.call(method, path, body);
-const ready = (i: Json): boolean =>
-  (i['status'] === 'ACTIVE' && i['operating_status'] === 'HEALTHY') || i['status'] === 'ERROR';
+const { api } = local;
 const app = (address: string, sql: string) => psql(address, 'app', 'app-Secret-1', 'appdb', sql);
 
 test(

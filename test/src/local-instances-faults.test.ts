@@ -3,28 +3,17 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Json } from '@cellar/server/testing';
-import { startLocalCellar, type LocalCellar } from './support/local-cellar.js';
+import { localCellarOfFile, settled as ready } from './support/local-cellar.js';
 import { noPostgresql as skip, processesNaming } from './support/local-postgresql.js';
 import { waitFor } from './support/wait-for.js';
 
-let local: LocalCellar;
+const local = localCellarOfFile(skip, ['local.standby_agents=0']);
 
-before(async () => {
-  if (!skip) local = await startLocalCellar(['local.standby_agents=0']);
-});
-after(async () => {
-  // Undefined when the start-up failed (or was skipped): that failure is the one to see.
-  await (local as LocalCellar | undefined)?.close();
-});
-
-const api = (method: string, path: string, body?: unknown) =>
-  local.session.call(method, path, body);
+const { api } = local;
 const until = (id: string, predicate: (instance: Json) => boolean, what: string, seconds = 90) =>
   local.session.untilInstance(id, predicate, what, seconds, 200);
-const ready = (i: Json): boolean =>
-  (i['status'] === 'ACTIVE' && i['operating_status'] === 'HEALTHY') || i['status'] === 'ERROR';
 
 test(
   'an agent that died and cannot start again: the instance says why, and Cellar brings it back once it can',

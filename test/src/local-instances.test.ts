@@ -3,32 +3,17 @@
 // restarted, found again after Cellar restarts, its killed agent started again, deleted without
 // a trace. The tests run in order on the same instance.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Json } from '@cellar/server/testing';
-import { startLocalCellar, type LocalCellar } from './support/local-cellar.js';
-import { noPostgresql as skip, processesNaming, psql } from './support/local-postgresql.js';
+import { deleteWithoutTrace, localCellarOfFile, settled as ready } from './support/local-cellar.js';
+import { noPostgresql as skip, psql } from './support/local-postgresql.js';
 import { waitFor } from './support/wait-for.js';
 
-const exec = promisify(execFile);
-let local: LocalCellar;
+const local = localCellarOfFile(skip);
 
-before(async () => {
-  if (!skip) local = await startLocalCellar();
-});
-after(async () => {
-  // Undefined when the start-up failed (or was skipped): that failure is the one to see.
-  await (local as LocalCellar | undefined)?.close();
-});
-
-const api = (method: string, path: string, body?: unknown) =>
-  local.session.call(method, path, body);
-const ready = (i: Json): boolean =>
-  (i['status'] === 'ACTIVE' && i['operating_status'] === 'HEALTHY') || i['status'] === 'ERROR';
+const { api } = local;
 const file = (id: string, ...path: string[]): string => join(local.state, 'instances', id, ...path);
 const app = (address: string, sql: string) => psql(address, 'app', 'app-Secret-1', 'appdb', sql);
 
@@ -186,20 +171,5 @@ test(
 );
 
 test('a delete leaves no process, directory, address or OS user', { skip }, async () => {
-  const { id } = made();
-  const { user } = JSON.parse(await readFile(file(id, 'instance.json'), 'utf8')) as {
-    user?: { name: string };
-  };
-  assert.equal((await api('DELETE', `/instances/${id}`)).status, 202);
-  await local.session.untilInstance(id, (i) => 'gone' in i, 'deleted', 60, 200);
-  assert.deepEqual(await processesNaming(id), []);
-  assert.equal(existsSync(file(id)), false);
-  assert.deepEqual(await readdir(join(local.state, 'instances', '.addresses')), []);
-  if (user) {
-    const found = await exec('id', [user.name]).then(
-      () => true,
-      () => false,
-    );
-    assert.equal(found, false, `user ${user.name} is still there`);
-  }
+  await deleteWithoutTrace(local, made().id);
 });

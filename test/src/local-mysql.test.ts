@@ -4,13 +4,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Json } from '@cellar/server/testing';
-import { startLocalCellar, type LocalCellar } from './support/local-cellar.js';
-import { processesNaming } from './support/local-postgresql.js';
+import { deleteWithoutTrace, localCellarOfFile, settled as ready } from './support/local-cellar.js';
 import { waitFor } from './support/wait-for.js';
 
 const exec = promisify(execFile);
@@ -19,19 +18,9 @@ const skip: string | false = !existsSync('/usr/sbin/mariadbd')
   : !existsSync('/usr/lib/postgresql')
     ? 'the local Cellar these tests start needs PostgreSQL for its own checks'
     : false;
-let local: LocalCellar;
+const local = localCellarOfFile(skip, ['mysql.usage_timeout=120']);
 
-before(async () => {
-  if (!skip) local = await startLocalCellar(['mysql.usage_timeout=120']);
-});
-after(async () => {
-  await (local as LocalCellar | undefined)?.close();
-});
-
-const api = (method: string, path: string, body?: unknown) =>
-  local.session.call(method, path, body);
-const ready = (i: Json): boolean =>
-  (i['status'] === 'ACTIVE' && i['operating_status'] === 'HEALTHY') || i['status'] === 'ERROR';
+const { api } = local;
 const file = (id: string, ...path: string[]): string => join(local.state, 'instances', id, ...path);
 
 /** The mariadb client against the instance's address; the password through MYSQL_PWD, not argv. */
@@ -186,20 +175,5 @@ test(
 );
 
 test('a delete leaves no process, directory or OS user', { skip }, async () => {
-  const { id } = made();
-  const { user } = JSON.parse(await readFile(file(id, 'instance.json'), 'utf8')) as {
-    user?: { name: string };
-  };
-  assert.equal((await api('DELETE', `/instances/${id}`)).status, 202);
-  await local.session.untilInstance(id, (i) => 'gone' in i, 'deleted', 60, 200);
-  assert.deepEqual(await processesNaming(id), []);
-  assert.equal(existsSync(file(id)), false);
-  assert.deepEqual(await readdir(join(local.state, 'instances', '.addresses')), []);
-  if (user) {
-    const found = await exec('id', [user.name]).then(
-      () => true,
-      () => false,
-    );
-    assert.equal(found, false, `user ${user.name} is still there`);
-  }
+  await deleteWithoutTrace(local, made().id);
 });

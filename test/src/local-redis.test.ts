@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Json } from '@cellar/server/testing';
-import { startLocalCellar, type LocalCellar } from './support/local-cellar.js';
+import { localCellarOfFile, settled as ready } from './support/local-cellar.js';
 import { noPostgresql, processesNaming } from './support/local-postgresql.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -19,19 +19,9 @@ const skip =
   (existsSync('/usr/bin/redis-server') && existsSync('/usr/bin/redis-cli')
     ? false
     : 'Redis is not installed (Debian packages redis-server and redis-tools)');
-let local: LocalCellar;
+const local = localCellarOfFile(skip);
 
-before(async () => {
-  if (!skip) local = await startLocalCellar();
-});
-after(async () => {
-  await (local as LocalCellar | undefined)?.close();
-});
-
-const api = (method: string, path: string, body?: unknown) =>
-  local.session.call(method, path, body);
-const ready = (i: Json): boolean =>
-  (i['status'] === 'ACTIVE' && i['operating_status'] === 'HEALTHY') || i['status'] === 'ERROR';
+const { api } = local;
 
 /** redis-cli as a user runs it; -e makes a refused command fail. */
 async function cli(

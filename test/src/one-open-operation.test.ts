@@ -2,22 +2,12 @@
 // deletes of one instance through the real API (injected requests, no taskmanager, so the first
 // operation stays open while the others race against it).
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import {
-  buildApi,
-  Identity,
-  migrateToLatest,
-  now,
-  openDatabase,
-  troveQuotaDefaults,
-  troveRateLimits,
-  type ControlDatabase,
-} from '@cellar/server';
-import { postgresBinaries, startPostgres } from '@cellar/server/testing';
+import { migrateToLatest, now, openDatabase, type ControlDatabase } from '@cellar/server';
+import { postgresBinaries, recordingApi, startPostgres } from '@cellar/server/testing';
 
 const ADMIN_TOKEN = 'one-open-operation-admin';
 const PROJECT = 'p1';
@@ -25,52 +15,7 @@ const PROJECT = 'p1';
 /** An API over `control` whose operations are recorded and never run. */
 async function api(control: ControlDatabase) {
   await migrateToLatest(control.db);
-  const versionId = randomUUID();
-  const datastoreId = randomUUID();
-  await control.db
-    .insertInto('datastores')
-    .values({ id: datastoreId, name: 'postgresql', default_version_id: versionId })
-    .execute();
-  await control.db
-    .insertInto('datastore_versions')
-    .values({
-      id: versionId,
-      datastore_id: datastoreId,
-      name: '15',
-      manager: 'postgresql',
-      location: '/nowhere',
-      active: 1,
-    })
-    .execute();
-  const policy = {
-    capabilities: [],
-    rootOnCreate: false,
-    passwordLength: 16,
-    volumeSupport: true,
-    tcpPorts: [],
-    udpPorts: [],
-    usageTimeout: 10,
-  };
-  return buildApi({
-    db: control.db,
-    changeStamp: control.changeStamp,
-    identity: new Identity(control.db, 60),
-    log: { error: () => undefined },
-    version: 'test',
-    adminToken: ADMIN_TOKEN,
-    quotaDefaults: troveQuotaDefaults,
-    rateLimits: troveRateLimits,
-    instances: {
-      heartbeatExpiry: 90,
-      maxVolumeSize: 10,
-      controlKey: 'one-open-operation-key',
-      datastores: new Map([['postgresql', policy]]),
-      runOperation: async () => undefined,
-      guest: () => {
-        throw new Error('no guests here');
-      },
-    },
-  });
+  return recordingApi(control, ADMIN_TOKEN);
 }
 
 async function raceOnOneInstance(control: ControlDatabase): Promise<void> {
@@ -82,7 +27,7 @@ async function raceOnOneInstance(control: ControlDatabase): Promise<void> {
   }
 }
 
-async function race(app: Awaited<ReturnType<typeof buildApi>>, control: ControlDatabase) {
+async function race(app: Awaited<ReturnType<typeof recordingApi>>, control: ControlDatabase) {
   const call = (method: 'POST' | 'DELETE', url: string, payload?: object) =>
     app.inject({
       method,

@@ -4,39 +4,15 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import {
-  signIn,
-  startTestControlPlane,
-  type ApiSession,
-  type Json,
-  type TestControlPlane,
-} from '@cellar/server/testing';
-import { repoRoot } from './support/repo.js';
+import { test } from 'node:test';
+import type { Json } from '@cellar/server/testing';
+import { simulatedPlaneOfFile } from './support/simulated-plane.js';
 
-let running: TestControlPlane;
-let session: ApiSession;
-
-before(async () => {
-  running = await startTestControlPlane(repoRoot, [
-    'DEFAULT.compute_driver=simulated',
-    'identity.bootstrap_password=admin-secret',
-    'simulated.prepare_delay=0.05',
-    'simulated.report_interval=0.2',
-    'postgresql.root_on_create=true',
-    'postgresql.usage_timeout=20',
-    'DEFAULT.http_get_rate=100000',
-    'DEFAULT.http_post_rate=100000',
-  ]);
-  session = await signIn(running.plane.endpoint, 'admin', 'admin-secret');
-});
-after(async () => {
-  await running.close();
-});
+const plane = simulatedPlaneOfFile(['postgresql.root_on_create=true']);
 
 /** Which of these secrets the control database's files (the database, its WAL and shared memory) hold. */
 async function secretsOnDisk(secrets: readonly string[]): Promise<string[]> {
-  const file = join(running.statePath, 'cellar.sqlite');
+  const file = join(plane.state, 'cellar.sqlite');
   const contents: Buffer[] = [];
   for (const path of [file, `${file}-wal`, `${file}-shm`]) {
     try {
@@ -50,7 +26,7 @@ async function secretsOnDisk(secrets: readonly string[]): Promise<string[]> {
 
 test('the passwords of a create are not in the control database file, after the create nor after the delete', async () => {
   const passwords = ['first-user-Pw-7f3a91c2', 'second-user-Pw-0be45d17'];
-  const created = await session.call('POST', '/instances', {
+  const created = await plane.session.call('POST', '/instances', {
     instance: {
       name: 'sealed',
       flavorRef: '1',
@@ -71,20 +47,25 @@ test('the passwords of a create are not in the control database file, after the 
   const secrets = [...passwords, root as string];
   const id = instance['id'] as string;
 
-  const ready = await session.untilInstance(id, (i) => i['status'] === 'ACTIVE', 'ACTIVE', 15);
+  const ready = await plane.session.untilInstance(
+    id,
+    (i) => i['status'] === 'ACTIVE',
+    'ACTIVE',
+    15,
+  );
   assert.equal(ready['status'], 'ACTIVE');
-  const timeline = await session.call('GET', `/instances/${id}/operations`);
+  const timeline = await plane.session.call('GET', `/instances/${id}/operations`);
   const [create] = timeline.json['operations'] as Json[];
   assert.equal(create?.['status'], 'succeeded');
   assert.deepEqual(await secretsOnDisk(secrets), []);
   // The guest was given the users' passwords: they are what the instance's users sign in with.
-  const users = await session.call('GET', `/instances/${id}/users`);
+  const users = await plane.session.call('GET', `/instances/${id}/users`);
   assert.deepEqual(((users.json['users'] as Json[]) ?? []).map((u) => u['name']).sort(), [
     'user0',
     'user1',
   ]);
 
-  assert.equal((await session.call('DELETE', `/instances/${id}`)).status, 202);
-  await session.untilInstance(id, (i) => i['gone'] === true, 'gone', 15);
+  assert.equal((await plane.session.call('DELETE', `/instances/${id}`)).status, 202);
+  await plane.session.untilInstance(id, (i) => i['gone'] === true, 'gone', 15);
   assert.deepEqual(await secretsOnDisk(secrets), []);
 });

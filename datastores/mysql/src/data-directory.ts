@@ -10,7 +10,6 @@
 //   <logDir>/mysqld.log         the server's error log
 
 import { existsSync, readFileSync } from 'node:fs';
-import { chown, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   GuestPrepareFailed,
@@ -18,17 +17,20 @@ import {
   type GuestContext,
   type PrepareRequest,
 } from '@cellar/plugin-api';
+import {
+  runDirProblem,
+  spawningAsOwner,
+  writeOwned,
+  type OsUser,
+  type Spawning,
+} from '@cellar/plugin-api/processes';
 import { renderServerConfig } from './config.js';
-import type { OsUser, Spawning } from './process.js';
 import {
   DEBIAN_PACKAGES,
   findServer,
   installedVersions,
   type InstalledServer,
 } from './versions.js';
-
-/** sun_path holds 108 bytes with the terminating NUL. */
-const MAX_SOCKET_PATH_BYTES = 107;
 
 /** The guest options the files depend on. */
 export interface FileOptions {
@@ -106,35 +108,18 @@ export class DataDirectory {
 
   /** Whom to run the server as: this process's user, or when that is root, the volume's owner. */
   async spawning(): Promise<Spawning> {
-    const home = this.context.runDir;
-    if (process.getuid?.() !== 0) return { home };
-    const owner = await stat(this.context.mountPoint);
-    if (owner.uid === 0) {
-      throw this.failed(
-        `${this.context.mountPoint} belongs to root, and the server is never run as root: give the volume to the guest's OS user.`,
-      );
-    }
-    return { home, user: { uid: owner.uid, gid: owner.gid } };
+    const { mountPoint, runDir } = this.context;
+    return spawningAsOwner(mountPoint, runDir, () =>
+      this.failed(
+        `${mountPoint} belongs to root, and the server is never run as root: give the volume to the guest's OS user.`,
+      ),
+    );
   }
 
   /** The socket is the admin account's way in: the run directory must be private to the server's user. */
   async checkRunDir(user: OsUser | undefined): Promise<void> {
-    const { runDir } = this.context;
-    if (Buffer.byteLength(this.socket) > MAX_SOCKET_PATH_BYTES) {
-      throw this.failed(
-        `the socket path ${this.socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter run directory.`,
-      );
-    }
-    const dir = await stat(runDir);
-    if ((dir.mode & 0o077) !== 0)
-      throw this.failed(
-        `the run directory ${runDir} must be private to the guest's OS user (mode 0700).`,
-      );
-    const uid = user?.uid ?? process.getuid?.();
-    if (uid !== undefined && dir.uid !== uid)
-      throw this.failed(
-        `the run directory ${runDir} must belong to the server's OS user (uid ${uid}).`,
-      );
+    const problem = await runDirProblem(this.context.runDir, this.socket, user);
+    if (problem !== undefined) throw this.failed(problem);
   }
 
   /** The option file for this request: address, port, files, and the flavor's memory settings. */
@@ -155,16 +140,4 @@ export class DataDirectory {
   async writeOwned(path: string, content: string): Promise<void> {
     await writeOwned(path, content, (await this.spawning()).user);
   }
-}
-
-/** Replaces a file whole (write and rename), owned by the server's user so it can read it. */
-export async function writeOwned(
-  path: string,
-  content: string,
-  user: OsUser | undefined,
-): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, content, { mode: 0o600 });
-  if (user !== undefined) await chown(temporary, user.uid, user.gid);
-  await rename(temporary, path);
 }

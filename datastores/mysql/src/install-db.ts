@@ -6,18 +6,21 @@
 //   <standby dir>/data.install/   the data directory
 //   <standby dir>/made-by         the server that made it (written last: it is complete)
 
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { GuestContext, StandbyContext } from '@cellar/plugin-api';
-import { run, type Spawning } from './process.js';
+import {
+  initialiseAhead,
+  takeFromStandby as takeStandbyDirectory,
+  type Spawning,
+  type StandbyDirectory,
+} from '@cellar/plugin-api/processes';
+import { run } from './process.js';
 import { findServer, type InstalledServer } from './versions.js';
 
-const STANDBY_DATA = 'data.install';
-const STANDBY_FOR = 'made-with';
-const STANDBY_MADE_BY = 'made-by';
-
-/** How a server is named in the standby's files: its binary and version. */
-const serverKey = (s: InstalledServer): string => `${s.server} ${s.name}`;
+/** The standby's data directory, named by its server's binary and version. */
+const standbyData = (s: InstalledServer): StandbyDirectory => ({
+  name: 'data.install',
+  madeWith: `${s.server} ${s.name}`,
+});
 
 /**
  * The system tables for a new data directory, with root at localhost and no password. Nothing
@@ -44,31 +47,15 @@ export function initialise(server: InstalledServer, dataDir: string, s: Spawning
  * The data directory this agent initialised as a standby, moved into place, when the same server
  * made it: a rename on the volume's filesystem instead of the initialiser's seconds.
  */
-export async function takeFromStandby(
+export function takeFromStandby(
   context: GuestContext<unknown>,
   server: InstalledServer,
   staging: string,
 ): Promise<boolean> {
-  const standby = context.standby;
-  if (standby === undefined) return false;
-  try {
-    // Made with another server: not worth waiting for.
-    const intended = await readFile(join(standby.dir, STANDBY_FOR), 'utf8').catch(() => undefined);
-    if (intended !== undefined && intended !== serverKey(server)) return false;
-    await standby.done;
-    if ((await readFile(join(standby.dir, STANDBY_MADE_BY), 'utf8')) !== serverKey(server))
-      return false;
-    await rename(join(standby.dir, STANDBY_DATA), staging);
-    context.log.info('the data directory initialised ahead by the standby agent is used', {
-      server: server.server,
-    });
-    return true;
-  } catch (error) {
-    context.log.warn('the standby agent left no usable data directory; initialising one', {
-      err: error,
-    });
-    return false;
-  }
+  return takeStandbyDirectory(context, standbyData(server), staging, {
+    fields: { server: server.server },
+    otherwise: 'initialising one',
+  });
 }
 
 /**
@@ -79,16 +66,10 @@ export async function takeFromStandby(
 export async function standby(context: StandbyContext): Promise<void> {
   const server = findServer(context.datastoreVersion);
   if (server === undefined) return;
-  // As the manager does: run as root, the initialiser runs as the directory's owner.
-  const owner = process.getuid?.() === 0 ? await stat(context.dir) : undefined;
-  if (owner?.uid === 0)
-    throw new Error(`${context.dir} belongs to root, and the server is never run as root`);
-  if (context.signal.aborted) return;
-  await writeFile(join(context.dir, STANDBY_FOR), serverKey(server));
-  const spawning: Spawning = {
-    home: context.dir,
-    ...(owner ? { user: { uid: owner.uid, gid: owner.gid } } : {}),
-  };
-  await initialise(server, join(context.dir, STANDBY_DATA), spawning);
-  await writeFile(join(context.dir, STANDBY_MADE_BY), serverKey(server));
+  await initialiseAhead(
+    context,
+    standbyData(server),
+    (dataDir, spawning) => initialise(server, dataDir, spawning),
+    () => new Error(`${context.dir} belongs to root, and the server is never run as root`),
+  );
 }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { standby } from './install-db.js';
-import { readPid } from './process.js';
+import { readPid } from '@cellar/plugin-api/processes';
 import { asUser, canLogIn } from './testing/live-client.js';
 import { liveInstance, whyNoServer, type LiveServer } from './testing/live-server.js';
 

@@ -13,10 +13,9 @@ import {
   logTail,
   readPid,
   runningServer,
-  startServer,
-  stopServer,
   type Spawning,
-} from './process.js';
+} from '@cellar/plugin-api/processes';
+import { startServer, stopServer } from './process.js';
 import type { InstalledServer } from './versions.js';
 
 /** Crash recovery runs before the server accepts connections, so starting may take a while. */

@@ -9,7 +9,7 @@
 //   <logDir>/postgresql.log       the server's stderr
 
 import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, chown, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   GuestPrepareFailed,
@@ -17,12 +17,15 @@ import {
   type GuestContext,
   type PrepareRequest,
 } from '@cellar/plugin-api';
+import {
+  runDirProblem,
+  spawningAsOwner,
+  writeOwned,
+  type OsUser,
+  type Spawning,
+} from '@cellar/plugin-api/processes';
 import { CELLAR_CONF, INCLUDE_LINE, renderCellarConf, renderHba } from './config.js';
-import type { OsUser, Spawning } from './postmaster.js';
 import { installedVersions } from './versions.js';
-
-/** sun_path holds 108 bytes with the terminating NUL. */
-const MAX_SOCKET_PATH_BYTES = 107;
 
 /** The guest options the files depend on. */
 export interface FileOptions {
@@ -88,36 +91,20 @@ export class DataDirectory {
 
   /** Whom to run PostgreSQL as: this process's user, or when that is root, the volume's owner. */
   async spawning(): Promise<Spawning> {
-    const home = this.context.runDir;
-    if (process.getuid?.() !== 0) return { home };
-    const owner = await stat(this.context.mountPoint);
-    if (owner.uid === 0) {
-      throw this.failed(
-        `${this.context.mountPoint} belongs to root, and PostgreSQL refuses to run as root: give the volume to the guest's OS user.`,
-      );
-    }
-    return { home, user: { uid: owner.uid, gid: owner.gid } };
+    const { mountPoint, runDir } = this.context;
+    return spawningAsOwner(mountPoint, runDir, () =>
+      this.failed(
+        `${mountPoint} belongs to root, and PostgreSQL refuses to run as root: give the volume to the guest's OS user.`,
+      ),
+    );
   }
 
   /** The socket directory is the admin role's only protection: it must be private to the server's user. */
   async checkRunDir(user: OsUser | undefined): Promise<void> {
     const { runDir } = this.context;
     const socket = join(runDir, `.s.PGSQL.${this.context.options.postgresql_port}`);
-    if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
-      throw this.failed(
-        `the socket path ${socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter run directory.`,
-      );
-    }
-    const dir = await stat(runDir);
-    if ((dir.mode & 0o077) !== 0)
-      throw this.failed(
-        `the run directory ${runDir} must be private to the guest's OS user (mode 0700).`,
-      );
-    const uid = user?.uid ?? process.getuid?.();
-    if (uid !== undefined && dir.uid !== uid)
-      throw this.failed(
-        `the run directory ${runDir} must belong to the server's OS user (uid ${uid}).`,
-      );
+    const problem = await runDirProblem(runDir, socket, user);
+    if (problem !== undefined) throw this.failed(problem);
   }
 
   /** cellar.conf and pg_hba.conf for this request, and the include line in postgresql.conf. */
@@ -157,12 +144,4 @@ export class DataDirectory {
       (await this.spawning()).user,
     );
   }
-}
-
-/** Replaces a file whole (write and rename), owned by the server's user so it can read it. */
-async function writeOwned(path: string, content: string, user: OsUser | undefined): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, content, { mode: 0o600 });
-  if (user !== undefined) await chown(temporary, user.uid, user.gid);
-  await rename(temporary, path);
 }

@@ -6,14 +6,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GuestError, type ServiceStatus } from '@cellar/plugin-api';
 import { message, type AdminSession } from './admin-session.js';
 import type { DataDirectory } from './data-directory.js';
+import { logTail, type Spawning } from '@cellar/plugin-api/processes';
 import {
-  logTail,
   runningPostmaster,
   startPostmaster,
   stopPostmaster,
   waitReady,
   type PidFile,
-  type Spawning,
 } from './postmaster.js';
 
 /** Crash recovery replays WAL before the server accepts connections, so starting may take a while. */

@@ -5,20 +5,27 @@
 //   <standby dir>/data.initdb/  the cluster
 //   <standby dir>/made-by       the binaries that made it (written last: the cluster is complete)
 
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GuestContext, StandbyContext } from '@cellar/plugin-api';
+import {
+  initialiseAhead,
+  runProgram,
+  takeFromStandby as takeStandbyDirectory,
+  type Spawning,
+  type StandbyDirectory,
+} from '@cellar/plugin-api/processes';
 import { ADMIN_USER } from './config.js';
-import { run, type Spawning } from './postmaster.js';
 import { installedVersions } from './versions.js';
 
-const STANDBY_DATA = 'data.initdb';
-const STANDBY_FOR = 'made-with';
-const STANDBY_MADE_BY = 'made-by';
+/** The standby's cluster, made by the binaries in binDir. */
+const standbyCluster = (binDir: string): StandbyDirectory => ({
+  name: 'data.initdb',
+  madeWith: binDir,
+});
 
 /** The guest's initdb: the cluster every instance starts from; its settings come later, in cellar.conf. */
 export function initdb(binDir: string, dataDir: string, spawning: Spawning): Promise<void> {
-  return run(
+  return runProgram(
     join(binDir, 'initdb'),
     [
       '-D',
@@ -38,30 +45,15 @@ export function initdb(binDir: string, dataDir: string, spawning: Spawning): Pro
  * The data directory this agent initialised as a standby, moved into place, when the same
  * PostgreSQL made it: a rename on the volume's filesystem instead of initdb's thousand files.
  */
-export async function takeFromStandby(
+export function takeFromStandby(
   context: GuestContext<unknown>,
   binDir: string,
   staging: string,
 ): Promise<boolean> {
-  const standby = context.standby;
-  if (standby === undefined) return false;
-  try {
-    // Made for another version: not worth waiting for.
-    const intended = await readFile(join(standby.dir, STANDBY_FOR), 'utf8').catch(() => undefined);
-    if (intended !== undefined && intended !== binDir) return false;
-    await standby.done;
-    if ((await readFile(join(standby.dir, STANDBY_MADE_BY), 'utf8')) !== binDir) return false;
-    await rename(join(standby.dir, STANDBY_DATA), staging);
-    context.log.info('the data directory initialised ahead by the standby agent is used', {
-      binDir,
-    });
-    return true;
-  } catch (error) {
-    context.log.warn('the standby agent left no usable data directory; running initdb', {
-      err: error,
-    });
-    return false;
-  }
+  return takeStandbyDirectory(context, standbyCluster(binDir), staging, {
+    fields: { binDir },
+    otherwise: 'running initdb',
+  });
 }
 
 /**
@@ -76,18 +68,12 @@ export async function standby(context: StandbyContext): Promise<void> {
   const found =
     versions.find((v) => v.name === major) ?? (major === undefined ? versions[0] : undefined);
   if (found === undefined) return;
-  // As the manager does: run as root, initdb runs as the directory's owner (it refuses root).
-  const owner = process.getuid?.() === 0 ? await stat(context.dir) : undefined;
-  if (owner?.uid === 0)
-    throw new Error(`${context.dir} belongs to root, and initdb refuses to run as root`);
-  if (context.signal.aborted) return;
-  await writeFile(join(context.dir, STANDBY_FOR), found.location);
-  const spawning: Spawning = {
-    home: context.dir,
-    ...(owner ? { user: { uid: owner.uid, gid: owner.gid } } : {}),
-  };
   // Not aborted once begun: an initdb killed half way leaves its bootstrap server's shared memory
   // segments in /dev/shm, and it is done in a second or two.
-  await initdb(found.location, join(context.dir, STANDBY_DATA), spawning);
-  await writeFile(join(context.dir, STANDBY_MADE_BY), found.location);
+  await initialiseAhead(
+    context,
+    standbyCluster(found.location),
+    (dataDir, spawning) => initdb(found.location, dataDir, spawning),
+    () => new Error(`${context.dir} belongs to root, and initdb refuses to run as root`),
+  );
 }

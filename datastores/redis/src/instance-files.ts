@@ -11,7 +11,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   GuestPrepareFailed,
@@ -19,8 +19,13 @@ import {
   type GuestContext,
   type PrepareRequest,
 } from '@cellar/plugin-api';
+import {
+  spawningAsOwner,
+  writeOwned,
+  type OsUser,
+  type Spawning,
+} from '@cellar/plugin-api/processes';
 import { renderRedisConf } from './config.js';
-import type { OsUser, Spawning } from './redis-process.js';
 
 /** The guest's own ACL user: every command, over the private socket only by convention. */
 export const ADMIN_USER = 'os_admin';
@@ -78,14 +83,12 @@ export class InstanceFiles {
 
   /** Whom to run Redis as: this process's user, or when that is root, the volume's owner. */
   async spawning(): Promise<Spawning> {
-    const home = this.context.runDir;
-    if (process.getuid?.() !== 0) return { home };
-    const owner = await stat(this.context.mountPoint);
-    if (owner.uid === 0)
-      throw this.failed(
-        `${this.context.mountPoint} belongs to root, and Cellar does not run Redis as root: give the volume to the guest's OS user.`,
-      );
-    return { home, user: { uid: owner.uid, gid: owner.gid } };
+    const { mountPoint, runDir } = this.context;
+    return spawningAsOwner(mountPoint, runDir, () =>
+      this.failed(
+        `${mountPoint} belongs to root, and Cellar does not run Redis as root: give the volume to the guest's OS user.`,
+      ),
+    );
   }
 
   /** The socket is reached with os_admin's password; its directory must still be private. */
@@ -144,11 +147,3 @@ export class InstanceFiles {
 
 /** How the ACL file keeps a password: never the password itself. */
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-/** Replaces a file whole (write and rename), owned by the server's user when it must read it. */
-async function writeOwned(path: string, content: string, user: OsUser | undefined): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, content, { mode: 0o600 });
-  if (user !== undefined) await chown(temporary, user.uid, user.gid);
-  await rename(temporary, path);
-}

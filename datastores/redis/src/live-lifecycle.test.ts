@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runningRedis } from './redis-process.js';
+import { runningServer } from '@cellar/plugin-api/processes';
 import { liveInstance, whyNoRedis, type LiveServer } from './testing/live-server.js';
 
 const skip = whyNoRedis() ?? false;
@@ -32,7 +32,7 @@ async function prepared(
 }
 
 const pidOf = (s: LiveServer): number | undefined =>
-  runningRedis(join(s.runDir, 'redis.pid'), join(s.mountPoint, 'data'));
+  runningServer(join(s.runDir, 'redis.pid'), join(s.mountPoint, 'data'));
 
 async function config(s: LiveServer, name: string): Promise<string> {
   const root = await s.connect('default', 'root-pw');

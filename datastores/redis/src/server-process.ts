@@ -1,36 +1,19 @@
 // The Redis server of one instance as the manager sees it: started until it answers PING (or
 // failed with its log's end), stopped leaving a marker, and its health.
 
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GuestError, type ServiceStatus } from '@cellar/plugin-api';
+import { logTail, runningServer, type Spawning } from '@cellar/plugin-api/processes';
 import { message, type AdminSession } from './admin-session.js';
 import type { InstanceFiles } from './instance-files.js';
-import { runningRedis, startRedis, stopRedis, type Spawning } from './redis-process.js';
+import { startRedis, stopRedis } from './redis-process.js';
 
 /** Loading a large RDB or AOF comes before the first PONG. */
 const START_TIMEOUT_MS = 120_000;
 /** The final save of a large dataset comes before the exit. */
 const STOP_TIMEOUT_MS = 120_000;
 const POLL_MS = 10;
-
-/** The end of the server's log, for errors about a server that would not start. */
-async function logTail(logFile: string, bytes = 2000): Promise<string> {
-  try {
-    const file = await open(logFile, 'r');
-    try {
-      const { size } = await file.stat();
-      const start = Math.max(0, size - bytes);
-      const buffer = Buffer.alloc(size - start);
-      await file.read(buffer, 0, buffer.length, start);
-      return buffer.toString('utf8').trim();
-    } finally {
-      await file.close();
-    }
-  } catch {
-    return '(no server log)';
-  }
-}
 
 export class ServerProcess {
   constructor(
@@ -40,7 +23,7 @@ export class ServerProcess {
   ) {}
 
   running(): number | undefined {
-    return runningRedis(this.files.pidFile, this.files.dataDir);
+    return runningServer(this.files.pidFile, this.files.dataDir);
   }
 
   async start(spawning: Spawning): Promise<void> {

@@ -1,9 +1,14 @@
 // `cellar up` with the local compute driver for tests of real instances: its own state directory
 // and port, a signed-in admin, and a clean-up that deletes what a failed test left behind.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { promisify } from 'node:util';
 import {
   endProcessesUnder,
   freePort,
@@ -12,7 +17,7 @@ import {
   type Json,
 } from '@cellar/server/testing';
 import { startCellarUp, type CellarUp } from './cellar-up.js';
-import { testAddressPool } from './local-postgresql.js';
+import { processesNaming, testAddressPool } from './local-postgresql.js';
 
 export interface LocalCellar {
   readonly state: string;
@@ -78,4 +83,78 @@ export async function startLocalCellar(extra: readonly string[] = []): Promise<L
       }
     },
   };
+}
+
+/** A test file's local Cellar, read once its `before` has started it, and its API as the admin. */
+export interface LocalCellarOfFile extends LocalCellar {
+  readonly api: (method: string, path: string, body?: unknown) => ReturnType<ApiSession['call']>;
+}
+
+/**
+ * Registers the file's before and after: a local Cellar with `extra` settings started unless the
+ * file is skipped, and closed after its tests.
+ */
+export function localCellarOfFile(
+  skip: string | false,
+  extra: readonly string[] = [],
+): LocalCellarOfFile {
+  let local: LocalCellar | undefined;
+  before(async () => {
+    if (!skip) local = await startLocalCellar(extra);
+  });
+  after(async () => {
+    // Undefined when the start-up failed (or was skipped): that failure is the one to see.
+    await local?.close();
+  });
+  const started = (): LocalCellar => {
+    assert.ok(local, 'the local Cellar did not start');
+    return local;
+  };
+  return {
+    get state() {
+      return started().state;
+    },
+    get port() {
+      return started().port;
+    },
+    get addressPrefix() {
+      return started().addressPrefix;
+    },
+    get cellar() {
+      return started().cellar;
+    },
+    get session() {
+      return started().session;
+    },
+    get version() {
+      return started().version;
+    },
+    restart: (more) => started().restart(more),
+    close: () => started().close(),
+    api: (method, path, body) => started().session.call(method, path, body),
+  };
+}
+
+/** Whether an instance has settled: ACTIVE and HEALTHY, or ERROR. */
+export const settled = (i: Json): boolean =>
+  (i['status'] === 'ACTIVE' && i['operating_status'] === 'HEALTHY') || i['status'] === 'ERROR';
+
+/** Deletes an instance through the API and checks it left no process, directory, address or OS user. */
+export async function deleteWithoutTrace(local: LocalCellarOfFile, id: string): Promise<void> {
+  const dir = join(local.state, 'instances', id);
+  const { user } = JSON.parse(await readFile(join(dir, 'instance.json'), 'utf8')) as {
+    user?: { name: string };
+  };
+  assert.equal((await local.api('DELETE', `/instances/${id}`)).status, 202);
+  await local.session.untilInstance(id, (i) => 'gone' in i, 'deleted', 60, 200);
+  assert.deepEqual(await processesNaming(id), []);
+  assert.equal(existsSync(dir), false);
+  assert.deepEqual(await readdir(join(local.state, 'instances', '.addresses')), []);
+  if (user) {
+    const found = await promisify(execFile)('id', [user.name]).then(
+      () => true,
+      () => false,
+    );
+    assert.equal(found, false, `user ${user.name} is still there`);
+  }
 }

@@ -1,6 +1,8 @@
 // A control plane for end-to-end tests with the simulated compute driver: the real API,
 // taskmanager, conductor and RPC, in-process guests, and a signed-in admin session.
 
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import {
   signIn,
   startTestControlPlane,
@@ -28,7 +30,8 @@ export interface SimulatedPlane {
   ) => Promise<Json>;
 }
 
-export async function startSimulatedPlane(): Promise<SimulatedPlane> {
+/** Starts it, with `extra` settings after the tests' own. */
+export async function startSimulatedPlane(extra: readonly string[] = []): Promise<SimulatedPlane> {
   const running = await startTestControlPlane(repoRoot, [
     'DEFAULT.compute_driver=simulated',
     'identity.bootstrap_password=admin-secret',
@@ -40,6 +43,7 @@ export async function startSimulatedPlane(): Promise<SimulatedPlane> {
     // These tests poll; the rate limits have their own test.
     'DEFAULT.http_get_rate=100000',
     'DEFAULT.http_post_rate=100000',
+    ...extra,
   ]);
   const base = running.plane.endpoint;
   const session = await signIn(base, 'admin', 'admin-secret');
@@ -64,3 +68,41 @@ export const pgInstance = (extra: Json = {}): Json => ({
     ...extra,
   },
 });
+
+/**
+ * Registers the file's before and after: a simulated plane with `extra` settings started before
+ * its tests and closed after them. Its fields are read once the tests run.
+ */
+export function simulatedPlaneOfFile(extra: readonly string[] = []): SimulatedPlane {
+  let plane: SimulatedPlane | undefined;
+  before(async () => {
+    plane = await startSimulatedPlane(extra);
+  });
+  after(async () => {
+    // Undefined when the start-up failed: that failure is the one to see.
+    await plane?.running.close();
+  });
+  const started = (): SimulatedPlane => {
+    assert.ok(plane, 'the simulated plane did not start');
+    return plane;
+  };
+  return {
+    get running() {
+      return started().running;
+    },
+    get base() {
+      return started().base;
+    },
+    get state() {
+      return started().state;
+    },
+    get project() {
+      return started().project;
+    },
+    get session() {
+      return started().session;
+    },
+    api: (method, path, body) => started().api(method, path, body),
+    until: (id, predicate, what) => started().until(id, predicate, what),
+  };
+}

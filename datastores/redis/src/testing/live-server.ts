@@ -1,15 +1,21 @@
 // Real Redis servers for this package's tests: a manager prepared in fresh directories under /tmp,
 // on a random 127.77.x.y address, run as an unprivileged user when the tests run as root.
 
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { LiveHarness } from '@cellar/plugin-api/testing';
+import { runningServer } from '@cellar/plugin-api/processes';
+import {
+  harnessOfInstances,
+  optionDefaults,
+  quietLog,
+  randomLoopbackAddress,
+  scratchInstance,
+  type LiveHarness,
+} from '@cellar/plugin-api/testing';
 import { RedisManager, type RedisOptions } from '../guest.js';
 import options from '../options.js';
-import { runningRedis, stopRedis } from '../redis-process.js';
+import { stopRedis } from '../redis-process.js';
 import { REDIS_SERVER } from '../server.js';
 
 /** Why the live tests cannot run here, or undefined when they can. */
@@ -17,20 +23,6 @@ export function whyNoRedis(): string | undefined {
   return existsSync(REDIS_SERVER)
     ? undefined
     : `Redis is not installed (no ${REDIS_SERVER}; Debian package redis-server); scripts/test installs it`;
-}
-
-/** The unprivileged user to run Redis as when the tests run as root: Debian's redis. */
-function serverUser(): { uid: number; gid: number } {
-  const id = (flag: string, name: string): number =>
-    Number(execFileSync('id', [flag, name], { stdio: 'pipe' }).toString());
-  for (const name of ['redis', 'cellar']) {
-    try {
-      return { uid: id('-u', name), gid: id('-g', name) };
-    } catch {
-      // not on this host: the next one
-    }
-  }
-  throw new Error('no unprivileged user (redis or cellar) to run Redis as');
 }
 
 export interface LiveServer {
@@ -48,28 +40,14 @@ export interface LiveServer {
   dispose(): Promise<void>;
 }
 
-const quiet = (): void => undefined;
-const byte = (): number => 1 + Math.floor(Math.random() * 254);
-
 /** Directories and a manager for one instance; prepare is left to the caller. */
 export async function liveInstance(overrides: Partial<RedisOptions> = {}): Promise<LiveServer> {
-  // Short: the socket path must fit in 107 bytes.
-  const base = await mkdtemp('/tmp/crd-');
-  const [mountPoint, runDir, logDir] = ['vol', 'run', 'log'].map((d) => join(base, d)) as [
-    string,
-    string,
-    string,
-  ];
-  for (const dir of [mountPoint, runDir, logDir]) await mkdir(dir, { mode: 0o700 });
-  if (process.getuid?.() === 0) {
-    const { uid, gid } = serverUser();
-    for (const dir of [base, mountPoint, runDir, logDir]) await chown(dir, uid, gid);
-  }
+  // The unprivileged user when the tests run as root: Debian's redis, else cellar.
+  const scratch = await scratchInstance({ prefix: 'crd-', users: ['redis', 'cellar'] });
+  const { mountPoint, runDir, logDir } = scratch;
   // An address of its own: every instance on 6379, as the local driver runs them.
-  const address = `127.77.${byte()}.${byte()}`;
-  const defaults = Object.fromEntries(
-    Object.entries(options.guest.options).map(([key, option]) => [key, option.default]),
-  ) as RedisOptions;
+  const address = randomLoopbackAddress();
+  const defaults = optionDefaults<RedisOptions>(options.guest);
   const port = overrides.redis_port ?? 6379;
   const newManager = (): RedisManager =>
     new RedisManager({
@@ -80,7 +58,7 @@ export async function liveInstance(overrides: Partial<RedisOptions> = {}): Promi
       address,
       runDir,
       logDir,
-      log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+      log: quietLog,
     });
   return {
     manager: newManager(),
@@ -105,26 +83,15 @@ export async function liveInstance(overrides: Partial<RedisOptions> = {}): Promi
       return client;
     },
     dispose: async () => {
-      const pid = runningRedis(join(runDir, 'redis.pid'), join(mountPoint, 'data'));
+      const pid = runningServer(join(runDir, 'redis.pid'), join(mountPoint, 'data'));
       // Never remove the directory first: Redis whose final save fails does not exit.
       if (pid !== undefined) await stopRedis(pid, 30_000);
-      await rm(base, { recursive: true, force: true });
+      await scratch.remove();
     },
   };
 }
 
 /** The conformance kit's harness: each manager prepared on a server of its own. */
 export function liveHarness(): LiveHarness {
-  const servers: LiveServer[] = [];
-  return {
-    createManager: async () => {
-      const server = await liveInstance();
-      servers.push(server);
-      await server.manager.prepare({ memoryMb: 512, databases: [], users: [] });
-      return server.manager;
-    },
-    dispose: async () => {
-      await Promise.all(servers.splice(0).map((s) => s.dispose()));
-    },
-  };
+  return harnessOfInstances(() => liveInstance());
 }

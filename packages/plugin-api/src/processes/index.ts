@@ -1,5 +1,8 @@
-// @cellar/plugin-api/processes: the one helper for processes (/proc, liveness, ending them) and
-// for the environment of child processes, for every package that starts or watches processes.
+// @cellar/plugin-api/processes: the one helper for processes (/proc, liveness, ending them), the
+// child environment, a datastore server run as its volume's owner, and a standby's work ahead.
 
 export * from './proc.js';
 export * from './child-environment.js';
+export * from './run-as.js';
+export * from './server-process.js';
+export * from './standby-directory.js';

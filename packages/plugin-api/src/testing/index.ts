@@ -1,5 +1,5 @@
 // @cellar/plugin-api/testing: the conformance suite a datastore package runs in its own tests,
-// `runDatastoreConformance({ packageDir })`, registered with node:test.
+// `runDatastoreConformance({ packageDir })` with node:test, and the set-up of its live instances.
 
 import { readFile } from 'node:fs/promises';
 import { test, type TestContext } from 'node:test';
@@ -20,6 +20,7 @@ import {
 import type { DatastoreGuest } from '../define.js';
 
 export * from './conformance.js';
+export * from './live-instance.js';
 
 export interface ConformanceOptions {
   /** The datastore package's directory (a file URL or path), holding its package.json. */

@@ -1,12 +1,12 @@
 // The instance services called as a console or a CLI would, without HTTP: create, restart and
 // delete over an in-memory control database, and the database's own guard on open operations.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { isCellarError } from '@cellar/plugin-api';
 import { migrateToLatest, openDatabase, type ControlDatabase } from '../db/connect.js';
 import { now } from '../db/schema.js';
 import { Quotas } from '../quotas/quotas.js';
+import { insertDatastoreVersion } from '../testing/instance-fixture.js';
 import { Operations } from '../taskmanager/operations.js';
 import { restartInstance } from './actions.js';
 import { createInstance } from './create.js';
@@ -22,23 +22,7 @@ const caller = { projectId: 'p1', userId: 'u1', roles: ['member'] };
 before(async () => {
   control = await openDatabase({ dialect: 'sqlite', path: ':memory:' });
   await migrateToLatest(control.db);
-  const datastoreId = randomUUID();
-  const versionId = randomUUID();
-  await control.db
-    .insertInto('datastores')
-    .values({ id: datastoreId, name: 'postgresql', default_version_id: versionId })
-    .execute();
-  await control.db
-    .insertInto('datastore_versions')
-    .values({
-      id: versionId,
-      datastore_id: datastoreId,
-      name: '15',
-      manager: 'postgresql',
-      location: '/nowhere',
-      active: 1,
-    })
-    .execute();
+  await insertDatastoreVersion(control.db);
   deps = {
     db: control.db,
     changeStamp: control.changeStamp,

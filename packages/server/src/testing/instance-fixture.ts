@@ -1,18 +1,27 @@
 // For tests of the control database: a datastore, a version and one instance of it, the rows
-// other tables (operations, faults, statuses) refer to.
+// other tables (instances, operations, faults, statuses) refer to.
 
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { now, type Database } from '../db/schema.js';
 
-/** Inserts a PostgreSQL 15 instance in BUILD; returns its id. */
-export async function insertInstance(db: Kysely<Database>, rpcKey = 'sealed'): Promise<string> {
+/**
+ * Inserts a datastore (postgresql unless named) with its version 15 (manager postgresql, active,
+ * its default unless told otherwise); returns both ids.
+ */
+export async function insertDatastoreVersion(
+  db: Kysely<Database>,
+  options: { readonly name?: string; readonly isDefault?: boolean } = {},
+): Promise<{ datastoreId: string; versionId: string }> {
   const datastoreId = randomUUID();
   const versionId = randomUUID();
-  const instanceId = randomUUID();
   await db
     .insertInto('datastores')
-    .values({ id: datastoreId, name: `postgresql-${datastoreId}`, default_version_id: null })
+    .values({
+      id: datastoreId,
+      name: options.name ?? 'postgresql',
+      default_version_id: options.isDefault === false ? null : versionId,
+    })
     .execute();
   await db
     .insertInto('datastore_versions')
@@ -25,6 +34,16 @@ export async function insertInstance(db: Kysely<Database>, rpcKey = 'sealed'): P
       active: 1,
     })
     .execute();
+  return { datastoreId, versionId };
+}
+
+/** Inserts a PostgreSQL 15 instance in BUILD, of a datastore of its own; returns its id. */
+export async function insertInstance(db: Kysely<Database>, rpcKey = 'sealed'): Promise<string> {
+  const instanceId = randomUUID();
+  const { versionId } = await insertDatastoreVersion(db, {
+    name: `postgresql-${instanceId}`,
+    isDefault: false,
+  });
   await db
     .insertInto('instances')
     .values({

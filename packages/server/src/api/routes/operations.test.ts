@@ -1,12 +1,10 @@
 // The operations resource: an instance's timeline at /instances/{id}/operations[/{op}], kept
 // out of the instance body, found only under the instance's own project, and documented.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { migrateToLatest, openDatabase, type ControlDatabase } from '../../db/connect.js';
-import { Identity } from '../../identity/identity.js';
-import { buildApi, troveQuotaDefaults, troveRateLimits } from '../app.js';
+import { recordingApi } from '../../testing/recording-api.js';
 
 const TOKEN = 'operations-test-admin';
 let control: ControlDatabase;
@@ -15,55 +13,7 @@ let app: FastifyInstance;
 before(async () => {
   control = await openDatabase({ dialect: 'sqlite', path: ':memory:' });
   await migrateToLatest(control.db);
-  const [datastoreId, versionId] = [randomUUID(), randomUUID()];
-  await control.db
-    .insertInto('datastores')
-    .values({ id: datastoreId, name: 'postgresql', default_version_id: versionId })
-    .execute();
-  await control.db
-    .insertInto('datastore_versions')
-    .values({
-      id: versionId,
-      datastore_id: datastoreId,
-      name: '15',
-      manager: 'postgresql',
-      location: '/nowhere',
-      active: 1,
-    })
-    .execute();
-  app = await buildApi({
-    db: control.db,
-    changeStamp: control.changeStamp,
-    identity: new Identity(control.db, 60),
-    log: { error: () => undefined },
-    version: 'test',
-    adminToken: TOKEN,
-    quotaDefaults: troveQuotaDefaults,
-    rateLimits: troveRateLimits,
-    instances: {
-      heartbeatExpiry: 90,
-      maxVolumeSize: 10,
-      controlKey: 'operations-test-key',
-      datastores: new Map([
-        [
-          'postgresql',
-          {
-            capabilities: [],
-            rootOnCreate: false,
-            passwordLength: 16,
-            volumeSupport: true,
-            tcpPorts: [],
-            udpPorts: [],
-            usageTimeout: 10,
-          },
-        ],
-      ]),
-      runOperation: async () => undefined,
-      guest: () => {
-        throw new Error('no guests here');
-      },
-    },
-  });
+  app = await recordingApi(control, TOKEN);
 });
 after(async () => {
   await app.close();
