@@ -36,7 +36,11 @@ export class LocalBackupStorage implements BackupStorage {
     private readonly fsync: boolean,
   ) {}
 
-  locationOf(project: string, key: string): string {
+  async locationOf(project: string, key: string): Promise<string> {
+    return this.#locationOf(project, key);
+  }
+
+  #locationOf(project: string, key: string): string {
     return `${scheme}${checkProject(project)}/${checkKey(key)}`;
   }
 
@@ -48,7 +52,7 @@ export class LocalBackupStorage implements BackupStorage {
   }
 
   async put(body: Readable, target: PutBackupObject): Promise<StoredBackupObject> {
-    const location = this.locationOf(target.project, target.key);
+    const location = this.#locationOf(target.project, target.key);
     const file = this.#pathOf(location);
     const temporary = join(dirname(file), `.${basename(file)}.${randomUUID()}.part`);
     const digest = new DigestingStream();
@@ -117,7 +121,7 @@ export class LocalBackupStorage implements BackupStorage {
       if (!key.startsWith(prefix) || key.split('/').some(isTemporary)) continue;
       const info = await stat(join(dir, name)).catch(() => undefined);
       if (info?.isFile())
-        found.push({ location: this.locationOf(project, key), key, size: info.size });
+        found.push({ location: this.#locationOf(project, key), key, size: info.size });
     }
     return found;
   }

@@ -61,8 +61,11 @@ export interface BackupStorage {
   delete(location: string, options?: { readonly signal?: AbortSignal }): Promise<void>;
   /** The objects of a project whose keys start with `prefix`, by key. */
   list(project: string, prefix?: string): Promise<BackupObjectInfo[]>;
-  /** The location a put of this project and key returns (for chains and archives named ahead). */
-  locationOf(project: string, key: string): string;
+  /**
+   * The location a put of this project and key returns (for chains and archives named ahead);
+   * asynchronous because a remote storage may learn its URL only when it authenticates.
+   */
+  locationOf(project: string, key: string): Promise<string>;
   /** Releases connections; the storage is not used afterwards. */
   close(): Promise<void>;
 }
