@@ -69,7 +69,7 @@ export class LocalBackupStorage implements BackupStorage {
       await rm(temporary, { force: true }).catch(() => undefined);
       throw storageError('write', location, error, target.signal);
     }
-    return { location, size: digest.size, sha256: digest.sha256 };
+    return { location, size: digest.bytes, sha256: digest.sha256 };
   }
 
   /** Flushes a file, or a directory so that a rename in it is durable too. */

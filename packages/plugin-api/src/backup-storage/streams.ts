@@ -22,7 +22,8 @@ export class DigestingStream extends Transform {
     done();
   }
 
-  get size(): number {
+  /** Not `size`: upload libraries (lib-storage) take a `size` property for a known body length. */
+  get bytes(): number {
     return this.#size;
   }
 
