@@ -60,7 +60,7 @@ export class SegmentUpload {
     this.#inFlight.add(upload);
     void upload.finally(() => this.#inFlight.delete(upload));
     if (this.#inFlight.size >= 2) await Promise.race(this.#inFlight);
-    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#failure !== undefined) throw this.#failure as Error;
   }
 
   async #put(name: string, part: Buffer, etag: string): Promise<void> {
@@ -77,7 +77,7 @@ export class SegmentUpload {
   /** Waits for every segment; the manifest's entries, in order. */
   async finish(): Promise<readonly Uploaded[]> {
     await Promise.all(this.#inFlight);
-    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#failure !== undefined) throw this.#failure as Error;
     return this.#uploaded;
   }
 

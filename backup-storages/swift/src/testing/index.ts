@@ -3,3 +3,4 @@
 
 export * from './swift-admin.js';
 export * from './swift-aio.js';
+export * from './fake-keystone.js';
