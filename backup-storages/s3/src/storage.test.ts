@@ -13,12 +13,12 @@ import { runBackupStorageConformance } from '@cellar/plugin-api/testing/backup-s
 import {
   SwiftAdmin,
   startSwiftAio,
-  swiftUnavailable,
+  ensureSwift,
   type SwiftAio,
 } from '@cellar/backup-storage-swift/testing';
 import driver, { s3Client } from './storage.js';
 
-const skip = swiftUnavailable() ?? false;
+const skip = ensureSwift() ?? false;
 const partSize = 5 * 1024 * 1024;
 const bucket = 'cellar-backups';
 let aio: SwiftAio | undefined;

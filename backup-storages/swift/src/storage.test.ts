@@ -11,9 +11,9 @@ import { runBackupStorageConformance } from '@cellar/plugin-api/testing/backup-s
 import driver from './storage.js';
 import { startFakeKeystone, type FakeKeystone } from './testing/fake-keystone.js';
 import { SwiftAdmin } from './testing/swift-admin.js';
-import { startSwiftAio, swiftUnavailable, type SwiftAio } from './testing/swift-aio.js';
+import { startSwiftAio, ensureSwift, type SwiftAio } from './testing/swift-aio.js';
 
-const skip = swiftUnavailable() ?? false;
+const skip = ensureSwift() ?? false;
 const partSize = 5 * 1024 * 1024;
 const password = `pw-${randomBytes(9).toString('hex')}`;
 let aio: SwiftAio | undefined;

@@ -7,10 +7,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildRings, writeConfigs, type SwiftPorts } from './swift-aio-config.js';
 
 /** The Debian packages the all-in-one runs from. */
@@ -49,6 +50,30 @@ export function swiftUnavailable(): string | undefined {
   return gone.length === 0
     ? undefined
     : `Swift is not installed (${gone.join(', ')} missing); run scripts/install-debian-packages ${swiftPackages.join(' ')}`;
+}
+
+/** scripts/install-debian-packages of the Cellar checkout this package is part of, if any. */
+function installScript(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const script = join(dir, 'scripts', 'install-debian-packages');
+    if (existsSync(script)) return script;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/**
+ * Installs Swift's Debian packages when they are missing and this runs as root in a Cellar
+ * checkout (as scripts/test does); returns why the all-in-one cannot run, or undefined.
+ */
+export function ensureSwift(): string | undefined {
+  const missing = swiftUnavailable();
+  const script = installScript();
+  if (missing === undefined || script === undefined || process.getuid?.() !== 0) return missing;
+  const installed = spawnSync(script, swiftPackages, { stdio: ['ignore', 'inherit', 'inherit'] });
+  return installed.status === 0 ? swiftUnavailable() : `${missing} (installing them failed)`;
 }
 
 async function freePort(): Promise<number> {
@@ -98,11 +123,20 @@ async function waitReady(ports: SwiftPorts, tester: SwiftAccount, dir: string): 
     ]);
     if (checks.every(Boolean)) return;
     if (Date.now() > deadline)
-      throw new Error(
-        `the Swift all-in-one did not answer within 60 s; see the logs in ${dir}/log`,
-      );
+      throw new Error(`the Swift all-in-one did not answer within 60 s:\n${await logTails(dir)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** The last lines of every server's log, for a start-up failure (the directory goes with it). */
+async function logTails(dir: string): Promise<string> {
+  const tails = await Promise.all(
+    ['memcached', 'account', 'container', 'object', 'proxy'].map(async (name) => {
+      const text = await readFile(join(dir, 'log', `${name}.log`), 'utf8').catch(() => '');
+      return `--- ${name}:\n${text.split('\n').slice(-8).join('\n')}`;
+    }),
+  );
+  return tails.join('\n');
 }
 
 /** Stops the children by PID: SIGTERM, SIGKILL after 10 s; as their parent, Node reaps them. */
