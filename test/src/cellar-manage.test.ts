@@ -139,7 +139,7 @@ test('config show names where every value came from', async () => {
   assert.match(section(run.stdout, 'mysql') ?? '', /^usage_timeout = 400 +# default$/m);
 });
 
-test('plugins list shows the three datastores with version and capabilities; plugins lock writes a lock that is then used', async () => {
+test('plugins list shows the three datastores and the three backup storages; plugins lock writes a lock that is then used', async () => {
   const list = await runTool('cellar-manage', ['plugins', 'list']);
   assert.equal(list.code, 0, list.stderr);
   for (const ds of ['postgresql', 'mysql', 'redis'])
@@ -148,13 +148,21 @@ test('plugins list shows the three datastores with version and capabilities; plu
       new RegExp(`^  ${ds} +datastore +@cellar/datastore-${ds}@0\\.1\\.0 +enabled +ok$`, 'm'),
     );
   assert.match(list.stdout, /capabilities: databases, users, user-access, root/);
+  for (const storage of ['local', 'swift', 's3'])
+    assert.match(
+      list.stdout,
+      new RegExp(
+        `^  ${storage} +backup-storage +@cellar/backup-storage-${storage}@0\\.1\\.0 .* ok$`,
+        'm',
+      ),
+    );
 
   const lockFile = join(dir, 'plugins.lock.json');
   const set = ['--set', `plugins.lock_file=${lockFile}`];
   assert.equal((await runTool('cellar-manage', ['plugins', 'lock', '--check', ...set])).code, 1);
   const lock = await runTool('cellar-manage', ['plugins', 'lock', ...set]);
   assert.equal(lock.code, 0, lock.stderr);
-  assert.match(lock.stdout, /Wrote .*plugins\.lock\.json: 3 plugin\(s\)/);
+  assert.match(lock.stdout, /Wrote .*plugins\.lock\.json: 6 plugin\(s\)/);
   assert.equal((await runTool('cellar-manage', ['plugins', 'lock', '--check', ...set])).code, 0);
   const locked = await runTool('cellar-manage', ['plugins', 'list', ...set]);
   assert.match(locked.stdout, /\(from the lock file\)/);

@@ -14,6 +14,8 @@ export const namespaces = {
   datastoreGuest: 'cellar.datastore.guest',
   backupStrategy: 'cellar.backup.strategy',
   restoreStrategy: 'cellar.restore.strategy',
+  backupStorageOptions: 'cellar.backup.storage.options',
+  backupStorage: 'cellar.backup.storage',
 } as const;
 
 export type Namespace = (typeof namespaces)[keyof typeof namespaces];
@@ -23,7 +25,9 @@ export type ExportKind =
   | 'datastore.server'
   | 'datastore.guest'
   | 'backup.strategy'
-  | 'restore.strategy';
+  | 'restore.strategy'
+  | 'backup.storage.options'
+  | 'backup.storage';
 
 export const exportKindOf: Readonly<Record<Namespace, ExportKind>> = {
   'cellar.datastore.options': 'datastore.options',
@@ -31,6 +35,8 @@ export const exportKindOf: Readonly<Record<Namespace, ExportKind>> = {
   'cellar.datastore.guest': 'datastore.guest',
   'cellar.backup.strategy': 'backup.strategy',
   'cellar.restore.strategy': 'restore.strategy',
+  'cellar.backup.storage.options': 'backup.storage.options',
+  'cellar.backup.storage': 'backup.storage',
 };
 
 export interface Brand {

@@ -19,3 +19,4 @@ export * from './options/options.js';
 export * from './package-exports.js';
 export * from './options/standard-options.js';
 export * from './errors/catalog-doc.js';
+export * from './backup-storage/index.js';

@@ -51,7 +51,7 @@ export type ManifestResult =
 /** Required entry points per kind. */
 const requiredNamespaces: Readonly<Record<PluginKind, readonly string[]>> = {
   datastore: [namespaces.datastoreOptions],
-  'backup-storage': [],
+  'backup-storage': [namespaces.backupStorageOptions, namespaces.backupStorage],
   compute: [],
 };
 

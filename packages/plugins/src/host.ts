@@ -119,7 +119,10 @@ export class PluginHost {
         ...scope,
         message: `the entry exports a ${b.kind}, but ${namespace} holds ${expected} entries`,
       });
-    if (namespace.startsWith('cellar.datastore.') && b.name !== plugin.manifest.name) {
+    // A datastore's or storage's entries carry the plugin's own name: it names config sections.
+    const named =
+      namespace.startsWith('cellar.datastore.') || namespace.startsWith('cellar.backup.storage');
+    if (named && b.name !== plugin.manifest.name) {
       throw new EntryLoadFailure({
         ...scope,
         message: `the entry calls itself '${b.name}', but the package's cellar.name is '${plugin.manifest.name}'`,

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  defineBackupStorage,
+  defineBackupStorageOptions,
   defineDatastoreGuest,
   defineDatastoreOptions,
   defineDatastoreServer,
@@ -175,4 +177,44 @@ test('enabling: * takes all; a missing name lists what is installed; disabled on
     ),
   );
   assert.equal(selectEnabled(host, 'datastore', ['*'], 'x').plugins.length, 5);
+});
+
+test('a backup storage entry loads brand-checked, and one calling itself by another name is refused', async () => {
+  const storageOptions = (name: string) => defineBackupStorageOptions({ name, options: {} });
+  const storage = (name: string) =>
+    defineBackupStorage({ name, options: storageOptions(name), open: async () => assert.fail() });
+  const plugin = (pkg: string, name: string, modules: Record<string, unknown>) => ({
+    package: pkg,
+    cellar: {
+      plugin: 1,
+      kind: 'backup-storage',
+      name,
+      entryPoints: {
+        'cellar.backup.storage.options': './options',
+        'cellar.backup.storage': './storage',
+      },
+    },
+    modules,
+  });
+  const host = createPluginRegistry({
+    plugins: [
+      plugin('st-vault', 'vault', {
+        './options': storageOptions('vault'),
+        './storage': storage('vault'),
+      }),
+      plugin('st-liar', 'liar', {
+        './options': storageOptions('liar'),
+        './storage': storage('vault'),
+      }),
+    ],
+  });
+  const loaded = await driverManager<{ name: string }>(host, 'cellar.backup.storage', 'vault');
+  assert.equal(loaded.obj.name, 'vault');
+  await assert.rejects(driverManager(host, 'cellar.backup.storage', 'liar'), (error: unknown) => {
+    assert.match(
+      formatPluginProblem(problemsOf(error)?.[0] ?? { message: '' }),
+      /the entry calls itself 'vault', but the package's cellar.name is 'liar'/,
+    );
+    return true;
+  });
 });

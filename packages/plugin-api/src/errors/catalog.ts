@@ -1,6 +1,7 @@
 // Every error Cellar can raise, declared once: stable code, message template, HTTP status and
 // Trove fault name. docs/errors.md is generated from this list and a test keeps them in step.
 
+import { backupStorageErrors } from './backup-storage-errors.js';
 import { defineError } from './cellar-error.js';
 
 export const BadRequest = defineError('BadRequest', {
@@ -296,5 +297,6 @@ export const errorCatalog = [
   PayloadTooLarge,
   UnsupportedMediaType,
   UriTooLong,
+  ...backupStorageErrors,
   InternalError,
 ] as const;
