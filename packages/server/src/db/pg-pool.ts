@@ -8,15 +8,15 @@ import type pg from 'pg';
 
 /**
  * What PostgreSQL says to the sessions it ends (admin_shutdown, crash_shutdown,
- * cannot_connect_now), and what pg says when the socket was already gone.
+ * cannot_connect_now). It says so only between statements, so a statement that meets it ran
+ * nothing. A socket that died under a statement ("Connection terminated") is not one of these:
+ * that statement may have committed, and running it again could do it twice.
  */
 const ENDED_CODES = new Set(['57P01', '57P02', '57P03']);
-const ENDED_MESSAGES = /^(Connection terminated|Client has encountered a connection error)/;
 
 export function isEndedConnection(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return (typeof code === 'string' && ENDED_CODES.has(code)) || ENDED_MESSAGES.test(error.message);
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && ENDED_CODES.has(code);
 }
 
 /**
@@ -31,6 +31,9 @@ export function resilientPool(pool: pg.Pool): PostgresPool {
     async connect(): Promise<PostgresPoolClient> {
       let client = await pool.connect();
       let first = true;
+      // Between giving the ended connection back and getting another, there is nothing to
+      // release: a failed connect must not make Kysely's release throw over the real error.
+      let held = true;
       const query = async <R>(
         sql: string,
         parameters: ReadonlyArray<unknown>,
@@ -42,13 +45,18 @@ export function resilientPool(pool: pg.Pool): PostgresPool {
         } catch (error) {
           if (!retry || !isEndedConnection(error)) throw error;
           client.release(true);
+          held = false;
           client = await pool.connect();
+          held = true;
           return (await client.query(sql, [...parameters])) as unknown as PostgresQueryResult<R>;
         }
       };
       return {
         query: query as PostgresPoolClient['query'],
-        release: (destroy?: boolean) => client.release(destroy),
+        release: (destroy?: boolean) => {
+          if (held) client.release(destroy);
+          held = false;
+        },
       };
     },
   };
