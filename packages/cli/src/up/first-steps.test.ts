@@ -9,8 +9,9 @@ test('the banner shows how to create and reach each datastore this host has a ve
   assert.match(text, /--datastore mysql --datastore-version 10\.11 /);
   assert.match(text, /--datastore redis --datastore-version 7\.0 /);
   assert.match(text, /psql -h <its address>/);
-  assert.match(text, /mariadb -h <its address> -u app/);
-  assert.match(text, /redis-cli -h <its address> --user app/);
+  assert.match(text, /MYSQL_PWD=app-Secret-1 mariadb -h <its address> -u app/);
+  assert.match(text, /REDISCLI_AUTH=app-Secret-1 redis-cli -h <its address> --user app/);
+  assert.doesNotMatch(text, / -p\S|--pass /, 'no password on a command line');
   assert.match(text, /OS_CLIENT_CONFIG_FILE=\/srv\/state\/clouds\.yaml/);
 });
 

@@ -1,5 +1,6 @@
 // What `cellar up` suggests a newcomer tries first: for each datastore this host can run (of
-// those Cellar ships), the openstack command that creates one and the usual client to reach it.
+// those Cellar ships), the openstack command that creates one and the usual client to reach it,
+// the password in the client's environment variable rather than on a command line others see.
 
 interface Example {
   readonly title: string;
@@ -20,13 +21,13 @@ const examples: Readonly<Record<string, Example>> = {
     title: 'a MariaDB server (datastore mysql)',
     name: 'db2',
     options: '--databases app --users app:app-Secret-1',
-    connect: 'mariadb -h <its address> -u app -papp-Secret-1 app',
+    connect: 'MYSQL_PWD=app-Secret-1 mariadb -h <its address> -u app app',
   },
   redis: {
     title: 'a Redis server (users are ACL users)',
     name: 'cache1',
     options: '--users app:app-Secret-1',
-    connect: 'redis-cli -h <its address> --user app --pass app-Secret-1 PING',
+    connect: 'REDISCLI_AUTH=app-Secret-1 redis-cli -h <its address> --user app PING',
   },
 };
 
