@@ -50,6 +50,7 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
   #adminPassword?: string;
   readonly #sql = new AdminSession({
     socket: this.#files.socket,
+    flavor: () => this.#files.server().flavor,
     password: async () =>
       (this.#adminPassword ??= parseAdminCnf(await readFile(this.#files.adminCnf, 'utf8'))) ?? '',
     notReady: async (cause) =>
