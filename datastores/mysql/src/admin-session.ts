@@ -3,10 +3,29 @@
 
 import mysql from 'mysql2/promise';
 import { ADMIN_USER } from './config.js';
+import type { Flavor } from './versions.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 /** A mode without NO_BACKSLASH_ESCAPES: mysql2's placeholders escape backslashes as this expects. */
 const SQL_MODE = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
+/** long_query_time's largest value, a year: no statement of the session is slow enough to log. */
+const NEVER_SLOW_S = 31_536_000;
+/** Statements that examine fewer rows are not logged as slow nor as not using indexes. */
+const MANY_ROWS = 4_294_967_295;
+
+/**
+ * What keeps the session's statements, which carry passwords, out of every log root can turn on:
+ * the general log (sql_log_off) and the slow query log, even with long_query_time 0. MariaDB has a
+ * session switch for the slow log; MySQL's is global only, so there no statement is slow enough.
+ */
+export function unloggedSession(flavor: Flavor): readonly string[] {
+  return [
+    'SET SESSION sql_log_off = 1',
+    ...(flavor === 'mariadb' ? ['SET SESSION slow_query_log = 0'] : []),
+    `SET SESSION long_query_time = ${NEVER_SLOW_S}`,
+    `SET SESSION min_examined_row_limit = ${MANY_ROWS}`,
+  ];
+}
 
 /** The server's error name (`ER_DB_CREATE_EXISTS`, …), when error is one. */
 export const sqlCode = (error: unknown): string | undefined => {
@@ -21,6 +40,8 @@ export type Row = Record<string, unknown>;
 
 export interface AdminSessionOptions {
   readonly socket: string;
+  /** The server's flavor: which session settings it knows. */
+  readonly flavor: () => Flavor;
   /** The admin password, read when a connection is opened (it exists once the server has it). */
   readonly password: () => Promise<string>;
   /** What a failed connection is reported as: most often the server is stopped or starting. */
@@ -45,8 +66,8 @@ export class AdminSession {
     connection.on('error', () => undefined);
     try {
       await connection.query('SET SESSION sql_mode = ?', [SQL_MODE]);
-      // Passwords travel in these statements: no general log of them.
-      await connection.query('SET SESSION sql_log_off = 1');
+      for (const statement of unloggedSession(this.options.flavor()))
+        await connection.query(statement);
     } catch (error) {
       await connection.end().catch(() => undefined);
       throw error;

@@ -21,6 +21,7 @@ test('the server config listens on the instance address and keeps its files wher
     socket: '/run/i/mysqld.sock',
     pidFile: '/run/i/mysqld.pid',
     errorLog: '/log/mysqld.log',
+    filesDir: '/vol/files',
     memoryMb: 1024,
     flavor: 'mariadb',
   });
@@ -33,6 +34,7 @@ test('the server config listens on the instance address and keeps its files wher
     'socket = /run/i/mysqld.sock',
     'pid-file = /run/i/mysqld.pid',
     'skip-name-resolve',
+    'secure-file-priv = /vol/files',
     'innodb_buffer_pool_size = 512M',
     'max_connections = 200',
   ])
@@ -48,6 +50,7 @@ test("MySQL's X protocol is switched off: it would listen on every address", () 
     socket: '/s',
     pidFile: '/p',
     errorLog: '/l',
+    filesDir: '/f',
     memoryMb: 512,
     flavor: 'mysql',
   });

@@ -14,6 +14,8 @@ export interface ServerSettings {
   readonly socket: string;
   readonly pidFile: string;
   readonly errorLog: string;
+  /** The only directory LOAD_FILE, LOAD DATA and SELECT … INTO OUTFILE may use. */
+  readonly filesDir: string;
   readonly memoryMb: number;
   /** MySQL and Percona Server know settings MariaDB refuses, and the other way round. */
   readonly flavor: Flavor;
@@ -46,6 +48,9 @@ export function renderServerConfig(s: ServerSettings): string {
     // Host patterns are matched against addresses: no DNS lookups on every connection.
     'skip-name-resolve': undefined,
     'local-infile': 0,
+    // FILE (which root has) would read any host file the server's user can, and write into the
+    // volume beside the server's settings and markers.
+    'secure-file-priv': s.filesDir,
     // MySQL's X protocol would listen on every address (port 33060): the instance has one port.
     ...(s.flavor === 'mariadb' ? {} : { mysqlx: 'OFF' }),
     // Four-byte UTF-8 for whatever is created without a character set of its own.

@@ -6,10 +6,12 @@
 //   <mount>/cellar-admin.cnf    the admin account's password (0600), written once the server has it
 //   <mount>/cellar-server       which server made the data directory (`mariadb 10.11`)
 //   <mount>/cellar-stopped      left by stop_db, removed by every start: stopped, not crashed
+//   <mount>/files/              the only directory the server reads and writes files in (0700)
 //   <runDir>/mysqld.sock, mysqld.pid   the admin socket and the server's PID
 //   <logDir>/mysqld.log         the server's error log
 
 import { existsSync, readFileSync } from 'node:fs';
+import { chmod, chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   GuestPrepareFailed,
@@ -57,6 +59,9 @@ export class DataDirectory {
   }
   get stoppedMarker(): string {
     return join(this.context.mountPoint, 'cellar-stopped');
+  }
+  get filesDir(): string {
+    return join(this.context.mountPoint, 'files');
   }
   get socket(): string {
     return join(this.context.runDir, 'mysqld.sock');
@@ -131,10 +136,14 @@ export class DataDirectory {
       socket: this.socket,
       pidFile: this.pidFile,
       errorLog: this.logFile,
+      filesDir: this.filesDir,
       memoryMb: request.memoryMb,
       flavor: this.server().flavor,
     });
     await writeOwned(this.configFile, text, user);
+    await mkdir(this.filesDir, { recursive: true, mode: 0o700 });
+    if (user !== undefined) await chown(this.filesDir, user.uid, user.gid);
+    await chmod(this.filesDir, 0o700);
   }
 
   async writeOwned(path: string, content: string): Promise<void> {

@@ -31,7 +31,7 @@ import { initialise, standby, takeFromStandby } from './install-db.js';
 import { Names } from './names.js';
 import type options from './options.js';
 import { disableRoot, enableRootWithPassword, generatedPassword, isRootEnabled } from './root.js';
-import { firstStartSql, ServerProcess } from './server-process.js';
+import { firstStartSql, installAccountsLeft, ServerProcess } from './server-process.js';
 import {
   changePasswords,
   createUsers,
@@ -50,6 +50,7 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
   #adminPassword?: string;
   readonly #sql = new AdminSession({
     socket: this.#files.socket,
+    flavor: () => this.#files.server().flavor,
     password: async () =>
       (this.#adminPassword ??= parseAdminCnf(await readFile(this.#files.adminCnf, 'utf8'))) ?? '',
     notReady: async (cause) =>
@@ -112,6 +113,14 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
     const password = generatedPassword(32);
     this.#adminPassword = password;
     await this.#server.start(spawning, server, firstStartSql(server, password));
+    // No admin client file, hence no prepared instance, while passwordless accounts remain.
+    const left = await installAccountsLeft(this.#sql);
+    if (left.length > 0) {
+      await this.#server.stop();
+      throw files.failed(
+        `the first start did not remove the initialiser's accounts ${left.join(', ')}; the server was stopped (see its log)`,
+      );
+    }
     await files.writeOwned(files.adminCnf, renderAdminCnf(password));
   }
 

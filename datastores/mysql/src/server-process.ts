@@ -40,6 +40,17 @@ export function firstStartSql(server: InstalledServer, adminPassword: string): s
     .join('');
 }
 
+/**
+ * The initialiser's accounts still there after the first start (root's at any host, anonymous
+ * ones): an error in the init file is only logged, and the server starts all the same.
+ */
+export async function installAccountsLeft(sql: AdminSession): Promise<string[]> {
+  const rows = await sql.query<{ user: string; host: string }>(
+    "SELECT User AS user, Host AS host FROM mysql.user WHERE User IN ('root', '') ORDER BY User, Host",
+  );
+  return rows.map(({ user, host }) => `${user === '' ? "''" : user}@${String(host)}`);
+}
+
 export class ServerProcess {
   constructor(
     private readonly files: DataDirectory,

@@ -1,6 +1,8 @@
-// Real MariaDB/MySQL servers for this package's tests: a manager prepared in fresh directories
-// under /tmp, on a random loopback address, run as an unprivileged user when the tests run as root.
+// Real MariaDB/MySQL servers for this package's tests: fresh directories under /tmp, a random loopback
+// address, an unprivileged user when run as root (one of the instance's own, removed with it, if none).
 
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { GuestContext } from '@cellar/plugin-api';
 import { readPid } from '@cellar/plugin-api/processes';
@@ -40,14 +42,44 @@ export interface LiveServer {
   dispose(): Promise<void>;
 }
 
+const userExists = (name: string): boolean => {
+  try {
+    execFileSync('id', ['-u', name], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A system user of this instance's own when the tests run as root and none of users exists:
+ * named for this instance alone, so removing it never pulls the user from under another's server.
+ */
+function addedUser(users: readonly string[]): string | undefined {
+  if (process.getuid?.() !== 0 || users.some(userExists)) return undefined;
+  const name = `cmy${randomBytes(6).toString('hex')}`;
+  execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', name]);
+  return name;
+}
+
+/** Removes the user addedUser made (userdel also removes its group); nothing when there is none. */
+function removeUser(name: string | undefined): void {
+  if (name !== undefined) execFileSync('userdel', [name], { stdio: 'pipe' });
+}
+
 /** Directories and a manager for one instance; prepare is left to the caller. */
-export async function liveInstance(): Promise<LiveServer> {
-  // The unprivileged user when the tests run as root: cellar, else mysql.
+export async function liveInstance(
+  users: readonly string[] = ['mysql', 'cellar'],
+): Promise<LiveServer> {
+  // The unprivileged user when the tests run as root: the server package's, else one of our own.
+  const added = addedUser(users);
   const scratch = await scratchInstance({
     prefix: 'cmy-',
-    users: ['cellar', 'mysql'],
-    addUser: 'cellar',
+    users: added === undefined ? users : [added],
     more: ['standby'],
+  }).catch((error: unknown) => {
+    removeUser(added);
+    throw error;
   });
   const { mountPoint, runDir, logDir, uid } = scratch;
   const { address, port } = await freeAddress();
@@ -81,6 +113,7 @@ export async function liveInstance(): Promise<LiveServer> {
       const pid = readPid(join(runDir, 'mysqld.pid'));
       if (pid !== undefined) await stopServer(pid, 60_000);
       await scratch.remove();
+      removeUser(added);
     },
   };
 }
