@@ -2,16 +2,18 @@
 //
 //   <mount>/data/               the data directory; renamed in from data.install once initialised
 //   <mount>/data.install/       the initialiser's staging directory (or the standby's, renamed)
-//   <mount>/cellar.cnf          the server's option file: rewritten by every prepare
-//   <mount>/cellar-admin.cnf    the admin account's password (0600), written once the server has it
+//   <mount>/cellar.cnf          the server's option file: rendered again before every start
+//   <mount>/cellar-settings.json  what prepare decided that the guest's options do not say (RAM)
+//   <mount>/cellar-admin.cnf    the admin account's password, written once the server has it
 //   <mount>/cellar-server       which server made the data directory (`mariadb 10.11`)
+//   (these four are 0400: the server, never root, cannot open them for writing, as its logs would)
 //   <mount>/cellar-stopped      left by stop_db, removed by every start: stopped, not crashed
 //   <mount>/files/              the only directory the server reads and writes files in (0700)
 //   <runDir>/mysqld.sock, mysqld.pid   the admin socket and the server's PID
 //   <logDir>/mysqld.log         the server's error log
 
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, chown, mkdir } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   GuestPrepareFailed,
@@ -34,6 +36,11 @@ import {
   type InstalledServer,
 } from './versions.js';
 
+/** What prepare decided that the guest's options do not say; the rest is derived again. */
+interface RecordedSettings {
+  readonly memoryMb: number;
+}
+
 /** The guest options the files depend on. */
 export interface FileOptions {
   readonly mysql_port: number;
@@ -50,6 +57,9 @@ export class DataDirectory {
   }
   get configFile(): string {
     return join(this.context.mountPoint, 'cellar.cnf');
+  }
+  get settingsFile(): string {
+    return join(this.context.mountPoint, 'cellar-settings.json');
   }
   get adminCnf(): string {
     return join(this.context.mountPoint, 'cellar-admin.cnf');
@@ -96,7 +106,7 @@ export class DataDirectory {
   server(requested?: string): InstalledServer {
     let madeBy: string | undefined;
     try {
-      madeBy = readFileSync(this.madeByFile, 'utf8').trim().split(' ')[1];
+      madeBy = readFileSync(this.madeByFile, 'utf8').split('\n')[0]?.split(' ')[1];
     } catch {
       madeBy = undefined;
     }
@@ -127,8 +137,21 @@ export class DataDirectory {
     if (problem !== undefined) throw this.failed(problem);
   }
 
-  /** The option file for this request: address, port, files, and the flavor's memory settings. */
-  async writeServerConfig(request: PrepareRequest, user: OsUser | undefined): Promise<void> {
+  /** What prepare decided, kept for every later start; and the directory the server's files go in. */
+  async recordSettings(request: PrepareRequest, user: OsUser | undefined): Promise<void> {
+    const settings: RecordedSettings = { memoryMb: request.memoryMb };
+    await this.writeReadOnly(this.settingsFile, `${JSON.stringify(settings)}\n`, user);
+    await mkdir(this.filesDir, { recursive: true, mode: 0o700 });
+    if (user !== undefined) await chown(this.filesDir, user.uid, user.gid);
+    await chmod(this.filesDir, 0o700);
+  }
+
+  /**
+   * The option file, rendered before every start from the recorded settings and the guest's own
+   * options: what the server may have written into the old one (root can point its logs at any
+   * file the server's user may write) never becomes configuration.
+   */
+  async writeServerConfig(user: OsUser | undefined): Promise<void> {
     const text = renderServerConfig({
       dataDir: this.dataDir,
       address: this.context.address,
@@ -137,13 +160,47 @@ export class DataDirectory {
       pidFile: this.pidFile,
       errorLog: this.logFile,
       filesDir: this.filesDir,
-      memoryMb: request.memoryMb,
+      memoryMb: (await this.#recorded()).memoryMb,
       flavor: this.server().flavor,
     });
-    await writeOwned(this.configFile, text, user);
-    await mkdir(this.filesDir, { recursive: true, mode: 0o700 });
-    if (user !== undefined) await chown(this.filesDir, user.uid, user.gid);
-    await chmod(this.filesDir, 0o700);
+    await this.writeReadOnly(this.configFile, text, user);
+    // Instances prepared before these files were read-only.
+    for (const path of [this.adminCnf, this.madeByFile])
+      if (existsSync(path)) await chmod(path, 0o400);
+  }
+
+  /** The settings prepare recorded; a file that is not exactly what it wrote is refused. */
+  async #recorded(): Promise<RecordedSettings> {
+    let text: string;
+    try {
+      text = await readFile(this.settingsFile, 'utf8');
+    } catch {
+      // Prepared before the settings were recorded: the smallest flavor's, until prepared again.
+      this.context.log.warn('no recorded settings; the server starts with the smallest flavor');
+      return { memoryMb: 512 };
+    }
+    const memoryMb: unknown = (() => {
+      try {
+        return (JSON.parse(text) as Partial<RecordedSettings>).memoryMb;
+      } catch {
+        return undefined;
+      }
+    })();
+    if (typeof memoryMb !== 'number' || !Number.isSafeInteger(memoryMb) || memoryMb <= 0)
+      throw this.failed(`${this.settingsFile} is not the settings prepare recorded`);
+    return { memoryMb };
+  }
+
+  /**
+   * Replaces a file whole, owned by the server's user so it can read it, and 0400 from its
+   * creation: a temporary file the server made first (and may hold open) is removed, never reused.
+   */
+  async writeReadOnly(path: string, content: string, user: OsUser | undefined): Promise<void> {
+    const temporary = `${path}.${process.pid}.tmp`;
+    await rm(temporary, { force: true });
+    await writeFile(temporary, content, { mode: 0o400, flag: 'wx' });
+    if (user !== undefined) await chown(temporary, user.uid, user.gid);
+    await rename(temporary, path);
   }
 
   async writeOwned(path: string, content: string): Promise<void> {

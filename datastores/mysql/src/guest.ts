@@ -90,10 +90,11 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
     if (!existsSync(join(files.dataDir, 'mysql'))) {
       const server = files.server(request.datastoreVersion);
       const staging = await this.#stage(server);
-      await files.writeOwned(files.madeByFile, `${server.flavor} ${server.name}\n`);
+      const madeBy = `${server.flavor} ${server.name}\n`;
+      await files.writeReadOnly(files.madeByFile, madeBy, spawning.user);
       await rename(staging, files.dataDir);
     }
-    await files.writeServerConfig(request, spawning.user);
+    await files.recordSettings(request, spawning.user);
     // A repeated prepare (the taskmanager retrying) finds the server running and goes on.
     if (this.#server.running() === undefined) await this.#start();
     await createDatabases(this.#catalog, request.databases, true);
@@ -106,6 +107,7 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
     const files = this.#files;
     const spawning = await files.spawning();
     const server = files.server();
+    await files.writeServerConfig(spawning.user);
     if (files.prepared) {
       await this.#server.start(spawning, server);
       return;
@@ -121,7 +123,7 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
         `the first start did not remove the initialiser's accounts ${left.join(', ')}; the server was stopped (see its log)`,
       );
     }
-    await files.writeOwned(files.adminCnf, renderAdminCnf(password));
+    await files.writeReadOnly(files.adminCnf, renderAdminCnf(password), spawning.user);
   }
 
   /**

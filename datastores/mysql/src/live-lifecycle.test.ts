@@ -58,7 +58,7 @@ test(
     assert.ok(existsSync(join(server.runDir, 'mysqld.sock')), 'the socket is in the run directory');
     // The admin password is only in a file private to the server's user; the first start's SQL is gone.
     const cnf = statSync(join(server.mountPoint, 'cellar-admin.cnf'));
-    assert.equal(cnf.mode & 0o777, 0o600);
+    assert.equal(cnf.mode & 0o777, 0o400);
     assert.equal(cnf.uid, server.uid);
     assert.equal(existsSync(join(server.runDir, 'cellar-init.sql')), false);
     // The initialiser's passwordless root is gone before anyone could connect.
