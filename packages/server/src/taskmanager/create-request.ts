@@ -30,6 +30,7 @@ const userSpec = Type.Object({
   name: Type.String(),
   host: Type.Optional(Type.String()),
   databases: Type.Optional(Type.Array(databaseSpec)),
+  rules: Type.Optional(Type.String()),
 });
 
 /** What the API hands over: every user with a password. */
@@ -81,6 +82,7 @@ export function storeCreateRequest(
       name: u.name,
       ...(u.host === undefined ? {} : { host: u.host }),
       ...(u.databases === undefined ? {} : { databases: [...u.databases] }),
+      ...(u.rules === undefined ? {} : { rules: u.rules }),
     })),
   };
   const secrets: Static<typeof createSecrets> = {
