@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, test } from 'node:test';
+import { after, test } from 'node:test';
+import pg from 'pg';
 import type { Transport } from '@cellar/rpc';
 import { migrateToLatest, openDatabase, type ControlDatabase } from '../db/connect.js';
 import { now } from '../db/schema.js';
@@ -11,6 +12,7 @@ import { resetInstanceStatus } from '../instances/actions.js';
 import { Quotas } from '../quotas/quotas.js';
 import { newInstanceKey, seal } from '../secrets.js';
 import { insertInstance } from '../testing/instance-fixture.js';
+import { postgresBinaries, startPostgres, type PostgresServer } from '../testing/postgresql.js';
 import { Operations } from './operations.js';
 import { stepsOf, TaskManager } from './taskmanager.js';
 
@@ -23,23 +25,67 @@ const noGuests: Transport = {
   close: async () => undefined,
 };
 
-let dir: string;
 let control: ControlDatabase;
 let controlKey: string;
 
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'cellar-claims-'));
-  control = await openDatabase({ dialect: 'sqlite', path: join(dir, 'control.sqlite') });
-  await migrateToLatest(control.db);
-  controlKey = newInstanceKey();
-});
-afterEach(async () => {
-  await control.close();
-  await rm(dir, { recursive: true, force: true });
+/** One PostgreSQL server for the file, started when a test first needs it; a database per test. */
+let postgres: Promise<PostgresServer> | undefined;
+let databases = 0;
+after(async () => {
+  if (postgres) await (await postgres).stop();
 });
 
+async function openSqlite(): Promise<() => Promise<void>> {
+  const dir = await mkdtemp(join(tmpdir(), 'cellar-claims-'));
+  control = await openDatabase({ dialect: 'sqlite', path: join(dir, 'control.sqlite') });
+  return () => rm(dir, { recursive: true, force: true });
+}
+
+async function openPostgresql(): Promise<() => Promise<void>> {
+  postgres ??= startPostgres();
+  const { url } = await postgres;
+  const name = `claims_${++databases}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  control = await openDatabase({
+    dialect: 'postgresql',
+    url: url.replace(/\/cellar$/, `/${name}`),
+  });
+  return async () => undefined;
+}
+
+const dialects = [
+  { name: 'SQLite', open: openSqlite, skip: false },
+  {
+    name: 'PostgreSQL',
+    open: openPostgresql,
+    skip: postgresBinaries() === undefined ? 'PostgreSQL is not installed' : false,
+  },
+] as const;
+
+/** Each check on a fresh control database of both dialects. */
+function bothDialects(name: string, body: () => Promise<void>): void {
+  for (const dialect of dialects)
+    test(`${name} (${dialect.name})`, { skip: dialect.skip }, async () => {
+      const cleanup = await dialect.open();
+      try {
+        await migrateToLatest(control.db);
+        controlKey = newInstanceKey();
+        await body();
+      } finally {
+        await control.close();
+        await cleanup();
+      }
+    });
+}
+
 /** A taskmanager whose compute driver removes servers with `deleteServer`; its guests never answer. */
-function taskManager(deleteServer: (id: string) => Promise<void>, leaseSeconds = 0.3) {
+function taskManager(
+  deleteServer: (id: string) => Promise<void>,
+  { leaseSeconds = 0.3, owner }: { leaseSeconds?: number; owner?: string } = {},
+) {
   const compute: ComputeDriver = {
     name: 'fake',
     createServer: () => Promise.reject(new Error('no creates here')),
@@ -58,6 +104,7 @@ function taskManager(deleteServer: (id: string) => Promise<void>, leaseSeconds =
     guestTimeouts: { low: 1, high: 1 },
     log: silent,
     leaseSeconds,
+    ...(owner === undefined ? {} : { owner }),
   });
 }
 
@@ -105,82 +152,128 @@ function gate() {
   return { opened, open };
 }
 
-test('a second taskmanager does not run an operation a live one holds, and takes it once that one dies', async () => {
-  const { instanceId, operationId } = await recordDelete();
-  const stuck = gate();
-  const first = taskManager(() => stuck.opened);
-  const removedBySecond: string[] = [];
-  const second = taskManager(async (id) => void removedBySecond.push(id));
-  const firstRun = first.run(operationId);
-  await until(
-    'the first to run the server step',
-    async () => (await serverStep(operationId)) === 'running',
-  );
-
-  // Longer than a lease: the first renews it while its step runs.
-  await new Promise((resolve) => setTimeout(resolve, 600));
-  await second.resume();
-  assert.deepEqual(removedBySecond, [], 'the second ran an operation the first holds');
-  assert.equal((await operation(operationId)).status, 'running');
-
-  first.abandon();
-  const stopWatching = second.watchOperations(0.3);
-  try {
+bothDialects(
+  'a second taskmanager does not run an operation a live one holds, and takes it once that one dies',
+  async () => {
+    const { instanceId, operationId } = await recordDelete();
+    const stuck = gate();
+    const first = taskManager(() => stuck.opened);
+    const removedBySecond: string[] = [];
+    const second = taskManager(async (id) => void removedBySecond.push(id));
+    const firstRun = first.run(operationId);
     await until(
-      'the second to finish the delete',
-      async () => (await operation(operationId)).status === 'succeeded',
+      'the first to run the server step',
+      async () => (await serverStep(operationId)) === 'running',
     );
-  } finally {
-    await stopWatching();
-  }
-  assert.deepEqual(removedBySecond, [instanceId]);
-  assert.notEqual((await instance(instanceId)).deleted_at, null);
-  stuck.open();
-  await firstRun;
-  assert.equal((await operation(operationId)).status, 'succeeded');
-  assert.equal(await serverStep(operationId), 'succeeded');
-});
 
-test('reset_status during a running operation stays failed and its remaining steps do not run', async () => {
-  const { instanceId, operationId } = await recordDelete();
-  const stuck = gate();
-  const running = taskManager(() => stuck.opened);
-  const run = running.run(operationId);
-  await until('the server step to run', async () => (await serverStep(operationId)) === 'running');
-  await resetInstanceStatus({ db: control.db }, 'p1', instanceId);
-  stuck.open();
-  await run;
+    // Longer than a lease: the first renews it while its step runs.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await second.resume();
+    assert.deepEqual(removedBySecond, [], 'the second ran an operation the first holds');
+    assert.equal((await operation(operationId)).status, 'running');
 
-  const ended = await operation(operationId);
-  assert.equal(ended.status, 'failed');
-  assert.equal(ended.error_code, 'CELLAR_OPERATION_INTERRUPTED');
-  const row = await instance(instanceId);
-  assert.equal(row.task_status, 'NONE');
-  assert.equal(row.deleted_at, null, 'the records step ran after the reset');
-});
+    first.abandon();
+    const stopWatching = second.watchOperations(0.3);
+    try {
+      await until(
+        'the second to finish the delete',
+        async () => (await operation(operationId)).status === 'succeeded',
+      );
+    } finally {
+      await stopWatching();
+    }
+    assert.deepEqual(removedBySecond, [instanceId]);
+    assert.notEqual((await instance(instanceId)).deleted_at, null);
+    stuck.open();
+    await firstRun;
+    assert.equal((await operation(operationId)).status, 'succeeded');
+    assert.equal(await serverStep(operationId), 'succeeded');
+  },
+);
 
-test('an operation that crashes before its steps ends failed as interrupted instead of staying open', async () => {
-  // Its guest key was sealed with another control key: reading its context throws.
-  const { instanceId, operationId } = await recordDelete(seal(newInstanceKey(), newInstanceKey()));
-  await taskManager(async () => undefined).run(operationId);
-  const ended = await operation(operationId);
-  assert.equal(ended.status, 'failed');
-  assert.equal(ended.error_code, 'CELLAR_OPERATION_INTERRUPTED');
-  assert.equal((await instance(instanceId)).task_status, 'DELETE_ERROR');
-});
-
-test('an operation whose hand-over was lost is taken by the watch once nobody claimed it', async () => {
-  const { instanceId, operationId } = await recordDelete();
-  const removed: string[] = [];
-  const watching = taskManager(async (id) => void removed.push(id));
-  const stopWatching = watching.watchOperations(0.3);
-  try {
+bothDialects(
+  'reset_status during a running operation stays failed and its remaining steps do not run',
+  async () => {
+    const { instanceId, operationId } = await recordDelete();
+    const stuck = gate();
+    const running = taskManager(() => stuck.opened);
+    const run = running.run(operationId);
     await until(
-      'the watch to run the delete',
-      async () => (await operation(operationId)).status === 'succeeded',
+      'the server step to run',
+      async () => (await serverStep(operationId)) === 'running',
     );
-  } finally {
-    await stopWatching();
-  }
-  assert.deepEqual(removed, [instanceId]);
-});
+    await resetInstanceStatus({ db: control.db }, 'p1', instanceId);
+    stuck.open();
+    await run;
+
+    const ended = await operation(operationId);
+    assert.equal(ended.status, 'failed');
+    assert.equal(ended.error_code, 'CELLAR_OPERATION_INTERRUPTED');
+    const row = await instance(instanceId);
+    assert.equal(row.task_status, 'NONE');
+    assert.equal(row.deleted_at, null, 'the records step ran after the reset');
+  },
+);
+
+bothDialects(
+  'an operation that crashes before its steps ends failed as interrupted instead of staying open',
+  async () => {
+    // Its guest key was sealed with another control key: reading its context throws.
+    const { instanceId, operationId } = await recordDelete(
+      seal(newInstanceKey(), newInstanceKey()),
+    );
+    await taskManager(async () => undefined).run(operationId);
+    const ended = await operation(operationId);
+    assert.equal(ended.status, 'failed');
+    assert.equal(ended.error_code, 'CELLAR_OPERATION_INTERRUPTED');
+    assert.equal((await instance(instanceId)).task_status, 'DELETE_ERROR');
+  },
+);
+
+bothDialects(
+  'an operation whose hand-over was lost is taken by the watch once nobody claimed it',
+  async () => {
+    const { instanceId, operationId } = await recordDelete();
+    const removed: string[] = [];
+    const watching = taskManager(async (id) => void removed.push(id));
+    const stopWatching = watching.watchOperations(0.3);
+    try {
+      await until(
+        'the watch to run the delete',
+        async () => (await operation(operationId)).status === 'succeeded',
+      );
+    } finally {
+      await stopWatching();
+    }
+    assert.deepEqual(removed, [instanceId]);
+  },
+);
+
+bothDialects(
+  'a taskmanager restarted under its name takes its operations back at once',
+  async () => {
+    const { instanceId, operationId } = await recordDelete();
+    const stuck = gate();
+    const killed = taskManager(() => stuck.opened, { leaseSeconds: 60, owner: 'tm-a' });
+    const killedRun = killed.run(operationId);
+    await until(
+      'the server step to run',
+      async () => (await serverStep(operationId)) === 'running',
+    );
+    killed.abandon();
+
+    const removed: string[] = [];
+    const stranger = taskManager(async (id) => void removed.push(id), { leaseSeconds: 60 });
+    await stranger.resume();
+    assert.equal(removed.length, 0, 'a peer took an operation whose lease has not expired');
+    const restarted = taskManager(async (id) => void removed.push(id), {
+      leaseSeconds: 60,
+      owner: 'tm-a',
+    });
+    await restarted.resume();
+    assert.equal((await operation(operationId)).status, 'succeeded');
+    assert.deepEqual(removed, [instanceId]);
+    stuck.open();
+    await killedRun;
+  },
+);

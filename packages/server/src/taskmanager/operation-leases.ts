@@ -50,9 +50,20 @@ export class OperationLeases {
     return Number(renewed.numUpdatedRows) > 0;
   }
 
+  /** Lets go of every operation this taskmanager holds, so a peer or its successor takes them at once. */
+  async releaseAll(): Promise<void> {
+    await this.db
+      .updateTable('operations')
+      .set({ claimed_by: null, lease_until: null })
+      .where('status', 'in', openOperationStatuses)
+      .where('claimed_by', '=', this.owner)
+      .execute();
+  }
+
   /**
-   * Open operations nobody runs: those whose lease expired, and those never claimed that were
-   * recorded before `unclaimedBefore` (all of them when it is not given).
+   * Open operations nobody runs: those whose lease expired, those never claimed that were
+   * recorded before `unclaimedBefore` (all of them when it is not given), and this taskmanager's
+   * own (a restart under the same name: the process that claimed them is gone).
    */
   async takeable(unclaimedBefore?: string): Promise<Operation[]> {
     const at = now();
@@ -62,6 +73,7 @@ export class OperationLeases {
       .where('status', 'in', openOperationStatuses)
       .where((eb) =>
         eb.or([
+          eb('claimed_by', '=', this.owner),
           eb('lease_until', '<', at),
           unclaimedBefore === undefined
             ? eb('lease_until', 'is', null)

@@ -32,12 +32,15 @@ export class TaskManager {
   readonly #waits = new GuestWaits();
 
   constructor(private readonly deps: TaskManagerDeps) {
-    const owner = randomUUID();
+    const owner = deps.owner ?? randomUUID();
     this.operations = new Operations(deps.db, deps.controlKey, owner);
     this.#leases = new OperationLeases(deps.db, owner, deps.leaseSeconds ?? 60);
   }
 
-  /** Serves the taskmanager topic and, until the listener closes, watches for operations to take. */
+  /**
+   * Serves the taskmanager topic and, until the listener closes, watches for operations to take;
+   * closing it lets go of the operations this taskmanager holds.
+   */
   async serve(): Promise<Listener> {
     const listener = await serve({
       transport: this.deps.transport,
@@ -54,6 +57,9 @@ export class TaskManager {
       close: async () => {
         await stopWatching();
         await listener.close();
+        // A taskmanager that stops (rather than dies) hands its operations on without a wait.
+        this.abandon();
+        await this.#leases.releaseAll();
       },
     };
   }
