@@ -166,8 +166,12 @@ bothDialects(
       async () => (await serverStep(operationId)) === 'running',
     );
 
-    // Longer than a lease: the first renews it while its step runs.
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Past the first claim's end: only the renewals while its step runs keep it.
+    const claimedUntil = (await operation(operationId)).lease_until ?? '';
+    await until('the first to renew its claim past its first end', async () => {
+      const lease = (await operation(operationId)).lease_until ?? '';
+      return new Date().toISOString() > claimedUntil && lease > claimedUntil;
+    });
     await second.resume();
     assert.deepEqual(removedBySecond, [], 'the second ran an operation the first holds');
     assert.equal((await operation(operationId)).status, 'running');
