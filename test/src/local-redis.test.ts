@@ -260,3 +260,29 @@ test('a Redis delete leaves no process, directory or OS user', { skip }, async (
     assert.equal(found, false, `user ${user.name} is still there`);
   }
 });
+
+test('a user given ACL rules at create reads only the keys its rules allow', { skip }, async () => {
+  const versions = (await api('GET', '/datastores/redis/versions')).json['versions'] as Json[];
+  const created = await api('POST', '/instances', {
+    instance: {
+      name: 'redis-rules',
+      flavorRef: '1',
+      volume: { size: 1 },
+      datastore: { type: 'redis', version: versions[0]?.['name'] },
+      users: [{ name: 'scoped', password: 'scoped-Pw-1', rules: '~app:* +@read' }],
+    },
+  });
+  assert.equal(created.status, 200, JSON.stringify(created.json));
+  const id = String((created.json['instance'] as Json)['id']);
+  const active = await local.session.untilInstance(id, ready, 'ACTIVE', 60, 200);
+  assert.equal(active['status'], 'ACTIVE', JSON.stringify(active['fault'] ?? active));
+  const address = (active['ip'] as string[] | undefined)?.[0] ?? '';
+  assert.deepEqual(await cli(address, 'scoped', 'scoped-Pw-1', 'GET', 'app:one'), {
+    ok: true,
+    out: '',
+  });
+  const other = await cli(address, 'scoped', 'scoped-Pw-1', 'GET', 'elsewhere');
+  assert.match(other.out, /NOPERM/, 'the create-time rules limit the user to app:*');
+  assert.equal((await api('DELETE', `/instances/${id}`)).status, 202);
+  await local.session.untilInstance(id, (i) => 'gone' in i, 'deleted', 60, 200);
+});

@@ -50,7 +50,10 @@ function keystoneValidator(o: {
   });
 }
 
-/** Casts a new operation to the taskmanager; one that cannot be reached resumes it when it starts. */
+/**
+ * Casts an operation to the taskmanager; when the cast is lost, a taskmanager's watch takes the
+ * operation once nobody has claimed it for 30 seconds (or at its start).
+ */
 function operationRunner(o: ApiRoleOptions): (operationId: string) => Promise<void> {
   const client = new RpcClient({ transport: o.transport, key: o.controlKey });
   return async (operationId) => {
@@ -64,7 +67,7 @@ function operationRunner(o: ApiRoleOptions): (operationId: string) => Promise<vo
     } catch (error) {
       o.log.warn(
         { err: error, operation: operationId },
-        'the taskmanager is not reachable; the operation waits for its resume',
+        'the taskmanager is not reachable; a taskmanager takes the operation within a minute',
       );
     }
   };

@@ -11,6 +11,7 @@ import { guestHome } from '../drivers/compute/local/guest-home.js';
 import { SimulatedCompute } from '../drivers/compute/simulated.js';
 import { localGroup, rpcGroup, serverDefaults, simulatedGroup } from '../options.js';
 import { Quotas } from '../quotas/quotas.js';
+import { ownerName } from '../taskmanager/owner-name.js';
 import { TaskManager, type DatastoreSettings } from '../taskmanager/taskmanager.js';
 import type { OpenParts } from './open-parts.js';
 import type { RoleBase } from './role-base.js';
@@ -73,6 +74,7 @@ export async function startTaskManager(
     datastoreSettings: o.datastoreSettings,
     guestTimeouts: o.guestTimeouts,
     log: o.log,
+    owner: await ownerName(o.statePath),
   });
   parts.listeners.push(await taskmanager.serve());
   await taskmanager.adoptGuests();

@@ -50,6 +50,7 @@ async function migrations(t: TestContext, { control: { db } }: Fixture): Promise
       '0002-flavors',
       '0003-one-open-operation',
       '0004-operation-secrets',
+      '0005-operation-leases',
     ]);
     assert.deepEqual(await migrateToLatest(db), []);
   });

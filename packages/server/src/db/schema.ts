@@ -127,6 +127,10 @@ export interface OperationTable {
    * when the operation ends.
    */
   secrets: string | null;
+  /** The taskmanager running it, while it does; null when none has claimed it or it ended. */
+  claimed_by: string | null;
+  /** ISO time until which `claimed_by` holds it unless renewed; a peer may take it after. */
+  lease_until: string | null;
   error_code: string | null;
   error_message: string | null;
   created_at: string;

@@ -7,6 +7,7 @@ import { guestContext, type Caller, type InstanceDeps } from './deps.js';
 import { loadInstance } from './lookup.js';
 import { accessValue, type AccessRequest } from './access.js';
 import { securityRules } from './security-rules.js';
+import { openOperationStatuses } from './states.js';
 import { startOperation } from './start-operation.js';
 import { canPerformAction } from './status.js';
 import { statusOf } from './views.js';
@@ -28,7 +29,7 @@ export async function restartInstance(
  * open operations failed, so a new one may start.
  */
 export async function resetInstanceStatus(
-  deps: InstanceDeps,
+  deps: Pick<InstanceDeps, 'db'>,
   tenant: string,
   id: string,
 ): Promise<void> {
@@ -62,7 +63,7 @@ export async function resetInstanceStatus(
         updated_at: at,
       })
       .where('instance_id', '=', row.id)
-      .where('status', 'in', ['pending', 'running'])
+      .where('status', 'in', openOperationStatuses)
       .execute();
   });
 }

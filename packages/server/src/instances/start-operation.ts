@@ -53,11 +53,12 @@ export async function startOperation(
     // Another request committed its operation between this one's check and its insert.
     if (!isOpenOperationConflict(error)) throw error;
     const open = await openOperation(deps.db, instanceId);
-    if (open && options.joinSame && open.kind === kind)
-      return { operationId: open.id, isNew: false };
-    throw await busy(deps.db, instanceId);
+    if (!open || !options.joinSame || open.kind !== kind) throw await busy(deps.db, instanceId);
+    started = { operationId: open.id, isNew: false };
   }
-  if (started.isNew) await deps.runOperation(started.operationId);
+  // A joined operation is handed over again too: its first hand-over may have been lost, and a
+  // taskmanager already running it ignores the repeat.
+  await deps.runOperation(started.operationId);
   return started;
 }
 

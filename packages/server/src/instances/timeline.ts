@@ -2,14 +2,9 @@
 // at /instances/{id}/operations. Only the project's own instances' operations are found.
 
 import { NotFound } from '@cellar/plugin-api';
-import type { Operation, OperationStep } from '../db/schema.js';
+import { operationTimeline, type Timeline } from '../taskmanager/operations.js';
 import type { InstanceDeps } from './deps.js';
 import { loadInstance } from './lookup.js';
-
-export interface Timeline {
-  readonly operation: Operation;
-  readonly steps: readonly OperationStep[];
-}
 
 /** Every operation of the project's instance `id`, newest first; 404 for no such instance. */
 export async function instanceOperations(
@@ -51,18 +46,8 @@ export async function instanceOperation(
   operationId: string,
 ): Promise<Timeline> {
   const row = await loadInstance(deps.db, tenant, id);
-  const operation = await deps.db
-    .selectFrom('operations')
-    .selectAll()
-    .where('id', '=', operationId)
-    .where('instance_id', '=', row.id)
-    .executeTakeFirst();
-  if (!operation) throw new NotFound({ resource: 'Operation', id: operationId });
-  const steps = await deps.db
-    .selectFrom('operation_steps')
-    .selectAll()
-    .where('operation_id', '=', operation.id)
-    .orderBy('seq')
-    .execute();
-  return { operation, steps };
+  const timeline = await operationTimeline(deps.db, operationId);
+  if (timeline?.operation.instance_id !== row.id)
+    throw new NotFound({ resource: 'Operation', id: operationId });
+  return timeline;
 }

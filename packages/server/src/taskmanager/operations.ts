@@ -4,7 +4,7 @@
 // must keep secret to resume (a create's passwords) is sealed apart and erased when it ends.
 
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import type { CellarError } from '@cellar/plugin-api';
 import { now, type Database, type Operation, type OperationStep } from '../db/schema.js';
 import {
@@ -29,7 +29,22 @@ export class Operations {
     private readonly db: Kysely<Database>,
     /** Seals the secrets an operation keeps until it ends. */
     private readonly controlKey: string,
+    /**
+     * The taskmanager that claimed the operations it writes: each write then lands only while
+     * the operation is open and still its own (not reset by an administrator, not taken over).
+     */
+    private readonly holder?: string,
   ) {}
+
+  /** The operation is open and, when this writes for a taskmanager, held by it. */
+  #held(id: string) {
+    return (eb: ExpressionBuilder<Database, 'operations'>) =>
+      eb.and([
+        eb('operations.id', '=', id),
+        eb('operations.status', 'in', openOperationStatuses),
+        ...(this.holder === undefined ? [] : [eb('operations.claimed_by', '=', this.holder)]),
+      ]);
+  }
 
   /**
    * Records a new operation with its steps, inside the caller's transaction; a create's passwords
@@ -81,20 +96,8 @@ export class Operations {
     return id;
   }
 
-  async get(id: string): Promise<Timeline | undefined> {
-    const operation = await this.db
-      .selectFrom('operations')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!operation) return undefined;
-    const steps = await this.db
-      .selectFrom('operation_steps')
-      .selectAll()
-      .where('operation_id', '=', id)
-      .orderBy('seq')
-      .execute();
-    return { operation, steps };
+  get(id: string): Promise<Timeline | undefined> {
+    return operationTimeline(this.db, id);
   }
 
   /** The newest operation of each of these instances, with its steps: three queries for a whole page. */
@@ -128,43 +131,41 @@ export class Operations {
     return timelines;
   }
 
-  /** Operations that were pending or running: what a starting taskmanager must resume or fail. */
-  async open(): Promise<Operation[]> {
-    return this.db
-      .selectFrom('operations')
-      .selectAll()
-      .where('status', 'in', openOperationStatuses)
-      .orderBy('created_at')
-      .execute();
-  }
-
-  async started(id: string): Promise<void> {
-    await this.db
+  /** Marks it running; false when it is no longer open or no longer this taskmanager's. */
+  async started(id: string): Promise<boolean> {
+    const written = await this.db
       .updateTable('operations')
       .set({ status: 'running', updated_at: now() })
-      .where('id', '=', id)
-      .execute();
+      .where(this.#held(id))
+      .executeTakeFirst();
+    return Number(written.numUpdatedRows) > 0;
   }
 
-  /** Records the outcome and erases the secrets: nothing needs them once the operation is over. */
-  async ended(id: string, status: 'succeeded' | 'failed', error?: CellarError): Promise<void> {
+  /**
+   * Records the outcome and erases the secrets: nothing needs them once the operation is over.
+   * False when it was no longer open or no longer this taskmanager's: nothing is written then.
+   */
+  async ended(id: string, status: 'succeeded' | 'failed', error?: CellarError): Promise<boolean> {
     const row = await this.db
       .selectFrom('operations')
       .select('request')
       .where('id', '=', id)
       .executeTakeFirst();
     const request = row === undefined ? undefined : withoutLegacyPasswords(row.request);
-    await this.db
+    const written = await this.db
       .updateTable('operations')
       .set({
         status,
         secrets: null,
+        claimed_by: null,
+        lease_until: null,
         updated_at: now(),
         ...(request === undefined ? {} : { request }),
         ...(error ? { error_code: error.code, error_message: error.message } : {}),
       })
-      .where('id', '=', id)
-      .execute();
+      .where(this.#held(id))
+      .executeTakeFirst();
+    return Number(written.numUpdatedRows) > 0;
   }
 
   /** Erases what ended operations still hold: those ended outside a taskmanager (reset_status). */
@@ -177,8 +178,9 @@ export class Operations {
       .execute();
   }
 
-  async stepStarted(id: string, seq: number): Promise<void> {
-    await this.db
+  /** Marks a step running; false (nothing written) as for `started`. */
+  async stepStarted(id: string, seq: number): Promise<boolean> {
+    const written = await this.db
       .updateTable('operation_steps')
       .set({
         status: 'running',
@@ -189,7 +191,9 @@ export class Operations {
       })
       .where('operation_id', '=', id)
       .where('seq', '=', seq)
-      .execute();
+      .where((eb) => eb.exists(eb.selectFrom('operations').select('id').where(this.#held(id))))
+      .executeTakeFirst();
+    return Number(written.numUpdatedRows) > 0;
   }
 
   async stepEnded(
@@ -197,8 +201,8 @@ export class Operations {
     seq: number,
     outcome: Exclude<StepStatus, 'pending' | 'running'>,
     error?: CellarError,
-  ): Promise<void> {
-    await this.db
+  ): Promise<boolean> {
+    const written = await this.db
       .updateTable('operation_steps')
       .set({
         status: outcome,
@@ -207,6 +211,28 @@ export class Operations {
       })
       .where('operation_id', '=', id)
       .where('seq', '=', seq)
-      .execute();
+      .where((eb) => eb.exists(eb.selectFrom('operations').select('id').where(this.#held(id))))
+      .executeTakeFirst();
+    return Number(written.numUpdatedRows) > 0;
   }
+}
+
+/** One operation with its steps in order; undefined when there is no such operation. */
+export async function operationTimeline(
+  db: Kysely<Database>,
+  id: string,
+): Promise<Timeline | undefined> {
+  const operation = await db
+    .selectFrom('operations')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!operation) return undefined;
+  const steps = await db
+    .selectFrom('operation_steps')
+    .selectAll()
+    .where('operation_id', '=', id)
+    .orderBy('seq')
+    .execute();
+  return { operation, steps };
 }

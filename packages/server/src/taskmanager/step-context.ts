@@ -33,6 +33,15 @@ export interface TaskManagerDeps {
   readonly log: TaskManagerLog;
   /** Seconds between service-status polls while waiting for a guest. */
   readonly pollInterval?: number;
+  /**
+   * What names this taskmanager in its claims on operations (a random name when not given); one
+   * restarted under the same name takes its operations back at once, not when their lease expires.
+   */
+  readonly owner?: string;
+  /** Seconds a claim on an operation holds unless renewed (default 60); renewed every third. */
+  readonly leaseSeconds?: number;
+  /** Seconds after which an operation no taskmanager claimed is taken by the watch (default 30). */
+  readonly unclaimedSeconds?: number;
 }
 
 export interface StepContext {

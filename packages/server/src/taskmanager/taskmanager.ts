@@ -1,17 +1,19 @@
 // The taskmanager runs every long operation (create, delete, restart) as a durable sequence of
 // steps: each step's start, end and outcome are written as they happen, a failure leaves a
-// reason code and a message on the instance, and on start it resumes every open operation, so
-// no instance stays in a transitional state because a process died.
+// reason code and a message on the instance. It claims each operation before running it, so
+// several taskmanagers on one control database never run one twice, and it takes over those whose
+// claim lapsed (a taskmanager died) or that nobody took, so no instance stays in a transitional state.
 
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { asCellarError, type CellarError } from '@cellar/plugin-api';
+import { asCellarError, OperationInterrupted, type CellarError } from '@cellar/plugin-api';
 import { GuestClient, method, serve, type Listener } from '@cellar/rpc';
 import { now, type OperationStep } from '../db/schema.js';
-import type { TaskStatus } from '../instances/states.js';
+import type { StepOutcome, TaskStatus } from '../instances/states.js';
 import { unseal } from '../secrets.js';
 import { rewindLostServer } from './create-steps.js';
 import { adoptGuests, watchGuests } from './guest-watch.js';
+import { OperationLeases } from './operation-leases.js';
 import { Operations, type Timeline } from './operations.js';
 import { plans, stepOf } from './plans.js';
 import type { StepContext, TaskManagerDeps } from './step-context.js';
@@ -25,15 +27,22 @@ export const TASKMANAGER_TOPIC = 'taskmanager';
 
 export class TaskManager {
   readonly operations: Operations;
-  readonly #running = new Set<string>();
+  readonly #leases: OperationLeases;
+  readonly #running = new Map<string, { held(): boolean; stop(): void }>();
   readonly #waits = new GuestWaits();
 
   constructor(private readonly deps: TaskManagerDeps) {
-    this.operations = new Operations(deps.db, deps.controlKey);
+    const owner = deps.owner ?? randomUUID();
+    this.operations = new Operations(deps.db, deps.controlKey, owner);
+    this.#leases = new OperationLeases(deps.db, owner, deps.leaseSeconds ?? 60);
   }
 
-  serve(): Promise<Listener> {
-    return serve({
+  /**
+   * Serves the taskmanager topic and, until the listener closes, watches for operations to take;
+   * closing it lets go of the operations this taskmanager holds.
+   */
+  async serve(): Promise<Listener> {
+    const listener = await serve({
       transport: this.deps.transport,
       topic: TASKMANAGER_TOPIC,
       keyFor: (request) => (request.instance === undefined ? this.deps.controlKey : undefined),
@@ -43,6 +52,50 @@ export class TaskManager {
         }),
       },
     });
+    const stopWatching = this.watchOperations();
+    return {
+      close: async () => {
+        await stopWatching();
+        await listener.close();
+        // A taskmanager that stops (rather than dies) hands its operations on without a wait.
+        this.abandon();
+        await this.#leases.releaseAll();
+      },
+    };
+  }
+
+  /**
+   * Every third of `unclaimedSeconds` (default 30), runs the open operations nobody runs: those
+   * whose lease expired, and those no taskmanager claimed within `unclaimedSeconds` (the hand-over
+   * cast was lost). Returns what stops it.
+   */
+  watchOperations(unclaimedSeconds = this.deps.unclaimedSeconds ?? 30): () => Promise<void> {
+    let round: Promise<void> | undefined;
+    const timer = setInterval(
+      () => {
+        round ??= (async () => {
+          try {
+            const before = new Date(Date.now() - unclaimedSeconds * 1000).toISOString();
+            for (const op of await this.#leases.takeable(before)) void this.run(op.id);
+          } catch (error) {
+            this.deps.log.warn({ err: error }, 'the open operations could not be checked');
+          } finally {
+            round = undefined;
+          }
+        })();
+      },
+      (unclaimedSeconds * 1000) / 3,
+    );
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await round;
+    };
+  }
+
+  /** Stops renewing the claims of the operations this taskmanager runs, as its death would. */
+  abandon(): void {
+    for (const lease of this.#running.values()) lease.stop();
   }
 
   /** A heartbeat of this instance was recorded: look at its status now rather than at the next poll. */
@@ -50,25 +103,63 @@ export class TaskManager {
     this.#waits.wake(instanceId);
   }
 
-  /** Resumes every operation a previous taskmanager left open; the steps are safe to repeat. */
+  /**
+   * Resumes the open operations no live taskmanager holds (never claimed, or their lease
+   * expired); the steps are safe to repeat.
+   */
   async resume(): Promise<void> {
     await this.operations.eraseEndedSecrets();
-    const open = await this.operations.open();
+    const open = await this.#leases.takeable();
     if (open.length > 0)
       this.deps.log.info({ operations: open.map((o) => o.id) }, 'resuming open operations');
     await Promise.all(open.map((op) => this.run(op.id)));
   }
 
+  /** Runs the operation unless this or another taskmanager already does. */
   async run(operationId: string): Promise<void> {
     if (this.#running.has(operationId)) return;
-    this.#running.add(operationId);
+    const lease = this.#leases.keep(operationId);
+    this.#running.set(operationId, lease);
     try {
-      await this.#run(operationId);
+      if (await this.#leases.claim(operationId)) await this.#run(operationId, () => lease.held());
     } catch (error) {
-      this.deps.log.error({ err: error, operation: operationId }, 'operation crashed');
+      await this.#crashed(operationId, error);
     } finally {
+      lease.stop();
       this.#running.delete(operationId);
     }
+  }
+
+  /** An operation that threw outside its steps ends as interrupted rather than staying open. */
+  async #crashed(operationId: string, error: unknown): Promise<void> {
+    this.deps.log.error({ err: error, operation: operationId }, 'operation crashed');
+    try {
+      const timeline = await this.operations.get(operationId);
+      if (!timeline) return;
+      const { operation, steps } = timeline;
+      const reason = new OperationInterrupted({
+        kind: operation.kind,
+        instance: operation.instance_id,
+        step: steps.find((st) => st.status === 'running')?.name ?? 'none',
+        reason: `the taskmanager failed: ${asCellarError(error).message}`,
+      });
+      if (await this.operations.ended(operationId, 'failed', reason))
+        await this.#setTask(operation.instance_id, plans[operation.kind].failed);
+    } catch (failure) {
+      // Its lease lapses; the watch of a taskmanager takes it over then.
+      this.deps.log.error(
+        { err: failure, operation: operationId },
+        'the crashed operation could not be ended; it is taken over when its lease expires',
+      );
+    }
+  }
+
+  /** A stop because the operation was reset or taken over: nothing more is written for it. */
+  #lost(operationId: string): void {
+    this.deps.log.warn(
+      { operation: operationId },
+      'operation no longer held by this taskmanager (reset or taken over); stopping it',
+    );
   }
 
   /** Hands the guests of live instances back to the compute driver after a restart. */
@@ -81,22 +172,24 @@ export class TaskManager {
     return watchGuests(this.deps, seconds);
   }
 
-  async #run(operationId: string): Promise<void> {
+  async #run(operationId: string, held: () => boolean): Promise<void> {
     const timeline = await this.operations.get(operationId);
     const status = timeline?.operation.status;
     if (!timeline || status === 'succeeded' || status === 'failed') return;
     const ctx = await this.#contextOf(timeline);
     const { operation, instance } = ctx;
     const plan = plans[operation.kind];
-    await this.operations.started(operation.id);
+    if (!(await this.operations.started(operation.id))) return this.#lost(operation.id);
     await this.#setTask(instance.id, plan.running);
     const steps =
       operation.kind === 'create' ? await rewindLostServer(ctx, timeline.steps) : timeline.steps;
     for (const step of steps) {
       if (step.status === 'succeeded' || step.status === 'skipped') continue;
+      // Checked before each step: an administrator's reset or a peer's takeover stops it here.
+      if (!held() || !(await this.#leases.renew(operation.id))) return this.#lost(operation.id);
       if (!(await this.#runStep(ctx, step))) return;
     }
-    await this.operations.ended(operation.id, 'succeeded');
+    if (!(await this.operations.ended(operation.id, 'succeeded'))) return this.#lost(operation.id);
     if (operation.kind !== 'delete') await this.#setTask(instance.id, 'NONE');
     this.deps.log.info(
       { operation: operation.id, instance: instance.id, kind: operation.kind },
@@ -107,17 +200,23 @@ export class TaskManager {
   /** Runs one step and records how it ended; false when it failed the operation. */
   async #runStep(ctx: StepContext, step: OperationStep): Promise<boolean> {
     const { operation } = ctx;
-    await this.operations.stepStarted(operation.id, step.seq);
-    try {
-      const outcome = await stepOf(operation.kind, step.name).run(ctx);
-      await this.operations.stepEnded(operation.id, step.seq, outcome);
-      return true;
-    } catch (error) {
-      const reason = asCellarError(error);
-      await this.operations.stepEnded(operation.id, step.seq, 'failed', reason);
-      await this.#fail(ctx, reason);
+    if (!(await this.operations.stepStarted(operation.id, step.seq))) {
+      this.#lost(operation.id);
       return false;
     }
+    let outcome: StepOutcome;
+    try {
+      outcome = await stepOf(operation.kind, step.name).run(ctx);
+    } catch (error) {
+      const reason = asCellarError(error);
+      if (await this.operations.stepEnded(operation.id, step.seq, 'failed', reason))
+        await this.#fail(ctx, reason);
+      else this.#lost(operation.id);
+      return false;
+    }
+    if (await this.operations.stepEnded(operation.id, step.seq, outcome)) return true;
+    this.#lost(operation.id);
+    return false;
   }
 
   /** The instance, datastore and guest an operation works on. */
@@ -153,7 +252,8 @@ export class TaskManager {
 
   async #fail(ctx: StepContext, reason: CellarError): Promise<void> {
     const { operation, instance } = ctx;
-    await this.operations.ended(operation.id, 'failed', reason);
+    if (!(await this.operations.ended(operation.id, 'failed', reason)))
+      return this.#lost(operation.id);
     await this.#setTask(instance.id, plans[operation.kind].failed);
     await this.deps.db
       .insertInto('instance_faults')

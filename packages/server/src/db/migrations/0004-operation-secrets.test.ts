@@ -57,7 +57,10 @@ test('passwords earlier versions left in ended operations are gone from the data
     await control.close();
 
     control = await openDatabase({ dialect: 'sqlite', path: file });
-    assert.deepEqual(await migrateToLatest(control.db), ['0004-operation-secrets']);
+    assert.deepEqual(await migrateToLatest(control.db), [
+      '0004-operation-secrets',
+      '0005-operation-leases',
+    ]);
     const requests = new Map(
       (await control.db.selectFrom('operations').select(['id', 'request']).execute()).map((r) => [
         r.id,

@@ -5,10 +5,12 @@ import { initial } from './0001-initial.js';
 import { flavors } from './0002-flavors.js';
 import { oneOpenOperation } from './0003-one-open-operation.js';
 import { operationSecrets } from './0004-operation-secrets.js';
+import { operationLeases } from './0005-operation-leases.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-flavors': flavors,
   '0003-one-open-operation': oneOpenOperation,
   '0004-operation-secrets': operationSecrets,
+  '0005-operation-leases': operationLeases,
 };
