@@ -16,7 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import {
   GuestError,
@@ -115,7 +115,10 @@ export class InstanceFiles {
       );
   }
 
-  /** The settings recorded, redis.conf from them, the data directory; first, ACL file and secret. */
+  /**
+   * Records the request's settings, writes redis.conf from them, makes the data directory; on the
+   * first prepare, also the ACL file and os_admin's secret.
+   */
   async write(request: PrepareRequest, user: OsUser | undefined): Promise<void> {
     await writeOwned(
       this.settingsFile,
@@ -179,7 +182,7 @@ export class InstanceFiles {
 /** How the ACL file keeps a password: never the password itself. */
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-function parsedSettings(text: string): { memoryMb: number } | undefined {
+function parsedSettings(text: string): Static<typeof Settings> | undefined {
   try {
     const value: unknown = JSON.parse(text);
     return Value.Check(Settings, value) ? value : undefined;
