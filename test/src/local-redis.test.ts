@@ -248,6 +248,9 @@ test('a Redis delete leaves no process, directory or OS user', { skip }, async (
   const { user } = JSON.parse(await readFile(join(dir, 'instance.json'), 'utf8')) as {
     user?: { name: string };
   };
+  // Its redis.conf names the server in ps: found now, the check after the delete can fail.
+  const servers = await processesNaming(join(dir, 'volume', 'redis.conf'));
+  assert.equal(servers.length, 1, `one redis-server names its redis.conf: ${servers.join('; ')}`);
   assert.equal((await api('DELETE', `/instances/${id}`)).status, 202);
   await local.session.untilInstance(id, (i) => 'gone' in i, 'deleted', 60, 200);
   assert.deepEqual(await processesNaming(id), []);

@@ -98,12 +98,20 @@ async function createActive(...args: string[]): Promise<{ id: string; address: s
   return { id, address };
 }
 
-/** `database instance delete`, then nothing of the instance left: process, directory, OS user. */
-async function deleteLeavingNothing(id: string): Promise<void> {
+/**
+ * `database instance delete`, then nothing of the instance left: process, directory, OS user.
+ * `serverFile` (under the instance's directory) names its server in ps: found before the delete,
+ * so that the check after it can see a server left behind.
+ */
+async function deleteLeavingNothing(id: string, serverFile?: string): Promise<void> {
   const dir = join(local.state, 'instances', id);
   const { user } = JSON.parse(await readFile(join(dir, 'instance.json'), 'utf8')) as {
     user?: { name: string };
   };
+  if (serverFile !== undefined) {
+    const servers = await processesNaming(join(dir, serverFile));
+    assert.equal(servers.length, 1, `one server names ${serverFile} in ps: ${servers.join('; ')}`);
+  }
   const deleted = await openstack('database', 'instance', 'delete', id);
   assert.ok(deleted.ok, deleted.out);
   await local.session.untilInstance(id, (i) => 'gone' in i, 'deleted', 90, 200);
@@ -118,7 +126,7 @@ async function deleteLeavingNothing(id: string): Promise<void> {
   }
 }
 
-/** `mariadb -h <address> -u <user> -p<password>` as a user types it. */
+/** `mariadb -h <address> -u <user>`, the password in MYSQL_PWD: never on a command line. */
 function mariadb(
   address: string,
   user: string,
@@ -126,14 +134,20 @@ function mariadb(
   sql: string,
   db = '',
 ): Promise<Ran> {
-  const args = ['-h', address, '-u', user, `-p${password}`, '-N', '-B', '-e', sql];
-  return sh('mariadb', db === '' ? args : [...args, db], { PATH: process.env['PATH'] ?? '' });
+  const args = ['-h', address, '-u', user, '-N', '-B', '-e', sql];
+  return sh('mariadb', db === '' ? args : [...args, db], {
+    PATH: process.env['PATH'] ?? '',
+    MYSQL_PWD: password,
+  });
 }
 
-/** `redis-cli -h <address> --user <u> --pass <p>`; -e makes a refused command fail. */
+/** `redis-cli -h <address> --user <u>`, the password in REDISCLI_AUTH; -e makes a refusal fail. */
 function redisCli(address: string, user: string, password: string, ...command: string[]) {
-  const args = ['-h', address, '--user', user, '--pass', password, '--no-auth-warning', '-e'];
-  return sh('redis-cli', [...args, ...command], { PATH: process.env['PATH'] ?? '' });
+  const args = ['-h', address, '--user', user, '-e'];
+  return sh('redis-cli', [...args, ...command], {
+    PATH: process.env['PATH'] ?? '',
+    REDISCLI_AUTH: password,
+  });
 }
 
 const names = (rows: Json[]): string[] => rows.map((r) => String(r['Name'])).sort();
@@ -272,6 +286,6 @@ describe('Redis through openstack database', { skip: noRedis }, () => {
   });
 
   test('instance delete leaves no process, directory or OS user', async () => {
-    await deleteLeavingNothing(made().id);
+    await deleteLeavingNothing(made().id, join('volume', 'redis.conf'));
   });
 });

@@ -47,3 +47,7 @@ test('paths are quoted so that a space or quote in them cannot add a directive',
   assert.equal(quoted('/a b/"x"\\'), '"/a b/\\"x\\"\\\\"');
   assert.throws(() => quoted('/a\nrequirepass x'), /control character/);
 });
+
+test("ps shows the instance's redis.conf, so that a leftover server can be told apart", () => {
+  assert.ok(lines(input).includes('proc-title-template "{title} {listen-addr} {config-file}"'));
+});

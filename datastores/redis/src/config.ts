@@ -48,12 +48,14 @@ function persistenceLines(persistence: string): string[] {
  */
 export function renderRedisConf(c: RedisConfInput): string {
   return [
-    '# Written by the Cellar guest agent at every prepare; changes here are lost.',
+    '# Written by the Cellar guest agent at every prepare and start; changes here are lost.',
     `bind ${c.address}`,
     `port ${c.port}`,
     'protected-mode yes',
     `unixsocket ${quoted(c.socket)}`,
     'unixsocketperm 700',
+    // ps then names the instance's file, which tells its server from every other instance's.
+    'proc-title-template "{title} {listen-addr} {config-file}"',
     'daemonize no',
     'supervised no',
     `pidfile ${quoted(c.pidFile)}`,

@@ -17,7 +17,8 @@ import {
   type UserSpec,
 } from '@cellar/plugin-api';
 import { AdminSession, message } from './admin-session.js';
-import { ADMIN_USER, InstanceFiles } from './instance-files.js';
+import { ADMIN_USER } from './acl-file.js';
+import { InstanceFiles } from './instance-files.js';
 import type options from './options.js';
 import { disableRoot, enableRootWithPassword, generatedPassword, isRootEnabled } from './root.js';
 import { ServerProcess } from './server-process.js';

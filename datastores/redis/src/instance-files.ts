@@ -1,8 +1,11 @@
 // The instance's files and whom the server runs as. On the volume, so they move with the data:
 //
-//   <mount>/redis.conf      from the prepare request and the guest options: rewritten by prepare
+//   <mount>/redis.conf      from the recorded settings and the guest options: rewritten by
+//                           prepare and before every start, so no change to it outlives a start
+//   <mount>/settings.json   what prepare was asked for (the flavor's RAM), for every later start
 //   <mount>/users.acl       the ACL file: root (`default`) and os_admin written by the first
-//                           prepare, then kept by ACL SAVE after every user or root change
+//                           prepare, then kept by ACL SAVE after every user or root change;
+//                           os_admin's and root's lines are put back before every start
 //   <mount>/admin.secret    os_admin's password, for the guest's own session (0600)
 //   <mount>/data/           Redis's dir: dump.rdb, appendonlydir/
 //   <mount>/cellar-stopped  left by stop_db, removed by every start: stopped, not crashed
@@ -13,7 +16,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import {
+  GuestError,
   GuestPrepareFailed,
   type CellarError,
   type GuestContext,
@@ -25,10 +31,11 @@ import {
   type OsUser,
   type Spawning,
 } from '@cellar/plugin-api/processes';
+import { assertedAclFile } from './acl-file.js';
 import { renderRedisConf } from './config.js';
 
-/** The guest's own ACL user: every command, over the private socket only by convention. */
-export const ADMIN_USER = 'os_admin';
+/** What prepare records for the starts after it. */
+const Settings = Type.Object({ memoryMb: Type.Integer({ minimum: 1 }) });
 /** sun_path holds 108 bytes with the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;
 
@@ -47,6 +54,9 @@ export class InstanceFiles {
   }
   get aclFile(): string {
     return join(this.context.mountPoint, 'users.acl');
+  }
+  get settingsFile(): string {
+    return join(this.context.mountPoint, 'settings.json');
   }
   get secretFile(): string {
     return join(this.context.mountPoint, 'admin.secret');
@@ -105,8 +115,44 @@ export class InstanceFiles {
       );
   }
 
-  /** redis.conf for this request; the data directory; the ACL file and secret on first prepare. */
+  /**
+   * Records the request's settings, writes redis.conf from them, makes the data directory; on the
+   * first prepare, also the ACL file and os_admin's secret.
+   */
   async write(request: PrepareRequest, user: OsUser | undefined): Promise<void> {
+    await writeOwned(
+      this.settingsFile,
+      `${JSON.stringify({ memoryMb: request.memoryMb })}\n`,
+      undefined,
+    );
+    await this.#writeConf(request.memoryMb, user);
+    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
+    if (user !== undefined) await chown(this.dataDir, user.uid, user.gid);
+    if (existsSync(this.aclFile) && existsSync(this.secretFile)) return;
+    const secret = randomBytes(32).toString('base64url');
+    // Root (the default user) starts disabled: enabling it through the API gives it a password.
+    await writeOwned(this.secretFile, `${secret}\n`, undefined);
+    await writeOwned(this.aclFile, assertedAclFile('', sha256(secret)), user);
+  }
+
+  /**
+   * Before every start: redis.conf from what prepare recorded, os_admin and root's lines put back
+   * in users.acl. Whatever was left in them (by hand, or by root before it lost CONFIG REWRITE
+   * and ACL SAVE) does not reach the server.
+   */
+  async renew(user: OsUser | undefined): Promise<void> {
+    const text = await readFile(this.settingsFile, 'utf8').catch(() => undefined);
+    const settings = text === undefined ? undefined : parsedSettings(text);
+    if (settings === undefined)
+      throw new GuestError({
+        reason: `${this.settingsFile} is missing or unreadable: prepare the instance again to record its settings.`,
+      });
+    await this.#writeConf(settings.memoryMb, user);
+    const acl = await readFile(this.aclFile, 'utf8');
+    await writeOwned(this.aclFile, assertedAclFile(acl, sha256(await this.adminPassword())), user);
+  }
+
+  async #writeConf(memoryMb: number, user: OsUser | undefined): Promise<void> {
     const o = this.context.options;
     const conf = renderRedisConf({
       address: this.context.address,
@@ -116,24 +162,12 @@ export class InstanceFiles {
       logFile: this.logFile,
       dataDir: this.dataDir,
       aclFile: this.aclFile,
-      memoryMb: request.memoryMb,
+      memoryMb,
       maxmemoryRatio: o.maxmemory_ratio,
       maxmemoryPolicy: o.maxmemory_policy,
       persistence: o.persistence,
     });
     await writeOwned(this.confFile, conf, user);
-    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
-    if (user !== undefined) await chown(this.dataDir, user.uid, user.gid);
-    if (existsSync(this.aclFile) && existsSync(this.secretFile)) return;
-    const secret = randomBytes(32).toString('base64url');
-    // Root (the default user) starts disabled: enabling it through the API gives it a password.
-    const acl = [
-      'user default off resetchannels -@all',
-      `user ${ADMIN_USER} on #${sha256(secret)} ~* &* +@all`,
-      '',
-    ].join('\n');
-    await writeOwned(this.secretFile, `${secret}\n`, undefined);
-    await writeOwned(this.aclFile, acl, user);
   }
 
   async adminPassword(): Promise<string> {
@@ -147,3 +181,12 @@ export class InstanceFiles {
 
 /** How the ACL file keeps a password: never the password itself. */
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+function parsedSettings(text: string): Static<typeof Settings> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Value.Check(Settings, value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

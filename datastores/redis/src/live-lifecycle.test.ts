@@ -118,3 +118,12 @@ test(
     assert.ok(stats.totalBlocks > 0 && stats.free > 0);
   },
 );
+
+test("the server's command line in ps names the instance's redis.conf", { skip }, async () => {
+  const server = await prepared();
+  const cmdline = readFileSync(`/proc/${pidOf(server) ?? 0}/cmdline`, 'utf8');
+  assert.ok(
+    cmdline.includes(join(server.mountPoint, 'redis.conf')),
+    `${cmdline} names ${server.mountPoint}`,
+  );
+});

@@ -29,6 +29,7 @@ export class ServerProcess {
   async start(spawning: Spawning): Promise<void> {
     await mkdir(this.logDir, { recursive: true });
     await rm(this.files.stoppedMarker, { force: true });
+    await this.files.renew(spawning.user);
     const child = startRedis(this.files.confFile, this.files.logFile, spawning);
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
