@@ -15,7 +15,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, signIn, startTestControlPlane, type ApiSession } from '@cellar/server/testing';
 import { offered, quiet, standbysReady, throughCellar, type Offer } from './provision/cellar.js';
 import {
@@ -140,8 +139,7 @@ async function measure(
   console.log(`  ${line}: ${met ? 'met' : 'MISSED'}`);
   const burst = Number(args.burst);
   if (burst > 1) {
-    // After the standbys have had time to get ready again.
-    await sleep(5000);
+    // Once the standbys are ready and idle again.
     await ready(Number(args.standbys));
     const ourBurst = await settled(
       Array.from({ length: burst }, (_, k) => throughCellar(api, entry, offer, 100 + k)),
@@ -192,11 +190,17 @@ async function main(): Promise<number> {
     return failed ? 1 : 0;
   } finally {
     // Each step whatever the one before did: the OS user and the control plane are not left.
-    await rm(parent, { recursive: true, force: true, maxRetries: 3 }).catch((e: unknown) =>
-      console.error(`removing ${parent}: ${String(e)}`),
-    );
-    await running.close();
-    if (user) await run('userdel', [user.name]);
+    try {
+      await rm(parent, { recursive: true, force: true, maxRetries: 3 }).catch((e: unknown) =>
+        console.error(`removing ${parent}: ${String(e)}`),
+      );
+    } finally {
+      try {
+        await running.close();
+      } finally {
+        if (user) await run('userdel', [user.name]);
+      }
+    }
   }
 }
 

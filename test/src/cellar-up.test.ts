@@ -181,3 +181,19 @@ async function stepsOf(control: ControlDatabase, instanceId: string): Promise<[s
     .execute();
   return steps.map((s) => [s.name, s.status]);
 }
+
+test('the banner offers only the datastores enabled now, not one enabled at an earlier start', async (t) => {
+  const own = await mkdtemp(join(tmpdir(), 'cellar-up-enabled-'));
+  t.after(() => rm(own, { recursive: true, force: true }));
+  const start = (settings: readonly string[]): Promise<CellarUp> =>
+    startCellarUp([`DEFAULT.bind_port=${port}`, `DEFAULT.state_path=${own}`, ...settings]);
+  const all = await start(['DEFAULT.enabled_datastores=postgresql,redis']);
+  assert.equal(await all.stop(), 0);
+  assert.match(all.banner, /--datastore postgresql /);
+  assert.match(all.banner, /--datastore redis /, 'this host has Redis: it is offered');
+
+  const fewer = await start(['DEFAULT.enabled_datastores=postgresql']);
+  assert.equal(await fewer.stop(), 0);
+  assert.match(fewer.banner, /--datastore postgresql /);
+  assert.doesNotMatch(fewer.banner, /--datastore redis /, 'Redis is no longer enabled');
+});

@@ -8,10 +8,11 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { endProcessesUnder, freePort, signIn, type Json } from '@cellar/server/testing';
 import { startCellarUp, type CellarUp } from './support/cellar-up.js';
+import { processesNaming } from './support/local-postgresql.js';
+import { waitFor } from './support/wait-for.js';
 
 const exec = promisify(execFile);
 const PG_ROOT = '/usr/lib/postgresql';
@@ -44,40 +45,22 @@ const up = (): Promise<CellarUp> =>
     'DEFAULT.http_get_rate=100000',
   ]);
 
-/** Every process whose command line holds `text`, with its command line. */
-async function processesNaming(text: string): Promise<Map<number, string>> {
-  const found = new Map<number, string>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(text)) found.set(Number(entry), cmdline.replaceAll('\0', ' '));
-  }
-  return found;
-}
-
-/** Waits for `check` to answer something other than undefined, failing with `what` at the deadline. */
-async function until<T>(check: () => Promise<T | undefined>, what: string, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} within ${ms} ms`);
-    await sleep(50);
-  }
-}
+/** Whether any process's command line holds `text`. */
+const anyNaming = async (text: string): Promise<boolean> =>
+  (await processesNaming(text)).length > 0;
 
 /** The work directory of this deployment's waiting standby, once its work ahead is done. */
 async function waitingStandby(): Promise<{ pid: number; dir: string }> {
-  return until(
+  return waitFor(
     async () => {
-      for (const [pid, cmdline] of await processesNaming('--standby')) {
-        const dir = / --work-dir (\S+)/.exec(cmdline)?.[1];
+      for (const found of await processesNaming('--standby')) {
+        const pid = Number(found.slice(0, found.indexOf(':')));
+        const dir = / --work-dir (\S+)/.exec(found)?.[1];
         if (dir?.startsWith(`${state}/`) && existsSync(join(dir, 'made-by'))) return { pid, dir };
       }
       return undefined;
     },
-    'no standby agent finished its work ahead',
-    60_000,
+    { timeout: 60_000, what: 'a standby agent to finish its work ahead', interval: 50 },
   );
 }
 
@@ -88,19 +71,16 @@ test(
     const cellar = await up();
     const standby = await waitingStandby();
     cellar.child.kill('SIGKILL');
-    await until(
-      async () =>
-        (await processesNaming(standby.dir)).size === 0 && !existsSync(standby.dir)
-          ? true
-          : undefined,
-      `the standby ${standby.pid} (${standby.dir}) did not end and remove its work`,
-      10_000,
-    );
-    await until(
-      async () => (existsSync(`${standby.dir}.out`) ? undefined : true),
-      'the standby left its output file',
-      1_000,
-    );
+    await waitFor(async () => !(await anyNaming(standby.dir)) && !existsSync(standby.dir), {
+      timeout: 10_000,
+      what: `the standby ${standby.pid} (${standby.dir}) to end and remove its work`,
+      interval: 50,
+    });
+    await waitFor(() => !existsSync(`${standby.dir}.out`), {
+      timeout: 1_000,
+      what: 'the standby to remove its output file',
+      interval: 50,
+    });
   },
 );
 
@@ -134,18 +114,26 @@ test(
     const standby = await waitingStandby();
     cellar.child.kill('SIGKILL');
 
-    // A live instance's guest outlives the control plane, and so does its database.
-    await sleep(3000);
-    assert.ok((await processesNaming(id)).has(guest), 'the guest of a live instance ended');
+    // A live instance's guest outlives the control plane, and so does its database: by the time
+    // the standby has seen its control plane gone and ended, the guest (a standby once) has too.
+    await waitFor(async () => !(await anyNaming(standby.dir)), {
+      timeout: 10_000,
+      what: `the standby ${standby.pid} to end with its control plane`,
+      interval: 50,
+    });
+    const live = await processesNaming(id);
+    assert.ok(
+      live.some((p) => p.startsWith(`${guest}: `)),
+      'the guest of a live instance ended',
+    );
     // The first step of a delete, cut short by the kill: the guest's identity is gone.
     await rm(join(dir, 'guest_info.conf'));
-    await until(
-      async () => ((await processesNaming(id)).size === 0 ? true : undefined),
-      `the guest and database of deleted instance ${id} did not end`,
-      10_000,
-    );
+    await waitFor(async () => !(await anyNaming(id)), {
+      timeout: 10_000,
+      what: `the guest and database of deleted instance ${id} to end`,
+      interval: 50,
+    });
     assert.ok((await stat(join(dir, 'volume'))).isDirectory(), 'the volume went with the guest');
-    assert.equal((await processesNaming(standby.dir)).size, 0, 'the standby is still running');
 
     // The next control plane deletes what is left, users included.
     cellar = await up();

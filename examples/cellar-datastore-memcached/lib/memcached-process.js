@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, fchownSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runningServer } from '@cellar/plugin-api/processes';
 import { saslMechanisms } from './binary-protocol.js';
 import { writeOwned } from './instance-files.js';
 import { spawnOptions } from './programs.js';
@@ -41,15 +42,14 @@ export class MemcachedProcess {
     this.where = { host: address, port: PORT, timeoutMs: 1000 };
   }
 
-  /** The PID of this instance's running server, if any. @returns {number | undefined} */
+  /**
+   * The PID of this instance's running server, if any: a memcached working in the instance's
+   * directory. A PID reused since by another tenant's memcached works in that tenant's directory.
+   * @returns {number | undefined}
+   */
   running() {
-    let pid;
-    try {
-      pid = Number(readFileSync(this.files.pidFile, 'utf8').trim());
-    } catch {
-      return undefined;
-    }
-    return Number.isInteger(pid) && pid > 0 && isMemcached(pid) ? pid : undefined;
+    const pid = runningServer(this.files.pidFile, this.files.dir);
+    return pid !== undefined && isMemcached(pid) ? pid : undefined;
   }
 
   /**

@@ -68,6 +68,7 @@ export function watchInstanceFiles(
   files: readonly string[],
   log: GuestLogger,
   gone: () => Promise<void>,
+  checkMs = CHECK_MS,
 ): () => void {
   let ended = false;
   const timer = setInterval(() => {
@@ -87,7 +88,7 @@ export function watchInstanceFiles(
         return;
       }
     })();
-  }, CHECK_MS);
+  }, checkMs);
   timer.unref();
   return () => clearInterval(timer);
 }

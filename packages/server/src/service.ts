@@ -91,12 +91,20 @@ export async function openControlDatabase(
   };
 }
 
-/** Each datastore's default version (the newest this host has), as `datastore show` gives it. */
-async function defaultVersionsOf(db: Kysely<Database>): Promise<Record<string, string>> {
+/**
+ * Each enabled datastore's default version (the newest this host has), as `datastore show` gives
+ * it. The table keeps the rows of datastores disabled since: those are not offered.
+ */
+async function defaultVersionsOf(
+  db: Kysely<Database>,
+  enabled: readonly string[],
+): Promise<Record<string, string>> {
+  if (enabled.length === 0) return {};
   const rows = await db
     .selectFrom('datastores')
     .innerJoin('datastore_versions', 'datastore_versions.id', 'datastores.default_version_id')
     .select(['datastores.name as datastore', 'datastore_versions.name as version'])
+    .where('datastores.name', 'in', enabled)
     .execute();
   return Object.fromEntries(rows.map((v) => [v.datastore, v.version]));
 }
@@ -171,7 +179,10 @@ async function sharedParts(
   const control = await openControl(options, statePath, log, parts);
   const datastores = await loadDatastores(options.host, options.enabled);
   await syncCatalog(control.db, datastores);
-  const defaultVersions = await defaultVersionsOf(control.db);
+  const defaultVersions = await defaultVersionsOf(
+    control.db,
+    datastores.map((d) => d.name),
+  );
   const controlKey = await loadControlKey(statePath, config.group(rpcGroup).control_key);
   return {
     config,

@@ -113,3 +113,29 @@ test('startServer appends output to the log, and logTail shows its end; runProgr
     '/bin',
   );
 });
+
+test('runProgram kills a program that outlives its timeout and fails naming it and the time', async (t) => {
+  const dir = await scratch();
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const pidFile = join(dir, 'hung.pid');
+  const started = Date.now();
+  await assert.rejects(
+    runProgram(
+      '/bin/sh',
+      ['-c', `echo started; echo $$ > ${pidFile}; exec sleep 30`],
+      asSelf,
+      undefined,
+      {
+        timeoutMs: 300,
+      },
+    ),
+    /^Error: \/bin\/sh did not finish within 0.3 s and was killed:\nstarted$/,
+  );
+  assert.ok(Date.now() - started < 5_000, 'failed at its timeout, not when the program ended');
+  const pid = readPid(pidFile);
+  assert.ok(pid !== undefined);
+  const deadline = Date.now() + 5_000;
+  while (isAlive(pid) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(isAlive(pid), false, 'the hung program is killed');
+});

@@ -11,12 +11,21 @@ import { spawnOptions, type Spawning } from './run-as.js';
 /** How often a stop looks whether the server is gone. */
 const POLL_MS = 10;
 
+/** How long a tool (initdb, mariadb-install-db) may run before it is taken for hung. */
+export const RUN_PROGRAM_TIMEOUT_MS = 5 * 60_000;
+
+export interface RunProgramOptions {
+  /** Killed (SIGKILL) and failed past this; RUN_PROGRAM_TIMEOUT_MS by default. */
+  readonly timeoutMs?: number;
+}
+
 /** Runs a program to completion; its output, interleaved, goes into the error when it fails. */
 export function runProgram(
   program: string,
   args: readonly string[],
   s: Spawning,
   path?: string,
+  options: RunProgramOptions = {},
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, {
@@ -29,8 +38,23 @@ export function runProgram(
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    child.on('error', reject);
+    // A hung tool would hold the guest's prepare forever. Failed at once: processes it started
+    // may keep its output open, and 'close' waits for that.
+    const timeoutMs = options.timeoutMs ?? RUN_PROGRAM_TIMEOUT_MS;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `${program} did not finish within ${timeoutMs / 1000} s and was killed:\n${output.trim()}`,
+        ),
+      );
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       if (code === 0) resolve();
       else
         reject(

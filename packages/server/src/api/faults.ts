@@ -80,7 +80,9 @@ export function asFault(
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new BadRequest({ reason: 'The Content-Length header does not match the body.' });
     default:
-      if (error instanceof SyntaxError)
+      // A body parser's SyntaxError comes with Fastify's 400; one from a JSON.parse of Cellar's
+      // own (a stored record, a guest's answer) has no status and stays a 500.
+      if (error instanceof SyntaxError && error.statusCode === 400)
         return new BadRequest({ reason: `The request body is not valid JSON: ${error.message}` });
       return byStatus(error, limits);
   }

@@ -1,9 +1,9 @@
 // Tokens from a real Keystone, validated the way keystonemiddleware does: Cellar authenticates as
 // its service user, asks Keystone about each user token (X-Subject-Token), and trusts the answer
 // for a short while. Unknown, expired and revoked tokens are refused with 401; a Keystone that
-// is silent past the timeout, unreachable or failing is a 503 naming it.
+// is silent past the timeout, unreachable, failing or refusing Cellar itself is a 503 naming why.
 
-import { IdentityUnavailable, Unauthorized } from '@cellar/plugin-api';
+import { IdentityUnavailable, Unauthorized, type CellarError } from '@cellar/plugin-api';
 import type { TokenInfo } from './identity.js';
 import { TokenCache } from './token-cache.js';
 
@@ -42,6 +42,11 @@ export class KeystoneValidator implements TokenValidator {
 
   #endpoint(path: string): string {
     return `${this.settings.url.replace(/\/+$/, '')}${path}`;
+  }
+
+  /** Keystone answers, but not so that Cellar can validate tokens: no request can be served. */
+  #unavailable(reason: string): CellarError {
+    return new IdentityUnavailable({ url: this.settings.url, reason });
   }
 
   /**
@@ -89,11 +94,10 @@ export class KeystoneValidator implements TokenValidator {
       }),
     });
     const token = res.headers.get('x-subject-token');
-    if (res.status !== 201 || token === null) {
-      throw new Error(
-        `Keystone at ${this.settings.url} refused Cellar's service credentials (HTTP ${res.status}); check [identity] keystone_username/keystone_password/keystone_project_name`,
+    if (res.status !== 201 || token === null)
+      throw this.#unavailable(
+        `it refused Cellar's service credentials (HTTP ${res.status}): check [identity] keystone_username, keystone_password, keystone_project_name and keystone_domain_name`,
       );
-    }
     this.#service = { token, until: Date.parse(body.token.expires_at) - 60_000 };
     return token;
   }
@@ -115,8 +119,16 @@ export class KeystoneValidator implements TokenValidator {
       throw new Unauthorized({
         reason: 'Keystone does not know this token (invalid, expired or revoked)',
       });
+    if (res.status === 401)
+      throw this.#unavailable(
+        "it refused Cellar's service token (HTTP 401) when asked to validate a token, even a new one",
+      );
+    if (res.status === 403)
+      throw this.#unavailable(
+        "it does not let Cellar's service user validate tokens (HTTP 403): give [identity] keystone_username the admin or service role in keystone_project_name",
+      );
     if (res.status !== 200)
-      throw new Error(`Keystone answered HTTP ${res.status} when validating a token`);
+      throw this.#unavailable(`it answered HTTP ${res.status} when asked to validate a token`);
     const t = body.token;
     if (!t.project) throw new Unauthorized({ reason: 'the token is not scoped to a project' });
     const info: TokenInfo = {

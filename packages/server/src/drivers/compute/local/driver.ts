@@ -94,7 +94,12 @@ export class LocalCompute implements ComputeDriver {
     const instances = join(options.home, 'instances');
     this.#records = new InstanceRecords(instances);
     this.#addresses = new AddressPool(join(instances, '.addresses'), options.addressPool);
-    this.#users = new GuestUsers(join(instances, '.users'), options.userPrefix, this.#root);
+    this.#users = new GuestUsers(
+      join(instances, '.users'),
+      options.userPrefix,
+      this.#root,
+      options.log,
+    );
     this.#standbys = new StandbyPool(
       {
         home: options.home,

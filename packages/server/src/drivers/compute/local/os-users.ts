@@ -60,12 +60,16 @@ async function removeSharedMemory(name: string): Promise<void> {
   }
 }
 
+/** userdel's exit status for a user that does not exist. */
+const USERDEL_NO_SUCH_USER = 6;
+
 export class GuestUsers {
   /** `dir` holds one empty file per user this deployment made; `root`: whether users are made at all. */
   constructor(
     private readonly dir: string,
     private readonly prefix: string,
     private readonly root: boolean,
+    private readonly log: { warn(f: Record<string, unknown>, m: string): void },
   ) {}
 
   async open(): Promise<void> {
@@ -86,10 +90,23 @@ export class GuestUsers {
     }
   }
 
+  /**
+   * Removes the user (userdel also removes its own group) and its note. A user userdel refuses
+   * (8: a process still runs as it) keeps its note, so the next start removes it then.
+   */
   async drop(name: string): Promise<void> {
     await removeSharedMemory(name);
-    // userdel also removes the user's own group; a user already gone is fine.
-    await run('userdel', [name]).catch(() => undefined);
+    try {
+      await run('userdel', [name]);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== USERDEL_NO_SUCH_USER) {
+        this.log.warn(
+          { user: name, err: error },
+          'a guest user could not be removed; Cellar tries again at its next start',
+        );
+        return;
+      }
+    }
     await rm(join(this.dir, name), { force: true });
   }
 

@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { processTree, signal } from '@cellar/plugin-api/processes';
 import { endProcess, spawnAgent } from './agent-process.js';
 import { guestProgram } from './guest-program.js';
@@ -25,6 +26,8 @@ export interface Standby {
 const STANDBY_PREFIX = 'standby-';
 /** How long a stopping standby may take to finish its work ahead before it is killed. */
 const STANDBY_STOP_GRACE_MS = 30_000;
+/** How long the killed processes of a stopped standby may take to go before its user is removed. */
+const STANDBY_KILL_WAIT_MS = 5_000;
 
 export interface StandbySettings {
   readonly home: string;
@@ -32,6 +35,18 @@ export interface StandbySettings {
   readonly perDatastore: number;
   readonly defaultVersions?: Readonly<Record<string, string>> | undefined;
   readonly log: { warn(f: Record<string, unknown>, m: string): void };
+}
+
+/**
+ * SIGKILLs what `find` finds until it finds nothing, for up to STANDBY_KILL_WAIT_MS: userdel
+ * refuses a user a process still runs as (a user left then is removed at the next start).
+ */
+async function killAll(find: () => Promise<number[]>): Promise<void> {
+  const deadline = Date.now() + STANDBY_KILL_WAIT_MS;
+  for (let left = await find(); left.length > 0 && Date.now() < deadline; left = await find()) {
+    signal(left, 'SIGKILL');
+    await sleep(25);
+  }
 }
 
 export async function removeStandbyFiles(standby: Pick<Standby, 'dir' | 'output'>): Promise<void> {
@@ -120,8 +135,8 @@ export class StandbyPool {
   async end(standby: Standby): Promise<void> {
     this.#waiting.delete(standby.child);
     await endProcess(standby.child, STANDBY_STOP_GRACE_MS);
-    if (standby.child.pid !== undefined)
-      signal(await processTree([standby.child.pid], standby.dir), 'SIGKILL');
+    const pid = standby.child.pid;
+    if (pid !== undefined) await killAll(() => processTree([pid], standby.dir));
     await removeStandbyFiles(standby);
     if (standby.user) await this.users.drop(standby.user.name);
   }
