@@ -216,7 +216,7 @@ export const IdentityUnavailable = defineError('IdentityUnavailable', {
   status: 503,
   message: 'The identity service (Keystone at {url}) is unavailable: {reason}.',
   description:
-    'Keystone did not answer within [identity] keystone_timeout, could not be reached, or failed; no token can be validated until it is back.',
+    "Keystone did not answer within [identity] keystone_timeout, could not be reached, failed, or refused Cellar's own service user; the message says which and what to check.",
 });
 
 export const ConfigurationInvalid = defineError('ConfigurationInvalid', {
