@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  generatedPassword,
   BaseDatastoreManager,
   defineDatastoreGuest,
   GuestError,
@@ -30,7 +31,7 @@ import { createDatabases, deleteDatabase, listDatabases } from './databases.js';
 import { initialise, standby, takeFromStandby } from './install-db.js';
 import { Names } from './names.js';
 import type options from './options.js';
-import { disableRoot, enableRootWithPassword, generatedPassword, isRootEnabled } from './root.js';
+import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
 import { firstStartSql, installAccountsLeft, ServerProcess } from './server-process.js';
 import {
   changePasswords,

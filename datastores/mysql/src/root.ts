@@ -1,7 +1,6 @@
 // The root user: `root`@`%` with every privilege (root_grant, WITH GRANT OPTION as configured),
 // enabled with a given or generated password, and disabled by dropping the account.
 
-import { randomBytes } from 'node:crypto';
 import { BadRequest, type UserSpec } from '@cellar/plugin-api';
 import type { Catalog } from './catalog.js';
 import { ROOT_USER } from './config.js';
@@ -13,13 +12,6 @@ const PRIVILEGE = /^[A-Za-z][A-Za-z ]*$/;
 export interface RootOptions {
   readonly root_grant: readonly string[];
   readonly root_grant_option: boolean;
-}
-
-/** A password of `length` URL-safe characters. */
-export function generatedPassword(length: number): string {
-  return randomBytes(Math.ceil((length * 3) / 4))
-    .toString('base64url')
-    .slice(0, length);
 }
 
 export async function enableRootWithPassword(

@@ -3,6 +3,7 @@
 
 import { rename, rm } from 'node:fs/promises';
 import {
+  generatedPassword,
   BaseDatastoreManager,
   defineDatastoreGuest,
   GuestError,
@@ -26,7 +27,7 @@ import { DataDirectory } from './data-directory.js';
 import { createDatabases, deleteDatabase, listDatabases } from './databases.js';
 import { Names } from './names.js';
 import type options from './options.js';
-import { disableRoot, enableRootWithPassword, generatedPassword, isRootEnabled } from './root.js';
+import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
 import { ServerProcess } from './server-process.js';
 import { initdb, standby, takeFromStandby } from './standby.js';
 import {

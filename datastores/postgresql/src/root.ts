@@ -1,19 +1,11 @@
 // The root user: a superuser role enabled with a given or generated password, and disabled by
 // taking its power, login and password away while keeping the role and what it owns.
 
-import { randomBytes } from 'node:crypto';
 import type { UserSpec } from '@cellar/plugin-api';
 import type { Catalog } from './catalog.js';
 import { ROOT_USER } from './names.js';
 import { ident } from './sql.js';
 import { passwordLiteral } from './users.js';
-
-/** A password of `length` URL-safe characters. */
-export function generatedPassword(length: number): string {
-  return randomBytes(Math.ceil((length * 3) / 4))
-    .toString('base64url')
-    .slice(0, length);
-}
 
 export async function enableRootWithPassword(
   catalog: Catalog,

@@ -2,6 +2,7 @@
 // the guest's OS user, and manages root and ACL users through its admin socket. No databases.
 
 import {
+  generatedPassword,
   BaseDatastoreManager,
   defineDatastoreGuest,
   GuestError,
@@ -20,7 +21,7 @@ import { AdminSession, message } from './admin-session.js';
 import { ADMIN_USER } from './acl-file.js';
 import { InstanceFiles } from './instance-files.js';
 import type options from './options.js';
-import { disableRoot, enableRootWithPassword, generatedPassword, isRootEnabled } from './root.js';
+import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
 import { ServerProcess } from './server-process.js';
 import {
   AclUsers,

@@ -1,7 +1,6 @@
 // Root, as Trove's Redis root controller means it: the password of the server itself, which in
 // Redis 7 is the default user's (what requirepass sets). Disabling switches that user off.
 
-import { randomBytes } from 'node:crypto';
 import { BadRequest, type UserSpec } from '@cellar/plugin-api';
 import type { AdminSession } from './admin-session.js';
 
@@ -41,13 +40,6 @@ export const ROOT_RULES = [
   '-sync',
   '-psync',
 ] as const;
-
-/** A password of `length` URL-safe characters. */
-export function generatedPassword(length: number): string {
-  return randomBytes(Math.ceil((length * 3) / 4))
-    .toString('base64url')
-    .slice(0, length);
-}
 
 export async function enableRootWithPassword(
   admin: AdminSession,

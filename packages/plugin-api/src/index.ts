@@ -2,6 +2,7 @@
 // datastore imports. Everything here is public; the host checks plugins against CONTRACT_MAJOR.
 
 export * from './addresses.js';
+export * from './passwords.js';
 export * from './capabilities.js';
 export * from './contract.js';
 export * from './define.js';
