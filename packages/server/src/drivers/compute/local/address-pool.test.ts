@@ -52,7 +52,7 @@ test('two deployments claiming at once never get the same address', async (t) =>
   assert.ok(claims.includes(`${prefix}1`), 'the stale claim is taken over');
 });
 
-test('a claim whose instance directory is gone is taken over, a released address reused', async (t) => {
+test('a claim whose instance or deployment let go is taken over, a released address reused', async (t) => {
   const { a, b, prefix } = await twoDeployments(t);
   assert.equal(await a.claim('first'), `${prefix}1`);
   assert.equal(await b.claim('second'), `${prefix}2`, 'the other deployment skips a live claim');
@@ -62,4 +62,7 @@ test('a claim whose instance directory is gone is taken over, a released address
   await b.addresses.release('second');
   assert.equal(await a.claim('fourth'), `${prefix}2`);
   assert.equal(await a.claim('fifth'), `${prefix}3`);
+  // Its deployment no longer claims it (its own claim file is gone): stale too.
+  await rm(join(b.instances, '.addresses', `${prefix}1`));
+  assert.equal(await b.claim('sixth'), `${prefix}1`);
 });
