@@ -1,10 +1,11 @@
 // The loopback addresses instances listen on: a pool such as 127.42.0.0/16, each address claimed
-// by one instance through a file created exclusively, so two processes never take the same one.
+// by one instance in its deployment and host-wide, so no two instances on the machine share one.
 
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ComputeDriverNotAvailable } from '@cellar/plugin-api';
+import { defaultHostClaimDir, HostClaims } from './host-claims.js';
 
 /** The usable IPv4 addresses of a pool like 127.42.0.0/16: all but the network's own and its broadcast. */
 export function parsePool(pool: string): { first: number; last: number } {
@@ -36,39 +37,52 @@ function portFree(address: string, port: number): Promise<boolean> {
 
 export class AddressPool {
   readonly #range: { first: number; last: number };
+  readonly #dir: string;
+  readonly #host: HostClaims;
 
-  /** `dir` holds one file per claimed address, naming the instance that holds it. */
+  /**
+   * `instances` holds the instances' directories and `.addresses/`, one file per address this
+   * deployment claimed, naming the instance; `hostDir` is shared by every deployment on the host.
+   */
   constructor(
-    private readonly dir: string,
+    private readonly instances: string,
     private readonly pool: string,
+    options: { hostDir?: string } = {},
   ) {
     this.#range = parsePool(pool);
+    this.#dir = join(instances, '.addresses');
+    this.#host = new HostClaims(options.hostDir ?? defaultHostClaimDir());
   }
 
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    await this.#host.open();
   }
 
   /**
    * Claims the lowest free address of the pool: not claimed by this deployment (the exclusive
-   * create makes that safe across processes) and with the datastore's ports free (another
-   * deployment on this machine, or anything else, may hold them).
+   * create makes that safe across processes), nor by another deployment on this host (the
+   * host-wide claim, made after this deployment's and given up before it), and with the
+   * datastore's ports free (anything else on the machine may hold them).
    */
   async claim(id: string, ports: readonly number[]): Promise<string> {
-    const taken = new Set(await readdir(this.dir));
+    const taken = new Set(await readdir(this.#dir));
     for (let n = this.#range.first; n <= this.#range.last; n++) {
       const address = dotted(n);
       if ((n & 255) === 0 || (n & 255) === 255 || taken.has(address)) continue;
       try {
-        await writeFile(join(this.dir, address), id, { flag: 'wx' });
+        await writeFile(join(this.#dir, address), id, { flag: 'wx' });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         continue;
       }
-      if ((await Promise.all(ports.map((port) => portFree(address, port)))).every(Boolean))
-        return address;
+      if (await this.#host.claim(address, join(this.instances, id))) {
+        if ((await Promise.all(ports.map((port) => portFree(address, port)))).every(Boolean))
+          return address;
+        await this.#host.release(address, join(this.instances, id));
+      }
       // Held by someone else: keep the claim file out of the way only while this loop runs.
-      await rm(join(this.dir, address), { force: true });
+      await rm(join(this.#dir, address), { force: true });
     }
     throw new ComputeDriverNotAvailable({
       driver: 'local',
@@ -78,9 +92,11 @@ export class AddressPool {
 
   /** Every address this instance claimed (a create interrupted half way may have claimed one). */
   async release(id: string): Promise<void> {
-    for (const address of await readdir(this.dir)) {
-      const owner = await readFile(join(this.dir, address), 'utf8').catch(() => '');
-      if (owner === id) await rm(join(this.dir, address), { force: true });
+    for (const address of await readdir(this.#dir)) {
+      const owner = await readFile(join(this.#dir, address), 'utf8').catch(() => '');
+      if (owner !== id) continue;
+      await this.#host.release(address, join(this.instances, id));
+      await rm(join(this.#dir, address), { force: true });
     }
   }
 }

@@ -20,6 +20,8 @@
 //                         guest.pid          the running agent
 //                         process-groups     every process group a guest of this instance led
 //   <home>/instances/.addresses/<ip>       claimed addresses, one file each (created exclusively)
+//   /run/cellar/addresses/<ip>/            the same claims host-wide, shared by every deployment
+//                                          (as root; others: $TMPDIR/cellar-addresses-<uid>/): host-claims.ts
 //   <home>/instances/.users/<name>         OS users this deployment made, noted before they exist
 //   <home>/guest/<datastore>/cellar-guest.mjs          the guest artifact, readable by the guest users
 //   <home>/guest/<datastore>/standbys/                 sticky (1733): each standby may remove its own
@@ -93,7 +95,7 @@ export class LocalCompute implements ComputeDriver {
   private constructor(private readonly options: LocalOptions) {
     const instances = join(options.home, 'instances');
     this.#records = new InstanceRecords(instances);
-    this.#addresses = new AddressPool(join(instances, '.addresses'), options.addressPool);
+    this.#addresses = new AddressPool(instances, options.addressPool);
     this.#users = new GuestUsers(
       join(instances, '.users'),
       options.userPrefix,
