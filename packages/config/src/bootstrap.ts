@@ -1,6 +1,6 @@
 // Start-up of any Cellar process: collect the configuration sources, open the installed plugins
-// (lock file or discovery), register the core and datastore option groups, validate everything,
-// and return either a ready configuration or every problem at once.
+// (lock file or discovery), register the core, datastore and backup storage option groups,
+// validate everything, and return either a ready configuration or every problem at once.
 
 import { namespaces, type DatastoreOptions, type OptionGroup, type Side } from '@cellar/plugin-api';
 import {
@@ -16,6 +16,7 @@ import {
   type PluginHost,
   type PluginProblem,
 } from '@cellar/plugins';
+import { backupStorageDefaults, selectBackupStorages } from './bootstrap-storages.js';
 import { coreGroups, guestDefaults, serverDefaults, serverPlugins } from './core-options.js';
 import {
   formatProblem,
@@ -88,7 +89,7 @@ async function buildRegistry(
   own: readonly OwnedGroup[],
 ): Promise<OptionRegistry> {
   const registry = new OptionRegistry();
-  for (const group of coreGroups) registry.register(group, CORE_OWNER);
+  for (const group of [...coreGroups, backupStorageDefaults]) registry.register(group, CORE_OWNER);
   for (const { group, owner } of own) registry.register(group, owner);
   const names = datastores.map((p) => p.manifest.name);
   const loaded = await namedExtensionManager<DatastoreOptions>(
@@ -239,13 +240,16 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     options.side === 'server'
       ? await selectServerDatastores(host, sources.settings)
       : selectGuestDatastore(host, sources.settings);
-  const notices = [...opened.notices, ...selection.notices];
-  const { registry, problems: registryProblems } = await registryOf(
-    host,
-    selection.wanted,
-    options.groups ?? [],
-  );
-  const pluginProblems = [...selection.problems, ...registryProblems];
+  const storages =
+    options.side === 'server'
+      ? await selectBackupStorages(host, sources.settings)
+      : { groups: [], problems: [], notices: [] };
+  const notices = [...opened.notices, ...selection.notices, ...storages.notices];
+  const { registry, problems: registryProblems } = await registryOf(host, selection.wanted, [
+    ...(options.groups ?? []),
+    ...storages.groups,
+  ]);
+  const pluginProblems = [...selection.problems, ...storages.problems, ...registryProblems];
   const problems = pluginProblems.map((p) => `plugin ${formatPluginProblem(p)}`);
   const loaded = registry && validateSettings(registry, options.side, sources, pluginProblems);
   if (loaded && !loaded.ok) problems.push(...loaded.problems.map(formatProblem));

@@ -11,3 +11,4 @@ export * from './sample.js';
 export * from './show.js';
 export * from './sources.js';
 export * from './bootstrap.js';
+export * from './bootstrap-storages.js';

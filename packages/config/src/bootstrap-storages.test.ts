@@ -1,0 +1,122 @@
+// Start-up with backup storage plugins installed: [DEFAULT] backup_storage must name one, and every
+// installed storage's [backup_storage_<name>] section validates on the server side only.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { defineBackupStorageOptions, opt } from '@cellar/plugin-api';
+import { createPluginRegistry, type InMemoryPlugin } from '@cellar/plugins';
+import { backupStorageDefaults } from './bootstrap-storages.js';
+import { bootstrap, type BootstrapOptions } from './bootstrap.js';
+import { renderConfig } from './show.js';
+
+function storage(name: string, options: InMemoryPlugin['modules'][string]): InMemoryPlugin {
+  return {
+    package: `@example/backup-storage-${name}`,
+    cellar: {
+      plugin: 1,
+      kind: 'backup-storage',
+      name,
+      entryPoints: {
+        'cellar.backup.storage.options': './options',
+        'cellar.backup.storage': './storage',
+      },
+    },
+    modules: { './options': options, './storage': new Error('the driver is not needed here') },
+  };
+}
+
+const plugins = () =>
+  createPluginRegistry({
+    plugins: [
+      storage(
+        'local',
+        defineBackupStorageOptions({
+          name: 'local',
+          options: { path: opt.str({ help: 'Where.', default: '/var/lib/cellar/backups' }) },
+        }),
+      ),
+      storage(
+        'swift',
+        defineBackupStorageOptions({
+          name: 'swift',
+          options: {
+            auth_url: opt.str({ help: 'Keystone.' }),
+            key: opt.str({ help: 'The secret.', secret: true }),
+            segment_size: opt.int({ help: 'Bytes.', default: 64, min: 5 }),
+          },
+        }),
+      ),
+      storage('broken', new Error('cannot find module "aws"')),
+    ],
+  });
+
+async function start(conf: string, side: BootstrapOptions['side'] = 'server') {
+  const dir = await mkdtemp(join(tmpdir(), 'cellar-bkcfg-'));
+  try {
+    const file = join(dir, 'cellar.conf');
+    await writeFile(file, conf);
+    return await bootstrap({
+      side,
+      plugins: plugins(),
+      appRoot: dir,
+      configFiles: [file],
+      env: {},
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('backup_storage defaults to local and every installed storage section is read', async () => {
+  const result = await start('[backup_storage_swift]\nauth_url = http://k\nkey = s3cr3t\n');
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+  assert.equal(result.config.group(backupStorageDefaults).backup_storage, 'local');
+  assert.equal(result.config.values('backup_storage_swift')['key'], 's3cr3t');
+  assert.equal(result.config.values('backup_storage_local')['path'], '/var/lib/cellar/backups');
+  const shown = renderConfig(result.config, result.registry, false);
+  assert.match(shown, /\[backup_storage_swift\][^[]*key = \*\*\*\*/);
+  assert.doesNotMatch(shown, /s3cr3t/);
+  assert.ok(result.notices.some((n) => n.includes('not chosen') && n.includes('broken')));
+});
+
+test('a backup_storage that is not installed stops start-up naming the installed ones', async () => {
+  const result = await start('[DEFAULT]\nbackup_storage = swfit\n');
+  assert.equal(result.ok, false);
+  const text = result.ok ? '' : result.problems.join('\n');
+  assert.match(
+    text,
+    /backup-storage 'swfit' is named by \[DEFAULT\] backup_storage but not installed/,
+  );
+  assert.match(text, /installed: local \(@example\/backup-storage-local@0\.0\.0\), swift/);
+  assert.match(text, /did you mean 'swift'\?/);
+});
+
+test('the chosen storage whose options do not load stops start-up', async () => {
+  const result = await start('[DEFAULT]\nbackup_storage = broken\n');
+  assert.equal(result.ok, false);
+  assert.match(result.ok ? '' : result.problems.join('\n'), /cannot find module "aws"/);
+});
+
+test("a bad value in a storage's section is a configuration error naming it", async () => {
+  const result = await start('[backup_storage_swift]\nsegment_size = 1\n');
+  assert.equal(result.ok, false);
+  assert.match(
+    result.ok ? '' : result.problems.join('\n'),
+    /\[backup_storage_swift\] segment_size/,
+  );
+});
+
+test('storage sections are not options of the guest side yet', async () => {
+  const result = await start(
+    '[DEFAULT]\nguest_id = 0123456789abcdef\ndatastore_manager = none\n[backup_storage_local]\npath = /x\n',
+    'guest',
+  );
+  assert.equal(result.ok, false);
+  assert.match(
+    result.ok ? '' : result.problems.join('\n'),
+    /unknown section \[backup_storage_local\]/,
+  );
+});

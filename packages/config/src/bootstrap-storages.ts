@@ -1,0 +1,95 @@
+// The server's backup storages at start-up: `[DEFAULT] backup_storage` names the one new backups go
+// to, and every installed storage's group is registered so backups kept in another stay readable.
+
+import {
+  defineOptionGroup,
+  namespaces,
+  opt,
+  type BackupStorageOptions,
+  type OptionGroup,
+} from '@cellar/plugin-api';
+import {
+  EntryLoadFailure,
+  formatPluginProblem,
+  problemsOf,
+  type PluginHost,
+  type PluginProblem,
+} from '@cellar/plugins';
+import { closest } from './did-you-mean.js';
+import { previewGroup } from './load.js';
+import type { RawSetting } from './sources.js';
+
+export const backupStorageDefaults = defineOptionGroup({
+  name: 'DEFAULT',
+  side: 'server',
+  options: {
+    backup_storage: opt.str({
+      help: 'The backup storage new backups are written to, by plugin name (local, swift, s3 when installed). Every installed storage stays configured, so backups kept in another one remain readable. A name that is not installed stops start-up.',
+      default: 'local',
+      regex: /^[a-z][a-z0-9_]*$/,
+    }),
+  },
+});
+
+export interface StorageSelection {
+  /** The server groups of the installed storages whose options load, with their packages. */
+  readonly groups: readonly { readonly group: OptionGroup; readonly owner: string }[];
+  readonly problems: readonly PluginProblem[];
+  readonly notices: readonly string[];
+}
+
+function problemsFrom(error: unknown): readonly PluginProblem[] {
+  if (error instanceof EntryLoadFailure) return [error.problem];
+  return problemsOf(error) ?? [{ message: 'loading plugin options failed', cause: error }];
+}
+
+/** The chosen storage must be installed; the message names the installed ones and a near miss. */
+function chosenProblem(host: PluginHost, chosen: string): PluginProblem | undefined {
+  const installed = host.ofKind('backup-storage');
+  if (installed.some((p) => p.manifest.name === chosen)) return undefined;
+  // Installed but rejected (duplicate, bad manifest): that problem is already reported.
+  if (host.problems.some((p) => p.plugin === chosen)) return undefined;
+  const names = installed.map((p) => p.manifest.name);
+  const near = closest(chosen, names);
+  return {
+    plugin: chosen,
+    message: `backup-storage '${chosen}' is named by [DEFAULT] backup_storage but not installed; installed: ${
+      installed.map((p) => `${p.manifest.name} (${p.package}@${p.version})`).join(', ') || 'none'
+    }${near ? `; did you mean '${near}'?` : ''}`,
+  };
+}
+
+/**
+ * Loads the options of every installed storage (server side only: a guest will carry just the
+ * chosen storage's group). Only the chosen storage's broken options stop start-up.
+ */
+export async function selectBackupStorages(
+  host: PluginHost,
+  settings: readonly RawSetting[],
+): Promise<StorageSelection> {
+  const chosen = previewGroup(backupStorageDefaults, settings)['backup_storage'] as string;
+  const problems: PluginProblem[] = [];
+  const notices: string[] = [];
+  const missing = chosenProblem(host, chosen);
+  if (missing) problems.push(missing);
+  const groups: { group: OptionGroup; owner: string }[] = [];
+  for (const plugin of host.ofKind('backup-storage')) {
+    const name = plugin.manifest.name;
+    try {
+      const options = (await host.load({
+        plugin,
+        namespace: namespaces.backupStorageOptions,
+        name,
+      })) as BackupStorageOptions;
+      groups.push({ group: options.server, owner: plugin.package });
+    } catch (error) {
+      const found = problemsFrom(error);
+      if (name === chosen) problems.push(...found);
+      else
+        notices.push(
+          ...found.map((x) => `not chosen, and its options do not load: ${formatPluginProblem(x)}`),
+        );
+    }
+  }
+  return { groups, problems, notices };
+}
