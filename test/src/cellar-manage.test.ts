@@ -152,10 +152,17 @@ test('plugins list shows the three datastores and the three backup storages; plu
     assert.match(
       list.stdout,
       new RegExp(
-        `^  ${storage} +backup-storage +@cellar/backup-storage-${storage}@0\\.1\\.0 .* ok$`,
+        `^  ${storage} +backup-storage +@cellar/backup-storage-${storage}@0\\.1\\.0 +${storage === 'local' ? 'default' : 'enabled'} +ok$`,
         'm',
       ),
     );
+  // The kind column fits `backup-storage`: every row's package starts in the same column.
+  const packageColumns = list.stdout
+    .split('\n')
+    .filter((line) => / @cellar\//.test(line))
+    .map((line) => line.indexOf('@cellar/'));
+  assert.equal(packageColumns.length, 6);
+  assert.equal(new Set(packageColumns).size, 1, list.stdout);
 
   const lockFile = join(dir, 'plugins.lock.json');
   const set = ['--set', `plugins.lock_file=${lockFile}`];

@@ -44,7 +44,7 @@ function problemsFrom(error: unknown): readonly PluginProblem[] {
 }
 
 /** The chosen storage must be installed; the message names the installed ones and a near miss. */
-function chosenProblem(host: PluginHost, chosen: string): PluginProblem | undefined {
+export function chosenStorageProblem(host: PluginHost, chosen: string): PluginProblem | undefined {
   const installed = host.ofKind('backup-storage');
   if (installed.some((p) => p.manifest.name === chosen)) return undefined;
   // Installed but rejected (duplicate, bad manifest): that problem is already reported.
@@ -70,7 +70,7 @@ export async function selectBackupStorages(
   const chosen = previewGroup(backupStorageDefaults, settings)['backup_storage'] as string;
   const problems: PluginProblem[] = [];
   const notices: string[] = [];
-  const missing = chosenProblem(host, chosen);
+  const missing = chosenStorageProblem(host, chosen);
   if (missing) problems.push(missing);
   const groups: { group: OptionGroup; owner: string }[] = [];
   for (const plugin of host.ofKind('backup-storage')) {

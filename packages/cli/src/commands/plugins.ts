@@ -3,6 +3,8 @@
 
 import type { Command } from 'commander';
 import {
+  backupStorageDefaults,
+  chosenStorageProblem,
   collectSources,
   previewGroup,
   serverDefaults,
@@ -57,10 +59,17 @@ interface Row {
   readonly version: string;
   readonly capabilities: readonly string[];
   readonly enabled: boolean;
+  /** A backup storage: whether `[DEFAULT] backup_storage` names it (the others stay usable). */
+  readonly default?: boolean;
   readonly errors: readonly string[];
   /** With --deep: why this host cannot run the datastore (its server half found no version). */
   readonly unavailable?: string;
 }
+
+const optionNamespaces: readonly string[] = [
+  namespaces.datastoreOptions,
+  namespaces.backupStorageOptions,
+];
 
 /** Loads a plugin's entry points (only its options unless deep) and says why each that fails. */
 async function loadErrors(
@@ -70,7 +79,7 @@ async function loadErrors(
 ): Promise<string[]> {
   const errors: string[] = [];
   const refs = plugin.manifest.entryPoints.filter(
-    (e) => deep || e.namespace === namespaces.datastoreOptions,
+    (e) => deep || optionNamespaces.includes(e.namespace),
   );
   for (const e of refs) {
     try {
@@ -105,10 +114,12 @@ async function unavailableOf(
 async function pluginRows(
   host: PluginHost,
   enabled: readonly InstalledPlugin[],
+  storage: string,
   deep: boolean,
 ): Promise<Row[]> {
   const rows: Row[] = [];
   for (const plugin of host.plugins) {
+    const isStorage = plugin.manifest.kind === 'backup-storage';
     rows.push({
       name: plugin.manifest.name,
       kind: plugin.manifest.kind,
@@ -116,12 +127,17 @@ async function pluginRows(
       version: plugin.version,
       capabilities: plugin.manifest.capabilities,
       enabled: plugin.manifest.kind !== 'datastore' || enabled.includes(plugin),
+      ...(isStorage ? { default: plugin.manifest.name === storage } : {}),
       errors: await loadErrors(host, plugin, deep),
       ...(deep ? { unavailable: await unavailableOf(host, plugin) } : {}),
     });
   }
   return rows;
 }
+
+/** Enabled or not; the backup storage new backups go to is the `default` one. */
+const stateOf = (r: Row): string =>
+  r.default === true ? 'default ' : r.enabled ? 'enabled ' : 'disabled';
 
 /** The human-readable listing: one block per plugin, then the problems and notices. */
 function formatListing(
@@ -135,9 +151,10 @@ function formatListing(
   ];
   if (rows.length === 0) lines.push('  none installed');
   const width = Math.max(36, ...rows.map((r) => r.package.length + r.version.length + 2));
+  const kindWidth = Math.max(10, ...rows.map((r) => r.kind.length));
   for (const r of rows) {
     lines.push(
-      `  ${r.name.padEnd(12)} ${r.kind.padEnd(10)} ${`${r.package}@${r.version}`.padEnd(width)} ${r.enabled ? 'enabled ' : 'disabled'}  ${r.errors.length > 0 ? 'ERROR' : 'ok'}`,
+      `  ${r.name.padEnd(12)} ${r.kind.padEnd(kindWidth)} ${`${r.package}@${r.version}`.padEnd(width)} ${stateOf(r)}  ${r.errors.length > 0 ? 'ERROR' : 'ok'}`,
       `  ${' '.repeat(12)} capabilities: ${r.capabilities.join(', ') || '(none)'}`,
       ...(r.unavailable ? [`  ${' '.repeat(12)} unavailable: ${r.unavailable}`] : []),
       ...r.errors.map(
@@ -162,8 +179,14 @@ async function listPlugins(flags: ListFlags): Promise<void> {
     'enabled_datastores'
   ] as readonly string[];
   const selected = selectEnabled(host, 'datastore', enabledNames, '[DEFAULT] enabled_datastores');
-  const rows = await pluginRows(host, selected.plugins, flags.deep === true);
-  const problems = [...host.problems, ...selected.problems].map((p) => formatPluginProblem(p));
+  const storage = previewGroup(backupStorageDefaults, settings)['backup_storage'] as string;
+  const missingStorage = chosenStorageProblem(host, storage);
+  const rows = await pluginRows(host, selected.plugins, storage, flags.deep === true);
+  const problems = [
+    ...host.problems,
+    ...selected.problems,
+    ...(missingStorage ? [missingStorage] : []),
+  ].map((p) => formatPluginProblem(p));
   const failing = problems.length > 0 || rows.some((r) => r.errors.length > 0);
   if (flags.json) {
     process.stdout.write(
