@@ -10,6 +10,7 @@ import { defineBackupStorageOptions, opt } from '@cellar/plugin-api';
 import { createPluginRegistry, type InMemoryPlugin } from '@cellar/plugins';
 import { backupStorageDefaults } from './bootstrap-storages.js';
 import { bootstrap, type BootstrapOptions } from './bootstrap.js';
+import { generateSample } from './sample.js';
 import { renderConfig } from './show.js';
 
 function storage(name: string, options: InMemoryPlugin['modules'][string]): InMemoryPlugin {
@@ -44,7 +45,7 @@ const plugins = () =>
           name: 'swift',
           options: {
             auth_url: opt.str({ help: 'Keystone.' }),
-            key: opt.str({ help: 'The secret.', secret: true }),
+            key: opt.str({ help: 'The secret.', default: '', secret: true }),
             segment_size: opt.int({ help: 'Bytes.', default: 64, min: 5 }),
           },
         }),
@@ -80,6 +81,16 @@ test('backup_storage defaults to local and every installed storage section is re
   assert.match(shown, /\[backup_storage_swift\][^[]*key = \*\*\*\*/);
   assert.doesNotMatch(shown, /s3cr3t/);
   assert.ok(result.notices.some((n) => n.includes('not chosen') && n.includes('broken')));
+});
+
+test('the server sample shows every storage group with secrets masked; the guest sample none', async () => {
+  const result = await start('');
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+  const server = generateSample(result.registry, 'server');
+  assert.match(server, /^#backup_storage = local$/m);
+  assert.match(server, /^\[backup_storage_local\]$/m);
+  assert.match(server, /^\[backup_storage_swift\]$[^[]*^#key = \*\*\*\*$/m);
+  assert.doesNotMatch(generateSample(result.registry, 'guest'), /backup_storage/);
 });
 
 test('a backup_storage that is not installed stops start-up naming the installed ones', async () => {
