@@ -54,14 +54,14 @@ const plugins = () =>
     ],
   });
 
-async function start(conf: string, side: BootstrapOptions['side'] = 'server') {
+async function start(conf: string, side: BootstrapOptions['side'] = 'server', host = plugins()) {
   const dir = await mkdtemp(join(tmpdir(), 'cellar-bkcfg-'));
   try {
     const file = join(dir, 'cellar.conf');
     await writeFile(file, conf);
     return await bootstrap({
       side,
-      plugins: plugins(),
+      plugins: host,
       appRoot: dir,
       configFiles: [file],
       env: {},
@@ -103,6 +103,16 @@ test('a backup_storage that is not installed stops start-up naming the installed
   );
   assert.match(text, /installed: local \(@example\/backup-storage-local@0\.0\.0\), swift/);
   assert.match(text, /did you mean 'swift'\?/);
+});
+
+test('a deployment without storages starts when backup_storage is left unset, with a note', async () => {
+  const none = () => createPluginRegistry({ plugins: [] });
+  const unset = await start('', 'server', none());
+  assert.ok(unset.ok, JSON.stringify(!unset.ok && unset.problems));
+  assert.ok(unset.notices.some((n) => /backups are refused until a storage is installed/.test(n)));
+  const set = await start('[DEFAULT]\nbackup_storage = local\n', 'server', none());
+  assert.equal(set.ok, false);
+  assert.match(set.ok ? '' : set.problems.join('\n'), /'local' is named by .* installed: none/);
 });
 
 test('the chosen storage whose options do not load stops start-up', async () => {

@@ -43,19 +43,43 @@ function problemsFrom(error: unknown): readonly PluginProblem[] {
   return problemsOf(error) ?? [{ message: 'loading plugin options failed', cause: error }];
 }
 
-/** The chosen storage must be installed; the message names the installed ones and a near miss. */
-export function chosenStorageProblem(host: PluginHost, chosen: string): PluginProblem | undefined {
+export interface ChosenStorage {
+  /** `[DEFAULT] backup_storage`, or its default. */
+  readonly name: string;
+  /** Set explicitly but not installed: start-up stops. */
+  readonly problem?: PluginProblem;
+  /** Left at its default, which is not installed: backups are refused until one is chosen. */
+  readonly notice?: string;
+}
+
+/**
+ * The chosen storage must be installed when it is set; a deployment that installs no storage and
+ * sets nothing still starts (it serves no backups), with a note saying so.
+ */
+export function chosenStorage(host: PluginHost, settings: readonly RawSetting[]): ChosenStorage {
+  const name = previewGroup(backupStorageDefaults, settings)['backup_storage'] as string;
   const installed = host.ofKind('backup-storage');
-  if (installed.some((p) => p.manifest.name === chosen)) return undefined;
+  if (installed.some((p) => p.manifest.name === name)) return { name };
   // Installed but rejected (duplicate, bad manifest): that problem is already reported.
-  if (host.problems.some((p) => p.plugin === chosen)) return undefined;
-  const names = installed.map((p) => p.manifest.name);
-  const near = closest(chosen, names);
+  if (host.problems.some((p) => p.plugin === name)) return { name };
+  const list =
+    installed.map((p) => `${p.manifest.name} (${p.package}@${p.version})`).join(', ') || 'none';
+  const set = settings.some((s) => s.group === 'DEFAULT' && s.key === 'backup_storage');
+  if (!set)
+    return {
+      name,
+      notice: `[DEFAULT] backup_storage is not set and its default '${name}' is not installed: backups are refused until a storage is installed and chosen; installed: ${list}`,
+    };
+  const near = closest(
+    name,
+    installed.map((p) => p.manifest.name),
+  );
   return {
-    plugin: chosen,
-    message: `backup-storage '${chosen}' is named by [DEFAULT] backup_storage but not installed; installed: ${
-      installed.map((p) => `${p.manifest.name} (${p.package}@${p.version})`).join(', ') || 'none'
-    }${near ? `; did you mean '${near}'?` : ''}`,
+    name,
+    problem: {
+      plugin: name,
+      message: `backup-storage '${name}' is named by [DEFAULT] backup_storage but not installed; installed: ${list}${near ? `; did you mean '${near}'?` : ''}`,
+    },
   };
 }
 
@@ -67,11 +91,9 @@ export async function selectBackupStorages(
   host: PluginHost,
   settings: readonly RawSetting[],
 ): Promise<StorageSelection> {
-  const chosen = previewGroup(backupStorageDefaults, settings)['backup_storage'] as string;
-  const problems: PluginProblem[] = [];
-  const notices: string[] = [];
-  const missing = chosenStorageProblem(host, chosen);
-  if (missing) problems.push(missing);
+  const { name: chosen, problem, notice } = chosenStorage(host, settings);
+  const problems: PluginProblem[] = problem ? [problem] : [];
+  const notices: string[] = notice ? [notice] : [];
   const groups: { group: OptionGroup; owner: string }[] = [];
   for (const plugin of host.ofKind('backup-storage')) {
     const name = plugin.manifest.name;

@@ -3,8 +3,7 @@
 
 import type { Command } from 'commander';
 import {
-  backupStorageDefaults,
-  chosenStorageProblem,
+  chosenStorage,
   collectSources,
   previewGroup,
   serverDefaults,
@@ -179,13 +178,12 @@ async function listPlugins(flags: ListFlags): Promise<void> {
     'enabled_datastores'
   ] as readonly string[];
   const selected = selectEnabled(host, 'datastore', enabledNames, '[DEFAULT] enabled_datastores');
-  const storage = previewGroup(backupStorageDefaults, settings)['backup_storage'] as string;
-  const missingStorage = chosenStorageProblem(host, storage);
-  const rows = await pluginRows(host, selected.plugins, storage, flags.deep === true);
+  const storage = chosenStorage(host, settings);
+  const rows = await pluginRows(host, selected.plugins, storage.name, flags.deep === true);
   const problems = [
     ...host.problems,
     ...selected.problems,
-    ...(missingStorage ? [missingStorage] : []),
+    ...(storage.problem ? [storage.problem] : []),
   ].map((p) => formatPluginProblem(p));
   const failing = problems.length > 0 || rows.some((r) => r.errors.length > 0);
   if (flags.json) {
