@@ -24,7 +24,7 @@ export const backupStorageDefaults = defineOptionGroup({
   side: 'server',
   options: {
     backup_storage: opt.str({
-      help: 'The backup storage new backups are written to, by plugin name (local, swift, s3 when installed). Every installed storage stays configured, so backups kept in another one remain readable. A name that is not installed stops start-up.',
+      help: 'The backup storage new backups are written to, by plugin name (local, swift, s3 when installed). Every installed storage stays configured from its own [backup_storage_<name>] section, so backups kept in another one remain readable. Set to a storage that is not installed, it stops start-up; left unset while local is not installed, backups are refused.',
       default: 'local',
       regex: /^[a-z][a-z0-9_]*$/,
     }),
