@@ -8,15 +8,13 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createSystemUser, type SystemUser } from '@cellar/plugin-api/processes';
 
 export const run = promisify(execFile);
 export const PASSWORD = 'Bench-Secret-1';
 
-export interface OsUser {
-  readonly name: string;
-  readonly uid: number;
-  readonly gid: number;
-}
+/** An instance's (or a bare server's) OS user: its name and ids. */
+export type OsUser = SystemUser;
 
 /** How a bare server and its tools are run: from `/`, a clean environment, as `user` if given. */
 export interface RunAs {
@@ -91,19 +89,7 @@ export function missingBinaries(entry: ProvisionEntry): string | undefined {
  */
 export async function bareUser(): Promise<OsUser | undefined> {
   if (process.getuid?.() !== 0) return undefined;
-  const name = `cellar-bench-${randomBytes(4).toString('hex')}`;
-  await run('useradd', [
-    '--system',
-    '--user-group',
-    '--no-create-home',
-    '--home-dir',
-    '/nonexistent',
-    '--shell',
-    '/usr/sbin/nologin',
-    name,
-  ]);
-  const [uid, gid] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]);
-  return { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
+  return createSystemUser(`cellar-bench-${randomBytes(4).toString('hex')}`);
 }
 
 /** Calls `attempt` every few ms until it resolves true; fails if `server` exits, or after 2 min. */

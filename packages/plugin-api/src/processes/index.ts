@@ -6,3 +6,4 @@ export * from './child-environment.js';
 export * from './run-as.js';
 export * from './server-process.js';
 export * from './standby-directory.js';
+export * from './system-users.js';

@@ -7,14 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { chown, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createSystemUser, type SystemUser } from '@cellar/plugin-api/processes';
 
 const run = promisify(execFile);
 
-export interface OsUser {
-  readonly name: string;
-  readonly uid: number;
-  readonly gid: number;
-}
+/** An instance's (or a bare server's) OS user: its name and ids. */
+export type OsUser = SystemUser;
 
 /** Gives `path` to the user, when there is one (guests running as Cellar's own user own nothing apart). */
 export async function owned(path: string, user: OsUser | undefined): Promise<void> {
@@ -24,18 +22,7 @@ export async function owned(path: string, user: OsUser | undefined): Promise<voi
 /** A system user without a login or a home, with a group of its own, for one instance's guest and database. */
 async function createUser(name: string): Promise<OsUser> {
   try {
-    await run('useradd', [
-      '--system',
-      '--user-group',
-      '--no-create-home',
-      '--home-dir',
-      '/nonexistent',
-      '--shell',
-      '/usr/sbin/nologin',
-      name,
-    ]);
-    const [uid, gid] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]);
-    return { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
+    return await createSystemUser(name);
   } catch (error) {
     throw new Error(
       `the guest user '${name}' could not be created with useradd: ${error instanceof Error ? error.message : String(error)}`,
