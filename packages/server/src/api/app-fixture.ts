@@ -9,6 +9,7 @@ import { migrateToLatest, openDatabase, type ControlDatabase } from '../db/conne
 import { Identity } from '../identity/identity.js';
 import type { Policy } from '../policy/policy.js';
 import { buildApi, troveQuotaDefaults, troveRateLimits } from './app.js';
+import type { RateLimits } from './rate-limit.js';
 
 export interface TestApi {
   readonly app: FastifyInstance;
@@ -22,12 +23,13 @@ export interface TestApi {
 
 const quiet = { error: () => undefined };
 
-/** The API alone, for another test's own policy, over the same control database. */
+/** The API alone, for another test's own policy or rate limits, over a given control database. */
 export function buildTestApi(
   control: ControlDatabase,
   identity: Identity,
-  policy?: Policy,
+  options: { readonly policy?: Policy; readonly rateLimits?: RateLimits } = {},
 ): Promise<FastifyInstance> {
+  const { policy, rateLimits = troveRateLimits } = options;
   return buildApi({
     db: control.db,
     changeStamp: control.changeStamp,
@@ -45,7 +47,7 @@ export function buildTestApi(
       },
     },
     quotaDefaults: troveQuotaDefaults,
-    rateLimits: troveRateLimits,
+    rateLimits,
     ...(policy ? { policy } : {}),
   });
 }

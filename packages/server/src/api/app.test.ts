@@ -33,11 +33,9 @@ test('unknown routes are 404 itemNotFound; the OpenAPI document is served', asyn
 });
 
 test("the policy guards every route: an operator's override refuses members with 403 naming the rule", async () => {
-  const strict = await buildTestApi(
-    control,
-    identity,
-    new Policy({ 'flavor:index': 'role:admin' }),
-  );
+  const strict = await buildTestApi(control, identity, {
+    policy: new Policy({ 'flavor:index': 'role:admin' }),
+  });
   try {
     const project = await identity.createProject('policy-test');
     await identity.createUser('carol', 'carol-secret', project, ['member']);

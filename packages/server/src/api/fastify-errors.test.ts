@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { migrateToLatest, openDatabase, type ControlDatabase } from '../db/connect.js';
 import { Identity } from '../identity/identity.js';
-import { buildApi, openApiDocument, troveQuotaDefaults, troveRateLimits } from './app.js';
+import { openApiDocument, troveRateLimits } from './app.js';
+import { buildTestApi } from './app-fixture.js';
 
 let control: ControlDatabase;
 let app: FastifyInstance;
@@ -18,23 +19,7 @@ before(async () => {
   await migrateToLatest(control.db);
   const identity = new Identity(control.db, 3600);
   await identity.bootstrap('admin-secret');
-  app = await buildApi({
-    db: control.db,
-    changeStamp: control.changeStamp,
-    identity,
-    log: { error: () => undefined },
-    version: '0.1.0',
-    instances: {
-      heartbeatExpiry: 90,
-      maxVolumeSize: 10,
-      controlKey: 'test-control-key',
-      datastores: new Map(),
-      runOperation: async () => undefined,
-      guest: () => {
-        throw new Error('no guests here');
-      },
-    },
-    quotaDefaults: troveQuotaDefaults,
+  app = await buildTestApi(control, identity, {
     rateLimits: { ...troveRateLimits, get: 10_000, post: 10_000, put: 10_000, delete: 10_000 },
   });
   const signIn = await app.inject({
