@@ -21,3 +21,4 @@ export * from './package-exports.js';
 export * from './options/standard-options.js';
 export * from './errors/catalog-doc.js';
 export * from './backup-storage/index.js';
+export * from './backup/strategy.js';

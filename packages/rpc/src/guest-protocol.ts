@@ -8,9 +8,11 @@ import {
   GuestError,
   guestOperationNames,
   guestOperations,
+  jsonSchema,
   operationArgsSchema,
   positionalArgs,
   serviceStatusSchema,
+  type BackupInfo,
   type BaseDatastoreManager,
   type DatabaseSpec,
   type FilesystemStats,
@@ -120,6 +122,10 @@ export class GuestClient {
   prepare(request: PrepareRequest, context: RequestContext): Promise<void> {
     return this.#rpc.cast(this.#topic, 'prepare', { request }, { context });
   }
+  /** A cast: the guest reports the backup's progress and outcome to the conductor (update_backup). */
+  createBackup(backup: BackupInfo, context: RequestContext): Promise<void> {
+    return this.#rpc.cast(this.#topic, 'create_backup', { backup_info: backup }, { context });
+  }
   restart(context: RequestContext): Promise<void> {
     return this.#call('restart', {}, context, true);
   }
@@ -223,9 +229,30 @@ export const conductorArgs = {
     status: serviceStatusSchema,
     fault: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
   }),
+  /**
+   * A backup's progress and outcome, as Trove's update_backup: `BUILDING` with the bytes stored so
+   * far while it streams, then `COMPLETED` with what the record keeps, or `FAILED` with why. The
+   * conductor accepts it only for a backup of the instance whose key signed it.
+   */
+  update_backup: Type.Object({
+    backup_id: Type.String(),
+    state: Type.Union([
+      Type.Literal('BUILDING'),
+      Type.Literal('COMPLETED'),
+      Type.Literal('FAILED'),
+    ]),
+    /** Bytes stored so far (BUILDING) or in all (COMPLETED). */
+    size: Type.Optional(Type.Integer({ minimum: 0 })),
+    location: Type.Optional(Type.String()),
+    checksum: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+    compression: Type.Optional(Type.String()),
+    meta: Type.Optional(Type.Record(Type.String(), jsonSchema)),
+    fault: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+  }),
 } as const;
 
 export type Heartbeat = Static<typeof conductorArgs.heartbeat>;
+export type BackupUpdate = Static<typeof conductorArgs.update_backup>;
 
 /** What a guest tells the conductor, signed with its instance key. */
 export class ConductorClient {
@@ -238,6 +265,12 @@ export class ConductorClient {
   heartbeat(beat: Heartbeat): Promise<void> {
     return this.#rpc.cast(CONDUCTOR_TOPIC, 'heartbeat', beat, {
       context: { requestId: 'heartbeat' },
+    });
+  }
+
+  updateBackup(update: BackupUpdate): Promise<void> {
+    return this.#rpc.cast(CONDUCTOR_TOPIC, 'update_backup', update, {
+      context: { requestId: `backup-${update.backup_id}` },
     });
   }
 }

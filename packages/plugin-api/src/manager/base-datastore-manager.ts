@@ -22,6 +22,7 @@ import type {
   UserSpec,
 } from './guest-types.js';
 import { guestOperations } from './guest-operations.js';
+import type { GuestBackupObjects } from '../backup/strategy.js';
 import type { GuestOperation, GuestOperationMethods } from './guest-operation-views.js';
 
 export interface GuestLogger {
@@ -54,6 +55,17 @@ export interface GuestContext<O = Readonly<Record<string, unknown>>> {
    * particular; the manager takes it or ignores it.
    */
   readonly standby?: { readonly dir: string; readonly done: Promise<void> };
+  /**
+   * The deployment's backup storage, holding only this instance's project's objects; absent when
+   * the guest was given none. For datastores that keep objects beyond a backup (a WAL archive).
+   */
+  readonly backupObjects?: GuestBackupObjects;
+  /**
+   * Restores a backup chain (`info` and its parents) with the datastore's restore strategy,
+   * verifying every object's SHA-256 before its data is used. prepare calls it instead of
+   * initialising when its request carries `backupInfo`; absent when the guest has no storage.
+   */
+  readonly restore?: (info: BackupInfo) => Promise<void>;
   readonly log: GuestLogger;
 }
 

@@ -72,9 +72,17 @@ export const backupInfoSchema = Type.Unsafe<BackupInfo>(
   Type.Recursive((self) =>
     Type.Object({
       id: Type.String(),
+      project: Type.Optional(Type.String()),
+      storage: Type.Optional(Type.String()),
+      key: Type.Optional(Type.String()),
       location: Type.Optional(Type.String()),
       type: Type.Optional(Type.String()),
-      checksum: Type.Optional(Type.String()),
+      compression: Type.Optional(Type.String()),
+      checksum: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+      size: Type.Optional(Type.Integer({ minimum: 0 })),
+      meta: Type.Optional(Type.Record(Type.String(), jsonSchema)),
+      instanceId: Type.Optional(Type.String()),
+      restoreTime: Type.Optional(Type.String()),
       parent: Type.Optional(self),
     }),
   ),

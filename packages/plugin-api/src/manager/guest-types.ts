@@ -71,11 +71,34 @@ export function paginate<T>(
     : { items: slice };
 }
 
+/**
+ * A backup as the guest is told of it: the one to take (create_backup), or one link of the chain
+ * to restore (prepare's backupInfo), each link carrying its parent.
+ */
 export interface BackupInfo {
   readonly id: string;
+  /** The project the backup belongs to: the storage keeps projects apart. */
+  readonly project?: string;
+  /** The storage plugin holding it (`local`, `swift`, `s3`). */
+  readonly storage?: string;
+  /** For a backup to take: the object key to store it under. */
+  readonly key?: string;
+  /** Where the storage keeps it (what put returned); opaque to all but that storage. */
   readonly location?: string;
+  /** The strategy that made it (`pg_basebackup`, `mariabackup`, `redis_rdb`). */
   readonly type?: string;
+  /** How the stored bytes are compressed: `zstd`, `gzip` or `none`. */
+  readonly compression?: string;
+  /** Lower-case hex SHA-256 of the stored bytes. */
   readonly checksum?: string;
+  /** Bytes stored. */
+  readonly size?: number;
+  /** What its strategy recorded about it (LSNs, checkpoints), for its incrementals and restores. */
+  readonly meta?: Readonly<Record<string, Json>>;
+  /** The instance it was taken of. */
+  readonly instanceId?: string;
+  /** For a restore to a point in time: replay up to this moment (ISO-8601). */
+  readonly restoreTime?: string;
   readonly parent?: BackupInfo;
 }
 
