@@ -44,6 +44,22 @@ test('the server listens on the instance address and port, its socket in the run
   assert.throws(() => renderCellarConf({ ...settings, socketDir: '/run/a,b' }), badRequest);
 });
 
+test('with a WAL archive the server gzips every completed WAL file into it, atomically', () => {
+  const conf = renderCellarConf({
+    ...settings,
+    wal: { archiveDir: '/var/lib/postgresql/wal-archive', archiveTimeoutS: 60 },
+  });
+  assert.equal(value(conf, 'archive_mode'), 'on');
+  assert.equal(value(conf, 'archive_timeout'), '60');
+  assert.equal(
+    value(conf, 'archive_command'),
+    "'gzip -1 -n -c %p > /var/lib/postgresql/wal-archive/.%f.gz.tmp && mv -f /var/lib/postgresql/wal-archive/.%f.gz.tmp /var/lib/postgresql/wal-archive/%f.gz'",
+  );
+  assert.equal(value(renderCellarConf(settings), 'archive_mode'), undefined);
+  const unsafe = { archiveDir: "/var/lib/x'; rm -rf /", archiveTimeoutS: 0 };
+  assert.throws(() => renderCellarConf({ ...settings, wal: unsafe }), badRequest);
+});
+
 test('configuration strings escape quotes and backslashes, which the file parser would read', () => {
   assert.equal(confString("it's"), "'it''s'");
   assert.equal(confString('C:\\dir'), "'C:\\\\dir'");
@@ -58,6 +74,7 @@ test('pg_hba lets the admin in over the socket only and everyone else with SCRAM
     .map((l) => l.split(/\s+/));
   assert.deepEqual(rules, [
     ['local', 'all', 'os_admin', 'trust'],
+    ['local', 'replication', 'os_admin', 'trust'],
     ['local', 'all', 'all', 'scram-sha-256'],
     ['host', 'all', 'os_admin', 'all', 'reject'],
     ['host', 'all', 'all', '10.0.0.0/24', 'scram-sha-256'],

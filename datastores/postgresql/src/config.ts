@@ -3,6 +3,7 @@
 
 import { isIPv4, isIPv6 } from 'node:net';
 import { ALLOW_ALL_CIDRS, BadRequest } from '@cellar/plugin-api';
+import { walSettingLines, type WalSettings } from './wal-archive.js';
 
 /** The role initdb creates as bootstrap superuser; the guest's own, over the private socket only. */
 export const ADMIN_USER = 'os_admin';
@@ -58,6 +59,8 @@ export interface ServerSettings {
   readonly port: number;
   readonly socketDir: string;
   readonly memoryMb: number;
+  /** The WAL archive for backups; absent, the server keeps initdb's (no archiving). */
+  readonly wal?: WalSettings;
 }
 
 /** cellar.conf: read last, so it wins over initdb's postgresql.conf. */
@@ -86,6 +89,7 @@ export function renderCellarConf(s: ServerSettings): string {
     // Tenants' statements (and the passwords in them) stay out of the log on the shared disk;
     // guest_log_long_query_time applies once users can enable the general log (guest-logs).
     'log_min_duration_statement = -1',
+    ...(s.wal === undefined ? [] : walSettingLines(s.wal, confString)),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -118,6 +122,8 @@ export function renderHba(allowedCidrs: readonly string[]): string {
     '# Written by the Cellar guest agent; apply_access rewrites it.',
     '# TYPE  DATABASE  USER  ADDRESS  METHOD',
     `local   all       ${ADMIN_USER}  trust`,
+    // pg_basebackup's replication connection, as the same role over the same socket.
+    `local   replication  ${ADMIN_USER}  trust`,
     'local   all       all  scram-sha-256',
     `host    all       ${ADMIN_USER}  all  reject`,
     ...cidrs.map((cidr) => `host    all       all  ${cidr}  scram-sha-256`),

@@ -6,10 +6,13 @@
 //   <mount>/data/pg_hba.conf      from the allowed CIDRs: rewritten by prepare and apply_access
 //   <mount>/data.initdb/          initdb's staging directory, renamed to data/ by prepare
 //   <mount>/cellar-stopped        left by stop_db, removed by every start: stopped, not crashed
+//   <mount>/wal-archive/          completed WAL files, gzipped by archive_command (wal-archive.ts)
+//   <mount>/data.restore/         a restore's data directory, renamed to data/ once laid out
+//   <mount>/restore-wal/          the WAL a restore replays (restore_command reads it); removed after
 //   <logDir>/postgresql.log       the server's stderr
 
 import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, chown, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   GuestPrepareFailed,
@@ -30,6 +33,9 @@ import { installedVersions } from './versions.js';
 /** The guest options the files depend on. */
 export interface FileOptions {
   readonly postgresql_port: number;
+  readonly wal_archiving: boolean;
+  readonly wal_archive_timeout: number;
+  readonly enable_clean_wal_archives: boolean;
 }
 
 const majorOf = (version: string | undefined): string | undefined =>
@@ -44,6 +50,27 @@ export class DataDirectory {
   get stagingDir(): string {
     return join(this.context.mountPoint, 'data.initdb');
   }
+  get archiveDir(): string {
+    return join(this.context.mountPoint, 'wal-archive');
+  }
+  get restoreDir(): string {
+    return join(this.context.mountPoint, 'data.restore');
+  }
+  get restoreWalDir(): string {
+    return join(this.context.mountPoint, 'restore-wal');
+  }
+
+  /** Whether a full backup removes the archived WAL before its start. */
+  get cleanWalArchives(): boolean {
+    return this.context.options.enable_clean_wal_archives;
+  }
+
+  /** A directory of the server's user, private to it (a data directory must be 0700). */
+  async ownedDir(path: string, user: OsUser | undefined): Promise<void> {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    if (user !== undefined) await chown(path, user.uid, user.gid);
+  }
+
   /** Left by stop_db and removed by every start: tells a stopped server from a crashed one. */
   get stoppedMarker(): string {
     return join(this.context.mountPoint, 'cellar-stopped');
@@ -118,7 +145,15 @@ export class DataDirectory {
       port: this.context.options.postgresql_port,
       socketDir: this.context.runDir,
       memoryMb: request.memoryMb,
+      wal: {
+        archiveDir: this.archiveDir,
+        // A quiet server closes its segment this often, so the shipped archive stays current.
+        archiveTimeoutS: this.context.options.wal_archiving
+          ? this.context.options.wal_archive_timeout
+          : 0,
+      },
     });
+    await this.ownedDir(this.archiveDir, user);
     await writeOwned(join(dataDir, CELLAR_CONF), conf, user);
     await writeOwned(join(dataDir, 'pg_hba.conf'), renderHba(request.allowedCidrs ?? []), user);
     const main = join(dataDir, 'postgresql.conf');

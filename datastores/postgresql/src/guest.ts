@@ -2,6 +2,7 @@
 // guest's OS user, then manages databases, users, their access and root through its admin socket.
 
 import { rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   generatedPassword,
   BaseDatastoreManager,
@@ -13,6 +14,7 @@ import {
   type GroupValues,
   type ListParams,
   type Page,
+  type BackupInfo,
   type PrepareRequest,
   type ServiceStatus,
   type UserInfo,
@@ -21,6 +23,7 @@ import {
 } from '@cellar/plugin-api';
 import { grantAccess, listAccess, revokeAccess } from './access.js';
 import { AdminSession, message } from './admin-session.js';
+import type { PgBackupHost } from './backup-host.js';
 import { Catalog } from './catalog.js';
 import { renderHba } from './config.js';
 import { DataDirectory } from './data-directory.js';
@@ -28,6 +31,7 @@ import { createDatabases, deleteDatabase, listDatabases } from './databases.js';
 import { Names } from './names.js';
 import type options from './options.js';
 import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
+import { recoveryPending, removeRecoverySettings } from './recovery.js';
 import { ServerProcess } from './server-process.js';
 import { initdb, standby, takeFromStandby } from './standby.js';
 import {
@@ -38,6 +42,10 @@ import {
   listUsers,
   updateAttributes,
 } from './users.js';
+import { WalShipper, type WalShippingStatus } from './wal-shipper.js';
+
+/** How long a restored server may take to replay the WAL it was given. */
+const REPLAY_TIMEOUT_MS = 60 * 60_000;
 
 export type PostgresqlOptions = GroupValues<typeof options.guest>;
 
@@ -55,6 +63,18 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   });
   readonly #catalog = new Catalog(this.#sql, new Names(this.context.options));
   readonly #server = new ServerProcess(this.#files, this.#sql, this.context.logDir);
+  /** With wal_archiving and a backup storage: ships the local WAL archive to the storage. */
+  readonly #shipper =
+    this.context.options.wal_archiving && this.context.backupObjects !== undefined
+      ? new WalShipper({
+          instanceId: this.context.guestId,
+          archiveDir: this.#files.archiveDir,
+          workDir: join(this.context.mountPoint, 'wal-shipping'),
+          objects: this.context.backupObjects,
+          binDir: () => this.#files.binDir(),
+          log: this.context.log,
+        })
+      : undefined;
   #preparing = false;
   /** initdb for this instance, once: begun by prepareAhead, awaited by prepare. */
   #staged?: { readonly binDir: string; readonly done: Promise<string> };
@@ -79,18 +99,57 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     await files.checkRunDir(spawning.user);
     // The volume's mount point reaches the manager in its context; the request's copy is the same.
     if (!files.prepared) {
-      const staging = await this.#stage(files.binDir(request.datastoreVersion));
-      await files.writeServerConfig(staging, request, spawning.user);
-      await rename(staging, files.dataDir);
+      if (request.backupInfo !== undefined) {
+        await this.#restore(request.backupInfo);
+        await files.writeServerConfig(files.dataDir, request, spawning.user);
+      } else {
+        const staging = await this.#stage(files.binDir(request.datastoreVersion));
+        await files.writeServerConfig(staging, request, spawning.user);
+        await rename(staging, files.dataDir);
+      }
     } else {
       await files.writeServerConfig(files.dataDir, request, spawning.user);
     }
     if (this.#server.running() === undefined) await this.#server.start(spawning, files.binDir());
     else await this.#server.reload();
+    // A restored server replays its WAL, then promotes: only then do its recovery settings go.
+    if (await recoveryPending(files.dataDir)) {
+      await this.#server.waitPromoted(REPLAY_TIMEOUT_MS);
+      await removeRecoverySettings(files.dataDir, files.restoreWalDir);
+      await this.#server.reload();
+    }
+    this.#shipper?.start();
     // A repeated prepare (the taskmanager retrying) finds what the first one created and goes on.
     await createDatabases(this.#catalog, request.databases, true);
     await createUsers(this.#catalog, request.users, true);
     if (request.rootPassword !== undefined) await this.enableRootWithPassword(request.rootPassword);
+  }
+
+  /** The backup's data instead of initdb's; the standby's cluster and any initdb begun are dropped. */
+  async #restore(backup: BackupInfo): Promise<void> {
+    if (this.context.restore === undefined)
+      throw this.#files.failed('this guest has no backup storage to restore from');
+    await this.#staged?.done.catch(() => undefined);
+    this.#staged = undefined;
+    await rm(this.#files.stagingDir, { recursive: true, force: true });
+    await this.context.restore(backup);
+  }
+
+  /** What the backup and restore strategies use of this instance. */
+  get backupHost(): PgBackupHost {
+    return {
+      files: this.#files,
+      sql: this.#sql,
+      instanceId: this.context.guestId,
+      socketDir: this.context.runDir,
+      port: this.context.options.postgresql_port,
+      shipper: this.#shipper,
+    };
+  }
+
+  /** The WAL shipper's progress and the gaps it found; undefined when WAL archiving is off. */
+  walShippingStatus(): WalShippingStatus | undefined {
+    return this.#shipper?.status();
   }
 
   /**
@@ -128,7 +187,9 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
    * unless it is already running (the agent restarted while it ran on), and adopts it either way.
    */
   override async resume(): Promise<void> {
-    if (!this.#files.prepared || this.#server.running() !== undefined) return;
+    if (!this.#files.prepared) return;
+    this.#shipper?.start();
+    if (this.#server.running() !== undefined) return;
     await this.#server.start(await this.#files.spawning(), this.#files.binDir());
   }
 

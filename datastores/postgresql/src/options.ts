@@ -9,6 +9,16 @@ import {
   types,
 } from '@cellar/plugin-api';
 
+/**
+ * On both sides: the guest ships its WAL, the server offers restores to a point in time (and
+ * shows the recoverable window) only for instances that do.
+ */
+const walArchiving = () =>
+  opt.bool({
+    help: "Archive each instance's WAL continuously to the backup storage (wal/<instance id>/), so that an instance can be restored to any moment between its oldest full backup and its last archived commit.",
+    default: false,
+  });
+
 export default defineDatastoreOptions({
   name: 'postgresql',
   title: 'The PostgreSQL datastore',
@@ -20,6 +30,7 @@ export default defineDatastoreOptions({
       backupStrategy: 'pg_basebackup',
       replicationStrategy: 'streaming',
     }),
+    wal_archiving: walArchiving(),
   },
   guest: {
     ...standardGuestOptions({
@@ -50,8 +61,15 @@ export default defineDatastoreOptions({
       default: 0,
       min: -1,
     }),
+    wal_archiving: walArchiving(),
+    wal_archive_timeout: opt.int({
+      help: 'With wal_archiving, a server with little traffic still closes its WAL segment after this many seconds, so the archive (and the latest time an instance can be restored to) lags at most this much.',
+      default: 60,
+      min: 1,
+      advanced: true,
+    }),
     enable_clean_wal_archives: opt.bool({
-      help: 'Delete old WAL archive files when the archive fills more than half of the data volume.',
+      help: 'After each full backup, delete the WAL archived locally before its start (only incrementals on it read that archive). Ignored with wal_archiving, which empties the local archive into the backup storage.',
       default: true,
       advanced: true,
     }),

@@ -78,6 +78,33 @@ export class ServerProcess {
   }
 
   /**
+   * Waits until a restored server has replayed its WAL and promoted: it accepts read-only
+   * sessions (and says ready) while still replaying. A server that gives up (its recovery target
+   * beyond the WAL it was given) exits: the error carries its log's end.
+   */
+  async waitPromoted(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.running() === undefined)
+        throw this.files.failed(
+          `PostgreSQL stopped while replaying the restored WAL; the server log ends:\n${await logTail(this.files.logFile)}`,
+        );
+      const recovering = await this.sql
+        .inSession<{ recovering: boolean }>('postgres', 'SELECT pg_is_in_recovery() AS recovering')
+        .then(
+          (result) => result.rows[0]?.recovering !== false,
+          () => true,
+        );
+      if (!recovering) return;
+      if (Date.now() > deadline)
+        throw this.files.failed(
+          `PostgreSQL was still replaying the restored WAL after ${timeoutMs / 1000} s; the server log ends:\n${await logTail(this.files.logFile)}`,
+        );
+      await sleep(POLL_MS * 10);
+    }
+  }
+
+  /**
    * Has the postmaster reread its configuration and pg_hba.conf, and waits until it has: a new
    * session reports the postmaster's load time, and is only forked once the reload is done.
    */

@@ -42,8 +42,13 @@ export interface LiveServer {
   dispose(): Promise<void>;
 }
 
+/** What a test adds to the managers' context: options, a backup storage, a restore. */
+export type ContextExtras = Partial<
+  Pick<GuestContext<PostgresqlOptions>, 'backupObjects' | 'restore' | 'log' | 'guestId'>
+> & { readonly options?: Partial<PostgresqlOptions> };
+
 /** Directories and a manager for one instance; prepare is left to the caller. */
-export async function liveInstance(): Promise<LiveServer> {
+export async function liveInstance(extras: ContextExtras = {}): Promise<LiveServer> {
   // The unprivileged user when the tests run as root: cellar, else postgres.
   const scratch = await scratchInstance({
     prefix: 'cpg-',
@@ -61,13 +66,14 @@ export async function liveInstance(): Promise<LiveServer> {
     new PostgresqlManager({
       datastore: 'postgresql',
       guestId: '00000000-0000-4000-8000-00000000cafe',
-      options: { ...defaults, postgresql_port: port, mount_point: mountPoint },
+      log: quietLog,
+      ...extras,
+      options: { ...defaults, ...extras.options, postgresql_port: port, mount_point: mountPoint },
       mountPoint,
       address: '127.0.0.1',
       runDir: dirs.runDir ?? runDir,
       logDir,
       ...(dirs.standby ? { standby: dirs.standby } : {}),
-      log: quietLog,
     });
   const newManager = (): PostgresqlManager => newManagerAt({});
   return {

@@ -1,0 +1,140 @@
+// Backups of a real server through the pg_basebackup strategies: a full and an incremental each
+// restore exactly the rows of their moment; a gap, a refused connection and an abort fail them.
+import assert from 'node:assert/strict';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { childrenOf, commandLine } from '@cellar/plugin-api/processes';
+import { asUser, waitFor } from './testing/live-client.js';
+import { backupBench, SOURCE_ID, type BackupBench } from './testing/backup-harness.js';
+import { liveInstance, whyNoPostgres, type LiveServer } from './testing/live-server.js';
+import { archivedPath } from './wal-archive.js';
+
+const noPostgres = whyNoPostgres();
+const PASSWORD = 'alice-Secret-1';
+
+const asAlice = (server: LiveServer, sql: string): Promise<Record<string, unknown>[]> =>
+  asUser(server, 'alice', PASSWORD, 'shop', sql);
+
+/** A prepared source instance with table t, and a bench, both removed after the test. */
+async function source(t: TestContext): Promise<{ server: LiveServer; bench: BackupBench }> {
+  const bench = await backupBench();
+  const server = await liveInstance({ guestId: SOURCE_ID });
+  t.after(async () => {
+    await server.dispose();
+    await bench.dispose();
+  });
+  await server.manager.prepare({
+    memoryMb: 256,
+    databases: [{ name: 'shop' }],
+    users: [{ name: 'alice', password: PASSWORD, databases: [{ name: 'shop' }] }],
+  });
+  await asAlice(server, 'CREATE TABLE t (id int PRIMARY KEY)');
+  return { server, bench };
+}
+
+/** Restores `backup` into a new instance and answers how many rows of t it has, and the highest. */
+async function restoredRows(
+  t: TestContext,
+  bench: BackupBench,
+  backup: Parameters<BackupBench['restoredInstance']>[0],
+): Promise<{ rows: number; recovering: boolean }> {
+  const target = await bench.restoredInstance(backup);
+  t.after(() => target.dispose());
+  await target.manager.prepare({ memoryMb: 256, databases: [], users: [], backupInfo: backup });
+  const [row] = await asAlice(
+    target,
+    'SELECT count(*)::int AS rows, pg_is_in_recovery() AS recovering FROM t',
+  );
+  await target.dispose();
+  return row as { rows: number; recovering: boolean };
+}
+
+test(
+  'a full backup and an incremental on it each restore exactly their rows',
+  { skip: noPostgres },
+  async (t) => {
+    const { server, bench } = await source(t);
+    await asAlice(server, 'INSERT INTO t SELECT generate_series(1, 100)');
+    const full = await bench.backup(server.manager);
+    await asAlice(server, 'INSERT INTO t SELECT generate_series(101, 250)');
+    const incremental = await bench.backup(server.manager, full);
+    await asAlice(server, 'INSERT INTO t SELECT generate_series(251, 300)');
+    assert.equal(full.meta?.kind, 'full');
+    assert.ok(Array.isArray(incremental.meta?.segments) && incremental.meta.segments.length > 0);
+    assert.deepEqual(await restoredRows(t, bench, full), { rows: 100, recovering: false });
+    assert.deepEqual(await restoredRows(t, bench, incremental), { rows: 250, recovering: false });
+  },
+);
+
+test(
+  'an incremental over a gap in the WAL archive fails naming the missing segment',
+  { skip: noPostgres },
+  async (t) => {
+    const { server, bench } = await source(t);
+    const full = await bench.backup(server.manager);
+    const { sql, files } = server.manager.backupHost;
+    const switched: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      await asAlice(server, `INSERT INTO t VALUES (${i})`);
+      const { rows } = await sql.query<{ file: string }>(
+        'SELECT pg_walfile_name(pg_switch_wal()) AS file',
+      );
+      switched.push(rows[0]?.file ?? '');
+    }
+    const lost = switched[0] ?? '';
+    await waitFor(() =>
+      readFile(archivedPath(files.archiveDir, switched[1] ?? '')).then(
+        () => true,
+        () => false,
+      ),
+    );
+    await rm(archivedPath(files.archiveDir, lost));
+    await assert.rejects(bench.backup(server.manager, full), (error: Error) => {
+      assert.match(error.message, new RegExp(`gap: segment ${lost} is missing`));
+      return true;
+    });
+  },
+);
+
+test(
+  "a refused replication connection fails the backup with pg_basebackup's own error",
+  { skip: noPostgres },
+  async (t) => {
+    const { server, bench } = await source(t);
+    const hba = join(server.mountPoint, 'data', 'pg_hba.conf');
+    const rules = (await readFile(hba, 'utf8')).split('\n');
+    await writeFile(hba, rules.filter((line) => !line.includes('replication')).join('\n'));
+    await server.manager.backupHost.sql.query('SELECT pg_reload_conf()');
+    await assert.rejects(bench.backup(server.manager), (error: Error) => {
+      assert.match(
+        error.message,
+        /pg_basebackup exited with status 1: .*no pg_hba\.conf entry for replication connection/,
+      );
+      return true;
+    });
+  },
+);
+
+test(
+  'an aborted backup rejects its end and leaves no pg_basebackup running',
+  { skip: noPostgres },
+  async (t) => {
+    const { server, bench } = await source(t);
+    await asAlice(server, 'INSERT INTO t SELECT generate_series(1, 20000)');
+    const abort = new AbortController();
+    const taking = bench.backup(server.manager, undefined, abort.signal);
+    abort.abort(new Error('over its time budget'));
+    await assert.rejects(taking, /pg_basebackup was stopped: Error: over its time budget|aborted/);
+    const tools = async (): Promise<number[]> => {
+      const pids = await childrenOf(process.pid);
+      const lines = await Promise.all(pids.map((pid) => commandLine(pid).catch(() => '')));
+      return pids.filter((_, i) => lines[i]?.includes('pg_basebackup'));
+    };
+    assert.deepEqual(await tools(), []);
+    const senders = async (): Promise<boolean> =>
+      (await server.manager.backupHost.sql.query('SELECT 1 FROM pg_stat_replication')).rowCount ===
+      0;
+    await waitFor(senders);
+  },
+);
