@@ -1,14 +1,14 @@
 // Backups of a real server through the pg_basebackup strategies: a full and an incremental each
 // restore exactly the rows of their moment; a gap, a refused connection and an abort fail them.
 import assert from 'node:assert/strict';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { childrenOf, commandLine } from '@cellar/plugin-api/processes';
 import { asUser, waitFor } from './testing/live-client.js';
 import { backupBench, SOURCE_ID, type BackupBench } from './testing/backup-harness.js';
 import { liveInstance, whyNoPostgres, type LiveServer } from './testing/live-server.js';
-import { archivedPath } from './wal-archive.js';
+import { archivedPath, localArchive, RECOVERY_CONF } from './wal-archive.js';
 
 const noPostgres = whyNoPostgres();
 const PASSWORD = 'alice-Secret-1';
@@ -41,11 +41,20 @@ async function restoredRows(
 ): Promise<{ rows: number; recovering: boolean }> {
   const target = await bench.restoredInstance(backup);
   t.after(() => target.dispose());
-  await target.manager.prepare({ memoryMb: 256, databases: [], users: [], backupInfo: backup });
+  await target.manager.prepare({
+    memoryMb: 256,
+    databases: [],
+    users: [{ name: 'bob', password: 'bob-Secret-2', databases: [{ name: 'shop' }] }],
+    backupInfo: backup,
+  });
   const [row] = await asAlice(
     target,
     'SELECT count(*)::int AS rows, pg_is_in_recovery() AS recovering FROM t',
   );
+  // The request's users are made as on any prepare; the recovery settings are gone.
+  await asUser(target, 'bob', 'bob-Secret-2', 'shop', 'SELECT 1');
+  await assert.rejects(access(join(target.mountPoint, 'data', RECOVERY_CONF)), /ENOENT/);
+  await assert.rejects(access(join(target.mountPoint, 'restore-wal')), /ENOENT/);
   await target.dispose();
   return row as { rows: number; recovering: boolean };
 }
@@ -64,6 +73,31 @@ test(
     assert.ok(Array.isArray(incremental.meta?.segments) && incremental.meta.segments.length > 0);
     assert.deepEqual(await restoredRows(t, bench, full), { rows: 100, recovering: false });
     assert.deepEqual(await restoredRows(t, bench, incremental), { rows: 250, recovering: false });
+  },
+);
+
+test(
+  'a full backup removes the locally archived WAL from before its start',
+  { skip: noPostgres },
+  async (t) => {
+    const { server, bench } = await source(t);
+    const { sql, files } = server.manager.backupHost;
+    let closed = '';
+    for (let i = 0; i < 2; i++) {
+      await asAlice(server, `INSERT INTO t VALUES (${i})`);
+      const { rows } = await sql.query<{ file: string }>(
+        'SELECT pg_walfile_name(pg_switch_wal()) AS file',
+      );
+      closed = rows[0]?.file ?? '';
+    }
+    await waitFor(async () => (await localArchive(files.archiveDir)).includes(closed));
+    const full = await bench.backup(server.manager);
+    const start = full.meta?.startSegment;
+    assert.ok(typeof start === 'string' && start > closed);
+    assert.deepEqual(
+      (await localArchive(files.archiveDir)).filter((name) => name.slice(0, 24) < start),
+      [],
+    );
   },
 );
 

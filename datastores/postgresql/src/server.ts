@@ -4,6 +4,18 @@
 import { defineDatastoreServer } from '@cellar/plugin-api';
 import { installedVersions, missingServer } from './versions.js';
 
+// For the server's view of point-in-time recovery: the window an instance can be restored to
+// and the gaps in its archive, computed from list('wal/<instance id>/') and its full backups.
+export {
+  archivedWal,
+  fullBackupFacts,
+  recoverableWindow,
+  walGaps,
+  walPrefix,
+  type FullBackupFacts,
+  type RecoverableSpan,
+} from './wal-objects.js';
+
 // PostgreSQL identifiers are at most 63 bytes; Cellar keeps to the unquoted-identifier alphabet.
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

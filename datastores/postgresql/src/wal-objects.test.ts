@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BackupObjectInfo } from '@cellar/plugin-api';
-import {
-  archivedWal,
-  recoverableWindow,
-  selectWal,
-  walGaps,
-  walObjectKey,
-} from './wal-objects.js';
+import { archivedWal, recoverableWindow, selectWal, walGaps, walObjectKey } from './wal-objects.js';
 
 const INSTANCE = '00000000-0000-4000-8000-000000000001';
 const sha = (n: number): string => n.toString(16).padStart(64, '0');
@@ -64,9 +58,15 @@ test('a restore to a time takes the segments through the first commit at or afte
 
 test('a time before the backup was consistent, or after the last commit, is refused with the window', () => {
   const early = selectWal(archivedWal(archive), full, at('2026-11-30T09:59:30Z'));
-  assert.match(early.refusal ?? '', /before the backup was consistent.*2026-11-30T10:00:00.000Z to 2026-11-30T10:10:00.000Z/);
+  assert.match(
+    early.refusal ?? '',
+    /before the backup was consistent.*2026-11-30T10:00:00.000Z to 2026-11-30T10:10:00.000Z/,
+  );
   const late = selectWal(archivedWal(archive), full, at('2026-11-30T10:11:00Z'));
-  assert.match(late.refusal ?? '', /no WAL archived after the backup has a commit at or after the time/);
+  assert.match(
+    late.refusal ?? '',
+    /no WAL archived after the backup has a commit at or after the time/,
+  );
 });
 
 test('a gap in the archive is named, and the window ends before it', () => {
