@@ -4,7 +4,11 @@ import assert from 'node:assert/strict';
 import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { Readable } from 'node:stream';
 import { childrenOf, commandLine } from '@cellar/plugin-api/processes';
+import { quietLog } from '@cellar/plugin-api/testing';
+import backupStrategy from './backup.js';
+import restoreStrategy from './restore.js';
 import { asUser, waitFor } from './testing/live-client.js';
 import { backupBench, SOURCE_ID, type BackupBench } from './testing/backup-harness.js';
 import { liveInstance, whyNoPostgres, type LiveServer } from './testing/live-server.js';
@@ -150,25 +154,74 @@ test(
   },
 );
 
+/** The pg_basebackup processes this test process runs. */
+async function runningTools(): Promise<number[]> {
+  const pids = await childrenOf(process.pid);
+  const lines = await Promise.all(pids.map((pid) => commandLine(pid).catch(() => '')));
+  return pids.filter((_, i) => lines[i]?.includes('pg_basebackup'));
+}
+
 test(
-  'an aborted backup rejects its end and leaves no pg_basebackup running',
+  'a backup aborted mid-stream rejects its end and leaves no pg_basebackup running',
   { skip: noPostgres },
   async (t) => {
     const { server, bench } = await source(t);
     await asAlice(server, 'INSERT INTO t SELECT generate_series(1, 20000)');
     const abort = new AbortController();
-    const taking = bench.backup(server.manager, undefined, abort.signal);
-    abort.abort(new Error('over its time budget'));
-    await assert.rejects(taking, /pg_basebackup was stopped: Error: over its time budget|aborted/);
-    const tools = async (): Promise<number[]> => {
-      const pids = await childrenOf(process.pid);
-      const lines = await Promise.all(pids.map((pid) => commandLine(pid).catch(() => '')));
-      return pids.filter((_, i) => lines[i]?.includes('pg_basebackup'));
-    };
-    assert.deepEqual(await tools(), []);
+    const backup = { id: 'aborted', instanceId: SOURCE_ID };
+    const { manager } = server;
+    const run = { manager, backup, workDir: bench.dir, objects: bench.objects, log: quietLog };
+    const taken = await backupStrategy.backup({ ...run, signal: abort.signal });
+    let running: number[] | undefined;
+    try {
+      for await (const chunk of taken.stream) {
+        assert.ok(Buffer.isBuffer(chunk));
+        running ??= await runningTools();
+        abort.abort(new Error('over its time budget'));
+      }
+    } catch {
+      // The stream may end or fail once its producer is gone: done says which.
+    }
+    assert.equal(running?.length, 1, 'pg_basebackup was streaming when the backup was aborted');
+    await assert.rejects(taken.done, /pg_basebackup was stopped: Error: over its time budget/);
+    assert.deepEqual(await runningTools(), []);
     const senders = async (): Promise<boolean> =>
-      (await server.manager.backupHost.sql.query('SELECT 1 FROM pg_stat_replication')).rowCount ===
-      0;
+      (await manager.backupHost.sql.query('SELECT 1 FROM pg_stat_replication')).rowCount === 0;
     await waitFor(senders);
+  },
+);
+
+test(
+  'a restore whose backup fails its checksum at the end leaves no data directory',
+  { skip: noPostgres },
+  async (t) => {
+    const { server, bench } = await source(t);
+    const full = await bench.backup(server.manager);
+    const [piece] = bench.chain(full);
+    assert.ok(piece);
+    const mismatch = new Error('the SHA-256 of the stored backup differs from the recorded one');
+    const corrupt = {
+      backup: full,
+      open: async () =>
+        Readable.from(
+          (async function* () {
+            yield* await piece.open();
+            throw mismatch;
+          })(),
+        ),
+    };
+    const target = await liveInstance();
+    t.after(() => target.dispose());
+    const restoring = restoreStrategy.restore({
+      manager: target.manager,
+      chain: [corrupt],
+      workDir: bench.dir,
+      objects: bench.objects,
+      signal: new AbortController().signal,
+      log: quietLog,
+    });
+    await assert.rejects(restoring, (error) => error === mismatch);
+    for (const dir of ['data', 'data.restore', 'restore-wal'])
+      await assert.rejects(access(join(target.mountPoint, dir)), /ENOENT/);
   },
 );
