@@ -14,7 +14,8 @@ import { locateWal, walTar, type WalSource } from './wal-tar.js';
 
 /** How long the server may take to archive the segment it just closed. */
 const ARCHIVE_WAIT_MS = 5 * 60_000;
-const POLL_MS = 100;
+/** Each look may list the storage (shipped WAL): not too often. */
+const POLL_MS = 250;
 
 interface ParentFacts {
   readonly nextSegment: string;

@@ -118,11 +118,20 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
       await removeRecoverySettings(files.dataDir, files.restoreWalDir);
       await this.#server.reload();
     }
-    this.#shipper?.start();
+    this.#startShipping();
     // A repeated prepare (the taskmanager retrying) finds what the first one created and goes on.
     await createDatabases(this.#catalog, request.databases, true);
     await createUsers(this.#catalog, request.users, true);
     if (request.rootPassword !== undefined) await this.enableRootWithPassword(request.rootPassword);
+  }
+
+  /** Ships the WAL archive when wal_archiving is on; says so loudly when it cannot. */
+  #startShipping(): void {
+    if (this.#shipper !== undefined) this.#shipper.start();
+    else if (this.context.options.wal_archiving)
+      this.context.log.error(
+        'wal_archiving is on but this guest has no backup storage: WAL stays in the local archive and point-in-time recovery is not possible',
+      );
   }
 
   /** The backup's data instead of initdb's; the standby's cluster and any initdb begun are dropped. */
@@ -188,7 +197,7 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
    */
   override async resume(): Promise<void> {
     if (!this.#files.prepared) return;
-    this.#shipper?.start();
+    this.#startShipping();
     if (this.#server.running() !== undefined) return;
     await this.#server.start(await this.#files.spawning(), this.#files.binDir());
   }

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { BadRequest, type RestoreRun } from '@cellar/plugin-api';
 import type { OsUser } from '@cellar/plugin-api/processes';
 import type { PostgresqlManager } from './guest.js';
+import { recoveryTargetTime } from './recovery.js';
 import { archivedWal, fullBackupFacts, selectWal, walPrefix } from './wal-objects.js';
 
 /**
@@ -23,6 +24,8 @@ export async function downloadWalForTarget(
   const full = run.chain[0]?.backup;
   const facts = fullBackupFacts(full?.meta);
   const restoreTime = run.restoreTime ?? '';
+  // An unreadable time is refused as such, before any window is computed with it.
+  recoveryTargetTime(restoreTime);
   if (full === undefined || facts === undefined || full.instanceId === undefined)
     throw new BadRequest({
       reason: `Backup ${full?.id ?? '(none)'} records no WAL position or instance: it cannot be the start of a point-in-time restore.`,
