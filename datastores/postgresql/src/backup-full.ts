@@ -3,12 +3,13 @@
 
 import { join } from 'node:path';
 import type { BackupRun, BackupSource, Json } from '@cellar/plugin-api';
+import { writeOwned } from '@cellar/plugin-api/processes';
 import { message } from './admin-session.js';
 import { walSegmentSize, type PgBackupHost } from './backup-host.js';
 import { ADMIN_USER } from './config.js';
 import type { PostgresqlManager } from './guest.js';
 import { streamTool } from './tool-process.js';
-import { pruneArchive } from './wal-archive.js';
+import { ARCHIVING_MARKER, pruneArchive } from './wal-archive.js';
 import { parseLsn, segmentEndingAt, segmentOf } from './wal-names.js';
 
 /** What a full backup's meta holds: its WAL range, and when it became consistent. */
@@ -60,6 +61,10 @@ export async function fullBackup(
 ): Promise<BackupSource> {
   const { files } = host;
   const segmentSize = await walSegmentSize(host.sql);
+  const spawning = await files.spawning();
+  // Before the backup starts, so that the WAL after it (its stop segment on) is kept for its
+  // incrementals; a failed backup leaves it, and the next full prunes what piled up meanwhile.
+  await writeOwned(join(files.archiveDir, ARCHIVING_MARKER), `${run.backup.id}\n`, spawning.user);
   const tool = streamTool(
     join(files.binDir(), 'pg_basebackup'),
     [
@@ -67,7 +72,7 @@ export async function fullBackup(
       ...['-D', '-', '-Ft', '-X', 'fetch', '-c', 'fast', '--verbose'],
       ...['-l', `cellar backup ${run.backup.id}`],
     ],
-    await files.spawning(),
+    spawning,
     run.signal,
   );
   const done = tool.done.then(async (stderr) => {

@@ -47,7 +47,7 @@ test('the server listens on the instance address and port, its socket in the run
 test('with a WAL archive the server gzips every completed WAL file into it, atomically', () => {
   const conf = renderCellarConf({
     ...settings,
-    wal: { archiveDir: '/var/lib/postgresql/wal-archive', archiveTimeoutS: 60 },
+    wal: { archiveDir: '/var/lib/postgresql/wal-archive', always: true, archiveTimeoutS: 60 },
   });
   assert.equal(value(conf, 'archive_mode'), 'on');
   assert.equal(value(conf, 'archive_timeout'), '60');
@@ -56,7 +56,15 @@ test('with a WAL archive the server gzips every completed WAL file into it, atom
     "'gzip -1 -n -c %p > /var/lib/postgresql/wal-archive/.%f.gz.tmp && mv -f /var/lib/postgresql/wal-archive/.%f.gz.tmp /var/lib/postgresql/wal-archive/%f.gz'",
   );
   assert.equal(value(renderCellarConf(settings), 'archive_mode'), undefined);
-  const unsafe = { archiveDir: "/var/lib/x'; rm -rf /", archiveTimeoutS: 0 };
+  const untilFull = renderCellarConf({
+    ...settings,
+    wal: { archiveDir: '/a', always: false, archiveTimeoutS: 0 },
+  });
+  assert.match(
+    value(untilFull, 'archive_command') ?? '',
+    /^'test -f \/a\/\.archiving \|\| exit 0; gzip /,
+  );
+  const unsafe = { archiveDir: "/var/lib/x'; rm -rf /", always: true, archiveTimeoutS: 0 };
   assert.throws(() => renderCellarConf({ ...settings, wal: unsafe }), badRequest);
 });
 

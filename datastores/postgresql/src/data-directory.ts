@@ -147,6 +147,7 @@ export class DataDirectory {
       memoryMb: request.memoryMb,
       wal: {
         archiveDir: this.archiveDir,
+        always: this.context.options.wal_archiving,
         // A quiet server closes its segment this often, so the shipped archive stays current.
         archiveTimeoutS: this.context.options.wal_archiving
           ? this.context.options.wal_archive_timeout

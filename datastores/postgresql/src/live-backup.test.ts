@@ -80,26 +80,57 @@ test(
   },
 );
 
+/** Writes a row and closes the WAL segment; answers the segment's name. */
+async function closeSegment(server: LiveServer, id: number): Promise<string> {
+  await asAlice(server, `INSERT INTO t VALUES (${id})`);
+  const { rows } = await server.manager.backupHost.sql.query<{ file: string }>(
+    'SELECT pg_walfile_name(pg_switch_wal()) AS file',
+  );
+  return rows[0]?.file ?? '';
+}
+
+/** Waits until the server has archived `segment` (kept or not, as its archive_command decides). */
+async function archived(server: LiveServer, segment: string): Promise<void> {
+  const { sql } = server.manager.backupHost;
+  await waitFor(async () => {
+    const { rows } = await sql.query<{ last: string | null }>(
+      'SELECT last_archived_wal AS last FROM pg_stat_archiver',
+    );
+    return (rows[0]?.last ?? '') >= segment;
+  });
+}
+
+test(
+  'an instance never backed up keeps no archived WAL, and one backed up keeps what follows',
+  { skip: noPostgres },
+  async (t) => {
+    const { server, bench } = await source(t);
+    const { archiveDir } = server.manager.backupHost.files;
+    const before = await closeSegment(server, 1);
+    await archived(server, before);
+    assert.deepEqual(await localArchive(archiveDir), []);
+    await bench.backup(server.manager);
+    const after = await closeSegment(server, 2);
+    await archived(server, after);
+    assert.ok((await localArchive(archiveDir)).includes(after));
+  },
+);
+
 test(
   'a full backup removes the locally archived WAL from before its start',
   { skip: noPostgres },
   async (t) => {
     const { server, bench } = await source(t);
-    const { sql, files } = server.manager.backupHost;
-    let closed = '';
-    for (let i = 0; i < 2; i++) {
-      await asAlice(server, `INSERT INTO t VALUES (${i})`);
-      const { rows } = await sql.query<{ file: string }>(
-        'SELECT pg_walfile_name(pg_switch_wal()) AS file',
-      );
-      closed = rows[0]?.file ?? '';
-    }
-    await waitFor(async () => (await localArchive(files.archiveDir)).includes(closed));
+    const { archiveDir } = server.manager.backupHost.files;
+    await bench.backup(server.manager);
+    const closed = [await closeSegment(server, 1), await closeSegment(server, 2)];
+    await archived(server, closed[1] ?? '');
+    assert.ok((await localArchive(archiveDir)).includes(closed[0] ?? ''));
     const full = await bench.backup(server.manager);
     const start = full.meta?.startSegment;
-    assert.ok(typeof start === 'string' && start > closed);
+    assert.ok(typeof start === 'string' && start > (closed[1] ?? ''));
     assert.deepEqual(
-      (await localArchive(files.archiveDir)).filter((name) => name.slice(0, 24) < start),
+      (await localArchive(archiveDir)).filter((name) => name.slice(0, 24) < start),
       [],
     );
   },
@@ -111,23 +142,9 @@ test(
   async (t) => {
     const { server, bench } = await source(t);
     const full = await bench.backup(server.manager);
-    const { sql, files } = server.manager.backupHost;
-    const switched: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      await asAlice(server, `INSERT INTO t VALUES (${i})`);
-      const { rows } = await sql.query<{ file: string }>(
-        'SELECT pg_walfile_name(pg_switch_wal()) AS file',
-      );
-      switched.push(rows[0]?.file ?? '');
-    }
-    const lost = switched[0] ?? '';
-    await waitFor(() =>
-      readFile(archivedPath(files.archiveDir, switched[1] ?? '')).then(
-        () => true,
-        () => false,
-      ),
-    );
-    await rm(archivedPath(files.archiveDir, lost));
+    const lost = await closeSegment(server, 1);
+    await archived(server, await closeSegment(server, 2));
+    await rm(archivedPath(server.manager.backupHost.files.archiveDir, lost));
     await assert.rejects(bench.backup(server.manager, full), (error: Error) => {
       assert.match(error.message, new RegExp(`gap: segment ${lost} is missing`));
       return true;

@@ -1,7 +1,8 @@
 // The instance's local WAL archive, <mount>/wal-archive: archive_command gzips every completed
 // WAL file into it (a hidden temporary name, then mv, so a reader never sees half a file).
 // Incremental backups read it; the WAL shipper empties it into the backup storage when WAL
-// archiving is on; otherwise a full backup removes what came before its start.
+// archiving is on; otherwise nothing is kept before the first full backup (.archiving marks
+// it), and each full backup removes what came before its start.
 
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,10 +24,18 @@ export function shellSafePath(path: string): string {
   return path;
 }
 
-/** Every completed WAL file, gzipped (-n: no name or time in it, so a file always zips the same). */
-export function archiveCommand(archiveDir: string): string {
+/** Left in the archive by the first full backup: from then on incrementals need the WAL. */
+export const ARCHIVING_MARKER = '.archiving';
+
+/**
+ * Every completed WAL file, gzipped (-n: no name or time in it, so a file always zips the same).
+ * Unless `always`, files are only kept once a full backup left its marker: before, no
+ * incremental could use them and they would pile up on an instance never backed up.
+ */
+export function archiveCommand(archiveDir: string, always: boolean): string {
   const dir = shellSafePath(archiveDir);
-  return `gzip -1 -n -c %p > ${dir}/.%f.gz.tmp && mv -f ${dir}/.%f.gz.tmp ${dir}/%f.gz`;
+  const copy = `gzip -1 -n -c %p > ${dir}/.%f.gz.tmp && mv -f ${dir}/.%f.gz.tmp ${dir}/%f.gz`;
+  return always ? copy : `test -f ${dir}/${ARCHIVING_MARKER} || exit 0; ${copy}`;
 }
 
 /** Reads back what archiveCommand wrote, from wherever a restore laid the files. */
@@ -37,6 +46,8 @@ export function restoreCommand(walDir: string): string {
 
 export interface WalSettings {
   readonly archiveDir: string;
+  /** Whether every file is archived (WAL archiving to the storage), or only after a full backup. */
+  readonly always: boolean;
   /** Seconds after which a quiet server closes its segment anyway; 0 leaves segments to fill. */
   readonly archiveTimeoutS: number;
 }
@@ -52,7 +63,7 @@ export function walSettingLines(
   return [
     'wal_level = replica',
     'archive_mode = on',
-    `archive_command = ${quote(archiveCommand(s.archiveDir))}`,
+    `archive_command = ${quote(archiveCommand(s.archiveDir, s.always))}`,
     `archive_timeout = ${s.archiveTimeoutS}`,
     // Present only while a restored data directory replays its WAL.
     `include_if_exists = ${quote(RECOVERY_CONF)}`,
