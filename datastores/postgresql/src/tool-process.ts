@@ -33,6 +33,9 @@ export class ToolOutput {
   }
 }
 
+const reasonOf = (signal: AbortSignal): string =>
+  signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
+
 /** Ends the tool when the run is aborted: SIGTERM, then SIGKILL if it lingers. */
 function stopOnAbort(child: ChildProcess, signal: AbortSignal): () => void {
   const stop = (): void => {
@@ -59,8 +62,7 @@ function exited(
     });
     child.on('close', (code, killedBy) => {
       forget();
-      if (signal.aborted)
-        reject(new Error(`${name} was stopped: ${String(signal.reason ?? 'the run was aborted')}`));
+      if (signal.aborted) reject(new Error(`${name} was stopped: ${reasonOf(signal)}`));
       else if (code === 0) resolve();
       else
         reject(
