@@ -29,7 +29,6 @@ import {
 } from '@cellar/rpc';
 import { parseAgentArgv } from './agent-argv.js';
 import { GuestBackups } from './backups/guest-backups.js';
-import type { BackupRunner } from './backups/runner.js';
 import { Reporter } from './reporter.js';
 import { fileLogger } from './log.js';
 import { keepLogsBounded } from './log-rotation.js';
@@ -182,7 +181,7 @@ function agentMethods(
   manager: BaseDatastoreManager<unknown>,
   reporter: Reporter,
   log: GuestLogger,
-  backups: { readonly runner: BackupRunner; takeRestoreFailure(): unknown },
+  backups: GuestBackups,
 ): Record<string, AnyMethod> {
   const prepare = async (request: PrepareRequest): Promise<void> => {
     log.info('prepare started', {
@@ -229,26 +228,28 @@ function agentMethods(
       reporting(() => manager.stopDb()),
     ),
     // A cast: accepted at once, its progress and outcome reported as update_backup.
-    create_backup: method(guestArgs.create_backup, async (a) =>
-      backups.runner.start(a.backup_info),
-    ),
+    create_backup: method(guestArgs.create_backup, async (a) => backups.startBackup(a.backup_info)),
   };
+}
+
+/**
+ * A new instance's slow part (initdb) begins at once, while the agent connects and the control
+ * plane sends the prepare; prepare waits for it. A failure here is prepare's to report.
+ */
+function beginAhead(manager: BaseDatastoreManager<unknown>, log: GuestLogger): void {
+  manager
+    .prepareAhead()
+    .catch((error: unknown) =>
+      log.warn('the work ahead of prepare failed; prepare will try again', { err: error }),
+    );
 }
 
 export async function runGuest(start: GuestStart): Promise<RunningGuest> {
   const { agent, rpc, guestId, datastore, log, manager, backups } = await openAgent(start);
 
-  // A new instance's slow part (initdb) begins now, while the agent connects and the control plane
-  // sends the prepare; prepare waits for it. A failure here is prepare's to report.
   const status = await manager.getServiceStatus();
   const unprepared = status === 'building' || status === 'new';
-  if (unprepared) {
-    manager
-      .prepareAhead()
-      .catch((error: unknown) =>
-        log.warn('the work ahead of prepare failed; prepare will try again', { err: error }),
-      );
-  }
+  if (unprepared) beginAhead(manager, log);
 
   const transport = await openTransport(rpc, guestId, agent.run_dir);
   const lost = new Promise<Error>((resolve) => {
@@ -256,17 +257,14 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
   });
   const conductor = new ConductorClient(transport, guestId, rpc.instance_key);
   const reporter = new Reporter(conductor, manager, log);
-  const runner = backups.runner((update) => conductor.updateBackup(update));
+  backups.serve((update) => conductor.updateBackup(update));
   let listener: Listener;
   try {
     listener = await serve({
       transport,
       topic: guestTopic(guestId),
       keyFor: () => rpc.instance_key,
-      methods: agentMethods(manager, reporter, log, {
-        runner,
-        takeRestoreFailure: () => backups.takeRestoreFailure(),
-      }),
+      methods: agentMethods(manager, reporter, log, backups),
       onError: (error, request) =>
         log.warn('a message was refused or failed', { err: error, method: request?.method }),
     });

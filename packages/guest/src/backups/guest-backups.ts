@@ -62,8 +62,8 @@ export class GuestBackups {
     this.#manager = manager;
   }
 
-  /** The runner serving create_backup, reporting through the conductor. */
-  runner(report: (u: BackupUpdate) => Promise<void>): BackupRunner {
+  /** Starts the runner serving create_backup, reporting through the conductor. */
+  serve(report: (u: BackupUpdate) => Promise<void>): BackupRunner {
     const manager = this.#manager;
     if (!manager)
       throw new Error('the backup runner was asked for before the agent had its manager');
@@ -79,6 +79,12 @@ export class GuestBackups {
       log: this.spec.log,
     });
     return this.#runner;
+  }
+
+  /** create_backup: accepted at once, reported as update_backup. */
+  startBackup(info: BackupInfo): void {
+    if (!this.#runner) throw new Error('create_backup arrived before the agent served');
+    this.#runner.start(info);
   }
 
   /** GuestContext.restore. A failure is also kept, for prepare's fault to carry it unaltered. */
