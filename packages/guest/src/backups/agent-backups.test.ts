@@ -373,3 +373,18 @@ test('a stored backup with one flipped byte is refused on restore, naming the ob
   assert.ok(message.includes(info.location ?? '?'), message);
   assert.ok(message.includes(info.checksum ?? '?') && message.includes(sha256(bytes)), message);
 });
+
+test('a storage that refuses the object ends the backup FAILED with the storage error, and nothing stored', async () => {
+  data = known(MB, 7);
+  const blocked = join(dir, 'not-a-directory');
+  await writeFile(blocked, 'a file where the storage wants a directory');
+  const guest = await agent({}, [`backup_storage_local.path=${blocked}`]);
+  try {
+    await client().createBackup({ id: 'r-1', project: PROJECT, key: 'i1/r-1' }, { requestId: 'r' });
+    const failed = await outcome('r-1');
+    assert.match(failed.fault?.code ?? '', /^CELLAR_BACKUP_STORAGE_(FAILED|REFUSED)$/);
+    assert.match(failed.fault?.message ?? '', /The local backup storage/);
+  } finally {
+    await guest.close();
+  }
+});
