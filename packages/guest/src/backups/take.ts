@@ -61,6 +61,33 @@ function asFailure(backup: string, error: unknown, signal: AbortSignal): Error {
   return new BackupFailed({ backup, reason }, { cause: error });
 }
 
+/** How long a failed backup waits for its tool and its upload to stop before it is reported. */
+const STOP_GRACE_MS = 30_000;
+
+/**
+ * The upload's and the tool's outcomes; once the backup has failed, waited for at most
+ * STOP_GRACE_MS, so a tool that ignores its signal does not hold the FAILED report back (an upload
+ * still running then was aborted, and leaves nothing).
+ */
+async function outcomes<S, M>(
+  put: Promise<S>,
+  done: Promise<M>,
+  flow: Promise<void>,
+  signal: AbortSignal,
+): Promise<[PromiseSettledResult<S>, PromiseSettledResult<M>] | undefined> {
+  const all = Promise.allSettled([put, done, flow]);
+  const late = new Promise<undefined>((resolve) => {
+    const wait = (): void => {
+      const timer = setTimeout(resolve, STOP_GRACE_MS, undefined);
+      void all.finally(() => clearTimeout(timer));
+    };
+    if (signal.aborted) wait();
+    else signal.addEventListener('abort', wait, { once: true });
+  });
+  const settled = await Promise.race([all, late]);
+  return settled && [settled[0], settled[1]];
+}
+
 export async function takeBackup(t: TakeBackup): Promise<TakenBackup> {
   const { info, storage, controller, log } = t;
   const signal = controller.signal;
@@ -95,11 +122,11 @@ export async function takeBackup(t: TakeBackup): Promise<TakenBackup> {
     const put = storage.put(t.key, counter, signal);
     put.catch(fail);
     source.done.catch(fail);
-    const [stored, meta] = await Promise.allSettled([put, source.done, flow]);
-    if (failure === undefined && stored.status === 'fulfilled' && meta.status === 'fulfilled')
+    const [stored, meta] = (await outcomes(put, source.done, flow, signal)) ?? [];
+    if (failure === undefined && stored?.status === 'fulfilled' && meta?.status === 'fulfilled')
       return { stored: stored.value, meta: meta.value };
     // The tool said the backup is not good although its stream ended: the object goes.
-    if (stored.status === 'fulfilled') {
+    if (stored?.status === 'fulfilled') {
       log.warn('removing the object of a failed backup', { location: stored.value.location });
       await storage.delete(stored.value.location).catch((error: unknown) => {
         log.error('the object of a failed backup could not be removed', {
