@@ -19,11 +19,11 @@ const COMPLETED = 'completed OK!';
 export type Tool = 'mariabackup' | 'mbstream';
 
 /** Where a tool is installed; the error says which package provides it when it is not. */
-export function findTool(tool: Tool): string {
-  const found = TOOL_DIRS.map((dir) => join(dir, tool)).find((path) => existsSync(path));
+export function findTool(tool: Tool, dirs: readonly string[] = TOOL_DIRS): string {
+  const found = dirs.map((dir) => join(dir, tool)).find((path) => existsSync(path));
   if (found === undefined)
     throw new Error(
-      `${tool} is not installed on this host (looked in ${TOOL_DIRS.join(', ')}): install Debian's ${BACKUP_PACKAGE}.`,
+      `${tool} is not installed on this host (looked in ${dirs.join(', ')}): install Debian's ${BACKUP_PACKAGE}.`,
     );
   return found;
 }

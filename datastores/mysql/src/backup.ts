@@ -24,6 +24,13 @@ import type { MysqlManager } from './guest.js';
 
 const CHECKPOINTS = 'xtrabackup_checkpoints';
 
+const cancelled = (signal: AbortSignal): Error => {
+  const { reason } = signal as { reason: unknown };
+  return new Error(
+    `the backup was cancelled: ${reason instanceof Error ? reason.message : String(reason)}`,
+  );
+};
+
 /** Why a finished mariabackup run is no backup; undefined when it is one. */
 export function backupProblem(exit: ToolExit): string | undefined {
   const problem = exitProblem('mariabackup', exit);
@@ -60,24 +67,24 @@ async function takeBackup(run: BackupRun<MysqlManager>): Promise<BackupSource> {
   const tool = startTool(program, args, spawning, { input: false, signal: run.signal });
   const stream = tool.child.stdout;
   if (stream === null) throw new Error('mariabackup has no output stream');
-  const cancelled = (): void => {
-    stream.destroy(new Error(`the backup was cancelled: ${String(run.signal.reason)}`));
+  const onAbort = (): void => {
+    stream.destroy(cancelled(run.signal));
   };
-  run.signal.addEventListener('abort', cancelled, { once: true });
-  // A reader that gives up (the storage failed) leaves no mariabackup writing into nothing.
+  run.signal.addEventListener('abort', onAbort, { once: true });
+  // A reader that gives up (the storage failed) leaves no mariabackup writing into nothing; a
+  // stream read to its end is mariabackup's own end, which it goes on to report.
   stream.on('close', () => {
-    if (tool.child.exitCode === null && tool.child.signalCode === null) tool.kill();
+    if (!stream.readableEnded) tool.kill();
   });
   const done = (async (): Promise<Readonly<Record<string, Json>>> => {
     try {
       const exit = await tool.exited;
-      if (run.signal.aborted)
-        throw new Error(`the backup was cancelled: ${String(run.signal.reason)}`);
+      if (run.signal.aborted) throw cancelled(run.signal);
       const problem = backupProblem(exit);
       if (problem !== undefined) throw new Error(problem);
       return { ...parseCheckpoints(await readFile(join(lsnDir, CHECKPOINTS), 'utf8')) };
     } finally {
-      run.signal.removeEventListener('abort', cancelled);
+      run.signal.removeEventListener('abort', onAbort);
       await rm(workDir, { recursive: true, force: true });
     }
   })();

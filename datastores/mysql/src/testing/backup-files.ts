@@ -2,7 +2,7 @@
 // (without compression): the strategies driven directly, for this package's backup tests.
 
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -62,6 +62,15 @@ export class BackupFiles {
     if (meta.status === 'rejected') throw meta.reason;
     if (written.status === 'rejected') throw written.reason;
     return { ...backup, meta: meta.value };
+  }
+
+  /** A copy of a backup's file cut to its first `bytes`, as a new backup with the same record. */
+  async cut(info: BackupInfo, id: string, bytes: number): Promise<BackupInfo> {
+    const file = join(this.dir, `${id}.mbstream`);
+    await copyFile(this.fileOf(info.id), file);
+    await truncate(file, bytes);
+    this.#files.set(id, file);
+    return { ...info, id };
   }
 
   /** The chain down from info to its full backup, full first, each read from its file. */
