@@ -1,7 +1,7 @@
 // mariabackup backups that fail, and restores that must: a missing privilege, a cancelled or killed
 // tool each reject the backup naming why and leave no process; a cut or corrupt stream fails the restore.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -59,6 +59,10 @@ async function interrupted(
   return Promise.allSettled([read, source.done]);
 }
 
+/** The real uid a process runs as, from /proc. */
+const uidOf = (pid: number): number =>
+  Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+
 const reason = (result: PromiseSettledResult<unknown> | undefined): string =>
   result?.status === 'rejected' ? (result.reason as Error).message : 'fulfilled';
 
@@ -101,9 +105,14 @@ describe('failed mariabackup backups and restores', { skip: noTools }, () => {
   });
 
   it('a mariabackup killed mid-stream rejects done even though its stream ended', async () => {
+    const uids: number[] = [];
     const [read, done] = await interrupted(source, async () => {
-      for (const pid of await toolsLeft(source)) process.kill(pid, 'SIGKILL');
+      for (const pid of await toolsLeft(source)) {
+        uids.push(uidOf(pid));
+        process.kill(pid, 'SIGKILL');
+      }
     });
+    assert.deepEqual(uids, [source.uid], "one mariabackup, run as the instance's OS user");
     assert.equal(read?.status, 'fulfilled', 'the stream itself looked complete');
     assert.match(reason(done), /^mariabackup was killed by SIGKILL: /);
     assert.deepEqual(await toolsLeft(source), []);

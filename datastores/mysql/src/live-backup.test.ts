@@ -2,6 +2,7 @@
 // it, each restored into a new instance through prepare, which then has exactly that backup's rows.
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { BackupInfo } from '@cellar/plugin-api';
 import { BackupFiles } from './testing/backup-files.js';
@@ -92,8 +93,14 @@ test(
       'the incremental holds only the pages changed since the full backup',
     );
 
+    // The backup account's password is only in a file private to the server's user.
+    const cnf = statSync(join(source.mountPoint, 'cellar-backup.cnf'));
+    assert.deepEqual([cnf.mode & 0o777, cnf.uid], [0o400, source.uid]);
+
     const fromFull = await restored(files, full);
     t.after(() => fromFull.dispose());
+    const data = statSync(join(fromFull.mountPoint, 'data', 'shop', 't.ibd'));
+    assert.equal(data.uid, fromFull.uid, "the restored data belongs to the instance's OS user");
     assert.deepEqual(await rows(fromFull), first);
     assert.deepEqual(first, { n: 1000, top: 1000, sum: first.sum });
 
