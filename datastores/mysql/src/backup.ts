@@ -41,6 +41,7 @@ export function backupProblem(exit: ToolExit): string | undefined {
 }
 
 async function takeBackup(run: BackupRun<MysqlManager>): Promise<BackupSource> {
+  if (run.signal.aborted) throw cancelled(run.signal);
   const program = findTool('mariabackup');
   const access = await run.manager.backupAccess();
   const { workDir, spawning } = access;
@@ -88,6 +89,8 @@ async function takeBackup(run: BackupRun<MysqlManager>): Promise<BackupSource> {
       await rm(workDir, { recursive: true, force: true });
     }
   })();
+  // Its reader learns why from done; a reader that stopped at a failed stream crashes nothing.
+  done.catch(() => undefined);
   return { stream, done };
 }
 
