@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -160,7 +161,6 @@ test('a truncated RDB fails the restore, saying so, and leaves no dump.rdb', { s
   await backupToFile(source.manager, 'b-whole', file);
   const cut = join(dir, 'cut.rdb');
   const { size } = await stat(file);
-  const { copyFile, truncate } = await import('node:fs/promises');
   await copyFile(file, cut);
   await truncate(cut, Math.floor(size / 2));
   files.set('b-cut', cut);
@@ -172,3 +172,51 @@ test('a truncated RDB fails the restore, saying so, and leaves no dump.rdb', { s
   const data = readdirSync(join(target.mountPoint, 'data'));
   assert.deepEqual(data, [], 'no dump.rdb and no half-written file');
 });
+
+test(
+  'a backup with one flipped byte is refused on restore, the checksum mismatch named',
+  { skip },
+  async () => {
+    const source = await server('rdb');
+    const root = await source.connect('default', 'root-pw');
+    await writeKnownKeys(root);
+    root.disconnect();
+    const file = join(dir, 'flipped.rdb');
+    await backupToFile(source.manager, 'b-flip', file);
+    const checksum = createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
+    const bytes = await readFile(file);
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = (bytes[middle] ?? 0) ^ 0x01;
+    await writeFile(file, bytes);
+    files.set('b-flip', file);
+    const target = await server('rdb', {}, false);
+    await assert.rejects(
+      target.manager.prepare(request({ backupInfo: { id: 'b-flip', checksum } })),
+      (e: Error & { code?: string }) =>
+        e.code === 'CELLAR_BACKUP_CHECKSUM_MISMATCH' && e.message.includes(checksum),
+    );
+    assert.deepEqual(readdirSync(join(target.mountPoint, 'data')), [], 'nothing of it was used');
+  },
+);
+
+test(
+  'a restore into a cache (persistence none) holds the keys until a restart',
+  { skip },
+  async () => {
+    const source = await server('rdb');
+    const root = await source.connect('default', 'root-pw');
+    await writeKnownKeys(root);
+    const atBackup = await contents(root);
+    root.disconnect();
+    const file = join(dir, 'for-cache.rdb');
+    files.set('b-for-cache', file);
+    await backupToFile(source.manager, 'b-for-cache', file);
+    const cache = await server('none', { backupInfo: { id: 'b-for-cache' } });
+    assert.deepEqual(await rootContents(cache), atBackup);
+    assert.ok(!existsSync(join(cache.mountPoint, 'data', 'dump.rdb')), 'nothing kept on disk');
+    await cache.manager.restart();
+    assert.deepEqual(await rootContents(cache), {}, 'a cache starts empty, as without a restore');
+  },
+);

@@ -5,8 +5,15 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BackupInfo, BackupSource, GuestBackupObjects, Json } from '@cellar/plugin-api';
+import {
+  verifySha256,
+  type BackupInfo,
+  type BackupSource,
+  type GuestBackupObjects,
+  type Json,
+} from '@cellar/plugin-api';
 import { quietLog } from '@cellar/plugin-api/testing';
 import backupStrategy from '../backup.js';
 import type { RedisManager } from '../guest.js';
@@ -55,7 +62,17 @@ export async function backupToFile(manager: RedisManager, id: string, file: stri
   return source.done;
 }
 
-/** The context's restore hook, restoring from the files the backups' ids name. */
+/**
+ * The context's restore hook, restoring from the files the backups' ids name; a file is checked
+ * against the backup's `checksum` when it has one, as the agent checks a stored object.
+ */
+function opened(file: string, sha256: string | undefined): Readable {
+  const stream = createReadStream(file);
+  return sha256 === undefined
+    ? stream
+    : verifySha256(stream, { storage: 'file', object: file, sha256 });
+}
+
 export function restoreFromFiles(files: ReadonlyMap<string, string>): RestoreHook {
   return async (info, manager) => {
     const file = files.get(info.id);
@@ -64,7 +81,7 @@ export function restoreFromFiles(files: ReadonlyMap<string, string>): RestoreHoo
     try {
       await restoreStrategy.restore({
         manager,
-        chain: [{ backup: info, open: () => Promise.resolve(createReadStream(file)) }],
+        chain: [{ backup: info, open: () => Promise.resolve(opened(file, info.checksum)) }],
         workDir: dir,
         objects: unusedObjects,
         signal: new AbortController().signal,
