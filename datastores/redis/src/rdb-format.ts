@@ -2,6 +2,7 @@
 // version at the start, the end-of-file opcode and the CRC-64 Redis wrote after it at the end.
 
 import { Transform, type TransformCallback } from 'node:stream';
+import { Crc64 } from './crc64.js';
 
 /** The bytes after the data: the EOF opcode and the little-endian CRC-64 of all before it. */
 const TRAILER_BYTES = 9;
@@ -14,68 +15,6 @@ const SYNC_MARK_BYTES = 40;
 const HELD_BYTES = TRAILER_BYTES + SYNC_MARK_BYTES;
 const EOF_OPCODE = 0xff;
 const MAGIC = /^REDIS(\d{4})$/;
-
-// CRC-64/Jones, reflected (poly 0xad93d23594c935a9), as Redis's crc64.c: kept as two 32-bit
-// halves, which runs far faster than BigInt.
-const POLY_LO = 0xac4bc9b5;
-const POLY_HI = 0x95ac9329;
-const TABLE_LO = new Uint32Array(256);
-const TABLE_HI = new Uint32Array(256);
-for (let i = 0; i < 256; i++) {
-  let lo = i;
-  let hi = 0;
-  for (let k = 0; k < 8; k++) {
-    const odd = lo & 1;
-    lo = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0;
-    hi = hi >>> 1;
-    if (odd) {
-      lo = (lo ^ POLY_LO) >>> 0;
-      hi = (hi ^ POLY_HI) >>> 0;
-    }
-  }
-  TABLE_LO[i] = lo;
-  TABLE_HI[i] = hi;
-}
-
-/** A running CRC-64 as Redis computes it over an RDB file. */
-export class Crc64 {
-  constructor(
-    private lo = 0,
-    private hi = 0,
-  ) {}
-
-  update(bytes: Uint8Array): this {
-    let { lo, hi } = this;
-    const [tlo, thi] = [TABLE_LO, TABLE_HI];
-    // An indexed loop: for…of over a Buffer runs at a tenth of the speed.
-    for (let n = 0; n < bytes.length; n++) {
-      const i = (lo ^ (bytes[n] as number)) & 0xff;
-      lo = ((lo >>> 8) | (hi << 24)) ^ (tlo[i] as number);
-      hi = (hi >>> 8) ^ (thi[i] as number);
-    }
-    lo >>>= 0;
-    hi >>>= 0;
-    this.lo = lo;
-    this.hi = hi;
-    return this;
-  }
-
-  copy(): Crc64 {
-    return new Crc64(this.lo, this.hi);
-  }
-
-  /** As the RDB stores it: 8 bytes, little-endian. */
-  bytes(): Buffer {
-    const out = Buffer.alloc(8);
-    out.writeUInt32LE(this.lo, 0);
-    out.writeUInt32LE(this.hi, 4);
-    return out;
-  }
-
-  hex(): string {
-    return Buffer.from(this.bytes()).reverse().toString('hex');
-  }
-}
 
 /** What the check found in a whole RDB. */
 export interface RdbFacts {
