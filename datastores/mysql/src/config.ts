@@ -5,6 +5,8 @@ import type { Flavor } from './versions.js';
 
 /** The account the guest administers the server with, over the unix socket only. */
 export const ADMIN_USER = 'os_admin';
+/** The account mariabackup logs in with, over the unix socket only, with a backup's privileges. */
+export const BACKUP_USER = 'os_backup';
 export const ROOT_USER = 'root';
 
 export interface ServerSettings {

@@ -6,9 +6,15 @@
 //   <mount>/cellar-settings.json  what prepare decided that the guest's options do not say (RAM)
 //   <mount>/cellar-admin.cnf    the admin account's password, written once the server has it
 //   <mount>/cellar-server       which server made the data directory (`mariadb 10.11`)
-//   (these four are 0400: the server, never root, cannot open them for writing, as its logs would)
+//   <mount>/cellar-backup.cnf   mariabackup's option file: the backup account's password, socket
+//   (these five are 0400: the server, never root, cannot open them for writing, as its logs would)
 //   <mount>/cellar-stopped      left by stop_db, removed by every start: stopped, not crashed
 //   <mount>/files/              the only directory the server reads and writes files in (0700)
+//   <mount>/backup.work/        a backup's small files (LSNs, the parent's checkpoints), emptied
+//                               before and removed after each backup
+//   <mount>/data.restore/       a restore's extracted and prepared backups, renamed in as data/
+//   (the last two on the volume, the OS user's: the tools run as that user and the guest's own
+//   directories may be closed to it; a rename into data/ stays on one filesystem)
 //   <runDir>/mysqld.sock, mysqld.pid   the admin socket and the server's PID
 //   <logDir>/mysqld.log         the server's error log
 
@@ -69,6 +75,15 @@ export class DataDirectory {
   }
   get stoppedMarker(): string {
     return join(this.context.mountPoint, 'cellar-stopped');
+  }
+  get backupCnf(): string {
+    return join(this.context.mountPoint, 'cellar-backup.cnf');
+  }
+  get backupWorkDir(): string {
+    return join(this.context.mountPoint, 'backup.work');
+  }
+  get restoreDir(): string {
+    return join(this.context.mountPoint, 'data.restore');
   }
   get filesDir(): string {
     return join(this.context.mountPoint, 'files');
@@ -165,7 +180,7 @@ export class DataDirectory {
     });
     await this.writeReadOnly(this.configFile, text, user);
     // Instances prepared before these files were read-only.
-    for (const path of [this.adminCnf, this.madeByFile])
+    for (const path of [this.adminCnf, this.madeByFile, this.backupCnf])
       if (existsSync(path)) await chmod(path, 0o400);
   }
 

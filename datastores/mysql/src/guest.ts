@@ -12,6 +12,7 @@ import {
   GuestError,
   InstanceNotReady,
   isCellarError,
+  type BackupInfo,
   type DatabaseSpec,
   type GroupValues,
   type ListParams,
@@ -22,8 +23,10 @@ import {
   type UserRef,
   type UserSpec,
 } from '@cellar/plugin-api';
+import type { Spawning } from '@cellar/plugin-api/processes';
 import { grantAccess, listAccess, revokeAccess } from './access.js';
 import { AdminSession, message } from './admin-session.js';
+import { setUpBackupAccount } from './backup-account.js';
 import { Catalog } from './catalog.js';
 import { parseAdminCnf, renderAdminCnf } from './config.js';
 import { DataDirectory } from './data-directory.js';
@@ -32,7 +35,12 @@ import { initialise, standby, takeFromStandby } from './install-db.js';
 import { Names } from './names.js';
 import type options from './options.js';
 import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
-import { firstStartSql, installAccountsLeft, ServerProcess } from './server-process.js';
+import {
+  adminAccountSql,
+  firstStartSql,
+  installAccountsLeft,
+  ServerProcess,
+} from './server-process.js';
 import {
   changePasswords,
   createUsers,
@@ -44,6 +52,22 @@ import {
 import type { InstalledServer } from './versions.js';
 
 export type MysqlOptions = GroupValues<typeof options.guest>;
+
+export interface BackupAccess {
+  /** mariabackup's option file (`--defaults-file`): the backup account and the socket. */
+  readonly optionFile: string;
+  /** A directory of the OS user's for the backup's small files, emptied by each backup. */
+  readonly workDir: string;
+  readonly spawning: Spawning;
+}
+
+export interface RestoreTarget {
+  /** Absent until the restore renames the prepared backup into place. */
+  readonly dataDir: string;
+  /** Where the backups are extracted and prepared, on the same filesystem as dataDir. */
+  readonly stagingDir: string;
+  readonly spawning: Spawning;
+}
 
 export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
   readonly #files = new DataDirectory(this.context);
@@ -88,23 +112,49 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
     const files = this.#files;
     const spawning = await files.spawning();
     await files.checkRunDir(spawning.user);
+    const restoring = request.backupInfo !== undefined;
     if (!existsSync(join(files.dataDir, 'mysql'))) {
       const server = files.server(request.datastoreVersion);
-      const staging = await this.#stage(server);
       const madeBy = `${server.flavor} ${server.name}\n`;
-      await files.writeReadOnly(files.madeByFile, madeBy, spawning.user);
-      await rename(staging, files.dataDir);
+      if (request.backupInfo !== undefined) {
+        await this.#restore(request.backupInfo);
+        await files.writeReadOnly(files.madeByFile, madeBy, spawning.user);
+      } else {
+        const staging = await this.#stage(server);
+        await files.writeReadOnly(files.madeByFile, madeBy, spawning.user);
+        await rename(staging, files.dataDir);
+      }
     }
     await files.recordSettings(request, spawning.user);
     // A repeated prepare (the taskmanager retrying) finds the server running and goes on.
-    if (this.#server.running() === undefined) await this.#start();
+    if (this.#server.running() === undefined) await this.#start(restoring);
+    if (files.server().flavor === 'mariadb')
+      await setUpBackupAccount(this.#sql, files, spawning.user);
     await createDatabases(this.#catalog, request.databases, true);
     await createUsers(this.#catalog, request.users, true);
-    if (request.rootPassword !== undefined) await this.enableRootWithPassword(request.rootPassword);
+    // A restored instance keeps the root its backup has.
+    if (request.rootPassword !== undefined && !(restoring && (await this.isRootEnabled())))
+      await this.enableRootWithPassword(request.rootPassword);
   }
 
-  /** Starts the server; the first start on a data directory also sets up the admin account. */
-  async #start(): Promise<void> {
+  /**
+   * The backup chain's data, restored by the restore strategy into the data directory, instead
+   * of an initialised one: a directory the standby or prepareAhead staged is not used, and goes.
+   */
+  async #restore(info: BackupInfo): Promise<void> {
+    const restore = this.context.restore;
+    if (restore === undefined)
+      throw this.#files.failed('this guest was given no backup storage to restore the backup from');
+    await this.#staged?.done.catch(() => undefined);
+    await rm(this.#files.stagingDir, { recursive: true, force: true });
+    await restore(info);
+  }
+
+  /**
+   * Starts the server; the first start on a data directory also sets up the admin account:
+   * replacing the initialiser's root by it, or on a restored one resetting it, root kept.
+   */
+  async #start(restored = false): Promise<void> {
     const files = this.#files;
     const spawning = await files.spawning();
     const server = files.server();
@@ -115,9 +165,10 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
     }
     const password = generatedPassword(32);
     this.#adminPassword = password;
-    await this.#server.start(spawning, server, firstStartSql(server, password));
+    const initSql = restored ? adminAccountSql(password) : firstStartSql(server, password);
+    await this.#server.start(spawning, server, initSql);
     // No admin client file, hence no prepared instance, while passwordless accounts remain.
-    const left = await installAccountsLeft(this.#sql);
+    const left = restored ? [] : await installAccountsLeft(this.#sql);
     if (left.length > 0) {
       await this.#server.stop();
       throw files.failed(
@@ -177,6 +228,32 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
   override async getServiceStatus(): Promise<ServiceStatus> {
     if (this.#preparing || !this.#files.prepared) return 'building';
     return this.#server.health();
+  }
+
+  // what the backup and restore strategies work with
+
+  /**
+   * How mariabackup reaches this instance's server: the backup account's option file (the
+   * account made now on an instance prepared before backups were), as whom, where its files go.
+   */
+  async backupAccess(): Promise<BackupAccess> {
+    const files = this.#files;
+    const { flavor } = files.server();
+    if (flavor !== 'mariadb')
+      throw new Error(`mariabackup backs up MariaDB servers; this instance runs ${flavor}`);
+    const spawning = await files.spawning();
+    if (!existsSync(files.backupCnf)) await setUpBackupAccount(this.#sql, files, spawning.user);
+    return { optionFile: files.backupCnf, workDir: files.backupWorkDir, spawning };
+  }
+
+  /** Where a restore puts the data: staged on the volume, then renamed in as the data directory. */
+  async restoreTarget(): Promise<RestoreTarget> {
+    const files = this.#files;
+    return {
+      dataDir: files.dataDir,
+      stagingDir: files.restoreDir,
+      spawning: await files.spawning(),
+    };
   }
 
   // databases

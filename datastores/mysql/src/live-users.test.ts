@@ -191,10 +191,14 @@ test(
   async () => {
     const { manager } = server;
     await manager.enableRoot();
-    assert.deepEqual((await manager.listUsers({})).items, [], 'os_admin, root, mariadb.sys hidden');
+    assert.deepEqual(
+      (await manager.listUsers({})).items,
+      [],
+      'os_admin, os_backup, root, mariadb.sys hidden',
+    );
     assert.deepEqual((await manager.listDatabases({})).items, [], 'mysql, sys, … hidden');
     const bad = code('CELLAR_BAD_REQUEST');
-    for (const name of ['os_admin', 'root', 'mariadb.sys'])
+    for (const name of ['os_admin', 'os_backup', 'root', 'mariadb.sys'])
       await assert.rejects(manager.deleteUser({ name, host: 'localhost' }), bad);
     await assert.rejects(manager.createUser([{ name: 'root', password: 'x' }]), bad);
     for (const name of ['mysql', 'sys', 'information_schema', 'performance_schema'])

@@ -2,12 +2,13 @@
 // never listed, changed or dropped through the API; every other name is checked, then quoted.
 
 import { BadRequest, type UserRef } from '@cellar/plugin-api';
-import { ADMIN_USER, ROOT_USER } from './config.js';
+import { ADMIN_USER, BACKUP_USER, ROOT_USER } from './config.js';
 import { checkName, MAX_DATABASE_CHARS, MAX_HOST_CHARS, MAX_USER_CHARS } from './sql.js';
 
 /** Accounts the server itself keeps, whatever ignore_users says. */
 const SYSTEM_USERS = [
   ADMIN_USER,
+  BACKUP_USER,
   ROOT_USER,
   'mariadb.sys',
   'mysql.sys',

@@ -35,7 +35,7 @@ export default defineDatastoreOptions({
     }),
     ignore_users: opt.list(types.str(), {
       help: 'Accounts the guest keeps to itself: never listed, changed or deleted through the API.',
-      default: ['os_admin', 'root'],
+      default: ['os_admin', 'os_backup', 'root'],
     }),
     ignore_dbs: opt.list(types.str(), {
       help: 'Databases the guest keeps to itself: never listed or deleted through the API.',

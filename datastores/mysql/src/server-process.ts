@@ -23,21 +23,24 @@ const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 60_000;
 const POLL_MS = 10;
 
-/**
- * What the first start runs before it accepts a connection: root's passwordless accounts from
- * the initialiser go, and the admin account, reachable only through the socket, comes.
- */
-export function firstStartSql(server: InstalledServer, adminPassword: string): string {
-  const accounts = server.flavor === 'mariadb' ? 'mysql.global_priv' : 'mysql.user';
+/** The admin account, made anew with this password: reachable only through the socket. */
+export function adminAccountSql(adminPassword: string): string {
   return [
-    `DELETE FROM ${accounts} WHERE User IN ('root', '')`,
-    'FLUSH PRIVILEGES',
     format('DROP USER IF EXISTS ?@?', [ADMIN_USER, 'localhost']),
     format('CREATE USER ?@? IDENTIFIED BY ?', [ADMIN_USER, 'localhost', adminPassword]),
     format('GRANT ALL PRIVILEGES ON *.* TO ?@? WITH GRANT OPTION', [ADMIN_USER, 'localhost']),
   ]
     .map((statement) => `${statement};\n`)
     .join('');
+}
+
+/**
+ * What the first start runs before it accepts a connection: root's passwordless accounts from
+ * the initialiser go, and the admin account, reachable only through the socket, comes.
+ */
+export function firstStartSql(server: InstalledServer, adminPassword: string): string {
+  const accounts = server.flavor === 'mariadb' ? 'mysql.global_priv' : 'mysql.user';
+  return `DELETE FROM ${accounts} WHERE User IN ('root', '');\nFLUSH PRIVILEGES;\n${adminAccountSql(adminPassword)}`;
 }
 
 /**

@@ -51,3 +51,9 @@ test('paths are quoted so that a space or quote in them cannot add a directive',
 test("ps shows the instance's redis.conf, so that a leftover server can be told apart", () => {
   assert.ok(lines(input).includes('proc-title-template "{title} {listen-addr} {config-file}"'));
 });
+
+test('a backup is sent at once, from the fork to the socket: diskless sync without its 5 s wait', () => {
+  const conf = lines(input);
+  assert.ok(conf.includes('repl-diskless-sync yes'));
+  assert.ok(conf.includes('repl-diskless-sync-delay 0'));
+});

@@ -65,6 +65,10 @@ export function renderRedisConf(c: RedisConfInput): string {
     'dbfilename dump.rdb',
     'appenddirname appendonlydir',
     ...persistenceLines(c.persistence),
+    // Backups are replication's SYNC to redis-cli: sent from the fork straight to the socket
+    // (no RDB staged on the volume), at once instead of after 5 s waiting for more replicas.
+    'repl-diskless-sync yes',
+    'repl-diskless-sync-delay 0',
     `maxmemory ${maxmemoryMb(c.memoryMb, c.maxmemoryRatio)}mb`,
     `maxmemory-policy ${c.maxmemoryPolicy}`,
     `aclfile ${quoted(c.aclFile)}`,

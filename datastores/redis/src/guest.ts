@@ -11,6 +11,7 @@ import {
   type GroupValues,
   type ListParams,
   type Page,
+  type BackupInfo,
   type PrepareRequest,
   type ServiceStatus,
   type UserInfo,
@@ -20,6 +21,7 @@ import {
 import { AdminSession, message } from './admin-session.js';
 import { ADMIN_USER } from './acl-file.js';
 import { InstanceFiles } from './instance-files.js';
+import { InstanceRdb } from './instance-rdb.js';
 import type options from './options.js';
 import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
 import { ServerProcess } from './server-process.js';
@@ -53,6 +55,8 @@ export class RedisManager extends BaseDatastoreManager<RedisOptions> {
   });
   readonly #users = new AclUsers(this.#admin);
   readonly #server = new ServerProcess(this.#files, this.#admin, this.context.logDir);
+  /** For this package's backup and restore strategies (redis_rdb). */
+  readonly rdb = new InstanceRdb(this.#files, this.#admin, this.#server);
   #preparing = false;
 
   // lifecycle
@@ -77,9 +81,28 @@ export class RedisManager extends BaseDatastoreManager<RedisOptions> {
     await files.checkRunDir(spawning.user);
     await files.write(request, spawning.user);
     // A repeated prepare (the taskmanager retrying) finds the server running and goes on.
-    if (this.#server.running() === undefined) await this.#server.start(spawning);
+    if (this.#server.running() === undefined) {
+      if (request.backupInfo !== undefined) await this.#restore(request.backupInfo);
+      await this.#server.start(spawning);
+    }
     await createUsers(this.#users, request.users, true);
     if (request.rootPassword !== undefined) await this.enableRootWithPassword(request.rootPassword);
+  }
+
+  /**
+   * The backup's data only: the RDB holds keys (and functions), not ACL users, so users, root and
+   * configuration are this instance's, from this request.
+   */
+  async #restore(info: BackupInfo): Promise<void> {
+    const restore = this.context.restore;
+    if (restore === undefined)
+      throw this.#files.failed('this guest has no backup storage to restore the backup from.');
+    try {
+      await restore(info);
+    } catch (error) {
+      if (isCellarError(error)) throw error;
+      throw this.#files.failed(`restoring backup ${info.id} failed: ${message(error)}`, error);
+    }
   }
 
   /** The agent restarted: start the server unless it is running on, and adopt it either way. */

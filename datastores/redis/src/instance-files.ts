@@ -7,8 +7,12 @@
 //                           prepare, then kept by ACL SAVE after every user or root change;
 //                           os_admin's and root's lines are put back before every start
 //   <mount>/admin.secret    os_admin's password, for the guest's own session (0600)
+//   <mount>/backup.secret   os_backup's password, for redis-cli --rdb (0600; made when missing)
 //   <mount>/data/           Redis's dir: dump.rdb, appendonlydir/
 //   <mount>/cellar-stopped  left by stop_db, removed by every start: stopped, not crashed
+//   <mount>/cellar-restored left by a restore until a start has loaded its dump.rdb (and put it
+//                           into the AOF): a start then runs without AOF first, or Redis would
+//                           ignore the RDB
 //   <runDir>/redis.sock     the guest's socket (0700 dir, socket 0700); <runDir>/redis.pid
 //   <logDir>/redis.log      the server's log
 
@@ -32,7 +36,7 @@ import {
   type Spawning,
 } from '@cellar/plugin-api/processes';
 import { assertedAclFile } from './acl-file.js';
-import { renderRedisConf } from './config.js';
+import { renderRedisConf, type Persistence } from './config.js';
 
 /** What prepare records for the starts after it. */
 const Settings = Type.Object({ memoryMb: Type.Integer({ minimum: 1 }) });
@@ -61,11 +65,23 @@ export class InstanceFiles {
   get secretFile(): string {
     return join(this.context.mountPoint, 'admin.secret');
   }
+  get backupSecretFile(): string {
+    return join(this.context.mountPoint, 'backup.secret');
+  }
   get dataDir(): string {
     return join(this.context.mountPoint, 'data');
   }
   get stoppedMarker(): string {
     return join(this.context.mountPoint, 'cellar-stopped');
+  }
+  get restoredMarker(): string {
+    return join(this.context.mountPoint, 'cellar-restored');
+  }
+  get dumpFile(): string {
+    return join(this.dataDir, 'dump.rdb');
+  }
+  get aofDir(): string {
+    return join(this.dataDir, 'appendonlydir');
   }
   get socket(): string {
     return join(this.context.runDir, 'redis.sock');
@@ -82,6 +98,14 @@ export class InstanceFiles {
   }
   get stopped(): boolean {
     return existsSync(this.stoppedMarker);
+  }
+  /** A restored dump.rdb waits to be loaded: see restoredMarker. */
+  get restored(): boolean {
+    return existsSync(this.restoredMarker);
+  }
+  get persistence(): Persistence {
+    const p = this.context.options.persistence;
+    return p === 'aof' || p === 'none' ? p : 'rdb';
   }
 
   failed(reason: string, cause?: unknown): CellarError {
@@ -132,7 +156,12 @@ export class InstanceFiles {
     const secret = randomBytes(32).toString('base64url');
     // Root (the default user) starts disabled: enabling it through the API gives it a password.
     await writeOwned(this.secretFile, `${secret}\n`, undefined);
-    await writeOwned(this.aclFile, assertedAclFile('', sha256(secret)), user);
+    const backup = await this.backupPassword();
+    await writeOwned(
+      this.aclFile,
+      assertedAclFile('', { admin: sha256(secret), backup: sha256(backup) }),
+      user,
+    );
   }
 
   /**
@@ -140,19 +169,27 @@ export class InstanceFiles {
    * in users.acl. Whatever was left in them (by hand, or by root before it lost CONFIG REWRITE
    * and ACL SAVE) does not reach the server.
    */
-  async renew(user: OsUser | undefined): Promise<void> {
+  async renew(user: OsUser | undefined, persistence = this.persistence): Promise<void> {
     const text = await readFile(this.settingsFile, 'utf8').catch(() => undefined);
     const settings = text === undefined ? undefined : parsedSettings(text);
     if (settings === undefined)
       throw new GuestError({
         reason: `${this.settingsFile} is missing or unreadable: prepare the instance again to record its settings.`,
       });
-    await this.#writeConf(settings.memoryMb, user);
+    await this.#writeConf(settings.memoryMb, user, persistence);
     const acl = await readFile(this.aclFile, 'utf8');
-    await writeOwned(this.aclFile, assertedAclFile(acl, sha256(await this.adminPassword())), user);
+    const hashes = {
+      admin: sha256(await this.adminPassword()),
+      backup: sha256(await this.backupPassword()),
+    };
+    await writeOwned(this.aclFile, assertedAclFile(acl, hashes), user);
   }
 
-  async #writeConf(memoryMb: number, user: OsUser | undefined): Promise<void> {
+  async #writeConf(
+    memoryMb: number,
+    user: OsUser | undefined,
+    persistence: Persistence = this.persistence,
+  ): Promise<void> {
     const o = this.context.options;
     const conf = renderRedisConf({
       address: this.context.address,
@@ -165,13 +202,22 @@ export class InstanceFiles {
       memoryMb,
       maxmemoryRatio: o.maxmemory_ratio,
       maxmemoryPolicy: o.maxmemory_policy,
-      persistence: o.persistence,
+      persistence,
     });
     await writeOwned(this.confFile, conf, user);
   }
 
   async adminPassword(): Promise<string> {
     return (await readFile(this.secretFile, 'utf8')).trim();
+  }
+
+  /** os_backup's password, made on first use: instances prepared before backups had none. */
+  async backupPassword(): Promise<string> {
+    const kept = await readFile(this.backupSecretFile, 'utf8').catch(() => undefined);
+    if (kept !== undefined && kept.trim() !== '') return kept.trim();
+    const secret = randomBytes(32).toString('base64url');
+    await writeOwned(this.backupSecretFile, `${secret}\n`, undefined);
+    return secret;
   }
 
   async markStopped(): Promise<void> {

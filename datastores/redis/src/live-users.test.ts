@@ -111,7 +111,7 @@ test(
         code('CELLAR_BAD_REQUEST'),
         rules,
       );
-    for (const name of ['default', 'os_admin', 'a b', 'x"y'])
+    for (const name of ['default', 'os_admin', 'os_backup', 'a b', 'x"y'])
       await assert.rejects(
         server.manager.createUser([{ name, password: 'pw' }]),
         code('CELLAR_BAD_REQUEST'),
@@ -122,7 +122,7 @@ test(
 );
 
 test(
-  'users list without root and os_admin, with their rules; hidden users never show or change',
+  'users list without root, os_admin and os_backup, with their rules; hidden users never show or change',
   { skip },
   async () => {
     const { items } = await server.manager.listUsers({});
@@ -135,6 +135,13 @@ test(
     assert.equal(await server.manager.getUser({ name: 'default' }), undefined);
     assert.equal(await server.manager.getUser({ name: 'os_admin' }), undefined);
     await assert.rejects(server.manager.deleteUser({ name: 'os_admin' }), code('CELLAR_NOT_FOUND'));
+    assert.equal(await server.manager.getUser({ name: 'os_backup' }), undefined);
+    for (const change of [
+      server.manager.deleteUser({ name: 'os_backup' }),
+      server.manager.changePasswords([{ name: 'os_backup', password: 'x' }]),
+      server.manager.updateAttributes({ name: 'os_backup' }, { rules: '~* +@read' }),
+    ])
+      await assert.rejects(change, code('CELLAR_NOT_FOUND'));
     await assert.rejects(
       server.manager.changePasswords([{ name: 'default', password: 'x' }]),
       code('CELLAR_NOT_FOUND'),

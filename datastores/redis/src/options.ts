@@ -16,7 +16,7 @@ export default defineDatastoreOptions({
       datastore: 'Redis',
       tcpPorts: ['6379', '16379'],
       usageTimeout: 1800,
-      backupStrategy: 'rdb',
+      backupStrategy: 'redis_rdb',
       replicationStrategy: 'sync',
     }),
   },
@@ -24,7 +24,7 @@ export default defineDatastoreOptions({
     ...standardGuestOptions({
       datastore: 'Redis',
       mountPoint: '/var/lib/redis',
-      backupStrategy: 'rdb',
+      backupStrategy: 'redis_rdb',
       replicationStrategy: 'sync',
     }),
     redis_port: opt.port({

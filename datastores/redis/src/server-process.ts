@@ -1,5 +1,5 @@
 // The Redis server of one instance as the manager sees it: started until it answers PING (or
-// failed with its log's end), stopped leaving a marker, and its health.
+// failed with its log's end), a restored RDB taken in, stopped leaving a marker, and its health.
 
 import { mkdir, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,6 +8,7 @@ import { logTail, runningServer, type Spawning } from '@cellar/plugin-api/proces
 import { message, type AdminSession } from './admin-session.js';
 import type { InstanceFiles } from './instance-files.js';
 import { startRedis, stopRedis } from './redis-process.js';
+import { takeInRestored } from './restored-data.js';
 
 /** Loading a large RDB or AOF comes before the first PONG. */
 const START_TIMEOUT_MS = 120_000;
@@ -29,7 +30,16 @@ export class ServerProcess {
   async start(spawning: Spawning): Promise<void> {
     await mkdir(this.logDir, { recursive: true });
     await rm(this.files.stoppedMarker, { force: true });
-    await this.files.renew(spawning.user);
+    // With AOF on, Redis ignores dump.rdb, starts empty and its final save then overwrites the
+    // restored RDB: a restored instance starts once without AOF, which takeInRestored enables.
+    const restored = this.files.restored;
+    const persistence = restored && this.files.persistence === 'aof' ? 'rdb' : undefined;
+    await this.files.renew(spawning.user, persistence);
+    await this.#started(spawning);
+    if (restored) await takeInRestored(this.files, this.admin);
+  }
+
+  async #started(spawning: Spawning): Promise<void> {
     const child = startRedis(this.files.confFile, this.files.logFile, spawning);
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {

@@ -36,7 +36,8 @@ export async function unavailable(
 export const userNameRule = {
   pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
   maxLength: 64,
-  reserved: ['default', 'os_admin', 'root'],
+  // The guest's own accounts (acl-file.ts), kept apart from API users.
+  reserved: ['default', 'os_admin', 'os_backup', 'root'],
 };
 
 export default defineDatastoreServer({

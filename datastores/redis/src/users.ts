@@ -14,10 +14,11 @@ import {
 } from '@cellar/plugin-api';
 import { aclRules, shownRules, type RefusedCommands } from './acl-rules.js';
 import { message, type AdminSession } from './admin-session.js';
+import { INTERNAL_USERS } from './acl-file.js';
 import { userNameRule } from './server.js';
 
 /** Users the API never shows or changes: root's and the guest's own. */
-const HIDDEN = new Set(['default', 'os_admin']);
+const HIDDEN = new Set(['default', ...INTERNAL_USERS]);
 
 export class AclUsers {
   #refused: Promise<RefusedCommands> | undefined;

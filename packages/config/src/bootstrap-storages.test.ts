@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { defineBackupStorageOptions, opt } from '@cellar/plugin-api';
+import { defineBackupStorageOptions, defineDatastoreOptions, opt } from '@cellar/plugin-api';
 import { createPluginRegistry, type InMemoryPlugin } from '@cellar/plugins';
 import { backupStorageDefaults } from './bootstrap-storages.js';
 import { bootstrap, type BootstrapOptions } from './bootstrap.js';
@@ -29,9 +29,22 @@ function storage(name: string, options: InMemoryPlugin['modules'][string]): InMe
   };
 }
 
-const plugins = () =>
+/** A datastore for guests to run, with nothing in its groups. */
+const datastore: InMemoryPlugin = {
+  package: '@example/datastore-none',
+  cellar: {
+    plugin: 1,
+    kind: 'datastore',
+    name: 'none',
+    entryPoints: { 'cellar.datastore.options': './options' },
+  },
+  modules: { './options': defineDatastoreOptions({ name: 'none', server: {}, guest: {} }) },
+};
+
+const plugins = (...more: InMemoryPlugin[]) =>
   createPluginRegistry({
     plugins: [
+      ...more,
       storage(
         'local',
         defineBackupStorageOptions({
@@ -83,14 +96,16 @@ test('backup_storage defaults to local and every installed storage section is re
   assert.ok(result.notices.some((n) => n.includes('not chosen') && n.includes('broken')));
 });
 
-test('the server sample shows every storage group with secrets masked; the guest sample none', async () => {
+test('the server sample shows every storage group with secrets masked; the guest sample no group', async () => {
   const result = await start('');
   assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
   const server = generateSample(result.registry, 'server');
   assert.match(server, /^#backup_storage = local$/m);
   assert.match(server, /^\[backup_storage_local\]$/m);
   assert.match(server, /^\[backup_storage_swift\]$[^[]*^#key = \*\*\*\*$/m);
-  assert.doesNotMatch(generateSample(result.registry, 'guest'), /backup_storage/);
+  const guest = generateSample(result.registry, 'guest');
+  assert.doesNotMatch(guest, /^\[backup_storage_/m);
+  assert.match(guest, /^#backup_storage = <None>$/m);
 });
 
 test('a backup_storage that is not installed stops start-up naming the installed ones', async () => {
@@ -130,7 +145,38 @@ test("a bad value in a storage's section is a configuration error naming it", as
   );
 });
 
-test('storage sections are not options of the guest side yet', async () => {
+const guestConf =
+  '[DEFAULT]\nguest_id = 0123456789abcdef\ndatastore_manager = none\nproject_id = p1\n';
+
+test('a guest reads the section of the storage its backup_storage names, and only that one', async () => {
+  const result = await start(
+    `${guestConf}backup_storage = swift\n[backup_storage_swift]\nauth_url = http://k\nkey = s3cr3t\n`,
+    'guest',
+    plugins(datastore),
+  );
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+  assert.equal(result.config.values('backup_storage_swift')['key'], 's3cr3t');
+  assert.equal(result.config.values('DEFAULT')['project_id'], 'p1');
+  const other = await start(
+    `${guestConf}backup_storage = swift\n[backup_storage_local]\npath = /x\n`,
+    'guest',
+    plugins(datastore),
+  );
+  assert.match(
+    other.ok ? '' : other.problems.join('\n'),
+    /unknown section \[backup_storage_local\]/,
+  );
+});
+
+test('a guest whose backup_storage it does not carry stops start-up naming the ones it carries', async () => {
+  const result = await start(`${guestConf}backup_storage = s3\n`, 'guest');
+  assert.match(
+    result.ok ? '' : result.problems.join('\n'),
+    /backup-storage 's3' is named by \[DEFAULT\] backup_storage but this guest does not carry it; carried: local, swift, broken/,
+  );
+});
+
+test('storage sections are not options of a guest that names no storage', async () => {
   const result = await start(
     '[DEFAULT]\nguest_id = 0123456789abcdef\ndatastore_manager = none\n[backup_storage_local]\npath = /x\n',
     'guest',

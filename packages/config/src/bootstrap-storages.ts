@@ -1,5 +1,6 @@
-// The server's backup storages at start-up: `[DEFAULT] backup_storage` names the one new backups go
-// to, and every installed storage's group is registered so backups kept in another stay readable.
+// The backup storages at start-up. On the server, `[DEFAULT] backup_storage` names the one new
+// backups go to, and every installed storage's group is registered so backups kept in another stay
+// readable; a guest registers only the storage its cellar-guest.conf names, which the driver wrote.
 
 import {
   defineOptionGroup,
@@ -26,6 +27,17 @@ export const backupStorageDefaults = defineOptionGroup({
     backup_storage: opt.str({
       help: 'The backup storage new backups are written to, by plugin name (local, swift, s3 when installed). Every installed storage stays configured from its own [backup_storage_<name>] section, so backups kept in another one remain readable. Set to a storage that is not installed, it stops start-up; left unset while local is not installed, backups are refused.',
       default: 'local',
+      regex: /^[a-z][a-z0-9_]*$/,
+    }),
+  },
+});
+
+export const guestBackupStorage = defineOptionGroup({
+  name: 'DEFAULT',
+  side: 'guest',
+  options: {
+    backup_storage: opt.str({
+      help: "The backup storage this guest writes its backups to and restores them from, by plugin name; its options are the [backup_storage_<name>] section of this file. The compute driver injects the server's choice and that storage's section. Unset, the guest takes and restores no backups.",
       regex: /^[a-z][a-z0-9_]*$/,
     }),
   },
@@ -114,4 +126,40 @@ export async function selectBackupStorages(
     }
   }
   return { groups, problems, notices };
+}
+
+/**
+ * A guest registers the guest group of the one storage `[DEFAULT] backup_storage` names; a name
+ * its artifact does not carry stops start-up, as on the server.
+ */
+export async function selectGuestStorage(
+  host: PluginHost,
+  settings: readonly RawSetting[],
+): Promise<StorageSelection> {
+  const name = previewGroup(guestBackupStorage, settings)['backup_storage'] as string | undefined;
+  if (name === undefined) return { groups: [], problems: [], notices: [] };
+  const plugin = host.find('backup-storage', name);
+  if (!plugin) {
+    const installed = host.ofKind('backup-storage').map((p) => p.manifest.name);
+    return {
+      groups: [],
+      notices: [],
+      problems: [
+        {
+          plugin: name,
+          message: `backup-storage '${name}' is named by [DEFAULT] backup_storage but this guest does not carry it; carried: ${installed.join(', ') || 'none'}`,
+        },
+      ],
+    };
+  }
+  try {
+    const options = (await host.load({
+      plugin,
+      namespace: namespaces.backupStorageOptions,
+      name,
+    })) as BackupStorageOptions;
+    return { groups: [{ group: options.guest, owner: plugin.package }], problems: [], notices: [] };
+  } catch (error) {
+    return { groups: [], problems: problemsFrom(error), notices: [] };
+  }
 }

@@ -16,7 +16,12 @@ import {
   type PluginHost,
   type PluginProblem,
 } from '@cellar/plugins';
-import { backupStorageDefaults, selectBackupStorages } from './bootstrap-storages.js';
+import {
+  backupStorageDefaults,
+  guestBackupStorage,
+  selectBackupStorages,
+  selectGuestStorage,
+} from './bootstrap-storages.js';
 import { coreGroups, guestDefaults, serverDefaults, serverPlugins } from './core-options.js';
 import {
   formatProblem,
@@ -89,7 +94,8 @@ async function buildRegistry(
   own: readonly OwnedGroup[],
 ): Promise<OptionRegistry> {
   const registry = new OptionRegistry();
-  for (const group of [...coreGroups, backupStorageDefaults]) registry.register(group, CORE_OWNER);
+  for (const group of [...coreGroups, backupStorageDefaults, guestBackupStorage])
+    registry.register(group, CORE_OWNER);
   for (const { group, owner } of own) registry.register(group, owner);
   const names = datastores.map((p) => p.manifest.name);
   const loaded = await namedExtensionManager<DatastoreOptions>(
@@ -243,7 +249,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
   const storages =
     options.side === 'server'
       ? await selectBackupStorages(host, sources.settings)
-      : { groups: [], problems: [], notices: [] };
+      : await selectGuestStorage(host, sources.settings);
   const notices = [...opened.notices, ...selection.notices, ...storages.notices];
   const { registry, problems: registryProblems } = await registryOf(host, selection.wanted, [
     ...(options.groups ?? []),

@@ -30,6 +30,10 @@ export const guestDefaults = defineOptionGroup({
       regex: /^[a-z][a-z0-9_]*$/,
     }),
     datastore_version: opt.str({ help: 'The datastore version this guest runs, e.g. 15.' }),
+    project_id: opt.str({
+      help: "The project (tenant) the instance belongs to; injected in guest_info.conf. The guest's backups are kept under it in the backup storage, apart from other projects'.",
+      regex: /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+    }),
     debug: opt.bool({ help: 'Log at debug level.', default: false, mutable: true }),
   },
 });

@@ -12,3 +12,4 @@ export * from './show.js';
 export * from './sources.js';
 export * from './bootstrap.js';
 export * from './bootstrap-storages.js';
+export * from './guest-storage-section.js';

@@ -1,6 +1,6 @@
 // The guest agent: loads the one datastore `datastore_manager` names, serves its manager on
 // guestagent.<id>, and reports to the conductor every report_interval and the moment a prepare,
-// a restart or a stop ends.
+// a restart or a stop ends. Backups are its own (backups/): create_backup is served here.
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +12,6 @@ import {
   type DatastoreGuest,
   type GuestLogger,
   type PrepareRequest,
-  type ServiceStatus,
 } from '@cellar/plugin-api';
 import type { InstalledPlugin, PluginHost } from '@cellar/plugins';
 import {
@@ -25,11 +24,12 @@ import {
   method,
   serve,
   type AnyMethod,
-  type Heartbeat,
   type Listener,
   type Transport,
 } from '@cellar/rpc';
 import { parseAgentArgv } from './agent-argv.js';
+import { GuestBackups } from './backups/guest-backups.js';
+import { Reporter } from './reporter.js';
 import { fileLogger } from './log.js';
 import { keepLogsBounded } from './log-rotation.js';
 import { agentSocket, guestAgentDefaults, guestGroups, guestRpc } from './options.js';
@@ -84,63 +84,6 @@ export async function loadGuestHalf(
     namespace: namespaces.datastoreGuest,
     name: datastore,
   })) as DatastoreGuest<unknown>;
-}
-
-/**
- * Reports to the conductor. A failed prepare keeps the status 'failed to spawn' until the next
- * prepare; its reason travels once, in the beat sent when it failed.
- */
-class Reporter {
-  #failure?: NonNullable<Heartbeat['fault']>;
-  #untold = false;
-  #timer?: NodeJS.Timeout;
-  #sending: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly conductor: ConductorClient,
-    private readonly manager: BaseDatastoreManager<unknown>,
-    private readonly log: GuestLogger,
-  ) {}
-
-  /**
-   * One beat after another: a periodic beat that read the status in the middle of a restart is
-   * sent before the restart's own, never after it, so the last status the conductor records is
-   * the newest.
-   */
-  beat(): Promise<void> {
-    const next = this.#sending.then(() => this.#send());
-    this.#sending = next;
-    return next;
-  }
-
-  async #send(): Promise<void> {
-    const status: ServiceStatus = this.#failure
-      ? 'failed to spawn'
-      : await this.manager.getServiceStatus().catch((error: unknown) => {
-          this.log.warn('the service status could not be read', { err: error });
-          return 'unknown' as const;
-        });
-    const fault = this.#untold ? this.#failure : undefined;
-    this.#untold = false;
-    try {
-      await this.conductor.heartbeat({ status, ...(fault ? { fault } : {}) });
-    } catch (error) {
-      this.log.warn('heartbeat not delivered', { err: error });
-    }
-  }
-
-  every(seconds: number): void {
-    this.#timer = setInterval(() => void this.beat(), seconds * 1000);
-  }
-
-  failed(fault: NonNullable<Heartbeat['fault']> | undefined): void {
-    this.#failure = fault;
-    this.#untold = fault !== undefined;
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-  }
 }
 
 async function openTransport(
@@ -201,6 +144,16 @@ async function openAgent(start: GuestStart) {
   const log = fileLogger(join(agent.log_dir, 'guest.log'), core['debug'] === true);
   const options = config.values(datastore);
   const version = core['datastore_version'];
+  const backups = await GuestBackups.open({
+    config,
+    host,
+    plugin,
+    guestId,
+    runDir: agent.run_dir,
+    progressSeconds: agent.backup_progress_interval,
+    path: (start.env ?? process.env)['PATH'],
+    log,
+  });
   const manager = new entry.manager({
     datastore,
     guestId,
@@ -211,9 +164,12 @@ async function openAgent(start: GuestStart) {
     logDir: agent.log_dir,
     ...(typeof version === 'string' ? { datastoreVersion: version } : {}),
     ...(start.standby ? { standby: start.standby } : {}),
+    ...(backups.storage ? { backupObjects: backups.storage } : {}),
+    restore: backups.restore,
     log,
   });
-  return { agent, rpc, guestId, datastore, log, manager };
+  backups.attach(manager);
+  return { agent, rpc, guestId, datastore, log, manager, backups };
 }
 
 /**
@@ -225,6 +181,7 @@ function agentMethods(
   manager: BaseDatastoreManager<unknown>,
   reporter: Reporter,
   log: GuestLogger,
+  backups: GuestBackups,
 ): Record<string, AnyMethod> {
   const prepare = async (request: PrepareRequest): Promise<void> => {
     log.info('prepare started', {
@@ -233,11 +190,14 @@ function agentMethods(
       memoryMb: request.memoryMb,
     });
     reporter.failed(undefined);
+    backups.takeRestoreFailure();
     try {
       await manager.prepare(request);
       log.info('prepare finished');
     } catch (error) {
-      const reason = asCellarError(error);
+      // A restore's own failure (a checksum mismatch naming the object) is the reason, whatever
+      // the manager made of it.
+      const reason = asCellarError(backups.takeRestoreFailure() ?? error);
       log.error('prepare failed', { code: reason.code, reason: reason.message, err: error });
       reporter.failed({ code: reason.code, message: reason.message });
     }
@@ -267,44 +227,49 @@ function agentMethods(
       guestArgs.stop_db,
       reporting(() => manager.stopDb()),
     ),
+    // A cast: accepted at once, its progress and outcome reported as update_backup.
+    create_backup: method(guestArgs.create_backup, async (a) => backups.startBackup(a.backup_info)),
   };
 }
 
-export async function runGuest(start: GuestStart): Promise<RunningGuest> {
-  const { agent, rpc, guestId, datastore, log, manager } = await openAgent(start);
+/**
+ * A new instance's slow part (initdb) begins at once, while the agent connects and the control
+ * plane sends the prepare; prepare waits for it. A failure here is prepare's to report.
+ */
+function beginAhead(manager: BaseDatastoreManager<unknown>, log: GuestLogger): void {
+  manager
+    .prepareAhead()
+    .catch((error: unknown) =>
+      log.warn('the work ahead of prepare failed; prepare will try again', { err: error }),
+    );
+}
 
-  // A new instance's slow part (initdb) begins now, while the agent connects and the control plane
-  // sends the prepare; prepare waits for it. A failure here is prepare's to report.
+export async function runGuest(start: GuestStart): Promise<RunningGuest> {
+  const { agent, rpc, guestId, datastore, log, manager, backups } = await openAgent(start);
+
   const status = await manager.getServiceStatus();
   const unprepared = status === 'building' || status === 'new';
-  if (unprepared) {
-    manager
-      .prepareAhead()
-      .catch((error: unknown) =>
-        log.warn('the work ahead of prepare failed; prepare will try again', { err: error }),
-      );
-  }
+  if (unprepared) beginAhead(manager, log);
 
   const transport = await openTransport(rpc, guestId, agent.run_dir);
   const lost = new Promise<Error>((resolve) => {
     if (transport instanceof AmqpTransport) transport.onConnectionLost(resolve);
   });
-  const reporter = new Reporter(
-    new ConductorClient(transport, guestId, rpc.instance_key),
-    manager,
-    log,
-  );
+  const conductor = new ConductorClient(transport, guestId, rpc.instance_key);
+  const reporter = new Reporter(conductor, manager, log);
+  backups.serve((update) => conductor.updateBackup(update));
   let listener: Listener;
   try {
     listener = await serve({
       transport,
       topic: guestTopic(guestId),
       keyFor: () => rpc.instance_key,
-      methods: agentMethods(manager, reporter, log),
+      methods: agentMethods(manager, reporter, log, backups),
       onError: (error, request) =>
         log.warn('a message was refused or failed', { err: error, method: request?.method }),
     });
   } catch (error) {
+    await backups.close();
     await transport.close();
     throw error;
   }
@@ -346,6 +311,8 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
       reporter.stop();
       stopRotation();
       await listener.close();
+      // A backup still running ends FAILED, its object removed, while the conductor can hear it.
+      await backups.close();
       await transport.close();
     },
   };

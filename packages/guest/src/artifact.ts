@@ -10,7 +10,12 @@ export interface GuestArtifact {
   readonly version: string;
   /** The bundled program: `node <file> --config-file …`. */
   readonly file: string;
+  /** Everything the guest carries: the program and its chunks. */
   readonly bytes: number;
+  /** The program alone: what Node reads to start the agent. */
+  readonly startBytes?: number;
+  /** Code loaded only when used (a storage's SDK), relative to the program's directory. */
+  readonly chunks?: readonly string[];
   /** Every source file inside, relative to the deployment root: what the artifact is made of. */
   readonly inputs: readonly string[];
 }

@@ -1,17 +1,48 @@
-// The guest artifact: one bundled file holding the agent and exactly one datastore's options and
-// guest halves, so a guest carries nothing of the control plane and no other datastore. The
-// datastore's manifest inside it keeps only those two entry points, and the plugin host still
-// brand-checks them on load.
+// The guest artifact: the agent and exactly one datastore's options and guest halves with its
+// backup and restore strategies, and the installed backup storages, so a guest carries nothing of
+// the control plane and no other datastore. Manifests inside keep only the entry points carried,
+// and the plugin host still brand-checks them on load. Code needed only for backups (a storage's
+// SDK) is split into chunks beside the entry file, loaded at the first backup.
 
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { namespaces } from '@cellar/plugin-api';
-import { openPlugins } from '@cellar/plugins';
+import { openPlugins, type InstalledPlugin } from '@cellar/plugins';
 import { ARTIFACT_FILE, ARTIFACT_MANIFEST, artifactDir, type GuestArtifact } from './artifact.js';
+import { guestEntrySource } from './build-entry.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** The `cellar` field of each package.json, as written (the artifact's manifests start from it). */
+async function rawManifests(
+  plugins: readonly InstalledPlugin[],
+): Promise<Map<InstalledPlugin, Record<string, unknown>>> {
+  const raw = new Map<InstalledPlugin, Record<string, unknown>>();
+  for (const p of plugins) {
+    const pkg = JSON.parse(await readFile(join(p.dir, 'package.json'), 'utf8')) as {
+      cellar: Record<string, unknown>;
+    };
+    raw.set(p, pkg.cellar);
+  }
+  return raw;
+}
+
+/** The bytes Node loads to start the agent: the program and the chunks it imports statically. */
+function startBytesOf(metafile: Metafile, program: string): number {
+  const seen = new Set<string>();
+  const visit = (output: string): number => {
+    if (seen.has(output)) return 0;
+    seen.add(output);
+    const o = metafile.outputs[output];
+    if (!o) return 0;
+    return o.imports
+      .filter((i) => i.kind === 'import-statement' && !i.external)
+      .reduce((sum, i) => sum + visit(i.path), o.bytes);
+  };
+  return visit(program);
+}
 
 export async function buildGuestArtifact(
   appRoot: string,
@@ -25,39 +56,24 @@ export async function buildGuestArtifact(
       `no datastore plugin named '${datastore}' is installed here; installed: ${installed.join(', ') || 'none'}`,
     );
   }
-  const optionsFile = plugin.entryFiles[namespaces.datastoreOptions]?.[datastore];
-  const guestFile = plugin.entryFiles[namespaces.datastoreGuest]?.[datastore];
-  if (optionsFile === undefined || guestFile === undefined) {
+  if (
+    plugin.entryFiles[namespaces.datastoreOptions]?.[datastore] === undefined ||
+    plugin.entryFiles[namespaces.datastoreGuest]?.[datastore] === undefined
+  ) {
     throw new Error(
       `the ${datastore} datastore (${plugin.package}) has no guest half: its package.json declares no ${namespaces.datastoreGuest} entry point`,
     );
   }
-  const raw = JSON.parse(await readFile(join(plugin.dir, 'package.json'), 'utf8')) as {
-    cellar: { entryPoints: Record<string, unknown> };
-  };
-  const manifest = {
-    ...raw.cellar,
-    entryPoints: {
-      [namespaces.datastoreOptions]: './options',
-      [namespaces.datastoreGuest]: './guest',
-    },
-  };
-  const entry = [
-    `import { createPluginRegistry } from '@cellar/plugins';`,
-    `import { main } from './main.js';`,
-    `import options from ${JSON.stringify(join(plugin.dir, optionsFile))};`,
-    `import guest from ${JSON.stringify(join(plugin.dir, guestFile))};`,
-    `const plugins = createPluginRegistry({ plugins: [{ package: ${JSON.stringify(plugin.package)}, version: ${JSON.stringify(plugin.version)}, cellar: ${JSON.stringify(manifest)}, modules: { './options': options, './guest': guest } }] });`,
-    `await main(process.argv.slice(2), plugins);`,
-  ].join('\n');
+  const manifests = await rawManifests([plugin, ...host.ofKind('backup-storage')]);
+  const entry = guestEntrySource(host, plugin, manifests, join(here, 'main.js'));
 
   const outDir = artifactDir(appRoot, datastore);
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
-  const file = join(outDir, ARTIFACT_FILE);
   const result = await build({
     stdin: { contents: entry, resolveDir: here, sourcefile: 'cellar-guest-entry.js', loader: 'js' },
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
@@ -65,7 +81,10 @@ export async function buildGuestArtifact(
     legalComments: 'none',
     metafile: true,
     absWorkingDir: appRoot,
-    outfile: file,
+    outdir: outDir,
+    entryNames: ARTIFACT_FILE.replace(/\.mjs$/, ''),
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
     // pg's optional native binding; the pure-JS client is what the guest uses.
     external: ['pg-native'],
     // CommonJS dependencies call require() for Node's modules, which an ES module bundle lacks.
@@ -77,12 +96,20 @@ export async function buildGuestArtifact(
   const inputs = Object.keys(result.metafile.inputs)
     .filter((input) => input !== 'cellar-guest-entry.js')
     .sort();
+  const file = join(outDir, ARTIFACT_FILE);
+  const chunks = Object.keys(result.metafile.outputs)
+    .map((output) => relative(outDir, join(appRoot, output)))
+    .filter((output) => output.startsWith('chunks/') && output.endsWith('.mjs'))
+    .sort();
+  const sizes = await Promise.all(chunks.map(async (c) => (await stat(join(outDir, c))).size));
   const artifact: GuestArtifact = {
     datastore,
     package: plugin.package,
     version: plugin.version,
     file,
-    bytes: (await stat(file)).size,
+    bytes: (await stat(file)).size + sizes.reduce((a, b) => a + b, 0),
+    startBytes: startBytesOf(result.metafile, relative(appRoot, file)),
+    chunks,
     inputs,
   };
   await writeFile(join(outDir, ARTIFACT_MANIFEST), `${JSON.stringify(artifact, null, 2)}\n`);

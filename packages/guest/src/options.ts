@@ -17,6 +17,12 @@ export const guestAgentDefaults = defineOptionGroup({
       default: 30,
       min: 0.05,
     }),
+    backup_progress_interval: opt.duration({
+      help: 'Seconds between the progress reports (bytes stored so far) a running backup sends the conductor.',
+      default: 2,
+      min: 0.05,
+      advanced: true,
+    }),
     run_dir: opt.str({
       help: "A directory only the guest's OS user can enter: the agent's socket, the datastore's sockets and pid files.",
       default: '/var/run/cellar-guest',

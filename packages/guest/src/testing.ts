@@ -1,5 +1,6 @@
 // What tests of the guest agent share: a datastore held in memory, a conductor that records the
-// heartbeats it is sent, and the guest configuration a compute driver would inject.
+// heartbeats and backup updates it is sent, and the guest configuration a compute driver would
+// inject.
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,25 +11,58 @@ import {
   standardServerOptions,
   type DatastoreManagerClass,
 } from '@cellar/plugin-api';
-import { createPluginRegistry, type PluginHost } from '@cellar/plugins';
+import { createPluginRegistry, type InMemoryPlugin, type PluginHost } from '@cellar/plugins';
 import {
   conductorArgs,
   CONDUCTOR_TOPIC,
   method,
   serve,
+  type BackupUpdate,
   type Heartbeat,
   type Transport,
 } from '@cellar/rpc';
 
+/** What a test datastore carries beside its manager: backup strategies, and other plugins. */
+export interface InMemoryExtras {
+  readonly capabilities?: readonly string[];
+  /** The datastore's guest `backup_strategy` default. */
+  readonly backupStrategy?: string;
+  /** Backup and restore strategies by name, as the package's entry points would export them. */
+  readonly backupStrategies?: Readonly<Record<string, unknown>>;
+  readonly restoreStrategies?: Readonly<Record<string, unknown>>;
+  /** Other plugins installed beside it (a backup storage). */
+  readonly plugins?: readonly InMemoryPlugin[];
+}
+
+/** Entry points `{name: './<prefix>-<name>'}` and the modules behind them. */
+function strategyEntries(prefix: string, strategies: Readonly<Record<string, unknown>> = {}) {
+  const names = Object.keys(strategies);
+  return {
+    entries: Object.fromEntries(names.map((n) => [n, `./${prefix}-${n}`])),
+    modules: Object.fromEntries(names.map((n) => [`./${prefix}-${n}`, strategies[n]])),
+  };
+}
+
 /** A plugin host holding one datastore, `name`, with the standard options and this manager. */
-export function inMemoryDatastore<O>(name: string, manager: DatastoreManagerClass<O>): PluginHost {
+export function inMemoryDatastore<O>(
+  name: string,
+  manager: DatastoreManagerClass<O>,
+  extras: InMemoryExtras = {},
+): PluginHost {
   const title = `${name[0]?.toUpperCase() ?? ''}${name.slice(1)}`;
+  const backup = strategyEntries('backup', extras.backupStrategies);
+  const restore = strategyEntries('restore', extras.restoreStrategies);
   const cellar = {
     plugin: 1,
     kind: 'datastore',
     name,
-    capabilities: [],
-    entryPoints: { 'cellar.datastore.options': './options', 'cellar.datastore.guest': './guest' },
+    capabilities: extras.capabilities ?? [],
+    entryPoints: {
+      'cellar.datastore.options': './options',
+      'cellar.datastore.guest': './guest',
+      ...(extras.backupStrategies ? { 'cellar.backup.strategy': backup.entries } : {}),
+      ...(extras.restoreStrategies ? { 'cellar.restore.strategy': restore.entries } : {}),
+    },
   };
   const options = defineDatastoreOptions({
     name,
@@ -42,7 +76,7 @@ export function inMemoryDatastore<O>(name: string, manager: DatastoreManagerClas
     guest: standardGuestOptions({
       datastore: title,
       mountPoint: `/var/lib/${name}`,
-      backupStrategy: '',
+      backupStrategy: extras.backupStrategy ?? '',
       replicationStrategy: '',
     }),
   });
@@ -51,8 +85,14 @@ export function inMemoryDatastore<O>(name: string, manager: DatastoreManagerClas
       {
         package: `cellar-datastore-${name}`,
         cellar,
-        modules: { './options': options, './guest': defineDatastoreGuest({ name, manager }) },
+        modules: {
+          './options': options,
+          './guest': defineDatastoreGuest({ name, manager }),
+          ...backup.modules,
+          ...restore.modules,
+        },
       },
+      ...(extras.plugins ?? []),
     ],
   });
 }
@@ -60,8 +100,12 @@ export function inMemoryDatastore<O>(name: string, manager: DatastoreManagerClas
 export interface RecordingConductor {
   /** Every heartbeat received, oldest first. */
   readonly beats: readonly Heartbeat[];
+  /** Every backup update received, oldest first. */
+  readonly updates: readonly BackupUpdate[];
   /** Settles at the next heartbeat: ask before the action that should send one. */
   nextBeat(): Promise<void>;
+  /** Settles with the first update (received already or later) of this backup in this state. */
+  update(backupId: string, state: BackupUpdate['state']): Promise<BackupUpdate>;
   close(): Promise<void>;
 }
 
@@ -72,6 +116,8 @@ export async function recordingConductor(
   key: string,
 ): Promise<RecordingConductor> {
   const beats: Heartbeat[] = [];
+  const updates: BackupUpdate[] = [];
+  const waiting = new Set<() => void>();
   let beaten: (() => void) | undefined;
   const listener = await serve({
     transport,
@@ -82,11 +128,27 @@ export async function recordingConductor(
         beats.push(beat);
         beaten?.();
       }),
+      update_backup: method(conductorArgs.update_backup, async (update) => {
+        updates.push(update);
+        for (const wake of waiting) wake();
+      }),
     },
   });
   return {
     beats,
+    updates,
     nextBeat: () => new Promise((resolve) => (beaten = resolve)),
+    update: (backupId, state) =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          const found = updates.find((u) => u.backup_id === backupId && u.state === state);
+          if (!found) return;
+          waiting.delete(check);
+          resolve(found);
+        };
+        waiting.add(check);
+        check();
+      }),
     close: () => listener.close(),
   };
 }
@@ -101,6 +163,10 @@ export async function writeGuestConf(o: {
   readonly key: string;
   readonly datastore: string;
   readonly rpc: readonly string[];
+  /** More `[DEFAULT]` lines (`project_id = …`, `backup_storage = …`). */
+  readonly defaults?: readonly string[];
+  /** More sections, header lines included (`[backup_storage_local]`, …). */
+  readonly sections?: readonly string[];
 }): Promise<string> {
   const file = join(o.dir, 'guest.conf');
   const lines = [
@@ -111,11 +177,13 @@ export async function writeGuestConf(o: {
     'report_interval = 60',
     `run_dir = ${join(o.dir, 'run')}`,
     `log_dir = ${join(o.dir, 'log')}`,
+    ...(o.defaults ?? []),
     '[rpc]',
     ...o.rpc,
     `instance_key = ${o.key}`,
     `[${o.datastore}]`,
     `mount_point = ${o.dir}`,
+    ...(o.sections ?? []),
     '',
   ];
   await writeFile(file, lines.join('\n'));

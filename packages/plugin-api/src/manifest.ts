@@ -55,6 +55,12 @@ const requiredNamespaces: Readonly<Record<PluginKind, readonly string[]>> = {
   compute: [],
 };
 
+/** The entry points a capability is implemented by, beside the manager. */
+const strategyNamespaces = [
+  ['backup', namespaces.backupStrategy],
+  ['restore', namespaces.restoreStrategy],
+] as const;
+
 /**
  * Checks a `cellar` field. `exportsField` is the package's `exports`, so every entry point can be
  * checked to name a subpath the package really exports.
@@ -104,6 +110,13 @@ export function validateManifest(field: unknown, exportsField: unknown): Manifes
   for (const ns of requiredNamespaces[field.kind as PluginKind] ?? []) {
     if (!(ns in field.entryPoints))
       problems.push(`cellar.entryPoints: a ${field.kind} plugin must have '${ns}'`);
+  }
+  // The guest agent runs a datastore's backups and restores with its strategies: none, none to run.
+  for (const [capability, ns] of strategyNamespaces) {
+    if (capabilities.includes(capability) && !(ns in field.entryPoints))
+      problems.push(
+        `cellar.entryPoints: capability '${capability}' needs '${ns}' entry points (its strategies)`,
+      );
   }
   if (problems.length > 0) return { ok: false, problems };
   return {

@@ -128,6 +128,14 @@ export class PluginHost {
         message: `the entry calls itself '${b.name}', but the package's cellar.name is '${plugin.manifest.name}'`,
       });
     }
+    // A strategy is found by the name its entry point gives it: the two must agree.
+    const strategy = expected === 'backup.strategy' || expected === 'restore.strategy';
+    if (strategy && b.name !== name) {
+      throw new EntryLoadFailure({
+        ...scope,
+        message: `the entry is the ${expected} '${b.name}', but its entry point names it '${name}'`,
+      });
+    }
     return value;
   }
 }
@@ -183,6 +191,11 @@ export interface InMemoryPlugin {
   readonly cellar: unknown;
   /** Default exports by subpath (`./options`), standing in for the package's modules. */
   readonly modules: Readonly<Record<string, unknown>>;
+  /**
+   * Subpaths imported only when their entry is first loaded, each answering its default export:
+   * a guest artifact keeps a storage's SDK out of start-up this way.
+   */
+  readonly lazy?: Readonly<Record<string, () => Promise<unknown>>>;
 }
 
 /** A host over plugins held in memory, for tests (stevedore's make_test_instance). */
@@ -192,9 +205,13 @@ export function createPluginRegistry(spec: {
   const problems: PluginProblem[] = [];
   const plugins: InstalledPlugin[] = [];
   const modules = new Map<string, Readonly<Record<string, unknown>>>();
+  const lazy = new Map<string, Readonly<Record<string, () => Promise<unknown>>>>();
   for (const p of spec.plugins) {
     const exportsField = Object.fromEntries(
-      [...Object.keys(p.modules), './package.json'].map((k) => [k, k]),
+      [...Object.keys(p.modules), ...Object.keys(p.lazy ?? {}), './package.json'].map((k) => [
+        k,
+        k,
+      ]),
     );
     const checked = validateManifest(p.cellar, exportsField);
     if (!checked.ok) {
@@ -207,6 +224,7 @@ export function createPluginRegistry(spec: {
     for (const e of checked.manifest.entryPoints)
       (entryFiles[e.namespace] ??= {})[e.name] = e.subpath;
     modules.set(dir, p.modules);
+    if (p.lazy) lazy.set(dir, p.lazy);
     plugins.push({
       package: p.package,
       version: p.version ?? '0.0.0',
@@ -217,7 +235,8 @@ export function createPluginRegistry(spec: {
   }
   const importer: EntryImporter = async (plugin, namespace, name) => {
     const subpath = plugin.entryFiles[namespace]?.[name] ?? '';
-    const value = modules.get(plugin.dir)?.[subpath];
+    const load = lazy.get(plugin.dir)?.[subpath];
+    const value = load ? await load() : modules.get(plugin.dir)?.[subpath];
     if (value instanceof Error) throw value;
     return value;
   };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   defineBackupStorage,
+  defineBackupStrategy,
   defineBackupStorageOptions,
   defineDatastoreGuest,
   defineDatastoreOptions,
@@ -214,6 +215,46 @@ test('a backup storage entry loads brand-checked, and one calling itself by anot
     assert.match(
       formatPluginProblem(problemsOf(error)?.[0] ?? { message: '' }),
       /the entry calls itself 'vault', but the package's cellar.name is 'liar'/,
+    );
+    return true;
+  });
+});
+
+test('a strategy loads by its entry-point name, lazily when so given, and one named otherwise is refused', async () => {
+  const backup = (name: string) =>
+    defineBackupStrategy({
+      name,
+      datastore: 'memory',
+      incremental: false,
+      backup: async () => assert.fail(),
+    });
+  let imported = 0;
+  const host = createPluginRegistry({
+    plugins: [
+      {
+        package: 'ds-memory',
+        cellar: {
+          plugin: 1,
+          kind: 'datastore',
+          name: 'memory',
+          entryPoints: {
+            'cellar.datastore.options': './options',
+            'cellar.backup.strategy': { memdump: './memdump', other: './other' },
+          },
+        },
+        modules: { './options': {}, './other': backup('memdump') },
+        lazy: { './memdump': async () => (imported++, backup('memdump')) },
+      },
+    ],
+  });
+  assert.equal(imported, 0, 'nothing imported before the entry is loaded');
+  const loaded = await driverManager<{ name: string }>(host, 'cellar.backup.strategy', 'memdump');
+  assert.equal(loaded.obj.name, 'memdump');
+  assert.equal(imported, 1);
+  await assert.rejects(driverManager(host, 'cellar.backup.strategy', 'other'), (error: unknown) => {
+    assert.match(
+      formatPluginProblem(problemsOf(error)?.[0] ?? { message: '' }),
+      /the entry is the backup.strategy 'memdump', but its entry point names it 'other'/,
     );
     return true;
   });

@@ -226,6 +226,7 @@ async function startRoles(
     taskmanager = await startTaskManager(
       {
         ...shared,
+        host: options.host,
         enabled: options.enabled,
         // A datastore disabled since its instances were made is no longer in the map, but its group still is.
         datastoreSettings: (name) => policies.get(name) ?? serverSettings(config, name),

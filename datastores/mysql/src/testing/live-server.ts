@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { GuestContext } from '@cellar/plugin-api';
+import type { BackupInfo, GuestContext } from '@cellar/plugin-api';
 import { readPid } from '@cellar/plugin-api/processes';
 import {
   freeAddress,
@@ -42,6 +42,9 @@ export interface LiveServer {
   dispose(): Promise<void>;
 }
 
+/** What the guest agent's restore does for the manager: the restore strategy over a chain. */
+export type RestoreHook = (manager: MysqlManager, info: BackupInfo) => Promise<void>;
+
 const userExists = (name: string): boolean => {
   try {
     execFileSync('id', ['-u', name], { stdio: 'pipe' });
@@ -67,9 +70,13 @@ function removeUser(name: string | undefined): void {
   if (name !== undefined) execFileSync('userdel', [name], { stdio: 'pipe' });
 }
 
-/** Directories and a manager for one instance; prepare is left to the caller. */
+/**
+ * Directories and a manager for one instance; prepare is left to the caller. With `restore`, the
+ * managers' context restores backups with it, as the guest agent's does with its storage.
+ */
 export async function liveInstance(
   users: readonly string[] = ['mysql', 'cellar'],
+  restore?: RestoreHook,
 ): Promise<LiveServer> {
   // The unprivileged user when the tests run as root: the server package's, else one of our own.
   const added = addedUser(users);
@@ -87,8 +94,8 @@ export async function liveInstance(
   const newManager = (
     standby?: GuestContext['standby'],
     overrides: Partial<MysqlOptions> = {},
-  ): MysqlManager =>
-    new MysqlManager({
+  ): MysqlManager => {
+    const manager: MysqlManager = new MysqlManager({
       datastore: 'mysql',
       guestId: '00000000-0000-4000-8000-0000000c0ffe',
       options: { ...defaults, ...overrides, mysql_port: port, mount_point: mountPoint },
@@ -97,8 +104,11 @@ export async function liveInstance(
       runDir,
       logDir,
       ...(standby ? { standby } : {}),
+      ...(restore ? { restore: (info: BackupInfo) => restore(manager, info) } : {}),
       log: quietLog,
     });
+    return manager;
+  };
   return {
     manager: newManager(),
     address,

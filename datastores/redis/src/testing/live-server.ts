@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import type { BackupInfo } from '@cellar/plugin-api';
 import { runningServer } from '@cellar/plugin-api/processes';
 import {
   harnessOfInstances,
@@ -40,8 +41,17 @@ export interface LiveServer {
   dispose(): Promise<void>;
 }
 
-/** Directories and a manager for one instance; prepare is left to the caller. */
-export async function liveInstance(overrides: Partial<RedisOptions> = {}): Promise<LiveServer> {
+/** The guest agent's restore hook, as the test gives it: with the manager it is for. */
+export type RestoreHook = (info: BackupInfo, manager: RedisManager) => Promise<void>;
+
+/**
+ * Directories and a manager for one instance; prepare is left to the caller. `restore` becomes
+ * the context's restore hook, which prepare calls when asked to restore a backup.
+ */
+export async function liveInstance(
+  overrides: Partial<RedisOptions> = {},
+  restore?: RestoreHook,
+): Promise<LiveServer> {
   // The unprivileged user when the tests run as root: Debian's redis, else cellar.
   const scratch = await scratchInstance({ prefix: 'crd-', users: ['redis', 'cellar'] });
   const { mountPoint, runDir, logDir } = scratch;
@@ -49,8 +59,9 @@ export async function liveInstance(overrides: Partial<RedisOptions> = {}): Promi
   const address = randomLoopbackAddress();
   const defaults = optionDefaults<RedisOptions>(options.guest);
   const port = overrides.redis_port ?? 6379;
-  const newManager = (): RedisManager =>
-    new RedisManager({
+  const newManager = (): RedisManager => {
+    const manager: RedisManager = new RedisManager({
+      ...(restore ? { restore: (info: BackupInfo) => restore(info, manager) } : {}),
       datastore: 'redis',
       guestId: '00000000-0000-4000-8000-00000000beef',
       options: { ...defaults, ...overrides, redis_port: port, mount_point: mountPoint },
@@ -60,6 +71,8 @@ export async function liveInstance(overrides: Partial<RedisOptions> = {}): Promi
       logDir,
       log: quietLog,
     });
+    return manager;
+  };
   return {
     manager: newManager(),
     address,

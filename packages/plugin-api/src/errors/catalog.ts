@@ -2,6 +2,7 @@
 // Trove fault name. docs/errors.md is generated from this list and a test keeps them in step.
 
 import { backupStorageErrors } from './backup-storage-errors.js';
+import { backupErrors } from './backup-errors.js';
 import { defineError } from './cellar-error.js';
 
 export const BadRequest = defineError('BadRequest', {
@@ -298,5 +299,6 @@ export const errorCatalog = [
   UnsupportedMediaType,
   UriTooLong,
   ...backupStorageErrors,
+  ...backupErrors,
   InternalError,
 ] as const;

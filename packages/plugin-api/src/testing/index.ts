@@ -17,10 +17,12 @@ import {
   type DatastoreUnderTest,
   type LiveHarness,
 } from './conformance.js';
+import { checkStrategies } from './strategy-conformance.js';
 import type { DatastoreGuest } from '../define.js';
 
 export * from './conformance.js';
 export * from './live-instance.js';
+export * from './strategy-conformance.js';
 
 export interface ConformanceOptions {
   /** The datastore package's directory (a file URL or path), holding its package.json. */
@@ -52,11 +54,28 @@ export async function loadDatastoreUnderTest(
     const mod = (await import(pathToFileURL(`${dir}/${file}`).href)) as { default?: unknown };
     return mod.default;
   };
+  // Every entry of a namespace by name; one that does not load is kept as its Error, for the kit to report.
+  const loadAll = async (namespace: string): Promise<Record<string, unknown>> => {
+    const entries = result.manifest.entryPoints.filter((e) => e.namespace === namespace);
+    const loaded: Record<string, unknown> = {};
+    for (const entry of entries) {
+      const file = resolveExportTarget(pkg.exports, entry.subpath);
+      loaded[entry.name] = await import(pathToFileURL(`${dir}/${file ?? entry.subpath}`).href).then(
+        (mod: { default?: unknown }) => mod.default,
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
+    }
+    return loaded;
+  };
   return {
     manifest: result.manifest,
     options: await load(namespaces.datastoreOptions),
     server: await load(namespaces.datastoreServer),
     guest: await load(namespaces.datastoreGuest),
+    strategies: {
+      backup: await loadAll(namespaces.backupStrategy),
+      restore: await loadAll(namespaces.restoreStrategy),
+    },
   };
 }
 
@@ -98,6 +117,9 @@ export function runDatastoreConformance(options: ConformanceOptions): void {
           await offline.dispose();
         }
       },
+    );
+    await t.test(`${name}: backup and restore strategies`, (tt) =>
+      report(tt, checkStrategies(subject, subject.strategies ?? { backup: {}, restore: {} })),
     );
     const liveSkip = !hasGuest
       ? noGuest

@@ -3,8 +3,9 @@
 // restart, and the watch that starts again guests that die.
 
 import { join } from 'node:path';
+import { guestStorageSection } from '@cellar/config';
 import { namespaces } from '@cellar/plugin-api';
-import type { InstalledPlugin } from '@cellar/plugins';
+import type { InstalledPlugin, PluginHost } from '@cellar/plugins';
 import type { ComputeDriver } from '../drivers/compute/compute-driver.js';
 import { LocalCompute } from '../drivers/compute/local/driver.js';
 import { guestHome } from '../drivers/compute/local/guest-home.js';
@@ -17,6 +18,8 @@ import type { OpenParts } from './open-parts.js';
 import type { RoleBase } from './role-base.js';
 
 export interface TaskManagerRoleOptions extends RoleBase {
+  /** The installed plugins: the chosen backup storage's options are written into guests' files. */
+  readonly host: PluginHost;
   readonly enabled: readonly InstalledPlugin[];
   readonly datastoreSettings: (datastore: string) => DatastoreSettings;
 }
@@ -45,6 +48,7 @@ async function openCompute(o: TaskManagerRoleOptions): Promise<ComputeDriver> {
       rpc.transport === 'local'
         ? { transport: 'local', socketDir: join(home, 'rpc') }
         : { transport: 'amqp', amqpUrl: rpc.amqp_url ?? '' },
+    backupStorage: await guestStorageSection(config, o.host),
     addressPool: local.address_pool,
     userPrefix: local.guest_user_prefix,
     reportInterval: local.report_interval,

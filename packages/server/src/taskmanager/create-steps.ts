@@ -38,6 +38,7 @@ const server: Step = {
         datastore: ctx.datastore,
         version: ctx.version,
         rpc_key: ctx.instance.rpc_key,
+        tenant_id: ctx.instance.tenant_id,
       }),
     );
     await ctx.deps.db

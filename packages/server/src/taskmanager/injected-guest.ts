@@ -12,6 +12,8 @@ export interface GuestOf {
   readonly version: string;
   /** Sealed with the control key, as the instances table keeps it. */
   readonly rpc_key: string;
+  /** The instance's project, for the guest's backups. */
+  readonly tenant_id?: string;
 }
 
 export function injectedGuest(deps: TaskManagerDeps, instance: GuestOf): InjectedGuest {
@@ -26,6 +28,7 @@ export function injectedGuest(deps: TaskManagerDeps, instance: GuestOf): Injecte
     name: instance.name,
     datastore: instance.datastore,
     datastoreVersion: instance.version,
+    ...(instance.tenant_id === undefined ? {} : { project: instance.tenant_id }),
     instanceKey: unseal(deps.controlKey, instance.rpc_key),
     tcpPorts,
   };

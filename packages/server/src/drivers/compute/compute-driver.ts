@@ -9,6 +9,8 @@ export interface InjectedGuest {
   readonly name: string;
   readonly datastore: string;
   readonly datastoreVersion: string;
+  /** The instance's project (tenant): the guest keeps its backups under it. */
+  readonly project?: string;
   /** The per-instance RPC key the guest signs with and verifies with. */
   readonly instanceKey: string;
   /** The TCP ports the datastore listens on: a driver giving out addresses checks they are free. */

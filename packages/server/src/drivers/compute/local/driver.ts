@@ -13,7 +13,7 @@
 //
 //   <home>/instances/<id>/instance.json   what the driver knows: address, datastore, version, user
 //                         guest_info.conf    the instance's identity and RPC key (0600, the guest's)
-//                         cellar-guest.conf  how to reach the control plane; the datastore's mount_point
+//                         cellar-guest.conf  how to reach the control plane; mount_point; the backup storage
 //                         volume/            the data volume (mount_point): never removed but by a delete
 //                         log/               guest.log, the agent's output, the datastore's logs
 //                         run/               sockets and pid files (0700, the guest's)
@@ -39,7 +39,7 @@ import { agentSocket } from '@cellar/guest';
 import type { Transport } from '@cellar/rpc';
 import type { ComputeDriver, GuestDown, InjectedGuest, ServerInfo } from '../compute-driver.js';
 import { AddressPool } from './address-pool.js';
-import { writeGuestConfig, type GuestRpc } from './guest-config.js';
+import { writeGuestConfig, type GuestRpc, type GuestSettings } from './guest-config.js';
 import { unreachable } from './permissions.js';
 import { guestProgram } from './guest-program.js';
 import { InstanceLocks, RestartBackOff } from './instance-locks.js';
@@ -55,6 +55,8 @@ export interface LocalOptions {
   readonly transport: Transport;
   /** How guests reach the control plane, written into each cellar-guest.conf. */
   readonly rpc: GuestRpc;
+  /** The backup storage written into each cellar-guest.conf, its section included. */
+  readonly backupStorage?: GuestSettings['backupStorage'];
   /** `[local]`: the address pool, the guest users' name prefix, the heartbeat period, the start timeout. */
   readonly addressPool: string;
   readonly userPrefix: string;

@@ -1,5 +1,6 @@
-// The program a guest agent runs: the datastore's built artifact, copied where the guests' users
-// can read it (a deployment's own tree may be closed to them), else the unbundled agent.
+// The program a guest agent runs: the datastore's built artifact (the program and the chunks it
+// loads when a backup needs them), copied where the guests' users can read it (a deployment's own
+// tree may be closed to them), else the unbundled agent.
 
 import { randomUUID } from 'node:crypto';
 import { chmod, copyFile, mkdir, rename, stat } from 'node:fs/promises';
@@ -30,11 +31,21 @@ export async function guestProgram(
   if (!to || to.size !== from.size || to.mtimeMs < from.mtimeMs) {
     await mkdir(dirname(copy), { recursive: true, mode: 0o755 });
     await chmod(join(home, 'guest'), 0o755);
-    // A name of its own: a standby and a launch may copy at the same moment.
-    const fresh = `${copy}.${randomUUID()}`;
-    await copyFile(source, fresh);
-    await chmod(fresh, 0o644);
-    await rename(fresh, copy);
+    // Chunks first: their names carry their content's hash, and the program that names them is
+    // put in place last, so a guest starting meanwhile runs the old program with the old chunks.
+    for (const chunk of artifact.chunks ?? [])
+      await copyReadable(join(dirname(source), chunk), join(dirname(copy), chunk));
+    await copyReadable(source, copy);
   }
   return { args: [copy], cwd: '/' };
+}
+
+/** Copies a file readable by all, under a name of its own first: a standby and a launch may copy at the same moment. */
+async function copyReadable(from: string, to: string): Promise<void> {
+  await mkdir(dirname(to), { recursive: true, mode: 0o755 });
+  await chmod(dirname(to), 0o755);
+  const fresh = `${to}.${randomUUID()}`;
+  await copyFile(from, fresh);
+  await chmod(fresh, 0o644);
+  await rename(fresh, to);
 }

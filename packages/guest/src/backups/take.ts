@@ -1,0 +1,146 @@
+// One backup, streamed: the strategy's raw bytes are compressed and counted on their way into the
+// storage, never staged on the instance's disk. A failure anywhere stops every part of it and
+// leaves no object behind.
+
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  BackupFailed,
+  isCellarError,
+  type BackupInfo,
+  type BackupStrategy,
+  type BaseDatastoreManager,
+  type GuestLogger,
+  type Json,
+  type StoredBackupObject,
+} from '@cellar/plugin-api';
+import { compressor, type Compression } from './compression.js';
+import type { GuestStorage } from './objects.js';
+
+/** Counts the bytes passing through: what the progress reports say is stored so far. */
+class ByteCounter extends Transform {
+  bytes = 0;
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+}
+
+export interface TakeBackup {
+  readonly info: BackupInfo;
+  readonly strategy: BackupStrategy<BaseDatastoreManager<unknown>>;
+  readonly manager: BaseDatastoreManager<unknown>;
+  readonly storage: GuestStorage;
+  /** The key the object is stored under, inside the project. */
+  readonly key: string;
+  readonly compression: Compression;
+  readonly zstd: string | undefined;
+  /** The guest's run directory: the strategy's work directory is made under it. */
+  readonly runDir: string;
+  /** Aborted to stop the backup (the agent is stopping); a failure aborts it too. */
+  readonly controller: AbortController;
+  /** Told the bytes stored so far every `progressSeconds`. */
+  readonly progress: (bytes: number) => void;
+  readonly progressSeconds: number;
+  readonly log: GuestLogger;
+}
+
+export interface TakenBackup {
+  readonly stored: StoredBackupObject;
+  readonly meta: Readonly<Record<string, Json>>;
+}
+
+/** A reason the record can keep: the storage's and the catalog's own errors as they are. */
+function asFailure(backup: string, error: unknown, signal: AbortSignal): Error {
+  if (isCellarError(error)) return error;
+  if (signal.aborted && signal.reason instanceof Error && isCellarError(signal.reason))
+    return signal.reason;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new BackupFailed({ backup, reason }, { cause: error });
+}
+
+/** How long a failed backup waits for its tool and its upload to stop before it is reported. */
+const STOP_GRACE_MS = 30_000;
+
+/**
+ * The upload's and the tool's outcomes; once the backup has failed, waited for at most
+ * STOP_GRACE_MS, so a tool that ignores its signal does not hold the FAILED report back (an upload
+ * still running then was aborted, and leaves nothing).
+ */
+async function outcomes<S, M>(
+  put: Promise<S>,
+  done: Promise<M>,
+  flow: Promise<void>,
+  signal: AbortSignal,
+): Promise<[PromiseSettledResult<S>, PromiseSettledResult<M>] | undefined> {
+  const all = Promise.allSettled([put, done, flow]);
+  const late = new Promise<undefined>((resolve) => {
+    const wait = (): void => {
+      const timer = setTimeout(resolve, STOP_GRACE_MS, undefined);
+      void all.finally(() => clearTimeout(timer));
+    };
+    if (signal.aborted) wait();
+    else signal.addEventListener('abort', wait, { once: true });
+  });
+  const settled = await Promise.race([all, late]);
+  return settled && [settled[0], settled[1]];
+}
+
+export async function takeBackup(t: TakeBackup): Promise<TakenBackup> {
+  const { info, storage, controller, log } = t;
+  const signal = controller.signal;
+  const workDir = join(t.runDir, 'backups', info.id);
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true, mode: 0o700 });
+  // The first failure is the reason; what it causes downstream (an aborted upload) is not.
+  let failure: unknown;
+  const fail = (error: unknown): void => {
+    if (failure !== undefined) return;
+    failure = error;
+    controller.abort(error);
+  };
+  if (signal.aborted) fail(signal.reason);
+  signal.addEventListener('abort', () => fail(signal.reason), { once: true });
+  const counter = new ByteCounter();
+  const timer = setInterval(() => t.progress(counter.bytes), t.progressSeconds * 1000);
+  try {
+    const source = await t.strategy.backup({
+      manager: t.manager,
+      backup: info,
+      workDir,
+      objects: storage,
+      signal,
+      log,
+    });
+    const flow = pipeline(source.stream, compressor(t.compression, t.zstd), counter);
+    // The upload closing the stream early is the upload's failure, which put reports with its reason.
+    flow.catch((error: unknown) => {
+      if ((error as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE') fail(error);
+    });
+    const put = storage.put(t.key, counter, signal);
+    put.catch(fail);
+    source.done.catch(fail);
+    const [stored, meta] = (await outcomes(put, source.done, flow, signal)) ?? [];
+    if (failure === undefined && stored?.status === 'fulfilled' && meta?.status === 'fulfilled')
+      return { stored: stored.value, meta: meta.value };
+    // The tool said the backup is not good although its stream ended: the object goes.
+    if (stored?.status === 'fulfilled') {
+      log.warn('removing the object of a failed backup', { location: stored.value.location });
+      await storage.delete(stored.value.location).catch((error: unknown) => {
+        log.error('the object of a failed backup could not be removed', {
+          location: stored.value.location,
+          err: error,
+        });
+      });
+    }
+    throw failure instanceof Error ? failure : new Error(String(failure));
+  } catch (error) {
+    fail(error);
+    throw asFailure(info.id, failure, signal);
+  } finally {
+    clearInterval(timer);
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
