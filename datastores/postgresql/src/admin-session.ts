@@ -103,6 +103,19 @@ export class AdminSession {
     }
   }
 
+  /** A session of its own, kept open by the caller (whatever it holds ends with it), who ends it. */
+  async openSession(database: string): Promise<pg.Client> {
+    const client = this.#client(database);
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw await this.options.notReady(error);
+    }
+    return client;
+  }
+
   /** Schema public's privileges, where the database still has that schema. */
   async onPublicSchema(database: string, sql: string): Promise<void> {
     try {

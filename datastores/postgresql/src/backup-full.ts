@@ -1,6 +1,7 @@
 // A full backup: pg_basebackup's tar of the data directory, the WAL it needs inside (-X fetch, so
 // it does not depend on the archive working), streamed to the agent as the server's OS user.
 
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { BackupRun, BackupSource, Json } from '@cellar/plugin-api';
 import { writeOwned } from '@cellar/plugin-api/processes';
@@ -54,6 +55,23 @@ export function fullBackupMeta(
   };
 }
 
+/**
+ * Keeps the WAL from now on until released: -X fetch collects the backup's WAL at its end, and a
+ * busy server could otherwise have recycled it by then. The slot is temporary, so it goes with its
+ * session even when the guest dies mid-backup, and holds no WAL back forever.
+ */
+async function reserveWal(host: PgBackupHost): Promise<() => Promise<void>> {
+  const session = await host.sql.openSession('postgres');
+  try {
+    const slot = `cellar_backup_${randomBytes(6).toString('hex')}`;
+    await session.query('SELECT pg_create_physical_replication_slot($1, true, true)', [slot]);
+  } catch (error) {
+    await session.end().catch(() => undefined);
+    throw error;
+  }
+  return () => session.end().catch(() => undefined);
+}
+
 /** pg_basebackup over the admin role's replication connection on the private socket. */
 export async function fullBackup(
   run: BackupRun<PostgresqlManager>,
@@ -65,6 +83,7 @@ export async function fullBackup(
   // Before the backup starts, so that the WAL after it (its stop segment on) is kept for its
   // incrementals; a failed backup leaves it, and the next full prunes what piled up meanwhile.
   await writeOwned(join(files.archiveDir, ARCHIVING_MARKER), `${run.backup.id}\n`, spawning.user);
+  const release = await reserveWal(host);
   const tool = streamTool(
     join(files.binDir(), 'pg_basebackup'),
     [
@@ -75,7 +94,7 @@ export async function fullBackup(
     spawning,
     run.signal,
   );
-  const done = tool.done.then(async (stderr) => {
+  const done = tool.done.finally(release).then(async (stderr) => {
     const meta = fullBackupMeta(stderr, segmentSize, new Date());
     // Without shipping, the local archive only serves incrementals: none will need WAL older
     // than the newest full backup's start.

@@ -190,10 +190,14 @@ test(
     const run = { manager, backup, workDir: bench.dir, objects: bench.objects, log: quietLog };
     const taken = await backupStrategy.backup({ ...run, signal: abort.signal });
     let running: number[] | undefined;
+    let slots: number | undefined;
+    const slotCount = async (): Promise<number> =>
+      (await manager.backupHost.sql.query('SELECT 1 FROM pg_replication_slots')).rowCount ?? 0;
     try {
       for await (const chunk of taken.stream) {
         assert.ok(Buffer.isBuffer(chunk));
         running ??= await runningTools();
+        slots ??= await slotCount();
         abort.abort(new Error('over its time budget'));
       }
     } catch {
@@ -205,6 +209,9 @@ test(
     const senders = async (): Promise<boolean> =>
       (await manager.backupHost.sql.query('SELECT 1 FROM pg_stat_replication')).rowCount === 0;
     await waitFor(senders);
+    // The slot that kept the backup's WAL went with the backup.
+    assert.equal(slots, 1);
+    await waitFor(async () => (await slotCount()) === 0);
   },
 );
 
