@@ -8,12 +8,21 @@
 // that server again by its postmaster.pid, so Cellar's next restart stops and starts it as usual.
 
 import { spawn } from 'node:child_process';
-import { readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { signIn, startTestControlPlane, type ApiSession } from '@cellar/server/testing';
+import {
+  alive,
+  createInstance,
+  DEADLINE_MS,
+  median,
+  POLL_MS,
+  postmasterOf,
+  readyIn,
+  until,
+} from './pg-instance.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -22,60 +31,6 @@ const { values: args } = parseArgs({
   },
 });
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const median = (xs: readonly number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const POLL_MS = 10;
-const DEADLINE_MS = 60_000;
-
-interface Postmaster {
-  readonly pid: number;
-  readonly bin: string;
-  readonly dataDir: string;
-}
-
-/** The instance's postmaster: the postgres process whose data directory lies in the instance's. */
-async function postmasterOf(instanceId: string): Promise<Postmaster> {
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const argv = await readFile(`/proc/${entry}/cmdline`, 'utf8').then(
-      (text) => text.split('\0'),
-      () => [],
-    );
-    const [bin = '', flag, dataDir = ''] = argv;
-    if (!bin.endsWith('/postgres') || flag !== '-D' || !dataDir.includes(`/${instanceId}/`))
-      continue;
-    // The postmaster itself, not one of its children: it works in the data directory.
-    if ((await readlink(`/proc/${entry}/cwd`).catch(() => '')) !== dataDir) continue;
-    return { pid: Number(entry), bin: bin.slice(0, -'/postgres'.length), dataDir };
-  }
-  throw new Error(`no postmaster found for instance ${instanceId}`);
-}
-
-/** Polls until check holds, every 10 ms, up to a minute. */
-async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + DEADLINE_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within a minute`);
-    await sleep(POLL_MS);
-  }
-}
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-const readyIn = async (dataDir: string, pid: number): Promise<boolean> => {
-  const lines = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').then(
-    (text) => text.split('\n'),
-    () => [],
-  );
-  return Number(lines[0]) === pid && lines[7]?.trim() === 'ready';
-};
 
 /** SIGINT (fast shutdown) and postgres -D started again as the data directory's owner, until ready. */
 async function bareRestart(instanceId: string): Promise<number> {
@@ -117,29 +72,6 @@ async function cellarRestart(api: ApiSession, id: string): Promise<number> {
   return performance.now() - accepted;
 }
 
-async function createInstance(api: ApiSession, major: string | undefined): Promise<string> {
-  const created = await api.call('POST', '/instances', {
-    instance: {
-      name: 'bench-restart',
-      flavorRef: '2',
-      volume: { size: 1 },
-      datastore: { type: 'postgresql', ...(major ? { version: major } : {}) },
-    },
-  });
-  const id = (created.json['instance'] as { id?: string } | undefined)?.id;
-  if (id === undefined) throw new Error(`create answered ${created.status}`);
-  const shown = await api.untilInstance(
-    id,
-    (i) => i['status'] === 'ACTIVE' || i['status'] === 'ERROR',
-    'ACTIVE',
-    600,
-    20,
-  );
-  if (shown['status'] !== 'ACTIVE')
-    throw new Error(`instance ${id} failed: ${JSON.stringify(shown['fault'])}`);
-  return id;
-}
-
 async function main(): Promise<number> {
   // The default report_interval (10 s): a restart must not wait for the next periodic heartbeat.
   const running = await startTestControlPlane(repoRoot, [
@@ -149,7 +81,7 @@ async function main(): Promise<number> {
   ]);
   try {
     const api = await signIn(running.plane.endpoint, 'admin', 'bench-secret');
-    const id = await createInstance(api, undefined);
+    const id = await createInstance(api, 'bench-restart');
     const major = /postgresql\/(\d+)\//.exec((await postmasterOf(id)).bin)?.[1] ?? '?';
     // One of each first, unmeasured: the page cache.
     await bareRestart(id);
