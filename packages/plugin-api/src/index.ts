@@ -7,6 +7,7 @@ export * from './capabilities.js';
 export * from './contract.js';
 export * from './define.js';
 export * from './errors/catalog.js';
+export * from './errors/backup-errors.js';
 export * from './errors/cellar-error.js';
 export * from './errors/wire.js';
 export * from './manager/base-datastore-manager.js';

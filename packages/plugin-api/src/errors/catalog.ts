@@ -1,6 +1,7 @@
 // Every error Cellar can raise, declared once: stable code, message template, HTTP status and
 // Trove fault name. docs/errors.md is generated from this list and a test keeps them in step.
 
+import { backupErrors } from './backup-errors.js';
 import { backupStorageErrors } from './backup-storage-errors.js';
 import { defineError } from './cellar-error.js';
 
@@ -298,5 +299,6 @@ export const errorCatalog = [
   UnsupportedMediaType,
   UriTooLong,
   ...backupStorageErrors,
+  ...backupErrors,
   InternalError,
 ] as const;

@@ -16,6 +16,7 @@ import {
 import { now, type Database } from '../db/schema.js';
 import { isGuestServiceStatus } from '../instances/states.js';
 import { unseal } from '../secrets.js';
+import { recordBackupUpdate } from './backup-updates.js';
 
 export interface ConductorLog {
   warn(fields: Record<string, unknown>, message: string): void;
@@ -26,7 +27,10 @@ export class Conductor {
     private readonly db: Kysely<Database>,
     private readonly controlKey: string,
     private readonly log: ConductorLog,
-    /** Told of every recorded heartbeat: a taskmanager in this process stops waiting at once. */
+    /**
+     * Told of every recorded heartbeat and backup update: a taskmanager in this process stops
+     * waiting at once.
+     */
     private readonly onHeartbeat?: (instanceId: string) => void,
   ) {}
 
@@ -103,6 +107,14 @@ export class Conductor {
               .execute();
           }
           this.onHeartbeat?.(instanceId);
+        }),
+        update_backup: method(conductorArgs.update_backup, async (update, request) => {
+          const instanceId = request.instance;
+          if (instanceId === undefined) return;
+          const refusal = await recordBackupUpdate(this.db, instanceId, update);
+          if (refusal !== undefined)
+            this.log.warn({ instance: instanceId, backup: update.backup_id }, refusal);
+          else this.onHeartbeat?.(instanceId);
         }),
       },
     });

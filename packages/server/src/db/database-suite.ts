@@ -51,6 +51,7 @@ async function migrations(t: TestContext, { control: { db } }: Fixture): Promise
       '0003-one-open-operation',
       '0004-operation-secrets',
       '0005-operation-leases',
+      '0006-backups',
     ]);
     assert.deepEqual(await migrateToLatest(db), []);
   });

@@ -7,7 +7,7 @@ import { guestContext, type Caller, type InstanceDeps } from './deps.js';
 import { loadInstance } from './lookup.js';
 import { accessValue, type AccessRequest } from './access.js';
 import { securityRules } from './security-rules.js';
-import { openOperationStatuses } from './states.js';
+import { openOperationStatuses, runningBackupStates } from './states.js';
 import { startOperation } from './start-operation.js';
 import { canPerformAction } from './status.js';
 import { statusOf } from './views.js';
@@ -26,7 +26,7 @@ export async function restartInstance(
 
 /**
  * Trove's way out of a stuck state: no task, service status unknown (shown as ERROR), and the
- * open operations failed, so a new one may start.
+ * open operations and running backups failed, so a new one may start.
  */
 export async function resetInstanceStatus(
   deps: Pick<InstanceDeps, 'db'>,
@@ -64,6 +64,18 @@ export async function resetInstanceStatus(
       })
       .where('instance_id', '=', row.id)
       .where('status', 'in', openOperationStatuses)
+      .execute();
+    // As Trove: the backups still being taken end FAILED; their guest's late reports are refused.
+    await trx
+      .updateTable('backups')
+      .set({
+        state: 'FAILED',
+        fault_code: reason.code,
+        fault_message: reason.message,
+        updated_at: at,
+      })
+      .where('instance_id', '=', row.id)
+      .where('state', 'in', runningBackupStates)
       .execute();
   });
 }

@@ -255,6 +255,7 @@ export class TaskManager {
     if (!(await this.operations.ended(operation.id, 'failed', reason)))
       return this.#lost(operation.id);
     await this.#setTask(instance.id, plans[operation.kind].failed);
+    if (!plans[operation.kind].faultsInstance) return this.#failed(ctx, reason);
     await this.deps.db
       .insertInto('instance_faults')
       .values({
@@ -266,6 +267,10 @@ export class TaskManager {
         created_at: now(),
       })
       .execute();
+    this.#failed(ctx, reason);
+  }
+
+  #failed({ operation, instance }: StepContext, reason: CellarError): void {
     this.deps.log.warn(
       {
         operation: operation.id,
