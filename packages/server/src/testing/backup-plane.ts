@@ -149,7 +149,7 @@ async function adminToken(app: FastifyInstance): Promise<{ token: string; projec
     },
   });
   assert.equal(res.statusCode, 201, res.body);
-  const project = (res.json() as { token: { project: { id: string } } }).token.project.id;
+  const project = res.json<{ token: { project: { id: string } } }>().token.project.id;
   return { token: String(res.headers['x-subject-token']), project };
 }
 
@@ -263,7 +263,7 @@ async function calls(app: FastifyInstance, close: () => Promise<void>) {
       headers: { 'x-auth-token': token },
       ...(body === undefined ? {} : { payload: body as object }),
     });
-    return { status: res.statusCode, json: (res.body === '' ? {} : res.json()) as Json };
+    return { status: res.statusCode, json: res.body === '' ? {} : res.json<Json>() };
   };
   const until = async (
     path: string,
