@@ -2,7 +2,6 @@
 // BUILDING with the bytes so far, store the object under the key it was given, then report
 // COMPLETED, FAILED, or nothing more (a guest that died or lost the backup).
 
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { BackupInfo } from '@cellar/plugin-api';
 import type { ConductorClient } from '@cellar/rpc';
@@ -81,6 +80,12 @@ export const neverFinishes =
     }
   };
 
-/** SHA-256 of what a simulated backup stores. */
-export const backupDigest = (backup: BackupInfo): string =>
-  createHash('sha256').update(backupBytes(backup)).digest('hex');
+/** The keys of the project's objects under `prefix` in the storage. */
+export async function storedKeys(
+  storages: BackupStorages,
+  project: string,
+  prefix: string,
+): Promise<string[]> {
+  const objects = await withStorage(storages, 'local', (storage) => storage.list(project, prefix));
+  return objects.map((o) => o.key);
+}

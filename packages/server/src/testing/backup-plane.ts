@@ -43,6 +43,8 @@ export interface BackupPlane {
   take: TakeBackup;
   /** Whether the storage refuses to delete, as one whose credentials were revoked. */
   refuseDeletes: boolean;
+  /** What the conductor refused, as it logged it. */
+  readonly refusals: string[];
   /** Every prepare request a guest got, by instance. */
   readonly prepared: Map<string, PrepareRequest>;
   /** The admin's project. */
@@ -159,8 +161,15 @@ function refusing(storages: BackupStorages, refuse: () => boolean): BackupStorag
     defaultName: storages.defaultName,
     open: async (name) => {
       const storage = await storages.open(name);
-      return Object.assign(Object.create(storage) as typeof storage, {
-        delete: async (location: string) => {
+      // Each call goes to the real storage itself: its private fields are not on a prototype.
+      return {
+        name: storage.name,
+        put: (body, target) => storage.put(body, target),
+        get: (location, options) => storage.get(location, options),
+        list: (project, prefix) => storage.list(project, prefix),
+        locationOf: (project, key) => storage.locationOf(project, key),
+        close: () => storage.close(),
+        delete: async (location) => {
           if (refuse())
             throw new BackupStorageRefused({
               storage: name,
@@ -169,7 +178,7 @@ function refusing(storages: BackupStorages, refuse: () => boolean): BackupStorag
             });
           await storage.delete(location);
         },
-      });
+      };
     },
   };
 }
@@ -213,7 +222,9 @@ export async function startBackupPlane(options: BackupPlaneOptions = {}): Promis
       silenceLimit: options.silenceLimit ?? 30,
     },
   });
-  const conductor: Listener = await new Conductor(control.db, controlKey, silent, (id) =>
+  const refusals: string[] = [];
+  const conductorLog = { warn: (_fields: object, message: string) => void refusals.push(message) };
+  const conductor: Listener = await new Conductor(control.db, controlKey, conductorLog, (id) =>
     taskmanager.wake(id),
   ).serve(transport);
   const app = await buildApi({
@@ -249,6 +260,7 @@ export async function startBackupPlane(options: BackupPlaneOptions = {}): Promis
     transport,
     controlKey,
     prepared,
+    refusals,
     ...(await calls(app, close)),
   });
 }
