@@ -43,6 +43,8 @@ export interface BackupPlane {
   take: TakeBackup;
   /** Whether the storage refuses to delete, as one whose credentials were revoked. */
   refuseDeletes: boolean;
+  /** The locations the storage was asked to delete, in order. */
+  readonly deletions: string[];
   /** What the conductor refused, as it logged it. */
   readonly refusals: string[];
   /** Every prepare request a guest got, by instance. */
@@ -156,7 +158,11 @@ async function adminToken(app: FastifyInstance): Promise<{ token: string; projec
 }
 
 /** A storage that refuses deletes while the plane says so, and otherwise is the real one. */
-function refusing(storages: BackupStorages, refuse: () => boolean): BackupStorages {
+function refusing(
+  storages: BackupStorages,
+  refuse: () => boolean,
+  deletions: string[],
+): BackupStorages {
   return {
     defaultName: storages.defaultName,
     open: async (name) => {
@@ -176,6 +182,7 @@ function refusing(storages: BackupStorages, refuse: () => boolean): BackupStorag
               operation: 'delete',
               reason: 'permission denied',
             });
+          deletions.push(location);
           await storage.delete(location);
         },
       };
@@ -195,7 +202,8 @@ export async function startBackupPlane(options: BackupPlaneOptions = {}): Promis
   const prepared = new Map<string, PrepareRequest>();
   const real = await localStorages(join(dir, 'backups'));
   const plane = { take: (async () => undefined) as TakeBackup, refuseDeletes: false };
-  const storages = refusing(real, () => plane.refuseDeletes);
+  const deletions: string[] = [];
+  const storages = refusing(real, () => plane.refuseDeletes, deletions);
   const compute = new SimulatedCompute({
     transport,
     prepareDelay: 0.01,
@@ -261,6 +269,7 @@ export async function startBackupPlane(options: BackupPlaneOptions = {}): Promis
     controlKey,
     prepared,
     refusals,
+    deletions,
     ...(await calls(app, close)),
   });
 }
