@@ -1,6 +1,6 @@
 // A control plane for the backup tests, in this process: the real API (through inject), taskmanager,
 // conductor and local RPC, simulated guests whose create_backup the test decides, and the real
-// `local` backup storage in a temporary directory. PostgreSQL declares backups; memcached does not.
+// `local` backup storage in a temporary directory. PostgreSQL and MySQL take backups; memcached not.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -87,6 +87,19 @@ const policies = new Map<string, DatastorePolicy>([
     },
   ],
   [
+    'mysql',
+    {
+      capabilities: ['backup', 'restore'],
+      backupStrategy: 'mariabackup',
+      rootOnCreate: false,
+      passwordLength: 20,
+      volumeSupport: true,
+      tcpPorts: [],
+      udpPorts: [],
+      usageTimeout: 10,
+    },
+  ],
+  [
     'memcached',
     {
       capabilities: [],
@@ -122,22 +135,16 @@ async function catalog(control: ControlDatabase): Promise<void> {
       name,
       versions: async () => [{ name: '15', location: `/${name}`, active: true }],
     });
-  await syncCatalog(control.db, [
-    {
-      name: 'postgresql',
-      package: 'pg',
+  await syncCatalog(
+    control.db,
+    [...policies.keys()].map((name) => ({
+      name,
+      package: `@example/${name}`,
       version: '0',
       capabilities: [],
-      server: server('postgresql'),
-    },
-    {
-      name: 'memcached',
-      package: 'mc',
-      version: '0',
-      capabilities: [],
-      server: server('memcached'),
-    },
-  ]);
+      server: server(name),
+    })),
+  );
 }
 
 /** Signs the admin in through the API's own identity endpoint. */
