@@ -220,9 +220,13 @@ async function startRoles(
   let taskmanager: TaskManager | undefined;
   if (roles.includes('conductor'))
     parts.listeners.push(
-      await new Conductor(control.db, controlKey, shared.log, (id) => taskmanager?.wake(id)).serve(
-        shared.transport,
-      ),
+      await new Conductor(
+        control.db,
+        controlKey,
+        shared.log,
+        (id) => taskmanager?.wake(id),
+        shared.storages,
+      ).serve(shared.transport),
     );
   if (roles.includes('taskmanager'))
     taskmanager = await startTaskManager(

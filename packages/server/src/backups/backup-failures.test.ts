@@ -73,6 +73,34 @@ test('a backup that overruns backup_timeout ends FAILED CELLAR_BACKUP_TIMED_OUT,
   assert.equal(after['status'], 'FAILED');
 });
 
+test('what a guest finishes storing after its backup timed out is removed, and the backup stays FAILED', async (t) => {
+  const plane = await startBackupPlane({ timeout: 1 });
+  t.after(() => plane.close());
+  const instance = await plane.instance('db-late');
+  let timedOut = (): void => undefined;
+  // The guest finishes only once the taskmanager has given up on it.
+  plane.take = completes(plane.storages, new Promise<void>((r) => (timedOut = r)));
+  const id = await startBackup(plane, instance);
+  await failedCleanly(plane, instance, id);
+  timedOut();
+  await plane.until(
+    `/backups/${id}`,
+    'backup',
+    () => plane.refusals.some((r) => /already ended FAILED/.test(r)),
+    'the late completion refused',
+  );
+  await plane.until(
+    `/backups/${id}`,
+    'backup',
+    () => plane.deletions.filter((l) => l.includes(id)).length >= 2,
+    'the late object removed',
+  );
+  assert.deepEqual(await storedKeys(plane.storages, plane.project, instance), []);
+  const shown = (await plane.api('GET', `/backups/${id}`)).json['backup'] as Json;
+  assert.equal(shown['status'], 'FAILED');
+  assert.equal((shown['fault'] as Json)['code'], 'CELLAR_BACKUP_TIMED_OUT');
+});
+
 test('a guest that stops reporting its backup makes it FAILED CELLAR_BACKUP_GUEST_LOST and removes what it stored', async (t) => {
   const plane = await startBackupPlane({ silenceLimit: 1 });
   t.after(() => plane.close());

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import { BackupFailed } from '@cellar/plugin-api';
 import type { BackupUpdate } from '@cellar/rpc';
-import { now, type BackupTable, type Database } from '../db/schema.js';
+import { now, type Backup, type BackupTable, type Database } from '../db/schema.js';
 import { runningBackupStates } from '../instances/states.js';
 import type { Updateable } from 'kysely';
 
@@ -82,4 +82,25 @@ export async function recordBackupUpdate(
   return Number(written.numUpdatedRows) > 0
     ? undefined
     : `backup ${update.backup_id} ended while the update was recorded`;
+}
+
+/**
+ * A completion reported for a backup that had already been failed (its time ran out while the
+ * guest was still storing): the object it stored is not wanted, and is always at the backup's own
+ * key, whatever location the report names.
+ */
+export async function lateCompletion(
+  db: Kysely<Database>,
+  instanceId: string,
+  update: BackupUpdate,
+): Promise<Backup | undefined> {
+  if (update.state !== 'COMPLETED') return undefined;
+  const row = await db
+    .selectFrom('backups')
+    .selectAll()
+    .where('id', '=', update.backup_id)
+    .where('instance_id', '=', instanceId)
+    .where('state', '=', 'FAILED')
+    .executeTakeFirst();
+  return row && { ...row, location: null };
 }

@@ -16,7 +16,10 @@ import {
 import { now, type Database } from '../db/schema.js';
 import { isGuestServiceStatus } from '../instances/states.js';
 import { unseal } from '../secrets.js';
-import { recordBackupUpdate } from './backup-updates.js';
+import { objectLocation } from '../backups/delete.js';
+import { withStorage, type BackupStorages } from '../backups/storages.js';
+import type { Backup } from '../db/schema.js';
+import { lateCompletion, recordBackupUpdate } from './backup-updates.js';
 
 export interface ConductorLog {
   warn(fields: Record<string, unknown>, message: string): void;
@@ -32,7 +35,24 @@ export class Conductor {
      * waiting at once.
      */
     private readonly onHeartbeat?: (instanceId: string) => void,
+    /** Where backups are kept: what a guest stores for a backup already failed is removed. */
+    private readonly storages?: BackupStorages,
   ) {}
+
+  /** Removes the object a guest finished storing after its backup was failed. */
+  async #removeLate(row: Backup): Promise<void> {
+    if (!this.storages) return;
+    try {
+      await withStorage(this.storages, row.storage, async (storage) =>
+        storage.delete(await objectLocation(storage, row)),
+      );
+    } catch (error) {
+      this.log.warn(
+        { err: error, backup: row.id },
+        'the object of a backup completed too late could not be removed',
+      );
+    }
+  }
 
   async #keyOf(request: RequestEnvelope): Promise<string | undefined> {
     if (request.instance === undefined) return undefined;
@@ -112,9 +132,10 @@ export class Conductor {
           const instanceId = request.instance;
           if (instanceId === undefined) return;
           const refusal = await recordBackupUpdate(this.db, instanceId, update);
-          if (refusal !== undefined)
-            this.log.warn({ instance: instanceId, backup: update.backup_id }, refusal);
-          else this.onHeartbeat?.(instanceId);
+          if (refusal === undefined) return this.onHeartbeat?.(instanceId);
+          this.log.warn({ instance: instanceId, backup: update.backup_id }, refusal);
+          const late = await lateCompletion(this.db, instanceId, update);
+          if (late) await this.#removeLate(late);
         }),
       },
     });

@@ -239,8 +239,12 @@ export async function startBackupPlane(options: BackupPlaneOptions = {}): Promis
   });
   const refusals: string[] = [];
   const conductorLog = { warn: (_fields: object, message: string) => void refusals.push(message) };
-  const conductor: Listener = await new Conductor(control.db, controlKey, conductorLog, (id) =>
-    taskmanager.wake(id),
+  const conductor: Listener = await new Conductor(
+    control.db,
+    controlKey,
+    conductorLog,
+    (id) => taskmanager.wake(id),
+    storages,
   ).serve(transport);
   const app = await buildApi({
     db: control.db,
