@@ -117,6 +117,23 @@ test('lists: the project, one instance, a datastore by name, and the instance ba
   assert.deepEqual(strategies.json, { backup_strategies: [] });
 });
 
+test("all_projects lists every project's backups for an administrator and is refused to a member", async () => {
+  const instance = await plane.instance('db-projects');
+  const mine = await completedBackup(instance, 'admin-only');
+  const all = await plane.api('GET', '/backups?all_projects=true');
+  assert.equal(all.status, 200);
+  assert.ok((all.json['backups'] as Json[]).some((b) => b['id'] === mine['id']));
+  const member = plane.member;
+  const refused = await plane.api('GET', '/backups?all_projects=true', undefined, member);
+  assert.equal(refused.status, 403, JSON.stringify(refused.json));
+  const own = await plane.api('GET', '/backups', undefined, member);
+  assert.deepEqual(own.json['backups'], []);
+  const other = await plane.api('GET', `/backups/${mine['id'] as string}`, undefined, member);
+  assert.equal(other.status, 404, "another project's backup is as good as none");
+  const gone = await plane.api('DELETE', `/backups/${mine['id'] as string}`, undefined, member);
+  assert.equal(gone.status, 404);
+});
+
 test('a datastore without the backup capability answers 501 naming it, before any record', async () => {
   const created = await plane.api('POST', '/instances', {
     instance: { name: 'cache', flavorRef: '2', datastore: { type: 'memcached' } },

@@ -5,7 +5,7 @@
 import { BackupFailed, fromWire, type CellarError } from '@cellar/plugin-api';
 import { objectLocation } from '../backups/delete.js';
 import { withStorage } from '../backups/storages.js';
-import { now, type Backup } from '../db/schema.js';
+import { now, type Backup, type Operation } from '../db/schema.js';
 import { runningBackupStates } from '../instances/states.js';
 import type { TaskManagerDeps } from './step-context.js';
 
@@ -68,4 +68,21 @@ async function removeObject(deps: TaskManagerDeps, row: Backup): Promise<void> {
       'the object of a failed backup could not be removed; deleting the backup tries again',
     );
   }
+}
+
+/** Fails the backup a backup operation was taking, when the operation itself ended abnormally. */
+export async function failOperationBackup(
+  deps: TaskManagerDeps,
+  operation: Pick<Operation, 'kind' | 'request'>,
+  reason: CellarError,
+): Promise<void> {
+  if (operation.kind !== 'backup') return;
+  const { backupId } = JSON.parse(operation.request) as { backupId?: string };
+  if (backupId === undefined) return;
+  const row = await deps.db
+    .selectFrom('backups')
+    .selectAll()
+    .where('id', '=', backupId)
+    .executeTakeFirst();
+  if (row) await failBackup(deps, row, reason);
 }

@@ -51,8 +51,10 @@ export interface BackupPlane {
   readonly prepared: Map<string, PrepareRequest>;
   /** The admin's project. */
   readonly project: string;
-  /** A call under /v1.0/{admin project}, as the admin unless another token is given. */
-  api(method: string, path: string, body?: unknown, token?: string): Promise<Answer>;
+  /** A member (not an administrator) of another project. */
+  readonly member: Session;
+  /** A call under /v1.0/{project}, as the admin unless another session is given. */
+  api(method: string, path: string, body?: unknown, as?: Session): Promise<Answer>;
   /** Creates an instance of the datastore and waits for it to be ACTIVE; returns its id. */
   instance(name: string, extra?: Json): Promise<string>;
   /** Polls `path` until `predicate` holds for the answer's `key` object; fails naming `what`. */
@@ -147,15 +149,21 @@ async function catalog(control: ControlDatabase): Promise<void> {
   );
 }
 
-/** Signs the admin in through the API's own identity endpoint. */
-async function adminToken(app: FastifyInstance): Promise<{ token: string; project: string }> {
+/** Who calls: a token scoped to a project. */
+export interface Session {
+  readonly token: string;
+  readonly project: string;
+}
+
+/** Signs a user in through the API's own identity endpoint. */
+async function signIn(app: FastifyInstance, user: string, scope: string): Promise<Session> {
   const res = await app.inject({
     method: 'POST',
     url: '/identity/v3/auth/tokens',
     payload: {
       auth: {
-        identity: { methods: ['password'], password: { user: { name: 'admin', password: 'pw' } } },
-        scope: { project: { name: 'admin' } },
+        identity: { methods: ['password'], password: { user: { name: user, password: 'pw' } } },
+        scope: { project: { name: scope } },
       },
     },
   });
@@ -204,6 +212,7 @@ export async function startBackupPlane(options: BackupPlaneOptions = {}): Promis
   await catalog(control);
   const identity = new Identity(control.db, 3600);
   await identity.bootstrap('pw');
+  await identity.createUser('member', 'pw', await identity.createProject('other'), ['member']);
   const controlKey = newInstanceKey();
   const transport = new LocalTransport(join(dir, 'rpc'));
   const prepared = new Map<string, PrepareRequest>();
@@ -287,12 +296,13 @@ export async function startBackupPlane(options: BackupPlaneOptions = {}): Promis
 
 /** The plane's HTTP side: calls as the admin, instances made ready, waits on a resource. */
 async function calls(app: FastifyInstance, close: () => Promise<void>) {
-  const admin = await adminToken(app);
-  const api = async (method: string, path: string, body?: unknown, token = admin.token) => {
+  const admin = await signIn(app, 'admin', 'admin');
+  const member = await signIn(app, 'member', 'other');
+  const api = async (method: string, path: string, body?: unknown, as: Session = admin) => {
     const res = await app.inject({
       method: method as 'GET',
-      url: `/v1.0/${admin.project}${path}`,
-      headers: { 'x-auth-token': token },
+      url: `/v1.0/${as.project}${path}`,
+      headers: { 'x-auth-token': as.token },
       ...(body === undefined ? {} : { payload: body as object }),
     });
     return { status: res.statusCode, json: res.body === '' ? {} : res.json<Json>() };
@@ -328,5 +338,5 @@ async function calls(app: FastifyInstance, close: () => Promise<void>) {
     await until(`/instances/${id}`, 'instance', (i) => i['status'] === 'ACTIVE', 'ACTIVE');
     return id;
   };
-  return { project: admin.project, api, until, instance, close };
+  return { project: admin.project, member, api, until, instance, close };
 }
