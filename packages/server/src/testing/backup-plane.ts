@@ -205,6 +205,49 @@ function refusing(
   };
 }
 
+/** What the taskmanager and the conductor of the plane are built from. */
+interface Parts {
+  readonly control: ControlDatabase;
+  readonly compute: SimulatedCompute;
+  readonly transport: LocalTransport;
+  readonly controlKey: string;
+  readonly storages: BackupStorages;
+  readonly refusals: string[];
+}
+
+/** The taskmanager, and the conductor that wakes it; what the conductor refuses is kept. */
+async function startTaskManager(
+  { control, compute, transport, controlKey, storages, refusals }: Parts,
+  options: BackupPlaneOptions,
+): Promise<{ taskmanager: TaskManager; conductor: Listener }> {
+  const taskmanager = new TaskManager({
+    db: control.db,
+    compute,
+    transport,
+    controlKey,
+    quotas: new Quotas(control.db, troveQuotaDefaults),
+    datastoreSettings: (name) =>
+      policies.get(name) ?? { usageTimeout: 10, tcpPorts: [], udpPorts: [] },
+    guestTimeouts: { low: 5, high: 5 },
+    log: silent,
+    pollInterval: 0.05,
+    backups: {
+      storages,
+      timeout: options.timeout ?? 60,
+      silenceLimit: options.silenceLimit ?? 30,
+    },
+  });
+  const conductorLog = { warn: (_fields: object, message: string) => void refusals.push(message) };
+  const conductor: Listener = await new Conductor(
+    control.db,
+    controlKey,
+    conductorLog,
+    (id) => taskmanager.wake(id),
+    storages,
+  ).serve(transport);
+  return { taskmanager, conductor };
+}
+
 export async function startBackupPlane(options: BackupPlaneOptions = {}): Promise<BackupPlane> {
   const dir = await mkdtemp(join(tmpdir(), 'cellar-backup-plane-'));
   const control = await openDatabase({ dialect: 'sqlite', path: join(dir, 'control.sqlite') });
@@ -229,32 +272,11 @@ export async function startBackupPlane(options: BackupPlaneOptions = {}): Promis
       prepared: (id, request) => prepared.set(id, request),
     },
   });
-  const taskmanager = new TaskManager({
-    db: control.db,
-    compute,
-    transport,
-    controlKey,
-    quotas: new Quotas(control.db, troveQuotaDefaults),
-    datastoreSettings: (name) =>
-      policies.get(name) ?? { usageTimeout: 10, tcpPorts: [], udpPorts: [] },
-    guestTimeouts: { low: 5, high: 5 },
-    log: silent,
-    pollInterval: 0.05,
-    backups: {
-      storages,
-      timeout: options.timeout ?? 60,
-      silenceLimit: options.silenceLimit ?? 30,
-    },
-  });
   const refusals: string[] = [];
-  const conductorLog = { warn: (_fields: object, message: string) => void refusals.push(message) };
-  const conductor: Listener = await new Conductor(
-    control.db,
-    controlKey,
-    conductorLog,
-    (id) => taskmanager.wake(id),
-    storages,
-  ).serve(transport);
+  const { taskmanager, conductor } = await startTaskManager(
+    { control, compute, transport, controlKey, storages, refusals },
+    options,
+  );
   const app = await buildApi({
     db: control.db,
     changeStamp: control.changeStamp,
