@@ -113,6 +113,18 @@ test('lists: the project, one instance, a datastore by name, and the instance ba
   assert.deepEqual(none.json['backups'], []);
   assert.equal((await plane.api('GET', '/instances/nope/backups')).status, 404);
   assert.equal((await plane.api('GET', '/backups/nope')).status, 404);
+  const first = await plane.api('GET', '/backups?limit=1');
+  assert.deepEqual(
+    (first.json['backups'] as Json[]).map((x) => x['id']),
+    [b['id']],
+  );
+  const next = new URL(String((first.json['links'] as Json[])[0]?.['href']));
+  assert.equal(next.searchParams.get('marker'), b['id']);
+  const second = await plane.api('GET', `/backups?${next.searchParams.toString()}`);
+  assert.deepEqual(
+    (second.json['backups'] as Json[]).map((x) => x['id']),
+    [a['id']],
+  );
   const strategies = await plane.api('GET', '/backup_strategies');
   assert.deepEqual(strategies.json, { backup_strategies: [] });
 });

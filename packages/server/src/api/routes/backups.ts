@@ -7,11 +7,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { createBackup } from '../../backups/create.js';
 import { deleteBackup } from '../../backups/delete.js';
-import { instanceBackups, listBackups, showBackup } from '../../backups/reads.js';
+import { listBackupPage } from '../../backups/list-page.js';
+import { instanceBackups, showBackup } from '../../backups/reads.js';
 import { backupView } from '../../backups/views.js';
 import type { InstanceDeps } from '../../instances/deps.js';
 import type { Policy } from '../../policy/policy.js';
 import { caller } from '../auth.js';
+import { baseUrl } from '../links.js';
 import { idParams, tenantParams } from './params.js';
 
 const createBody = Type.Object(
@@ -45,7 +47,6 @@ const listQuery = Type.Object(
 );
 
 const tags = ['backups'];
-const isTrue = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes)$/i.test(v);
 
 export function backupRoutes(parent: FastifyInstance, deps: InstanceDeps, policy: Policy): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
@@ -74,23 +75,21 @@ export function backupRoutes(parent: FastifyInstance, deps: InstanceDeps, policy
     {
       schema: {
         tags,
-        summary: 'List backups, newest update first',
+        summary: 'List backups, newest update first, a page of at most 20 (limit, marker)',
         params: tenantParams,
         querystring: listQuery,
       },
     },
     async (request) => {
-      const { tenant_id: tenant } = request.params;
-      const q = request.query;
-      const wide =
-        isTrue(q.all_projects) || (q.project_id !== undefined && q.project_id !== tenant);
-      if (wide) policy.enforce('backup:index:all_projects', { tenant }, caller(request));
-      const backups = await listBackups(deps.db, {
-        tenant: isTrue(q.all_projects) ? q.project_id : (q.project_id ?? tenant),
-        instanceId: q.instance_id,
-        datastore: q.datastore,
+      const tenant = request.params.tenant_id;
+      return listBackupPage(deps.db, {
+        tenant,
+        query: request.query,
+        pageSize: deps.pageSize ?? 20,
+        url: `${baseUrl(request, deps.publicEndpoint)}/v1.0/${tenant}/backups`,
+        allowAllProjects: () =>
+          policy.enforce('backup:index:all_projects', { tenant }, caller(request)),
       });
-      return { backups };
     },
   );
   itemRoutes(parent, deps);
