@@ -146,17 +146,19 @@ test("all_projects lists every project's backups for an administrator and is ref
   assert.equal(gone.status, 404);
 });
 
-test('a datastore without the backup capability answers 501 naming it, before any record', async () => {
-  const created = await plane.api('POST', '/instances', {
-    instance: { name: 'cache', flavorRef: '2', datastore: { type: 'memcached' } },
-  });
-  assert.equal(created.status, 200, JSON.stringify(created.json));
-  const id = (created.json['instance'] as Json)['id'] as string;
-  await plane.until(`/instances/${id}`, 'instance', (i) => i['status'] === 'ACTIVE', 'ACTIVE');
-  const refused = await plane.api('POST', '/backups', { backup: { name: 'x', instance: id } });
-  assert.equal(refused.status, 501);
-  assert.match(JSON.stringify(refused.json), /create_backup.*memcached/);
-  assert.deepEqual((await plane.api('GET', `/instances/${id}/backups`)).json['backups'], []);
+test('a datastore without the backup capability, or whose backup_strategy is empty, answers 501 naming it', async () => {
+  for (const datastore of ['memcached', 'redis']) {
+    const created = await plane.api('POST', '/instances', {
+      instance: { name: `no-${datastore}`, flavorRef: '2', datastore: { type: datastore } },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.json));
+    const id = (created.json['instance'] as Json)['id'] as string;
+    await plane.until(`/instances/${id}`, 'instance', (i) => i['status'] === 'ACTIVE', 'ACTIVE');
+    const refused = await plane.api('POST', '/backups', { backup: { name: 'x', instance: id } });
+    assert.equal(refused.status, 501);
+    assert.match(JSON.stringify(refused.json), new RegExp(`create_backup.*${datastore}`));
+    assert.deepEqual((await plane.api('GET', `/instances/${id}/backups`)).json['backups'], []);
+  }
 });
 
 test('the backups quota is taken with the record and given back by a delete', async () => {

@@ -102,6 +102,19 @@ const policies = new Map<string, DatastorePolicy>([
     },
   ],
   [
+    // Declares backups but its backup_strategy option was emptied: backups are off.
+    'redis',
+    {
+      capabilities: ['backup', 'restore'],
+      rootOnCreate: false,
+      passwordLength: 20,
+      volumeSupport: false,
+      tcpPorts: [],
+      udpPorts: [],
+      usageTimeout: 10,
+    },
+  ],
+  [
     'memcached',
     {
       capabilities: [],
