@@ -137,6 +137,37 @@ test('a guest whose heartbeats say its database crashed during the backup makes 
   assert.match(String((failed['fault'] as Json)['message']), /database crashed/);
 });
 
+test("an administrator's reset_status fails the running backup and its object is removed", async (t) => {
+  const plane = await startBackupPlane();
+  t.after(() => plane.close());
+  const instance = await plane.instance('db-reset');
+  plane.take = goesSilent(plane.storages);
+  const id = await startBackup(plane, instance);
+  // The guest has stored the object and said so.
+  await plane.until(
+    `/backups/${id}`,
+    'backup',
+    (b) => (b['progress'] as Json | undefined)?.['bytes'] === 10,
+    'reported by the guest',
+  );
+  const reset = await plane.api('POST', `/instances/${instance}/action`, { reset_status: {} });
+  assert.equal(reset.status, 202, JSON.stringify(reset.json));
+  const failed = await plane.until(
+    `/backups/${id}`,
+    'backup',
+    (b) => b['status'] === 'FAILED',
+    'FAILED',
+  );
+  assert.equal((failed['fault'] as Json)['code'], 'CELLAR_OPERATION_INTERRUPTED');
+  await plane.until(
+    `/backups/${id}`,
+    'backup',
+    () => plane.deletions.some((l) => l.includes(id)),
+    'its object removed',
+  );
+  assert.deepEqual(await storedKeys(plane.storages, plane.project, instance), []);
+});
+
 test('a strategy that fails leaves the backup FAILED with the guest reason and the instance ACTIVE', async (t) => {
   const plane = await startBackupPlane();
   t.after(() => plane.close());

@@ -14,11 +14,31 @@ import { now, type Backup } from '../db/schema.js';
 import type { InstanceDeps } from '../instances/deps.js';
 import { runningBackupStates } from '../instances/states.js';
 import { descendantsFirst, loadBackup } from './records.js';
+import { withStorage, type BackupStorages } from './storages.js';
 
 /** Where the backup's object is: recorded when it completed, else where a put would have put it. */
 export async function objectLocation(storage: BackupStorage, row: Backup): Promise<string> {
   return row.location ?? (await storage.locationOf(row.tenant_id, row.object_key));
 }
+
+/**
+ * Removes what failed backups may have stored, as far as the storage lets it: a leftover that
+ * stays is removed when the backup is deleted.
+ */
+export async function removeLeftovers(
+  storages: BackupStorages | undefined,
+  rows: readonly Backup[],
+): Promise<void> {
+  for (const row of rows)
+    await withStorage(storages ?? noStorages, row.storage, async (storage) =>
+      storage.delete(await objectLocation(storage, row)),
+    ).catch(() => undefined);
+}
+
+const noStorages: BackupStorages = {
+  defaultName: '',
+  open: () => Promise.reject(new Error('no backup storage is configured')),
+};
 
 /** Deletes the project's backup `id` and every incremental built on it. */
 export async function deleteBackup(deps: InstanceDeps, tenant: string, id: string): Promise<void> {

@@ -2,6 +2,7 @@
 // reset_status, and update (rename, and change who may reach it).
 
 import { BadRequest, InstanceBusy, OperationInterrupted } from '@cellar/plugin-api';
+import { removeLeftovers } from '../backups/delete.js';
 import { now } from '../db/schema.js';
 import { guestContext, type Caller, type InstanceDeps } from './deps.js';
 import { loadInstance } from './lookup.js';
@@ -29,7 +30,7 @@ export async function restartInstance(
  * open operations and running backups failed, so a new one may start.
  */
 export async function resetInstanceStatus(
-  deps: Pick<InstanceDeps, 'db'>,
+  deps: Pick<InstanceDeps, 'db' | 'storages'>,
   tenant: string,
   id: string,
 ): Promise<void> {
@@ -40,7 +41,7 @@ export async function resetInstanceStatus(
     step: 'any',
     reason: 'an administrator reset the instance status',
   });
-  await deps.db.transaction().execute(async (trx) => {
+  const failed = await deps.db.transaction().execute(async (trx) => {
     const at = now();
     await trx
       .updateTable('instances')
@@ -66,6 +67,12 @@ export async function resetInstanceStatus(
       .where('status', 'in', openOperationStatuses)
       .execute();
     // As Trove: the backups still being taken end FAILED; their guest's late reports are refused.
+    const running = await trx
+      .selectFrom('backups')
+      .selectAll()
+      .where('instance_id', '=', row.id)
+      .where('state', 'in', runningBackupStates)
+      .execute();
     await trx
       .updateTable('backups')
       .set({
@@ -77,7 +84,9 @@ export async function resetInstanceStatus(
       .where('instance_id', '=', row.id)
       .where('state', 'in', runningBackupStates)
       .execute();
+    return running;
   });
+  await removeLeftovers(deps.storages, failed);
 }
 
 export interface InstanceUpdate {
