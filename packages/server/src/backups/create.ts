@@ -16,7 +16,7 @@ import { loadInstance } from '../instances/lookup.js';
 import { startOperation } from '../instances/start-operation.js';
 import { canPerformAction } from '../instances/status.js';
 import { statusOf, type InstanceRow } from '../instances/views.js';
-import { loadBackup } from './records.js';
+import { loadBackup, type BackupOperationRequest } from './records.js';
 
 export interface CreateBackupRequest {
   readonly name: string;
@@ -24,11 +24,6 @@ export interface CreateBackupRequest {
   readonly description?: string | undefined;
   readonly parent_id?: string | undefined;
   readonly incremental?: boolean | number | undefined;
-}
-
-/** What the backup operation records: the backup it takes. */
-export interface BackupOperationRequest {
-  readonly backupId: string;
 }
 
 /** The strategy that takes the instance's backups: 501 before anything else when there is none. */

@@ -1,7 +1,9 @@
-// Reading backup records: one of a project's backups, the chain an incremental builds on (as the
-// guest is told of it), and the incrementals built on a backup.
+// Reading backup records: one of a project's backups, the one an operation takes, the chain an
+// incremental builds on (as the guest is told of it), and the incrementals built on a backup.
 
 import type { Kysely } from 'kysely';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { NotFound, type BackupInfo, type Json } from '@cellar/plugin-api';
 import type { Backup, Database } from '../db/schema.js';
 
@@ -20,6 +22,18 @@ export async function loadBackup(
     .executeTakeFirst();
   if (!row) throw new NotFound({ resource: 'Backup', id });
   return row;
+}
+
+/** What the backup operation records: the backup it takes. */
+const backupOperationRequest = Type.Object({ backupId: Type.String() });
+export type BackupOperationRequest = Static<typeof backupOperationRequest>;
+
+/** The backup a backup operation takes, read back from its stored request. */
+export function backupIdOf(operation: { readonly id: string; readonly request: string }): string {
+  const request: unknown = JSON.parse(operation.request);
+  if (!Value.Check(backupOperationRequest, request))
+    throw new Error(`operation ${operation.id} does not name the backup it takes`);
+  return request.backupId;
 }
 
 /** The strategy's facts kept on the record, as the guest gets them back. */

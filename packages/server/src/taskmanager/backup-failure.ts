@@ -4,6 +4,7 @@
 
 import { BackupFailed, fromWire, type CellarError } from '@cellar/plugin-api';
 import { objectLocation } from '../backups/delete.js';
+import { backupIdOf } from '../backups/records.js';
 import { withStorage } from '../backups/storages.js';
 import { now, type Backup, type Operation } from '../db/schema.js';
 import { runningBackupStates } from '../instances/states.js';
@@ -73,16 +74,14 @@ async function removeObject(deps: TaskManagerDeps, row: Backup): Promise<void> {
 /** Fails the backup a backup operation was taking, when the operation itself ended abnormally. */
 export async function failOperationBackup(
   deps: TaskManagerDeps,
-  operation: Pick<Operation, 'kind' | 'request'>,
+  operation: Pick<Operation, 'id' | 'kind' | 'request'>,
   reason: CellarError,
 ): Promise<void> {
   if (operation.kind !== 'backup') return;
-  const { backupId } = JSON.parse(operation.request) as { backupId?: string };
-  if (backupId === undefined) return;
   const row = await deps.db
     .selectFrom('backups')
     .selectAll()
-    .where('id', '=', backupId)
+    .where('id', '=', backupIdOf(operation))
     .executeTakeFirst();
   if (row) await failBackup(deps, row, reason);
 }

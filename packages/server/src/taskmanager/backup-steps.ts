@@ -10,7 +10,7 @@ import {
   type BackupInfo,
   type CellarError,
 } from '@cellar/plugin-api';
-import { backupChain } from '../backups/records.js';
+import { backupChain, backupIdOf } from '../backups/records.js';
 import { now, type Backup } from '../db/schema.js';
 import type { ServiceStatus } from '../instances/states.js';
 import { failBackup, guestReason } from './backup-failure.js';
@@ -31,11 +31,10 @@ function settingsOf(ctx: StepContext): BackupSettings {
 }
 
 async function backupOf(ctx: StepContext): Promise<Backup> {
-  const { backupId } = JSON.parse(ctx.operation.request) as { backupId: string };
   return ctx.deps.db
     .selectFrom('backups')
     .selectAll()
-    .where('id', '=', backupId)
+    .where('id', '=', backupIdOf(ctx.operation))
     .executeTakeFirstOrThrow();
 }
 
