@@ -15,6 +15,8 @@ import {
 import type { Backup, Database } from '../db/schema.js';
 import type { InstanceDeps } from '../instances/deps.js';
 import type { RestorePointRequest } from '../instances/requests.js';
+import type { RestorePoint } from '../instances/views.js';
+import { restoreOf } from '../taskmanager/create-request.js';
 import { chainRows, loadBackup } from './records.js';
 import { withStorage } from './storages.js';
 
@@ -115,4 +117,23 @@ export async function resolveRestorePoint(
     throw new BackupTooLarge({ id: backup.id, size: size.toFixed(2), volume: volumeGb });
   await checkObjects(deps, chain);
   return { backupId: backup.id, ...(restoreTime === undefined ? {} : { restoreTime }) };
+}
+
+/** The backup (and time) the instance was restored from, as its create recorded it. */
+export async function restorePointOf(
+  db: Kysely<Database>,
+  instanceId: string,
+): Promise<RestorePoint | undefined> {
+  const create = await db
+    .selectFrom('operations')
+    .select('request')
+    .where('instance_id', '=', instanceId)
+    .where('kind', '=', 'create')
+    .executeTakeFirst();
+  const restore = create?.request.includes('"restore"') ? restoreOf(create.request) : undefined;
+  if (!restore) return undefined;
+  return {
+    backup_id: restore.backupId,
+    ...(restore.restoreTime === undefined ? {} : { restore_time: restore.restoreTime }),
+  };
 }

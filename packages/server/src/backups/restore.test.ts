@@ -55,6 +55,12 @@ test('a restore from an incremental hands the whole chain to the guest prepare, 
     (i) => i['status'] === 'ACTIVE',
     'ACTIVE',
   );
+  const shown = await plane.api('GET', `/instances/${instance['id'] as string}`);
+  assert.deepEqual((shown.json['instance'] as Json)['restore_point'], {
+    backup_id: incremental['id'],
+  });
+  const plain = await plane.api('GET', `/instances/${source}`);
+  assert.equal((plain.json['instance'] as Json)['restore_point'], undefined);
   const request = plane.prepared.get(instance['id'] as string);
   assert.equal(request?.rootPassword, undefined);
   const top = request?.backupInfo;
@@ -114,6 +120,11 @@ test('restore_time restores the latest full backup finished before it and passes
   const top = plane.prepared.get(id)?.backupInfo;
   assert.equal(top?.id, full['id'], 'the full backup, not the incremental on it');
   assert.equal(top?.restoreTime, time);
+  const shown = await plane.api('GET', `/instances/${id}`);
+  assert.deepEqual((shown.json['instance'] as Json)['restore_point'], {
+    backup_id: full['id'],
+    restore_time: time,
+  });
 
   const before = await restoring({ instance: source, restore_time: '2001-01-01T00:00:00Z' });
   assert.equal(before.status, 409, JSON.stringify(before.json));

@@ -157,3 +157,10 @@ export function withoutLegacyPasswords(request: string): string | undefined {
     users: parsed.users.map(({ password: _password, ...user }) => user),
   });
 }
+
+/** The restore a stored create request carries, if any: read without its secrets. */
+export function restoreOf(request: string): RestoreRequest | undefined {
+  const parsed: unknown = JSON.parse(request);
+  const holder = Type.Object({ restore: Type.Optional(restoreRequest) });
+  return Value.Check(holder, parsed) ? parsed.restore : undefined;
+}
