@@ -92,7 +92,7 @@ test('what a guest finishes storing after its backup timed out is removed, and t
   await plane.until(
     `/backups/${id}`,
     'backup',
-    () => plane.deletions.filter((l) => l.includes(id)).length >= 2,
+    () => plane.deletions.some((l) => l.includes(id)),
     'the late object removed',
   );
   assert.deepEqual(await storedKeys(plane.storages, plane.project, instance), []);

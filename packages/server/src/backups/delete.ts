@@ -16,9 +16,17 @@ import { runningBackupStates } from '../instances/states.js';
 import { descendantsFirst, loadBackup } from './records.js';
 import { withStorage, type BackupStorages } from './storages.js';
 
-/** Where the backup's object is: recorded when it completed, else where a put would have put it. */
-export async function objectLocation(storage: BackupStorage, row: Backup): Promise<string> {
-  return row.location ?? (await storage.locationOf(row.tenant_id, row.object_key));
+/**
+ * Removes the backup's object: the one recorded when it completed, else whatever a guest stored
+ * under its key before it failed (its key names the backup alone, so nothing else is touched).
+ * An object already gone is no error.
+ */
+export async function removeObject(storage: BackupStorage, row: Backup): Promise<void> {
+  const locations =
+    row.location !== null
+      ? [row.location]
+      : (await storage.list(row.tenant_id, row.object_key)).map((o) => o.location);
+  for (const location of locations) await storage.delete(location);
 }
 
 /**
@@ -30,8 +38,8 @@ export async function removeLeftovers(
   rows: readonly Backup[],
 ): Promise<void> {
   for (const row of rows)
-    await withStorage(storages ?? noStorages, row.storage, async (storage) =>
-      storage.delete(await objectLocation(storage, row)),
+    await withStorage(storages ?? noStorages, row.storage, (storage) =>
+      removeObject(storage, row),
     ).catch(() => undefined);
 }
 
@@ -67,7 +75,7 @@ export async function deleteBackup(deps: InstanceDeps, tenant: string, id: strin
 /** Removes one backup's object, then its record; a refusal is kept on the record as its fault. */
 async function removeOne(deps: InstanceDeps, storage: BackupStorage, row: Backup): Promise<void> {
   try {
-    await storage.delete(await objectLocation(storage, row));
+    await removeObject(storage, row);
   } catch (error) {
     const reason = asCellarError(error);
     await deps.db

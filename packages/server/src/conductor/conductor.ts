@@ -16,7 +16,7 @@ import {
 import { now, type Database } from '../db/schema.js';
 import { isGuestServiceStatus } from '../instances/states.js';
 import { unseal } from '../secrets.js';
-import { objectLocation } from '../backups/delete.js';
+import { removeObject } from '../backups/delete.js';
 import { withStorage, type BackupStorages } from '../backups/storages.js';
 import type { Backup } from '../db/schema.js';
 import { lateCompletion, recordBackupUpdate } from './backup-updates.js';
@@ -43,9 +43,7 @@ export class Conductor {
   async #removeLate(row: Backup): Promise<void> {
     if (!this.storages) return;
     try {
-      await withStorage(this.storages, row.storage, async (storage) =>
-        storage.delete(await objectLocation(storage, row)),
-      );
+      await withStorage(this.storages, row.storage, (storage) => removeObject(storage, row));
     } catch (error) {
       this.log.warn(
         { err: error, backup: row.id },

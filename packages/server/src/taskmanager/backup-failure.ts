@@ -3,7 +3,7 @@
 // nothing behind; the instance itself is left as it was.
 
 import { BackupFailed, fromWire, type CellarError } from '@cellar/plugin-api';
-import { objectLocation } from '../backups/delete.js';
+import { removeObject } from '../backups/delete.js';
 import { backupIdOf } from '../backups/records.js';
 import { withStorage } from '../backups/storages.js';
 import { now, type Backup, type Operation } from '../db/schema.js';
@@ -47,7 +47,7 @@ export async function failBackup(
     .where('id', '=', row.id)
     .where('state', 'in', runningBackupStates)
     .execute();
-  await removeObject(deps, row);
+  await removeStored(deps, row);
   deps.log.warn(
     { backup: row.id, instance: row.instance_id, code: reason.code, reason: reason.message },
     'backup failed',
@@ -56,13 +56,11 @@ export async function failBackup(
 }
 
 /** Removes what a failed backup stored; a storage that cannot is logged, the backup stays FAILED. */
-async function removeObject(deps: TaskManagerDeps, row: Backup): Promise<void> {
+async function removeStored(deps: TaskManagerDeps, row: Backup): Promise<void> {
   const storages = deps.backups?.storages;
   if (!storages) return;
   try {
-    await withStorage(storages, row.storage, async (storage) =>
-      storage.delete(await objectLocation(storage, row)),
-    );
+    await withStorage(storages, row.storage, (storage) => removeObject(storage, row));
   } catch (error) {
     deps.log.warn(
       { err: error, backup: row.id, storage: row.storage },

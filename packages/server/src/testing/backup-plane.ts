@@ -43,7 +43,7 @@ export interface BackupPlane {
   take: TakeBackup;
   /** Whether the storage refuses to delete, as one whose credentials were revoked. */
   refuseDeletes: boolean;
-  /** The locations the storage was asked to delete, in order. */
+  /** The locations the storage deleted, in order. */
   readonly deletions: string[];
   /** What the conductor refused, as it logged it. */
   readonly refusals: string[];
@@ -210,8 +210,8 @@ function refusing(
               operation: 'delete',
               reason: 'permission denied',
             });
-          deletions.push(location);
           await storage.delete(location);
+          deletions.push(location);
         },
       };
     },
