@@ -1,6 +1,7 @@
 // The conductor: the only receiver of guest messages. It verifies each with the key of the
-// instance it claims to come from, drops messages older than the last one seen from that
-// instance (by `sent`), and records the heartbeat as the instance's service status.
+// instance it claims to come from, drops heartbeats older than the last one seen from that
+// instance (by `sent`), records the heartbeat as the instance's service status, and records a
+// backup's progress and outcome (backup-updates.ts) for a backup of that instance only.
 
 import type { Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
