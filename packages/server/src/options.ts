@@ -58,6 +58,11 @@ export const serverDefaults = defineOptionGroup({
       default: 40,
       min: -1,
     }),
+    backup_timeout: opt.duration({
+      help: 'How long a backup may take, from its request, before the taskmanager fails it (CELLAR_BACKUP_TIMED_OUT), removes what it stored and returns the instance to ACTIVE.',
+      default: 7200,
+      min: 1,
+    }),
     max_backups_per_tenant: opt.int({
       help: 'Default quota: backups per project (-1 for no limit).',
       default: 50,

@@ -9,6 +9,7 @@ import type { Configuration } from '@cellar/config';
 import type { InstalledPlugin, PluginHost } from '@cellar/plugins';
 import type { Transport } from '@cellar/rpc';
 import type { Kysely } from 'kysely';
+import { configuredStorages } from './backups/storages.js';
 import { Conductor } from './conductor/conductor.js';
 import { startApi, type StartedApi } from './control-plane/api-role.js';
 import { datastorePolicies, serverSettings } from './control-plane/datastore-settings.js';
@@ -202,6 +203,7 @@ async function sharedParts(
       backups: defaults.max_backups_per_tenant,
     },
     log,
+    storages: configuredStorages(config, options.host),
     policies: datastorePolicies(config, datastores),
     defaultVersions,
   };
@@ -218,9 +220,13 @@ async function startRoles(
   let taskmanager: TaskManager | undefined;
   if (roles.includes('conductor'))
     parts.listeners.push(
-      await new Conductor(control.db, controlKey, shared.log, (id) => taskmanager?.wake(id)).serve(
-        shared.transport,
-      ),
+      await new Conductor(
+        control.db,
+        controlKey,
+        shared.log,
+        (id) => taskmanager?.wake(id),
+        shared.storages,
+      ).serve(shared.transport),
     );
   if (roles.includes('taskmanager'))
     taskmanager = await startTaskManager(

@@ -1,51 +1,114 @@
-// The errors a guest reports for a backup it cannot take or a chain it cannot restore, declared
-// once like the rest of the catalog (which lists them); the storage's own errors are beside them.
+// The errors of taking, deleting and restoring backups, declared once like the rest of the
+// catalog (which lists them): each names the backup, and a failed backup keeps its code as its fault.
 
 import { defineError } from './cellar-error.js';
-
-export const BackupNotConfigured = defineError('BackupNotConfigured', {
-  code: 'CELLAR_BACKUP_NOT_CONFIGURED',
-  status: 501,
-  message: 'The guest of instance {instance} cannot {operation}: {reason}',
-  description:
-    "The guest has no backup storage, no project, or no strategy by the datastore's backup_strategy name; the reason says which.",
-});
-
-export const BackupIncrementalNotSupported = defineError('BackupIncrementalNotSupported', {
-  code: 'CELLAR_BACKUP_INCREMENTAL_NOT_SUPPORTED',
-  status: 400,
-  message:
-    "The {strategy} backup strategy of the {datastore} datastore takes only full backups; create the backup without 'incremental' or 'parent_id'.",
-  description: 'An incremental backup was asked of a strategy that declares incremental: false.',
-});
-
-export const BackupInProgress = defineError('BackupInProgress', {
-  code: 'CELLAR_BACKUP_IN_PROGRESS',
-  status: 422,
-  message: 'Instance {instance} is already taking backup {running}; one backup runs at a time.',
-  description: 'A guest takes one backup at a time; retry when the running one has ended.',
-});
 
 export const BackupFailed = defineError('BackupFailed', {
   code: 'CELLAR_BACKUP_FAILED',
   status: 500,
   message: 'Backup {backup} failed: {reason}',
   description:
-    "The datastore's backup tool failed or its output was incomplete; nothing of it is left in the storage.",
+    "The guest could not take the backup (its tool failed or its output was incomplete); the reason is the guest's own. The instance is ACTIVE again and nothing partial is kept.",
 });
 
-export const RestoreFailed = defineError('RestoreFailed', {
-  code: 'CELLAR_RESTORE_FAILED',
-  status: 500,
-  message: 'Restoring backup {backup} failed: {reason}',
+export const BackupTimedOut = defineError('BackupTimedOut', {
+  code: 'CELLAR_BACKUP_TIMED_OUT',
+  status: 504,
+  message:
+    'Backup {backup} of instance {instance} did not finish within {seconds} s ([DEFAULT] backup_timeout).',
   description:
-    "The datastore's restore tool failed, or the chain to restore is incomplete; the instance is not created from it.",
+    'The backup took longer than its time budget; it is FAILED, its partial object was removed and the instance is ACTIVE again.',
+});
+
+export const BackupGuestLost = defineError('BackupGuestLost', {
+  code: 'CELLAR_BACKUP_GUEST_LOST',
+  status: 503,
+  message: 'The guest of instance {instance} stopped working on backup {backup}: {reason}',
+  description:
+    'The guest stopped reporting the backup (it died, or its agent restarted) or reported its database down; the backup is FAILED and its partial object removed.',
+});
+
+export const BackupBusy = defineError('BackupBusy', {
+  code: 'CELLAR_BACKUP_BUSY',
+  status: 422,
+  message: 'Backup {id} is {state}; it can be deleted once it has finished.',
+  description: 'A backup being taken (NEW, BUILDING, SAVING) cannot be deleted yet.',
+});
+
+export const BackupParentInvalid = defineError('BackupParentInvalid', {
+  code: 'CELLAR_BACKUP_PARENT_INVALID',
+  status: 409,
+  message:
+    'Backup {parent} cannot be the parent of an incremental backup of instance {instance}: {reason}',
+  description:
+    'An incremental backup builds on a COMPLETED backup of the same instance; name one with parent_id, or leave it out.',
+});
+
+export const BackupNotComplete = defineError('BackupNotComplete', {
+  code: 'CELLAR_BACKUP_NOT_COMPLETE',
+  status: 409,
+  message: 'Backup {id} is {state}; only a COMPLETED backup can be restored.',
+  description: 'The backup named by restorePoint.backupRef (or one of its chain) did not complete.',
+});
+
+export const BackupDatastoreMismatch = defineError('BackupDatastoreMismatch', {
+  code: 'CELLAR_BACKUP_DATASTORE_MISMATCH',
+  status: 409,
+  message: 'Backup {id} is a {backup} backup; it cannot be restored into a {requested} instance.',
+  description: 'A backup restores only into an instance of the datastore it was taken of.',
+});
+
+export const BackupObjectMissing = defineError('BackupObjectMissing', {
+  code: 'CELLAR_BACKUP_OBJECT_MISSING',
+  status: 409,
+  message: 'Backup {id} cannot be restored: its object is gone from the {storage} backup storage.',
+  description:
+    "The backup's record is COMPLETED but its stored object is no longer there; it cannot be restored.",
+});
+
+export const BackupTooLarge = defineError('BackupTooLarge', {
+  code: 'CELLAR_BACKUP_TOO_LARGE',
+  status: 400,
+  message: 'Backup {id} holds {size} GB; a volume of {volume} GB is too small to restore it.',
+  description: 'The volume of an instance restored from a backup must be at least its size.',
+});
+
+export const NoRestorePoint = defineError('NoRestorePoint', {
+  code: 'CELLAR_BACKUP_NO_RESTORE_POINT',
+  status: 409,
+  message:
+    'No COMPLETED full backup of instance {instance} was finished before {time}; there is nothing to replay from.',
+  description:
+    'A restore to a point in time starts from the latest full backup finished before that time.',
+});
+
+export const BackupDeleteFailed = defineError('BackupDeleteFailed', {
+  code: 'CELLAR_BACKUP_DELETE_FAILED',
+  status: 503,
+  message:
+    'Backup {id} could not be removed from the {storage} backup storage: {reason}. It is DELETE_FAILED; delete it again once the storage answers.',
+  description: 'The backup storage refused to remove the object; the record is kept DELETE_FAILED.',
+});
+
+export const BackupStorageNotConfigured = defineError('BackupStorageNotConfigured', {
+  code: 'CELLAR_BACKUP_STORAGE_NOT_CONFIGURED',
+  status: 501,
+  message: 'Backups are not available: {reason}',
+  description:
+    'No backup storage is installed and chosen ([DEFAULT] backup_storage); an operator must install one.',
 });
 
 export const backupErrors = [
-  BackupNotConfigured,
-  BackupIncrementalNotSupported,
-  BackupInProgress,
   BackupFailed,
-  RestoreFailed,
+  BackupTimedOut,
+  BackupGuestLost,
+  BackupBusy,
+  BackupParentInvalid,
+  BackupNotComplete,
+  BackupDatastoreMismatch,
+  BackupObjectMissing,
+  BackupTooLarge,
+  NoRestorePoint,
+  BackupDeleteFailed,
+  BackupStorageNotConfigured,
 ] as const;

@@ -1,8 +1,9 @@
 // Every error Cellar can raise, declared once: stable code, message template, HTTP status and
 // Trove fault name. docs/errors.md is generated from this list and a test keeps them in step.
 
-import { backupStorageErrors } from './backup-storage-errors.js';
 import { backupErrors } from './backup-errors.js';
+import { guestBackupErrors } from './backup-guest-errors.js';
+import { backupStorageErrors } from './backup-storage-errors.js';
 import { defineError } from './cellar-error.js';
 
 export const BadRequest = defineError('BadRequest', {
@@ -300,5 +301,6 @@ export const errorCatalog = [
   UriTooLong,
   ...backupStorageErrors,
   ...backupErrors,
+  ...guestBackupErrors,
   InternalError,
 ] as const;

@@ -104,7 +104,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   installAuth(app, deps.tokens ?? deps.identity, deps.adminToken);
   const limiter = new RateLimiter(deps.rateLimits);
   installRateLimits(app, limiter);
-  installPolicy(app, deps.policy ?? new Policy());
+  const policy = deps.policy ?? new Policy();
+  installPolicy(app, policy);
   const quotas = new Quotas(deps.db, deps.quotaDefaults);
   versionsRoutes(app, deps.publicEndpoint);
   // With a real Keystone, tokens come from it: the built-in endpoint would only confuse clients.
@@ -127,7 +128,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   };
   instanceRoutes(app, instanceDeps);
   guestResourceRoutes(app, instanceDeps);
-  backupRoutes(app, instanceDeps);
+  backupRoutes(app, instanceDeps, policy);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

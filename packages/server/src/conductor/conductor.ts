@@ -1,6 +1,7 @@
 // The conductor: the only receiver of guest messages. It verifies each with the key of the
-// instance it claims to come from, drops messages older than the last one seen from that
-// instance (by `sent`), and records the heartbeat as the instance's service status.
+// instance it claims to come from, drops heartbeats older than the last one seen from that
+// instance (by `sent`), records the heartbeat as the instance's service status, and records a
+// backup's progress and outcome (backup-updates.ts) for a backup of that instance only.
 
 import type { Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
@@ -16,6 +17,10 @@ import {
 import { now, type Database } from '../db/schema.js';
 import { isGuestServiceStatus } from '../instances/states.js';
 import { unseal } from '../secrets.js';
+import { removeObject } from '../backups/delete.js';
+import { withStorage, type BackupStorages } from '../backups/storages.js';
+import type { Backup } from '../db/schema.js';
+import { lateCompletion, recordBackupUpdate } from './backup-updates.js';
 
 export interface ConductorLog {
   warn(fields: Record<string, unknown>, message: string): void;
@@ -26,9 +31,27 @@ export class Conductor {
     private readonly db: Kysely<Database>,
     private readonly controlKey: string,
     private readonly log: ConductorLog,
-    /** Told of every recorded heartbeat: a taskmanager in this process stops waiting at once. */
+    /**
+     * Told of every recorded heartbeat and backup update: a taskmanager in this process stops
+     * waiting at once.
+     */
     private readonly onHeartbeat?: (instanceId: string) => void,
+    /** Where backups are kept: what a guest stores for a backup already failed is removed. */
+    private readonly storages?: BackupStorages,
   ) {}
+
+  /** Removes the object a guest finished storing after its backup was failed. */
+  async #removeLate(row: Backup): Promise<void> {
+    if (!this.storages) return;
+    try {
+      await withStorage(this.storages, row.storage, (storage) => removeObject(storage, row));
+    } catch (error) {
+      this.log.warn(
+        { err: error, backup: row.id },
+        'the object of a backup completed too late could not be removed',
+      );
+    }
+  }
 
   async #keyOf(request: RequestEnvelope): Promise<string | undefined> {
     if (request.instance === undefined) return undefined;
@@ -103,6 +126,15 @@ export class Conductor {
               .execute();
           }
           this.onHeartbeat?.(instanceId);
+        }),
+        update_backup: method(conductorArgs.update_backup, async (update, request) => {
+          const instanceId = request.instance;
+          if (instanceId === undefined) return;
+          const refusal = await recordBackupUpdate(this.db, instanceId, update);
+          if (refusal === undefined) return this.onHeartbeat?.(instanceId);
+          this.log.warn({ instance: instanceId, backup: update.backup_id }, refusal);
+          const late = await lateCompletion(this.db, instanceId, update);
+          if (late) await this.#removeLate(late);
         }),
       },
     });

@@ -103,6 +103,7 @@ export async function startApi(o: ApiRoleOptions, parts: OpenParts): Promise<Sta
       controlKey: o.controlKey,
       datastores: o.policies,
       runOperation: operationRunner(o),
+      ...(o.storages === undefined ? {} : { storages: o.storages }),
       guest: (instance) =>
         new GuestClient(
           o.transport,

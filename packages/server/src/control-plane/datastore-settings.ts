@@ -19,6 +19,9 @@ export function serverSettings(
     tcpPorts: (v['tcp_ports'] ?? []) as PortRange[],
     udpPorts: (v['udp_ports'] ?? []) as PortRange[],
     usageTimeout: Number(v['usage_timeout'] ?? 1800),
+    ...(typeof v['backup_strategy'] === 'string' && v['backup_strategy'] !== ''
+      ? { backupStrategy: v['backup_strategy'] }
+      : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Configuration } from '@cellar/config';
 import type { Transport } from '@cellar/rpc';
 import type { DatastorePolicy } from '../api/routes/instances.js';
+import type { BackupStorages } from '../backups/storages.js';
 import type { ControlDatabase } from '../db/connect.js';
 import type { QuotaDefaults } from '../quotas/quotas.js';
 
@@ -22,4 +23,6 @@ export interface RoleBase {
   readonly quotaDefaults: QuotaDefaults;
   readonly guestTimeouts: { readonly low: number; readonly high: number };
   readonly log: Logger;
+  /** Where backups are kept; undefined when no storage is installed (backups are refused). */
+  readonly storages: BackupStorages | undefined;
 }

@@ -79,6 +79,15 @@ export async function startTaskManager(
     guestTimeouts: o.guestTimeouts,
     log: o.log,
     owner: await ownerName(o.statePath),
+    ...(o.storages === undefined
+      ? {}
+      : {
+          backups: {
+            storages: o.storages,
+            timeout: o.config.group(serverDefaults).backup_timeout,
+            silenceLimit: o.config.group(serverDefaults).agent_heartbeat_expiry,
+          },
+        }),
   });
   parts.listeners.push(await taskmanager.serve());
   await taskmanager.adoptGuests();

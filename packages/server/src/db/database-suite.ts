@@ -51,6 +51,7 @@ async function migrations(t: TestContext, { control: { db } }: Fixture): Promise
       '0003-one-open-operation',
       '0004-operation-secrets',
       '0005-operation-leases',
+      '0006-backups',
     ]);
     assert.deepEqual(await migrateToLatest(db), []);
   });
@@ -96,6 +97,54 @@ async function roundTrip(t: TestContext, fixture: Fixture): Promise<void> {
       .executeTakeFirstOrThrow();
     assert.equal(Number(seen.sent), 1732550000.125);
   });
+}
+
+async function backups(t: TestContext, { control: { db }, versionId }: Fixture): Promise<void> {
+  await t.test(
+    'a backup row keeps sizes beyond 4 GiB exact and reads them back as numbers',
+    async () => {
+      const id = randomUUID();
+      const size = 5 * 1024 ** 3 + 123;
+      await db
+        .insertInto('backups')
+        .values({
+          id,
+          tenant_id: 'p1',
+          name: 'nightly',
+          description: '',
+          instance_id: randomUUID(),
+          datastore: 'postgresql',
+          datastore_version: '15',
+          datastore_version_id: versionId,
+          parent_id: null,
+          state: 'COMPLETED',
+          storage: 'local',
+          object_key: 'i/b',
+          location: 'local://p1/i/b',
+          size,
+          progress: size,
+          checksum: 'a'.repeat(64),
+          compression: 'zstd',
+          strategy: 'pg_basebackup',
+          meta: JSON.stringify({ start_lsn: '0/2000028' }),
+          fault_code: null,
+          fault_message: null,
+          created_at: now(),
+          updated_at: now(),
+          deleted_at: null,
+        })
+        .execute();
+      const row = await db
+        .selectFrom('backups')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.size, size);
+      assert.equal(row.progress, size);
+      assert.equal(row.parent_id, null);
+      assert.deepEqual(JSON.parse(row.meta), { start_lsn: '0/2000028' });
+    },
+  );
 }
 
 async function constraints(t: TestContext, { control: { db }, versionId }: Fixture): Promise<void> {
@@ -192,6 +241,7 @@ export function runControlDatabaseSuite(name: string, open: () => Promise<Contro
     try {
       await migrations(t, fixture);
       await roundTrip(t, fixture);
+      await backups(t, fixture);
       await constraints(t, fixture);
       await transactions(t, fixture);
       await changeStamps(t, fixture);

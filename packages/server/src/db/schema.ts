@@ -3,6 +3,7 @@
 
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type {
+  BackupState,
   OperationKind,
   OperationStatus,
   ServerStatus,
@@ -173,6 +174,43 @@ export interface RootHistoryTable {
   created_at: string;
 }
 
+export interface BackupTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  description: string;
+  instance_id: string;
+  datastore: string;
+  datastore_version: string;
+  datastore_version_id: string;
+  /** The backup an incremental builds on; null for a full one. */
+  parent_id: string | null;
+  state: BackupState;
+  /** The storage plugin holding the object (`local`, `swift`, `s3`). */
+  storage: string;
+  /** `<instance id>/<backup id>`: the object's name inside the project. */
+  object_key: string;
+  /** What the storage returned for the object; set when the guest reports it COMPLETED. */
+  location: string | null;
+  /** Bytes stored. */
+  size: number | null;
+  /** Bytes stored so far, while the guest streams it. */
+  progress: number | null;
+  /** Lower-case hex SHA-256 of the stored bytes. */
+  checksum: string | null;
+  /** `zstd`, `gzip` or `none`. */
+  compression: string | null;
+  /** The datastore's backup strategy that takes it (`pg_basebackup`, `mariabackup`, ...). */
+  strategy: string;
+  /** JSON: the strategy's facts (LSNs, checkpoints) for its incrementals and restores. */
+  meta: string;
+  fault_code: string | null;
+  fault_message: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -190,6 +228,7 @@ export interface Database {
   quotas: QuotaTable;
   quota_usages: QuotaUsageTable;
   root_history: RootHistoryTable;
+  backups: BackupTable;
 }
 
 export type Instance = Selectable<InstanceTable>;
@@ -199,5 +238,6 @@ export type InstanceFault = Selectable<InstanceFaultTable>;
 export type Operation = Selectable<OperationTable>;
 export type OperationStep = Selectable<OperationStepTable>;
 export type Flavor = Selectable<FlavorTable>;
+export type Backup = Selectable<BackupTable>;
 
 export const now = (): string => new Date().toISOString();

@@ -2,12 +2,13 @@
 // reset_status, and update (rename, and change who may reach it).
 
 import { BadRequest, InstanceBusy, OperationInterrupted } from '@cellar/plugin-api';
+import { removeLeftovers } from '../backups/delete.js';
 import { now } from '../db/schema.js';
 import { guestContext, type Caller, type InstanceDeps } from './deps.js';
 import { loadInstance } from './lookup.js';
 import { accessValue, type AccessRequest } from './access.js';
 import { securityRules } from './security-rules.js';
-import { openOperationStatuses } from './states.js';
+import { openOperationStatuses, runningBackupStates } from './states.js';
 import { startOperation } from './start-operation.js';
 import { canPerformAction } from './status.js';
 import { statusOf } from './views.js';
@@ -26,10 +27,10 @@ export async function restartInstance(
 
 /**
  * Trove's way out of a stuck state: no task, service status unknown (shown as ERROR), and the
- * open operations failed, so a new one may start.
+ * open operations and running backups failed, so a new one may start.
  */
 export async function resetInstanceStatus(
-  deps: Pick<InstanceDeps, 'db'>,
+  deps: Pick<InstanceDeps, 'db' | 'storages'>,
   tenant: string,
   id: string,
 ): Promise<void> {
@@ -40,7 +41,7 @@ export async function resetInstanceStatus(
     step: 'any',
     reason: 'an administrator reset the instance status',
   });
-  await deps.db.transaction().execute(async (trx) => {
+  const failed = await deps.db.transaction().execute(async (trx) => {
     const at = now();
     await trx
       .updateTable('instances')
@@ -65,7 +66,27 @@ export async function resetInstanceStatus(
       .where('instance_id', '=', row.id)
       .where('status', 'in', openOperationStatuses)
       .execute();
+    // As Trove: the backups still being taken end FAILED; their guest's late reports are refused.
+    const running = await trx
+      .selectFrom('backups')
+      .selectAll()
+      .where('instance_id', '=', row.id)
+      .where('state', 'in', runningBackupStates)
+      .execute();
+    await trx
+      .updateTable('backups')
+      .set({
+        state: 'FAILED',
+        fault_code: reason.code,
+        fault_message: reason.message,
+        updated_at: at,
+      })
+      .where('instance_id', '=', row.id)
+      .where('state', 'in', runningBackupStates)
+      .execute();
+    return running;
   });
+  await removeLeftovers(deps.storages, failed);
 }
 
 export interface InstanceUpdate {

@@ -3,6 +3,7 @@
 // refused request leaves nothing; the taskmanager then builds the server.
 
 import { randomUUID } from 'node:crypto';
+import { resolveRestorePoint } from '../backups/restore-point.js';
 import { now, type NewInstance } from '../db/schema.js';
 import { generatePassword } from '../identity/passwords.js';
 import { newInstanceKey, seal } from '../secrets.js';
@@ -28,15 +29,28 @@ export async function createInstance(
 ): Promise<CreatedInstance> {
   const plan = await planCreate(deps, body);
   const access = accessValue(body.access);
-  const rootPassword = plan.policy.rootOnCreate
-    ? generatePassword(plan.policy.passwordLength)
-    : undefined;
+  const restore =
+    body.restorePoint === undefined
+      ? undefined
+      : await resolveRestorePoint(
+          deps,
+          tenant,
+          body.restorePoint,
+          plan.datastore,
+          body.volume?.size,
+        );
+  // A restored instance keeps the root of the data it restores: root_on_create is not applied.
+  const rootPassword =
+    plan.policy.rootOnCreate && restore === undefined
+      ? generatePassword(plan.policy.passwordLength)
+      : undefined;
   const operationRequest: CreateRequest = {
     databases: (body.databases ?? []).map(toDatabaseSpec),
     users: (body.users ?? []).map(toUserSpec),
     ...(rootPassword === undefined
       ? {}
       : { sealedRootPassword: seal(deps.controlKey, rootPassword) }),
+    ...(restore === undefined ? {} : { restore }),
   };
   const id = randomUUID();
   const operationId = await deps.db.transaction().execute(async (trx) => {

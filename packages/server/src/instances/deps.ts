@@ -7,6 +7,7 @@ import type { Capability, DatastoreUnavailable, NameRule, PortRange } from '@cel
 import type { GuestClient, RequestContext } from '@cellar/rpc';
 import type { Database, Instance } from '../db/schema.js';
 import type { TokenInfo } from '../identity/identity.js';
+import type { BackupStorages } from '../backups/storages.js';
 import type { Quotas } from '../quotas/quotas.js';
 
 export interface DatastorePolicy {
@@ -19,6 +20,8 @@ export interface DatastorePolicy {
   readonly udpPorts: readonly PortRange[];
   /** Seconds the taskmanager waits for a new instance's guest to report healthy. */
   readonly usageTimeout: number;
+  /** The datastore's `backup_strategy` option; backups are refused (501) when it is empty. */
+  readonly backupStrategy?: string;
   /** Why this host cannot run the datastore: creates are refused with it. */
   readonly unavailable?: DatastoreUnavailable;
 }
@@ -38,6 +41,8 @@ export interface InstanceDeps {
   /** A client for an instance's guest, signed with its key. */
   readonly guest: (instance: Pick<Instance, 'id' | 'rpc_key'>) => GuestClient;
   readonly pageSize?: number;
+  /** Where backups are kept; backups and restores are refused (501) without. */
+  readonly storages?: BackupStorages;
 }
 
 /** Who asks: the project acted on is always given apart, as the path (or the CLI) names it. */

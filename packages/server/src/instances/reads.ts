@@ -4,6 +4,7 @@
 // costs one change-stamp query.
 
 import { BadRequest, NotFound } from '@cellar/plugin-api';
+import { restorePointOf } from '../backups/restore-point.js';
 import { ReadCache } from '../db/read-cache.js';
 import type { InstanceDeps } from './deps.js';
 import { InstanceLists, instanceRowQuery, type Fault } from './lookup.js';
@@ -14,6 +15,7 @@ import {
   statusOf,
   type InstanceDetailView,
   type InstanceRow,
+  type RestorePoint,
   type ViewContext,
 } from './views.js';
 
@@ -25,6 +27,7 @@ export interface PageQuery {
 interface Shown {
   readonly row: InstanceRow;
   readonly fault: Fault | undefined;
+  readonly restorePoint: RestorePoint | undefined;
 }
 
 export class InstanceReads {
@@ -73,22 +76,32 @@ export class InstanceReads {
 
   /** The project's instance `id`: `{"instance": {...}}` as text; 404 when it has none. */
   async show(v: ViewContext, id: string): Promise<string> {
-    const { row, fault } = await this.#find(v.tenant, id);
+    const { row, fault, restorePoint } = await this.#find(v.tenant, id);
     const asked = this.#volumeUsed(row, v.now);
     const used = asked === undefined ? undefined : await asked;
-    return `{"instance":${this.#rendered.detail(row, v, fault, used)}}`;
+    return `{"instance":${this.#rendered.detail(row, v, fault, used, restorePoint)}}`;
   }
 
   /** A new instance's detail, with the root password generated for it (shown only here). */
   async created(v: ViewContext, id: string, password?: string): Promise<InstanceDetailView> {
-    const { row, fault } = await this.#find(v.tenant, id);
-    return detailView(row, v, password === undefined ? { fault } : { fault, password });
+    const { row, fault, restorePoint } = await this.#find(v.tenant, id);
+    return detailView(row, v, {
+      fault,
+      restorePoint,
+      ...(password === undefined ? {} : { password }),
+    });
   }
 
   async #find(tenant: string, id: string): Promise<Shown> {
     const shown = await this.#shown.get(`${tenant}\0${id}`, async () => {
       const row = (await instanceRowQuery(this.deps.db)({ tenant, id }))[0];
-      return row && { row, fault: (await this.#lists.faults([row.id])).get(row.id) };
+      return (
+        row && {
+          row,
+          fault: (await this.#lists.faults([row.id])).get(row.id),
+          restorePoint: await restorePointOf(this.deps.db, row.id),
+        }
+      );
     });
     if (!shown) throw new NotFound({ resource: 'Instance', id });
     return shown;

@@ -8,6 +8,7 @@ import {
   statusInputs,
   summaryView,
   type DetailExtras,
+  type RestorePoint,
   type ViewContext,
   type ViewedRow,
 } from './views.js';
@@ -33,10 +34,24 @@ export class RenderedViews {
     return reuse(this.#summaries, row, v, undefined, '', () => summaryView(row, v));
   }
 
-  /** With the space used on its volume when known (an instance shown on its own). */
-  detail(row: ViewedRow, v: ViewContext, fault: Fault | undefined, volumeUsed?: number): string {
-    return reuse(this.#details, row, v, fault, `${volumeUsed ?? ''}`, () =>
-      detailView(row, v, volumeUsed === undefined ? { fault } : { fault, volumeUsed }),
+  /**
+   * With the space used on its volume when known and the backup it was restored from (an
+   * instance shown on its own).
+   */
+  detail(
+    row: ViewedRow,
+    v: ViewContext,
+    fault: Fault | undefined,
+    volumeUsed?: number,
+    restorePoint?: RestorePoint,
+  ): string {
+    const extra = `${volumeUsed ?? ''}\n${restorePoint ? JSON.stringify(restorePoint) : ''}`;
+    return reuse(this.#details, row, v, fault, extra, () =>
+      detailView(row, v, {
+        fault,
+        restorePoint,
+        ...(volumeUsed === undefined ? {} : { volumeUsed }),
+      }),
     );
   }
 }

@@ -75,6 +75,20 @@ export const accessBody = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Trove's `restorePoint.backupRef`, and Cellar's point in time: `restore_time` replays to that
+ * moment from the latest full backup of `instance` (or of backupRef's instance) finished before it.
+ */
+export const restorePointBody = Type.Object(
+  {
+    backupRef: Type.Optional(Type.String({ minLength: 1 })),
+    restore_time: Type.Optional(Type.String({ format: 'date-time' })),
+    instance: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type RestorePointRequest = Static<typeof restorePointBody>;
+
 const instanceName = Type.String({ minLength: 1, maxLength: 255, pattern: '[A-Za-z0-9]' });
 
 /** `instance` of POST /instances: Trove's fields; those Cellar cannot honour are refused. */
@@ -109,7 +123,7 @@ export const createInstanceRequest = Type.Object(
     nics: Type.Optional(Type.Array(Type.Record(Type.String(), Type.String()), { maxItems: 1 })),
     locality: Type.Optional(Type.Union([Type.Literal('affinity'), Type.Literal('anti-affinity')])),
     region_name: Type.Optional(Type.String()),
-    restorePoint: Type.Optional(Type.Object({ backupRef: Type.String() })),
+    restorePoint: Type.Optional(restorePointBody),
     configuration: Type.Optional(Type.String()),
     replica_of: Type.Optional(Type.String()),
     replica_count: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),

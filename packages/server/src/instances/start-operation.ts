@@ -26,7 +26,14 @@ export async function startOperation(
   instanceId: string,
   kind: OperationKind,
   taskStatus: Instance['task_status'],
-  options: { readonly joinSame?: boolean } = {},
+  options: {
+    readonly joinSame?: boolean;
+    /**
+     * Writes what the operation works on (a backup's record, its quota) in the same transaction,
+     * and returns the operation's request: a refused start leaves none of it.
+     */
+    readonly record?: (trx: Transaction<Database>) => Promise<object>;
+  } = {},
 ): Promise<Started> {
   let started: Started;
   try {
@@ -35,6 +42,7 @@ export async function startOperation(
       if (open && options.joinSame && open.kind === kind)
         return { operationId: open.id, isNew: false };
       if (open) throw await busy(trx, instanceId);
+      const request = (await options.record?.(trx)) ?? {};
       await trx
         .updateTable('instances')
         .set({ task_status: taskStatus, updated_at: now() })
@@ -44,7 +52,7 @@ export async function startOperation(
         trx,
         instanceId,
         kind,
-        {},
+        request,
         stepsOf[kind],
       );
       return { operationId, isNew: true };

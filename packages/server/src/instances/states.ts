@@ -10,6 +10,8 @@ export const taskStatuses = [
   'REBOOTING',
   'DELETING',
   'RESIZING',
+  // A backup of the instance is being taken: Trove's task status, shown as status BACKUP.
+  'BACKUP',
   'RESTART_REQUIRED',
   'BUILD_ERROR',
   'DELETE_ERROR',
@@ -46,7 +48,7 @@ const guestServiceStatuses: ReadonlySet<string> = new Set<GuestServiceStatus>([
 export const isGuestServiceStatus = (status: string): status is GuestServiceStatus =>
   guestServiceStatuses.has(status);
 
-export const operationKinds = ['create', 'delete', 'restart'] as const;
+export const operationKinds = ['create', 'delete', 'restart', 'backup'] as const;
 export type OperationKind = (typeof operationKinds)[number];
 
 export type OperationStatus = 'pending' | 'running' | 'succeeded' | 'failed';
@@ -56,3 +58,20 @@ export const openOperationStatuses: readonly OperationStatus[] = ['pending', 'ru
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
 /** How a step that did not throw ended. */
 export type StepOutcome = Extract<StepStatus, 'succeeded' | 'skipped'>;
+
+/**
+ * Trove's backup states: NEW when recorded, BUILDING while the guest streams it, SAVING (kept for
+ * Trove's clients; Cellar's guest stores while it streams), then COMPLETED or FAILED; a delete the
+ * storage refused leaves DELETE_FAILED.
+ */
+export const backupStates = [
+  'NEW',
+  'BUILDING',
+  'SAVING',
+  'COMPLETED',
+  'FAILED',
+  'DELETE_FAILED',
+] as const;
+export type BackupState = (typeof backupStates)[number];
+/** A backup still being taken: the instance shows BACKUP, and the backup cannot be deleted. */
+export const runningBackupStates: readonly BackupState[] = ['NEW', 'BUILDING', 'SAVING'];

@@ -4,7 +4,7 @@
 import type { ServerStatus, ServiceStatus, TaskStatus } from './states.js';
 
 /** The status an instance shows, as Trove computes it. */
-export type InstanceStatus = ServerStatus | 'RESTART_REQUIRED' | 'UNKNOWN';
+export type InstanceStatus = ServerStatus | 'RESTART_REQUIRED' | 'BACKUP' | 'UNKNOWN';
 
 /** The service status gating rules look at: what the guest said, or that it went silent. */
 export type EffectiveServiceStatus = ServiceStatus | 'guestagent error';
@@ -87,6 +87,7 @@ export function computeStatus(
   else if (s.taskStatus === 'BUILDING') status = s.serverStatus === 'ERROR' ? 'ERROR' : 'BUILD';
   else if (s.taskStatus === 'REBOOTING') status = 'REBOOT';
   else if (s.taskStatus === 'RESIZING') status = 'RESIZE';
+  else if (s.taskStatus === 'BACKUP') status = 'BACKUP';
   else if (s.taskStatus === 'RESTART_REQUIRED') status = 'RESTART_REQUIRED';
   else if (s.taskStatus === 'DELETING')
     status = stoppableServers.has(s.serverStatus) ? 'SHUTDOWN' : 'ERROR';

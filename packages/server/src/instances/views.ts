@@ -74,6 +74,13 @@ export interface InstanceDetailView extends InstanceSummaryView {
   locality?: string;
   fault?: { message: string; created: string | null; details: string };
   password?: string;
+  /** Cellar's: the backup an instance was restored from, and the time it was replayed to. */
+  restore_point?: RestorePoint;
+}
+
+export interface RestorePoint {
+  readonly backup_id: string;
+  readonly restore_time?: string;
 }
 
 export const statusInputs = (row: ViewedRow): StatusInputs => ({
@@ -152,6 +159,7 @@ export interface DetailExtras {
   };
   readonly volumeUsed?: number;
   readonly password?: string | undefined;
+  readonly restorePoint?: RestorePoint | undefined;
 }
 
 /** The summary with the detail's fields; `datastore` and `volume` are replaced where they stand. */
@@ -176,5 +184,6 @@ export function detailView(
       details: v.admin ? extras.fault.details : '',
     };
   if (extras.password !== undefined) view.password = extras.password;
+  if (extras.restorePoint !== undefined) view.restore_point = extras.restorePoint;
   return view;
 }

@@ -49,6 +49,10 @@ const ownerRules = [
   'limits:index',
   'backup:create',
   'backup:index',
+  'backup:show',
+  'backup:delete',
+  'backup_strategy:index',
+  'instance:backups',
 ];
 const anyoneRules = [
   'datastore:index',
@@ -68,6 +72,7 @@ export const defaultRules: Readonly<Record<string, string>> = {
   ...Object.fromEntries(ownerRules.map((r) => [r, 'rule:admin_or_owner'])),
   ...Object.fromEntries(anyoneRules.map((r) => [r, ''])),
   'instance:reset_status': 'rule:admin',
+  'backup:index:all_projects': 'rule:admin',
   'quota:show': 'rule:admin_or_owner',
   'quota:update': 'rule:admin',
 };

@@ -4,6 +4,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { DatabaseSpec, UserSpec } from '@cellar/plugin-api';
+import type { RestoreRequest } from '../backups/restore-point.js';
 import { seal, unseal } from '../secrets.js';
 
 /** What the API records in a create operation; the root password is sealed with the control key. */
@@ -11,6 +12,8 @@ export interface CreateRequest {
   readonly databases: readonly DatabaseSpec[];
   readonly users: readonly (UserSpec & { readonly password: string })[];
   readonly sealedRootPassword?: string;
+  /** The backup to restore the new instance from (with its chain), and the time to replay to. */
+  readonly restore?: RestoreRequest;
 }
 
 /** What the create steps use: the request with its secrets in hand. */
@@ -18,6 +21,7 @@ export interface CreateArguments {
   readonly databases: readonly DatabaseSpec[];
   readonly users: readonly (UserSpec & { readonly password: string })[];
   readonly rootPassword?: string;
+  readonly restore?: RestoreRequest;
 }
 
 const databaseSpec = Type.Object({
@@ -33,11 +37,17 @@ const userSpec = Type.Object({
   rules: Type.Optional(Type.String()),
 });
 
+const restoreRequest = Type.Object({
+  backupId: Type.String(),
+  restoreTime: Type.Optional(Type.String()),
+});
+
 /** What the API hands over: every user with a password. */
 const createRequest = Type.Object({
   databases: Type.Array(databaseSpec),
   users: Type.Array(Type.Intersect([userSpec, Type.Object({ password: Type.String() })])),
   sealedRootPassword: Type.Optional(Type.String()),
+  restore: Type.Optional(restoreRequest),
 });
 
 /**
@@ -50,6 +60,7 @@ const storedCreate = Type.Object({
     Type.Intersect([userSpec, Type.Object({ password: Type.Optional(Type.String()) })]),
   ),
   sealedRootPassword: Type.Optional(Type.String()),
+  restore: Type.Optional(restoreRequest),
 });
 
 /** The sealed part: each user's password, in the order of `users`, and the root password. */
@@ -84,6 +95,7 @@ export function storeCreateRequest(
       ...(u.databases === undefined ? {} : { databases: [...u.databases] }),
       ...(u.rules === undefined ? {} : { rules: u.rules }),
     })),
+    ...(request.restore === undefined ? {} : { restore: { ...request.restore } }),
   };
   const secrets: Static<typeof createSecrets> = {
     users: request.users.map((u) => u.password),
@@ -127,6 +139,7 @@ export function createArguments(
     databases: stored.databases,
     users,
     ...(root === undefined ? {} : { rootPassword: root }),
+    ...(stored.restore === undefined ? {} : { restore: stored.restore }),
   };
 }
 
@@ -143,4 +156,11 @@ export function withoutLegacyPasswords(request: string): string | undefined {
     databases: parsed.databases,
     users: parsed.users.map(({ password: _password, ...user }) => user),
   });
+}
+
+/** The restore a stored create request carries, if any: read without its secrets. */
+export function restoreOf(request: string): RestoreRequest | undefined {
+  const parsed: unknown = JSON.parse(request);
+  const holder = Type.Object({ restore: Type.Optional(restoreRequest) });
+  return Value.Check(holder, parsed) ? parsed.restore : undefined;
 }

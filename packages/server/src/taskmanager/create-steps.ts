@@ -1,6 +1,9 @@
 // The steps of a create: the network rules, the volume, the server with its guest, the guest's
-// prepare (with the request's databases, users and root password), and the wait for it to report.
+// prepare (databases, users, root password, or the backup to restore), and the wait for its report.
 
+import type { BackupInfo } from '@cellar/plugin-api';
+import { backupChain } from '../backups/records.js';
+import type { RestoreRequest } from '../backups/restore-point.js';
 import { now, type OperationStep } from '../db/schema.js';
 import { securityRules } from '../instances/security-rules.js';
 import { createArguments } from './create-request.js';
@@ -50,6 +53,12 @@ const server: Step = {
   },
 };
 
+/** The chain the guest restores, read when it is handed over, with the time to replay to on top. */
+async function restoreInfo(ctx: StepContext, restore: RestoreRequest): Promise<BackupInfo> {
+  const chain = await backupChain(ctx.deps.db, restore.backupId);
+  return restore.restoreTime === undefined ? chain : { ...chain, restoreTime: restore.restoreTime };
+}
+
 const prepare: Step = {
   name: 'prepare',
   async run(ctx) {
@@ -67,6 +76,9 @@ const prepare: Step = {
         datastoreVersion: ctx.version,
         allowedCidrs: allowedCidrs(ctx),
         ...(request.rootPassword === undefined ? {} : { rootPassword: request.rootPassword }),
+        ...(request.restore === undefined
+          ? {}
+          : { backupInfo: await restoreInfo(ctx, request.restore) }),
       },
       ctx.context,
     );

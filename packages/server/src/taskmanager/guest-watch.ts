@@ -9,7 +9,7 @@ import type { GuestDown, InjectedGuest } from '../drivers/compute/compute-driver
 import { injectedGuest } from './injected-guest.js';
 import type { TaskManagerDeps } from './step-context.js';
 
-/** Instances not deleted, with a server, and no create or delete under way. */
+/** Instances not deleted, with a server, and no create or delete under way (a backup may be). */
 async function liveGuests(deps: TaskManagerDeps): Promise<InjectedGuest[]> {
   const live = await deps.db
     .selectFrom('instances')
@@ -24,7 +24,7 @@ async function liveGuests(deps: TaskManagerDeps): Promise<InjectedGuest[]> {
     ])
     .where('instances.deleted_at', 'is', null)
     .where('instances.address', 'is not', null)
-    .where('instances.task_status', 'in', ['NONE', 'RESTART_ERROR', 'REBOOTING'])
+    .where('instances.task_status', 'in', ['NONE', 'RESTART_ERROR', 'REBOOTING', 'BACKUP'])
     .execute();
   return live.map((i) => injectedGuest(deps, i));
 }

@@ -2,6 +2,7 @@
 // shows while it runs and when it fails. The API records the step names; the taskmanager runs them.
 
 import type { OperationKind, TaskStatus } from '../instances/states.js';
+import { backupSteps } from './backup-steps.js';
 import { createSteps } from './create-steps.js';
 import { deleteSteps } from './delete-steps.js';
 import { restartSteps } from './restart-steps.js';
@@ -11,12 +12,21 @@ export interface OperationPlan {
   readonly steps: readonly Step[];
   readonly running: TaskStatus;
   readonly failed: TaskStatus;
+  /** Whether a failure is the instance's fault; a failed backup is the backup's, not the instance's. */
+  readonly faultsInstance: boolean;
 }
 
 export const plans: Readonly<Record<OperationKind, OperationPlan>> = {
-  create: { steps: createSteps, running: 'BUILDING', failed: 'BUILD_ERROR' },
-  delete: { steps: deleteSteps, running: 'DELETING', failed: 'DELETE_ERROR' },
-  restart: { steps: restartSteps, running: 'REBOOTING', failed: 'RESTART_ERROR' },
+  create: { steps: createSteps, running: 'BUILDING', failed: 'BUILD_ERROR', faultsInstance: true },
+  delete: { steps: deleteSteps, running: 'DELETING', failed: 'DELETE_ERROR', faultsInstance: true },
+  restart: {
+    steps: restartSteps,
+    running: 'REBOOTING',
+    failed: 'RESTART_ERROR',
+    faultsInstance: true,
+  },
+  // A backup that fails leaves the instance as it was: ACTIVE, the reason kept on the backup.
+  backup: { steps: backupSteps, running: 'BACKUP', failed: 'NONE', faultsInstance: false },
 };
 
 /** The names of each kind's steps, as an operation records them. */
@@ -24,6 +34,7 @@ export const stepsOf: Readonly<Record<OperationKind, readonly string[]>> = {
   create: createSteps.map((s) => s.name),
   delete: deleteSteps.map((s) => s.name),
   restart: restartSteps.map((s) => s.name),
+  backup: backupSteps.map((s) => s.name),
 };
 
 /** The step of this name in a kind's plan. */

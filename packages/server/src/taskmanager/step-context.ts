@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { PortRange } from '@cellar/plugin-api';
 import type { GuestClient, RequestContext, Transport } from '@cellar/rpc';
+import type { BackupStorages } from '../backups/storages.js';
 import type { Database, Instance, Operation } from '../db/schema.js';
 import type { ComputeDriver } from '../drivers/compute/compute-driver.js';
 import type { StepOutcome } from '../instances/states.js';
@@ -14,6 +15,20 @@ export interface DatastoreSettings {
   readonly usageTimeout: number;
   readonly tcpPorts: readonly PortRange[];
   readonly udpPorts: readonly PortRange[];
+  /** The datastore's `backup_strategy` option. */
+  readonly backupStrategy?: string;
+}
+
+/** What the backup steps need besides the rest. */
+export interface BackupSettings {
+  readonly storages: BackupStorages;
+  /** `[DEFAULT] backup_timeout`: seconds a backup may take from its request. */
+  readonly timeout: number;
+  /**
+   * `[DEFAULT] agent_heartbeat_expiry`: seconds without a report on a running backup after which
+   * its guest is taken as lost.
+   */
+  readonly silenceLimit: number;
 }
 
 export interface TaskManagerLog {
@@ -31,6 +46,8 @@ export interface TaskManagerDeps {
   readonly datastoreSettings: (datastore: string) => DatastoreSettings;
   readonly guestTimeouts: { readonly low: number; readonly high: number };
   readonly log: TaskManagerLog;
+  /** Backups are failed at once without (no storage is configured). */
+  readonly backups?: BackupSettings;
   /** Seconds between service-status polls while waiting for a guest. */
   readonly pollInterval?: number;
   /**

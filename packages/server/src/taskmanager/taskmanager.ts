@@ -11,6 +11,7 @@ import { GuestClient, method, serve, type Listener } from '@cellar/rpc';
 import { now, type OperationStep } from '../db/schema.js';
 import type { StepOutcome, TaskStatus } from '../instances/states.js';
 import { unseal } from '../secrets.js';
+import { failOperationBackup } from './backup-failure.js';
 import { rewindLostServer } from './create-steps.js';
 import { adoptGuests, watchGuests } from './guest-watch.js';
 import { OperationLeases } from './operation-leases.js';
@@ -143,8 +144,10 @@ export class TaskManager {
         step: steps.find((st) => st.status === 'running')?.name ?? 'none',
         reason: `the taskmanager failed: ${asCellarError(error).message}`,
       });
-      if (await this.operations.ended(operationId, 'failed', reason))
+      if (await this.operations.ended(operationId, 'failed', reason)) {
         await this.#setTask(operation.instance_id, plans[operation.kind].failed);
+        await failOperationBackup(this.deps, operation, reason);
+      }
     } catch (failure) {
       // Its lease lapses; the watch of a taskmanager takes it over then.
       this.deps.log.error(
@@ -255,6 +258,7 @@ export class TaskManager {
     if (!(await this.operations.ended(operation.id, 'failed', reason)))
       return this.#lost(operation.id);
     await this.#setTask(instance.id, plans[operation.kind].failed);
+    if (!plans[operation.kind].faultsInstance) return this.#failed(ctx, reason);
     await this.deps.db
       .insertInto('instance_faults')
       .values({
@@ -266,6 +270,10 @@ export class TaskManager {
         created_at: now(),
       })
       .execute();
+    this.#failed(ctx, reason);
+  }
+
+  #failed({ operation, instance }: StepContext, reason: CellarError): void {
     this.deps.log.warn(
       {
         operation: operation.id,

@@ -60,6 +60,7 @@ test('passwords earlier versions left in ended operations are gone from the data
     assert.deepEqual(await migrateToLatest(control.db), [
       '0004-operation-secrets',
       '0005-operation-leases',
+      '0006-backups',
     ]);
     const requests = new Map(
       (await control.db.selectFrom('operations').select(['id', 'request']).execute()).map((r) => [

@@ -6,6 +6,7 @@ import { flavors } from './0002-flavors.js';
 import { oneOpenOperation } from './0003-one-open-operation.js';
 import { operationSecrets } from './0004-operation-secrets.js';
 import { operationLeases } from './0005-operation-leases.js';
+import { backups } from './0006-backups.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -13,4 +14,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-one-open-operation': oneOpenOperation,
   '0004-operation-secrets': operationSecrets,
   '0005-operation-leases': operationLeases,
+  '0006-backups': backups,
 };

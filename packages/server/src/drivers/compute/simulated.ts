@@ -6,6 +6,7 @@ import {
   AlreadyExists,
   BaseDatastoreManager,
   NotFound,
+  type BackupInfo,
   paginate,
   type DatabaseSpec,
   type GuestContext,
@@ -36,6 +37,15 @@ export interface SimulatedOptions {
   readonly reportInterval: number;
   /** Instances whose name matches fail to prepare. */
   readonly failPrepare?: RegExp;
+  /** What the guests do with create_backup and prepare, for the backup tests. */
+  readonly backups?: SimulatedBackups;
+}
+
+export interface SimulatedBackups {
+  /** Takes the backup, reporting through the guest's conductor client as a real guest does. */
+  take(backup: BackupInfo, conductor: ConductorClient): Promise<void>;
+  /** Told of every prepare request (a restore's chain is in its backupInfo). */
+  prepared?(instanceId: string, request: PrepareRequest): void;
 }
 
 const quiet = {
@@ -61,6 +71,22 @@ class SimulatedManager extends BaseDatastoreManager {
 
   async prepare(request: PrepareRequest): Promise<void> {
     await this.guest.prepared(request);
+  }
+  override async createBackup(backup: BackupInfo): Promise<void> {
+    const backups = this.guest.options.backups;
+    // Without the tests' hooks a simulated guest stores nothing: it says so at once, as a guest
+    // whose strategy cannot run does, rather than leaving the backup to time out.
+    if (!backups)
+      return this.guest.conductor.updateBackup({
+        backup_id: backup.id,
+        state: 'FAILED',
+        fault: {
+          code: 'CELLAR_BACKUP_FAILED',
+          message: `the simulated ${this.guest.spec.datastore} guest takes no backups`,
+        },
+      });
+    // A cast: the guest reports through the conductor, as a real one does, while it takes it.
+    void backups.take(backup, this.guest.conductor).catch(() => undefined);
   }
   async restart(): Promise<void> {
     this.status = 'healthy';
@@ -197,11 +223,11 @@ class SimulatedGuest {
   readonly manager: SimulatedManager;
   #listener?: Listener;
   #timer?: NodeJS.Timeout;
-  readonly #conductor: ConductorClient;
+  readonly conductor: ConductorClient;
 
   constructor(
     readonly spec: InjectedGuest,
-    private readonly options: SimulatedOptions,
+    readonly options: SimulatedOptions,
     alreadyPrepared: boolean,
   ) {
     this.manager = new SimulatedManager(
@@ -217,7 +243,7 @@ class SimulatedGuest {
       },
       this,
     );
-    this.#conductor = new ConductorClient(options.transport, spec.instanceId, spec.instanceKey);
+    this.conductor = new ConductorClient(options.transport, spec.instanceId, spec.instanceKey);
     if (alreadyPrepared) {
       this.manager.status = 'healthy';
       this.#startHeartbeats();
@@ -234,6 +260,7 @@ class SimulatedGuest {
   }
 
   async prepared(request: PrepareRequest): Promise<void> {
+    this.options.backups?.prepared?.(this.spec.instanceId, request);
     await new Promise((r) => setTimeout(r, this.options.prepareDelay * 1000));
     if (this.options.failPrepare?.test(this.spec.name)) {
       this.manager.status = 'failed to spawn';
@@ -262,7 +289,7 @@ class SimulatedGuest {
   }
 
   async beat(fault?: Heartbeat['fault']): Promise<void> {
-    await this.#conductor.heartbeat({ status: this.manager.status, ...(fault ? { fault } : {}) });
+    await this.conductor.heartbeat({ status: this.manager.status, ...(fault ? { fault } : {}) });
   }
 
   async stop(): Promise<void> {
