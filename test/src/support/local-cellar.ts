@@ -96,11 +96,13 @@ export interface LocalCellarOfFile extends LocalCellar {
  */
 export function localCellarOfFile(
   skip: string | false,
-  extra: readonly string[] = [],
+  extra: readonly string[] | (() => Promise<readonly string[]>) = [],
 ): LocalCellarOfFile {
   let local: LocalCellar | undefined;
   before(async () => {
-    if (!skip) local = await startLocalCellar(extra);
+    // A function when the settings are known only once something has started (a storage's
+    // address): Node 20 runs a file's before hooks side by side, so another hook cannot set them.
+    if (!skip) local = await startLocalCellar(typeof extra === 'function' ? await extra() : extra);
   });
   after(async () => {
     // Undefined when the start-up failed (or was skipped): that failure is the one to see.
