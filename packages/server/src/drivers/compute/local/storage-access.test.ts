@@ -3,7 +3,7 @@
 // project's, and no user made later with a removed user's uid, even after a crash.
 
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,55 +12,17 @@ import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import type { BackupStorage } from '@cellar/plugin-api';
 import local from '@cellar/backup-storage-local/storage';
+import { asStorageUser as asUser, storageScripts } from '../../../testing/storage-as-user.js';
 import { GuestUsers, type OsUser } from './os-users.js';
 import { StorageAccess } from './storage-access.js';
 
 const run = promisify(execFile);
+const { write, read, probe } = storageScripts;
 const skip: string | false =
   process.getuid?.() === 0
     ? false
     : "guests have OS users of their own, and ACLs on their project's backups, only when Cellar runs as root";
-const storageModule = import.meta.resolve('@cellar/backup-storage-local/storage');
 const quiet = { warn: () => undefined };
-
-/** Runs `script` (an ES module body; `storage` is the local storage at `path`) as `user`. */
-function asUser(
-  user: OsUser,
-  path: string,
-  script: string,
-  args: readonly string[] = [],
-): Promise<{ code: number | null; out: string }> {
-  const prelude = `const { default: d } = await import(${JSON.stringify(storageModule)});
-    const { Readable } = await import('node:stream');
-    const fs = await import('node:fs/promises');
-    const storage = await d.open({ path: ${JSON.stringify(path)}, fsync: true });
-    const [, ...args] = process.argv;
-    const attempt = (p) => p.then((r) => r, (e) => 'refused: ' + (e.code ?? '') + ' ' + e.message);`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', prelude + script, ...args], {
-    uid: user.uid,
-    gid: user.gid,
-    cwd: '/',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, out: out.trim() }));
-  });
-}
-
-const write = `const r = await storage.put(Readable.from([Buffer.from(args[1])]), { project: args[0], key: args[2] });
-  console.log(JSON.stringify(r));`;
-const read = `const chunks = [];
-  for await (const c of await storage.get(args[0], { sha256: args[1] })) chunks.push(c);
-  console.log(Buffer.concat(chunks).toString());`;
-const probe = `console.log(JSON.stringify({
-  get: await attempt(storage.get(args[0]).then((s) => s.toArray()).then(() => 'read')),
-  list: await attempt(storage.list(args[1]).then((l) => l.length + ' objects')),
-  change: await attempt(fs.appendFile(args[2], 'x').then(() => 'changed')),
-}));`;
 
 interface Fixture {
   readonly path: string;
