@@ -341,6 +341,8 @@ export class LocalCompute implements ComputeDriver {
   /** After a control-plane restart: live guests are left alone; a guest that died is started again. */
   async adopt(guests: readonly InjectedGuest[]): Promise<readonly GuestDown[]> {
     if (this.#unavailable) return [];
+    for (const g of guests)
+      await this.#access.adopt(g.project, () => this.#records.read(g.instanceId));
     return (await Promise.all(guests.map((guest) => this.#startAgain(guest, false)))).filter(
       (d) => d !== undefined,
     );

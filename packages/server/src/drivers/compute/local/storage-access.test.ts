@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import type { BackupStorage } from '@cellar/plugin-api';
@@ -33,7 +33,7 @@ interface Fixture {
 }
 
 /** A temporary storage and driver state, users made the driver's way; all removed after. */
-async function fixture(t: TestContext, state?: string): Promise<Fixture> {
+async function fixture(t: TestContext, under = 'backups'): Promise<Fixture> {
   const root = await mkdtemp(join(tmpdir(), 'cellar-storage-access-'));
   const made: OsUser[] = [];
   t.after(async () => {
@@ -41,8 +41,8 @@ async function fixture(t: TestContext, state?: string): Promise<Fixture> {
     await rm(root, { recursive: true, force: true });
   });
   await chmod(root, 0o711);
-  const path = join(root, 'backups');
-  const dir = state ?? join(root, 'state');
+  const path = join(root, under);
+  const dir = join(root, 'state');
   const access = new StorageAccess({
     dir: join(dir, '.grants'),
     openStorage: () => local.open({ path, fsync: true }),
@@ -248,3 +248,42 @@ test('a storage not on this machine lets no guest into anything, and needs no se
   assert.equal(existsSync(join(dir, '.grants', 'nobody')), false);
   await access.revoke('nobody');
 });
+
+test(
+  'an instance made before its user was let into the storage is let in at the restart, once',
+  { skip },
+  async (t) => {
+    const f = await fixture(t);
+    const [first, older] = [await f.user(), await f.user()];
+    await f.access.grant(first, 'p1');
+    const stored = await written(f, first, 'object', 'instance-1/backup-1');
+
+    await f.access.adopt('p1', async () => ({ user: older }));
+    const back = await asUser(older, f.path, read, [stored.location, stored.sha256]);
+    assert.equal(back.out, 'object');
+    // Already let in: the next restart runs no setfacl (a missing one would say so).
+    const warnings: string[] = [];
+    const again = new StorageAccess({
+      dir: join(f.state, '.grants'),
+      openStorage: () => local.open({ path: f.path, fsync: true }),
+      setfacl: '/nonexistent/setfacl',
+      log: { warn: (_fields, message) => warnings.push(message) },
+    });
+    await again.adopt('p1', async () => ({ user: older }));
+    assert.deepEqual(warnings, []);
+  },
+);
+
+test(
+  "a storage directory the guests' users cannot pass through stops the grant, naming it",
+  { skip },
+  async (t) => {
+    const f = await fixture(t, 'closed/backups');
+    await mkdir(dirname(f.path), { mode: 0o700 });
+    const user = await f.user();
+    await assert.rejects(
+      f.access.grant(user, 'p1'),
+      /cannot pass through .*closed .*backup storage's path/,
+    );
+  },
+);

@@ -91,6 +91,32 @@ export class StorageAccess {
     });
   }
 
+  /**
+   * At a restart: an instance made before its user was let into the storage (or while the
+   * storage was another) is let in now; its agent needs no restart, as ACLs name its uid.
+   */
+  async adopt(
+    project: string | undefined,
+    record: () => Promise<{ readonly user?: OsUser | undefined } | undefined>,
+  ): Promise<void> {
+    // A record that cannot be read is reported by the restart itself.
+    const user = await record().then(
+      (r) => r?.user,
+      () => undefined,
+    );
+    if (!user || project === undefined) return;
+    try {
+      const dir = await this.#directoryOf(project);
+      if (dir !== undefined && !(await this.#read(user.name))?.dirs.includes(dir))
+        await this.grant(user, project);
+    } catch (error) {
+      this.settings.log.warn(
+        { user: user.name, project, err: error },
+        "a guest user could not be let into its project's backups: its backups and restores will be refused",
+      );
+    }
+  }
+
   /** The project's directory, root's and closed to all but the ACL's users; the storage's passable. */
   async #prepare(dir: string): Promise<void> {
     const storage = dirname(dir);
@@ -98,9 +124,12 @@ export class StorageAccess {
     // Made here: passable whatever root's umask is (an operator's own directory is left as it is).
     for (let d = storage; made !== undefined && d.startsWith(made); d = dirname(d))
       await chmod(d, 0o711);
-    const closed = await unreachable([dir]);
+    const closed = await unreachable(
+      [dir],
+      "set the backup storage's path somewhere they can reach",
+    );
     if (closed !== undefined)
-      throw new ComputeDriverNotAvailable({ driver: 'local', reason: `backups: ${closed}` });
+      throw new ComputeDriverNotAvailable({ driver: 'local', reason: closed });
     await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EEXIST') throw error;
     });
