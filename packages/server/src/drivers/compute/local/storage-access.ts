@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { chmod, chown, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { ComputeDriverNotAvailable, type BackupStorage } from '@cellar/plugin-api';
 import type { OsUser } from './os-users.js';
 import { unreachable } from './permissions.js';
@@ -13,10 +15,12 @@ import { unreachable } from './permissions.js';
 const run = promisify(execFile);
 
 /** What a user was granted, in <instances>/.grants/<user>: written before the ACLs, removed after. */
-interface GrantRecord {
-  readonly uid: number;
-  readonly dirs: readonly string[];
-}
+const GrantRecordSchema = Type.Object({
+  uid: Type.Integer(),
+  dirs: Type.Array(Type.String()),
+});
+
+type GrantRecord = Static<typeof GrantRecordSchema>;
 
 export interface StorageAccessSettings {
   /** Where grants are noted: <instances>/.grants. */
@@ -159,7 +163,12 @@ export class StorageAccess {
         throw error;
       },
     );
-    return text === undefined ? undefined : (JSON.parse(text) as GrantRecord);
+    if (text === undefined) return undefined;
+    const parsed: unknown = JSON.parse(text);
+    // Unreadable, its user keeps its access and so is not removed: the warning says which.
+    if (!Value.Check(GrantRecordSchema, parsed))
+      throw new Error(`${this.#recordPath(name)} is not a record of granted directories`);
+    return parsed;
   }
 
   /** Noted before any ACL names the user: a crash in between still finds it to withdraw. */
