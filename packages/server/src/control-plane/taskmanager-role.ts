@@ -4,9 +4,9 @@
 
 import { join } from 'node:path';
 import { guestStorageSection } from '@cellar/config';
-import { openBackupStorage } from '../backups/storage.js';
 import { namespaces } from '@cellar/plugin-api';
 import type { InstalledPlugin, PluginHost } from '@cellar/plugins';
+import { openBackupStorage } from '../backups/storage.js';
 import type { ComputeDriver } from '../drivers/compute/compute-driver.js';
 import { LocalCompute } from '../drivers/compute/local/driver.js';
 import { guestHome } from '../drivers/compute/local/guest-home.js';
