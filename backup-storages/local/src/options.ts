@@ -8,7 +8,7 @@ export default defineBackupStorageOptions({
   title: 'The local backup storage: a directory on this machine',
   options: {
     path: opt.str({
-      help: 'The directory backups are written to, one subdirectory per project. Created when missing; it must be writable by the guest agents and the taskmanager.',
+      help: "The directory backups are written to, one subdirectory per project. Created when missing. When Cellar runs as root, each project's subdirectory is root's and opened by ACL (setfacl, Debian's acl package) to that project's instances only, so the directory need only let the guests' users pass (o+x); otherwise Cellar's own user writes it.",
       default: '/var/lib/cellar/backups',
     }),
     fsync: opt.bool({

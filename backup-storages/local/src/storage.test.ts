@@ -1,8 +1,12 @@
-// The local storage against the backup storage conformance suite, in a temporary directory.
+// The local storage against the backup storage conformance suite, in a temporary directory, and
+// the modes it writes with (what a project's ACL lets its other guests do).
 
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import assert from 'node:assert/strict';
+import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
 import { runBackupStorageConformance } from '@cellar/plugin-api/testing/backup-storage';
 import driver, { LocalBackupStorage } from './storage.js';
 
@@ -42,4 +46,26 @@ runBackupStorageConformance({
       dispose: () => rm(root, { recursive: true, force: true }),
     };
   },
+});
+
+test('objects are written 0640 in directories 0750, under the project directory hostDirectory names', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'cellar-local-storage-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  // The modes asked for, whatever umask the guest runs with (a default ACL ignores umask too).
+  const umask = process.umask(0);
+  t.after(() => process.umask(umask));
+  const storage = (await driver.open({
+    path: join(root, 'backups'),
+    fsync: false,
+  })) as LocalBackupStorage;
+  const stored = await storage.put(Readable.from([Buffer.from('data')]), {
+    project: 'p1',
+    key: 'instance-1/backup-1',
+  });
+  const dir = storage.hostDirectory('p1');
+  assert.equal(dir, join(root, 'backups', 'p1'));
+  assert.equal((await stat(join(dir, 'instance-1'))).mode & 0o777, 0o750);
+  assert.equal((await stat(join(dir, 'instance-1', 'backup-1'))).mode & 0o777, 0o640);
+  assert.equal(stored.location, 'local:p1/instance-1/backup-1');
+  assert.throws(() => storage.hostDirectory('../p2'));
 });

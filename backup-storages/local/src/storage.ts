@@ -1,5 +1,7 @@
 // The local backup storage: <path>/<project>/<key>. An object is written to a hidden temporary
 // file beside its final name and renamed into place when complete, so a reader never sees half.
+// <path>/<project> is the project's hostDirectory: a compute driver on this machine lets the
+// project's guests, each its own OS user, reach it with ACLs (storage-access.ts of the local driver).
 
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -24,6 +26,8 @@ import options from './options.js';
 import { storageError } from './errors.js';
 
 const scheme = 'local:';
+const DIRECTORY_MODE = 0o750;
+const FILE_MODE = 0o640;
 
 /** Temporary files start with a dot, which no key segment may: list() and readers skip them. */
 const isTemporary = (name: string): boolean => name.startsWith('.');
@@ -57,8 +61,11 @@ export class LocalBackupStorage implements BackupStorage {
     const temporary = join(dirname(file), `.${basename(file)}.${randomUUID()}.part`);
     const digest = new DigestingStream();
     try {
-      await mkdir(dirname(file), { recursive: true });
-      const handle = await open(temporary, 'wx', 0o600);
+      // Group bits are what a default ACL on the project's directory (set by a compute driver on
+      // this machine) lets its other guests do: read, never write. Without ACLs the group is the
+      // writer's own, so nothing widens.
+      await mkdir(dirname(file), { recursive: true, mode: DIRECTORY_MODE });
+      const handle = await open(temporary, 'wx', FILE_MODE);
       const signal = target.signal ? { signal: target.signal } : {};
       await pipeline(body, digest, handle.createWriteStream(), signal);
       if (this.fsync) await this.#sync(temporary);
@@ -127,6 +134,10 @@ export class LocalBackupStorage implements BackupStorage {
   }
 
   async close(): Promise<void> {}
+
+  hostDirectory(project: string): string {
+    return join(this.root, checkProject(project));
+  }
 
   /** Every file under the project, temporary ones included: what the conformance suite checks. */
   async files(project: string): Promise<string[]> {

@@ -68,6 +68,12 @@ export interface BackupStorage {
   locationOf(project: string, key: string): Promise<string>;
   /** Releases connections; the storage is not used afterwards. */
   close(): Promise<void>;
+  /**
+   * For a storage kept in this machine's file system: the directory holding the project's
+   * objects, so a compute driver on this machine can let that project's guests (and no other)
+   * reach it. The storage creates what is inside it; remote storages leave this out.
+   */
+  hostDirectory?(project: string): string;
 }
 
 /** The option group of a storage, `[backup_storage_<name>]`, on both sides (see below). */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { guestStorageSection } from '@cellar/config';
 import { namespaces } from '@cellar/plugin-api';
 import type { InstalledPlugin, PluginHost } from '@cellar/plugins';
+import { openBackupStorage } from '../backups/storage.js';
 import type { ComputeDriver } from '../drivers/compute/compute-driver.js';
 import { LocalCompute } from '../drivers/compute/local/driver.js';
 import { guestHome } from '../drivers/compute/local/guest-home.js';
@@ -49,6 +50,7 @@ async function openCompute(o: TaskManagerRoleOptions): Promise<ComputeDriver> {
         ? { transport: 'local', socketDir: join(home, 'rpc') }
         : { transport: 'amqp', amqpUrl: rpc.amqp_url ?? '' },
     backupStorage: await guestStorageSection(config, o.host),
+    openBackupStorage: () => openBackupStorage(config, o.host),
     addressPool: local.address_pool,
     userPrefix: local.guest_user_prefix,
     reportInterval: local.report_interval,

@@ -7,4 +7,5 @@ export * from './control-plane.js';
 export * from './api-session.js';
 export * from './instance-fixture.js';
 export * from './recording-api.js';
+export * from './storage-as-user.js';
 export { readProcesses, withDescendants } from '@cellar/plugin-api/processes';

@@ -23,6 +23,7 @@
 //   /run/cellar/addresses/<ip>/            the same claims host-wide, shared by every deployment
 //                                          (as root; others: $TMPDIR/cellar-addresses-<uid>/): host-claims.ts
 //   <home>/instances/.users/<name>         OS users this deployment made, noted before they exist
+//   <home>/instances/.grants/<name>        the backup directories a user was let into (storage-access.ts)
 //   <home>/guest/<datastore>/cellar-guest.mjs          the guest artifact, readable by the guest users
 //   <home>/guest/<datastore>/standbys/                 sticky (1733): each standby may remove its own
 //   <home>/guest/<datastore>/standbys/standby-<tag>/   a standby's work ahead (PostgreSQL: initdb)
@@ -33,7 +34,11 @@
 import { chmod, mkdir, readFile, realpath, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { ComputeDriverNotAvailable, InstanceRecordUnreadable } from '@cellar/plugin-api';
+import {
+  ComputeDriverNotAvailable,
+  InstanceRecordUnreadable,
+  type BackupStorage,
+} from '@cellar/plugin-api';
 import { endProcesses, processTree, signal } from '@cellar/plugin-api/processes';
 import { agentSocket } from '@cellar/guest';
 import type { Transport } from '@cellar/rpc';
@@ -47,6 +52,7 @@ import { InstanceRecords, type InstanceRecord } from './instance-records.js';
 import { launchAgent } from './launch.js';
 import { GuestUsers, owned } from './os-users.js';
 import { removeStandbyFiles, StandbyPool, type Standby } from './standby-pool.js';
+import { StorageAccess } from './storage-access.js';
 
 export interface LocalOptions {
   /** The guests' directory (guest-home.ts): guests are told apart by their working directories. */
@@ -57,6 +63,8 @@ export interface LocalOptions {
   readonly rpc: GuestRpc;
   /** The backup storage written into each cellar-guest.conf, its section included. */
   readonly backupStorage?: GuestSettings['backupStorage'];
+  /** Opens that storage: one on this machine (hostDirectory) is opened to each project's guests. */
+  readonly openBackupStorage?: () => Promise<BackupStorage>;
   /** `[local]`: the address pool, the guest users' name prefix, the heartbeat period, the start timeout. */
   readonly addressPool: string;
   readonly userPrefix: string;
@@ -87,6 +95,7 @@ export class LocalCompute implements ComputeDriver {
   readonly #records: InstanceRecords;
   readonly #addresses: AddressPool;
   readonly #users: GuestUsers;
+  readonly #access: StorageAccess;
   readonly #standbys: StandbyPool;
   readonly #locks = new InstanceLocks();
   readonly #backOff = new RestartBackOff();
@@ -98,11 +107,17 @@ export class LocalCompute implements ComputeDriver {
     const instances = join(options.home, 'instances');
     this.#records = new InstanceRecords(instances);
     this.#addresses = new AddressPool(instances, options.addressPool);
+    this.#access = new StorageAccess({
+      dir: join(instances, '.grants'),
+      openStorage: options.backupStorage ? options.openBackupStorage : undefined,
+      log: options.log,
+    });
     this.#users = new GuestUsers(
       join(instances, '.users'),
       options.userPrefix,
       this.#root,
       options.log,
+      (name) => this.#access.revoke(name),
     );
     this.#standbys = new StandbyPool(
       {
@@ -125,6 +140,7 @@ export class LocalCompute implements ComputeDriver {
     const driver = new LocalCompute({ ...options, home: await realpath(options.home) });
     await driver.#addresses.open();
     await driver.#users.open();
+    await driver.#access.open();
     const { records, unreadable: damaged } = await driver.#records.all();
     if (damaged.length > 0)
       options.log.warn(
@@ -236,6 +252,8 @@ export class LocalCompute implements ComputeDriver {
         await mkdir(join(dir, sub), { mode });
         await owned(join(dir, sub), user);
       }
+      // Before the guest learns its instance: a restore reads the project's earlier backups.
+      if (user && guest.project !== undefined) await this.#access.grant(user, guest.project);
       const record: InstanceRecord = {
         id: guest.instanceId,
         address: await this.#addresses.claim(guest.instanceId, guest.tcpPorts),
@@ -323,6 +341,8 @@ export class LocalCompute implements ComputeDriver {
   /** After a control-plane restart: live guests are left alone; a guest that died is started again. */
   async adopt(guests: readonly InjectedGuest[]): Promise<readonly GuestDown[]> {
     if (this.#unavailable) return [];
+    for (const g of guests)
+      await this.#access.adopt(g.project, () => this.#records.read(g.instanceId));
     return (await Promise.all(guests.map((guest) => this.#startAgain(guest, false)))).filter(
       (d) => d !== undefined,
     );
@@ -370,6 +390,7 @@ export class LocalCompute implements ComputeDriver {
     const holding = setInterval(() => undefined, 1000);
     try {
       await this.#standbys.close();
+      await this.#access.close();
     } finally {
       clearInterval(holding);
     }

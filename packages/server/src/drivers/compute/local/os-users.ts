@@ -57,6 +57,8 @@ export class GuestUsers {
     private readonly prefix: string,
     private readonly root: boolean,
     private readonly log: { warn(f: Record<string, unknown>, m: string): void },
+    /** Withdraws what the user was let into (storage-access.ts) before it is removed. */
+    private readonly release?: (name: string) => Promise<void>,
   ) {}
 
   async open(): Promise<void> {
@@ -79,9 +81,20 @@ export class GuestUsers {
 
   /**
    * Removes the user (userdel also removes its own group) and its note. A user userdel refuses
-   * (8: a process still runs as it) keeps its note, so the next start removes it then.
+   * (8: a process still runs as it), or whose access to backups is not withdrawn, keeps its note,
+   * so the next start removes it then.
    */
   async drop(name: string): Promise<void> {
+    try {
+      // Before userdel: its uid goes to the next user made, who must find no entry naming it.
+      await this.release?.(name);
+    } catch (error) {
+      this.log.warn(
+        { user: name, err: error },
+        "a guest user's access to backups could not be withdrawn, so the user stays; Cellar tries again at its next start",
+      );
+      return;
+    }
     await removeSharedMemory(name);
     try {
       await run('userdel', [name]);

@@ -8,7 +8,10 @@ import { dirname } from 'node:path';
  * Why the guests' users cannot reach these paths (every directory above them must let others
  * pass), or undefined when they can. A deployment under /root, say, is closed to every other user.
  */
-export async function unreachable(paths: readonly string[]): Promise<string | undefined> {
+export async function unreachable(
+  paths: readonly string[],
+  remedy = 'set [local] guest_path somewhere they can reach (for example /var/lib/cellar/<name>)',
+): Promise<string | undefined> {
   for (const path of paths) {
     const chain: string[] = [];
     for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) chain.unshift(dir);
@@ -16,7 +19,7 @@ export async function unreachable(paths: readonly string[]): Promise<string | un
     for (const d of chain) {
       const s = await stat(d);
       if ((s.mode & 0o001) === 0) {
-        return `guests run as users of their own, who cannot pass through ${d} (mode ${(s.mode & 0o777).toString(8)}) to reach ${path}; set [local] guest_path somewhere they can reach (for example /var/lib/cellar/<name>), or let them pass with chmod o+x ${d}`;
+        return `guests run as users of their own, who cannot pass through ${d} (mode ${(s.mode & 0o777).toString(8)}) to reach ${path}; ${remedy}, or let them pass with chmod o+x ${d}`;
       }
     }
   }
