@@ -1,7 +1,7 @@
 // Backups and restores of every datastore through the API on the local storage (a directory), on
 // real instances of the local compute driver: the scenario of support/backup-scenario.ts.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
@@ -10,6 +10,8 @@ import { localCellarOfFile } from './support/local-cellar.js';
 import { noPostgresql } from './support/local-postgresql.js';
 
 const storage = await mkdtemp(join(tmpdir(), 'cellar-backups-'));
+// Guests run as users of their own when the tests run as root: they pass through to their project's.
+await chmod(storage, 0o711);
 after(() => rm(storage, { recursive: true, force: true }));
 
 const local = localCellarOfFile(noPostgresql, [
