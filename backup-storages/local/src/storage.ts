@@ -133,6 +133,23 @@ export class LocalBackupStorage implements BackupStorage {
     return found;
   }
 
+  /** Objects under the prefix and the temporary files of puts to them that a crash cut off. */
+  async purge(project: string, prefix: string): Promise<void> {
+    checkPrefix(prefix);
+    for (const name of await this.files(project)) {
+      const parts = name.split(sep);
+      const last = parts.pop() ?? '';
+      const key = [...parts, last.replace(/^\.(.+)\.[0-9a-f-]{36}\.part$/, '$1')].join('/');
+      if (!key.startsWith(prefix)) continue;
+      const location = `${scheme}${checkProject(project)}/${parts.concat(last).join('/')}`;
+      try {
+        await rm(join(this.root, project, name), { force: true });
+      } catch (error) {
+        throw storageError('delete', location, error);
+      }
+    }
+  }
+
   async close(): Promise<void> {}
 
   hostDirectory(project: string): string {

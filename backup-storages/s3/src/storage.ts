@@ -198,6 +198,33 @@ export class S3BackupStorage implements BackupStorage {
     return found;
   }
 
+  /**
+   * The objects under the prefix and the multipart uploads to keys under it that were never
+   * completed (their parts are stored, and billed, though no listing of objects shows them).
+   */
+  async purge(project: string, prefix: string): Promise<void> {
+    for (const object of await this.list(project, prefix)) await this.delete(object.location);
+    const Bucket = this.#values.bucket;
+    const Prefix = `${checkProject(project)}/${prefix}`;
+    try {
+      let more = true;
+      while (more) {
+        const listed = await this.#client.send(new ListMultipartUploadsCommand({ Bucket, Prefix }));
+        const uploads = (listed.Uploads ?? []).filter((u) => u.Key && u.UploadId);
+        for (const u of uploads)
+          await this.#client.send(
+            new AbortMultipartUploadCommand({ Bucket, Key: u.Key, UploadId: u.UploadId }),
+          );
+        // Each pass aborts what it listed: a truncated listing shows the rest on the next one.
+        more = listed.IsTruncated === true && uploads.length > 0;
+      }
+    } catch (error) {
+      const mapped = s3Error(error, 'delete', `s3://${Bucket}/${Prefix}`);
+      if ((mapped as { code?: string }).code === 'CELLAR_BACKUP_OBJECT_NOT_FOUND') return;
+      throw mapped;
+    }
+  }
+
   async close(): Promise<void> {
     this.#client.destroy();
   }

@@ -140,3 +140,30 @@ test('a location on another host is refused before any token is sent there', { s
     /not an object of the Swift at/,
   );
 });
+
+test(
+  'purge removes the segments an upload cut off before its manifest left, and nothing of another key',
+  { skip },
+  async () => {
+    const swift = aio as SwiftAio;
+    const admin = new SwiftAdmin(swift.authUrl, swift.admin);
+    const account = `${swift.endpoint}/v1/AUTH_p7`;
+    for (const container of ['database_backups', 'database_backups_segments'])
+      assert.equal((await admin.request('PUT', `${account}/${container}`)).status < 300, true);
+    const put = async (path: string): Promise<void> => {
+      const answer = await admin.request('PUT', `${account}/${path}`, Buffer.from('part'));
+      assert.equal(answer.status, 201, path);
+    };
+    await put('database_backups_segments/i1/b1/1-u/00000000');
+    await put('database_backups_segments/i1/b1/1-u/00000001');
+    await put('database_backups_segments/i1/b2/1-u/00000000');
+    await put('database_backups/i1/b2');
+    const storage = await driver.open(optionsFor(swift, swift.admin.key));
+    assert.deepEqual(await storage.list('p7', 'i1/b1'), [], 'list() does not show segments');
+    await storage.purge?.('p7', 'i1/b1');
+    assert.deepEqual(await admin.names(`${account}/database_backups_segments`), [
+      'i1/b2/1-u/00000000',
+    ]);
+    assert.deepEqual(await admin.names(`${account}/database_backups`), ['i1/b2']);
+  },
+);

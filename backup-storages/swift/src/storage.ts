@@ -22,6 +22,7 @@ import {
 import { SwiftClient } from './client.js';
 import options from './options.js';
 import { putObject } from './put.js';
+import { encodeKey } from './segments.js';
 
 type Values = BackupStorageValues<(typeof options)['server']['options']>;
 
@@ -173,6 +174,49 @@ export class SwiftBackupStorage implements BackupStorage {
       key: o.name,
       size: o.bytes,
     }));
+  }
+
+  /**
+   * The objects under the prefix (a manifest with its segments), then the segments no manifest
+   * names any more: those of an upload cut off before its manifest, which list() cannot show.
+   */
+  async purge(project: string, prefix: string): Promise<void> {
+    for (const object of await this.list(project, prefix)) await this.delete(object.location);
+    const place = await this.#place(project);
+    for (const name of await this.#names(place.segmentsUrl, prefix)) {
+      const url = `${place.segmentsUrl}/${encodeKey(name)}`;
+      const response = await this.#client.send({ method: 'DELETE', url });
+      await response.body.dump();
+      if (response.statusCode !== 404 && (response.statusCode < 200 || response.statusCode >= 300))
+        throw await this.#client.failure(response, 'delete', url);
+    }
+    const left = [
+      ...(await this.list(project, prefix)).map((o) => o.key),
+      ...(await this.#names(place.segmentsUrl, prefix)),
+    ];
+    if (left.length > 0)
+      throw new BackupStorageFailed({
+        storage: this.name,
+        operation: 'delete',
+        object: `${place.containerUrl}/${prefix}`,
+        reason: `${left.length} object(s) are still there after their removal`,
+      });
+  }
+
+  /** Object names of a container under a prefix; none when the container does not exist. */
+  async #names(containerUrl: string, prefix: string): Promise<string[]> {
+    checkPrefix(prefix);
+    const response = await this.#client.send({
+      method: 'GET',
+      url: `${containerUrl}?format=json&prefix=${encodeURIComponent(prefix)}`,
+    });
+    if (response.statusCode === 404) {
+      await response.body.dump();
+      return [];
+    }
+    if (response.statusCode !== 200)
+      throw await this.#client.failure(response, 'list', containerUrl);
+    return ((await response.body.json()) as { name: string }[]).map((o) => o.name);
   }
 
   async close(): Promise<void> {}

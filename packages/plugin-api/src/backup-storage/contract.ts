@@ -74,6 +74,13 @@ export interface BackupStorage {
    * reach it. The storage creates what is inside it; remote storages leave this out.
    */
   hostDirectory?(project: string): string;
+  /**
+   * Removes everything of the project whose key starts with `prefix`, including what an upload
+   * cut off by a failure left beside the objects list() shows (Swift segments without their
+   * manifest, S3 multipart uploads never completed, temporary files); fails while any of it stays.
+   * A storage without it has nothing list() does not show.
+   */
+  purge?(project: string, prefix: string): Promise<void>;
 }
 
 /** The option group of a storage, `[backup_storage_<name>]`, on both sides (see below). */
