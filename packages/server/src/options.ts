@@ -63,6 +63,11 @@ export const serverDefaults = defineOptionGroup({
       default: 7200,
       min: 1,
     }),
+    backup_sweep_interval: opt.duration({
+      help: 'How often the taskmanager removes what failed backups left in a storage that was unreachable when they failed (segments, multipart uploads), and retries the deletes a storage refused (DELETE_FAILED); once at start too.',
+      default: 60,
+      min: 0.1,
+    }),
     max_backups_per_tenant: opt.int({
       help: 'Default quota: backups per project (-1 for no limit).',
       default: 50,

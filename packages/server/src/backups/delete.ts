@@ -3,6 +3,7 @@
 // back. Done at once and safe to repeat: a storage that refuses leaves the backup DELETE_FAILED,
 // and deleting it again tries again.
 
+import type { Kysely } from 'kysely';
 import {
   asCellarError,
   BackupBusy,
@@ -10,36 +11,34 @@ import {
   BackupStorageNotConfigured,
   type BackupStorage,
 } from '@cellar/plugin-api';
-import { now, type Backup } from '../db/schema.js';
+import { now, type Backup, type Database } from '../db/schema.js';
 import type { InstanceDeps } from '../instances/deps.js';
 import { runningBackupStates } from '../instances/states.js';
+import { purgeBackup, removeOrMark } from './leftovers.js';
 import { descendantsFirst, loadBackup } from './records.js';
 import { withStorage, type BackupStorages } from './storages.js';
 
 /**
- * Removes the backup's object: the one recorded when it completed, else whatever a guest stored
- * under its key before it failed (its key names the backup alone, so nothing else is touched).
- * An object already gone is no error.
+ * Removes the backup's object: the one recorded when it completed, and whatever else a guest
+ * stored under its key before it failed (segments or parts of an upload cut off included). An
+ * object already gone is no error.
  */
-export async function removeObject(storage: BackupStorage, row: Backup): Promise<void> {
-  const locations =
-    row.location !== null
-      ? [row.location]
-      : (await storage.list(row.tenant_id, row.object_key)).map((o) => o.location);
-  for (const location of locations) await storage.delete(location);
-}
+export const removeObject = purgeBackup;
 
 /**
- * Removes what failed backups may have stored, as far as the storage lets it: a leftover that
- * stays is removed when the backup is deleted.
+ * Removes what failed backups may have stored, as far as the storage lets it: with the control
+ * database, a leftover that stays is marked for the taskmanager's sweeper.
  */
 export async function removeLeftovers(
   storages: BackupStorages | undefined,
   rows: readonly Backup[],
+  db?: Kysely<Database>,
 ): Promise<void> {
   for (const row of rows)
-    await withStorage(storages ?? noStorages, row.storage, (storage) =>
-      removeObject(storage, row),
+    await (
+      db
+        ? removeOrMark(db, storages ?? noStorages, row)
+        : withStorage(storages ?? noStorages, row.storage, (storage) => removeObject(storage, row))
     ).catch(() => undefined);
 }
 
@@ -90,6 +89,14 @@ async function removeOne(deps: InstanceDeps, storage: BackupStorage, row: Backup
       .execute();
     throw new BackupDeleteFailed({ id: row.id, storage: storage.name, reason: reason.message });
   }
+  await forgetBackup(deps, row);
+}
+
+/** The backup's storage holds nothing of it any more: its record is marked deleted, its quota given back. */
+export async function forgetBackup(
+  deps: Pick<InstanceDeps, 'db' | 'quotas'>,
+  row: Pick<Backup, 'id' | 'tenant_id'>,
+): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     const at = now();
     const marked = await trx
@@ -98,6 +105,7 @@ async function removeOne(deps: InstanceDeps, storage: BackupStorage, row: Backup
       .where('id', '=', row.id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
+    await trx.deleteFrom('backup_leftovers').where('backup_id', '=', row.id).execute();
     // A delete that raced this one gave the quota back already.
     if (Number(marked.numUpdatedRows) > 0)
       await deps.quotas.release(trx, row.tenant_id, { backups: 1 });

@@ -92,6 +92,10 @@ export async function startTaskManager(
         }),
   });
   parts.listeners.push(await taskmanager.serve());
+  if (o.storages !== undefined) {
+    const stop = taskmanager.watchLeftovers(o.config.group(serverDefaults).backup_sweep_interval);
+    parts.listeners.push({ close: stop });
+  }
   await taskmanager.adoptGuests();
   // Simulated guests live in this process and cannot die alone: their driver has nothing to revive.
   if (compute.revive)

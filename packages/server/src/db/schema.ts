@@ -1,7 +1,7 @@
 // The control database's tables as Kysely sees them. Timestamps are ISO-8601 UTC text and flags
 // are 0/1 integers, so one schema and one set of queries serve SQLite and PostgreSQL alike.
 
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type {
   BackupState,
   OperationKind,
@@ -211,6 +211,19 @@ export interface BackupTable {
   deleted_at: string | null;
 }
 
+/** A backup whose stored parts are not all removed yet (migration 0007). */
+export interface BackupLeftoverTable {
+  backup_id: string;
+  since: string;
+  /** Sweeps that tried and did not finish. */
+  attempts: Generated<number>;
+  /** Why the last one did not. */
+  last_error: string | null;
+  /** The taskmanager whose sweeper holds it, and until when. */
+  swept_by: string | null;
+  sweep_until: string | null;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -229,6 +242,7 @@ export interface Database {
   quota_usages: QuotaUsageTable;
   root_history: RootHistoryTable;
   backups: BackupTable;
+  backup_leftovers: BackupLeftoverTable;
 }
 
 export type Instance = Selectable<InstanceTable>;
@@ -239,5 +253,6 @@ export type Operation = Selectable<OperationTable>;
 export type OperationStep = Selectable<OperationStepTable>;
 export type Flavor = Selectable<FlavorTable>;
 export type Backup = Selectable<BackupTable>;
+export type BackupLeftover = Selectable<BackupLeftoverTable>;
 
 export const now = (): string => new Date().toISOString();

@@ -86,7 +86,7 @@ export async function resetInstanceStatus(
       .execute();
     return running;
   });
-  await removeLeftovers(deps.storages, failed);
+  await removeLeftovers(deps.storages, failed, deps.db);
 }
 
 export interface InstanceUpdate {

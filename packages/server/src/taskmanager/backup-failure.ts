@@ -3,9 +3,8 @@
 // nothing behind; the instance itself is left as it was.
 
 import { BackupFailed, fromWire, type CellarError } from '@cellar/plugin-api';
-import { removeObject } from '../backups/delete.js';
+import { removeOrMark } from '../backups/leftovers.js';
 import { backupIdOf } from '../backups/records.js';
-import { withStorage } from '../backups/storages.js';
 import { now, type Backup, type Operation } from '../db/schema.js';
 import { runningBackupStates } from '../instances/states.js';
 import type { TaskManagerDeps } from './step-context.js';
@@ -54,16 +53,19 @@ export async function failBackup(
   return reason;
 }
 
-/** Removes what a failed backup stored; a storage that cannot is logged, the backup stays FAILED. */
+/**
+ * Removes what a failed backup stored; a storage that cannot (it is unreachable, or died with the
+ * upload) leaves the backup marked, and the leftovers sweeper removes the rest once it answers.
+ */
 async function removeStored(deps: TaskManagerDeps, row: Backup): Promise<void> {
   const storages = deps.backups?.storages;
   if (!storages) return;
   try {
-    await withStorage(storages, row.storage, (storage) => removeObject(storage, row));
+    await removeOrMark(deps.db, storages, row);
   } catch (error) {
     deps.log.warn(
       { err: error, backup: row.id, storage: row.storage },
-      'the object of a failed backup could not be removed; deleting the backup tries again',
+      'the object of a failed backup could not be removed; the leftovers sweeper tries again',
     );
   }
 }

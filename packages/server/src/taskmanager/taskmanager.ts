@@ -14,6 +14,7 @@ import { unseal } from '../secrets.js';
 import { failOperationBackup } from './backup-failure.js';
 import { rewindLostServer } from './create-steps.js';
 import { adoptGuests, watchGuests } from './guest-watch.js';
+import { LeftoversSweeper } from './leftovers-sweeper.js';
 import { OperationLeases } from './operation-leases.js';
 import { Operations, type Timeline } from './operations.js';
 import { plans, stepOf } from './plans.js';
@@ -31,11 +32,13 @@ export class TaskManager {
   readonly #leases: OperationLeases;
   readonly #running = new Map<string, { held(): boolean; stop(): void }>();
   readonly #waits = new GuestWaits();
+  readonly leftovers: LeftoversSweeper;
 
   constructor(private readonly deps: TaskManagerDeps) {
     const owner = deps.owner ?? randomUUID();
     this.operations = new Operations(deps.db, deps.controlKey, owner);
     this.#leases = new OperationLeases(deps.db, owner, deps.leaseSeconds ?? 60);
+    this.leftovers = new LeftoversSweeper(deps, owner);
   }
 
   /**
@@ -168,6 +171,14 @@ export class TaskManager {
   /** Hands the guests of live instances back to the compute driver after a restart. */
   adoptGuests(): Promise<void> {
     return adoptGuests(this.deps);
+  }
+
+  /**
+   * Removes, now and every `seconds`, what failed backups left in a storage that could not take
+   * their removal then, and finishes refused deletes; returns what stops it.
+   */
+  watchLeftovers(seconds: number): () => Promise<void> {
+    return this.leftovers.watch(seconds);
   }
 
   /** Has the compute driver start again, every `seconds`, the guests that died; returns what stops it. */

@@ -7,6 +7,7 @@ import { oneOpenOperation } from './0003-one-open-operation.js';
 import { operationSecrets } from './0004-operation-secrets.js';
 import { operationLeases } from './0005-operation-leases.js';
 import { backups } from './0006-backups.js';
+import { backupLeftovers } from './0007-backup-leftovers.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -15,4 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004-operation-secrets': operationSecrets,
   '0005-operation-leases': operationLeases,
   '0006-backups': backups,
+  '0007-backup-leftovers': backupLeftovers,
 };
