@@ -52,6 +52,7 @@ async function migrations(t: TestContext, { control: { db } }: Fixture): Promise
       '0004-operation-secrets',
       '0005-operation-leases',
       '0006-backups',
+      '0007-backup-leftovers',
     ]);
     assert.deepEqual(await migrateToLatest(db), []);
   });
