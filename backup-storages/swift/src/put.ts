@@ -114,9 +114,12 @@ export async function putObject(plan: PutPlan): Promise<StoredBackupObject> {
     await putManifest(plan, upload, sha256, signal);
     return { location: plan.location, size, sha256 };
   } catch (error) {
-    // Stop reading the source (closing it) and remove what reached Swift.
-    void plan.parts.return(undefined).catch(() => undefined);
+    // Remove what reached Swift, then stop reading the source: closed before, the source's
+    // pipeline would fail with an AbortError ahead of this put, and a caller that keeps the
+    // first failure would report that instead of the storage's.
     await upload?.discard().catch(() => undefined);
-    throw signal.aborted ? signal.reason : storageFailure(error, plan.location);
+    const failure: unknown = signal.aborted ? signal.reason : storageFailure(error, plan.location);
+    setImmediate(() => void plan.parts.return(undefined).catch(() => undefined));
+    throw failure;
   }
 }
