@@ -3,6 +3,7 @@
 
 import { defineDatastoreServer } from '@cellar/plugin-api';
 import { installedVersions, missingServer } from './versions.js';
+import { walRetention } from './wal-retention.js';
 
 // For the server's view of point-in-time recovery: the window an instance can be restored to
 // and the gaps in its archive, computed from list('wal/<instance id>/') and its full backups.
@@ -31,4 +32,6 @@ export default defineDatastoreServer({
     },
     user: { pattern: identifier, maxLength: 63, reserved: ['postgres', 'os_admin', 'root'] },
   },
+  // WAL older than the oldest kept full backup is removed by the control plane's sweeper.
+  archiveRetention: walRetention,
 });

@@ -76,6 +76,7 @@ export interface DatastoreServer {
    */
   unavailable?(): Promise<DatastoreUnavailable>;
   readonly nameRules?: { readonly database?: NameRule; readonly user?: NameRule };
+  readonly archiveRetention?: import('./archive-retention.js').ArchiveRetention;
 }
 
 /** The `./server` entry: what the control plane needs without any guest code. */

@@ -6,6 +6,7 @@ export * from './passwords.js';
 export * from './capabilities.js';
 export * from './contract.js';
 export * from './define.js';
+export * from './archive-retention.js';
 export * from './errors/catalog.js';
 export * from './errors/backup-errors.js';
 export * from './errors/backup-guest-errors.js';
