@@ -4,8 +4,8 @@
 
 import { join } from 'node:path';
 import { guestStorageSection } from '@cellar/config';
-import { namespaces } from '@cellar/plugin-api';
-import type { InstalledPlugin, PluginHost } from '@cellar/plugins';
+import { namespaces, type ArchiveRetention, type DatastoreServer } from '@cellar/plugin-api';
+import { namedExtensionManager, type InstalledPlugin, type PluginHost } from '@cellar/plugins';
 import { openBackupStorage } from '../backups/storage.js';
 import type { ComputeDriver } from '../drivers/compute/compute-driver.js';
 import { LocalCompute } from '../drivers/compute/local/driver.js';
@@ -64,6 +64,24 @@ async function openCompute(o: TaskManagerRoleOptions): Promise<ComputeDriver> {
   });
 }
 
+/** The enabled datastores' archive retentions (their server halves, imported without guest code). */
+async function archiveRetentions(
+  o: TaskManagerRoleOptions,
+): Promise<ReadonlyMap<string, ArchiveRetention>> {
+  const names = o.enabled
+    .filter((p) => p.manifest.entryPoints.some((e) => e.namespace === namespaces.datastoreServer))
+    .map((p) => p.manifest.name);
+  const servers = await namedExtensionManager<DatastoreServer>(
+    o.host,
+    namespaces.datastoreServer,
+    names,
+  );
+  const found = new Map<string, ArchiveRetention>();
+  for (const { name, obj } of servers)
+    if (obj.archiveRetention) found.set(name, obj.archiveRetention);
+  return found;
+}
+
 /** Starts the taskmanager; its open operations are resumed by the caller once everything serves. */
 export async function startTaskManager(
   o: TaskManagerRoleOptions,
@@ -71,6 +89,7 @@ export async function startTaskManager(
 ): Promise<TaskManager> {
   const compute = await openCompute(o);
   parts.compute = compute;
+  const retentions = await archiveRetentions(o);
   const taskmanager = new TaskManager({
     db: o.control.db,
     compute,
@@ -81,6 +100,7 @@ export async function startTaskManager(
     guestTimeouts: o.guestTimeouts,
     log: o.log,
     owner: await ownerName(o.statePath),
+    archiveRetention: (datastore) => retentions.get(datastore),
     ...(o.storages === undefined
       ? {}
       : {

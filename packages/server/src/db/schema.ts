@@ -224,6 +224,12 @@ export interface BackupLeftoverTable {
   sweep_until: string | null;
 }
 
+/** A deleted instance whose continuous archive was removed for good (migration 0007). */
+export interface ArchiveRemovedTable {
+  instance_id: string;
+  removed_at: string;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -243,6 +249,7 @@ export interface Database {
   root_history: RootHistoryTable;
   backups: BackupTable;
   backup_leftovers: BackupLeftoverTable;
+  archives_removed: ArchiveRemovedTable;
 }
 
 export type Instance = Selectable<InstanceTable>;

@@ -3,18 +3,13 @@
 // and two taskmanagers on one control database never sweep the same backup at once.
 
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { BackupStorageFailed, type BackupStorage } from '@cellar/plugin-api';
 import { removeOrMark } from '../backups/leftovers.js';
 import type { BackupStorages } from '../backups/storages.js';
-import { migrateToLatest, openDatabase, type ControlDatabase } from '../db/connect.js';
-import { now } from '../db/schema.js';
-import type { BackupState } from '../instances/states.js';
+import type { ControlDatabase } from '../db/connect.js';
 import { Quotas } from '../quotas/quotas.js';
+import { insertBackup, sqliteControl } from '../testing/backup-fixture.js';
 import { LeftoversSweeper } from './leftovers-sweeper.js';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -52,51 +47,6 @@ class FakeStorage {
   }
 }
 
-async function controlDb(t: TestContext): Promise<ControlDatabase> {
-  const dir = await mkdtemp(join(tmpdir(), 'cellar-sweeper-'));
-  const control = await openDatabase({ dialect: 'sqlite', path: join(dir, 'control.sqlite') });
-  t.after(async () => {
-    await control.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  await migrateToLatest(control.db);
-  return control;
-}
-
-async function insertBackup(control: ControlDatabase, state: BackupState): Promise<string> {
-  const id = randomUUID();
-  await control.db
-    .insertInto('backups')
-    .values({
-      id,
-      tenant_id: 'p1',
-      name: 'b',
-      description: '',
-      instance_id: 'i1',
-      datastore: 'postgresql',
-      datastore_version: '15',
-      datastore_version_id: 'v1',
-      parent_id: null,
-      state,
-      storage: 'fake',
-      object_key: `i1/${id}`,
-      location: null,
-      size: null,
-      progress: null,
-      checksum: null,
-      compression: null,
-      strategy: 'pg_basebackup',
-      meta: '{}',
-      fault_code: null,
-      fault_message: null,
-      created_at: now(),
-      updated_at: now(),
-      deleted_at: null,
-    })
-    .execute();
-  return id;
-}
-
 function sweeper(control: ControlDatabase, fake: FakeStorage, owner: string): LeftoversSweeper {
   const deps = {
     db: control.db,
@@ -113,9 +63,9 @@ const backupRow = (control: ControlDatabase, id: string) =>
   control.db.selectFrom('backups').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 test('a failed backup whose storage was down is marked, swept once the storage answers, and its mark cleared', async (t) => {
-  const control = await controlDb(t);
+  const control = await sqliteControl(t);
   const fake = new FakeStorage();
-  const id = await insertBackup(control, 'FAILED');
+  const id = await insertBackup(control, { state: 'FAILED' });
   fake.keys.add(`p1/i1/${id}/segment-0`);
   fake.down = true;
   const row = await backupRow(control, id);
@@ -135,17 +85,17 @@ test('a failed backup whose storage was down is marked, swept once the storage a
 });
 
 test('a failed backup whose removal succeeded at once is not marked', async (t) => {
-  const control = await controlDb(t);
+  const control = await sqliteControl(t);
   const fake = new FakeStorage();
-  const id = await insertBackup(control, 'FAILED');
+  const id = await insertBackup(control, { state: 'FAILED' });
   await removeOrMark(control.db, fake.storages(), await backupRow(control, id));
   assert.deepEqual(await marks(control), []);
 });
 
 test('a DELETE_FAILED backup is gone for good once the sweeper removed its object', async (t) => {
-  const control = await controlDb(t);
+  const control = await sqliteControl(t);
   const fake = new FakeStorage();
-  const id = await insertBackup(control, 'DELETE_FAILED');
+  const id = await insertBackup(control, { state: 'DELETE_FAILED' });
   fake.keys.add(`p1/i1/${id}`);
   assert.equal(await sweeper(control, fake, 'tm-1').sweep(), 1);
   assert.deepEqual([...fake.keys], []);
@@ -154,9 +104,9 @@ test('a DELETE_FAILED backup is gone for good once the sweeper removed its objec
 });
 
 test('two taskmanagers sweeping at once remove one backup once', async (t) => {
-  const control = await controlDb(t);
+  const control = await sqliteControl(t);
   const fake = new FakeStorage();
-  const id = await insertBackup(control, 'DELETE_FAILED');
+  const id = await insertBackup(control, { state: 'DELETE_FAILED' });
   let open = (): void => undefined;
   fake.gate = new Promise<void>((resolve) => (open = resolve));
   const first = sweeper(control, fake, 'tm-1').sweep();

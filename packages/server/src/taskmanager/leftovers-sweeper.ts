@@ -13,11 +13,15 @@ import {
 import { withStorage } from '../backups/storages.js';
 import { now, type Backup } from '../db/schema.js';
 import { runningBackupStates } from '../instances/states.js';
+import { sweepArchives } from './archive-sweep.js';
 import type { TaskManagerDeps } from './step-context.js';
 
 export class LeftoversSweeper {
   constructor(
-    private readonly deps: Pick<TaskManagerDeps, 'db' | 'backups' | 'log' | 'quotas'>,
+    private readonly deps: Pick<
+      TaskManagerDeps,
+      'db' | 'backups' | 'log' | 'quotas' | 'archiveRetention'
+    >,
     /** This taskmanager, as `swept_by` names it. */
     private readonly owner: string,
   ) {}
@@ -105,6 +109,7 @@ export class LeftoversSweeper {
     let round: Promise<void> | undefined;
     const tick = (): void => {
       round ??= this.sweep()
+        .then(() => sweepArchives(this.deps))
         .then(
           () => undefined,
           (error: unknown) => this.deps.log.warn({ err: error }, 'the leftovers sweep failed'),

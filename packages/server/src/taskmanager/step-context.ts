@@ -2,7 +2,7 @@
 // plane's parts, and the operation, instance and guest the step works on.
 
 import type { Kysely } from 'kysely';
-import type { PortRange } from '@cellar/plugin-api';
+import type { ArchiveRetention, PortRange } from '@cellar/plugin-api';
 import type { GuestClient, RequestContext, Transport } from '@cellar/rpc';
 import type { BackupStorages } from '../backups/storages.js';
 import type { Database, Instance, Operation } from '../db/schema.js';
@@ -48,6 +48,8 @@ export interface TaskManagerDeps {
   readonly log: TaskManagerLog;
   /** Backups are failed at once without (no storage is configured). */
   readonly backups?: BackupSettings;
+  /** The datastore's retention of its continuous archive (PostgreSQL's WAL), when it has one. */
+  readonly archiveRetention?: (datastore: string) => ArchiveRetention | undefined;
   /** Seconds between service-status polls while waiting for a guest. */
   readonly pollInterval?: number;
   /**

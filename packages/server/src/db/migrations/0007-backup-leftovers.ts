@@ -1,6 +1,7 @@
 // What backups may have left in their storage: a row per backup whose stored parts could not all
 // be removed (the storage was unreachable when it failed, or refused its delete), which the
-// taskmanager's sweeper claims, one taskmanager at a time, until nothing is left under its key.
+// taskmanager's sweeper claims, one taskmanager at a time, until nothing is left under its key;
+// and the deleted instances whose continuous archive (WAL) the sweeper removed for good.
 
 import type { Kysely, Migration } from 'kysely';
 
@@ -16,6 +17,12 @@ export const backupLeftovers: Migration = {
       // The taskmanager whose sweeper holds it, and until when; a lapsed claim is taken over.
       .addColumn('swept_by', 'varchar(64)')
       .addColumn('sweep_until', 'varchar(32)')
+      .execute();
+    // Once an instance is gone with no full backup left, its archive goes and nothing refills it.
+    await db.schema
+      .createTable('archives_removed')
+      .addColumn('instance_id', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('removed_at', 'varchar(32)', (c) => c.notNull())
       .execute();
   },
 };
