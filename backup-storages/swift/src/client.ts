@@ -38,12 +38,24 @@ export class SwiftClient {
 
   async #send(req: SwiftRequest, session: SwiftSession): Promise<SwiftResponse> {
     const timeout = AbortSignal.timeout(this.#auth.timeout * 1000);
-    return request(req.url, {
-      method: req.method,
-      headers: { ...req.headers, 'x-auth-token': session.token },
-      body: req.body ?? null,
-      signal: req.signal ? AbortSignal.any([req.signal, timeout]) : timeout,
-    });
+    try {
+      return await request(req.url, {
+        method: req.method,
+        headers: { ...req.headers, 'x-auth-token': session.token },
+        body: req.body ?? null,
+        signal: req.signal ? AbortSignal.any([req.signal, timeout]) : timeout,
+      });
+    } catch (error) {
+      // The caller's own abort stays what it is; an unreachable Swift is named as the storage.
+      if (req.signal?.aborted) throw error;
+      const code = (error as { code?: unknown } | undefined)?.code;
+      const reason =
+        typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+      throw new BackupStorageFailed(
+        { storage: 'swift', operation: 'reach', object: req.url, reason },
+        { cause: error },
+      );
+    }
   }
 
   /** Sends a request; the caller reads or dumps the body of what comes back. */
