@@ -117,10 +117,17 @@ export class S3BackupStorage implements BackupStorage {
     try {
       await upload.done();
     } catch (error) {
-      body.unpipe(digest);
-      body.destroy();
       await this.#abortUploads(Key);
-      throw target.signal?.aborted ? target.signal.reason : s3Error(error, 'write', location);
+      const failure: unknown = target.signal?.aborted
+        ? target.signal.reason
+        : s3Error(error, 'write', location);
+      // Closed only after this put has failed: closed before, the source's producer fails
+      // (a broken pipe) ahead of the put, and a caller keeping the first failure reports that.
+      setImmediate(() => {
+        body.unpipe(digest);
+        body.destroy();
+      });
+      throw failure;
     } finally {
       target.signal?.removeEventListener('abort', onAbort);
     }
