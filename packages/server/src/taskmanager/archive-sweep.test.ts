@@ -3,11 +3,10 @@
 // instance gone with no full backup left goes entirely, once.
 
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import type { ArchiveRetention, BackupObjectInfo, BackupStorage } from '@cellar/plugin-api';
 import type { ControlDatabase } from '../db/connect.js';
 import { now } from '../db/schema.js';
-import { insertBackup, sqliteControl } from '../testing/backup-fixture.js';
+import { insertBackup, onBothDialects } from '../testing/backup-fixture.js';
 import { insertInstance } from '../testing/instance-fixture.js';
 import { sweepArchives } from './archive-sweep.js';
 
@@ -54,59 +53,63 @@ function deps(control: ControlDatabase, archive: FakeArchive) {
   };
 }
 
-test('archived objects older than the oldest kept full backup go; a live instance without one keeps all', async (t) => {
-  const control = await sqliteControl(t);
-  const archive = new FakeArchive();
-  const kept = await insertInstance(control.db);
-  const bare = await insertInstance(control.db);
-  for (const n of [1, 2, 3, 4]) archive.keys.add(`wal/${kept}/${n}`);
-  for (const n of [1, 2]) archive.keys.add(`wal/${bare}/${n}`);
-  await insertBackup(control, { state: 'COMPLETED', instanceId: kept, meta: { start: 3 } });
-  const deleted = await insertBackup(control, {
-    state: 'COMPLETED',
-    instanceId: kept,
-    meta: { start: 1 },
-  });
-  await control.db
-    .updateTable('backups')
-    .set({ deleted_at: now() })
-    .where('id', '=', deleted)
-    .execute();
-  assert.equal(await sweepArchives(deps(control, archive)), 2);
-  assert.deepEqual(
-    [...archive.keys].sort(),
-    [`wal/${bare}/1`, `wal/${bare}/2`, `wal/${kept}/3`, `wal/${kept}/4`].sort(),
-  );
-});
+onBothDialects(
+  'archived objects older than the oldest kept full backup go; a live instance without one keeps all',
+  async (control) => {
+    const archive = new FakeArchive();
+    const kept = await insertInstance(control.db);
+    const bare = await insertInstance(control.db);
+    for (const n of [1, 2, 3, 4]) archive.keys.add(`wal/${kept}/${n}`);
+    for (const n of [1, 2]) archive.keys.add(`wal/${bare}/${n}`);
+    await insertBackup(control, { state: 'COMPLETED', instanceId: kept, meta: { start: 3 } });
+    const deleted = await insertBackup(control, {
+      state: 'COMPLETED',
+      instanceId: kept,
+      meta: { start: 1 },
+    });
+    await control.db
+      .updateTable('backups')
+      .set({ deleted_at: now() })
+      .where('id', '=', deleted)
+      .execute();
+    assert.equal(await sweepArchives(deps(control, archive)), 2);
+    assert.deepEqual(
+      [...archive.keys].sort(),
+      [`wal/${bare}/1`, `wal/${bare}/2`, `wal/${kept}/3`, `wal/${kept}/4`].sort(),
+    );
+  },
+);
 
-test('the archive of an instance gone with no full backup left goes entirely, and is not listed again', async (t) => {
-  const control = await sqliteControl(t);
-  const archive = new FakeArchive();
-  const gone = await insertInstance(control.db);
-  for (const n of [1, 2, 3]) archive.keys.add(`wal/${gone}/${n}`);
-  await control.db
-    .updateTable('instances')
-    .set({ deleted_at: now() })
-    .where('id', '=', gone)
-    .execute();
-  const full = await insertBackup(control, {
-    state: 'COMPLETED',
-    instanceId: gone,
-    meta: { start: 2 },
-  });
-  assert.equal(
-    await sweepArchives(deps(control, archive)),
-    1,
-    'its kept full backup still needs 2 and 3',
-  );
-  await control.db
-    .updateTable('backups')
-    .set({ deleted_at: now() })
-    .where('id', '=', full)
-    .execute();
-  assert.equal(await sweepArchives(deps(control, archive)), 2);
-  assert.deepEqual([...archive.keys], []);
-  const lists = archive.lists;
-  assert.equal(await sweepArchives(deps(control, archive)), 0);
-  assert.equal(archive.lists, lists, 'an archive removed for good is not listed again');
-});
+onBothDialects(
+  'the archive of an instance gone with no full backup left goes entirely, and is not listed again',
+  async (control) => {
+    const archive = new FakeArchive();
+    const gone = await insertInstance(control.db);
+    for (const n of [1, 2, 3]) archive.keys.add(`wal/${gone}/${n}`);
+    await control.db
+      .updateTable('instances')
+      .set({ deleted_at: now() })
+      .where('id', '=', gone)
+      .execute();
+    const full = await insertBackup(control, {
+      state: 'COMPLETED',
+      instanceId: gone,
+      meta: { start: 2 },
+    });
+    assert.equal(
+      await sweepArchives(deps(control, archive)),
+      1,
+      'its kept full backup still needs 2 and 3',
+    );
+    await control.db
+      .updateTable('backups')
+      .set({ deleted_at: now() })
+      .where('id', '=', full)
+      .execute();
+    assert.equal(await sweepArchives(deps(control, archive)), 2);
+    assert.deepEqual([...archive.keys], []);
+    const lists = archive.lists;
+    assert.equal(await sweepArchives(deps(control, archive)), 0);
+    assert.equal(archive.lists, lists, 'an archive removed for good is not listed again');
+  },
+);

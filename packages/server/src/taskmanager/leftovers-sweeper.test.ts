@@ -3,13 +3,12 @@
 // and two taskmanagers on one control database never sweep the same backup at once.
 
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { BackupStorageFailed, type BackupStorage } from '@cellar/plugin-api';
 import { removeOrMark } from '../backups/leftovers.js';
 import type { BackupStorages } from '../backups/storages.js';
 import type { ControlDatabase } from '../db/connect.js';
 import { Quotas } from '../quotas/quotas.js';
-import { insertBackup, sqliteControl } from '../testing/backup-fixture.js';
+import { insertBackup, onBothDialects } from '../testing/backup-fixture.js';
 import { LeftoversSweeper } from './leftovers-sweeper.js';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -62,49 +61,51 @@ const marks = (control: ControlDatabase) =>
 const backupRow = (control: ControlDatabase, id: string) =>
   control.db.selectFrom('backups').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
-test('a failed backup whose storage was down is marked, swept once the storage answers, and its mark cleared', async (t) => {
-  const control = await sqliteControl(t);
-  const fake = new FakeStorage();
-  const id = await insertBackup(control, { state: 'FAILED' });
-  fake.keys.add(`p1/i1/${id}/segment-0`);
-  fake.down = true;
-  const row = await backupRow(control, id);
-  await assert.rejects(removeOrMark(control.db, fake.storages(), row), /ECONNREFUSED/);
-  assert.deepEqual(
-    (await marks(control)).map((m) => [m.backup_id, m.swept_by]),
-    [[id, null]],
-  );
-  const sweep = sweeper(control, fake, 'tm-1');
-  assert.equal(await sweep.sweep(), 0);
-  assert.equal((await marks(control))[0]?.attempts, 2, 'each failed removal is counted');
-  fake.down = false;
-  assert.equal(await sweep.sweep(), 1);
-  assert.deepEqual([...fake.keys], []);
-  assert.deepEqual(await marks(control), []);
-  assert.equal(await sweep.sweep(), 0, 'a clean backup is not swept again');
-});
+onBothDialects(
+  'a failed backup whose storage was down is marked, swept once the storage answers, and its mark cleared',
+  async (control) => {
+    const fake = new FakeStorage();
+    const id = await insertBackup(control, { state: 'FAILED' });
+    fake.keys.add(`p1/i1/${id}/segment-0`);
+    fake.down = true;
+    const row = await backupRow(control, id);
+    await assert.rejects(removeOrMark(control.db, fake.storages(), row), /ECONNREFUSED/);
+    assert.deepEqual(
+      (await marks(control)).map((m) => [m.backup_id, m.swept_by]),
+      [[id, null]],
+    );
+    const sweep = sweeper(control, fake, 'tm-1');
+    assert.equal(await sweep.sweep(), 0);
+    assert.equal((await marks(control))[0]?.attempts, 2, 'each failed removal is counted');
+    fake.down = false;
+    assert.equal(await sweep.sweep(), 1);
+    assert.deepEqual([...fake.keys], []);
+    assert.deepEqual(await marks(control), []);
+    assert.equal(await sweep.sweep(), 0, 'a clean backup is not swept again');
+  },
+);
 
-test('a failed backup whose removal succeeded at once is not marked', async (t) => {
-  const control = await sqliteControl(t);
+onBothDialects('a failed backup whose removal succeeded at once is not marked', async (control) => {
   const fake = new FakeStorage();
   const id = await insertBackup(control, { state: 'FAILED' });
   await removeOrMark(control.db, fake.storages(), await backupRow(control, id));
   assert.deepEqual(await marks(control), []);
 });
 
-test('a DELETE_FAILED backup is gone for good once the sweeper removed its object', async (t) => {
-  const control = await sqliteControl(t);
-  const fake = new FakeStorage();
-  const id = await insertBackup(control, { state: 'DELETE_FAILED' });
-  fake.keys.add(`p1/i1/${id}`);
-  assert.equal(await sweeper(control, fake, 'tm-1').sweep(), 1);
-  assert.deepEqual([...fake.keys], []);
-  assert.notEqual((await backupRow(control, id)).deleted_at, null);
-  assert.deepEqual(await marks(control), []);
-});
+onBothDialects(
+  'a DELETE_FAILED backup is gone for good once the sweeper removed its object',
+  async (control) => {
+    const fake = new FakeStorage();
+    const id = await insertBackup(control, { state: 'DELETE_FAILED' });
+    fake.keys.add(`p1/i1/${id}`);
+    assert.equal(await sweeper(control, fake, 'tm-1').sweep(), 1);
+    assert.deepEqual([...fake.keys], []);
+    assert.notEqual((await backupRow(control, id)).deleted_at, null);
+    assert.deepEqual(await marks(control), []);
+  },
+);
 
-test('two taskmanagers sweeping at once remove one backup once', async (t) => {
-  const control = await sqliteControl(t);
+onBothDialects('two taskmanagers sweeping at once remove one backup once', async (control) => {
   const fake = new FakeStorage();
   const id = await insertBackup(control, { state: 'DELETE_FAILED' });
   let open = (): void => undefined;
