@@ -69,3 +69,24 @@ test('objects are written 0640 in directories 0750, under the project directory 
   assert.equal(stored.location, 'local:p1/instance-1/backup-1');
   assert.throws(() => storage.hostDirectory('../p2'));
 });
+
+test('purge removes the objects under the prefix and the temporary files a crashed put left, and nothing else', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'cellar-local-storage-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const storage = (await driver.open({
+    path: join(root, 'backups'),
+    fsync: false,
+  })) as LocalBackupStorage;
+  const put = (key: string) =>
+    storage.put(Readable.from([Buffer.from('data')]), { project: 'p1', key });
+  await put('i1/b1');
+  await put('i1/b2');
+  // What a guest killed in the middle of a put leaves: its hidden temporary file.
+  await writeFile(
+    join(storage.hostDirectory('p1'), 'i1', '.b1.0b6f5a34-2f1e-4c38-9d1e-6a3c1f2b9e7d.part'),
+    'half',
+  );
+  assert.deepEqual((await storage.list('p1', 'i1/b1')).length, 1, 'list() shows the object alone');
+  await storage.purge('p1', 'i1/b1');
+  assert.deepEqual(await storage.files('p1'), [join('i1', 'b2')]);
+});
