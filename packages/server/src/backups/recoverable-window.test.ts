@@ -72,16 +72,23 @@ const restoring = (instance: string, time: number) =>
 const instanceCount = async (): Promise<number> =>
   ((await plane.api('GET', '/instances')).json['instances'] as Json[]).length;
 
-test('the instance detail shows the recoverable window of its archive, kept a few seconds, and lists do not', async () => {
-  const { id, latest } = await archiving('shown');
-  const spans = [{ earliest: EARLIEST, latest: new Date(latest).toISOString() }];
-  // Polled while it was created, the detail kept the window of no archive for a few seconds.
-  await plane.until(
+/** The detail's window once it reaches `latest` (polled while the instance was made, it was kept). */
+async function shownWindow(id: string, latest: number): Promise<{ spans: Json[]; gaps: string[] }> {
+  const shown = await plane.until(
     `/instances/${id}`,
     'instance',
-    (i) => JSON.stringify(i['recoverable_window']) === JSON.stringify({ spans, gaps: [] }),
+    (i) => JSON.stringify(i['recoverable_window']).includes(new Date(latest).toISOString()),
     'the window of its archive',
   );
+  return shown['recoverable_window'] as { spans: Json[]; gaps: string[] };
+}
+
+test('the instance detail shows the recoverable window of its archive, kept a few seconds, and lists do not', async () => {
+  const { id, latest } = await archiving('shown');
+  const window = await shownWindow(id, latest);
+  assert.equal(window.spans.length, 1, JSON.stringify(window));
+  assert.equal(window.spans[0]?.['latest'], new Date(latest).toISOString());
+  assert.deepEqual(window.gaps, []);
   const listed = (await plane.api('GET', '/instances/detail')).json['instances'] as Json[];
   assert.equal(
     listed.some((i) => 'recoverable_window' in i),
@@ -89,13 +96,22 @@ test('the instance detail shows the recoverable window of its archive, kept a fe
   );
 
   await archived(id, 'gap-000000010000000000000007');
-  assert.deepEqual(await windowOf(id), { spans, gaps: [] }, 'kept, not listed again');
+  assert.deepEqual(await windowOf(id), window, 'kept, not listed again');
   await plane.until(
     `/instances/${id}`,
     'instance',
     (i) => JSON.stringify(i['recoverable_window']).includes('000000010000000000000007'),
     'the gap shown once the kept window expired',
   );
+});
+
+test('the window starts when its full backup was COMPLETED, so its earliest time can be restored', async () => {
+  const { id, latest } = await archiving('from-completion');
+  const earliest = Date.parse(String((await shownWindow(id, latest)).spans[0]?.['earliest']));
+  assert.ok(earliest > Date.parse(EARLIEST), 'not before the backup was finished');
+  const created = await restoring(id, earliest);
+  assert.equal(created.status, 200, JSON.stringify(created.json));
+  assert.equal((await restoring(id, earliest - 1)).status, 400);
 });
 
 test('a storage that cannot be listed shows recoverable_window.error and the detail still answers', async () => {
@@ -113,13 +129,14 @@ test('a storage that cannot be listed shows recoverable_window.error and the det
 
 test('a restore_time outside the recoverable window is refused with 400 naming it, before anything is created', async () => {
   const { id, latest } = await archiving('bounded');
+  const earliest = String((await shownWindow(id, latest)).spans[0]?.['earliest']);
   await archived(id, 'gap-000000010000000000000009');
   const count = await instanceCount();
-  for (const time of [Date.parse(EARLIEST) - 1000, latest + 1]) {
+  for (const time of [Date.parse(earliest) - 1000, latest + 1]) {
     const refused = await restoring(id, time);
     assert.equal(refused.status, 400, JSON.stringify(refused.json));
     const said = JSON.stringify(refused.json);
-    const window = `${EARLIEST} to ${new Date(latest).toISOString()}`;
+    const window = `${earliest} to ${new Date(latest).toISOString()}`;
     assert.ok(said.includes(`recoverable window of instance ${id} is ${window}`), said);
     assert.ok(said.includes('gaps: 000000010000000000000009'), said);
   }

@@ -24,19 +24,25 @@ export interface WindowDeps {
   readonly storages?: BackupStorages | undefined;
 }
 
-/** The spans and gaps of the instance's archive now; fails when the storage cannot be listed. */
+type Window = { spans: readonly RecoverableSpan[]; gaps: readonly string[] };
+
+/**
+ * The spans and gaps of the instance's archive now; fails when the storage cannot be listed. Each
+ * full backup's spans start no earlier than the backup was COMPLETED: a restore replays from the
+ * latest full backup finished before its time, so a moment before that has nothing to start from.
+ */
 export async function recoverableWindow(
   deps: WindowDeps,
   pitr: PointInTimeRecovery,
   tenant: string,
   instanceId: string,
-): Promise<{ spans: readonly RecoverableSpan[]; gaps: readonly string[] }> {
+): Promise<Window> {
   const storages = deps.storages;
   if (!storages)
     throw new BackupStorageNotConfigured({ reason: 'no backup storage is configured' });
   const fulls = await deps.db
     .selectFrom('backups')
-    .select('meta')
+    .select(['meta', 'updated_at'])
     .where('tenant_id', '=', tenant)
     .where('instance_id', '=', instanceId)
     .where('parent_id', 'is', null)
@@ -47,16 +53,36 @@ export async function recoverableWindow(
   const objects = await withStorage(storages, storages.defaultName, (storage) =>
     storage.list(tenant, pitr.objectPrefix(instanceId)),
   );
-  return pitr.window(
-    objects,
-    fulls.map((row) => ({ meta: metaOf(row) })),
+  const fullBackups = fulls.map((row) => ({ meta: metaOf(row), finished: row.updated_at }));
+  const spans = fullBackups.flatMap((full) =>
+    pitr.window(objects, [full]).spans.flatMap((span) => {
+      const earliest = Math.max(Date.parse(span.earliest), Date.parse(full.finished));
+      return earliest > Date.parse(span.latest)
+        ? []
+        : [{ earliest: new Date(earliest).toISOString(), latest: span.latest }];
+    }),
   );
+  return { spans: merged(spans), gaps: pitr.window(objects, fullBackups).gaps };
+}
+
+/** Spans sorted and overlapping ones joined: the window as one list of disjoint spans. */
+function merged(spans: readonly RecoverableSpan[]): RecoverableSpan[] {
+  const sorted = [...spans].sort((a, b) => Date.parse(a.earliest) - Date.parse(b.earliest));
+  const joined: RecoverableSpan[] = [];
+  for (const span of sorted) {
+    const previous = joined.at(-1);
+    if (previous && Date.parse(span.earliest) <= Date.parse(previous.latest)) {
+      if (Date.parse(span.latest) > Date.parse(previous.latest))
+        joined[joined.length - 1] = { earliest: previous.earliest, latest: span.latest };
+    } else joined.push(span);
+  }
+  return joined;
 }
 
 const MAX_GAPS_NAMED = 10;
 
 /** The window as a refusal names it: each span, then the gaps (the first few of many). */
-function describe(window: { spans: readonly RecoverableSpan[]; gaps: readonly string[] }) {
+function describe(window: Window) {
   const spans =
     window.spans.length === 0
       ? 'empty (no full backup with archive after it)'
