@@ -115,6 +115,15 @@ export interface DatastoreServer {
 /** The `./server` entry: what the control plane needs without any guest code. */
 export function defineDatastoreServer<T extends DatastoreServer>(server: T): Branded<T> {
   checkName(server.name);
+  const pitr: Partial<PointInTimeRecovery> | undefined = server.pointInTime;
+  if (
+    pitr !== undefined &&
+    (typeof pitr.objectPrefix !== 'function' || typeof pitr.window !== 'function')
+  ) {
+    throw new TypeError(
+      `datastore '${server.name}': pointInTime must have the functions objectPrefix and window`,
+    );
+  }
   return brand('datastore.server', server.name, server);
 }
 
