@@ -10,7 +10,7 @@
 // stream, its SHA-256, the storage's put and the control plane's bookkeeping.
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,7 @@ const exec = promisify(execFile);
 const { values: args } = parseArgs({
   options: {
     'size-mb': { type: 'string', default: '1024' },
-    runs: { type: 'string', default: '2' },
+    runs: { type: 'string', default: '3' },
     target: { type: 'string', default: '1.3' },
   },
 });
@@ -83,6 +83,8 @@ async function main(): Promise<number> {
     throw new Error('zstd is not installed (Debian package zstd): the bare runs pipe through it');
   });
   const storage = await mkdtemp(join(tmpdir(), 'cellar-bench-backups-'));
+  // As root, guests run as users of their own, who pass through to their project's directory.
+  await chmod(storage, 0o711);
   const running = await startTestControlPlane(repoRoot, [
     'identity.bootstrap_password=bench-secret',
     'DEFAULT.http_get_rate=1000000',
@@ -94,7 +96,7 @@ async function main(): Promise<number> {
     const api = await signIn(running.plane.endpoint, 'admin', 'bench-secret');
     const id = await createInstance(api, 'bench-backup', {
       volume: { size: 5 },
-      users: [{ name: 'bench', password: 'bench-Secret-1', databases: [{ name: 'bench' }] }],
+      databases: [{ name: 'bench' }],
     });
     const server = await postmasterOf(id);
     await loadData(server, Number(args['size-mb']));

@@ -77,7 +77,8 @@ export async function createInstance(
     },
   });
   const id = (created.json['instance'] as { id?: string } | undefined)?.id;
-  if (id === undefined) throw new Error(`create answered ${created.status}`);
+  if (id === undefined)
+    throw new Error(`create answered ${created.status}: ${JSON.stringify(created.json)}`);
   const shown = await api.untilInstance(
     id,
     (i) => i['status'] === 'ACTIVE' || i['status'] === 'ERROR',

@@ -80,10 +80,18 @@ test(
       { ok: true, out: 't' },
     );
 
-    // Something PostgreSQL's plugin does not declare answers 501 naming both, before any RPC.
-    const backup = await api('POST', '/backups', { backup: { name: 'b1', instance: id } });
-    assert.equal(backup.status, 501);
-    assert.match(JSON.stringify(backup.json), /create_backup.*postgresql/);
+    // Something PostgreSQL's plugin does not declare answers 501 naming both, before any work.
+    const configured = await api('POST', '/instances', {
+      instance: {
+        name: 'configured',
+        flavorRef: '1',
+        volume: { size: 1 },
+        datastore: { type: 'postgresql' },
+        configuration: 'no-such-group',
+      },
+    });
+    assert.equal(configured.status, 501);
+    assert.match(JSON.stringify(configured.json), /configuration_attach.*postgresql/);
   },
 );
 

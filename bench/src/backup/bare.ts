@@ -3,7 +3,8 @@
 // zstd and tar into a fresh data directory started until ready.
 
 import { execFile, spawn } from 'node:child_process';
-import { appendFile, chown, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, chown, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { alive, readyIn, until, type Postmaster } from '../pg-instance.js';
@@ -43,8 +44,11 @@ async function ownedDir(near: string, owner: Owner, prefix: string): Promise<str
   return dir;
 }
 
-/** Fills a table in the `bench` database until the data directory holds about `mb` megabytes. */
-export async function loadData(server: Postmaster, mb: number): Promise<void> {
+/**
+ * Fills a table in the `bench` database until it holds about `mb` megabytes, and answers the
+ * database's size in bytes as PostgreSQL counts it.
+ */
+export async function loadData(server: Postmaster, mb: number): Promise<number> {
   const { port, socketDir } = await socketOf(server);
   // ~200 bytes a row with its index entry.
   const rows = Math.round((mb * 1e6) / 200);
@@ -53,7 +57,13 @@ export async function loadData(server: Postmaster, mb: number): Promise<void> {
     `INSERT INTO t SELECT g, md5(g::text), repeat(md5((g * 31)::text), 3) FROM generate_series(1, ${rows}) g`,
   ];
   const commands = sql.map((s) => `-c "${s}"`).join(' ');
-  await asOwner(server, `psql -X -q -h ${socketDir} -p ${port} -U os_admin -d bench ${commands}`);
+  const psql = `psql -X -q -h ${socketDir} -p ${port} -U os_admin -d bench`;
+  await asOwner(server, `${psql} ${commands}`);
+  const sizeFile = join(await ownedDir(tmpdir(), await stat(server.dataDir), 'cbs-'), 'size');
+  await asOwner(server, `${psql} -tA -c "SELECT pg_database_size('bench')" > ${sizeFile}`);
+  const size = Number(await readFile(sizeFile, 'utf8'));
+  await rm(dirname(sizeFile), { recursive: true, force: true });
+  return size;
 }
 
 export async function dataBytes(dir: string): Promise<number> {
@@ -86,24 +96,35 @@ export async function bareRestore(server: Postmaster, file: string): Promise<num
   const started = performance.now();
   await asOwner(server, `mkdir -m 700 ${data}; zstd -dc ${file} | tar -xf - -C ${data}`);
   // Its own socket and no TCP, archive off: the copy must not reach the instance it came from.
+  // A socket path must stay under 108 bytes: a short directory of the owner's in /tmp.
+  const socketDir = await ownedDir(tmpdir(), owner, 'cbr-');
   await appendFile(
     join(data, 'postgresql.auto.conf'),
-    `\nport = 5432\nlisten_addresses = ''\nunix_socket_directories = '${dir}'\narchive_mode = off\n`,
+    `\nport = 5432\nlisten_addresses = ''\nunix_socket_directories = '${socketDir}'\narchive_mode = off\n`,
   );
+  const log = await open(join(dir, 'server.log'), 'w');
   const child = spawn(join(server.bin, 'postgres'), ['-D', data], {
     cwd: '/',
     env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' },
-    stdio: 'ignore',
+    stdio: ['ignore', log.fd, log.fd],
     ...(process.getuid?.() === 0 ? { uid: owner.uid, gid: owner.gid } : {}),
   });
   child.on('error', () => undefined);
   const pid = child.pid ?? -1;
   try {
-    await until('the restored server to be ready', () => readyIn(data, pid));
+    await until('the restored server to be ready or gone', async () => {
+      return !alive(pid) || (await readyIn(data, pid));
+    });
+    if (!alive(pid)) {
+      const tail = (await readFile(join(dir, 'server.log'), 'utf8')).slice(-2000);
+      throw new Error(`the restored server stopped; its log ends:\n${tail}`);
+    }
     return (performance.now() - started) / 1000;
   } finally {
+    await log.close();
     if (alive(pid)) process.kill(pid, 'SIGINT');
     await until('the restored server to stop', () => !alive(pid));
     await rm(dir, { recursive: true, force: true });
+    await rm(socketDir, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,10 @@
 // The PostgreSQL datastore's server half: the versions this host has (Debian's
-// /usr/lib/postgresql/<major>/bin) and the naming rules for databases and roles.
+// /usr/lib/postgresql/<major>/bin), the naming rules for databases and roles, and the window
+// point-in-time recovery can reach.
 
 import { defineDatastoreServer } from '@cellar/plugin-api';
 import { installedVersions, missingServer } from './versions.js';
+import { fullBackupFacts, recoverableWindow, walPrefix } from './wal-objects.js';
 import { walRetention } from './wal-retention.js';
 
 // For the server's view of point-in-time recovery: the window an instance can be restored to
@@ -31,6 +33,15 @@ export default defineDatastoreServer({
       reserved: ['postgres', 'template0', 'template1', 'os_admin'],
     },
     user: { pattern: identifier, maxLength: 63, reserved: ['postgres', 'os_admin', 'root'] },
+  },
+  pointInTime: {
+    objectPrefix: walPrefix,
+    // A full backup whose meta lacks the facts (taken by an older strategy) starts no span.
+    window: (objects, fullBackups) =>
+      recoverableWindow(
+        objects,
+        fullBackups.flatMap((b) => fullBackupFacts(b.meta) ?? []),
+      ),
   },
   // WAL older than the oldest kept full backup is removed by the control plane's sweeper.
   archiveRetention: walRetention,

@@ -7,6 +7,8 @@ import type {
   GuestContext,
   GuestLogger,
 } from './manager/base-datastore-manager.js';
+import type { BackupObjectInfo } from './backup-storage/contract.js';
+import type { Json } from './manager/guest-types.js';
 import { defineOptionGroup, type OptionGroup, type Options } from './options/options.js';
 
 const datastoreName = /^[a-z][a-z0-9_]*$/;
@@ -66,6 +68,33 @@ export interface DatastoreUnavailable {
   readonly debianPackage?: string;
 }
 
+/** One span of time an instance can be restored to, as ISO-8601 times (both ends included). */
+export interface RecoverableSpan {
+  readonly earliest: string;
+  readonly latest: string;
+}
+
+/**
+ * A datastore's point-in-time recovery as the control plane sees it: where an instance's
+ * continuous archive lies in the backup storage (within the instance's project), and the window
+ * that archive and the instance's full backups can recover to. Cellar shows the window on the
+ * instance detail and refuses a `restore_time` outside every span before creating anything.
+ */
+export interface PointInTimeRecovery {
+  /** The key prefix of the instance's archive, as `BackupStorage.list(project, prefix)` takes it. */
+  objectPrefix(instanceId: string): string;
+  /**
+   * The spans the archive (`objects`: what list() answered under the prefix) and the instance's
+   * COMPLETED full backups (each with the `meta` its strategy recorded) can recover to, oldest
+   * first and not overlapping; `gaps` names what is missing from the archive (PostgreSQL: WAL
+   * segment names). A gap ends a span: a time after it is recoverable only from a later backup.
+   */
+  window(
+    objects: readonly BackupObjectInfo[],
+    fullBackups: readonly { readonly meta: Readonly<Record<string, Json>> }[],
+  ): { readonly spans: readonly RecoverableSpan[]; readonly gaps: readonly string[] };
+}
+
 export interface DatastoreServer {
   readonly name: string;
   /** The versions of this datastore installed on this host, newest first. */
@@ -76,12 +105,26 @@ export interface DatastoreServer {
    */
   unavailable?(): Promise<DatastoreUnavailable>;
   readonly nameRules?: { readonly database?: NameRule; readonly user?: NameRule };
+  /**
+   * Present when the datastore restores to a point in time (`restorePoint.restore_time`): the
+   * control plane uses it while the datastore's server option `wal_archiving` is on.
+   */
+  readonly pointInTime?: PointInTimeRecovery;
   readonly archiveRetention?: import('./archive-retention.js').ArchiveRetention;
 }
 
 /** The `./server` entry: what the control plane needs without any guest code. */
 export function defineDatastoreServer<T extends DatastoreServer>(server: T): Branded<T> {
   checkName(server.name);
+  const pitr: Partial<PointInTimeRecovery> | undefined = server.pointInTime;
+  if (
+    pitr !== undefined &&
+    (typeof pitr.objectPrefix !== 'function' || typeof pitr.window !== 'function')
+  ) {
+    throw new TypeError(
+      `datastore '${server.name}': pointInTime must have the functions objectPrefix and window`,
+    );
+  }
   return brand('datastore.server', server.name, server);
 }
 

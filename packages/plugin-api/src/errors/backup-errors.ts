@@ -82,6 +82,15 @@ export const NoRestorePoint = defineError('NoRestorePoint', {
     'A restore to a point in time starts from the latest full backup finished before that time.',
 });
 
+export const RestoreTimeOutsideWindow = defineError('RestoreTimeOutsideWindow', {
+  code: 'CELLAR_RESTORE_TIME_OUTSIDE_WINDOW',
+  status: 400,
+  message:
+    'restorePoint.restore_time {time} cannot be recovered: the recoverable window of instance {instance} is {window}; gaps: {gaps}',
+  description:
+    "A restore to a point in time must name a moment inside one span of the instance's recoverable window (a gap in its WAL archive ends a span); the instance detail shows the window.",
+});
+
 export const BackupDeleteFailed = defineError('BackupDeleteFailed', {
   code: 'CELLAR_BACKUP_DELETE_FAILED',
   status: 503,
@@ -109,6 +118,7 @@ export const backupErrors = [
   BackupObjectMissing,
   BackupTooLarge,
   NoRestorePoint,
+  RestoreTimeOutsideWindow,
   BackupDeleteFailed,
   BackupStorageNotConfigured,
 ] as const;

@@ -1,6 +1,7 @@
 // What a create's restorePoint comes to, checked before anything is written: the backup to restore
 // (COMPLETED with its whole chain, of the datastore asked for, its objects still stored, no larger
-// than the volume), or for a point in time the latest full backup finished before it.
+// than the volume), or for a point in time one inside the instance's recoverable window (where the
+// datastore has one) and the latest full backup finished before it.
 
 import type { Kysely } from 'kysely';
 import {
@@ -18,6 +19,7 @@ import type { RestorePointRequest } from '../instances/requests.js';
 import type { RestorePoint } from '../instances/views.js';
 import { restoreOf } from '../taskmanager/create-request.js';
 import { chainRows, loadBackup } from './records.js';
+import { checkRestoreTime } from './recoverable-window.js';
 import { withStorage } from './storages.js';
 
 const GB = 1024 ** 3;
@@ -77,7 +79,31 @@ async function pointOf(
       reason: 'restorePoint.restore_time needs restorePoint.instance or backupRef',
     });
   const restoreTime = new Date(at).toISOString();
+  await checkWindow(deps, tenant, source, restoreTime);
   return { backup: await fullBackupBefore(deps.db, tenant, source, restoreTime), restoreTime };
+}
+
+/**
+ * Refuses a time outside the source's recoverable window before anything is created, when its
+ * datastore has one: the guest's own refusal comes only after an instance was made for it. The
+ * datastore is read from the source's backups, which outlive a deleted source.
+ */
+async function checkWindow(
+  deps: InstanceDeps,
+  tenant: string,
+  source: string,
+  time: string,
+): Promise<void> {
+  const backup = await deps.db
+    .selectFrom('backups')
+    .select('datastore')
+    .where('tenant_id', '=', tenant)
+    .where('instance_id', '=', source)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+  const pitr = backup && deps.datastores.get(backup.datastore)?.pointInTime;
+  if (pitr) await checkRestoreTime(deps, pitr, tenant, source, time);
 }
 
 /** Refuses (409) a chain one of whose objects is no longer in its storage. */

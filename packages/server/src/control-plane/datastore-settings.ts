@@ -1,5 +1,5 @@
 // Each datastore's server options (its `[<name>]` group in cellar.conf) as the API and the
-// taskmanager use them: what it can do, its naming rules, ports, root and timeouts.
+// taskmanager use them: what it can do, its naming rules, ports, root, timeouts and PITR.
 
 import type { Configuration } from '@cellar/config';
 import type { Capability, PortRange } from '@cellar/plugin-api';
@@ -37,8 +37,19 @@ export function datastorePolicies(
         capabilities: ds.capabilities as Capability[],
         ...(ds.server?.nameRules ? { nameRules: ds.server.nameRules } : {}),
         ...(ds.unavailable ? { unavailable: ds.unavailable } : {}),
+        ...(ds.server?.pointInTime && config.values(ds.name)['wal_archiving'] === true
+          ? { pointInTime: ds.server.pointInTime }
+          : {}),
         ...serverSettings(config, ds.name),
       },
     ]),
   );
+}
+
+/**
+ * What a guest's `[<name>]` section takes from the server's: a datastore archiving for
+ * point-in-time recovery (`wal_archiving`) has every instance archive, so its guests are told.
+ */
+export function guestDatastoreLines(config: Configuration, name: string): string[] {
+  return config.values(name)['wal_archiving'] === true ? ['wal_archiving = true'] : [];
 }

@@ -15,6 +15,7 @@ import { localGroup, rpcGroup, serverDefaults, simulatedGroup } from '../options
 import { Quotas } from '../quotas/quotas.js';
 import { ownerName } from '../taskmanager/owner-name.js';
 import { TaskManager, type DatastoreSettings } from '../taskmanager/taskmanager.js';
+import { guestDatastoreLines } from './datastore-settings.js';
 import type { OpenParts } from './open-parts.js';
 import type { RoleBase } from './role-base.js';
 
@@ -51,6 +52,7 @@ async function openCompute(o: TaskManagerRoleOptions): Promise<ComputeDriver> {
         : { transport: 'amqp', amqpUrl: rpc.amqp_url ?? '' },
     backupStorage: await guestStorageSection(config, o.host),
     openBackupStorage: () => openBackupStorage(config, o.host),
+    datastoreLines: (name) => guestDatastoreLines(config, name),
     addressPool: local.address_pool,
     userPrefix: local.guest_user_prefix,
     reportInterval: local.report_interval,

@@ -3,7 +3,13 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Capability, DatastoreUnavailable, NameRule, PortRange } from '@cellar/plugin-api';
+import type {
+  Capability,
+  DatastoreUnavailable,
+  NameRule,
+  PointInTimeRecovery,
+  PortRange,
+} from '@cellar/plugin-api';
 import type { GuestClient, RequestContext } from '@cellar/rpc';
 import type { Database, Instance } from '../db/schema.js';
 import type { TokenInfo } from '../identity/identity.js';
@@ -22,6 +28,11 @@ export interface DatastorePolicy {
   readonly usageTimeout: number;
   /** The datastore's `backup_strategy` option; backups are refused (501) when it is empty. */
   readonly backupStrategy?: string;
+  /**
+   * The datastore's point-in-time recovery, while its server option `wal_archiving` is on: the
+   * instance detail shows the recoverable window and restore times are checked against it.
+   */
+  readonly pointInTime?: PointInTimeRecovery;
   /** Why this host cannot run the datastore: creates are refused with it. */
   readonly unavailable?: DatastoreUnavailable;
 }

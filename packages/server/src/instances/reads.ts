@@ -4,6 +4,7 @@
 // costs one change-stamp query.
 
 import { BadRequest, NotFound } from '@cellar/plugin-api';
+import { RecoverableWindows, type RecoverableWindowView } from '../backups/recoverable-window.js';
 import { restorePointOf } from '../backups/restore-point.js';
 import { ReadCache } from '../db/read-cache.js';
 import type { InstanceDeps } from './deps.js';
@@ -36,8 +37,10 @@ export class InstanceReads {
   readonly #shown: ReadCache<Shown | undefined>;
   readonly #pageSize: number;
   readonly #volumes: VolumeUsage;
+  readonly #windows: RecoverableWindows;
 
   constructor(private readonly deps: InstanceDeps) {
+    this.#windows = new RecoverableWindows(deps);
     this.#lists = new InstanceLists(deps.db, deps.changeStamp);
     this.#shown = new ReadCache(deps.changeStamp);
     this.#pageSize = deps.pageSize ?? 20;
@@ -78,8 +81,19 @@ export class InstanceReads {
   async show(v: ViewContext, id: string): Promise<string> {
     const { row, fault, restorePoint } = await this.#find(v.tenant, id);
     const asked = this.#volumeUsed(row, v.now);
-    const used = asked === undefined ? undefined : await asked;
-    return `{"instance":${this.#rendered.detail(row, v, fault, used, restorePoint)}}`;
+    const [volumeUsed, recoverableWindow] = await Promise.all([asked, this.#window(row)]);
+    const shown = this.#rendered.detail(row, v, fault, {
+      volumeUsed,
+      restorePoint,
+      recoverableWindow,
+    });
+    return `{"instance":${shown}}`;
+  }
+
+  /** The window an instance can be restored to, where its datastore archives for it. */
+  #window(row: InstanceRow): Promise<RecoverableWindowView> | undefined {
+    const pitr = this.deps.datastores.get(row.datastore)?.pointInTime;
+    return pitr && this.#windows.of(pitr, row.tenant_id, row.id);
   }
 
   /** A new instance's detail, with the root password generated for it (shown only here). */

@@ -8,7 +8,6 @@ import {
   statusInputs,
   summaryView,
   type DetailExtras,
-  type RestorePoint,
   type ViewContext,
   type ViewedRow,
 } from './views.js';
@@ -35,23 +34,23 @@ export class RenderedViews {
   }
 
   /**
-   * With the space used on its volume when known and the backup it was restored from (an
-   * instance shown on its own).
+   * With, for an instance shown on its own, the space used on its volume when known, the backup
+   * it was restored from and the window it can be restored to.
    */
   detail(
     row: ViewedRow,
     v: ViewContext,
     fault: Fault | undefined,
-    volumeUsed?: number,
-    restorePoint?: RestorePoint,
+    shown: Omit<DetailExtras, 'fault' | 'password'> = {},
   ): string {
-    const extra = `${volumeUsed ?? ''}\n${restorePoint ? JSON.stringify(restorePoint) : ''}`;
+    const { volumeUsed, restorePoint, recoverableWindow } = shown;
+    const extra = [
+      volumeUsed ?? '',
+      restorePoint ? JSON.stringify(restorePoint) : '',
+      recoverableWindow ? JSON.stringify(recoverableWindow) : '',
+    ].join('\n');
     return reuse(this.#details, row, v, fault, extra, () =>
-      detailView(row, v, {
-        fault,
-        restorePoint,
-        ...(volumeUsed === undefined ? {} : { volumeUsed }),
-      }),
+      detailView(row, v, { fault, ...shown }),
     );
   }
 }

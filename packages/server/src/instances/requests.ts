@@ -82,8 +82,19 @@ export const accessBody = Type.Object(
 export const restorePointBody = Type.Object(
   {
     backupRef: Type.Optional(Type.String({ minLength: 1 })),
-    restore_time: Type.Optional(Type.String({ format: 'date-time' })),
-    instance: Type.Optional(Type.String({ minLength: 1 })),
+    restore_time: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          "Replay to this moment; where the datastore archives for it, it must lie inside a span of the source's recoverable_window (400 otherwise)",
+      }),
+    ),
+    instance: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'The instance whose backups restore_time replays, even one since deleted',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

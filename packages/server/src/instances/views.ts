@@ -6,6 +6,7 @@
 // object literals with properties added in a fixed order (the order clients see), not by
 // spreading partial objects: spreads cost a copy each and leave V8 slow dictionary objects.
 
+import type { RecoverableWindowView } from '../backups/recoverable-window.js';
 import type { Instance } from '../db/schema.js';
 import { resourceLinks, type Link } from '../api/links.js';
 import { computeStatus, type ComputedStatus, type StatusInputs } from './status.js';
@@ -76,6 +77,8 @@ export interface InstanceDetailView extends InstanceSummaryView {
   password?: string;
   /** Cellar's: the backup an instance was restored from, and the time it was replayed to. */
   restore_point?: RestorePoint;
+  /** Cellar's: the times the instance can be restored to, where its datastore archives for it. */
+  recoverable_window?: RecoverableWindowView;
 }
 
 export interface RestorePoint {
@@ -160,6 +163,7 @@ export interface DetailExtras {
   readonly volumeUsed?: number;
   readonly password?: string | undefined;
   readonly restorePoint?: RestorePoint | undefined;
+  readonly recoverableWindow?: RecoverableWindowView | undefined;
 }
 
 /** The summary with the detail's fields; `datastore` and `volume` are replaced where they stand. */
@@ -185,5 +189,6 @@ export function detailView(
     };
   if (extras.password !== undefined) view.password = extras.password;
   if (extras.restorePoint !== undefined) view.restore_point = extras.restorePoint;
+  if (extras.recoverableWindow !== undefined) view.recoverable_window = extras.recoverableWindow;
   return view;
 }

@@ -13,6 +13,7 @@ import {
   BackupStorageRefused,
   defineDatastoreServer,
   type BackupInfo,
+  type PointInTimeRecovery,
   type PrepareRequest,
 } from '@cellar/plugin-api';
 import { findAppRoot } from '@cellar/plugins';
@@ -24,11 +25,11 @@ import { syncCatalog } from '../datastores/catalog.js';
 import { migrateToLatest, openDatabase, type ControlDatabase } from '../db/connect.js';
 import { SimulatedCompute } from '../drivers/compute/simulated.js';
 import { Identity } from '../identity/identity.js';
-import type { DatastorePolicy } from '../instances/deps.js';
 import { Quotas } from '../quotas/quotas.js';
 import { newInstanceKey, unseal } from '../secrets.js';
 import { TaskManager } from '../taskmanager/taskmanager.js';
 import type { Json } from './api-session.js';
+import { planePolicies, withPointInTime } from './backup-policies.js';
 import type { TakeBackup } from './backup-guests.js';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -43,6 +44,8 @@ export interface BackupPlane {
   take: TakeBackup;
   /** Whether the storage refuses to delete, as one whose credentials were revoked. */
   refuseDeletes: boolean;
+  /** Whether the storage refuses to list, as one that is down. */
+  refuseLists: boolean;
   /** The locations the storage deleted, in order. */
   readonly deletions: string[];
   /** What the conductor refused, as it logged it. */
@@ -72,61 +75,9 @@ export interface BackupPlaneOptions {
   readonly timeout?: number;
   /** `[DEFAULT] agent_heartbeat_expiry`: the silence after which a backup's guest is lost. */
   readonly silenceLimit?: number;
+  /** PostgreSQL's point-in-time recovery, as with `[postgresql] wal_archiving` on. */
+  readonly pointInTime?: PointInTimeRecovery;
 }
-
-const policies = new Map<string, DatastorePolicy>([
-  [
-    'postgresql',
-    {
-      capabilities: ['backup', 'restore', 'databases', 'users', 'root'],
-      backupStrategy: 'pg_basebackup',
-      rootOnCreate: true,
-      passwordLength: 20,
-      volumeSupport: true,
-      tcpPorts: [],
-      udpPorts: [],
-      usageTimeout: 10,
-    },
-  ],
-  [
-    'mysql',
-    {
-      capabilities: ['backup', 'restore'],
-      backupStrategy: 'mariabackup',
-      rootOnCreate: false,
-      passwordLength: 20,
-      volumeSupport: true,
-      tcpPorts: [],
-      udpPorts: [],
-      usageTimeout: 10,
-    },
-  ],
-  [
-    // Declares backups but its backup_strategy option was emptied: backups are off.
-    'redis',
-    {
-      capabilities: ['backup', 'restore'],
-      rootOnCreate: false,
-      passwordLength: 20,
-      volumeSupport: false,
-      tcpPorts: [],
-      udpPorts: [],
-      usageTimeout: 10,
-    },
-  ],
-  [
-    'memcached',
-    {
-      capabilities: [],
-      rootOnCreate: false,
-      passwordLength: 20,
-      volumeSupport: false,
-      tcpPorts: [],
-      udpPorts: [],
-      usageTimeout: 10,
-    },
-  ],
-]);
 
 /** The installed `local` storage, configured to keep its objects under `dir`. */
 async function localStorages(dir: string): Promise<BackupStorages> {
@@ -152,7 +103,7 @@ async function catalog(control: ControlDatabase): Promise<void> {
     });
   await syncCatalog(
     control.db,
-    [...policies.keys()].map((name) => ({
+    [...planePolicies.keys()].map((name) => ({
       name,
       package: `@example/${name}`,
       version: '0',
@@ -185,10 +136,10 @@ async function signIn(app: FastifyInstance, user: string, scope: string): Promis
   return { token: String(res.headers['x-subject-token']), project };
 }
 
-/** A storage that refuses deletes while the plane says so, and otherwise is the real one. */
+/** A storage that refuses deletes or lists while the plane says so, else the real one. */
 function refusing(
   storages: BackupStorages,
-  refuse: () => boolean,
+  refuse: { readonly deletes: boolean; readonly lists: boolean },
   deletions: string[],
 ): BackupStorages {
   return {
@@ -200,11 +151,19 @@ function refusing(
         name: storage.name,
         put: (body, target) => storage.put(body, target),
         get: (location, options) => storage.get(location, options),
-        list: (project, prefix) => storage.list(project, prefix),
+        list: async (project, prefix) => {
+          if (refuse.lists)
+            throw new BackupStorageRefused({
+              storage: name,
+              operation: 'list',
+              reason: 'connection refused',
+            });
+          return storage.list(project, prefix);
+        },
         locationOf: (project, key) => storage.locationOf(project, key),
         close: () => storage.close(),
         delete: async (location) => {
-          if (refuse())
+          if (refuse.deletes)
             throw new BackupStorageRefused({
               storage: name,
               operation: 'delete',
@@ -240,7 +199,7 @@ async function startTaskManager(
     controlKey,
     quotas: new Quotas(control.db, troveQuotaDefaults),
     datastoreSettings: (name) =>
-      policies.get(name) ?? { usageTimeout: 10, tcpPorts: [], udpPorts: [] },
+      planePolicies.get(name) ?? { usageTimeout: 10, tcpPorts: [], udpPorts: [] },
     guestTimeouts: { low: 5, high: 5 },
     log: silent,
     pollInterval: 0.05,
@@ -273,9 +232,21 @@ export async function startBackupPlane(options: BackupPlaneOptions = {}): Promis
   const transport = new LocalTransport(join(dir, 'rpc'));
   const prepared = new Map<string, PrepareRequest>();
   const real = await localStorages(join(dir, 'backups'));
-  const plane = { take: (async () => undefined) as TakeBackup, refuseDeletes: false };
+  const plane = {
+    take: (async () => undefined) as TakeBackup,
+    refuseDeletes: false,
+    refuseLists: false,
+  };
   const deletions: string[] = [];
-  const storages = refusing(real, () => plane.refuseDeletes, deletions);
+  const refuse = {
+    get deletes() {
+      return plane.refuseDeletes;
+    },
+    get lists() {
+      return plane.refuseLists;
+    },
+  };
+  const storages = refusing(real, refuse, deletions);
   const compute = new SimulatedCompute({
     transport,
     prepareDelay: 0.01,
@@ -300,7 +271,7 @@ export async function startBackupPlane(options: BackupPlaneOptions = {}): Promis
       heartbeatExpiry: 90,
       maxVolumeSize: 10,
       controlKey,
-      datastores: policies,
+      datastores: withPointInTime(options.pointInTime),
       runOperation: async (id) => void taskmanager.run(id),
       guest: (i) =>
         new GuestClient(transport, i.id, unseal(controlKey, i.rpc_key), { low: 5, high: 5 }),

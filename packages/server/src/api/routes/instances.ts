@@ -40,6 +40,47 @@ const actionBody = Type.Union([
   ),
 ]);
 const tags = ['instances'];
+
+const span = Type.Object({
+  earliest: Type.String({ format: 'date-time' }),
+  latest: Type.String({ format: 'date-time' }),
+});
+/** Cellar's `recoverable_window` of an instance detail, as views.ts renders it. */
+const recoverableWindow = Type.Union(
+  [
+    Type.Object({
+      spans: Type.Array(span, {
+        description: 'The times (both ends included) a restore_time may name, oldest first',
+      }),
+      gaps: Type.Array(Type.String(), {
+        description: 'What is missing from the archive (PostgreSQL: WAL segment names)',
+      }),
+    }),
+    Type.Object({ error: Type.String({ description: 'Why the backup storage gave no window' }) }),
+  ],
+  {
+    description:
+      "Shown only on one instance's detail, where its datastore restores to a point in time and archives for it (PostgreSQL with [postgresql] wal_archiving); kept a few seconds",
+  },
+);
+/** The detail as documented: Trove's fields (not all listed) and Cellar's restore fields. */
+const instanceDetail = Type.Object({
+  instance: Type.Object(
+    {
+      id: Type.String(),
+      name: Type.String(),
+      status: Type.String(),
+      restore_point: Type.Optional(
+        Type.Object({
+          backup_id: Type.String(),
+          restore_time: Type.Optional(Type.String({ format: 'date-time' })),
+        }),
+      ),
+      recoverable_window: Type.Optional(recoverableWindow),
+    },
+    { additionalProperties: true },
+  ),
+});
 const listQuery = Type.Object(
   { ...pageQuery.properties, include_clustered: Type.Optional(Type.String()) },
   { additionalProperties: false },
@@ -74,7 +115,14 @@ function readRoutes(parent: FastifyInstance, deps: InstanceDeps, reads: Instance
   );
   app.get(
     '/v1.0/:tenant_id/instances/:id',
-    { schema: { tags, summary: 'Show an instance', params: idParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Show an instance',
+        params: idParams,
+        response: { 200: instanceDetail },
+      },
+    },
     async (request, reply) =>
       sendJson(
         reply,

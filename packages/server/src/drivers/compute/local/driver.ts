@@ -65,6 +65,8 @@ export interface LocalOptions {
   readonly backupStorage?: GuestSettings['backupStorage'];
   /** Opens that storage: one on this machine (hostDirectory) is opened to each project's guests. */
   readonly openBackupStorage?: () => Promise<BackupStorage>;
+  /** Lines of a datastore's guest section taken from the server's configuration. */
+  readonly datastoreLines?: GuestSettings['datastoreLines'];
   /** `[local]`: the address pool, the guest users' name prefix, the heartbeat period, the start timeout. */
   readonly addressPool: string;
   readonly userPrefix: string;

@@ -20,6 +20,8 @@ export interface GuestSettings {
   readonly reportInterval: number;
   /** The storage `[DEFAULT] backup_storage` chose, with its section; none when it is not installed. */
   readonly backupStorage?: GuestStorageSection | undefined;
+  /** `option = value` lines of a datastore's guest section the server's configuration decides. */
+  readonly datastoreLines?: ((datastore: string) => readonly string[]) | undefined;
 }
 
 export async function writeGuestConfig(
@@ -59,6 +61,7 @@ export async function writeGuestConfig(
     '',
     `[${guest.datastore}]`,
     `mount_point = ${join(dir, 'volume')}`,
+    ...(settings.datastoreLines?.(guest.datastore) ?? []),
     '',
     // Only the chosen storage: a guest carries no other storage's credentials.
     ...(storage ? [...storage.lines, ''] : []),
