@@ -2,7 +2,7 @@
 // the modes it writes with (what a project's ACL lets its other guests do).
 
 import assert from 'node:assert/strict';
-import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -89,4 +89,34 @@ test('purge removes the objects under the prefix and the temporary files a crash
   assert.deepEqual((await storage.list('p1', 'i1/b1')).length, 1, 'list() shows the object alone');
   await storage.purge('p1', 'i1/b1');
   assert.deepEqual(await storage.files('p1'), [join('i1', 'b2')]);
+  await storage.purge('p1', 'i1/');
+  assert.deepEqual(
+    await readdir(storage.hostDirectory('p1')),
+    [],
+    'the emptied directory went too',
+  );
+});
+
+test("deleting an instance's last object removes its emptied directory, and keeps the project's", async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'cellar-local-storage-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const storage = (await driver.open({
+    path: join(root, 'backups'),
+    fsync: false,
+  })) as LocalBackupStorage;
+  const put = (key: string) =>
+    storage.put(Readable.from([Buffer.from('data')]), { project: 'p1', key });
+  const first = await put('i1/b1');
+  const second = await put('i1/b2');
+  const other = await put('i2/b1');
+  await storage.delete(first.location);
+  assert.deepEqual((await readdir(storage.hostDirectory('p1'))).sort(), ['i1', 'i2']);
+  await storage.delete(second.location);
+  // A directory left behind would be owned by the instance's OS user after it is gone.
+  assert.deepEqual(await readdir(storage.hostDirectory('p1')), ['i2']);
+  await storage.delete(other.location);
+  assert.deepEqual(await readdir(storage.hostDirectory('p1')), []);
+  // A put after the pruning makes its directory again.
+  await put('i1/b3');
+  assert.deepEqual(await storage.files('p1'), [join('i1', 'b3')]);
 });

@@ -4,7 +4,7 @@
 // project's guests, each its own OS user, reach it with ACLs (storage-access.ts of the local driver).
 
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -55,6 +55,18 @@ export class LocalBackupStorage implements BackupStorage {
     return join(this.root, checkProject(rest.slice(0, slash)), checkKey(rest.slice(slash + 1)));
   }
 
+  /** The temporary file, its directory made first, and made again if a delete pruned it meanwhile. */
+  async #openTemporary(temporary: string) {
+    for (let attempt = 0; ; attempt++) {
+      await mkdir(dirname(temporary), { recursive: true, mode: DIRECTORY_MODE });
+      try {
+        return await open(temporary, 'wx', FILE_MODE);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 2) throw error;
+      }
+    }
+  }
+
   async put(body: Readable, target: PutBackupObject): Promise<StoredBackupObject> {
     const location = this.#locationOf(target.project, target.key);
     const file = this.#pathOf(location);
@@ -64,8 +76,7 @@ export class LocalBackupStorage implements BackupStorage {
       // Group bits are what a default ACL on the project's directory (set by a compute driver on
       // this machine) lets its other guests do: read, never write. Without ACLs the group is the
       // writer's own, so nothing widens.
-      await mkdir(dirname(file), { recursive: true, mode: DIRECTORY_MODE });
-      const handle = await open(temporary, 'wx', FILE_MODE);
+      const handle = await this.#openTemporary(temporary);
       const signal = target.signal ? { signal: target.signal } : {};
       await pipeline(body, digest, handle.createWriteStream(), signal);
       if (this.fsync) await this.#sync(temporary);
@@ -105,10 +116,31 @@ export class LocalBackupStorage implements BackupStorage {
   }
 
   async delete(location: string): Promise<void> {
+    const file = this.#pathOf(location);
     try {
-      await rm(this.#pathOf(location), { force: true });
+      await rm(file, { force: true });
     } catch (error) {
       throw storageError('delete', location, error);
+    }
+    await this.#pruneEmptied(file);
+  }
+
+  /**
+   * Removes the directories above a deleted object that it left empty, up to its project's: one
+   * left behind would still belong to the OS user of an instance that is gone. A put racing the
+   * pruning makes its directory again (see #openTemporary).
+   */
+  async #pruneEmptied(file: string): Promise<void> {
+    const project = join(this.root, relative(this.root, file).split(sep)[0] ?? '');
+    for (let dir = dirname(file); dir.startsWith(project + sep); dir = dirname(dir)) {
+      // Not empty (ENOTEMPTY), or gone already: either way nothing above needs pruning by us.
+      if (
+        !(await rmdir(dir).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
     }
   }
 
@@ -142,11 +174,13 @@ export class LocalBackupStorage implements BackupStorage {
       const key = [...parts, last.replace(/^\.(.+)\.[0-9a-f-]{36}\.part$/, '$1')].join('/');
       if (!key.startsWith(prefix)) continue;
       const location = `${scheme}${checkProject(project)}/${parts.concat(last).join('/')}`;
+      const file = join(this.root, project, name);
       try {
-        await rm(join(this.root, project, name), { force: true });
+        await rm(file, { force: true });
       } catch (error) {
         throw storageError('delete', location, error);
       }
+      await this.#pruneEmptied(file);
     }
   }
 
