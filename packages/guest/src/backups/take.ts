@@ -61,6 +61,9 @@ function asFailure(backup: string, error: unknown, signal: AbortSignal): Error {
   return new BackupFailed({ backup, reason }, { cause: error });
 }
 
+/** How long an aborted stream waits for the upload to give its own reason for the abort. */
+const UPLOAD_REASON_GRACE_MS = 1000;
+
 /** How long a failed backup waits for its tool and its upload to stop before it is reported. */
 const STOP_GRACE_MS = 30_000;
 
@@ -115,9 +118,13 @@ export async function takeBackup(t: TakeBackup): Promise<TakenBackup> {
       log,
     });
     const flow = pipeline(source.stream, compressor(t.compression, t.zstd), counter);
-    // The upload closing the stream early is the upload's failure, which put reports with its reason.
+    // The upload closing the stream early is the upload's failure, which put reports with its
+    // reason; an abort of the stream is given a moment for put's reason to come first.
     flow.catch((error: unknown) => {
-      if ((error as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE') fail(error);
+      const code = (error as { code?: unknown }).code;
+      if (code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+      if (code === 'ABORT_ERR') setTimeout(() => fail(error), UPLOAD_REASON_GRACE_MS).unref();
+      else fail(error);
     });
     const put = storage.put(t.key, counter, signal);
     put.catch(fail);
