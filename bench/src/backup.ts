@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { signIn, startTestControlPlane, type ApiSession } from '@cellar/server/testing';
+import { printRestoreTrace } from './backup/trace.js';
 import { bareBackup, bareRestore, dataBytes, loadData } from './backup/bare.js';
 import { createInstance, median, postmasterOf } from './pg-instance.js';
 
@@ -25,6 +26,7 @@ const { values: args } = parseArgs({
     'size-mb': { type: 'string', default: '1024' },
     runs: { type: 'string', default: '3' },
     target: { type: 'string', default: '1.3' },
+    trace: { type: 'boolean', default: false },
   },
 });
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -55,11 +57,16 @@ async function cellarBackup(
 /** A create restoring the backup, until ACTIVE; the seconds from the request. Deleted after. */
 async function cellarRestore(api: ApiSession, backup: string, n: number): Promise<number> {
   const started = performance.now();
+  const wallStart = Date.now();
   const id = await createInstance(api, `bench-restored-${n}`, {
     volume: { size: 5 },
     restorePoint: { backupRef: backup },
   });
   const seconds = (performance.now() - started) / 1000;
+  if (args.trace) {
+    console.log(`    cellar restore ${n}: ACTIVE at ${seconds.toFixed(2)} s`);
+    await printRestoreTrace(api, id, wallStart);
+  }
   await api.call('DELETE', `/instances/${id}`);
   await api.untilInstance(id, (i) => 'gone' in i, 'deleted', 120, 100);
   return seconds;
@@ -111,7 +118,7 @@ async function main(): Promise<number> {
       backups.theirs.push(bare.seconds);
       const [seconds, backup] = await cellarBackup(api, id, n);
       backups.ours.push(seconds);
-      restores.theirs.push(await bareRestore(server, bare.file));
+      restores.theirs.push(await bareRestore(server, bare.file, args.trace));
       restores.ours.push(await cellarRestore(api, backup, n));
       await rm(bare.file, { force: true });
     }
