@@ -7,7 +7,9 @@
 //
 // The bare runs use what Cellar's own strategy uses (the instance's OS user, its socket, the
 // admin role, -Ft -X fetch -c fast, zstd -3), so the difference is what Cellar adds: the guest's
-// stream, its SHA-256, the storage's put and the control plane's bookkeeping.
+// stream, its SHA-256, the storage's put and the control plane's bookkeeping. Both restores of
+// the full backup are crash recovery from its backup_label, as PostgreSQL starts any such copy.
+// --trace prints, per restore, the create's steps, the guest's log phases and the bare split.
 
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';

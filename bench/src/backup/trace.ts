@@ -1,6 +1,5 @@
-// bench/backup --trace: where a Cellar restore's time goes, printed per run: the create
-// operation's steps (the taskmanager's timeline) and the restored instance's guest log lines,
-// each as seconds since the create request.
+// bench/backup --trace: where a Cellar restore's time goes, per run: the create's steps (the
+// taskmanager's timeline) and the restored guest's log lines, as seconds since the request.
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
