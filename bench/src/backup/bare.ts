@@ -71,7 +71,7 @@ export async function dataBytes(dir: string): Promise<number> {
   return Number(stdout.split('\t')[0]);
 }
 
-/** pg_basebackup as Cellar's strategy runs it, through zstd into a file in the storage directory. */
+/** pg_basebackup as Cellar's strategy runs it, through zstd into a flushed file in the storage directory. */
 export async function bareBackup(
   server: Postmaster,
   storage: string,
@@ -83,7 +83,9 @@ export async function bareBackup(
   const started = performance.now();
   await asOwner(
     server,
-    `pg_basebackup -h ${socketDir} -p ${port} -U os_admin -D - -Ft -X fetch -c fast | zstd -q -3 -T0 > ${file}`,
+    // Flushed, file and directory, as the local storage flushes every object (fsync = true)
+    // before the backup is COMPLETED: an unflushed file is not yet a backup.
+    `pg_basebackup -h ${socketDir} -p ${port} -U os_admin -D - -Ft -X fetch -c fast | zstd -q -3 -T0 > ${file}; sync ${file} ${dir}`,
   );
   return { seconds: (performance.now() - started) / 1000, file };
 }
