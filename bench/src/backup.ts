@@ -7,7 +7,9 @@
 //
 // The bare runs use what Cellar's own strategy uses (the instance's OS user, its socket, the
 // admin role, -Ft -X fetch -c fast, zstd -3), so the difference is what Cellar adds: the guest's
-// stream, its SHA-256, the storage's put and the control plane's bookkeeping.
+// stream, its SHA-256, the storage's put and the control plane's bookkeeping. Both restores of
+// the full backup are crash recovery from its backup_label, as PostgreSQL starts any such copy.
+// --trace prints, per restore, the create's steps, the guest's log phases and the bare split.
 
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { signIn, startTestControlPlane, type ApiSession } from '@cellar/server/testing';
+import { printRestoreTrace } from './backup/trace.js';
 import { bareBackup, bareRestore, dataBytes, loadData } from './backup/bare.js';
 import { createInstance, median, postmasterOf } from './pg-instance.js';
 
@@ -25,6 +28,7 @@ const { values: args } = parseArgs({
     'size-mb': { type: 'string', default: '1024' },
     runs: { type: 'string', default: '3' },
     target: { type: 'string', default: '1.3' },
+    trace: { type: 'boolean', default: false },
   },
 });
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -55,11 +59,16 @@ async function cellarBackup(
 /** A create restoring the backup, until ACTIVE; the seconds from the request. Deleted after. */
 async function cellarRestore(api: ApiSession, backup: string, n: number): Promise<number> {
   const started = performance.now();
+  const wallStart = Date.now();
   const id = await createInstance(api, `bench-restored-${n}`, {
     volume: { size: 5 },
     restorePoint: { backupRef: backup },
   });
   const seconds = (performance.now() - started) / 1000;
+  if (args.trace) {
+    console.log(`    cellar restore ${n}: ACTIVE at ${seconds.toFixed(2)} s`);
+    await printRestoreTrace(api, id, wallStart);
+  }
   await api.call('DELETE', `/instances/${id}`);
   await api.untilInstance(id, (i) => 'gone' in i, 'deleted', 120, 100);
   return seconds;
@@ -111,7 +120,7 @@ async function main(): Promise<number> {
       backups.theirs.push(bare.seconds);
       const [seconds, backup] = await cellarBackup(api, id, n);
       backups.ours.push(seconds);
-      restores.theirs.push(await bareRestore(server, bare.file));
+      restores.theirs.push(await bareRestore(server, bare.file, args.trace));
       restores.ours.push(await cellarRestore(api, backup, n));
       await rm(bare.file, { force: true });
     }

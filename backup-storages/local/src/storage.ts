@@ -27,6 +27,7 @@ import { storageError } from './errors.js';
 
 const scheme = 'local:';
 const DIRECTORY_MODE = 0o750;
+const READ_CHUNK = 1024 * 1024;
 const FILE_MODE = 0o640;
 
 /** Temporary files start with a dot, which no key segment may: list() and readers skip them. */
@@ -110,7 +111,11 @@ export class LocalBackupStorage implements BackupStorage {
         throw new BackupObjectNotFound({ storage: this.name, object: location });
       throw storageError('read', location, error);
     }
-    const stream = handle.createReadStream(options.signal ? { signal: options.signal } : {});
+    // Large reads: a backup is read once, front to back, and each chunk costs a hash update.
+    const stream = handle.createReadStream({
+      highWaterMark: READ_CHUNK,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     if (options.sha256 === undefined) return stream;
     return verifySha256(stream, { storage: this.name, object: location, sha256: options.sha256 });
   }

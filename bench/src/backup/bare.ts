@@ -71,7 +71,7 @@ export async function dataBytes(dir: string): Promise<number> {
   return Number(stdout.split('\t')[0]);
 }
 
-/** pg_basebackup as Cellar's strategy runs it, through zstd into a file in the storage directory. */
+/** pg_basebackup as Cellar's strategy runs it, through zstd into a flushed file in the storage directory. */
 export async function bareBackup(
   server: Postmaster,
   storage: string,
@@ -83,18 +83,25 @@ export async function bareBackup(
   const started = performance.now();
   await asOwner(
     server,
-    `pg_basebackup -h ${socketDir} -p ${port} -U os_admin -D - -Ft -X fetch -c fast | zstd -q -3 -T0 > ${file}`,
+    // Flushed, file and directory, as the local storage flushes every object (fsync = true)
+    // before the backup is COMPLETED: an unflushed file is not yet a backup.
+    `pg_basebackup -h ${socketDir} -p ${port} -U os_admin -D - -Ft -X fetch -c fast | zstd -q -3 -T0 > ${file}; sync ${file} ${dir}`,
   );
   return { seconds: (performance.now() - started) / 1000, file };
 }
 
 /** The file extracted into a fresh data directory beside the instance's, started until ready. */
-export async function bareRestore(server: Postmaster, file: string): Promise<number> {
+export async function bareRestore(
+  server: Postmaster,
+  file: string,
+  trace = false,
+): Promise<number> {
   const owner = await stat(server.dataDir);
   const dir = await ownedDir(dirname(server.dataDir), owner, 'bare-restore-');
   const data = join(dir, 'data');
   const started = performance.now();
   await asOwner(server, `mkdir -m 700 ${data}; zstd -dc ${file} | tar -xf - -C ${data}`);
+  const extracted = (performance.now() - started) / 1000;
   // Its own socket and no TCP, archive off: the copy must not reach the instance it came from.
   // A socket path must stay under 108 bytes: a short directory of the owner's in /tmp.
   const socketDir = await ownedDir(tmpdir(), owner, 'cbr-');
@@ -119,7 +126,12 @@ export async function bareRestore(server: Postmaster, file: string): Promise<num
       const tail = (await readFile(join(dir, 'server.log'), 'utf8')).slice(-2000);
       throw new Error(`the restored server stopped; its log ends:\n${tail}`);
     }
-    return (performance.now() - started) / 1000;
+    const seconds = (performance.now() - started) / 1000;
+    if (trace)
+      console.log(
+        `    bare restore: extracted at ${extracted.toFixed(2)} s, ready at ${seconds.toFixed(2)} s`,
+      );
+    return seconds;
   } finally {
     await log.close();
     if (alive(pid)) process.kill(pid, 'SIGINT');

@@ -140,8 +140,13 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
       throw this.#files.failed('this guest has no backup storage to restore from');
     await this.#staged?.done.catch(() => undefined);
     this.#staged = undefined;
-    await rm(this.#files.stagingDir, { recursive: true, force: true });
-    await this.context.restore(backup);
+    // The unused cluster goes while the backup streams in: they share no files.
+    const dropped = rm(this.#files.stagingDir, { recursive: true, force: true });
+    try {
+      await this.context.restore(backup);
+    } finally {
+      await dropped;
+    }
   }
 
   /** What the backup and restore strategies use of this instance. */

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { childrenOf, commandLine } from '@cellar/plugin-api/processes';
 import { quietLog } from '@cellar/plugin-api/testing';
 import backupStrategy from './backup.js';
@@ -247,5 +248,72 @@ test(
     await assert.rejects(restoring, (error) => error === mismatch);
     for (const dir of ['data', 'data.restore', 'restore-wal'])
       await assert.rejects(access(join(target.mountPoint, dir)), /ENOENT/);
+  },
+);
+
+/** The restored instance's rows of t and the timeline it writes WAL on, read before it goes. */
+async function rowsAndTimeline(
+  t: TestContext,
+  bench: BackupBench,
+  backup: Parameters<BackupBench['restoredInstance']>[0],
+): Promise<{ rows: number; timeline: string }> {
+  const target = await bench.restoredInstance(backup);
+  t.after(() => target.dispose());
+  await target.manager.prepare({ memoryMb: 256, databases: [], users: [], backupInfo: backup });
+  const [row] = await asAlice(target, 'SELECT count(*)::int AS rows FROM t');
+  const { rows } = await target.manager.backupHost.sql.query<{ timeline: string }>(
+    'SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) AS timeline',
+  );
+  await target.dispose();
+  return { rows: Number(row?.['rows']), timeline: rows[0]?.timeline ?? '' };
+}
+
+test(
+  'a full backup alone restores by crash recovery on its own timeline; an incremental promotes to a new one',
+  { skip: noPostgres },
+  async (t) => {
+    const { server, bench } = await source(t);
+    await asAlice(server, 'INSERT INTO t SELECT generate_series(1, 100)');
+    const full = await bench.backup(server.manager);
+    await asAlice(server, 'INSERT INTO t SELECT generate_series(101, 250)');
+    const incremental = await bench.backup(server.manager, full);
+    assert.deepEqual(await rowsAndTimeline(t, bench, full), { rows: 100, timeline: '00000001' });
+    assert.deepEqual(await rowsAndTimeline(t, bench, incremental), {
+      rows: 250,
+      timeline: '00000002',
+    });
+  },
+);
+
+test(
+  "a restore whose pieces write tar's input themselves restores their rows",
+  { skip: noPostgres },
+  async (t) => {
+    const { server, bench } = await source(t);
+    await asAlice(server, 'INSERT INTO t SELECT generate_series(1, 100)');
+    const full = await bench.backup(server.manager);
+    const [piece] = bench.chain(full);
+    assert.ok(piece);
+    let piped = 0;
+    const writing = {
+      ...piece,
+      pipeTo: async (stdin: Writable) => {
+        piped++;
+        await pipeline(await piece.open(), stdin);
+      },
+    };
+    const target = await liveInstance();
+    t.after(() => target.dispose());
+    await restoreStrategy.restore({
+      manager: target.manager,
+      chain: [writing],
+      workDir: bench.dir,
+      objects: bench.objects,
+      signal: new AbortController().signal,
+      log: quietLog,
+    });
+    await target.manager.prepare({ memoryMb: 256, databases: [], users: [] });
+    assert.deepEqual(await asAlice(target, 'SELECT count(*)::int AS rows FROM t'), [{ rows: 100 }]);
+    assert.equal(piped, 1);
   },
 );

@@ -1,13 +1,18 @@
 // The `pg_basebackup` restore strategy (entry point `./restore`, cellar.restore.strategy): the
-// full backup's tar extracted as the server's OS user into a fresh data directory, the later WAL
-// laid out beside it, recovery settings written; the manager's start then replays and promotes.
+// full backup's tar extracted as the server's OS user into a fresh data directory, and for
+// incrementals or a restore time the later WAL and recovery settings; the manager starts it.
 
 import { rename, rm } from 'node:fs/promises';
-import { defineRestoreStrategy, GuestError, type RestoreRun } from '@cellar/plugin-api';
+import {
+  defineRestoreStrategy,
+  GuestError,
+  type RestorePiece,
+  type RestoreRun,
+} from '@cellar/plugin-api';
 import type { PostgresqlManager } from './guest.js';
 import { writeRecoverySettings } from './recovery.js';
 import { downloadWalForTarget } from './restore-wal.js';
-import { feedTool } from './tool-process.js';
+import { feedTool, fillTool } from './tool-process.js';
 
 async function layOut(run: RestoreRun<PostgresqlManager>): Promise<void> {
   const { files } = run.manager.backupHost;
@@ -16,11 +21,20 @@ async function layOut(run: RestoreRun<PostgresqlManager>): Promise<void> {
     throw new GuestError({ reason: 'A restore needs the chain to begin with a full backup.' });
   const spawning = await files.spawning();
   await files.ownedDir(files.restoreDir, spawning.user);
-  await files.ownedDir(files.restoreWalDir, spawning.user);
   // As the server's user: tar would otherwise give the files to the owner named in the archive.
-  const extract = async (dir: string, piece: (typeof run.chain)[number]): Promise<void> =>
-    feedTool('tar', ['-x', '-f', '-', '-C', dir], spawning, await piece.open(), run.signal);
+  const extract = async (dir: string, piece: RestorePiece): Promise<void> => {
+    const args = ['-x', '-f', '-', '-C', dir];
+    // zstd straight into tar when the agent can: the plain bytes are not copied through it.
+    if (piece.pipeTo !== undefined)
+      await fillTool('tar', args, spawning, piece.pipeTo.bind(piece), run.signal);
+    else await feedTool('tar', args, spawning, await piece.open(), run.signal);
+  };
   await extract(files.restoreDir, full);
+  // A full backup alone to its end: its tar holds the WAL it needs (-X fetch), and the server's
+  // crash recovery from backup_label replays it, as it would on any copy. No promotion, no new
+  // timeline, no end-of-recovery wait; it refuses to start if that WAL ends before the backup's.
+  if (incrementals.length === 0 && run.restoreTime === undefined) return;
+  await files.ownedDir(files.restoreWalDir, spawning.user);
   for (const piece of incrementals) await extract(files.restoreWalDir, piece);
   if (run.restoreTime !== undefined)
     await downloadWalForTarget(run, files.restoreWalDir, spawning.user);

@@ -2,7 +2,7 @@
 // stdout streamed (or stdin fed), their stderr kept for the error, stopped when the run is aborted.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { spawnOptions, type Spawning } from '@cellar/plugin-api/processes';
 
@@ -128,6 +128,41 @@ export async function feedTool(
     child.kill('SIGKILL');
     await ended.catch(() => undefined);
     throw error;
+  }
+  await ended;
+}
+
+/**
+ * Runs a tool whose stdin `fill` writes into by a process of its own (a restore piece's pipeTo),
+ * so the bytes never pass through the agent. A failure of `fill` stops the tool; when the tool
+ * had already failed, its own error says why.
+ */
+export async function fillTool(
+  program: string,
+  args: readonly string[],
+  spawning: Spawning,
+  fill: (stdin: Writable) => Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
+  const name = program.slice(program.lastIndexOf('/') + 1);
+  const child = spawn(program, args, {
+    ...spawnOptions(spawning),
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  const output = new ToolOutput(child);
+  const ended = exited(child, name, output, signal);
+  ended.catch(() => undefined);
+  try {
+    if (child.stdin === null) throw new Error(`${name} has no stdin`);
+    await fill(child.stdin);
+  } catch (error) {
+    const failedFirst = child.exitCode !== null && child.exitCode !== 0;
+    child.kill('SIGKILL');
+    const own = await ended.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    throw failedFirst && own !== undefined ? own : error;
   }
   await ended;
 }

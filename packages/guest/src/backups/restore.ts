@@ -4,7 +4,7 @@
 
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import {
   BackupChecksumMismatch,
   BackupNotConfigured,
@@ -18,6 +18,7 @@ import {
 import { decompressor } from './compression.js';
 import type { GuestStorage } from './objects.js';
 import { restoreStrategy, type StrategySource } from './strategies.js';
+import { zstdInto } from './zstd-pipe.js';
 
 export interface RestoreDeps {
   readonly strategies: StrategySource;
@@ -72,21 +73,33 @@ export async function restoreBackup(deps: RestoreDeps, info: BackupInfo): Promis
   const strategy = await restoreStrategy(deps.strategies, info.type);
   const controller = new AbortController();
   let mismatch: Error | undefined;
+  const fetch = async (backup: BackupInfo): Promise<Readable> => {
+    const stored = await storage.get(backup.location ?? '', {
+      sha256: backup.checksum ?? '',
+      signal: controller.signal,
+    });
+    stored.on('error', (error) => {
+      if (error instanceof BackupChecksumMismatch) mismatch ??= error;
+    });
+    return stored;
+  };
+  const { zstd } = deps;
   const pieces: RestorePiece[] = chain.map((backup) => ({
     backup,
     open: async (): Promise<Readable> => {
-      const stored = await storage.get(backup.location ?? '', {
-        sha256: backup.checksum ?? '',
-        signal: controller.signal,
-      });
-      const plain = decompressor(backup.id, backup.compression, deps.zstd);
-      stored.on('error', (error) => {
-        if (error instanceof BackupChecksumMismatch) mismatch ??= error;
-        plain.destroy(error);
-      });
+      const plain = decompressor(backup.id, backup.compression, zstd);
+      const stored = await fetch(backup);
+      stored.on('error', (error) => plain.destroy(error));
       plain.on('error', () => stored.destroy());
       return stored.pipe(plain);
     },
+    // zstd writes the plain bytes into the strategy's tool itself, sparing the agent a copy.
+    ...(backup.compression === 'zstd' && zstd !== undefined
+      ? {
+          pipeTo: async (stdin: Writable): Promise<void> =>
+            zstdInto(zstd, await fetch(backup), stdin, controller.signal),
+        }
+      : {}),
   }));
   const workDir = join(deps.runDir, 'restores', info.id);
   await rm(workDir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
 // `backup_strategy`; the guest agent finds them there, and does the rest itself: compression,
 // SHA-256 and size, the storage, progress reports and cleanup of what a failed backup left.
 
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { brand, type Branded } from '../contract.js';
 import type { BaseDatastoreManager, GuestLogger } from '../manager/base-datastore-manager.js';
 import type { BackupInfo, Json } from '../manager/guest-types.js';
@@ -79,6 +79,14 @@ export interface RestorePiece {
    * bytes differ from the recorded SHA-256: use nothing read from it until it has ended.
    */
   open(): Promise<Readable>;
+  /**
+   * The same bytes written straight into `stdin`, a child process's standard-input pipe (a
+   * restore's own tool, tar), by a tool of the agent's (zstd), so they never pass through the
+   * agent; the agent's end of `stdin` is closed. Resolves once every byte was written and the
+   * checksum held; rejects with BackupChecksumMismatch or the writing tool's failure, and then
+   * nothing the reading tool made of its input may be used. Absent: read open() instead.
+   */
+  pipeTo?(stdin: Writable): Promise<void>;
 }
 
 /** What a restore strategy is given: the chain to restore, full backup first. */
