@@ -114,10 +114,14 @@ export interface RestoreStrategy<M extends BaseDatastoreManager<unknown> = never
   restore(run: RestoreRun<M>): Promise<void>;
 }
 
-function checkStrategy(kind: string, s: { name: string; datastore: string }, fn: unknown): void {
+function checkStrategy(
+  kind: string,
+  s: { name: string; datastore: string },
+  hasFunction: boolean,
+): void {
   if (!/^[a-z][a-z0-9_]*$/.test(s.name))
     throw new TypeError(`${kind} strategy name '${s.name}' must match /^[a-z][a-z0-9_]*$/`);
-  if (typeof fn !== 'function')
+  if (!hasFunction)
     throw new TypeError(`${kind} strategy '${s.name}' of ${s.datastore}: missing its function`);
 }
 
@@ -125,7 +129,7 @@ function checkStrategy(kind: string, s: { name: string; datastore: string }, fn:
 export function defineBackupStrategy<M extends BaseDatastoreManager<unknown>>(
   strategy: BackupStrategy<M>,
 ): Branded<BackupStrategy<M>> {
-  checkStrategy('backup', strategy, strategy.backup);
+  checkStrategy('backup', strategy, typeof strategy.backup === 'function');
   return brand('backup.strategy', strategy.name, strategy);
 }
 
@@ -133,6 +137,6 @@ export function defineBackupStrategy<M extends BaseDatastoreManager<unknown>>(
 export function defineRestoreStrategy<M extends BaseDatastoreManager<unknown>>(
   strategy: RestoreStrategy<M>,
 ): Branded<RestoreStrategy<M>> {
-  checkStrategy('restore', strategy, strategy.restore);
+  checkStrategy('restore', strategy, typeof strategy.restore === 'function');
   return brand('restore.strategy', strategy.name, strategy);
 }
