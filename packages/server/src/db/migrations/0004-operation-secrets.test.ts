@@ -57,11 +57,11 @@ test('passwords earlier versions left in ended operations are gone from the data
     await control.close();
 
     control = await openDatabase({ dialect: 'sqlite', path: file });
-    assert.deepEqual(await migrateToLatest(control.db), [
-      '0004-operation-secrets',
-      '0005-operation-leases',
-      '0006-backups',
-    ]);
+    // The upgrade applies 0004 and every migration after it, whatever later ones there are.
+    assert.deepEqual(
+      await migrateToLatest(control.db),
+      Object.keys(migrations).filter((name) => name >= '0004'),
+    );
     const requests = new Map(
       (await control.db.selectFrom('operations').select(['id', 'request']).execute()).map((r) => [
         r.id,
