@@ -143,12 +143,17 @@ test('bad requests are refused naming what is wrong, and write nothing', async (
     JSON.stringify(badName.json),
     /databases\[0\]\.name: 'drop table;' is not a valid postgresql database name/,
   );
-  const notSupported = await api('POST', '/instances', pg({ restorePoint: { backupRef: 'b1' } }));
+  const notSupported = await api('POST', '/instances', pg({ configuration: 'group-1' }));
   assert.deepEqual(notSupported.json, {
     notImplemented: {
       code: 501,
-      message: "The 'restore' operation is not supported for the 'postgresql' datastore.",
+      message:
+        "The 'configuration_attach' operation is not supported for the 'postgresql' datastore.",
     },
+  });
+  const unknownBackup = await api('POST', '/instances', pg({ restorePoint: { backupRef: 'b1' } }));
+  assert.deepEqual(unknownBackup.json, {
+    itemNotFound: { code: 404, message: 'Backup b1 cannot be found.' },
   });
   const noVolume = await api('POST', '/instances', {
     instance: { name: 'x', flavorRef: '1', datastore: { type: 'postgresql' } },
