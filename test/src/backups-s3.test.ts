@@ -2,31 +2,17 @@
 // middleware of a Swift all-in-one on loopback, path-style, with multipart uploads; the scenario
 // of support/backup-scenario.ts on real instances of the local compute driver.
 
-import { after } from 'node:test';
-import { ensureSwift, startSwiftAio, type SwiftAio } from '@cellar/backup-storage-swift/testing';
 import { backupScenarios } from './support/backup-scenario.js';
-import { localCellarOfFile } from './support/local-cellar.js';
-import { noPostgresql } from './support/local-postgresql.js';
+import { localCellarOnSwift, noSwiftCellar } from './support/swift-cellar.js';
 
-const skip = noPostgresql || (ensureSwift() ?? false);
-let aio: Promise<SwiftAio> | undefined;
-after(async () => {
-  await (await aio)?.stop();
-});
+const local = localCellarOnSwift((swift) => [
+  'DEFAULT.backup_storage=s3',
+  `backup_storage_s3.endpoint=${swift.endpoint}`,
+  'backup_storage_s3.region=us-east-1',
+  'backup_storage_s3.bucket=cellar-backups',
+  `backup_storage_s3.access_key_id=${swift.tester.account}:${swift.tester.user}`,
+  `backup_storage_s3.secret_access_key=${swift.tester.key}`,
+  'backup_storage_s3.force_path_style=true',
+]);
 
-const local = localCellarOfFile(skip, async () => {
-  aio = startSwiftAio();
-  const swift = await aio;
-  return [
-    'DEFAULT.backup_storage=s3',
-    `backup_storage_s3.endpoint=${swift.endpoint}`,
-    'backup_storage_s3.region=us-east-1',
-    'backup_storage_s3.bucket=cellar-backups',
-    `backup_storage_s3.access_key_id=${swift.tester.account}:${swift.tester.user}`,
-    `backup_storage_s3.secret_access_key=${swift.tester.key}`,
-    'backup_storage_s3.force_path_style=true',
-    'mysql.usage_timeout=120',
-  ];
-});
-
-backupScenarios(local, 's3', skip);
+backupScenarios(local, 's3', noSwiftCellar);
