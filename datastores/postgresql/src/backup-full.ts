@@ -9,7 +9,7 @@ import { message } from './admin-session.js';
 import { walSegmentSize, type PgBackupHost } from './backup-host.js';
 import { ADMIN_USER } from './config.js';
 import type { PostgresqlManager } from './guest.js';
-import { streamTool } from './tool-process.js';
+import { pipeTool, streamTool } from './tool-process.js';
 import { ARCHIVING_MARKER, pruneArchive } from './wal-archive.js';
 import { parseLsn, segmentEndingAt, segmentOf } from './wal-names.js';
 
@@ -84,16 +84,18 @@ export async function fullBackup(
   // incrementals; a failed backup leaves it, and the next full prunes what piled up meanwhile.
   await writeOwned(join(files.archiveDir, ARCHIVING_MARKER), `${run.backup.id}\n`, spawning.user);
   const release = await reserveWal(host);
-  const tool = streamTool(
-    join(files.binDir(), 'pg_basebackup'),
-    [
-      ...['-h', host.socketDir, '-p', String(host.port), '-U', ADMIN_USER, '-w'],
-      ...['-D', '-', '-Ft', '-X', 'fetch', '-c', 'fast', '--verbose'],
-      ...['-l', `cellar backup ${run.backup.id}`],
-    ],
-    spawning,
-    run.signal,
-  );
+  const program = join(files.binDir(), 'pg_basebackup');
+  const args = [
+    ...['-h', host.socketDir, '-p', String(host.port), '-U', ADMIN_USER, '-w'],
+    ...['-D', '-', '-Ft', '-X', 'fetch', '-c', 'fast', '--verbose'],
+    ...['-l', `cellar backup ${run.backup.id}`],
+  ];
+  // With zstd offered, the tar goes straight into it: the agent never copies the raw bytes.
+  const into = run.compressInto;
+  const tool =
+    into === undefined
+      ? streamTool(program, args, spawning, run.signal)
+      : { ...pipeTool(program, args, spawning, into.stdin, run.signal), stream: into.compressed };
   const done = tool.done.finally(release).then(async (stderr) => {
     const meta = fullBackupMeta(stderr, segmentSize, new Date());
     // Without shipping, the local archive only serves incrementals: none will need WAL older

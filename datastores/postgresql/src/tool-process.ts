@@ -102,6 +102,29 @@ export function streamTool(
   return { stream, done, pid: child.pid };
 }
 
+/**
+ * Runs a tool whose stdout is the backup, written straight into `stdout` (a compressor's
+ * standard-input pipe) rather than read by the agent. Done settles on the tool's exit alone: the
+ * agent does not read its output, the compressor does.
+ */
+export function pipeTool(
+  program: string,
+  args: readonly string[],
+  spawning: Spawning,
+  stdout: Writable,
+  signal: AbortSignal,
+): Omit<ToolStream, 'stream'> {
+  const name = program.slice(program.lastIndexOf('/') + 1);
+  const child = spawn(program, args, {
+    ...spawnOptions(spawning),
+    stdio: ['ignore', stdout, 'pipe'],
+  });
+  const output = new ToolOutput(child);
+  const done = exited(child, name, output, signal).then(() => output.lines);
+  done.catch(() => undefined);
+  return { done, pid: child.pid };
+}
+
 /** Runs a tool fed `input` on stdin (tar extracting a backup); an input error stops it. */
 export async function feedTool(
   program: string,

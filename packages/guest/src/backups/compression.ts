@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { Duplex, PassThrough, type Transform } from 'node:stream';
+import { Duplex, PassThrough, type Transform, type Writable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { RestoreFailed } from '@cellar/plugin-api';
 
@@ -61,6 +61,11 @@ class ProcessFilter extends Duplex {
     });
   }
 
+  /** The process's standard-input pipe, for a tool spawned to write into it directly. */
+  get input(): Writable {
+    return this.#child.stdin;
+  }
+
   #settle(name: string): void {
     if (this.#exit === undefined || !this.#outputEnded || this.destroyed) return;
     if (this.#exit === 0) {
@@ -102,6 +107,15 @@ export function compressor(kind: Compression, zstd?: string): Duplex | Transform
     return new ProcessFilter(zstd, ['-q', '-3', '-T0', '-c']);
   }
   return kind === 'gzip' ? createGzip({ level: 6 }) : new PassThrough();
+}
+
+/**
+ * zstd compressing what a strategy's tool writes into its stdin pipe: `compressed` is its output,
+ * erroring with its exit status; destroying `compressed` kills it.
+ */
+export function zstdCompressInto(zstd: string): { stdin: Writable; compressed: Duplex } {
+  const filter = new ProcessFilter(zstd, ['-q', '-3', '-T0', '-c']);
+  return { stdin: filter.input, compressed: filter };
 }
 
 /** The stream a stored backup is decompressed through, by the compression its record names. */

@@ -10,13 +10,14 @@ import {
   BackupFailed,
   isCellarError,
   type BackupInfo,
+  type BackupSource,
   type BackupStrategy,
   type BaseDatastoreManager,
   type GuestLogger,
   type Json,
   type StoredBackupObject,
 } from '@cellar/plugin-api';
-import { compressor, type Compression } from './compression.js';
+import { compressor, zstdCompressInto, type Compression } from './compression.js';
 import type { GuestStorage } from './objects.js';
 
 /** Counts the bytes passing through: what the progress reports say is stored so far. */
@@ -91,6 +92,64 @@ async function outcomes<S, M>(
   return settled && [settled[0], settled[1]];
 }
 
+interface Flowing {
+  /** The compressed bytes, counted: what the storage is given. */
+  readonly flow: Promise<void>;
+  /** The strategy's done; when its tool wrote into zstd, a failure waits for zstd's own. */
+  readonly done: BackupSource['done'];
+  /** Kills the zstd the strategy was offered, when it is still running. */
+  readonly stop: () => void;
+}
+
+/**
+ * Runs the strategy, offering it zstd's input when the backup is zstd-compressed; a strategy that
+ * wrote into it hands back zstd's output, which the agent only counts; any other stream is
+ * compressed by the agent as before, and the zstd it did not use is stopped.
+ */
+async function startFlow(
+  t: TakeBackup,
+  workDir: string,
+  signal: AbortSignal,
+  counter: ByteCounter,
+): Promise<Flowing> {
+  const into =
+    t.compression === 'zstd' && t.zstd !== undefined ? zstdCompressInto(t.zstd) : undefined;
+  const stop = (): void => void into?.compressed.destroy();
+  let source: BackupSource;
+  try {
+    source = await t.strategy.backup({
+      manager: t.manager,
+      backup: t.info,
+      workDir,
+      objects: t.storage,
+      signal,
+      log: t.log,
+      ...(into === undefined ? {} : { compressInto: into }),
+    });
+  } catch (error) {
+    stop();
+    throw error;
+  } finally {
+    // The tool holds zstd's input now: zstd sees its end when the tool exits.
+    into?.stdin.destroy();
+  }
+  if (into === undefined || source.stream !== into.compressed) {
+    stop();
+    return {
+      flow: pipeline(source.stream, compressor(t.compression, t.zstd), counter),
+      done: source.done,
+      stop,
+    };
+  }
+  const flow = pipeline(into.compressed, counter);
+  // A tool whose zstd died fails on its broken output: zstd's exit is the reason then.
+  const done = source.done.catch(async (error: unknown) => {
+    await flow.catch(() => undefined);
+    throw error;
+  });
+  return { flow, done, stop };
+}
+
 export async function takeBackup(t: TakeBackup): Promise<TakenBackup> {
   const { info, storage, controller, log } = t;
   const signal = controller.signal;
@@ -109,15 +168,9 @@ export async function takeBackup(t: TakeBackup): Promise<TakenBackup> {
   const counter = new ByteCounter();
   const timer = setInterval(() => t.progress(counter.bytes), t.progressSeconds * 1000);
   try {
-    const source = await t.strategy.backup({
-      manager: t.manager,
-      backup: info,
-      workDir,
-      objects: storage,
-      signal,
-      log,
-    });
-    const flow = pipeline(source.stream, compressor(t.compression, t.zstd), counter);
+    const source = await startFlow(t, workDir, signal, counter);
+    signal.addEventListener('abort', source.stop, { once: true });
+    const { flow } = source;
     // The upload closing the stream early is the upload's failure, which put reports with its
     // reason; an abort of the stream is given a moment for put's reason to come first.
     flow.catch((error: unknown) => {

@@ -29,6 +29,21 @@ export interface GuestBackupObjects {
   delete(location: string): Promise<void>;
 }
 
+/**
+ * The zstd process a backup is compressed by, offered to a strategy whose tool writes the raw
+ * backup on its standard output: spawned with `stdin` as that output (spawn's stdio), the tool
+ * writes straight into zstd and the raw bytes never pass through the agent.
+ */
+export interface CompressInto {
+  /** zstd's standard-input pipe; the agent closes its own end once backup() has returned. */
+  readonly stdin: Writable;
+  /**
+   * zstd's output: a strategy that wrote into `stdin` returns this as its BackupSource's stream.
+   * It errors with zstd's exit status and last stderr line when zstd fails.
+   */
+  readonly compressed: Readable;
+}
+
 /** What a backup strategy is given for one backup. */
 export interface BackupRun<M extends BaseDatastoreManager<unknown>> {
   /** The instance's manager: the strategy belongs to its datastore and may use what it exposes. */
@@ -42,13 +57,19 @@ export interface BackupRun<M extends BaseDatastoreManager<unknown>> {
   /** Aborted when the backup is cancelled or over its time budget: stop the tools at once. */
   readonly signal: AbortSignal;
   readonly log: GuestLogger;
+  /**
+   * Present when the backup is compressed with zstd. A strategy may ignore it and return its raw
+   * stream as always; one that uses it returns `compressInto.compressed` as its stream.
+   */
+  readonly compressInto?: CompressInto;
 }
 
 /** What a backup strategy produces: the backup's bytes, and how their producer ended. */
 export interface BackupSource {
   /**
    * The raw backup (a tar, an mbstream, an RDB file), not compressed: the agent compresses it,
-   * hashes it and streams it to the storage without staging it on disk.
+   * hashes it and streams it to the storage without staging it on disk. The one exception is
+   * `run.compressInto.compressed`, already compressed by the agent's zstd.
    */
   readonly stream: Readable;
   /**
