@@ -4,6 +4,9 @@
 import type { BaseDatastoreManager, GuestLogger, ServiceStatus } from '@cellar/plugin-api';
 import type { ConductorClient, Heartbeat } from '@cellar/rpc';
 
+/** How long a heartbeat waits for the manager's status before it reports 'unknown'. */
+const STATUS_TIMEOUT_MS = 5000;
+
 /**
  * Reports to the conductor. A failed prepare keeps the status 'failed to spawn' until the next
  * prepare; its reason travels once, in the beat sent when it failed.
@@ -32,12 +35,7 @@ export class Reporter {
   }
 
   async #send(): Promise<void> {
-    const status: ServiceStatus = this.#failure
-      ? 'failed to spawn'
-      : await this.manager.getServiceStatus().catch((error: unknown) => {
-          this.log.warn('the service status could not be read', { err: error });
-          return 'unknown' as const;
-        });
+    const status: ServiceStatus = this.#failure ? 'failed to spawn' : await this.#status();
     const fault = this.#untold ? this.#failure : undefined;
     this.#untold = false;
     try {
@@ -45,6 +43,30 @@ export class Reporter {
     } catch (error) {
       this.log.warn('heartbeat not delivered', { err: error });
     }
+  }
+
+  /**
+   * The manager's status, or 'unknown' when it is not read within STATUS_TIMEOUT_MS: beats go one
+   * after another and a restart answers only after its own, so one status read that hangs (a
+   * server half way through stopping) must not hold every later beat and that answer.
+   */
+  async #status(): Promise<ServiceStatus> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(resolve, STATUS_TIMEOUT_MS, 'late');
+    });
+    try {
+      const status = await Promise.race([this.manager.getServiceStatus(), late]);
+      if (status !== 'late') return status;
+      this.log.warn('the service status was not read in time', {
+        seconds: STATUS_TIMEOUT_MS / 1000,
+      });
+    } catch (error) {
+      this.log.warn('the service status could not be read', { err: error });
+    } finally {
+      clearTimeout(timer);
+    }
+    return 'unknown';
   }
 
   every(seconds: number): void {
