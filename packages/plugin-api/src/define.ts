@@ -111,6 +111,11 @@ export interface DatastoreServer {
    */
   readonly pointInTime?: PointInTimeRecovery;
   readonly archiveRetention?: import('./archive-retention.js').ArchiveRetention;
+  /**
+   * Present when the datastore has configuration groups: its parameters per version, from the
+   * server's own catalog. A datastore declaring the `configuration` capability must have it.
+   */
+  readonly configuration?: import('./configuration/parameters.js').DatastoreConfiguration;
 }
 
 /** The `./server` entry: what the control plane needs without any guest code. */

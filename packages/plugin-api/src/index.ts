@@ -25,3 +25,5 @@ export * from './options/standard-options.js';
 export * from './errors/catalog-doc.js';
 export * from './backup-storage/index.js';
 export * from './backup/strategy.js';
+export * from './configuration/parameters.js';
+export * from './replication/replication.js';

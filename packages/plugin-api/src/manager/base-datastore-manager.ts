@@ -23,6 +23,7 @@ import type {
 } from './guest-types.js';
 import { guestOperations } from './guest-operations.js';
 import type { GuestBackupObjects } from '../backup/strategy.js';
+import type { ReplicationState } from '../replication/replication.js';
 import type { GuestOperation, GuestOperationMethods } from './guest-operation-views.js';
 
 export interface GuestLogger {
@@ -135,6 +136,14 @@ export abstract class BaseDatastoreManager<
   async applyAccess(_allowedCidrs: readonly string[]): Promise<boolean> {
     return false;
   }
+
+  /**
+   * The server's replication role and position, sent in every heartbeat; undefined (the base) for
+   * a datastore without replication. Must answer quickly: the heartbeat waits for it.
+   */
+  async replicationState(): Promise<ReplicationState | undefined> {
+    return undefined;
+  }
 }
 
 /**
@@ -175,7 +184,17 @@ export interface BaseDatastoreManager<O> {
 
   // configuration
   resetConfiguration(configContents: string): Promise<void>;
+  /**
+   * Makes `overrides` the instance's whole set of configuration-group values, kept where the
+   * server reads them at every start (replacing the set before); `remove` clears the set. Nothing
+   * is applied to the running server: a restart, or applyOverrides for the dynamic ones, does.
+   */
   updateOverrides(overrides: Readonly<Record<string, Json>>, remove: boolean): Promise<void>;
+  /**
+   * Applies these values to the running server at once (the control plane sends only those its
+   * catalog says need no restart, including a parameter's default when a group drops it). Fails
+   * naming the parameter the server refused; the caller then restores the previous set.
+   */
   applyOverrides(overrides: Readonly<Record<string, Json>>): Promise<void>;
 
   // flavor-resize
@@ -186,17 +205,38 @@ export interface BaseDatastoreManager<O> {
   unmountVolume(devicePath: string, mountPoint: string): Promise<void>;
   resizeFs(devicePath: string, mountPoint: string, online: boolean): Promise<void>;
 
-  // replication
+  // replication (the shapes are in replication/replication.ts)
+  /** True: Cellar seeds every replica from a backup of its source, as Trove does. */
   backupRequiredForReplication(): Promise<boolean>;
+  /**
+   * On a source, before the seeding backup: make it able to serve this replica (the replication
+   * account, what keeps the log the replica will need, synchronous commit when asked) and answer
+   * how the replica reaches it. `snapshotInfo` is a ReplicationSnapshotRequest; the answer a
+   * ReplicationSource. The replica's prepare gets that answer as `request.snapshot` with the
+   * backup as `request.backupInfo`, restores, and follows the source read-only.
+   */
   getReplicationSnapshot(snapshotInfo: Json, replicaSourceConfig: Json): Promise<Json>;
+  /**
+   * On a replica, or a former source that came back: follow the source `replicaInfo` (a
+   * ReplicationSource) from here on, read-only. Refuses with a typed error when this server's
+   * data has gone past what the source has (a former source with writes its replica never got);
+   * the control plane then seeds it again from a backup.
+   */
   attachReplica(replicaInfo: Json, slaveConfig: Json, restart: boolean): Promise<void>;
+  /** On a replica: stop following and accept writes (promotion); answers its final position. */
   detachReplica(forFailover: boolean): Promise<Json>;
+  /** On a source: a ReplicationSource for re-pointing an existing replica at it. */
   getReplicaContext(): Promise<Json>;
   makeReadOnly(readOnly: boolean): Promise<void>;
+  /** On a newly promoted replica: serve replicas (`replicaSourceConfig`: {replicaIds, synchronous}). */
   enableAsMaster(replicaSourceConfig: Json): Promise<void>;
+  /** On a former source about to follow another: stop serving replicas. */
   demoteReplicationMaster(): Promise<void>;
+  /** The source this server follows (or its own id) and its last replayed position. */
   getLastTxn(): Promise<readonly [source: string, txn: string]>;
+  /** The last position this server wrote or replayed. */
   getLatestTxnId(): Promise<string>;
+  /** Waits until this replica has replayed up to `txn` (a position getLatestTxnId answered). */
   waitForTxn(txn: string): Promise<void>;
 
   // guest-logs
