@@ -192,8 +192,9 @@ export interface BaseDatastoreManager<O> {
   updateOverrides(overrides: Readonly<Record<string, Json>>, remove: boolean): Promise<void>;
   /**
    * Applies these values to the running server at once (the control plane sends only those its
-   * catalog says need no restart, including a parameter's default when a group drops it). Fails
-   * naming the parameter the server refused; the caller then restores the previous set.
+   * catalog says need no restart). A value of null puts the parameter back to what it is without
+   * any group (the group dropped it). Fails naming the parameter the server refused; the caller
+   * then restores the previous set.
    */
   applyOverrides(overrides: Readonly<Record<string, Json>>): Promise<void>;
 
