@@ -35,6 +35,7 @@ import {
   type Spawning,
 } from '@cellar/plugin-api/processes';
 import { renderServerConfig } from './config.js';
+import { readRole, replicationSettings } from './replication/settings.js';
 import {
   DEBIAN_PACKAGES,
   findServer,
@@ -167,6 +168,7 @@ export class DataDirectory {
    * file the server's user may write) never becomes configuration.
    */
   async writeServerConfig(user: OsUser | undefined): Promise<void> {
+    const role = await readRole(this.context.mountPoint);
     const text = renderServerConfig({
       dataDir: this.dataDir,
       address: this.context.address,
@@ -177,6 +179,7 @@ export class DataDirectory {
       filesDir: this.filesDir,
       memoryMb: (await this.#recorded()).memoryMb,
       flavor: this.server().flavor,
+      replication: replicationSettings(this.context.guestId, role),
     });
     await this.writeReadOnly(this.configFile, text, user);
     // Instances prepared before these files were read-only.
