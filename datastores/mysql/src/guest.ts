@@ -7,7 +7,6 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   generatedPassword,
-  BaseDatastoreManager,
   defineDatastoreGuest,
   GuestError,
   InstanceNotReady,
@@ -18,8 +17,6 @@ import {
   type ListParams,
   type Page,
   type PrepareRequest,
-  type Json,
-  type ReplicationState,
   type ServiceStatus,
   type UserInfo,
   type UserRef,
@@ -36,7 +33,8 @@ import { createDatabases, deleteDatabase, listDatabases } from './databases.js';
 import { initialise, standby, takeFromStandby } from './install-db.js';
 import { Names } from './names.js';
 import type options from './options.js';
-import { MariadbReplication } from './replication/mariadb-replication.js';
+import type { ReplicationHost } from './replication/source.js';
+import { ReplicatingManager } from './replication/replicating-manager.js';
 import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
 import {
   adminAccountSql,
@@ -72,7 +70,7 @@ export interface RestoreTarget {
   readonly spawning: Spawning;
 }
 
-export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
+export class MysqlManager extends ReplicatingManager {
   readonly #files = new DataDirectory(this.context);
   /** The admin password: read from its file once, or made by the first start. */
   #adminPassword?: string;
@@ -93,14 +91,6 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
     () => this.#files.server().flavor,
   );
   readonly #server = new ServerProcess(this.#files, this.#sql, this.context.logDir);
-  readonly #replication = new MariadbReplication(() => ({
-    sql: this.#sql,
-    files: this.#files,
-    guestId: this.context.guestId,
-    address: this.context.address,
-    port: this.context.options.mysql_port,
-    mountPoint: this.context.mountPoint,
-  }));
   #preparing = false;
   /** The data directory's initialisation, once: begun by prepareAhead, awaited by prepare. */
   #staged?: { readonly server: string; readonly done: Promise<string> };
@@ -148,7 +138,7 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
       await this.enableRootWithPassword(request.rootPassword);
     if (request.snapshot === undefined) return;
     if (!restoring) throw files.failed('a replica is seeded from a backup; the request has none');
-    await this.#replication.seed(request.snapshot);
+    await this.replication.seed(request.snapshot);
   }
 
   /**
@@ -270,6 +260,13 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
     };
   }
 
+  /** What replication (replicating-manager.ts) works with: the admin session, the files. */
+  protected replicationHost(): ReplicationHost {
+    const { guestId, address, mountPoint, options } = this.context;
+    const port = options.mysql_port;
+    return { sql: this.#sql, files: this.#files, guestId, address, port, mountPoint };
+  }
+
   // databases
 
   override async createDatabase(databases: readonly DatabaseSpec[]): Promise<void> {
@@ -344,51 +341,6 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
 
   override async isRootEnabled(): Promise<boolean> {
     return isRootEnabled(this.#catalog);
-  }
-
-  // replication (replication/: GTID-based, semi-synchronous on request)
-
-  override async backupRequiredForReplication(): Promise<boolean> {
-    return true;
-  }
-  override async getReplicationSnapshot(info: Json, config: Json): Promise<Json> {
-    return { ...(await this.#replication.snapshot(info, config)) };
-  }
-  /** Re-pointing needs no restart: the replica threads follow the new source at once. */
-  override async attachReplica(
-    replicaInfo: Json,
-    _config?: Json,
-    _restart?: boolean,
-  ): Promise<void> {
-    await this.#replication.attach(replicaInfo);
-  }
-  /** The same for a failover: what the replica received is applied before it takes writes. */
-  override async detachReplica(_forFailover?: boolean): Promise<Json> {
-    return this.#replication.detach();
-  }
-  override async getReplicaContext(): Promise<Json> {
-    return { ...(await this.#replication.context()) };
-  }
-  override async makeReadOnly(readOnly: boolean): Promise<void> {
-    await this.#replication.makeReadOnly(readOnly);
-  }
-  override async enableAsMaster(config: Json): Promise<void> {
-    await this.#replication.enableAsSource(config);
-  }
-  override async demoteReplicationMaster(): Promise<void> {
-    await this.#replication.demote();
-  }
-  override async getLastTxn(): Promise<readonly [source: string, txn: string]> {
-    return this.#replication.lastTxn();
-  }
-  override async getLatestTxnId(): Promise<string> {
-    return this.#replication.latestTxnId();
-  }
-  override async waitForTxn(txn: string): Promise<void> {
-    await this.#replication.waitForTxn(txn);
-  }
-  override async replicationState(): Promise<ReplicationState | undefined> {
-    return this.#replication.state().catch(() => undefined);
   }
 }
 

@@ -18,7 +18,7 @@ export interface ReplicationAccount {
   readonly host: string;
 }
 
-const accountFile = (mountPoint: string): string => join(mountPoint, 'cellar-repl.json');
+export const accountFile = (mountPoint: string): string => join(mountPoint, 'cellar-repl.json');
 
 /** A CIDR as MariaDB's account hosts write a network: `address/netmask` (IPv4 only). */
 function networkHost(cidr: string): string {
@@ -40,15 +40,21 @@ function networkHost(cidr: string): string {
  * driver) every connection comes from 127.0.0.1, whatever address it goes to.
  */
 export function replicaHost(address: string, config: Json): string {
-  const network = (config as { replica_network?: unknown } | null)?.replica_network;
-  if (typeof network === 'string') return networkHost(network);
+  const network = configuredNetwork(config);
+  if (network !== undefined) return networkHost(network);
   if (address.startsWith('127.')) return '127.0.0.1';
   if (isIP(address) === 4) return networkHost(`${address}/24`);
   return '%';
 }
 
+function configuredNetwork(config: Json): string | undefined {
+  const network = (config as { replica_network?: unknown } | null)?.replica_network;
+  return typeof network === 'string' ? network : undefined;
+}
+
 /**
- * Makes the account (again) for `host`, keeping the password it had so replicas already following
+ * Makes the account (again): for the network `config` names, else where it was, else the
+ * source's network (replicaHost); keeping the password it had so replicas already following
  * stay connected. Not binary-logged: each source has its own, and a replica's copy from its seeding
  * backup is made anew when it is promoted.
  */
@@ -56,13 +62,18 @@ export async function replicationAccount(
   sql: AdminSession,
   files: DataDirectory,
   mountPoint: string,
-  host: string,
+  address: string,
+  config: Json,
   user: OsUser | undefined,
 ): Promise<ReplicationAccount> {
   const path = accountFile(mountPoint);
   const kept = existsSync(path)
     ? (JSON.parse(await readFile(path, 'utf8')) as Partial<ReplicationAccount>)
     : {};
+  const host =
+    configuredNetwork(config) === undefined && kept.host !== undefined
+      ? kept.host
+      : replicaHost(address, config);
   const password = kept.password ?? generatedPassword(32);
   const account = { user: REPL_USER, password, host };
   await unlogged(sql, async (query) => {

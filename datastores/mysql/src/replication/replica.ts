@@ -127,7 +127,11 @@ export async function attachToSource(
     const applied = parseGtids(listed('gtid_slave_pos'));
     const missing = missingFrom(parseGtids(mine.current), theirs, applied);
     const refuse = (gtids: string): Error =>
-      new ReplicaDiverged({ instance: host.guestId, source: source.sourceId, gtids });
+      new ReplicaDiverged({
+        instance: host.guestId,
+        source: source.sourceId,
+        reason: `it has transactions the source never had (${gtids}); seed it again from a backup of the source`,
+      });
     if (missing.length > 0) throw refuse(formatGtids(missing));
     await stopFollowing(query);
     await query('SET GLOBAL gtid_slave_pos = @@GLOBAL.gtid_current_pos');

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 
 /** What the instance is to replication, as the guest last made it. */
 export type ReplicationRole =
-  | { readonly role: 'source'; readonly synchronous: boolean; readonly replicaIds: readonly string[] }
+  | {
+      readonly role: 'source';
+      readonly synchronous: boolean;
+      readonly replicaIds: readonly string[];
+    }
   | {
       readonly role: 'replica';
       readonly sourceId: string;

@@ -2,11 +2,10 @@
 // it (a ReplicationSource), and giving that role up when it is about to follow another server.
 
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { GuestError, type Json, type ReplicationSource } from '@cellar/plugin-api';
 import type { AdminSession } from '../admin-session.js';
 import type { DataDirectory } from '../data-directory.js';
-import { REPL_USER, replicaHost, replicationAccount, unlogged } from './account.js';
+import { accountFile, REPL_USER, replicationAccount, unlogged } from './account.js';
 import { readRole, roleFile, SEMI_SYNC_TIMEOUT_MS, type ReplicationRole } from './settings.js';
 import { positions } from './status.js';
 
@@ -67,7 +66,8 @@ async function sourceContext(
     host.sql,
     host.files,
     host.mountPoint,
-    replicaHost(host.address, replicaConfig),
+    host.address,
+    replicaConfig,
     user,
   );
   const now = await positions(host.sql);
@@ -112,7 +112,10 @@ export async function replicaContext(host: ReplicationHost): Promise<Replication
   return sourceContext(host, null, role?.role === 'source' && role.synchronous);
 }
 
-/** A newly promoted replica serves replicas: its account, semi-sync when asked, its role. */
+/**
+ * A newly promoted replica serves replicas, or a source is told which replicas it serves once
+ * they stream: its account, semi-sync when asked (waiting for good if one is connected), its role.
+ */
 export async function enableAsSource(
   host: ReplicationHost,
   config: { readonly replicaIds?: readonly string[]; readonly synchronous?: boolean },
@@ -125,14 +128,9 @@ export async function enableAsSource(
     replicaIds: [...(config.replicaIds ?? [])],
   });
   await setSemiSync(host.sql, synchronous);
+  if (synchronous) await armSemiSync(host.sql);
   const { user } = await host.files.spawning();
-  await replicationAccount(
-    host.sql,
-    host.files,
-    host.mountPoint,
-    replicaHost(host.address, null),
-    user,
-  );
+  await replicationAccount(host.sql, host.files, host.mountPoint, host.address, null, user);
 }
 
 /** A former source about to follow another: no semi-sync waits, no account for replicas. */
@@ -146,7 +144,7 @@ export async function demoteSource(host: ReplicationHost): Promise<void> {
     );
     for (const { host: where } of accounts) await query('DROP USER ?@?', [REPL_USER, where]);
   });
-  await rm(join(host.mountPoint, 'cellar-repl.json'), { force: true });
+  await rm(accountFile(host.mountPoint), { force: true });
   const role = await readRole(host.mountPoint);
   if (role?.role === 'source') await rm(roleFile(host.mountPoint), { force: true });
 }

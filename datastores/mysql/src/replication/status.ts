@@ -4,6 +4,7 @@
 import { GuestError } from '@cellar/plugin-api';
 import type { AdminSession } from '../admin-session.js';
 import type { Query } from './account.js';
+import { parseGtids } from './gtid.js';
 
 export interface Positions {
   /** The last transaction per domain in this server's binary log. */
@@ -71,6 +72,12 @@ export const streaming = (s: SlaveStatus | undefined): boolean =>
  */
 export async function waitApplied(query: Query, gtid: string, timeoutS: number): Promise<void> {
   if (gtid.trim() === '') return;
+  // A source, or a replica past it already: MASTER_GTID_WAIT would wait on gtid_slave_pos.
+  const have = parseGtids((await positions(query)).current);
+  const reached = parseGtids(gtid).every((g) =>
+    have.some((h) => h.domain === g.domain && h.sequence >= g.sequence),
+  );
+  if (reached) return;
   const [row] = await query<{ reached: number | null }>(
     'SELECT MASTER_GTID_WAIT(?, ?) AS reached',
     [gtid, timeoutS],
