@@ -2,8 +2,10 @@
 // follow their source by GTID, refuse tenants' writes, are promoted and re-pointed as the control
 // plane does it, a former source with writes its replicas never got is refused, and semi-sync waits.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readPid } from '@cellar/plugin-api/processes';
 import { findTool } from './backup-tools.js';
 import { BackupFiles } from './testing/backup-files.js';
 import { code } from './testing/live-client.js';
@@ -162,5 +164,35 @@ test(
     await replica.manager.restart();
     await commit;
     await until('the replica has the row it acknowledged', () => rows(21)(replica));
+  },
+);
+
+test(
+  'with its source killed, a semi-synchronous replica is promoted with every acknowledged commit',
+  { skip: noTools },
+  async (t) => {
+    const files = await BackupFiles.create();
+    t.after(() => files.dispose());
+    const primary = await source(t);
+    const replica = await replicaOf(t, files, primary, { synchronous: true });
+    await primary.manager.enableAsMaster({ replicaIds: [replica.id], synchronous: true });
+    let acknowledged = 0;
+    for (let i = 1; i <= 50; i++) {
+      await write(primary, i, i);
+      acknowledged = i;
+    }
+    const pid = readPid(join(primary.runDir, 'mysqld.pid'));
+    assert.ok(pid !== undefined);
+    process.kill(pid, 'SIGKILL');
+    await until('the replica no longer streams', async () => {
+      return (await replica.manager.replicationState())?.streaming === false;
+    });
+
+    const detached = (await replica.manager.detachReplica(true)) as Record<string, unknown>;
+    assert.equal(detached['sourceId'], primary.id);
+    assert.equal(await count(replica), acknowledged, 'no acknowledged commit is lost');
+    assert.equal(detached['progress'], (await replica.manager.replicationState())?.progress);
+    await write(replica, 51, 51);
+    assert.equal((await replica.manager.replicationState())?.role, 'standalone');
   },
 );

@@ -121,7 +121,8 @@ export async function enableAsSource(
   config: { readonly replicaIds?: readonly string[]; readonly synchronous?: boolean },
 ): Promise<void> {
   checkMariadb(host);
-  const synchronous = config.synchronous === true;
+  // With no replica to serve, a synchronous source would hold every commit for good.
+  const synchronous = config.synchronous === true && (config.replicaIds ?? []).length > 0;
   await writeRole(host, {
     role: 'source',
     synchronous,
