@@ -110,14 +110,15 @@ test(
 );
 
 test(
-  'a former source without writes of its own rejoins as a replica of the promoted one',
+  'a former synchronous source without writes of its own rejoins as a replica of the promoted one',
   { skip: noTools },
   async (t) => {
     const files = await BackupFiles.create();
     t.after(() => files.dispose());
     const primary = await source(t);
     await write(primary, 1, 100);
-    const promoted = await replicaOf(t, files, primary);
+    const promoted = await replicaOf(t, files, primary, { synchronous: true });
+    await primary.manager.enableAsMaster({ replicaIds: [promoted.id], synchronous: true });
     await write(primary, 101, 150);
     await primary.manager.makeReadOnly(true);
     await promoted.manager.waitForTxn(await primary.manager.getLatestTxnId());

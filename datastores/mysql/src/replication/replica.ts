@@ -38,6 +38,8 @@ export async function restoredPosition(dataDir: string): Promise<string> {
 
 /** Points the replica threads at the source, from gtid_slave_pos, and starts them; read-only. */
 async function follow(query: Query, source: ReplicationSource): Promise<void> {
+  // A former synchronous source serves no replica now: as its option file will say at restart.
+  await query('SET GLOBAL rpl_semi_sync_master_enabled = 0');
   await query(
     'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, ' +
       'MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 5',
