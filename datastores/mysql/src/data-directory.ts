@@ -7,7 +7,9 @@
 //   <mount>/cellar-admin.cnf    the admin account's password, written once the server has it
 //   <mount>/cellar-server       which server made the data directory (`mariadb 10.11`)
 //   <mount>/cellar-backup.cnf   mariabackup's option file: the backup account's password, socket
-//   (these five are 0400: the server, never root, cannot open them for writing, as its logs would)
+//   <mount>/cellar-replication.json  the replication role (source or replica, and of what)
+//   <mount>/cellar-repl.json    the replication account's password and host, on a source
+//   (these are 0400: the server, never root, cannot open them for writing, as its logs would)
 //   <mount>/cellar-stopped      left by stop_db, removed by every start: stopped, not crashed
 //   <mount>/files/              the only directory the server reads and writes files in (0700)
 //   <mount>/backup.work/        a backup's small files (LSNs, the parent's checkpoints), emptied
