@@ -94,6 +94,12 @@ export async function replicationSnapshot(
     throw new GuestError({
       reason: `this instance is a replica of ${role.sourceId}: replicas are made from the source`,
     });
+  const [logging] = await host.sql.query<{ on: number }>('SELECT @@GLOBAL.log_bin AS `on`');
+  if (Number(logging?.on) !== 1)
+    throw new GuestError({
+      reason:
+        'this server runs without binary logs (it was started before Cellar turned them on): restart the instance, then make the replica',
+    });
   const known = role?.role === 'source' ? role.replicaIds : [];
   const synchronous = request.synchronous || (role?.role === 'source' && role.synchronous);
   await writeRole(host, {
