@@ -66,7 +66,7 @@ export async function listMgmtInstances(
   });
   return {
     instances,
-    links: [{ rel: 'next', href: `${v.base}/v1.0/${v.tenant}/mgmt/instances?${next}` }],
+    links: [{ rel: 'next', href: `${v.base}/v1.0/${v.tenant}/mgmt/instances?${next.toString()}` }],
   };
 }
 
