@@ -79,10 +79,10 @@ export class InstanceReads {
   }
 
   /**
-   * Instance `id` within `scope` (the path's project unless given: an admin's is every project):
-   * `{"instance": {...}}` as text; 404 when there is none.
+   * Instance `id` within `scope` (a project, or every project for an admin; no default, since an
+   * undefined argument would take it): `{"instance": {...}}` as text; 404 when there is none.
    */
-  async show(v: ViewContext, id: string, scope: ProjectScope = v.tenant): Promise<string> {
+  async show(v: ViewContext, id: string, scope: ProjectScope): Promise<string> {
     const { row, fault, restorePoint } = await this.#find(scope, id);
     const asked = this.#volumeUsed(row, v.now);
     const [volumeUsed, recoverableWindow] = await Promise.all([asked, this.#window(row)]);
