@@ -176,3 +176,22 @@ test('a datastore version disabled with `openstack datastore version set --disab
   assert.equal(again.status, 200, JSON.stringify(again.json));
   await api('DELETE', `/instances/${(again.json['instance'] as Json)['id'] as string}`);
 });
+
+test("the management actions stop a member's database, reboot it back to HEALTHY and refuse an action they do not know", async () => {
+  const mia = await teamMember();
+  const id = await memberInstance('mia-stop');
+  const action = (body: Json) => api('POST', `/mgmt/instances/${id}/action`, body);
+  assert.equal((await action({ stop: {} })).status, 202);
+  await mia.untilInstance(id, (i) => i['operating_status'] === 'SHUTDOWN', 'SHUTDOWN', 15);
+  assert.equal((await action({ reboot: {} })).status, 202);
+  await mia.untilInstance(id, (i) => i['operating_status'] === 'HEALTHY', 'HEALTHY again', 15);
+  const timeline = (await mia.call('GET', `/instances/${id}/operations`)).json['operations'];
+  assert.equal((timeline as Json[])[0]?.['kind'], 'restart', 'the reboot is on its timeline');
+  const unknown = await action({ migrate: {} });
+  assert.equal(unknown.status, 400);
+  assert.match(
+    JSON.stringify(unknown.json),
+    /action migrate is not one Cellar's management API knows: choose one of stop, reboot, reset-task-status/,
+  );
+  await mia.call('DELETE', `/instances/${id}`);
+});
