@@ -181,6 +181,13 @@ test("the management actions stop a member's database, reboot it back to HEALTHY
   const mia = await teamMember();
   const id = await memberInstance('mia-stop');
   const action = (body: Json) => api('POST', `/mgmt/instances/${id}/action`, body);
+  // Through the admin's own path, the instance's guest resources too.
+  assert.equal((await api('GET', `/instances/${id}/databases`)).status, 200);
+  assert.equal((await api('POST', `/instances/${id}/root`)).status, 200);
+  const root = (await api('GET', `/mgmt/instances/${id}/root`)).json['root_history'] as Json;
+  assert.notEqual(root['enabled'], 'Never');
+  assert.notEqual(root['user'], 'Nobody');
+  assert.deepEqual((await mia.call('GET', `/instances/${id}/root`)).json, { rootEnabled: true });
   assert.equal((await action({ stop: {} })).status, 202);
   await mia.untilInstance(id, (i) => i['operating_status'] === 'SHUTDOWN', 'SHUTDOWN', 15);
   assert.equal((await action({ reboot: {} })).status, 202);
