@@ -33,7 +33,7 @@ const call = (token: string, method: string, url: string, payload?: object) =>
     ...(payload === undefined ? {} : { payload }),
   });
 
-test("every /mgmt route answers a member Trove's 401 'User does not have admin privileges.'", async () => {
+test("every /mgmt route (and a quota change) answers a member Trove's 401 'User does not have admin privileges.'", async () => {
   const base = `/v1.0/${memberProject}/mgmt`;
   const routes: [string, string, object?][] = [
     ['GET', `${base}/instances`],
@@ -51,6 +51,11 @@ test("every /mgmt route answers a member Trove's 401 'User does not have admin p
       { version: { name: '9', datastore_name: 'postgresql', datastore_manager: 'postgresql' } },
     ],
   ];
+  routes.push([
+    'PUT',
+    `/v1.0/${memberProject}/mgmt/quotas/${memberProject}`,
+    { quotas: { instances: 99 } },
+  ]);
   for (const [method, url, body] of routes) {
     const res = await call(member, method, url, body);
     assert.equal(res.statusCode, 401, `${method} ${url}: ${res.body}`);

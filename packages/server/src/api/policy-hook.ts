@@ -22,7 +22,10 @@ export function installPolicy(app: FastifyInstance, policy: Policy): void {
     const params = request.params as Record<string, string | undefined>;
     const target = { tenant: params['project'] ?? params['tenant_id'] ?? auth.projectId };
     if (policy.check(rule, target, auth)) return;
-    // Trove's management API answers a non-admin 401, as its admin-context check does.
-    throw rule.startsWith('mgmt:') ? new NotAdmin({}) : new Forbidden({ action: rule });
+    // Where Trove checks its admin context instead of a policy (the management API, changing
+    // quotas), a non-admin gets its 401, not a policy's 403.
+    throw rule.startsWith('mgmt:') || rule === 'quota:update'
+      ? new NotAdmin({})
+      : new Forbidden({ action: rule });
   });
 }
