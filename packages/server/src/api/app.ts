@@ -18,6 +18,7 @@ import { backupRoutes } from './routes/backups.js';
 import { guestResourceRoutes } from './routes/guest-resources.js';
 import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes, type InstanceDeps } from './routes/instances.js';
+import { mgmtRoutes } from './routes/mgmt/index.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { volumeTypeRoutes } from './routes/volume-types.js';
 import { versionsRoutes } from './routes/versions.js';
@@ -129,6 +130,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   instanceRoutes(app, instanceDeps);
   guestResourceRoutes(app, instanceDeps);
   backupRoutes(app, instanceDeps, policy);
+  mgmtRoutes(app, instanceDeps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;
