@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { catalogDrift } from '@cellar/plugin-api/testing';
 import { whyNoRedis } from '../testing/live-server.js';
 import { installedVersions } from '../server.js';
-import { configuration } from './index.js';
+import { configuration, defaultsOf } from './index.js';
 import { readServerCatalog } from './read-server.js';
 
 const why = whyNoRedis();
@@ -20,7 +20,9 @@ test('the committed catalog matches the installed Redis', async (t) => {
       committed !== undefined,
       `Redis ${name} is installed but has no committed catalog: run scripts/generate`,
     );
-    const drift = catalogDrift(committed, await readServerCatalog());
+    const live = await readServerCatalog();
+    const drift = catalogDrift(committed, live.parameters);
     assert.deepEqual(drift, [], `run scripts/generate:\n${drift.join('\n')}`);
+    assert.deepEqual(defaultsOf(name), live.defaults, 'the defaults differ: run scripts/generate');
   }
 });

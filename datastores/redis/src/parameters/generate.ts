@@ -13,14 +13,16 @@ export const catalogFile = (version: string): string =>
   join(sourceDir, `catalog-${version.replaceAll('.', '-')}.ts`);
 
 for (const { name } of await installedVersions()) {
-  const parameters = await readServerCatalog();
+  const { parameters, defaults } = await readServerCatalog();
   await writeCatalogModule(catalogFile(name), {
     version: name,
     source: [
       `Redis ${name}'s configuration parameters: what its CONFIG SET takes (probe-config.ts),`,
-      'minus blocklist.ts; written by datastores/redis/dist/parameters/generate.js.',
+      'minus blocklist.ts, and their values on a fresh server (what a dropped one goes back to);',
+      'written by datastores/redis/dist/parameters/generate.js.',
     ],
     parameters,
+    defaults,
   });
   console.error(`Regenerated ${catalogFile(name)} (${parameters.length} parameters)`);
 }

@@ -69,10 +69,23 @@ export async function ruleOf(
   return { ...base, type: 'string' };
 }
 
+/**
+ * Set by the host rather than the server (maxclients follows the open-file limit): no default a
+ * guest elsewhere could count on.
+ */
+const hostDependent = new Set(['maxclients']);
+
+export interface ProbedCatalog {
+  readonly parameters: ConfigurationParameter[];
+  /** Each parameter's value on this fresh server, as CONFIG GET answers it. */
+  readonly defaults: Record<string, string>;
+}
+
 /** Every parameter CONFIG SET takes, minus the blocklist, with the rule the server checks. */
-export async function probeConfig(call: ConfigCall): Promise<ConfigurationParameter[]> {
+export async function probeConfig(call: ConfigCall): Promise<ProbedCatalog> {
   const all = (await call('GET', '*')) as string[];
   const parameters: ConfigurationParameter[] = [];
+  const defaults: Record<string, string> = {};
   for (let i = 0; i + 1 < all.length; i += 2) {
     const name = all[i] as string;
     const current = all[i + 1] as string;
@@ -80,6 +93,7 @@ export async function probeConfig(call: ConfigCall): Promise<ConfigurationParame
     // Immutable and protected parameters refuse even the value they have.
     if ((await refusal(call, name, current, current)) !== undefined) continue;
     parameters.push(await ruleOf(call, name, current));
+    if (!hostDependent.has(name)) defaults[name] = current;
   }
-  return parameters;
+  return { parameters, defaults };
 }

@@ -4,11 +4,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { ConfigurationParameter } from '@cellar/plugin-api';
 import { liveInstance } from '../testing/live-server.js';
-import { probeConfig } from './probe-config.js';
+import { probeConfig, type ProbedCatalog } from './probe-config.js';
 
-export async function readServerCatalog(): Promise<ConfigurationParameter[]> {
+export async function readServerCatalog(): Promise<ProbedCatalog> {
   const instance = await liveInstance();
   try {
     await instance.manager.prepare({ memoryMb: 512, databases: [], users: [] });

@@ -32,3 +32,16 @@ test('the data module lists parameters sorted by name with their keys in one ord
   assert.deepEqual(rows, [`  ${JSON.stringify(a)},`, `  ${JSON.stringify(b)},`]);
   assert.match(text, /^\/\/ from x\n/);
 });
+
+test('defaults, when given, follow the parameters one a line sorted by name', () => {
+  const text = renderCatalogModule({
+    version: '1',
+    source: [],
+    parameters: [a],
+    defaults: { z: '1', a: 'x y' },
+  });
+  assert.match(
+    text,
+    /\nexport const defaults: Readonly<Record<string, string>> = \{\n {2}"a": "x y",\n {2}"z": "1",\n\};\n$/,
+  );
+});

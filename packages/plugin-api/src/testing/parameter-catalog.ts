@@ -39,6 +39,11 @@ export interface CatalogFile {
   /** What it was generated from and by, for the file's header comment (one line each). */
   readonly source: readonly string[];
   readonly parameters: readonly ConfigurationParameter[];
+  /**
+   * Each parameter's value on a fresh server, for a guest putting a dropped one back (Redis,
+   * whose CONFIG SET has no DEFAULT); exported as `defaults` when given.
+   */
+  readonly defaults?: Readonly<Record<string, string>>;
 }
 
 /** The TypeScript data module: `parameters`, one JSON object per line, sorted by name. */
@@ -55,6 +60,16 @@ export function renderCatalogModule(file: CatalogFile): string {
     'export const parameters: readonly ConfigurationParameter[] = [',
     ...canonicalCatalog(file.parameters).map((p) => `  ${JSON.stringify(p)},`),
     '];',
+    ...(file.defaults === undefined
+      ? []
+      : [
+          '',
+          'export const defaults: Readonly<Record<string, string>> = {',
+          ...Object.keys(file.defaults)
+            .sort()
+            .map((name) => `  ${JSON.stringify(name)}: ${JSON.stringify(file.defaults?.[name])},`),
+          '};',
+        ]),
   ];
   return `${lines.join('\n')}\n`;
 }
