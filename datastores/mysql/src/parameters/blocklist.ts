@@ -95,6 +95,17 @@ export const blocklist: readonly BlockRule[] = [
     ],
     why: 'fixed when the data directory was made: another value stops the server from starting',
   },
+  {
+    names: [
+      'innodb_encrypt_',
+      'innodb_encryption_',
+      'innodb_default_encryption_key_id',
+      'aria_encrypt_tables',
+      'encrypt_tmp_disk_tables',
+      'encrypt_tmp_files',
+    ],
+    why: 'encryption at rest needs a key management plugin, which Cellar does not load',
+  },
 ];
 
 const matches = (name: string, rule: string): boolean =>

@@ -32,6 +32,7 @@ test('no blocklisted variable is in the MariaDB 10.11 catalog', () => {
     'local_infile',
     'general_log_file',
     'init_connect',
+    'innodb_encrypt_tables',
   ])
     assert.equal(byName.has(name), false, `${name} must not be settable`);
 });
