@@ -106,7 +106,7 @@ export class PgOverrides {
       );
   }
 
-  /** update_overrides: the whole set, or none with `remove`; the server reads it at its next start. */
+  /** update_overrides: the whole set, or none with `remove`; read at the next start or reload. */
   async update(overrides: Overrides, remove: boolean): Promise<void> {
     await this.write(this.host.dataDir, remove ? {} : overrides);
   }
