@@ -38,6 +38,7 @@ import {
 } from '@cellar/plugin-api/processes';
 import { renderServerConfig } from './config.js';
 import { readRole, replicationSettings } from './replication/settings.js';
+import { storedOptionLines } from './overrides.js';
 import {
   DEBIAN_PACKAGES,
   findServer,
@@ -183,10 +184,17 @@ export class DataDirectory {
       flavor: this.server().flavor,
       replication: replicationSettings(this.context.guestId, role),
     });
-    await this.writeReadOnly(this.configFile, text, user);
+    // The configuration group's values last, so they win over Cellar's own.
+    const overrides = await storedOptionLines(this.context.mountPoint);
+    await this.writeReadOnly(this.configFile, text + overrides, user);
     // Instances prepared before these files were read-only.
     for (const path of [this.adminCnf, this.madeByFile, this.backupCnf])
       if (existsSync(path)) await chmod(path, 0o400);
+  }
+
+  /** The flavor's RAM prepare recorded, which the memory settings are derived from. */
+  async memoryMb(): Promise<number> {
+    return (await this.#recorded()).memoryMb;
   }
 
   /** The settings prepare recorded; a file that is not exactly what it wrote is refused. */
