@@ -5,6 +5,7 @@ import {
   BadRequest,
   ConfigurationAlreadyAttached,
   ConfigurationMismatch,
+  DatastoreOperationNotSupported,
   isCellarError,
   type ConfigurationValues,
 } from '@cellar/plugin-api';
@@ -77,6 +78,11 @@ export async function changeInstanceConfiguration(
   dryRun: boolean,
 ): Promise<DryRunView | undefined> {
   const row = await loadInstance(deps.db, tenant, id);
+  if (!deps.datastores.get(row.datastore)?.capabilities.includes('configuration'))
+    throw new DatastoreOperationNotSupported({
+      operation: group === null ? 'configuration_detach' : 'configuration_attach',
+      datastore: row.datastore,
+    });
   if (group !== null && row.configuration_id !== null)
     throw new ConfigurationAlreadyAttached({
       instance: row.id,

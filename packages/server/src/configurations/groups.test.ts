@@ -102,3 +102,10 @@ test("another project's group is not found, and cannot be attached", async () =>
   });
   assert.equal(other.status, 404);
 });
+
+test('a datastore without configuration groups refuses an attach with 501', async () => {
+  const id = await plane.instance('no-groups', { datastore: { type: 'mysql' } });
+  const refused = await plane.api('PUT', `/instances/${id}`, { instance: { configuration: 'x' } });
+  assert.equal(refused.status, 501);
+  assert.match(JSON.stringify(refused.json), /configuration_attach.*mysql/);
+});
