@@ -6,6 +6,7 @@ import { guestBackupErrors } from './backup-guest-errors.js';
 import { backupStorageErrors } from './backup-storage-errors.js';
 import { defineError } from './cellar-error.js';
 import { configurationErrors } from './configuration-errors.js';
+import { configurationGuestErrors } from './configuration-guest-errors.js';
 
 export const BadRequest = defineError('BadRequest', {
   code: 'CELLAR_BAD_REQUEST',
@@ -304,5 +305,6 @@ export const errorCatalog = [
   ...backupErrors,
   ...guestBackupErrors,
   ...configurationErrors,
+  ...configurationGuestErrors,
   InternalError,
 ] as const;
