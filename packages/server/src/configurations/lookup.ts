@@ -33,7 +33,9 @@ export async function configurationValues(db: Db, id: string | null): Promise<Co
     .where('configuration_id', '=', id)
     .orderBy('name')
     .execute();
-  return Object.fromEntries(rows.map((r) => [r.name, JSON.parse(r.value) as string | number | boolean]));
+  return Object.fromEntries(
+    rows.map((r) => [r.name, JSON.parse(r.value) as string | number | boolean]),
+  );
 }
 
 /** Replaces a group's values, in the caller's transaction. */
