@@ -35,6 +35,7 @@ import {
   type Spawning,
 } from '@cellar/plugin-api/processes';
 import { renderServerConfig } from './config.js';
+import { storedOptionLines } from './overrides.js';
 import {
   DEBIAN_PACKAGES,
   findServer,
@@ -178,10 +179,17 @@ export class DataDirectory {
       memoryMb: (await this.#recorded()).memoryMb,
       flavor: this.server().flavor,
     });
-    await this.writeReadOnly(this.configFile, text, user);
+    // The configuration group's values last, so they win over Cellar's own.
+    const overrides = await storedOptionLines(this.context.mountPoint);
+    await this.writeReadOnly(this.configFile, text + overrides, user);
     // Instances prepared before these files were read-only.
     for (const path of [this.adminCnf, this.madeByFile, this.backupCnf])
       if (existsSync(path)) await chmod(path, 0o400);
+  }
+
+  /** The flavor's RAM prepare recorded, which the memory settings are derived from. */
+  async memoryMb(): Promise<number> {
+    return (await this.#recorded()).memoryMb;
   }
 
   /** The settings prepare recorded; a file that is not exactly what it wrote is refused. */

@@ -33,6 +33,7 @@ import { DataDirectory } from './data-directory.js';
 import { createDatabases, deleteDatabase, listDatabases } from './databases.js';
 import { initialise, standby, takeFromStandby } from './install-db.js';
 import { Names } from './names.js';
+import { MysqlOverrides, type Overrides } from './overrides.js';
 import type options from './options.js';
 import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
 import {
@@ -90,6 +91,12 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
     () => this.#files.server().flavor,
   );
   readonly #server = new ServerProcess(this.#files, this.#sql, this.context.logDir);
+  readonly #overrides = new MysqlOverrides({
+    context: this.context,
+    sql: this.#sql,
+    memoryMb: () => this.#files.memoryMb(),
+    user: async () => (await this.#files.spawning()).user,
+  });
   #preparing = false;
   /** The data directory's initialisation, once: begun by prepareAhead, awaited by prepare. */
   #staged?: { readonly server: string; readonly done: Promise<string> };
@@ -126,6 +133,8 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
       }
     }
     await files.recordSettings(request, spawning.user);
+    // The group given at create, or none, in the option file from the first start.
+    await this.#overrides.write((request.overrides ?? {}) as Overrides);
     // A repeated prepare (the taskmanager retrying) finds the server running and goes on.
     if (this.#server.running() === undefined) await this.#start(restoring);
     if (files.server().flavor === 'mariadb')
@@ -228,6 +237,28 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
   override async getServiceStatus(): Promise<ServiceStatus> {
     if (this.#preparing || !this.#files.prepared) return 'building';
     return this.#server.health();
+  }
+
+  // configuration
+
+  /** Cellar renders the server's own settings from the flavor: Trove's template has no place here. */
+  override async resetConfiguration(_configContents: string): Promise<void> {}
+
+  override async updateOverrides(overrides: Overrides, remove: boolean): Promise<void> {
+    this.#mustBePrepared();
+    await this.#overrides.update(overrides, remove);
+  }
+
+  override async applyOverrides(overrides: Overrides): Promise<void> {
+    this.#mustBePrepared();
+    await this.#overrides.apply(overrides);
+  }
+
+  #mustBePrepared(): void {
+    if (!this.#files.prepared)
+      throw new GuestError({
+        reason: 'Configuration values cannot be applied: the instance has not been prepared.',
+      });
   }
 
   // what the backup and restore strategies work with
