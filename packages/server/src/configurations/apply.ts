@@ -4,6 +4,7 @@
 
 import {
   InstanceBusy,
+  NotFound,
   type ConfigurationParameter,
   type ConfigurationValues,
 } from '@cellar/plugin-api';
@@ -97,6 +98,18 @@ export async function startConfigure(
 ): Promise<string> {
   const started = await startOperation(deps, plan.instance.id, 'configure', 'NONE', {
     record: async (trx) => {
+      // Takes the group's row lock, as a delete does: one of the two waits for the other and
+      // then sees what it did (the group gone, or an instance attached to it).
+      if (plan.request.configuration !== null) {
+        const held = await trx
+          .updateTable('configurations')
+          .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+          .where('id', '=', plan.request.configuration)
+          .where('deleted_at', 'is', null)
+          .executeTakeFirst();
+        if (held.numUpdatedRows === 0n)
+          throw new NotFound({ resource: 'Configuration group', id: plan.request.configuration });
+      }
       await trx
         .updateTable('instances')
         .set({ configuration_id: plan.request.configuration, updated_at: now() })

@@ -3,7 +3,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { BadRequest, ConfigurationAttached, DatastoreNotFound, NotFound } from '@cellar/plugin-api';
-import { now } from '../db/schema.js';
+import type { Kysely, Transaction } from 'kysely';
+import { now, type Database } from '../db/schema.js';
 import type { InstanceDeps } from '../instances/deps.js';
 import { catalogOf } from './catalog.js';
 import {
@@ -120,7 +121,7 @@ export async function listConfigurations(
 
 /** The instances (not deleted) a group is attached to. */
 export function attachedInstances(
-  deps: Pick<ConfigurationDeps, 'db'>,
+  deps: { readonly db: Kysely<Database> | Transaction<Database> },
   id: string,
 ): Promise<{ id: string; name: string }[]> {
   return deps.db
@@ -170,16 +171,20 @@ export async function deleteConfiguration(
   tenant: string,
   id: string,
 ): Promise<void> {
-  const row = await loadConfiguration(deps.db, tenant, id);
-  const attached = await attachedInstances(deps, row.id);
-  if (attached.length > 0)
-    throw new ConfigurationAttached({
-      id: row.id,
-      instances: attached.map((i) => i.id).join(', '),
-    });
-  await deps.db
-    .updateTable('configurations')
-    .set({ deleted_at: now(), updated_at: now() })
-    .where('id', '=', row.id)
-    .execute();
+  // Marked before the check, in one transaction: the row lock it takes orders it with an attach
+  // (which takes it too), so whichever comes second sees what the first did.
+  await deps.db.transaction().execute(async (trx) => {
+    const row = await loadConfiguration(trx, tenant, id);
+    await trx
+      .updateTable('configurations')
+      .set({ deleted_at: now(), updated_at: now() })
+      .where('id', '=', row.id)
+      .execute();
+    const attached = await attachedInstances({ db: trx }, row.id);
+    if (attached.length > 0)
+      throw new ConfigurationAttached({
+        id: row.id,
+        instances: attached.map((i) => i.id).join(', '),
+      });
+  });
 }
