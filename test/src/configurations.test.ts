@@ -75,6 +75,37 @@ async function restart(id: string): Promise<void> {
   await local.session.untilInstance(id, settled, 'ACTIVE after the restart', 180, 300);
 }
 
+/** What the client shows of a version's parameters and of the group made with it. */
+async function clientViews(cfg: string): Promise<void> {
+  const list = async (...args: string[]) =>
+    JSON.parse(
+      (await exec('openstack', ['--os-cloud', 'cellar', ...args, '-f', 'json'], { env: osEnv() }))
+        .stdout,
+    ) as Json[];
+  const params = await list(
+    ...'database configuration parameter list --datastore postgresql'.split(' '),
+    local.version,
+  );
+  const maxConnections = params.find((p) => p['Name'] === 'max_connections');
+  assert.deepEqual(maxConnections, {
+    Name: 'max_connections',
+    Type: 'integer',
+    'Min Size': 1,
+    'Max Size': 262143,
+    'Restart Required': true,
+  });
+  const workMem = await os(
+    ...'database configuration parameter show --datastore postgresql'.split(' '),
+    local.version,
+    'work_mem',
+  );
+  assert.equal(workMem['restart_required'], false);
+  const groups = await list('database', 'configuration', 'list');
+  assert.ok(groups.some((g) => g['ID'] === cfg && g['Datastore Name'] === 'postgresql'));
+  const shown = await os('database', 'configuration', 'show', cfg);
+  assert.equal(shown['instance_count'], 0);
+}
+
 test(
   "PostgreSQL's max_connections from a group: RESTART_REQUIRED, then the new value after a restart; set again; detached back to the default",
   { skip },
@@ -86,6 +117,7 @@ test(
       ...['--datastore', 'postgresql', '--datastore-version', local.version],
     );
     const cfg = String(group['id']);
+    await clientViews(cfg);
     assert.equal((JSON.parse(String(group['values'])) as Json)['max_connections'], 150);
     assert.ok((await osRun('database', 'configuration', 'attach', id, cfg)).ok);
     const waiting = await untilStatus(id, 'RESTART_REQUIRED');
