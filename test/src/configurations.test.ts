@@ -1,6 +1,6 @@
 // Configuration groups on real servers of the local compute driver, as a user drives them with
 // Debian's openstack client: PostgreSQL's max_connections after a restart, changed and detached;
-// the dry run; a value the server refuses rolled back with the fault; MariaDB's at once.
+// the dry run; a value the server refuses rolled back with the fault; MariaDB's from create, and at once.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -223,40 +223,47 @@ async function mariadb(address: string, password: string, sql: string): Promise<
 }
 
 test(
-  "MariaDB's max_connections from a group applies at once, without a restart, and goes back to the default on detach",
+  'a MariaDB instance created with a group starts with its max_connections; detached it goes back to the default and attached again it takes the value at once, without a restart',
   { skip: skip || noMariadb },
   async () => {
     const versions = (await local.api('GET', '/datastores/mysql/versions')).json[
       'versions'
     ] as Json[];
     const version = String(versions[0]?.['name']);
+    const group = String(
+      (
+        await os(
+          ...'database configuration create maria-tuned {"max_connections":77}'.split(' '),
+          ...['--datastore', 'mysql', '--datastore-version', version],
+        )
+      )['id'],
+    );
     const created = await os(
       ...'database instance create cfg-maria --flavor 2 --size 1 --datastore mysql'.split(' '),
-      ...['--datastore-version', version],
+      ...['--datastore-version', version, '--configuration', group],
     );
     const id = String(created['id']);
     const active = await local.session.untilInstance(id, settled, 'ACTIVE', 180, 300);
+    assert.equal(active['status'], 'ACTIVE', JSON.stringify(active));
+    assert.equal((active['configuration'] as Json | undefined)?.['id'], group);
     const address = (active['ip'] as string[] | undefined)?.[0] ?? '';
     const root = String((await os('database', 'root', 'enable', id))['password']);
-    const before = await mariadb(address, root, 'SELECT @@max_connections');
-    const group = await os(
-      ...'database configuration create maria-tuned {"max_connections":77}'.split(' '),
-      ...['--datastore', 'mysql', '--datastore-version', version],
-    );
-    assert.ok((await osRun('database', 'configuration', 'attach', id, String(group['id']))).ok);
-    await waitFor(async () => (await mariadb(address, root, 'SELECT @@max_connections')) === '77', {
+    const maxConnections = () => mariadb(address, root, 'SELECT @@max_connections');
+    assert.equal(await maxConnections(), '77', 'in force from the first start');
+
+    assert.ok((await osRun('database', 'configuration', 'detach', id)).ok);
+    await waitFor(async () => (await maxConnections()) !== '77', {
       timeout: 60_000,
-      what: 'max_connections to be 77 without a restart',
+      what: 'max_connections to go back to its default without a restart',
+    });
+    const byDefault = await maxConnections();
+    assert.ok((await osRun('database', 'configuration', 'attach', id, group)).ok);
+    await waitFor(async () => (await maxConnections()) === '77', {
+      timeout: 60_000,
+      what: 'max_connections to be 77 again without a restart',
     });
     assert.equal((await os('database', 'instance', 'show', id))['status'], 'ACTIVE');
-    assert.ok((await osRun('database', 'configuration', 'detach', id)).ok);
-    await waitFor(
-      async () => (await mariadb(address, root, 'SELECT @@max_connections')) === before,
-      {
-        timeout: 60_000,
-        what: 'max_connections to be back to its default',
-      },
-    );
+    assert.notEqual(byDefault, '77');
     assert.ok((await osRun('database', 'instance', 'delete', id)).ok);
   },
 );
