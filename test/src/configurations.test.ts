@@ -1,6 +1,6 @@
 // Configuration groups on real servers of the local compute driver, as a user drives them with
 // Debian's openstack client: PostgreSQL's max_connections after a restart, changed and detached;
-// the dry run; a value the server refuses rolled back with the fault; MariaDB's from create, and at once.
+// the dry run; a value the server refuses rolled back with the fault; MariaDB's at create and live.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
