@@ -11,6 +11,7 @@ export * from './errors/catalog.js';
 export * from './errors/admin-errors.js';
 export * from './errors/backup-errors.js';
 export * from './errors/backup-guest-errors.js';
+export * from './errors/configuration-errors.js';
 export * from './errors/configuration-guest-errors.js';
 export * from './errors/cellar-error.js';
 export * from './errors/wire.js';

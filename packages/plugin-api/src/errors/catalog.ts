@@ -6,6 +6,7 @@ import { backupErrors } from './backup-errors.js';
 import { guestBackupErrors } from './backup-guest-errors.js';
 import { backupStorageErrors } from './backup-storage-errors.js';
 import { defineError } from './cellar-error.js';
+import { configurationErrors } from './configuration-errors.js';
 import { configurationGuestErrors } from './configuration-guest-errors.js';
 
 export const BadRequest = defineError('BadRequest', {
@@ -305,6 +306,7 @@ export const errorCatalog = [
   ...backupErrors,
   ...guestBackupErrors,
   ...adminErrors,
+  ...configurationErrors,
   ...configurationGuestErrors,
   InternalError,
 ] as const;

@@ -12,7 +12,8 @@ import { installAuth } from './auth.js';
 import { installPolicy } from './policy-hook.js';
 import { Policy } from '../policy/policy.js';
 import { faultResponder, installFaults, type FaultLog, type RequestLimits } from './faults.js';
-import { datastoreRoutes } from './routes/datastores.js';
+import { configurationRoutes } from './routes/configurations.js';
+import { datastoreRoutes, parameterRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { backupRoutes } from './routes/backups.js';
 import { guestResourceRoutes } from './routes/guest-resources.js';
@@ -128,6 +129,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     ...(deps.publicEndpoint === undefined ? {} : { publicEndpoint: deps.publicEndpoint }),
   };
   instanceRoutes(app, instanceDeps);
+  configurationRoutes(app, instanceDeps);
+  parameterRoutes(app, instanceDeps);
   guestResourceRoutes(app, instanceDeps);
   backupRoutes(app, instanceDeps, policy);
   mgmtRoutes(app, instanceDeps);

@@ -29,6 +29,8 @@ function viewedRows(db: Kysely<Database>) {
       'instances.hostname',
       'instances.access',
       'instances.locality',
+      'instances.configuration_id',
+      'instances.restart_required',
       'instances.created_at',
       'instances.updated_at',
     ])

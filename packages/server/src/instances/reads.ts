@@ -6,6 +6,7 @@
 import { BadRequest, NotFound } from '@cellar/plugin-api';
 import { RecoverableWindows, type RecoverableWindowView } from '../backups/recoverable-window.js';
 import { restorePointOf } from '../backups/restore-point.js';
+import { configurationRef } from '../configurations/lookup.js';
 import { ReadCache } from '../db/read-cache.js';
 import type { InstanceDeps } from './deps.js';
 import type { ProjectScope } from '../policy/admin-context.js';
@@ -30,6 +31,7 @@ interface Shown {
   readonly row: InstanceRow;
   readonly fault: Fault | undefined;
   readonly restorePoint: RestorePoint | undefined;
+  readonly configuration: { readonly id: string; readonly name: string } | undefined;
 }
 
 export class InstanceReads {
@@ -83,13 +85,14 @@ export class InstanceReads {
    * undefined argument would take it): `{"instance": {...}}` as text; 404 when there is none.
    */
   async show(v: ViewContext, id: string, scope: ProjectScope): Promise<string> {
-    const { row, fault, restorePoint } = await this.#find(scope, id);
+    const { row, fault, restorePoint, configuration } = await this.#find(scope, id);
     const asked = this.#volumeUsed(row, v.now);
     const [volumeUsed, recoverableWindow] = await Promise.all([asked, this.#window(row)]);
     const shown = this.#rendered.detail(row, v, fault, {
       volumeUsed,
       restorePoint,
       recoverableWindow,
+      configuration,
     });
     return `{"instance":${shown}}`;
   }
@@ -102,10 +105,11 @@ export class InstanceReads {
 
   /** A new instance's detail, with the root password generated for it (shown only here). */
   async created(v: ViewContext, id: string, password?: string): Promise<InstanceDetailView> {
-    const { row, fault, restorePoint } = await this.#find(v.tenant, id);
+    const { row, fault, restorePoint, configuration } = await this.#find(v.tenant, id);
     return detailView(row, v, {
       fault,
       restorePoint,
+      configuration,
       ...(password === undefined ? {} : { password }),
     });
   }
@@ -119,6 +123,7 @@ export class InstanceReads {
           row,
           fault: (await this.#lists.faults([row.id])).get(row.id),
           restorePoint: await restorePointOf(this.deps.db, row.id),
+          configuration: await configurationRef(this.deps.db, row.configuration_id),
         }
       );
     });

@@ -38,6 +38,8 @@ function mgmtRows(db: Kysely<Database>) {
       'instances.created_at',
       'instances.updated_at',
       'instances.deleted_at',
+      'instances.configuration_id',
+      'instances.restart_required',
       'datastores.name as datastore',
       'datastore_versions.name as version',
       'service_statuses.status as service_status',

@@ -3,6 +3,7 @@
 
 import type { OperationKind, TaskStatus } from '../instances/states.js';
 import { backupSteps } from './backup-steps.js';
+import { configureSteps } from './configure-steps.js';
 import { createSteps } from './create-steps.js';
 import { deleteSteps } from './delete-steps.js';
 import { restartSteps } from './restart-steps.js';
@@ -27,6 +28,9 @@ export const plans: Readonly<Record<OperationKind, OperationPlan>> = {
   },
   // A backup that fails leaves the instance as it was: ACTIVE, the reason kept on the backup.
   backup: { steps: backupSteps, running: 'BACKUP', failed: 'NONE', faultsInstance: false },
+  // Applying a configuration group: the instance stays ACTIVE, and a guest's refusal is rolled
+  // back on it, so it ends as it was with the reason in its fault.
+  configure: { steps: configureSteps, running: 'NONE', failed: 'NONE', faultsInstance: true },
 };
 
 /** The names of each kind's steps, as an operation records them. */
@@ -35,6 +39,7 @@ export const stepsOf: Readonly<Record<OperationKind, readonly string[]>> = {
   delete: deleteSteps.map((s) => s.name),
   restart: restartSteps.map((s) => s.name),
   backup: backupSteps.map((s) => s.name),
+  configure: configureSteps.map((s) => s.name),
 };
 
 /** The step of this name in a kind's plan. */

@@ -5,7 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { resetInstanceStatus, restartInstance, updateInstance } from '../../instances/actions.js';
+import { updateInstanceOrConfiguration } from '../../configurations/attach.js';
+import { dryRunQuery } from '../../configurations/requests.js';
+import { resetInstanceStatus, restartInstance } from '../../instances/actions.js';
 import { createInstance } from '../../instances/create.js';
 import { deleteInstance } from '../../instances/delete.js';
 import type { InstanceDeps } from '../../instances/deps.js';
@@ -160,15 +162,26 @@ function changeRoutes(parent: FastifyInstance, deps: InstanceDeps, reads: Instan
     {
       schema: {
         tags,
-        summary: 'Rename an instance or change who may reach it',
+        summary:
+          'Rename an instance, change who may reach it, or attach (an id) or detach (null) its configuration group; ?dry_run=true with a configuration answers what would change (200)',
         params: idParams,
+        querystring: dryRunQuery,
         body: updateBody,
       },
     },
     async (request, reply) => {
       const { id } = request.params;
-      await updateInstance(deps, caller(request), projectScope(request), id, request.body.instance);
-      return reply.status(202).send();
+      const dryRun = request.query.dry_run === 'true';
+      const change = request.body.instance;
+      const answer = await updateInstanceOrConfiguration(
+        deps,
+        caller(request),
+        projectScope(request),
+        id,
+        change,
+        dryRun,
+      );
+      return answer ? reply.status(200).send(answer) : reply.status(202).send();
     },
   );
   app.delete(
