@@ -106,6 +106,18 @@ async function clientViews(cfg: string): Promise<void> {
   assert.equal(shown['instance_count'], 0);
 }
 
+/** Waits until the instance has no open operation: the last configure has finished. */
+async function configureSettled(id: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const answer = await local.api('GET', `/instances/${id}/operations`);
+      const ops = (answer.json['operations'] ?? []) as Json[];
+      return ops.every((o) => !['pending', 'running'].includes(String(o['status'])));
+    },
+    { timeout: 60_000, what: `instance ${id}'s operations to finish` },
+  );
+}
+
 test(
   "PostgreSQL's max_connections from a group: RESTART_REQUIRED, then the new value after a restart; set again; detached back to the default",
   { skip },
@@ -184,6 +196,9 @@ test(
       timeout: 60_000,
       what: 'work_mem to be applied without a restart',
     });
+    // The configure operation closes just after the guest applied the value; a change while it
+    // is open is refused as busy, as for any action.
+    await configureSettled(id);
 
     const patched = await local.api('PATCH', `/configurations/${cfg}`, {
       configuration: { values: { TimeZone: 'Not/A_Zone' } },
