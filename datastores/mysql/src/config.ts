@@ -21,6 +21,8 @@ export interface ServerSettings {
   readonly memoryMb: number;
   /** MySQL and Percona Server know settings MariaDB refuses, and the other way round. */
   readonly flavor: Flavor;
+  /** The general and slow query log settings (logs.ts): what users enabled stays on. */
+  readonly logs?: Readonly<Record<string, string | number>>;
 }
 
 /** Settings that grow with the flavor's RAM: Trove's template's formulas, with floors for tiny flavors. */
@@ -58,6 +60,7 @@ export function renderServerConfig(s: ServerSettings): string {
     // Four-byte UTF-8 for whatever is created without a character set of its own.
     'character-set-server': 'utf8mb4',
     ...memorySettings(s.memoryMb),
+    ...s.logs,
   };
   const lines = Object.entries(settings).map(([key, value]) =>
     value === undefined ? key : `${key} = ${value}`,

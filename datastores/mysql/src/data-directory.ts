@@ -8,6 +8,7 @@
 //   <mount>/cellar-server       which server made the data directory (`mariadb 10.11`)
 //   <mount>/cellar-backup.cnf   mariabackup's option file: the backup account's password, socket
 //   (these five are 0400: the server, never root, cannot open them for writing, as its logs would)
+//   <mount>/cellar-logs.json    which guest logs users enabled (logs.ts)
 //   <mount>/cellar-stopped      left by stop_db, removed by every start: stopped, not crashed
 //   <mount>/files/              the only directory the server reads and writes files in (0700)
 //   <mount>/backup.work/        a backup's small files (LSNs, the parent's checkpoints), emptied
@@ -35,6 +36,7 @@ import {
   type Spawning,
 } from '@cellar/plugin-api/processes';
 import { renderServerConfig } from './config.js';
+import { logSettings } from './logs.js';
 import {
   DEBIAN_PACKAGES,
   findServer,
@@ -50,6 +52,8 @@ interface RecordedSettings {
 /** The guest options the files depend on. */
 export interface FileOptions {
   readonly mysql_port: number;
+  /** The slow query log's threshold (logs.ts). */
+  readonly guest_log_long_query_time: number;
 }
 
 export class DataDirectory {
@@ -177,6 +181,11 @@ export class DataDirectory {
       filesDir: this.filesDir,
       memoryMb: (await this.#recorded()).memoryMb,
       flavor: this.server().flavor,
+      logs: logSettings({
+        mountPoint: this.context.mountPoint,
+        logDir: this.context.logDir,
+        longQueryMs: this.context.options.guest_log_long_query_time,
+      }),
     });
     await this.writeReadOnly(this.configFile, text, user);
     // Instances prepared before these files were read-only.

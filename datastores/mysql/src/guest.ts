@@ -14,6 +14,7 @@ import {
   isCellarError,
   type BackupInfo,
   type DatabaseSpec,
+  type DatastoreLogFile,
   type GroupValues,
   type ListParams,
   type Page,
@@ -32,6 +33,7 @@ import { parseAdminCnf, renderAdminCnf } from './config.js';
 import { DataDirectory } from './data-directory.js';
 import { createDatabases, deleteDatabase, listDatabases } from './databases.js';
 import { initialise, standby, takeFromStandby } from './install-db.js';
+import { mariadbLogs } from './logs.js';
 import { Names } from './names.js';
 import type options from './options.js';
 import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
@@ -330,6 +332,21 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
 
   override async isRootEnabled(): Promise<boolean> {
     return isRootEnabled(this.#catalog);
+  }
+
+  // guest-logs
+
+  /** The error log, and the general and slow query logs users switch (logs.ts). */
+  logFiles(): readonly DatastoreLogFile[] {
+    return mariadbLogs({
+      mountPoint: this.context.mountPoint,
+      logDir: this.context.logDir,
+      errorLog: this.#files.logFile,
+      longQueryMs: this.context.options.guest_log_long_query_time,
+      setGlobal: async (statement, values) => {
+        if (this.#server.running() !== undefined) await this.#sql.query(statement, values);
+      },
+    });
   }
 }
 
