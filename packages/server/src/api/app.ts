@@ -15,6 +15,7 @@ import { faultResponder, installFaults, type FaultLog, type RequestLimits } from
 import { datastoreRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { backupRoutes } from './routes/backups.js';
+import { guestLogRoutes } from './routes/guest-logs.js';
 import { guestResourceRoutes } from './routes/guest-resources.js';
 import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes, type InstanceDeps } from './routes/instances.js';
@@ -128,6 +129,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   };
   instanceRoutes(app, instanceDeps);
   guestResourceRoutes(app, instanceDeps);
+  guestLogRoutes(app, instanceDeps);
   backupRoutes(app, instanceDeps, policy);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
