@@ -15,8 +15,31 @@ const LOGS_INCLUDE = `include_if_exists = '${LOGS_CONF}'`;
 /** Where an entry begins: log_line_prefix '%m [%p] ' (config.ts). */
 const ENTRY_START = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \S+ \[\d+\] /;
 const STATEMENT = /\bLOG: {2}(statement|execute [^:]*): /;
-const DURATION =
-  /\bLOG: {2}duration: [\d.]+ ms {2}(statement|execute [^:]*|parse [^:]*|bind [^:]*): /;
+const DURATION = /\bLOG: {2}duration: [\d.]+ ms/;
+const DURATION_WITH_TEXT = /\bLOG: {2}duration: [\d.]+ ms {2}(statement|execute|parse|bind)\b/;
+const PID = /^\S+ \S+ \S+ \[(\d+)\]/;
+
+/** The general log: the statement entries. */
+const statements = () => (entry: string) => (STATEMENT.test(entry) ? entry : undefined);
+
+/**
+ * The slow query log: the duration entries. With the general log on too, PostgreSQL leaves the
+ * statement out of its duration entry (it was logged already): the session's statement entry
+ * before it is published with it.
+ */
+function slowStatements(): (entry: string) => string | undefined {
+  const lastStatement = new Map<string, string>();
+  return (entry) => {
+    const pid = PID.exec(entry)?.[1] ?? '';
+    if (STATEMENT.test(entry)) {
+      lastStatement.set(pid, entry);
+      return undefined;
+    }
+    if (!DURATION.test(entry)) return undefined;
+    if (DURATION_WITH_TEXT.test(entry)) return entry;
+    return `${lastStatement.get(pid) ?? ''}${entry}`;
+  };
+}
 
 export interface PgLogsHost {
   readonly logFile: string;
@@ -68,14 +91,14 @@ function userLog(
   name: string,
   setting: Setting,
   on: string,
-  entries: RegExp,
+  pick: () => (entry: string) => string | undefined,
 ): DatastoreLogFile {
   return {
     name,
     type: 'USER',
     file: host.logFile,
     entryStart: ENTRY_START,
-    select: (entry) => entries.test(entry),
+    pick,
     enabled: async () => (await readSettings(host.dataDir)).has(setting),
     enable: () => change(host, setting, on),
     disable: () => change(host, setting, undefined),
@@ -85,7 +108,13 @@ function userLog(
 export function postgresqlLogs(host: PgLogsHost): DatastoreLogFile[] {
   return [
     { name: 'error', type: 'SYS', file: host.logFile },
-    userLog(host, 'general', 'log_statement', "'all'", STATEMENT),
-    userLog(host, 'slow_query', 'log_min_duration_statement', String(host.longQueryMs), DURATION),
+    userLog(host, 'general', 'log_statement', "'all'", statements),
+    userLog(
+      host,
+      'slow_query',
+      'log_min_duration_statement',
+      String(host.longQueryMs),
+      slowStatements,
+    ),
   ];
 }

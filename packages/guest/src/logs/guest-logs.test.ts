@@ -139,7 +139,7 @@ test('a log sharing its file publishes only its own entries, continuation lines 
       type: 'SYS',
       file: join(dir, 'server.log'),
       entryStart: /^\d\d:\d\d /,
-      select: (entry) => entry.includes('statement:'),
+      pick: () => (entry) => (entry.includes('statement:') ? entry : undefined),
     },
   ];
   const { dir, objects, logs } = await setUp(t, shared);
@@ -194,4 +194,29 @@ test('USER logs are switched by the datastore; publish enables a disabled one; S
   await refused({ logName: 'guest', enable: true }, 400, /guest log is a SYS log/);
   await refused({ logName: 'general', enable: true, disable: true }, 400, /enabled and disabled/);
   await refused({ logName: 'slow', publish: true }, 404, /slow.*general, guest/);
+});
+
+test('a log sharing its file begins when it is enabled: earlier entries are not pending', async (t) => {
+  let on = false;
+  const shared = (dir: string): DatastoreLogFile[] => [
+    {
+      name: 'general',
+      type: 'USER',
+      file: join(dir, 'server.log'),
+      entryStart: /^\d\d:\d\d /,
+      pick: () => (entry) => (entry.includes('statement:') ? entry : undefined),
+      enabled: async () => on,
+      enable: async () => {
+        on = true;
+      },
+    },
+  ];
+  const { dir, objects, logs } = await setUp(t, shared);
+  const file = join(dir, 'server.log');
+  await writeFile(file, '10:00 LOG: statement: before\n');
+  const enabled = await logs.action({ logName: 'general', enable: true });
+  assert.deepEqual([enabled.status, enabled.pending], ['Enabled', 0]);
+  await appendFile(file, '10:01 LOG: statement: after\n');
+  await logs.action({ logName: 'general', publish: true });
+  assert.deepEqual(objectsOf(objects.kept, 'general'), ['10:01 LOG: statement: after\n']);
 });

@@ -17,7 +17,7 @@ import {
   type GuestLogger,
 } from '@cellar/plugin-api';
 import { LogState, unpublished, type LogRecord } from './log-state.js';
-import { newPart, readRanges, selectEntries, type NewPart } from './new-part.js';
+import { newPart, readRanges, pickEntries, type NewPart } from './new-part.js';
 
 export interface GuestLogsSpec {
   readonly instanceId: string;
@@ -106,7 +106,25 @@ export class GuestLogs {
     if (!definition[to])
       throw new GuestError({ reason: `the ${definition.name} log cannot be ${to}d here` });
     await (to === 'enable' ? definition.enable?.() : definition.disable?.());
+    // A log sharing its file begins when it is enabled: what the file held before is other logs'.
+    if (to === 'enable' && definition.pick) {
+      const record = await this.#state.get(definition.name);
+      const part = await newPart(definition.file, record);
+      await this.#recordPublished(definition, record.published, part);
+    }
     this.spec.log.info(`guest log ${to}d`, { log: definition.name });
+  }
+
+  async #recordPublished(
+    definition: DatastoreLogFile,
+    published: number,
+    part: NewPart,
+  ): Promise<void> {
+    await this.#state.set(definition.name, {
+      published,
+      offset: part.next,
+      ...(part.head === undefined ? {} : { head: part.head }),
+    });
   }
 
   #objects(): GuestBackupObjects {
@@ -126,16 +144,12 @@ export class GuestLogs {
     if (part.ranges.length > 0) {
       const raw = readRanges(part.ranges);
       const body =
-        definition.select && definition.entryStart
-          ? raw.pipe(selectEntries(definition.entryStart, definition.select))
+        definition.pick && definition.entryStart
+          ? raw.pipe(pickEntries(definition.entryStart, definition.pick()))
           : raw;
       published += await this.#store(definition, objects, body);
     }
-    await this.#state.set(definition.name, {
-      published,
-      offset: part.next,
-      ...(part.head === undefined ? {} : { head: part.head }),
-    });
+    await this.#recordPublished(definition, published, part);
     await this.#writeMetafile(definition, objects, published);
   }
 
@@ -165,7 +179,13 @@ export class GuestLogs {
     published: number,
   ): Promise<void> {
     const place = this.#place(definition);
-    const meta = { name: definition.name, type: definition.type, published, prefix: place.prefix };
+    const meta = {
+      name: definition.name,
+      type: definition.type,
+      published,
+      prefix: place.prefix,
+      exposed: this.#exposed(definition),
+    };
     await objects.put(guestLogKey(place.metafile), Readable.from([JSON.stringify(meta)]));
   }
 
@@ -182,6 +202,10 @@ export class GuestLogs {
     this.spec.log.info('guest log discarded', { log: definition.name, objects: stored.length });
   }
 
+  #exposed(definition: DatastoreLogFile): boolean {
+    return this.spec.exposed.includes('all') || this.spec.exposed.includes(definition.name);
+  }
+
   #place(definition: DatastoreLogFile) {
     return guestLogPlace(this.spec.instanceId, this.spec.datastore, definition.name);
   }
@@ -190,7 +214,6 @@ export class GuestLogs {
     const record = await this.#state.get(definition.name);
     const part = await newPart(definition.file, record);
     const enabled = await this.#enabled(definition);
-    const exposed = this.spec.exposed;
     return {
       name: definition.name,
       type: definition.type,
@@ -198,7 +221,7 @@ export class GuestLogs {
       published: record.published,
       pending: part.pending,
       ...this.#place(definition),
-      exposed: exposed.includes('all') || exposed.includes(definition.name),
+      exposed: this.#exposed(definition),
     };
   }
 }

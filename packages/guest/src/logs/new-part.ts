@@ -101,15 +101,19 @@ export function readRanges(ranges: readonly FileRange[]): Readable {
 }
 
 /**
- * Keeps only the entries `select` takes: an entry is a line matching `entryStart` with the lines
+ * Keeps what `pick` takes of each entry: an entry is a line matching `entryStart` with the lines
  * after it that do not (a statement over several lines, a stack trace).
  */
-export function selectEntries(entryStart: RegExp, select: (entry: string) => boolean): Transform {
+export function pickEntries(
+  entryStart: RegExp,
+  pick: (entry: string) => string | undefined,
+): Transform {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let entry = '';
   const flush = (push: (text: string) => void): void => {
-    if (entry !== '' && select(entry)) push(entry);
+    const picked = entry === '' ? undefined : pick(entry);
+    if (picked !== undefined && picked !== '') push(picked);
     entry = '';
   };
   return new Transform({

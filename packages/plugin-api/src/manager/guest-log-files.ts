@@ -11,11 +11,12 @@ export interface DatastoreLogFile {
   /** The file the server writes, absolute. */
   readonly file: string;
   /**
-   * For a log that shares its file with others (PostgreSQL writes every kind to one file): which
-   * entries are this log's. An entry is a line matching `entryStart` and the lines after it that
-   * do not; without `select` the whole file is the log.
+   * For a log that shares its file with others (PostgreSQL writes every kind to one file): what of
+   * each entry is this log's, undefined for none. An entry is a line matching `entryStart` and the
+   * lines after it that do not. Made afresh for each publish, so it may keep what it saw (the
+   * statement a later duration entry is about); without it the whole file is the log.
    */
-  readonly select?: (entry: string) => boolean;
+  readonly pick?: () => (entry: string) => string | undefined;
   readonly entryStart?: RegExp;
   /** USER logs: whether the server logs it now (as the datastore recorded it). */
   enabled?(): Promise<boolean>;

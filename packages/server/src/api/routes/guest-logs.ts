@@ -26,7 +26,7 @@ const actionBody = Type.Object(
 );
 const logParams = Type.Object({ ...idParams.properties, name: Type.String() });
 const readQuery = Type.Object(
-  { lines: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) },
+  { lines: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$' })) },
   { additionalProperties: false },
 );
 
@@ -73,7 +73,7 @@ export function guestLogRoutes(parent: FastifyInstance, deps: InstanceDeps): voi
         caller(request),
         ref(request.params),
         request.params.name,
-        request.query.lines,
+        request.query.lines === undefined ? undefined : Number(request.query.lines),
       );
       return reply.type('text/plain; charset=utf-8').send(text);
     },
