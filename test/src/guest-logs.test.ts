@@ -13,9 +13,9 @@ import { promisify } from 'node:util';
 import { after, test } from 'node:test';
 import type { Json } from '@cellar/server/testing';
 import { activeInstance } from './support/backup-scenario.js';
+import { guestLogClient } from './support/guest-logs.js';
 import { deleteWithoutTrace, localCellarOfFile } from './support/local-cellar.js';
 import { noPostgresql as skip, psql } from './support/local-postgresql.js';
-import { waitFor } from './support/wait-for.js';
 
 const exec = promisify(execFile);
 const storage = await mkdtemp(join(tmpdir(), 'cellar-logs-'));
@@ -43,33 +43,7 @@ async function os(...args: string[]): Promise<Json> {
   return JSON.parse(stdout) as Json;
 }
 
-/** A published log's text through the API, as a user without storage credentials reads it. */
-async function readLog(id: string, query: string): Promise<{ status: number; text: string }> {
-  const { project, token } = local.session;
-  const answer = await fetch(
-    `http://127.0.0.1:${local.port}/v1.0/${project}/instances/${id}/log/${query}`,
-    { headers: { 'x-auth-token': token } },
-  );
-  return { status: answer.status, text: await answer.text() };
-}
-
-async function logAction(id: string, body: Json): Promise<Json> {
-  const answer = await api('POST', `/instances/${id}/log`, body);
-  assert.equal(answer.status, 200, JSON.stringify(answer.json));
-  return answer.json['log'] as Json;
-}
-
-/** Publishes until the published text holds `mark` (the server writes its log as it goes). */
-async function publishedWith(id: string, log: string, mark: string): Promise<string> {
-  return waitFor(
-    async () => {
-      await logAction(id, { name: log, publish: 1 });
-      const read = await readLog(id, log);
-      return read.status === 200 && read.text.includes(mark) ? read.text : undefined;
-    },
-    { what: `the published ${log} log to hold ${mark}`, timeout: 20_000, interval: 250 },
-  );
-}
+const { act: logAction, read: readLog, publishedWith } = guestLogClient(local);
 
 test(
   'PostgreSQL guest logs: list, enable, publish, read through the API and the openstack client, discard',

@@ -41,7 +41,7 @@ function memoryObjects(): GuestBackupObjects & { readonly kept: Map<string, stri
   };
 }
 
-const PREFIX = 'database_logs/inst-1/postgresql-';
+const PREFIX = 'inst-1/database_logs/postgresql-';
 
 /** The published objects of a log, oldest first (their names sort by time). */
 const objectsOf = (kept: Map<string, string>, log: string): string[] =>

@@ -41,7 +41,7 @@ export function datastoreLogFiles(manager: object): readonly DatastoreLogFile[] 
 
 // Where a published log is kept, in Trove's names: container `database_logs`, prefix
 // `<instance>/<manager>-<log>/`, objects `<prefix>log-<time>`, metafile `<prefix without />_metafile`.
-// In the backup storage they are keys of the instance's project, under `database_logs/`.
+// In the backup storage they are keys of the instance's project (guestLogKey).
 
 export const GUEST_LOG_CONTAINER = 'database_logs';
 
@@ -57,8 +57,15 @@ export function guestLogPlace(instanceId: string, datastore: string, log: string
   return { container: GUEST_LOG_CONTAINER, prefix, metafile: `${prefix.slice(0, -1)}_metafile` };
 }
 
-/** A name in the container as a key of the backup storage. */
-export const guestLogKey = (name: string): string => `${GUEST_LOG_CONTAINER}/${name}`;
+/**
+ * A name in the container as a key of the backup storage: `<instance>/database_logs/<rest>`. The
+ * instance comes first, as in its backups' keys: a storage on the host's disk gives each
+ * instance's guest its own directory, which another instance's guest cannot write in.
+ */
+export function guestLogKey(name: string): string {
+  const slash = name.indexOf('/');
+  return `${name.slice(0, slash)}/${GUEST_LOG_CONTAINER}/${name.slice(slash + 1)}`;
+}
 
 /** A new object's name: sorts after every earlier one of the same log. */
 export const guestLogObjectName = (place: GuestLogPlace, at: Date): string =>
