@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, test } from 'node:test';
-import type { Json } from '@cellar/server/testing';
+import { signIn, type Json } from '@cellar/server/testing';
 import { activeInstance } from './support/backup-scenario.js';
 import { guestLogClient } from './support/guest-logs.js';
 import { deleteWithoutTrace, localCellarOfFile } from './support/local-cellar.js';
 import { noPostgresql as skip, psql } from './support/local-postgresql.js';
+import { runTool } from './support/repo.js';
 
 const exec = promisify(execFile);
 const storage = await mkdtemp(join(tmpdir(), 'cellar-logs-'));
@@ -44,6 +45,34 @@ async function os(...args: string[]): Promise<Json> {
 }
 
 const { act: logAction, read: readLog, publishedWith } = guestLogClient(local);
+
+/**
+ * A member of the project (no admin role) sees and reads only the logs guest_log_exposed_logs
+ * names (general and slow_query by default), not the server's or the agent's own.
+ */
+async function aMemberSeesOnlyExposedLogs(id: string): Promise<void> {
+  const name = `member-${randomBytes(3).toString('hex')}`;
+  const made = await runTool('cellar-manage', [
+    ...['user', 'create', name, '--project', 'admin', '--password', 'member-Secret-1'],
+    ...['--set', `DEFAULT.state_path=${local.state}`],
+  ]);
+  assert.equal(made.code, 0, JSON.stringify(made));
+  const member = await signIn(`http://127.0.0.1:${local.port}`, name, 'member-Secret-1', 'admin');
+  const seen = (await member.call('GET', `/instances/${id}/log`)).json['logs'] as Json[];
+  assert.deepEqual(
+    seen.map((l) => l['name']),
+    ['general', 'slow_query'],
+  );
+  const hidden = await member.call('POST', `/instances/${id}/log`, { name: 'guest', publish: 1 });
+  assert.equal(hidden.status, 404, JSON.stringify(hidden.json));
+  assert.match(JSON.stringify(hidden.json), /general, slow_query/);
+  const read = (log: string) =>
+    fetch(`http://127.0.0.1:${local.port}/v1.0/${member.project}/instances/${id}/log/${log}`, {
+      headers: { 'x-auth-token': member.token },
+    });
+  assert.equal((await read('guest')).status, 404, 'the published guest log is not theirs to read');
+  assert.equal((await read('general')).status, 200);
+}
 
 test(
   'PostgreSQL guest logs: list, enable, publish, read through the API and the openstack client, discard',
@@ -124,6 +153,8 @@ test(
     const osSet = await os('database', 'log', 'set', id, 'guest', '--publish');
     assert.ok(Number(osSet['published']) > 0, JSON.stringify(osSet));
     assert.match((await readLog(id, 'guest')).text, /guest agent serving/);
+
+    await aMemberSeesOnlyExposedLogs(id);
 
     // Refusals name the problem.
     const both = await api('POST', `/instances/${id}/log`, {

@@ -67,11 +67,11 @@ export async function actOnGuestLog(
   request: LogActionRequest,
 ): Promise<LogView> {
   const action = logAction(request);
+  const { guest, context } = await readyGuest(deps, caller, ref, 'guest-logs', 'guest_log_action');
   if ((action.publish || action.discard) && !deps.storages)
     throw new BackupStorageNotConfigured({
       reason: 'no backup storage is configured, and guest logs are published to it',
     });
-  const { guest, context } = await readyGuest(deps, caller, ref, 'guest-logs', 'guest_log_action');
   if (!isAdmin(caller)) {
     const listed = await guest.guestLogList(context);
     const log = listed.find((l) => l.name === request.name);
