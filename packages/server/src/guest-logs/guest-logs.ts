@@ -75,14 +75,13 @@ export async function actOnGuestLog(
   if (!isAdmin(caller)) {
     const listed = await guest.guestLogList(context);
     const log = listed.find((l) => l.name === request.name);
-    if (log?.exposed !== true)
+    if (log?.exposed !== true) {
+      const exposed = listed.filter((l) => l.exposed === true).map((l) => l.name);
       throw new NotFound({
         resource: 'Log',
-        id: `${request.name} (the logs of this instance are ${listed
-          .filter((l) => l.exposed === true)
-          .map((l) => l.name)
-          .join(', ')})`,
+        id: `${request.name} (${exposed.length > 0 ? `the logs of this instance are ${exposed.join(', ')}` : 'this instance exposes no logs'})`,
       });
+    }
   }
   return view(await guest.guestLogAction(action, context));
 }
