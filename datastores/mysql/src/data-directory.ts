@@ -7,7 +7,9 @@
 //   <mount>/cellar-admin.cnf    the admin account's password, written once the server has it
 //   <mount>/cellar-server       which server made the data directory (`mariadb 10.11`)
 //   <mount>/cellar-backup.cnf   mariabackup's option file: the backup account's password, socket
-//   (these five are 0400: the server, never root, cannot open them for writing, as its logs would)
+//   <mount>/cellar-replication.json  the replication role (source or replica, and of what)
+//   <mount>/cellar-repl.json    the replication account's password and host, on a source
+//   (these are 0400: the server, never root, cannot open them for writing, as its logs would)
 //   <mount>/cellar-logs.json    which guest logs users enabled (logs.ts)
 //   <mount>/cellar-stopped      left by stop_db, removed by every start: stopped, not crashed
 //   <mount>/files/              the only directory the server reads and writes files in (0700)
@@ -37,6 +39,7 @@ import {
 } from '@cellar/plugin-api/processes';
 import { renderServerConfig } from './config.js';
 import { logSettings } from './logs.js';
+import { readRole, replicationSettings } from './replication/settings.js';
 import {
   DEBIAN_PACKAGES,
   findServer,
@@ -171,6 +174,7 @@ export class DataDirectory {
    * file the server's user may write) never becomes configuration.
    */
   async writeServerConfig(user: OsUser | undefined): Promise<void> {
+    const role = await readRole(this.context.mountPoint);
     const text = renderServerConfig({
       dataDir: this.dataDir,
       address: this.context.address,
@@ -181,6 +185,7 @@ export class DataDirectory {
       filesDir: this.filesDir,
       memoryMb: (await this.#recorded()).memoryMb,
       flavor: this.server().flavor,
+      replication: replicationSettings(this.context.guestId, role),
       logs: logSettings({
         mountPoint: this.context.mountPoint,
         logDir: this.context.logDir,

@@ -7,7 +7,6 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   generatedPassword,
-  BaseDatastoreManager,
   defineDatastoreGuest,
   GuestError,
   InstanceNotReady,
@@ -36,6 +35,8 @@ import { initialise, standby, takeFromStandby } from './install-db.js';
 import { mariadbLogs } from './logs.js';
 import { Names } from './names.js';
 import type options from './options.js';
+import type { ReplicationHost } from './replication/source.js';
+import { ReplicatingManager } from './replication/replicating-manager.js';
 import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
 import {
   adminAccountSql,
@@ -71,7 +72,7 @@ export interface RestoreTarget {
   readonly spawning: Spawning;
 }
 
-export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
+export class MysqlManager extends ReplicatingManager {
   readonly #files = new DataDirectory(this.context);
   /** The admin password: read from its file once, or made by the first start. */
   #adminPassword?: string;
@@ -137,6 +138,9 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
     // A restored instance keeps the root its backup has.
     if (request.rootPassword !== undefined && !(restoring && (await this.isRootEnabled())))
       await this.enableRootWithPassword(request.rootPassword);
+    if (request.snapshot === undefined) return;
+    if (!restoring) throw files.failed('a replica is seeded from a backup; the request has none');
+    await this.replication.seed(request.snapshot);
   }
 
   /**
@@ -256,6 +260,13 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
       stagingDir: files.restoreDir,
       spawning: await files.spawning(),
     };
+  }
+
+  /** What replication (replicating-manager.ts) works with: the admin session, the files. */
+  protected replicationHost(): ReplicationHost {
+    const { guestId, address, mountPoint, options } = this.context;
+    const port = options.mysql_port;
+    return { sql: this.#sql, files: this.#files, guestId, address, port, mountPoint };
   }
 
   // databases

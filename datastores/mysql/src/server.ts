@@ -19,7 +19,15 @@ export default defineDatastoreServer({
     user: {
       pattern: /^[A-Za-z0-9_.-]+$/,
       maxLength: 80,
-      reserved: ['root', 'os_admin', 'os_backup', 'mysql.sys', 'mariadb.sys', 'mysql.session'],
+      reserved: [
+        'root',
+        'os_admin',
+        'os_backup',
+        'os_repl',
+        'mysql.sys',
+        'mariadb.sys',
+        'mysql.session',
+      ],
     },
   },
 });

@@ -8,6 +8,7 @@ export * from './contract.js';
 export * from './define.js';
 export * from './archive-retention.js';
 export * from './errors/catalog.js';
+export * from './errors/admin-errors.js';
 export * from './errors/backup-errors.js';
 export * from './errors/backup-guest-errors.js';
 export * from './errors/cellar-error.js';

@@ -1,6 +1,7 @@
 // Every error Cellar can raise, declared once: stable code, message template, HTTP status and
 // Trove fault name. docs/errors.md is generated from this list and a test keeps them in step.
 
+import { adminErrors } from './admin-errors.js';
 import { backupErrors } from './backup-errors.js';
 import { guestBackupErrors } from './backup-guest-errors.js';
 import { backupStorageErrors } from './backup-storage-errors.js';
@@ -302,5 +303,6 @@ export const errorCatalog = [
   ...backupStorageErrors,
   ...backupErrors,
   ...guestBackupErrors,
+  ...adminErrors,
   InternalError,
 ] as const;

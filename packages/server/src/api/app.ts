@@ -19,6 +19,7 @@ import { guestLogRoutes } from './routes/guest-logs.js';
 import { guestResourceRoutes } from './routes/guest-resources.js';
 import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes, type InstanceDeps } from './routes/instances.js';
+import { mgmtRoutes } from './routes/mgmt/index.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { volumeTypeRoutes } from './routes/volume-types.js';
 import { versionsRoutes } from './routes/versions.js';
@@ -131,6 +132,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   guestResourceRoutes(app, instanceDeps);
   guestLogRoutes(app, instanceDeps);
   backupRoutes(app, instanceDeps, policy);
+  mgmtRoutes(app, instanceDeps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

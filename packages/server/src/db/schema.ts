@@ -61,6 +61,8 @@ export interface DatastoreTable {
   id: string;
   name: string;
   default_version_id: string | null;
+  /** 1 when an administrator chose the default (kept while that version is active). */
+  default_chosen: Generated<number>;
 }
 
 export interface DatastoreVersionTable {
@@ -71,6 +73,8 @@ export interface DatastoreVersionTable {
   /** Where this host has the version (binaries directory). */
   location: string;
   active: number;
+  /** 1 when an administrator disabled the version: inactive whatever the host offers. */
+  disabled: Generated<number>;
 }
 
 export interface InstanceTable {

@@ -1,6 +1,7 @@
 // What can be done to an existing instance besides deleting it: restart, an administrator's
 // reset_status, and update (rename, and change who may reach it).
 
+import type { ProjectScope } from '../policy/admin-context.js';
 import { BadRequest, InstanceBusy, OperationInterrupted } from '@cellar/plugin-api';
 import { removeLeftovers } from '../backups/delete.js';
 import { now } from '../db/schema.js';
@@ -16,7 +17,7 @@ import { statusOf } from './views.js';
 /** Restarts the instance's database: one operation, refused while another is open. */
 export async function restartInstance(
   deps: InstanceDeps,
-  tenant: string,
+  tenant: ProjectScope,
   id: string,
 ): Promise<string> {
   const row = await loadInstance(deps.db, tenant, id);
@@ -31,7 +32,7 @@ export async function restartInstance(
  */
 export async function resetInstanceStatus(
   deps: Pick<InstanceDeps, 'db' | 'storages'>,
-  tenant: string,
+  tenant: ProjectScope,
   id: string,
 ): Promise<void> {
   const row = await loadInstance(deps.db, tenant, id);
@@ -98,7 +99,7 @@ export interface InstanceUpdate {
 export async function updateInstance(
   deps: InstanceDeps,
   caller: Caller,
-  tenant: string,
+  tenant: ProjectScope,
   id: string,
   update: InstanceUpdate,
 ): Promise<void> {

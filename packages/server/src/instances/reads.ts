@@ -8,7 +8,8 @@ import { RecoverableWindows, type RecoverableWindowView } from '../backups/recov
 import { restorePointOf } from '../backups/restore-point.js';
 import { ReadCache } from '../db/read-cache.js';
 import type { InstanceDeps } from './deps.js';
-import { InstanceLists, instanceRowQuery, type Fault } from './lookup.js';
+import type { ProjectScope } from '../policy/admin-context.js';
+import { findInstance, InstanceLists, type Fault } from './lookup.js';
 import { RenderedViews } from './rendered.js';
 import { VolumeUsage } from './volume-usage.js';
 import {
@@ -77,9 +78,12 @@ export class InstanceReads {
     return `{"instances":[${instances.join(',')}]${next}}`;
   }
 
-  /** The project's instance `id`: `{"instance": {...}}` as text; 404 when it has none. */
-  async show(v: ViewContext, id: string): Promise<string> {
-    const { row, fault, restorePoint } = await this.#find(v.tenant, id);
+  /**
+   * Instance `id` within `scope` (a project, or every project for an admin; no default, since an
+   * undefined argument would take it): `{"instance": {...}}` as text; 404 when there is none.
+   */
+  async show(v: ViewContext, id: string, scope: ProjectScope): Promise<string> {
+    const { row, fault, restorePoint } = await this.#find(scope, id);
     const asked = this.#volumeUsed(row, v.now);
     const [volumeUsed, recoverableWindow] = await Promise.all([asked, this.#window(row)]);
     const shown = this.#rendered.detail(row, v, fault, {
@@ -106,9 +110,10 @@ export class InstanceReads {
     });
   }
 
-  async #find(tenant: string, id: string): Promise<Shown> {
-    const shown = await this.#shown.get(`${tenant}\0${id}`, async () => {
-      const row = (await instanceRowQuery(this.deps.db)({ tenant, id }))[0];
+  async #find(scope: ProjectScope, id: string): Promise<Shown> {
+    // No project id is empty, so the empty key is every project's.
+    const shown = await this.#shown.get(`${scope ?? ''}\0${id}`, async () => {
+      const row = await findInstance(this.deps.db, scope, id);
       return (
         row && {
           row,

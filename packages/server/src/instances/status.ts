@@ -19,7 +19,7 @@ export const errorTasks: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
 ]);
 
 /** The API rendering of a guest's service status description. */
-const serviceStatusView: Readonly<Record<EffectiveServiceStatus, string>> = {
+export const serviceStatusView: Readonly<Record<EffectiveServiceStatus, string>> = {
   running: 'ACTIVE',
   paused: 'SHUTDOWN',
   shutdown: 'SHUTDOWN',

@@ -11,7 +11,7 @@ import { deleteInstance } from '../../instances/delete.js';
 import type { InstanceDeps } from '../../instances/deps.js';
 import { InstanceReads } from '../../instances/reads.js';
 import { createInstanceRequest, updateInstanceRequest } from '../../instances/requests.js';
-import { caller } from '../auth.js';
+import { caller, projectScope } from '../auth.js';
 import { sendJson, viewContext } from './context.js';
 import { operationRoutes } from './operations.js';
 import { idParams, pageQuery, tenantParams } from './params.js';
@@ -126,7 +126,11 @@ function readRoutes(parent: FastifyInstance, deps: InstanceDeps, reads: Instance
     async (request, reply) =>
       sendJson(
         reply,
-        await reads.show(viewContext(request, request.params.tenant_id, deps), request.params.id),
+        await reads.show(
+          viewContext(request, request.params.tenant_id, deps),
+          request.params.id,
+          projectScope(request),
+        ),
       ),
   );
 }
@@ -162,8 +166,8 @@ function changeRoutes(parent: FastifyInstance, deps: InstanceDeps, reads: Instan
       },
     },
     async (request, reply) => {
-      const { tenant_id: tenant, id } = request.params;
-      await updateInstance(deps, caller(request), tenant, id, request.body.instance);
+      const { id } = request.params;
+      await updateInstance(deps, caller(request), projectScope(request), id, request.body.instance);
       return reply.status(202).send();
     },
   );
@@ -171,7 +175,7 @@ function changeRoutes(parent: FastifyInstance, deps: InstanceDeps, reads: Instan
     '/v1.0/:tenant_id/instances/:id',
     { schema: { tags, summary: 'Delete an instance', params: idParams } },
     async (request, reply) => {
-      await deleteInstance(deps, request.params.tenant_id, request.params.id);
+      await deleteInstance(deps, projectScope(request), request.params.id);
       return reply.status(202).send();
     },
   );
@@ -187,7 +191,7 @@ function changeRoutes(parent: FastifyInstance, deps: InstanceDeps, reads: Instan
     },
     async (request, reply) => {
       const act = 'reset_status' in request.body ? resetInstanceStatus : restartInstance;
-      await act(deps, request.params.tenant_id, request.params.id);
+      await act(deps, projectScope(request), request.params.id);
       return reply.status(202).send();
     },
   );
