@@ -11,6 +11,7 @@ import {
   type GuestLogAction,
 } from '@cellar/plugin-api';
 import type { Caller, InstanceDeps } from '../instances/deps.js';
+import { isAdmin } from '../policy/admin-context.js';
 import { readyGuest, type InstanceRef } from '../instances/guest-resources.js';
 
 /** Trove's LOG view: what the guest answers without Cellar's `exposed`. */
@@ -24,8 +25,6 @@ export interface LogActionRequest {
   readonly publish?: boolean | number | undefined;
   readonly discard?: boolean | number | undefined;
 }
-
-export const isAdmin = (caller: Caller): boolean => caller.roles.includes('admin');
 
 const view = ({ exposed: _exposed, ...log }: GuestLog): LogView => log;
 

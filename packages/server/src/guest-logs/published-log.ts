@@ -15,7 +15,7 @@ import { withStorage } from '../backups/storages.js';
 import type { Caller, InstanceDeps } from '../instances/deps.js';
 import type { InstanceRef } from '../instances/guest-resources.js';
 import { loadInstance } from '../instances/lookup.js';
-import { isAdmin } from './guest-logs.js';
+import { isAdmin } from '../policy/admin-context.js';
 
 async function text(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];

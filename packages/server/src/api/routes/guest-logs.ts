@@ -3,13 +3,13 @@
 // /instances/{id}/log/{name}` (text/plain, `?lines=N` for the last lines). Each route is its
 // schema and one call into guest-logs/.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { actOnGuestLog, listGuestLogs } from '../../guest-logs/guest-logs.js';
 import { readPublishedLog } from '../../guest-logs/published-log.js';
 import type { InstanceDeps } from '../../instances/deps.js';
-import { caller } from '../auth.js';
+import { caller, projectScope } from '../auth.js';
 import { idParams } from './params.js';
 
 const tags = ['guest logs'];
@@ -30,8 +30,9 @@ const readQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const ref = (params: { tenant_id: string; id: string }) => ({
-  tenant: params.tenant_id,
+/** The instance a route's path names, within the caller's reach (every project for an admin). */
+const ref = (request: FastifyRequest, params: { id: string }) => ({
+  tenant: projectScope(request),
   id: params.id,
 });
 
@@ -41,7 +42,9 @@ export function guestLogRoutes(parent: FastifyInstance, deps: InstanceDeps): voi
   app.get(
     base,
     { schema: { tags, params: idParams, summary: "List an instance's logs" } },
-    async (request) => ({ logs: await listGuestLogs(deps, caller(request), ref(request.params)) }),
+    async (request) => ({
+      logs: await listGuestLogs(deps, caller(request), ref(request, request.params)),
+    }),
   );
   app.post(
     base,
@@ -54,7 +57,7 @@ export function guestLogRoutes(parent: FastifyInstance, deps: InstanceDeps): voi
       },
     },
     async (request) => ({
-      log: await actOnGuestLog(deps, caller(request), ref(request.params), request.body),
+      log: await actOnGuestLog(deps, caller(request), ref(request, request.params), request.body),
     }),
   );
   app.get(
@@ -71,7 +74,7 @@ export function guestLogRoutes(parent: FastifyInstance, deps: InstanceDeps): voi
       const text = await readPublishedLog(
         deps,
         caller(request),
-        ref(request.params),
+        ref(request, request.params),
         request.params.name,
         request.query.lines === undefined ? undefined : Number(request.query.lines),
       );
