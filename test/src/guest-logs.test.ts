@@ -14,7 +14,7 @@ import { after, test } from 'node:test';
 import { signIn, type Json } from '@cellar/server/testing';
 import { activeInstance } from './support/backup-scenario.js';
 import { guestLogClient } from './support/guest-logs.js';
-import { deleteWithoutTrace, localCellarOfFile } from './support/local-cellar.js';
+import { deleteWithoutTrace, localCellarOfFile, settled } from './support/local-cellar.js';
 import { noPostgresql as skip, psql } from './support/local-postgresql.js';
 import { runTool } from './support/repo.js';
 
@@ -45,6 +45,17 @@ async function os(...args: string[]): Promise<Json> {
 }
 
 const { act: logAction, read: readLog, publishedWith } = guestLogClient(local);
+
+/** The general log stays on across a restart: the server reads cellar-logs.conf at every start. */
+async function generalLogSurvivesRestart(id: string, address: string): Promise<void> {
+  const restart = await local.api('POST', `/instances/${id}/action`, { restart: {} });
+  assert.equal(restart.status, 202, JSON.stringify(restart.json));
+  await local.session.untilInstance(id, settled, 'ACTIVE', 120, 250);
+  const mark = `restarted-${randomBytes(4).toString('hex')}`;
+  const probe = await psql(address, 'app', PASSWORD, 'appdb', `SELECT '${mark}'`);
+  assert.ok(probe.ok, probe.out);
+  await publishedWith(id, 'general', mark);
+}
 
 /**
  * A member of the project (no admin role) sees and reads only the logs guest_log_exposed_logs
@@ -167,6 +178,8 @@ test(
     const sys = await api('POST', `/instances/${id}/log`, { name: 'error', disable: 1 });
     assert.equal(sys.status, 400);
     assert.match(JSON.stringify(sys.json), /SYS log/);
+
+    await generalLogSurvivesRestart(id, address);
 
     // Discard: the published objects are gone, so is the text the API reads.
     const discarded = await logAction(id, { name: 'general', discard: 1 });
