@@ -1,13 +1,16 @@
 // Guest logs of real MariaDB and Redis instances on the local compute driver, published to the
 // local backup storage and read back through the API: MariaDB's slow query and general logs are
-// switched without a restart, stay switched across one, and keep passwords out; Redis' own log.
+// switched without a restart, stay switched across one, and keep passwords out; Redis' own log and
+// its slow log, which Redis keeps in memory.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, test } from 'node:test';
@@ -109,22 +112,47 @@ test(
   },
 );
 
-test('Redis: its server log is published and read back', { skip: noRedis }, async () => {
-  const { id } = await activeInstance(local, {
-    name: 'redis-logs',
-    flavorRef: '1',
-    volume: { size: 1 },
-    datastore: { type: 'redis', version: await version('redis') },
-    users: [{ name: 'app', password: PASSWORD }],
-  });
-  const listed = (await local.api('GET', `/instances/${id}/log`)).json['logs'] as Json[];
-  assert.deepEqual(
-    listed.map((l) => [l['name'], l['type']]),
-    [
-      ['error', 'SYS'],
-      ['guest', 'SYS'],
-    ],
-  );
-  assert.match(await publishedWith(id, 'error', 'Ready to accept connections'), /Redis/);
-  await deleteWithoutTrace(local, id);
-});
+/** One big SADD as the app user, straight over RESP: Redis takes far over its 10 ms slow log threshold. */
+async function slowSadd(address: string, key: string): Promise<void> {
+  const resp = (words: readonly string[]): string =>
+    `*${words.length}\r\n${words.map((w) => `$${Buffer.byteLength(w)}\r\n${w}\r\n`).join('')}`;
+  const members = Array.from({ length: 100_000 }, (_, i) => `m${i}`);
+  const socket = connect(6379, address);
+  const replies: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => replies.push(chunk));
+  socket.write(resp(['AUTH', 'app', PASSWORD]) + resp(['SADD', key, ...members]) + resp(['QUIT']));
+  await once(socket, 'close');
+  assert.match(Buffer.concat(replies).toString(), /^\+OK\r\n:100000\r\n\+OK/);
+}
+
+test(
+  'Redis: its server log and its slow log are published and read back',
+  { skip: noRedis },
+  async () => {
+    const { id, address } = await activeInstance(local, {
+      name: 'redis-logs',
+      flavorRef: '1',
+      volume: { size: 1 },
+      datastore: { type: 'redis', version: await version('redis') },
+      users: [{ name: 'app', password: PASSWORD }],
+    });
+    const listed = (await local.api('GET', `/instances/${id}/log`)).json['logs'] as Json[];
+    assert.deepEqual(
+      listed.map((l) => [l['name'], l['type'], l['status']]),
+      [
+        ['error', 'SYS', 'Ready'],
+        ['slow_query', 'USER', 'Disabled'],
+        ['guest', 'SYS', 'Ready'],
+      ],
+    );
+    assert.match(await publishedWith(id, 'error', 'Ready to accept connections'), /Redis/);
+
+    await act(id, { name: 'slow_query', enable: 1 });
+    const key = mark();
+    await slowSadd(address, key);
+    const slowText = await publishedWith(id, 'slow_query', key);
+    assert.match(slowText, new RegExp(`\\d+ us \\S+ "SADD" "${key}" "m0"`));
+    assert.ok(!slowText.includes(PASSWORD), 'the password reached the slow log');
+    await deleteWithoutTrace(local, id);
+  },
+);

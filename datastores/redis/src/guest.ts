@@ -181,9 +181,17 @@ export class RedisManager extends BaseDatastoreManager<RedisOptions> {
 
   // guest-logs
 
-  /** The server's log file (logs.ts). */
+  /** The server's log file and its slow log (logs.ts). */
   logFiles(): readonly DatastoreLogFile[] {
-    return redisLogs(this.#files.logFile);
+    return redisLogs({
+      logFile: this.#files.logFile,
+      logDir: this.context.logDir,
+      mountPoint: this.context.mountPoint,
+      slowlog: async () =>
+        this.#server.running() === undefined
+          ? undefined
+          : this.#admin.call('SLOWLOG', 'GET', '128'),
+    });
   }
 }
 

@@ -138,6 +138,7 @@ export class GuestLogs {
 
   async #publish(definition: DatastoreLogFile): Promise<void> {
     const objects = this.#objects();
+    await this.#refresh(definition);
     const record = await this.#state.get(definition.name);
     const part = await newPart(definition.file, record);
     let published = record.published;
@@ -210,7 +211,21 @@ export class GuestLogs {
     return guestLogPlace(this.spec.instanceId, this.spec.datastore, definition.name);
   }
 
+  /** A log kept in the server's memory, written out; what is there already is published anyway. */
+  async #refresh(definition: DatastoreLogFile): Promise<void> {
+    if (!definition.refresh || !(await this.#enabled(definition))) return;
+    try {
+      await definition.refresh();
+    } catch (error) {
+      this.spec.log.warn('the log could not be brought up to date', {
+        log: definition.name,
+        err: error,
+      });
+    }
+  }
+
   async #view(definition: DatastoreLogFile): Promise<GuestLog> {
+    await this.#refresh(definition);
     const record = await this.#state.get(definition.name);
     const part = await newPart(definition.file, record);
     const enabled = await this.#enabled(definition);

@@ -18,6 +18,11 @@ export interface DatastoreLogFile {
    */
   readonly pick?: () => (entry: string) => string | undefined;
   readonly entryStart?: RegExp;
+  /**
+   * Brings the file up to date before it is read, for a log the server keeps in memory (Redis'
+   * slow log): called while the log is enabled, before each list and publish.
+   */
+  refresh?(): Promise<void>;
   /** USER logs: whether the server logs it now (as the datastore recorded it). */
   enabled?(): Promise<boolean>;
   /**
