@@ -34,7 +34,7 @@ export default defineDatastoreOptions({
       min: 1,
     }),
     guest_log_exposed_logs: opt.list(types.str(), {
-      help: 'The logs users may list and publish (`all` for every one): error, guest. None by default, as in Trove.',
+      help: 'The logs users may list, enable and publish (`all` for every one): error, slow_query, guest. None by default, as in Trove.',
       default: [],
     }),
     maxmemory_ratio: opt.float({
