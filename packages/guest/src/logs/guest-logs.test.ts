@@ -217,6 +217,8 @@ test('a log sharing its file begins when it is enabled: earlier entries are not 
   const enabled = await logs.action({ logName: 'general', enable: true });
   assert.deepEqual([enabled.status, enabled.pending], ['Enabled', 0]);
   await appendFile(file, '10:01 LOG: statement: after\n');
+  // Enabled again while on: what is pending stays pending.
+  assert.equal((await logs.action({ logName: 'general', enable: true })).pending, 28);
   await logs.action({ logName: 'general', publish: true });
   assert.deepEqual(objectsOf(objects.kept, 'general'), ['10:01 LOG: statement: after\n']);
 });

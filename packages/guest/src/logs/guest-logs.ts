@@ -105,9 +105,10 @@ export class GuestLogs {
   async #switch(definition: DatastoreLogFile, to: 'enable' | 'disable'): Promise<void> {
     if (!definition[to])
       throw new GuestError({ reason: `the ${definition.name} log cannot be ${to}d here` });
+    const wasEnabled = await this.#enabled(definition);
     await (to === 'enable' ? definition.enable?.() : definition.disable?.());
     // A log sharing its file begins when it is enabled: what the file held before is other logs'.
-    if (to === 'enable' && definition.pick) {
+    if (to === 'enable' && !wasEnabled && definition.pick) {
       const record = await this.#state.get(definition.name);
       const part = await newPart(definition.file, record);
       await this.#recordPublished(definition, record.published, part);
