@@ -107,6 +107,9 @@ function instanceRoutes(id: string, operationId: string): [string, string, unkno
     ['GET', `/instances/${id}/root`],
     ['POST', `/instances/${id}/root`],
     ['DELETE', `/instances/${id}/root`],
+    ['GET', `/instances/${id}/log`],
+    ['POST', `/instances/${id}/log`, { name: 'general' }],
+    ['GET', `/instances/${id}/log/general`],
   ];
 }
 

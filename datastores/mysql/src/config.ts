@@ -23,6 +23,8 @@ export interface ServerSettings {
   readonly flavor: Flavor;
   /** MariaDB's replication settings (replication/settings.ts): server_id, binary logs, role. */
   readonly replication?: Readonly<Record<string, string | number>>;
+  /** The general and slow query log settings (logs.ts): what users enabled stays on. */
+  readonly logs?: Readonly<Record<string, string | number>>;
 }
 
 /** Settings that grow with the flavor's RAM: Trove's template's formulas, with floors for tiny flavors. */
@@ -61,6 +63,7 @@ export function renderServerConfig(s: ServerSettings): string {
     'character-set-server': 'utf8mb4',
     ...memorySettings(s.memoryMb),
     ...(s.flavor === 'mariadb' ? s.replication : {}),
+    ...s.logs,
   };
   const lines = Object.entries(settings).map(([key, value]) =>
     value === undefined ? key : `${key} = ${value}`,

@@ -10,6 +10,7 @@
 //   <mount>/cellar-replication.json  the replication role (source or replica, and of what)
 //   <mount>/cellar-repl.json    the replication account's password and host, on a source
 //   (these are 0400: the server, never root, cannot open them for writing, as its logs would)
+//   <mount>/cellar-logs.json    which guest logs users enabled (logs.ts)
 //   <mount>/cellar-stopped      left by stop_db, removed by every start: stopped, not crashed
 //   <mount>/files/              the only directory the server reads and writes files in (0700)
 //   <mount>/backup.work/        a backup's small files (LSNs, the parent's checkpoints), emptied
@@ -37,6 +38,7 @@ import {
   type Spawning,
 } from '@cellar/plugin-api/processes';
 import { renderServerConfig } from './config.js';
+import { logSettings } from './logs.js';
 import { readRole, replicationSettings } from './replication/settings.js';
 import { storedOptionLines } from './overrides.js';
 import {
@@ -54,6 +56,8 @@ interface RecordedSettings {
 /** The guest options the files depend on. */
 export interface FileOptions {
   readonly mysql_port: number;
+  /** The slow query log's threshold (logs.ts). */
+  readonly guest_log_long_query_time: number;
 }
 
 export class DataDirectory {
@@ -183,6 +187,11 @@ export class DataDirectory {
       memoryMb: (await this.#recorded()).memoryMb,
       flavor: this.server().flavor,
       replication: replicationSettings(this.context.guestId, role),
+      logs: logSettings({
+        mountPoint: this.context.mountPoint,
+        logDir: this.context.logDir,
+        longQueryMs: this.context.options.guest_log_long_query_time,
+      }),
     });
     // The configuration group's values last, so they win over Cellar's own.
     const overrides = await storedOptionLines(this.context.mountPoint);

@@ -13,6 +13,7 @@ import {
   isCellarError,
   type BackupInfo,
   type DatabaseSpec,
+  type DatastoreLogFile,
   type GroupValues,
   type ListParams,
   type Page,
@@ -31,6 +32,7 @@ import { parseAdminCnf, renderAdminCnf } from './config.js';
 import { DataDirectory } from './data-directory.js';
 import { createDatabases, deleteDatabase, listDatabases } from './databases.js';
 import { initialise, standby, takeFromStandby } from './install-db.js';
+import { mariadbLogs } from './logs.js';
 import { Names } from './names.js';
 import { MysqlOverrides, type Overrides } from './overrides.js';
 import type options from './options.js';
@@ -372,6 +374,21 @@ export class MysqlManager extends ReplicatingManager {
 
   override async isRootEnabled(): Promise<boolean> {
     return isRootEnabled(this.#catalog);
+  }
+
+  // guest-logs
+
+  /** The error log, and the general and slow query logs users switch (logs.ts). */
+  logFiles(): readonly DatastoreLogFile[] {
+    return mariadbLogs({
+      mountPoint: this.context.mountPoint,
+      logDir: this.context.logDir,
+      errorLog: this.#files.logFile,
+      longQueryMs: this.context.options.guest_log_long_query_time,
+      setGlobal: async (statement, values) => {
+        if (this.#server.running() !== undefined) await this.#sql.query(statement, values);
+      },
+    });
   }
 }
 

@@ -50,7 +50,7 @@ export default defineDatastoreOptions({
       default: true,
     }),
     guest_log_exposed_logs: opt.list(types.str(), {
-      help: 'The logs users may list, enable and publish (`all` for every one).',
+      help: 'The logs users may list, enable and publish (`all` for every one): general, slow_query, error, guest.',
       default: ['general', 'slow_query'],
     }),
     guest_log_long_query_time: opt.int({

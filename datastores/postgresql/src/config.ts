@@ -87,7 +87,7 @@ export function renderCellarConf(s: ServerSettings): string {
     'logging_collector = off',
     "log_line_prefix = '%m [%p] %q%u@%d '",
     // Tenants' statements (and the passwords in them) stay out of the log on the shared disk;
-    // guest_log_long_query_time applies once users can enable the general log (guest-logs).
+    // The slow_query log sets it again in cellar-logs.conf once a user enables it (logs.ts).
     'log_min_duration_statement = -1',
     ...(s.wal === undefined ? [] : walSettingLines(s.wal, confString)),
   ];

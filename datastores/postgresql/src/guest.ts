@@ -15,6 +15,7 @@ import {
   type ListParams,
   type Page,
   type BackupInfo,
+  type DatastoreLogFile,
   type PrepareRequest,
   type ServiceStatus,
   type UserInfo,
@@ -28,6 +29,7 @@ import { Catalog } from './catalog.js';
 import { renderHba } from './config.js';
 import { DataDirectory } from './data-directory.js';
 import { createDatabases, deleteDatabase, listDatabases } from './databases.js';
+import { postgresqlLogs } from './logs.js';
 import { Names } from './names.js';
 import { PgOverrides, type Overrides } from './overrides.js';
 import type options from './options.js';
@@ -347,6 +349,21 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
 
   override async isRootEnabled(): Promise<boolean> {
     return isRootEnabled(this.#catalog);
+  }
+
+  // guest-logs
+
+  /** The server log, its statements and its slow statements (logs.ts). */
+  logFiles(): readonly DatastoreLogFile[] {
+    return postgresqlLogs({
+      logFile: this.#files.logFile,
+      dataDir: this.#files.dataDir,
+      user: async () => (await this.#files.spawning()).user,
+      reload: async () => {
+        if (this.#server.running() !== undefined) await this.#server.reload();
+      },
+      longQueryMs: this.context.options.guest_log_long_query_time,
+    });
   }
 }
 

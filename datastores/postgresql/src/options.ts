@@ -53,13 +53,13 @@ export default defineDatastoreOptions({
       default: ['os_admin', 'postgres'],
     }),
     guest_log_exposed_logs: opt.list(types.str(), {
-      help: 'The logs users may list, enable and publish (`all` for every one).',
-      default: ['general'],
+      help: 'The logs users may list, enable and publish (`all` for every one): general, slow_query, error, guest.',
+      default: ['general', 'slow_query'],
     }),
     guest_log_long_query_time: opt.int({
-      help: 'Statements running at least this many milliseconds are logged to the general log (0 logs all, -1 none).',
-      default: 0,
-      min: -1,
+      help: 'Statements running at least this many milliseconds go to the slow_query log, once it is enabled (0: every statement).',
+      default: 1000,
+      min: 0,
     }),
     wal_archiving: walArchiving(),
     wal_archive_timeout: opt.int({

@@ -12,6 +12,7 @@ import {
   type ListParams,
   type Page,
   type BackupInfo,
+  type DatastoreLogFile,
   type PrepareRequest,
   type ServiceStatus,
   type UserInfo,
@@ -22,6 +23,7 @@ import { AdminSession, message } from './admin-session.js';
 import { ADMIN_USER } from './acl-file.js';
 import { InstanceFiles } from './instance-files.js';
 import { InstanceRdb } from './instance-rdb.js';
+import { redisLogs } from './logs.js';
 import type options from './options.js';
 import { RedisOverrides, type Overrides } from './overrides.js';
 import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
@@ -206,6 +208,21 @@ export class RedisManager extends BaseDatastoreManager<RedisOptions> {
 
   override async isRootEnabled(): Promise<boolean> {
     return isRootEnabled(this.#admin);
+  }
+
+  // guest-logs
+
+  /** The server's log file and its slow log (logs.ts). */
+  logFiles(): readonly DatastoreLogFile[] {
+    return redisLogs({
+      logFile: this.#files.logFile,
+      logDir: this.context.logDir,
+      mountPoint: this.context.mountPoint,
+      slowlog: async () =>
+        this.#server.running() === undefined
+          ? undefined
+          : this.#admin.call('SLOWLOG', 'GET', '128'),
+    });
   }
 }
 

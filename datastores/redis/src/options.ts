@@ -6,6 +6,7 @@ import {
   opt,
   standardGuestOptions,
   standardServerOptions,
+  types,
 } from '@cellar/plugin-api';
 
 export default defineDatastoreOptions({
@@ -31,6 +32,10 @@ export default defineDatastoreOptions({
       help: "The port the server listens on, on the instance's address.",
       default: 6379,
       min: 1,
+    }),
+    guest_log_exposed_logs: opt.list(types.str(), {
+      help: 'The logs users may list, enable and publish (`all` for every one): error, slow_query, guest. None by default, as in Trove.',
+      default: [],
     }),
     maxmemory_ratio: opt.float({
       help: "Share of the flavor's RAM Redis may use for data (maxmemory); the rest is left for copy-on-write during saves.",

@@ -1,6 +1,7 @@
 // The guest agent: loads the one datastore `datastore_manager` names, serves its manager on
 // guestagent.<id>, and reports to the conductor every report_interval and the moment a prepare,
-// a restart or a stop ends. Backups are its own (backups/): create_backup is served here.
+// a restart or a stop ends. Backups are its own (backups/): create_backup is served here; so are
+// guest logs (logs/), over the logs the datastore's manager declares.
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ import {
 } from '@cellar/rpc';
 import { parseAgentArgv } from './agent-argv.js';
 import { GuestBackups } from './backups/guest-backups.js';
+import { agentLogs, guestLogMethods } from './logs/agent-logs.js';
+import type { GuestLogs } from './logs/guest-logs.js';
 import { Reporter } from './reporter.js';
 import { fileLogger } from './log.js';
 import { keepLogsBounded } from './log-rotation.js';
@@ -169,7 +172,17 @@ async function openAgent(start: GuestStart) {
     log,
   });
   backups.attach(manager);
-  return { agent, rpc, guestId, datastore, log, manager, backups };
+  const logs = agentLogs({
+    manager,
+    instanceId: guestId,
+    datastore,
+    options,
+    objects: backups.storage,
+    logDir: agent.log_dir,
+    runDir: agent.run_dir,
+    log,
+  });
+  return { agent, rpc, guestId, datastore, log, manager, backups, logs };
 }
 
 /**
@@ -182,6 +195,7 @@ function agentMethods(
   reporter: Reporter,
   log: GuestLogger,
   backups: GuestBackups,
+  logs: GuestLogs,
 ): Record<string, AnyMethod> {
   const prepare = async (request: PrepareRequest): Promise<void> => {
     log.info('prepare started', {
@@ -214,6 +228,7 @@ function agentMethods(
   let preparing: Promise<void> | undefined;
   return {
     ...guestMethods(manager),
+    ...guestLogMethods(logs),
     // A resumed create may send prepare again while the first still runs: both wait for one.
     prepare: method(guestArgs.prepare, async (a) => {
       preparing ??= prepare(a.request).finally(() => (preparing = undefined));
@@ -245,7 +260,7 @@ function beginAhead(manager: BaseDatastoreManager<unknown>, log: GuestLogger): v
 }
 
 export async function runGuest(start: GuestStart): Promise<RunningGuest> {
-  const { agent, rpc, guestId, datastore, log, manager, backups } = await openAgent(start);
+  const { agent, rpc, guestId, datastore, log, manager, backups, logs } = await openAgent(start);
 
   const status = await manager.getServiceStatus();
   const unprepared = status === 'building' || status === 'new';
@@ -264,7 +279,7 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
       transport,
       topic: guestTopic(guestId),
       keyFor: () => rpc.instance_key,
-      methods: agentMethods(manager, reporter, log, backups),
+      methods: agentMethods(manager, reporter, log, backups, logs),
       onError: (error, request) =>
         log.warn('a message was refused or failed', { err: error, method: request?.method }),
     });

@@ -20,6 +20,7 @@ export * from './manager/guest-types.js';
 export * from './manager/guest-operations.js';
 export * from './manager/guest-operation-views.js';
 export * from './manager/guest-schemas.js';
+export * from './manager/guest-log-files.js';
 export * from './manifest.js';
 export * from './options/option-types.js';
 export * from './options/options.js';

@@ -16,6 +16,8 @@ import {
   type BaseDatastoreManager,
   type DatabaseSpec,
   type FilesystemStats,
+  type GuestLog,
+  type GuestLogAction,
   type GuestOperation,
   type Json,
   type ListParams,
@@ -234,6 +236,14 @@ export class GuestClient {
     context: RequestContext,
   ): Promise<void> {
     return this.#call('apply_overrides', { overrides: { ...overrides } }, context, true);
+  }
+  /** Every log of the instance with what was published of it; `exposed` says who may see it. */
+  guestLogList(context: RequestContext): Promise<GuestLog[]> {
+    return this.#call('guest_log_list', {}, context, true);
+  }
+  /** Enables, disables, discards and publishes one log (in that order); answers it afterwards. */
+  guestLogAction(action: GuestLogAction, context: RequestContext): Promise<GuestLog> {
+    return this.#call('guest_log_action', { action }, context, true);
   }
 }
 

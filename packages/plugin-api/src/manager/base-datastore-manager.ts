@@ -240,7 +240,8 @@ export interface BaseDatastoreManager<O> {
   /** Waits until this replica has replayed up to `txn` (a position getLatestTxnId answered). */
   waitForTxn(txn: string): Promise<void>;
 
-  // guest-logs
+  // guest-logs: the guest agent serves these itself over the manager's logFiles() declarations
+  // (guest-log-files.ts); a datastore declares its logs there rather than overriding them.
   guestLogList(): Promise<readonly GuestLog[]>;
   guestLogAction(action: GuestLogAction): Promise<GuestLog>;
 

@@ -133,6 +133,7 @@ export const guestLogSchema = Type.Object({
   container: Type.Optional(Type.String()),
   prefix: Type.Optional(Type.String()),
   metafile: Type.Optional(Type.String()),
+  exposed: Type.Optional(Type.Boolean()),
 });
 
 export const guestLogActionSchema = Type.Object({

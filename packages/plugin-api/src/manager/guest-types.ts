@@ -153,6 +153,8 @@ export interface GuestLog {
   readonly container?: string;
   readonly prefix?: string;
   readonly metafile?: string;
+  /** Whether users without the admin role may see and act on it (`guest_log_exposed_logs`). */
+  readonly exposed?: boolean;
 }
 
 export interface GuestLogAction {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { guestOperations } from '../manager/guest-operations.js';
 import type { GuestOperation } from '../manager/guest-operation-views.js';
+import type { DatastoreLogs } from '../manager/guest-log-files.js';
 import { brandOf, CONTRACT_MAJOR, namespaces, type ExportKind } from '../contract.js';
 import type { ConfigurationParameter } from '../configuration/parameters.js';
 import type { DatastoreGuest, DatastoreOptions, DatastoreServer } from '../define.js';
@@ -30,9 +31,10 @@ export interface DatastoreUnderTest {
 
 /**
  * Capabilities the guest agent serves itself, with the datastore's strategies: create_backup and
- * restores need no manager method (checkStrategies checks the strategies instead).
+ * restores need no manager method (checkStrategies checks the strategies instead); guest logs
+ * are served over the manager's logFiles() declarations.
  */
-const servedByTheAgent = new Set<string>(['backup', 'restore']);
+const servedByTheAgent = new Set<string>(['backup', 'restore', 'guest-logs']);
 
 /** A real server to run the live checks against; the harness prepares and removes it. */
 export interface LiveHarness {
@@ -213,6 +215,13 @@ export async function checkGuestCapabilities(
   const name = subject.manifest.name;
   const declared = new Set<string>(subject.manifest.capabilities);
   const problems: string[] = [];
+  if (
+    declared.has('guest-logs') &&
+    typeof (manager as Partial<DatastoreLogs>).logFiles !== 'function'
+  )
+    problems.push(
+      "guest_log_list: capability 'guest-logs' is declared but logFiles() is not implemented",
+    );
   for (const [operation, { method, capability }] of Object.entries(guestOperations) as [
     GuestOperation,
     (typeof guestOperations)[GuestOperation],

@@ -16,6 +16,7 @@ import { configurationRoutes } from './routes/configurations.js';
 import { datastoreRoutes, parameterRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { backupRoutes } from './routes/backups.js';
+import { guestLogRoutes } from './routes/guest-logs.js';
 import { guestResourceRoutes } from './routes/guest-resources.js';
 import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes, type InstanceDeps } from './routes/instances.js';
@@ -132,6 +133,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   configurationRoutes(app, instanceDeps);
   parameterRoutes(app, instanceDeps);
   guestResourceRoutes(app, instanceDeps);
+  guestLogRoutes(app, instanceDeps);
   backupRoutes(app, instanceDeps, policy);
   mgmtRoutes(app, instanceDeps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

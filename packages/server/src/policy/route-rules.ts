@@ -32,6 +32,10 @@ export const routeRules: Readonly<Record<string, string>> = {
     'instance:extension:user_access:update',
   'DELETE /v1.0/:tenant_id/instances/:id/users/:name/databases/:database':
     'instance:extension:user_access:delete',
+  'GET /v1.0/:tenant_id/instances/:id/log': 'instance:guest_log_list',
+  'POST /v1.0/:tenant_id/instances/:id/log': 'instance:guest_log_action',
+  // Cellar's own: reading what was published is listing the log's contents.
+  'GET /v1.0/:tenant_id/instances/:id/log/:name': 'instance:guest_log_list',
   'GET /v1.0/:tenant_id/instances/:id/root': 'instance:extension:root:index',
   'POST /v1.0/:tenant_id/instances/:id/root': 'instance:extension:root:create',
   'DELETE /v1.0/:tenant_id/instances/:id/root': 'instance:extension:root:delete',
