@@ -31,7 +31,7 @@
 //   <home>/rpc/                            the RPC sockets (the conductor's open to the guests)
 //   <home>/state-path                      (under /var/lib/cellar only) the state directory it serves
 
-import { chmod, mkdir, readFile, realpath, rm } from 'node:fs/promises';
+import { chmod, realpath, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -39,18 +39,19 @@ import {
   InstanceRecordUnreadable,
   type BackupStorage,
 } from '@cellar/plugin-api';
-import { endProcesses, processTree, signal } from '@cellar/plugin-api/processes';
 import { agentSocket } from '@cellar/guest';
 import type { Transport } from '@cellar/rpc';
 import type { ComputeDriver, GuestDown, InjectedGuest, ServerInfo } from '../compute-driver.js';
 import { AddressPool } from './address-pool.js';
-import { writeGuestConfig, type GuestRpc, type GuestSettings } from './guest-config.js';
+import { endInstanceProcesses } from './end-instance.js';
+import type { GuestRpc, GuestSettings } from './guest-config.js';
 import { unreachable } from './permissions.js';
 import { guestProgram } from './guest-program.js';
 import { InstanceLocks, RestartBackOff } from './instance-locks.js';
 import { InstanceRecords, type InstanceRecord } from './instance-records.js';
 import { launchAgent } from './launch.js';
-import { GuestUsers, owned } from './os-users.js';
+import { makeInstance, type InstanceParts } from './make-instance.js';
+import { GuestUsers } from './os-users.js';
 import { removeStandbyFiles, StandbyPool, type Standby } from './standby-pool.js';
 import { StorageAccess } from './storage-access.js';
 
@@ -208,6 +209,18 @@ export class LocalCompute implements ComputeDriver {
     await launched;
   }
 
+  /** What a new instance's directory is made from. */
+  get #parts(): InstanceParts {
+    return {
+      records: this.#records,
+      addresses: this.#addresses,
+      users: this.#users,
+      access: this.#access,
+      standbys: this.#standbys,
+      settings: this.options,
+    };
+  }
+
   createServer(guest: InjectedGuest): Promise<ServerInfo> {
     return this.#locks.exclusive(guest.instanceId, () => this.#createServer(guest));
   }
@@ -228,7 +241,7 @@ export class LocalCompute implements ComputeDriver {
     let standby: Standby | undefined;
     if (!record) {
       standby = await this.#standbys.take(guest.datastore);
-      record = await this.#makeInstance(guest, standby);
+      record = await makeInstance(this.#parts, guest, standby);
     }
     await this.#launch(guest, record, standby);
     this.options.log.info(
@@ -236,46 +249,6 @@ export class LocalCompute implements ComputeDriver {
       'guest agent started',
     );
     return { status: 'ACTIVE', address: record.address };
-  }
-
-  /** The instance's directory, address and record, begun again from nothing: a directory without a record is a create cut short. */
-  async #makeInstance(guest: InjectedGuest, standby: Standby | undefined): Promise<InstanceRecord> {
-    const dir = this.#records.dir(guest.instanceId);
-    await rm(dir, { recursive: true, force: true });
-    await this.#addresses.release(guest.instanceId);
-    const user = standby ? standby.user : await this.#users.create();
-    try {
-      await mkdir(dir, { recursive: true, mode: 0o711 });
-      for (const [sub, mode] of [
-        ['volume', 0o700],
-        ['log', 0o750],
-        ['run', 0o700],
-      ] as const) {
-        await mkdir(join(dir, sub), { mode });
-        await owned(join(dir, sub), user);
-      }
-      // Before the guest learns its instance: a restore reads the project's earlier backups.
-      if (user && guest.project !== undefined) await this.#access.grant(user, guest.project);
-      const record: InstanceRecord = {
-        id: guest.instanceId,
-        address: await this.#addresses.claim(guest.instanceId, guest.tcpPorts),
-        datastore: guest.datastore,
-        version: guest.datastoreVersion,
-        ...(user ? { user } : {}),
-        ...(standby ? { standbyDir: standby.dir } : {}),
-      };
-      await writeGuestConfig(dir, guest, record, this.options);
-      // Written last: an instance.json means the directory is complete.
-      await this.#records.write(record);
-      return record;
-    } catch (error) {
-      // Nothing names the standby or the user yet: they go with the half-made directory.
-      if (standby) await this.#standbys.end(standby);
-      else if (user) await this.#users.drop(user.name);
-      await rm(dir, { recursive: true, force: true });
-      await this.#addresses.release(guest.instanceId);
-      throw error;
-    }
   }
 
   /** ACTIVE or SHUTDOWN; ERROR when the instance's record cannot be read. */
@@ -315,18 +288,7 @@ export class LocalCompute implements ComputeDriver {
       );
       return undefined;
     });
-    const groups = [
-      ...new Set(
-        (await readFile(join(dir, 'process-groups'), 'utf8').catch(() => ''))
-          .split('\n')
-          .filter(Boolean)
-          .map(Number),
-      ),
-    ];
-    const agent = await this.#records.guestPid(instanceId);
-    await rm(join(dir, 'guest_info.conf'), { force: true });
-    if (agent) signal([agent], 'SIGTERM');
-    const killed = await endProcesses(() => processTree(groups, dir), 10_000);
+    const killed = await endInstanceProcesses(dir, await this.#records.guestPid(instanceId));
     if (killed.length > 0)
       this.options.log.warn(
         { instance: instanceId, pids: killed },
