@@ -54,6 +54,7 @@ import { makeInstance, type InstanceParts } from './make-instance.js';
 import { GuestUsers } from './os-users.js';
 import { removeStandbyFiles, StandbyPool, type Standby } from './standby-pool.js';
 import { StorageAccess } from './storage-access.js';
+import { LocalVolumes } from './volumes.js';
 
 export interface LocalOptions {
   /** The guests' directory (guest-home.ts): guests are told apart by their working directories. */
@@ -102,6 +103,7 @@ export class LocalCompute implements ComputeDriver {
   readonly #standbys: StandbyPool;
   readonly #locks = new InstanceLocks();
   readonly #backOff = new RestartBackOff();
+  readonly #volumes: LocalVolumes;
   #closed = false;
   /** Why guests cannot run here (set once, at open), or undefined when they can. */
   #unavailable?: string;
@@ -110,6 +112,7 @@ export class LocalCompute implements ComputeDriver {
     const instances = join(options.home, 'instances');
     this.#records = new InstanceRecords(instances);
     this.#addresses = new AddressPool(instances, options.addressPool);
+    this.#volumes = new LocalVolumes(this.#root, options.log);
     this.#access = new StorageAccess({
       dir: join(instances, '.grants'),
       openStorage: options.backupStorage ? options.openBackupStorage : undefined,
@@ -151,6 +154,10 @@ export class LocalCompute implements ComputeDriver {
         'instance records cannot be read: their instances are left as they are, and no unused guest user or standby work is removed',
       );
     const used = new Set(records.flatMap((r) => (r.user ? [r.user.name] : [])));
+    await driver.#volumes.removeOrphans(
+      driver.#records.root,
+      new Set([...records.map((r) => r.id), ...damaged]),
+    );
     if (driver.#root) await driver.#openAsRoot(damaged.length === 0 ? used : undefined);
     else
       options.log.warn(
@@ -199,7 +206,10 @@ export class LocalCompute implements ComputeDriver {
    * instance's user) and waits until it answers a ping; a failed start ends what it started.
    */
   async #launch(guest: InjectedGuest, record: InstanceRecord, standby?: Standby): Promise<void> {
-    const launched = launchAgent(this.options, this.#records.dir(guest.instanceId), guest, record, {
+    const dir = this.#records.dir(guest.instanceId);
+    // After a restart of the host, its volume is mounted again before its guest looks at it.
+    await this.#volumes.mount(dir, record.volume, record.user);
+    const launched = launchAgent(this.options, dir, guest, record, {
       standby,
       program: () => guestProgram(this.options.appRoot, this.options.home, guest.datastore),
     });
@@ -209,8 +219,8 @@ export class LocalCompute implements ComputeDriver {
     await launched;
   }
 
-  /** What a new instance's directory is made from. */
-  get #parts(): InstanceParts {
+  /** What a new instance's directory is made from: its volume of the size asked for. */
+  #parts(guest: InjectedGuest): InstanceParts {
     return {
       records: this.#records,
       addresses: this.#addresses,
@@ -218,6 +228,11 @@ export class LocalCompute implements ComputeDriver {
       access: this.#access,
       standbys: this.#standbys,
       settings: this.options,
+      furnish: async (dir, user) => {
+        const volume = await this.#volumes.create(dir, user, guest.volumeSize);
+        return volume ? { volume } : undefined;
+      },
+      unfurnish: (dir) => this.#volumes.remove(dir),
     };
   }
 
@@ -241,7 +256,7 @@ export class LocalCompute implements ComputeDriver {
     let standby: Standby | undefined;
     if (!record) {
       standby = await this.#standbys.take(guest.datastore);
-      record = await makeInstance(this.#parts, guest, standby);
+      record = await makeInstance(this.#parts(guest), guest, standby);
     }
     await this.#launch(guest, record, standby);
     this.options.log.info(
@@ -294,12 +309,25 @@ export class LocalCompute implements ComputeDriver {
         { instance: instanceId, pids: killed },
         'processes of a deleted instance did not stop; they were killed',
       );
+    // Unmounted first (this throws while it cannot be): the removal must not reach into it.
+    await this.#volumes.remove(dir);
     await rm(dir, { recursive: true, force: true });
     // The agent's standard output stays the file it had as a standby.
     if (record?.standbyDir)
       await removeStandbyFiles({ dir: record.standbyDir, output: `${record.standbyDir}.out` });
     await this.#addresses.release(instanceId);
     if (record?.user) await this.#users.drop(record.user.name);
+  }
+
+  /** Grows the instance's volume to `sizeGb` (offline: its database must be stopped), and records it. */
+  resizeVolume(instanceId: string, sizeGb: number): Promise<void> {
+    return this.#locks.exclusive(instanceId, async () => {
+      const record = await this.#records.read(instanceId);
+      if (!record?.volume) throw new Error(`instance ${instanceId} has no volume here`);
+      const dir = this.#records.dir(instanceId);
+      const volume = await this.#volumes.grow(dir, record.volume, sizeGb, record.user);
+      await this.#records.write({ ...record, volume });
+    });
   }
 
   /** After a control-plane restart: live guests are left alone; a guest that died is started again. */
