@@ -1,6 +1,8 @@
-// What can be done to an existing instance besides deleting it: restart, an administrator's
-// reset_status, and update (rename, and change who may reach it).
+// What can be done to an existing instance besides deleting it: the actions of POST
+// /instances/{id}/action (one table: restart, an administrator's reset_status, resize), and update.
 
+import { Type, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { BadRequest, InstanceBusy, OperationInterrupted } from '@cellar/plugin-api';
 import { removeLeftovers } from '../backups/delete.js';
 import { now } from '../db/schema.js';
@@ -8,6 +10,7 @@ import { guestContext, type Caller, type InstanceDeps } from './deps.js';
 import { loadInstance } from './lookup.js';
 import { accessValue, type AccessRequest } from './access.js';
 import { securityRules } from './security-rules.js';
+import { resizeInstance, resizeRequest, type ResizeRequest } from './resize.js';
 import { openOperationStatuses, runningBackupStates } from './states.js';
 import { startOperation } from './start-operation.js';
 import { canPerformAction } from './status.js';
@@ -128,4 +131,74 @@ export async function updateInstance(
     .set({ ...changes, updated_at: now() })
     .where('id', '=', row.id)
     .execute();
+}
+
+/** One action of POST /instances/{id}/action: its body's schema, Trove's policy rule, what it does. */
+export interface InstanceAction {
+  readonly body: TSchema;
+  readonly rule: string;
+  readonly summary: string;
+  run(
+    deps: InstanceDeps,
+    caller: Caller,
+    tenant: string,
+    id: string,
+    body: unknown,
+  ): Promise<unknown>;
+}
+
+const empty = Type.Object({}, { additionalProperties: false });
+
+/** Every action Cellar knows, by the one key of the request's body: an action is one entry here. */
+export const instanceActions: Readonly<Record<string, InstanceAction>> = {
+  restart: {
+    body: empty,
+    rule: 'instance:restart',
+    summary: 'restart the database',
+    run: (deps, _caller, tenant, id) => restartInstance(deps, tenant, id),
+  },
+  reset_status: {
+    body: Type.Object(
+      { force_delete: Type.Optional(Type.Boolean()) },
+      { additionalProperties: false },
+    ),
+    rule: 'instance:reset_status',
+    summary: "(admins) clear a stuck task; the instance's status shows ERROR",
+    run: (deps, _caller, tenant, id) => resetInstanceStatus(deps, tenant, id),
+  },
+  resize: {
+    body: resizeRequest,
+    rule: 'instance:resize',
+    summary: 'a new flavor (flavorRef) or a larger volume (volume.size)',
+    run: (deps, _caller, tenant, id, body) =>
+      resizeInstance(deps, tenant, id, body as ResizeRequest),
+  },
+};
+
+/** The body's one action, checked against the table, run: an unknown one is named with those Cellar knows. */
+export async function runAction(
+  deps: InstanceDeps,
+  caller: Caller,
+  tenant: string,
+  id: string,
+  body: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const known = Object.keys(instanceActions).join(', ');
+  const names = Object.keys(body);
+  const name = names[0];
+  if (name === undefined || names.length > 1)
+    throw new BadRequest({
+      reason: `An action request names exactly one action, not ${names.length === 0 ? 'none' : names.join(' and ')}; Cellar knows ${known}.`,
+    });
+  const action = Object.hasOwn(instanceActions, name) ? instanceActions[name] : undefined;
+  if (action === undefined)
+    throw new BadRequest({ reason: `Unknown action '${name}': Cellar knows ${known}.` });
+  const args = body[name];
+  if (!Value.Check(action.body, args)) {
+    const first = [...Value.Errors(action.body, args)][0];
+    throw new BadRequest({
+      reason: `body.${name}${first?.path.replaceAll('/', '.') ?? ''}: ${first?.message ?? 'not valid'}`,
+    });
+  }
+  await action.run(deps, caller, tenant, id, args);
 }

@@ -48,7 +48,14 @@ const guestServiceStatuses: ReadonlySet<string> = new Set<GuestServiceStatus>([
 export const isGuestServiceStatus = (status: string): status is GuestServiceStatus =>
   guestServiceStatuses.has(status);
 
-export const operationKinds = ['create', 'delete', 'restart', 'backup'] as const;
+export const operationKinds = [
+  'create',
+  'delete',
+  'restart',
+  'backup',
+  'resize_volume',
+  'resize_flavor',
+] as const;
 export type OperationKind = (typeof operationKinds)[number];
 
 export type OperationStatus = 'pending' | 'running' | 'succeeded' | 'failed';

@@ -5,6 +5,7 @@ import type { OperationKind, TaskStatus } from '../instances/states.js';
 import { backupSteps } from './backup-steps.js';
 import { createSteps } from './create-steps.js';
 import { deleteSteps } from './delete-steps.js';
+import { resizeFlavorSteps, resizeVolumeSteps } from './resize-steps.js';
 import { restartSteps } from './restart-steps.js';
 import type { Step } from './step-context.js';
 
@@ -27,6 +28,19 @@ export const plans: Readonly<Record<OperationKind, OperationPlan>> = {
   },
   // A backup that fails leaves the instance as it was: ACTIVE, the reason kept on the backup.
   backup: { steps: backupSteps, running: 'BACKUP', failed: 'NONE', faultsInstance: false },
+  // A failed resize leaves the instance as it was (its database started again), the fault saying why.
+  resize_volume: {
+    steps: resizeVolumeSteps,
+    running: 'RESIZING',
+    failed: 'NONE',
+    faultsInstance: true,
+  },
+  resize_flavor: {
+    steps: resizeFlavorSteps,
+    running: 'RESIZING',
+    failed: 'NONE',
+    faultsInstance: true,
+  },
 };
 
 /** The names of each kind's steps, as an operation records them. */
@@ -35,6 +49,8 @@ export const stepsOf: Readonly<Record<OperationKind, readonly string[]>> = {
   delete: deleteSteps.map((s) => s.name),
   restart: restartSteps.map((s) => s.name),
   backup: backupSteps.map((s) => s.name),
+  resize_volume: resizeVolumeSteps.map((s) => s.name),
+  resize_flavor: resizeFlavorSteps.map((s) => s.name),
 };
 
 /** The step of this name in a kind's plan. */
