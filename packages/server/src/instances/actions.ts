@@ -136,7 +136,8 @@ export async function updateInstance(
 /** One action of POST /instances/{id}/action: its body's schema, Trove's policy rule, what it does. */
 export interface InstanceAction {
   readonly body: TSchema;
-  readonly rule: string;
+  /** Trove's policy rule for this request of the action. */
+  readonly rule: (args: unknown) => string;
   readonly summary: string;
   run(
     deps: InstanceDeps,
@@ -153,7 +154,7 @@ const empty = Type.Object({}, { additionalProperties: false });
 export const instanceActions: Readonly<Record<string, InstanceAction>> = {
   restart: {
     body: empty,
-    rule: 'instance:restart',
+    rule: () => 'instance:restart',
     summary: 'restart the database',
     run: (deps, _caller, tenant, id) => restartInstance(deps, tenant, id),
   },
@@ -162,13 +163,19 @@ export const instanceActions: Readonly<Record<string, InstanceAction>> = {
       { force_delete: Type.Optional(Type.Boolean()) },
       { additionalProperties: false },
     ),
-    rule: 'instance:reset_status',
+    rule: (args) =>
+      (args as { force_delete?: boolean } | undefined)?.force_delete === true
+        ? 'instance:force_delete'
+        : 'instance:reset_status',
     summary: "(admins) clear a stuck task; the instance's status shows ERROR",
     run: (deps, _caller, tenant, id) => resetInstanceStatus(deps, tenant, id),
   },
   resize: {
     body: resizeRequest,
-    rule: 'instance:resize',
+    rule: (args) =>
+      (args as ResizeRequest | undefined)?.volume !== undefined
+        ? 'instance:resize_volume'
+        : 'instance:resize_flavor',
     summary: 'a new flavor (flavorRef) or a larger volume (volume.size)',
     run: (deps, _caller, tenant, id, body) =>
       resizeInstance(deps, tenant, id, body as ResizeRequest),
@@ -201,4 +208,17 @@ export async function runAction(
     });
   }
   await action.run(deps, caller, tenant, id, args);
+}
+
+/**
+ * Trove's policy rule for an action request, for the policy check before the handler; undefined
+ * when the body names no single known action (the handler answers 400 then).
+ */
+export function actionRule(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const names = Object.keys(body);
+  const name = names[0];
+  if (name === undefined || names.length > 1 || !Object.hasOwn(instanceActions, name))
+    return undefined;
+  return instanceActions[name]?.rule((body as Record<string, unknown>)[name]);
 }

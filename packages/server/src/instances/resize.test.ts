@@ -8,7 +8,7 @@ import { now } from '../db/schema.js';
 import { Quotas } from '../quotas/quotas.js';
 import { insertDatastoreVersion } from '../testing/instance-fixture.js';
 import { Operations } from '../taskmanager/operations.js';
-import { restartInstance, runAction } from './actions.js';
+import { actionRule, restartInstance, runAction } from './actions.js';
 import { createInstance } from './create.js';
 import type { InstanceDeps } from './deps.js';
 import { resizeInstance } from './resize.js';
@@ -154,4 +154,14 @@ test('the action table answers an unknown, a second and a malformed action with 
     await refused({ resize: { volume: { size: 'big' } } }),
     /^body\.resize\.volume\.size: /,
   );
+});
+
+test("each action request names Trove's policy rule for it", () => {
+  assert.equal(actionRule({ restart: {} }), 'instance:restart');
+  assert.equal(actionRule({ reset_status: {} }), 'instance:reset_status');
+  assert.equal(actionRule({ reset_status: { force_delete: true } }), 'instance:force_delete');
+  assert.equal(actionRule({ resize: { volume: { size: 2 } } }), 'instance:resize_volume');
+  assert.equal(actionRule({ resize: { flavorRef: '2' } }), 'instance:resize_flavor');
+  assert.equal(actionRule({ frobnicate: {} }), undefined);
+  assert.equal(actionRule({ restart: {}, resize: {} }), undefined);
 });
