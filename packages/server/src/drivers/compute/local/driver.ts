@@ -15,6 +15,7 @@
 //                         guest_info.conf    the instance's identity and RPC key (0600, the guest's)
 //                         cellar-guest.conf  how to reach the control plane; mount_point; the backup storage
 //                         volume/            the data volume (mount_point): never removed but by a delete
+//                         volume.img         as root, its ext4 image of the volume's size, mounted there (volumes.ts)
 //                         log/               guest.log, the agent's output, the datastore's logs
 //                         run/               sockets and pid files (0700, the guest's)
 //                         guest.pid          the running agent
@@ -323,9 +324,11 @@ export class LocalCompute implements ComputeDriver {
   resizeVolume(instanceId: string, sizeGb: number): Promise<void> {
     return this.#locks.exclusive(instanceId, async () => {
       const record = await this.#records.read(instanceId);
-      if (!record?.volume) throw new Error(`instance ${instanceId} has no volume here`);
+      if (!record) throw new Error(`instance ${instanceId} has no server here`);
+      // An instance made before volumes were images keeps its plain directory: the size is noted.
+      const made = record.volume ?? { sizeGb, enforced: false };
       const dir = this.#records.dir(instanceId);
-      const volume = await this.#volumes.grow(dir, record.volume, sizeGb, record.user);
+      const volume = await this.#volumes.grow(dir, made, sizeGb, record.user);
       await this.#records.write({ ...record, volume });
     });
   }
