@@ -10,7 +10,7 @@ import { guestContext, type Caller, type InstanceDeps } from './deps.js';
 import { loadInstance } from './lookup.js';
 import { accessValue, type AccessRequest } from './access.js';
 import { securityRules } from './security-rules.js';
-import { resizeInstance, resizeRequest, type ResizeRequest } from './resize.js';
+import { releaseOpenResize, resizeInstance, resizeRequest, type ResizeRequest } from './resize.js';
 import { openOperationStatuses, runningBackupStates } from './states.js';
 import { startOperation } from './start-operation.js';
 import { canPerformAction } from './status.js';
@@ -33,7 +33,7 @@ export async function restartInstance(
  * open operations and running backups failed, so a new one may start.
  */
 export async function resetInstanceStatus(
-  deps: Pick<InstanceDeps, 'db' | 'storages'>,
+  deps: Pick<InstanceDeps, 'db' | 'storages'> & Partial<Pick<InstanceDeps, 'quotas'>>,
   tenant: string,
   id: string,
 ): Promise<void> {
@@ -46,6 +46,7 @@ export async function resetInstanceStatus(
   });
   const failed = await deps.db.transaction().execute(async (trx) => {
     const at = now();
+    if (deps.quotas) await releaseOpenResize(trx, deps.quotas, row);
     await trx
       .updateTable('instances')
       .set({ task_status: 'NONE', updated_at: at })

@@ -8,7 +8,7 @@ import { now } from '../db/schema.js';
 import { Quotas } from '../quotas/quotas.js';
 import { insertDatastoreVersion } from '../testing/instance-fixture.js';
 import { Operations } from '../taskmanager/operations.js';
-import { actionRule, restartInstance, runAction } from './actions.js';
+import { actionRule, resetInstanceStatus, restartInstance, runAction } from './actions.js';
 import { createInstance } from './create.js';
 import type { InstanceDeps } from './deps.js';
 import { resizeInstance } from './resize.js';
@@ -164,4 +164,14 @@ test("each action request names Trove's policy rule for it", () => {
   assert.equal(actionRule({ resize: { flavorRef: '2' } }), 'instance:resize_flavor');
   assert.equal(actionRule({ frobnicate: {} }), undefined);
   assert.equal(actionRule({ restart: {}, resize: {} }), undefined);
+});
+
+test("an administrator's reset of a resize under way gives back the quota it took", async () => {
+  await deps.quotas.setLimits('p1', { volumes: 40 });
+  const id = await activeInstance('reset');
+  const volumes = await inUse('volumes');
+  await resizeInstance(deps, 'p1', id, { volume: { size: 2 } });
+  assert.equal(await inUse('volumes'), volumes + 1);
+  await resetInstanceStatus(deps, 'p1', id);
+  assert.equal(await inUse('volumes'), volumes, 'the gigabyte not grown is given back');
 });

@@ -2,17 +2,22 @@
 // settings again and restarts its server) or a larger volume (grow only). The quota of what grows
 // is taken in the transaction that starts the operation; the taskmanager gives it back on failure.
 
+import type { Transaction } from 'kysely';
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import {
   BadRequest,
   DatastoreOperationNotSupported,
   InstanceBusy,
   VolumeTooLarge,
 } from '@cellar/plugin-api';
-import type { FlavorResizeRequest, VolumeResizeRequest } from '../taskmanager/resize-steps.js';
+import type { Database } from '../db/schema.js';
+import type { Quotas } from '../quotas/quotas.js';
+import { FlavorResizeRequest, VolumeResizeRequest } from '../taskmanager/resize-steps.js';
 import type { InstanceDeps } from './deps.js';
 import { loadInstance } from './lookup.js';
 import { startOperation } from './start-operation.js';
+import { openOperationStatuses } from './states.js';
 import { canPerformAction } from './status.js';
 import { statusOf, type InstanceRow } from './views.js';
 
@@ -116,4 +121,30 @@ async function resizeFlavor(
     },
   });
   return started.operationId;
+}
+
+/**
+ * An administrator's reset ends an open resize where it stands: the quota it took for what was
+ * not applied (the size or flavor not recorded yet) is given back, in the reset's transaction.
+ */
+export async function releaseOpenResize(
+  trx: Transaction<Database>,
+  quotas: Quotas,
+  row: Pick<InstanceRow, 'id' | 'tenant_id' | 'volume_size' | 'flavor_id'>,
+): Promise<void> {
+  const open = await trx
+    .selectFrom('operations')
+    .select(['kind', 'request'])
+    .where('instance_id', '=', row.id)
+    .where('status', 'in', openOperationStatuses)
+    .where('kind', 'in', ['resize_volume', 'resize_flavor'])
+    .executeTakeFirst();
+  if (open === undefined) return;
+  const request: unknown = JSON.parse(open.request);
+  if (Value.Check(VolumeResizeRequest, request) && row.volume_size !== request.newSize)
+    await quotas.release(trx, row.tenant_id, { volumes: request.newSize - request.oldSize });
+  if (Value.Check(FlavorResizeRequest, request) && row.flavor_id !== request.newFlavorId)
+    await quotas.release(trx, row.tenant_id, {
+      ram: Math.max(0, request.newRamMb - request.oldRamMb),
+    });
 }
