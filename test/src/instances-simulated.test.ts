@@ -143,13 +143,9 @@ test('bad requests are refused naming what is wrong, and write nothing', async (
     JSON.stringify(badName.json),
     /databases\[0\]\.name: 'drop table;' is not a valid postgresql database name/,
   );
-  const notSupported = await api('POST', '/instances', pg({ configuration: 'group-1' }));
-  assert.deepEqual(notSupported.json, {
-    notImplemented: {
-      code: 501,
-      message:
-        "The 'configuration_attach' operation is not supported for the 'postgresql' datastore.",
-    },
+  const unknownGroup = await api('POST', '/instances', pg({ configuration: 'group-1' }));
+  assert.deepEqual(unknownGroup.json, {
+    itemNotFound: { code: 404, message: 'Configuration group group-1 cannot be found.' },
   });
   const unknownBackup = await api('POST', '/instances', pg({ restorePoint: { backupRef: 'b1' } }));
   assert.deepEqual(unknownBackup.json, {

@@ -21,6 +21,8 @@ export interface ServerSettings {
   readonly memoryMb: number;
   /** MySQL and Percona Server know settings MariaDB refuses, and the other way round. */
   readonly flavor: Flavor;
+  /** MariaDB's replication settings (replication/settings.ts): server_id, binary logs, role. */
+  readonly replication?: Readonly<Record<string, string | number>>;
 }
 
 /** Settings that grow with the flavor's RAM: Trove's template's formulas, with floors for tiny flavors. */
@@ -58,6 +60,7 @@ export function renderServerConfig(s: ServerSettings): string {
     // Four-byte UTF-8 for whatever is created without a character set of its own.
     'character-set-server': 'utf8mb4',
     ...memorySettings(s.memoryMb),
+    ...(s.flavor === 'mariadb' ? s.replication : {}),
   };
   const lines = Object.entries(settings).map(([key, value]) =>
     value === undefined ? key : `${key} = ${value}`,

@@ -7,7 +7,9 @@
 //   <mount>/cellar-admin.cnf    the admin account's password, written once the server has it
 //   <mount>/cellar-server       which server made the data directory (`mariadb 10.11`)
 //   <mount>/cellar-backup.cnf   mariabackup's option file: the backup account's password, socket
-//   (these five are 0400: the server, never root, cannot open them for writing, as its logs would)
+//   <mount>/cellar-replication.json  the replication role (source or replica, and of what)
+//   <mount>/cellar-repl.json    the replication account's password and host, on a source
+//   (these are 0400: the server, never root, cannot open them for writing, as its logs would)
 //   <mount>/cellar-stopped      left by stop_db, removed by every start: stopped, not crashed
 //   <mount>/files/              the only directory the server reads and writes files in (0700)
 //   <mount>/backup.work/        a backup's small files (LSNs, the parent's checkpoints), emptied
@@ -35,6 +37,8 @@ import {
   type Spawning,
 } from '@cellar/plugin-api/processes';
 import { renderServerConfig } from './config.js';
+import { readRole, replicationSettings } from './replication/settings.js';
+import { storedOptionLines } from './overrides.js';
 import {
   DEBIAN_PACKAGES,
   findServer,
@@ -167,6 +171,7 @@ export class DataDirectory {
    * file the server's user may write) never becomes configuration.
    */
   async writeServerConfig(user: OsUser | undefined): Promise<void> {
+    const role = await readRole(this.context.mountPoint);
     const text = renderServerConfig({
       dataDir: this.dataDir,
       address: this.context.address,
@@ -177,11 +182,19 @@ export class DataDirectory {
       filesDir: this.filesDir,
       memoryMb: (await this.#recorded()).memoryMb,
       flavor: this.server().flavor,
+      replication: replicationSettings(this.context.guestId, role),
     });
-    await this.writeReadOnly(this.configFile, text, user);
+    // The configuration group's values last, so they win over Cellar's own.
+    const overrides = await storedOptionLines(this.context.mountPoint);
+    await this.writeReadOnly(this.configFile, text + overrides, user);
     // Instances prepared before these files were read-only.
     for (const path of [this.adminCnf, this.madeByFile, this.backupCnf])
       if (existsSync(path)) await chmod(path, 0o400);
+  }
+
+  /** The flavor's RAM prepare recorded, which the memory settings are derived from. */
+  async memoryMb(): Promise<number> {
+    return (await this.#recorded()).memoryMb;
   }
 
   /** The settings prepare recorded; a file that is not exactly what it wrote is refused. */

@@ -7,7 +7,6 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   generatedPassword,
-  BaseDatastoreManager,
   defineDatastoreGuest,
   GuestError,
   InstanceNotReady,
@@ -33,7 +32,10 @@ import { DataDirectory } from './data-directory.js';
 import { createDatabases, deleteDatabase, listDatabases } from './databases.js';
 import { initialise, standby, takeFromStandby } from './install-db.js';
 import { Names } from './names.js';
+import { MysqlOverrides, type Overrides } from './overrides.js';
 import type options from './options.js';
+import type { ReplicationHost } from './replication/source.js';
+import { ReplicatingManager } from './replication/replicating-manager.js';
 import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
 import {
   adminAccountSql,
@@ -70,7 +72,7 @@ export interface RestoreTarget {
   readonly spawning: Spawning;
 }
 
-export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
+export class MysqlManager extends ReplicatingManager {
   readonly #files = new DataDirectory(this.context);
   /** The admin password: read from its file once, or made by the first start. */
   #adminPassword?: string;
@@ -91,6 +93,12 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
     () => this.#files.server().flavor,
   );
   readonly #server = new ServerProcess(this.#files, this.#sql, this.context.logDir);
+  readonly #overrides = new MysqlOverrides({
+    context: this.context,
+    sql: this.#sql,
+    memoryMb: () => this.#files.memoryMb(),
+    user: async () => (await this.#files.spawning()).user,
+  });
   #preparing = false;
   /** The data directory's initialisation, once: begun by prepareAhead, awaited by prepare. */
   #staged?: { readonly server: string; readonly done: Promise<string> };
@@ -127,6 +135,8 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
       }
     }
     await files.recordSettings(request, spawning.user);
+    // The group given at create, or none, in the option file from the first start.
+    await this.#overrides.write((request.overrides ?? {}) as Overrides);
     // A repeated prepare (the taskmanager retrying) finds the server running and goes on.
     if (this.#server.running() === undefined) await this.#start(restoring);
     if (files.server().flavor === 'mariadb')
@@ -136,6 +146,9 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
     // A restored instance keeps the root its backup has.
     if (request.rootPassword !== undefined && !(restoring && (await this.isRootEnabled())))
       await this.enableRootWithPassword(request.rootPassword);
+    if (request.snapshot === undefined) return;
+    if (!restoring) throw files.failed('a replica is seeded from a backup; the request has none');
+    await this.replication.seed(request.snapshot);
   }
 
   /**
@@ -249,6 +262,28 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
     return this.#server.health();
   }
 
+  // configuration
+
+  /** Cellar renders the server's own settings from the flavor: Trove's template has no place here. */
+  override async resetConfiguration(_configContents: string): Promise<void> {}
+
+  override async updateOverrides(overrides: Overrides, remove: boolean): Promise<void> {
+    this.#mustBePrepared();
+    await this.#overrides.update(overrides, remove);
+  }
+
+  override async applyOverrides(overrides: Overrides): Promise<void> {
+    this.#mustBePrepared();
+    await this.#overrides.apply(overrides);
+  }
+
+  #mustBePrepared(): void {
+    if (!this.#files.prepared)
+      throw new GuestError({
+        reason: 'Configuration values cannot be applied: the instance has not been prepared.',
+      });
+  }
+
   // what the backup and restore strategies work with
 
   /**
@@ -273,6 +308,13 @@ export class MysqlManager extends BaseDatastoreManager<MysqlOptions> {
       stagingDir: files.restoreDir,
       spawning: await files.spawning(),
     };
+  }
+
+  /** What replication (replicating-manager.ts) works with: the admin session, the files. */
+  protected replicationHost(): ReplicationHost {
+    const { guestId, address, mountPoint, options } = this.context;
+    const port = options.mysql_port;
+    return { sql: this.#sql, files: this.#files, guestId, address, port, mountPoint };
   }
 
   // databases

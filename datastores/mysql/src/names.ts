@@ -3,12 +3,14 @@
 
 import { BadRequest, type UserRef } from '@cellar/plugin-api';
 import { ADMIN_USER, BACKUP_USER, ROOT_USER } from './config.js';
+import { REPL_USER } from './replication/account.js';
 import { checkName, MAX_DATABASE_CHARS, MAX_HOST_CHARS, MAX_USER_CHARS } from './sql.js';
 
 /** Accounts the server itself keeps, whatever ignore_users says. */
 const SYSTEM_USERS = [
   ADMIN_USER,
   BACKUP_USER,
+  REPL_USER,
   ROOT_USER,
   'mariadb.sys',
   'mysql.sys',

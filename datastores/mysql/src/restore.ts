@@ -18,8 +18,11 @@ import {
 import { checkChain, type MariabackupMeta } from './checkpoints.js';
 import type { MysqlManager } from './guest.js';
 
-/** mariabackup's own files in a prepared backup, which a data directory has no use for. */
-const BACKUP_FILES = /^(xtrabackup_.*|backup-my\.cnf)$/;
+/**
+ * mariabackup's own files in a prepared backup, which a data directory has no use for; all but
+ * the GTID position the backup recorded, which a replica seeded from it starts replicating after.
+ */
+const BACKUP_FILES = /^(xtrabackup_(?!binlog_info$).*|backup-my\.cnf)$/;
 
 /**
  * Extracts one backup's stream into dir. mbstream exits 0 when it cannot write into a directory

@@ -1,7 +1,9 @@
 // The MySQL/MariaDB datastore's server half: the servers this host has (mariadbd or mysqld) and
-// their versions, why there are none when so, and the naming rules for databases and accounts.
+// their versions, why there are none when so, the naming rules for databases and accounts, and
+// each version's configuration parameters.
 
 import { defineDatastoreServer } from '@cellar/plugin-api';
+import { configuration } from './parameters/index.js';
 import { DEBIAN_PACKAGE, installedVersions, missingReason } from './versions.js';
 
 export default defineDatastoreServer({
@@ -19,7 +21,17 @@ export default defineDatastoreServer({
     user: {
       pattern: /^[A-Za-z0-9_.-]+$/,
       maxLength: 80,
-      reserved: ['root', 'os_admin', 'os_backup', 'mysql.sys', 'mariadb.sys', 'mysql.session'],
+      reserved: [
+        'root',
+        'os_admin',
+        'os_backup',
+        'os_repl',
+        'mysql.sys',
+        'mariadb.sys',
+        'mysql.session',
+      ],
     },
   },
+  // From each server's own SYSTEM_VARIABLES, committed (parameters/catalog-<version>.ts).
+  configuration,
 });

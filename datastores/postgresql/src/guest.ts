@@ -29,6 +29,7 @@ import { renderHba } from './config.js';
 import { DataDirectory } from './data-directory.js';
 import { createDatabases, deleteDatabase, listDatabases } from './databases.js';
 import { Names } from './names.js';
+import { PgOverrides, type Overrides } from './overrides.js';
 import type options from './options.js';
 import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
 import { recoveryPending, removeRecoverySettings } from './recovery.js';
@@ -76,6 +77,14 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
           log: this.context.log,
         })
       : undefined;
+  readonly #overrides = new PgOverrides({
+    context: this.context,
+    dataDir: this.#files.dataDir,
+    sql: this.#sql,
+    user: async () => (await this.#files.spawning()).user,
+    reload: () => this.#server.reload(),
+    running: () => this.#server.running() !== undefined,
+  });
   #preparing = false;
   /** initdb for this instance, once: begun by prepareAhead, awaited by prepare. */
   #staged?: { readonly binDir: string; readonly done: Promise<string> };
@@ -111,6 +120,8 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     } else {
       await files.writeServerConfig(files.dataDir, request, spawning.user);
     }
+    // The group given at create, or none: a restored data directory's own file is replaced.
+    await this.#overrides.write(files.dataDir, (request.overrides ?? {}) as Overrides);
     if (this.#server.running() === undefined) await this.#server.start(spawning, files.binDir());
     else await this.#server.reload();
     // A restored server replays its WAL, then promotes: only then do its recovery settings go.
@@ -248,6 +259,28 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     await this.#files.writeHba(hba);
     if (this.#server.running() !== undefined) await this.#server.reload();
     return true;
+  }
+
+  // configuration
+
+  /** Cellar renders the server's own settings from the flavor: Trove's template has no place here. */
+  override async resetConfiguration(_configContents: string): Promise<void> {}
+
+  override async updateOverrides(overrides: Overrides, remove: boolean): Promise<void> {
+    this.#mustBePrepared('Configuration values');
+    await this.#overrides.update(overrides, remove);
+  }
+
+  override async applyOverrides(overrides: Overrides): Promise<void> {
+    this.#mustBePrepared('Configuration values');
+    await this.#overrides.apply(overrides);
+  }
+
+  #mustBePrepared(what: string): void {
+    if (!this.#files.prepared)
+      throw new GuestError({
+        reason: `${what} cannot be applied: the instance has not been prepared.`,
+      });
   }
 
   // databases

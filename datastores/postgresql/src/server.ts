@@ -1,8 +1,9 @@
 // The PostgreSQL datastore's server half: the versions this host has (Debian's
-// /usr/lib/postgresql/<major>/bin), the naming rules for databases and roles, and the window
-// point-in-time recovery can reach.
+// /usr/lib/postgresql/<major>/bin), the naming rules for databases and roles, the window
+// point-in-time recovery can reach, and each major's configuration parameters.
 
 import { defineDatastoreServer } from '@cellar/plugin-api';
+import { configuration } from './parameters/index.js';
 import { installedVersions, missingServer } from './versions.js';
 import { fullBackupFacts, recoverableWindow, walPrefix } from './wal-objects.js';
 import { walRetention } from './wal-retention.js';
@@ -45,4 +46,6 @@ export default defineDatastoreServer({
   },
   // WAL older than the oldest kept full backup is removed by the control plane's sweeper.
   archiveRetention: walRetention,
+  // From each major's own pg_settings, committed (parameters/catalog-<major>.ts).
+  configuration,
 });

@@ -24,6 +24,7 @@ import { ADMIN_USER } from './acl-file.js';
 import { InstanceFiles } from './instance-files.js';
 import { InstanceRdb } from './instance-rdb.js';
 import type options from './options.js';
+import { RedisOverrides, type Overrides } from './overrides.js';
 import { startWithMemory } from './resize.js';
 import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
 import { ServerProcess } from './server-process.js';
@@ -59,6 +60,12 @@ export class RedisManager extends BaseDatastoreManager<RedisOptions> {
   readonly #server = new ServerProcess(this.#files, this.#admin, this.context.logDir);
   /** For this package's backup and restore strategies (redis_rdb). */
   readonly rdb = new InstanceRdb(this.#files, this.#admin, this.#server);
+  readonly #overrides = new RedisOverrides({
+    context: this.context,
+    admin: this.#admin,
+    confFile: this.#files.confFile,
+    user: async () => (await this.#files.spawning()).user,
+  });
   #preparing = false;
 
   // lifecycle
@@ -81,6 +88,8 @@ export class RedisManager extends BaseDatastoreManager<RedisOptions> {
       throw files.failed('Redis has no databases; create the instance without any.');
     const spawning = await files.spawning();
     await files.checkRunDir(spawning.user);
+    // The group given at create, or none, in redis.conf from the first start.
+    await this.#overrides.write((request.overrides ?? {}) as Overrides);
     await files.write(request, spawning.user);
     // A repeated prepare (the taskmanager retrying) finds the server running and goes on.
     if (this.#server.running() === undefined) {
@@ -146,6 +155,28 @@ export class RedisManager extends BaseDatastoreManager<RedisOptions> {
   override async getServiceStatus(): Promise<ServiceStatus> {
     if (this.#preparing || !this.#files.prepared) return 'building';
     return this.#server.health();
+  }
+
+  // configuration
+
+  /** Cellar renders the server's own settings from the flavor: Trove's template has no place here. */
+  override async resetConfiguration(_configContents: string): Promise<void> {}
+
+  override async updateOverrides(overrides: Overrides, remove: boolean): Promise<void> {
+    this.#mustBePrepared();
+    await this.#overrides.update(overrides, remove);
+  }
+
+  override async applyOverrides(overrides: Overrides): Promise<void> {
+    this.#mustBePrepared();
+    await this.#overrides.apply(overrides);
+  }
+
+  #mustBePrepared(): void {
+    if (!this.#files.prepared)
+      throw new GuestError({
+        reason: 'Configuration values cannot be applied: the instance has not been prepared.',
+      });
   }
 
   // users

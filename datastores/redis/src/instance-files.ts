@@ -37,6 +37,7 @@ import {
 } from '@cellar/plugin-api/processes';
 import { assertedAclFile } from './acl-file.js';
 import { renderRedisConf, type Persistence } from './config.js';
+import { storedConfLines } from './overrides.js';
 
 /** What prepare records for the starts after it. */
 const Settings = Type.Object({ memoryMb: Type.Integer({ minimum: 1 }) });
@@ -204,7 +205,9 @@ export class InstanceFiles {
       maxmemoryPolicy: o.maxmemory_policy,
       persistence,
     });
-    await writeOwned(this.confFile, conf, user);
+    // The configuration group's values last, so they win over Cellar's own.
+    const overrides = await storedConfLines(this.context.mountPoint);
+    await writeOwned(this.confFile, conf + overrides, user);
   }
 
   async adminPassword(): Promise<string> {

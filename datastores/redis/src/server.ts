@@ -1,11 +1,12 @@
 // The Redis datastore's server half: the redis-server this host has and its version, why there is
-// none when it is missing, and the rule for ACL user names.
+// none when it is missing, the rule for ACL user names, and its configuration parameters.
 
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { defineDatastoreServer, type DatastoreVersionInfo } from '@cellar/plugin-api';
+import { configuration } from './parameters/index.js';
 
 const run = promisify(execFile);
 
@@ -45,4 +46,6 @@ export default defineDatastoreServer({
   versions: () => installedVersions(),
   unavailable: () => unavailable(),
   nameRules: { user: userNameRule },
+  // What the version's own CONFIG SET takes, committed (parameters/catalog-<version>.ts).
+  configuration,
 });

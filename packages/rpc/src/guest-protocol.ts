@@ -17,6 +17,7 @@ import {
   type DatabaseSpec,
   type FilesystemStats,
   type GuestOperation,
+  type Json,
   type ListParams,
   type OperationArgs,
   type Page,
@@ -231,6 +232,21 @@ export class GuestClient {
   }
   disableRoot(context: RequestContext): Promise<void> {
     return this.#call('disable_root', {}, context);
+  }
+  /** Makes `overrides` the instance's whole set of group values (remove: none at all). */
+  updateOverrides(
+    overrides: Readonly<Record<string, Json>>,
+    remove: boolean,
+    context: RequestContext,
+  ): Promise<void> {
+    return this.#call('update_overrides', { overrides: { ...overrides }, remove }, context, true);
+  }
+  /** Applies these values to the running server; null puts one back to its default. */
+  applyOverrides(
+    overrides: Readonly<Record<string, Json>>,
+    context: RequestContext,
+  ): Promise<void> {
+    return this.#call('apply_overrides', { overrides: { ...overrides } }, context, true);
   }
 }
 

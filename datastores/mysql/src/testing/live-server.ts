@@ -72,11 +72,13 @@ function removeUser(name: string | undefined): void {
 
 /**
  * Directories and a manager for one instance; prepare is left to the caller. With `restore`, the
- * managers' context restores backups with it, as the guest agent's does with its storage.
+ * managers' context restores backups with it, as the guest agent's does with its storage; servers
+ * replicating to each other need guest ids of their own (their server ids derive from them).
  */
 export async function liveInstance(
   users: readonly string[] = ['mysql', 'cellar'],
   restore?: RestoreHook,
+  guestId = '00000000-0000-4000-8000-0000000c0ffe',
 ): Promise<LiveServer> {
   // The unprivileged user when the tests run as root: the server package's, else one of our own.
   const added = addedUser(users);
@@ -97,7 +99,7 @@ export async function liveInstance(
   ): MysqlManager => {
     const manager: MysqlManager = new MysqlManager({
       datastore: 'mysql',
-      guestId: '00000000-0000-4000-8000-0000000c0ffe',
+      guestId,
       options: { ...defaults, ...overrides, mysql_port: port, mount_point: mountPoint },
       mountPoint,
       address,

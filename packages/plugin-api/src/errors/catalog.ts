@@ -1,10 +1,13 @@
 // Every error Cellar can raise, declared once: stable code, message template, HTTP status and
 // Trove fault name. docs/errors.md is generated from this list and a test keeps them in step.
 
+import { adminErrors } from './admin-errors.js';
 import { backupErrors } from './backup-errors.js';
 import { guestBackupErrors } from './backup-guest-errors.js';
 import { backupStorageErrors } from './backup-storage-errors.js';
 import { defineError } from './cellar-error.js';
+import { configurationErrors } from './configuration-errors.js';
+import { configurationGuestErrors } from './configuration-guest-errors.js';
 
 export const BadRequest = defineError('BadRequest', {
   code: 'CELLAR_BAD_REQUEST',
@@ -311,5 +314,8 @@ export const errorCatalog = [
   ...backupStorageErrors,
   ...backupErrors,
   ...guestBackupErrors,
+  ...adminErrors,
+  ...configurationErrors,
+  ...configurationGuestErrors,
   InternalError,
 ] as const;

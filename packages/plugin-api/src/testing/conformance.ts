@@ -8,6 +8,7 @@ import { Value } from '@sinclair/typebox/value';
 import { guestOperations } from '../manager/guest-operations.js';
 import type { GuestOperation } from '../manager/guest-operation-views.js';
 import { brandOf, CONTRACT_MAJOR, namespaces, type ExportKind } from '../contract.js';
+import type { ConfigurationParameter } from '../configuration/parameters.js';
 import type { DatastoreGuest, DatastoreOptions, DatastoreServer } from '../define.js';
 import { DatastoreOperationNotSupported } from '../errors/catalog.js';
 import { isCellarError } from '../errors/cellar-error.js';
@@ -103,6 +104,51 @@ export function checkOptions(subject: DatastoreUnderTest): string[] {
     ...checkGroup(options.server, 'server', name),
     ...checkGroup(options.guest, 'guest', name),
   ];
+}
+
+/**
+ * A datastore declaring `configuration` answers a catalog for each of its installed versions:
+ * parameters with a name, a known type, bounds in order and choices only on strings.
+ */
+export async function checkConfiguration(subject: DatastoreUnderTest): Promise<string[]> {
+  if (!subject.manifest.capabilities.includes('configuration')) return [];
+  const where = namespaces.datastoreServer;
+  const server = subject.server as DatastoreServer | undefined;
+  const configuration = server?.configuration;
+  if (configuration === undefined || typeof configuration.parameters !== 'function')
+    return [
+      `${where}: capability 'configuration' is declared but configuration.parameters() is missing`,
+    ];
+  const problems: string[] = [];
+  for (const { name: version } of await (server as DatastoreServer).versions()) {
+    const catalog = configuration.parameters(version);
+    if (catalog === undefined || catalog.length === 0) {
+      problems.push(
+        `${where}: configuration.parameters('${version}') answers no catalog for an installed version`,
+      );
+      continue;
+    }
+    for (const p of catalog)
+      problems.push(
+        ...parameterProblems(p).map((m) => `${where}: version ${version}: ${p.name}: ${m}`),
+      );
+  }
+  return problems;
+}
+
+function parameterProblems(p: ConfigurationParameter): string[] {
+  const problems: string[] = [];
+  if (typeof p.name !== 'string' || p.name === '') problems.push('no name');
+  if (!['integer', 'float', 'string', 'boolean'].includes(p.type))
+    problems.push(`type '${String(p.type)}' is not integer, float, string or boolean`);
+  if (typeof p.restartRequired !== 'boolean') problems.push('restartRequired is not a boolean');
+  if (p.min !== undefined && p.max !== undefined && p.min > p.max)
+    problems.push(`min ${p.min} is above max ${p.max}`);
+  if (p.choices !== undefined && p.type !== 'string')
+    problems.push('choices on a parameter that is not a string');
+  if (p.bytesPerUnit !== undefined && !(p.bytesPerUnit > 0))
+    problems.push('bytesPerUnit is not positive');
+  return problems;
 }
 
 export function checkServer(subject: DatastoreUnderTest): string[] {

@@ -8,6 +8,7 @@ import { namespaces } from '../contract.js';
 import { validateManifest } from '../manifest.js';
 import { resolveExportTarget } from '../package-exports.js';
 import {
+  checkConfiguration,
   checkGuestCapabilities,
   checkGuestEntry,
   checkLive,
@@ -22,6 +23,7 @@ import type { DatastoreGuest } from '../define.js';
 
 export * from './conformance.js';
 export * from './live-instance.js';
+export * from './parameter-catalog.js';
 export * from './strategy-conformance.js';
 
 export interface ConformanceOptions {
@@ -100,6 +102,15 @@ export function runDatastoreConformance(options: ConformanceOptions): void {
           `${name} has no ${namespaces.datastoreServer} entry point yet`,
       },
       (tt) => report(tt, checkServer(subject)),
+    );
+    await t.test(
+      `${name}: configuration parameters of each version`,
+      {
+        skip:
+          !subject.manifest.capabilities.includes('configuration') &&
+          `${name} does not declare the configuration capability`,
+      },
+      async (tt) => report(tt, await checkConfiguration(subject)),
     );
     const hasGuest = subject.guest !== undefined;
     const noGuest = `${name} has no ${namespaces.datastoreGuest} entry point yet`;

@@ -12,12 +12,14 @@ import { installAuth } from './auth.js';
 import { installPolicy } from './policy-hook.js';
 import { Policy } from '../policy/policy.js';
 import { faultResponder, installFaults, type FaultLog, type RequestLimits } from './faults.js';
-import { datastoreRoutes } from './routes/datastores.js';
+import { configurationRoutes } from './routes/configurations.js';
+import { datastoreRoutes, parameterRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { backupRoutes } from './routes/backups.js';
 import { guestResourceRoutes } from './routes/guest-resources.js';
 import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes, type InstanceDeps } from './routes/instances.js';
+import { mgmtRoutes } from './routes/mgmt/index.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { volumeTypeRoutes } from './routes/volume-types.js';
 import { versionsRoutes } from './routes/versions.js';
@@ -127,8 +129,11 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     ...(deps.publicEndpoint === undefined ? {} : { publicEndpoint: deps.publicEndpoint }),
   };
   instanceRoutes(app, instanceDeps);
+  configurationRoutes(app, instanceDeps);
+  parameterRoutes(app, instanceDeps);
   guestResourceRoutes(app, instanceDeps);
   backupRoutes(app, instanceDeps, policy);
+  mgmtRoutes(app, instanceDeps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

@@ -5,6 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Unauthorized, WrongProject } from '@cellar/plugin-api';
 import type { TokenInfo } from '../identity/identity.js';
+import { scopeOf, type ProjectScope } from '../policy/admin-context.js';
 import type { TokenValidator } from '../identity/keystone.js';
 
 declare module 'fastify' {
@@ -17,6 +18,14 @@ declare module 'fastify' {
 export function caller(request: FastifyRequest): TokenInfo {
   if (!request.auth) throw new Unauthorized({ reason: 'no X-Auth-Token header' });
   return request.auth;
+}
+
+/**
+ * The projects the caller of a request reaches when it names a resource by id: its own, or every
+ * project for an admin (undefined), as Trove's admin context does. Lists stay the path's project.
+ */
+export function projectScope(request: FastifyRequest): ProjectScope {
+  return scopeOf(caller(request));
 }
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();

@@ -13,6 +13,7 @@ import {
 import { now, type Backup, type Database } from '../db/schema.js';
 import type { InstanceDeps } from '../instances/deps.js';
 import { loadInstance } from '../instances/lookup.js';
+import type { ProjectScope } from '../policy/admin-context.js';
 import { startOperation } from '../instances/start-operation.js';
 import { canPerformAction } from '../instances/status.js';
 import { statusOf, type InstanceRow } from '../instances/views.js';
@@ -74,13 +75,17 @@ function latestCompleted(db: Kysely<Database>, instanceId: string): Promise<Back
     .executeTakeFirst();
 }
 
-/** Records a NEW backup of the instance and starts taking it; returns the record. */
+/**
+ * Records a NEW backup of the instance within `scope` and starts taking it; returns the record.
+ * The backup is the instance's project's (its quota, its list), also when an admin takes it.
+ */
 export async function createBackup(
   deps: InstanceDeps,
-  tenant: string,
+  scope: ProjectScope,
   body: CreateBackupRequest,
 ): Promise<Backup> {
-  const instance = await loadInstance(deps.db, tenant, body.instance);
+  const instance = await loadInstance(deps.db, scope, body.instance);
+  const tenant = instance.tenant_id;
   const strategy = strategyOf(deps, instance.datastore);
   if (!deps.storages)
     throw new BackupStorageNotConfigured({ reason: 'no backup storage is configured' });

@@ -3,6 +3,7 @@
 // back. Done at once and safe to repeat: a storage that refuses leaves the backup DELETE_FAILED,
 // and deleting it again tries again.
 
+import type { ProjectScope } from '../policy/admin-context.js';
 import type { Kysely } from 'kysely';
 import {
   asCellarError,
@@ -47,8 +48,12 @@ const noStorages: BackupStorages = {
   open: () => Promise.reject(new Error('no backup storage is configured')),
 };
 
-/** Deletes the project's backup `id` and every incremental built on it. */
-export async function deleteBackup(deps: InstanceDeps, tenant: string, id: string): Promise<void> {
+/** Deletes backup `id` within `tenant` (every project for an admin) and its incrementals. */
+export async function deleteBackup(
+  deps: InstanceDeps,
+  tenant: ProjectScope,
+  id: string,
+): Promise<void> {
   const backup = await loadBackup(deps.db, tenant, id);
   const order = await descendantsFirst(deps.db, backup);
   const running = order.find((b) => runningBackupStates.includes(b.state));

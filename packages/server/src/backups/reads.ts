@@ -1,6 +1,7 @@
 // Listing and showing backups: a project's (or, for an administrator, every project's), newest
 // update first as Trove orders and pages them, filtered by instance and datastore.
 
+import type { ProjectScope } from '../policy/admin-context.js';
 import type { Kysely } from 'kysely';
 import { NotFound } from '@cellar/plugin-api';
 import type { Database } from '../db/schema.js';
@@ -70,19 +71,20 @@ export async function listBackups(
   };
 }
 
-/** The backups of the project's instance `id`: 404 when it has no such instance. */
+/** The backups of instance `id` within `tenant` (every project's for an admin), or 404. */
 export async function instanceBackups(
   db: Kysely<Database>,
-  tenant: string,
+  tenant: ProjectScope,
   id: string,
 ): Promise<BackupView[]> {
   const instance = await loadInstance(db, tenant, id);
   return (await listBackups(db, { tenant, instanceId: instance.id })).backups;
 }
 
+/** Backup `id` within `tenant` (every project for an admin), or 404. */
 export async function showBackup(
   db: Kysely<Database>,
-  tenant: string,
+  tenant: ProjectScope,
   id: string,
 ): Promise<BackupView> {
   return backupView(await loadBackup(db, tenant, id));

@@ -1,25 +1,29 @@
 // Reading backup records: one of a project's backups, the one an operation takes, the chain an
 // incremental builds on (as the guest is told of it), and the incrementals built on a backup.
 
+import type { ProjectScope } from '../policy/admin-context.js';
 import type { Kysely } from 'kysely';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { NotFound, type BackupInfo, type Json } from '@cellar/plugin-api';
 import type { Backup, Database } from '../db/schema.js';
 
-/** The project's backup `id`, not deleted; 404 otherwise (another project's is none). */
+/**
+ * Backup `id` within `scope` (a project, or every project for an admin), not deleted; 404
+ * otherwise (another project's is none).
+ */
 export async function loadBackup(
   db: Kysely<Database>,
-  tenant: string,
+  scope: ProjectScope,
   id: string,
 ): Promise<Backup> {
-  const row = await db
+  let query = db
     .selectFrom('backups')
     .selectAll()
     .where('id', '=', id)
-    .where('tenant_id', '=', tenant)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+    .where('deleted_at', 'is', null);
+  if (scope !== undefined) query = query.where('tenant_id', '=', scope);
+  const row = await query.executeTakeFirst();
   if (!row) throw new NotFound({ resource: 'Backup', id });
   return row;
 }

@@ -10,7 +10,7 @@ import type { Datastore } from '../datastores/catalog.js';
 export function serverSettings(
   config: Configuration,
   name: string,
-): Omit<DatastorePolicy, 'capabilities' | 'nameRules' | 'unavailable'> {
+): Omit<DatastorePolicy, 'capabilities' | 'nameRules' | 'unavailable' | 'configuration'> {
   const v = config.values(name);
   return {
     rootOnCreate: v['root_on_create'] === true,
@@ -37,6 +37,7 @@ export function datastorePolicies(
         capabilities: ds.capabilities as Capability[],
         ...(ds.server?.nameRules ? { nameRules: ds.server.nameRules } : {}),
         ...(ds.unavailable ? { unavailable: ds.unavailable } : {}),
+        ...(ds.server?.configuration ? { configuration: ds.server.configuration } : {}),
         ...(ds.server?.pointInTime && config.values(ds.name)['wal_archiving'] === true
           ? { pointInTime: ds.server.pointInTime }
           : {}),

@@ -54,8 +54,9 @@ export async function loadDatastores(
 
 /**
  * Records every enabled datastore and the versions its catalog finds on this host. Versions
- * no longer found stay (instances refer to them) but become inactive; the newest active one is
- * the default.
+ * no longer found stay (instances refer to them) but become inactive, as do those an
+ * administrator disabled; the default is the one an administrator chose while it is active, else
+ * the newest active one.
  */
 export async function syncCatalog(
   db: Kysely<Database>,
@@ -70,7 +71,7 @@ export async function syncCatalog(
         .where('name', '=', ds.name)
         .executeTakeFirst();
       if (!row) {
-        row = { id: randomUUID(), name: ds.name, default_version_id: null };
+        row = { id: randomUUID(), name: ds.name, default_version_id: null, default_chosen: 0 };
         await trx.insertInto('datastores').values(row).execute();
       }
       const known = await trx
@@ -79,13 +80,15 @@ export async function syncCatalog(
         .where('datastore_id', '=', row.id)
         .execute();
       let defaultId: string | null = null;
+      let chosen: string | null = null;
       for (const v of found) {
         const existing = known.find((k) => k.name === v.name);
         const id = existing?.id ?? randomUUID();
+        const active = v.active && existing?.disabled !== 1;
         if (existing) {
           await trx
             .updateTable('datastore_versions')
-            .set({ location: v.location, active: v.active ? 1 : 0, manager: ds.name })
+            .set({ location: v.location, active: active ? 1 : 0, manager: ds.name })
             .where('id', '=', id)
             .execute();
         } else {
@@ -101,7 +104,8 @@ export async function syncCatalog(
             })
             .execute();
         }
-        if (defaultId === null && v.active) defaultId = id;
+        if (active && row.default_chosen === 1 && row.default_version_id === id) chosen = id;
+        if (defaultId === null && active) defaultId = id;
       }
       const gone = known.filter((k) => !found.some((v) => v.name === k.name)).map((k) => k.id);
       if (gone.length > 0)
@@ -112,7 +116,7 @@ export async function syncCatalog(
           .execute();
       await trx
         .updateTable('datastores')
-        .set({ default_version_id: defaultId })
+        .set({ default_version_id: chosen ?? defaultId, default_chosen: chosen === null ? 0 : 1 })
         .where('id', '=', row.id)
         .execute();
     });

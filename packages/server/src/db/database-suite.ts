@@ -53,6 +53,8 @@ async function migrations(t: TestContext, { control: { db } }: Fixture): Promise
       '0005-operation-leases',
       '0006-backups',
       '0007-backup-leftovers',
+      '0008-configurations',
+      '0011-mgmt',
     ]);
     assert.deepEqual(await migrateToLatest(db), []);
   });

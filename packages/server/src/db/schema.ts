@@ -61,6 +61,8 @@ export interface DatastoreTable {
   id: string;
   name: string;
   default_version_id: string | null;
+  /** 1 when an administrator chose the default (kept while that version is active). */
+  default_chosen: Generated<number>;
 }
 
 export interface DatastoreVersionTable {
@@ -71,6 +73,8 @@ export interface DatastoreVersionTable {
   /** Where this host has the version (binaries directory). */
   location: string;
   active: number;
+  /** 1 when an administrator disabled the version: inactive whatever the host offers. */
+  disabled: Generated<number>;
 }
 
 export interface InstanceTable {
@@ -98,6 +102,10 @@ export interface InstanceTable {
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
+  /** The configuration group attached (migration 0008). */
+  configuration_id: string | null;
+  /** 1 while a changed configuration value waits for a restart (migration 0008). */
+  restart_required: Generated<number>;
 }
 
 export interface ServiceStatusTable {
@@ -230,6 +238,25 @@ export interface ArchiveRemovedTable {
   removed_at: string;
 }
 
+/** A configuration group (migration 0008); a deleted one keeps its row. */
+export interface ConfigurationTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  description: string;
+  datastore_version_id: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+/** One value of a configuration group: `value` is JSON (number, string or boolean). */
+export interface ConfigurationValueTable {
+  configuration_id: string;
+  name: string;
+  value: string;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -250,6 +277,8 @@ export interface Database {
   backups: BackupTable;
   backup_leftovers: BackupLeftoverTable;
   archives_removed: ArchiveRemovedTable;
+  configurations: ConfigurationTable;
+  configuration_values: ConfigurationValueTable;
 }
 
 export type Instance = Selectable<InstanceTable>;
@@ -261,5 +290,6 @@ export type OperationStep = Selectable<OperationStepTable>;
 export type Flavor = Selectable<FlavorTable>;
 export type Backup = Selectable<BackupTable>;
 export type BackupLeftover = Selectable<BackupLeftoverTable>;
+export type Configuration = Selectable<ConfigurationTable>;
 
 export const now = (): string => new Date().toISOString();

@@ -3,6 +3,7 @@
 
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import type { ProjectScope } from '../policy/admin-context.js';
 import { BadRequest, InstanceBusy, OperationInterrupted } from '@cellar/plugin-api';
 import { removeLeftovers } from '../backups/delete.js';
 import { now } from '../db/schema.js';
@@ -19,7 +20,7 @@ import { statusOf } from './views.js';
 /** Restarts the instance's database: one operation, refused while another is open. */
 export async function restartInstance(
   deps: InstanceDeps,
-  tenant: string,
+  tenant: ProjectScope,
   id: string,
 ): Promise<string> {
   const row = await loadInstance(deps.db, tenant, id);
@@ -34,7 +35,7 @@ export async function restartInstance(
  */
 export async function resetInstanceStatus(
   deps: Pick<InstanceDeps, 'db' | 'storages'> & Partial<Pick<InstanceDeps, 'quotas'>>,
-  tenant: string,
+  tenant: ProjectScope,
   id: string,
 ): Promise<void> {
   const row = await loadInstance(deps.db, tenant, id);
@@ -102,7 +103,7 @@ export interface InstanceUpdate {
 export async function updateInstance(
   deps: InstanceDeps,
   caller: Caller,
-  tenant: string,
+  tenant: ProjectScope,
   id: string,
   update: InstanceUpdate,
 ): Promise<void> {
@@ -143,7 +144,7 @@ export interface InstanceAction {
   run(
     deps: InstanceDeps,
     caller: Caller,
-    tenant: string,
+    scope: ProjectScope,
     id: string,
     body: unknown,
   ): Promise<unknown>;
@@ -187,7 +188,7 @@ export const instanceActions: Readonly<Record<string, InstanceAction>> = {
 export async function runAction(
   deps: InstanceDeps,
   caller: Caller,
-  tenant: string,
+  scope: ProjectScope,
   id: string,
   body: Readonly<Record<string, unknown>>,
 ): Promise<void> {
@@ -208,7 +209,7 @@ export async function runAction(
       reason: `body.${name}${first?.path.replaceAll('/', '.') ?? ''}: ${first?.message ?? 'not valid'}`,
     });
   }
-  await action.run(deps, caller, tenant, id, args);
+  await action.run(deps, caller, scope, id, args);
 }
 
 /**

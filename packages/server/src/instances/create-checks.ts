@@ -6,6 +6,7 @@ import {
   BadRequest,
   DatastoreOperationNotSupported,
   DatastoreNotFound,
+  DatastoreVersionInactive,
   NotFound,
   ValidationFailed,
   VolumeTooLarge,
@@ -69,8 +70,16 @@ export async function planCreate(
       : new NotFound({ resource: 'Datastore version', id: `${datastore.name} ${wanted}` });
   }
   if (version.active !== 1)
-    throw new BadRequest({
-      reason: `datastore version ${datastore.name} ${version.name} is not active`,
+    throw new DatastoreVersionInactive({
+      datastore: datastore.name,
+      version: version.name,
+      reason:
+        version.disabled === 1 ? 'an administrator disabled it' : 'this host no longer has it',
+      active:
+        versions
+          .filter((v) => v.active === 1)
+          .map((v) => v.name)
+          .join(', ') || 'none',
     });
   const flavor = await findFlavor(deps, body.flavorRef);
   checkVolume(deps, body, policy, datastore.name);

@@ -4,6 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { resolveRestorePoint } from '../backups/restore-point.js';
+import { configurationForCreate } from '../configurations/attach.js';
 import { now, type NewInstance } from '../db/schema.js';
 import { generatePassword } from '../identity/passwords.js';
 import { newInstanceKey, seal } from '../secrets.js';
@@ -28,6 +29,16 @@ export async function createInstance(
   body: CreateInstanceRequest,
 ): Promise<CreatedInstance> {
   const plan = await planCreate(deps, body);
+  const configuration =
+    body.configuration === undefined
+      ? null
+      : await configurationForCreate(
+          deps,
+          tenant,
+          body.configuration,
+          { id: plan.version.id, datastore: plan.datastore, version: plan.version.name },
+          plan.flavor,
+        );
   const access = accessValue(body.access);
   const restore =
     body.restorePoint === undefined
@@ -62,7 +73,12 @@ export async function createInstance(
     const at = now();
     await trx
       .insertInto('instances')
-      .values({ ...instanceRecord(deps, tenant, body, plan), id, access: JSON.stringify(access) })
+      .values({
+        ...instanceRecord(deps, tenant, body, plan),
+        id,
+        access: JSON.stringify(access),
+        configuration_id: configuration,
+      })
       .execute();
     await trx
       .insertInto('service_statuses')

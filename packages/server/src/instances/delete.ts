@@ -1,6 +1,7 @@
 // Deleting an instance: one delete operation that the taskmanager carries out (database stopped,
 // server and volume removed, records marked deleted, quota given back).
 
+import type { ProjectScope } from '../policy/admin-context.js';
 import type { InstanceDeps } from './deps.js';
 import { loadInstance } from './lookup.js';
 import { startOperation } from './start-operation.js';
@@ -11,7 +12,7 @@ import { startOperation } from './start-operation.js';
  */
 export async function deleteInstance(
   deps: InstanceDeps,
-  tenant: string,
+  tenant: ProjectScope,
   id: string,
 ): Promise<string> {
   const row = await loadInstance(deps.db, tenant, id);

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type {
   Capability,
+  DatastoreConfiguration,
   DatastoreUnavailable,
   NameRule,
   PointInTimeRecovery,
@@ -35,6 +36,8 @@ export interface DatastorePolicy {
   readonly pointInTime?: PointInTimeRecovery;
   /** Why this host cannot run the datastore: creates are refused with it. */
   readonly unavailable?: DatastoreUnavailable;
+  /** The datastore's configuration parameters per version (configuration groups). */
+  readonly configuration?: DatastoreConfiguration;
 }
 
 export interface InstanceDeps {

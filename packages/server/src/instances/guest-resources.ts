@@ -2,6 +2,7 @@
 // the datastore declares (501 otherwise), and a running, healthy database with no operation
 // under way (422 otherwise). The work itself is the instance's guest's.
 
+import type { ProjectScope } from '../policy/admin-context.js';
 import {
   DatastoreOperationNotSupported,
   InstanceNotReady,
@@ -17,7 +18,8 @@ import { statusOf, type InstanceRow } from './views.js';
 
 /** The instance whose database, users or root a service acts on. */
 export interface InstanceRef {
-  readonly tenant: string;
+  /** The caller's reach: its project, or every project for an admin. */
+  readonly tenant: ProjectScope;
   readonly id: string;
 }
 

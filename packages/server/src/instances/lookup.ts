@@ -7,6 +7,7 @@ import { NotFound } from '@cellar/plugin-api';
 import { prepareQuery, type PreparedQuery } from '../db/prepared.js';
 import { ReadCache } from '../db/read-cache.js';
 import type { Database, InstanceFault } from '../db/schema.js';
+import type { ProjectScope } from '../policy/admin-context.js';
 import type { InstanceRow, ViewedRow } from './views.js';
 
 /** Instances not deleted, with the columns the views show; lists read no more than these. */
@@ -28,6 +29,8 @@ function viewedRows(db: Kysely<Database>) {
       'instances.hostname',
       'instances.access',
       'instances.locality',
+      'instances.configuration_id',
+      'instances.restart_required',
       'instances.created_at',
       'instances.updated_at',
     ])
@@ -49,6 +52,7 @@ const oneRow = new WeakMap<
   Kysely<Database>,
   PreparedQuery<{ tenant: string; id: string }, InstanceRow>
 >();
+const anyProjectRow = new WeakMap<Kysely<Database>, PreparedQuery<{ id: string }, InstanceRow>>();
 
 /** The project's instance `id` (no row when none), compiled once per database. */
 export function instanceRowQuery(
@@ -66,13 +70,39 @@ export function instanceRowQuery(
   return query;
 }
 
-/** The project's instance, or 404: another project's instance is indistinguishable from none. */
+/** Any project's instance `id` (no row when none), compiled once per database. */
+function anyProjectRowQuery(db: Kysely<Database>): PreparedQuery<{ id: string }, InstanceRow> {
+  let query = anyProjectRow.get(db);
+  if (!query) {
+    query = prepareQuery(db, (slot) => instanceRows(db).where('instances.id', '=', slot('id')));
+    anyProjectRow.set(db, query);
+  }
+  return query;
+}
+
+/** Instance `id` within `scope` (a project, or every project for an admin); undefined if none. */
+export async function findInstance(
+  db: Kysely<Database>,
+  scope: ProjectScope,
+  id: string,
+): Promise<InstanceRow | undefined> {
+  const rows =
+    scope === undefined
+      ? await anyProjectRowQuery(db)({ id })
+      : await instanceRowQuery(db)({ tenant: scope, id });
+  return rows[0];
+}
+
+/**
+ * Instance `id` within `scope`, or 404: another project's instance is indistinguishable from
+ * none, except to an admin, whose scope is every project.
+ */
 export async function loadInstance(
   db: Kysely<Database>,
-  tenant: string,
+  scope: ProjectScope,
   id: string,
 ): Promise<InstanceRow> {
-  const row = (await instanceRowQuery(db)({ tenant, id }))[0];
+  const row = await findInstance(db, scope, id);
   if (!row) throw new NotFound({ resource: 'Instance', id });
   return row;
 }

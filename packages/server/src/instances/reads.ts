@@ -6,9 +6,11 @@
 import { BadRequest, NotFound } from '@cellar/plugin-api';
 import { RecoverableWindows, type RecoverableWindowView } from '../backups/recoverable-window.js';
 import { restorePointOf } from '../backups/restore-point.js';
+import { configurationRef } from '../configurations/lookup.js';
 import { ReadCache } from '../db/read-cache.js';
 import type { InstanceDeps } from './deps.js';
-import { InstanceLists, instanceRowQuery, type Fault } from './lookup.js';
+import type { ProjectScope } from '../policy/admin-context.js';
+import { findInstance, InstanceLists, type Fault } from './lookup.js';
 import { RenderedViews } from './rendered.js';
 import { VolumeUsage } from './volume-usage.js';
 import {
@@ -29,6 +31,7 @@ interface Shown {
   readonly row: InstanceRow;
   readonly fault: Fault | undefined;
   readonly restorePoint: RestorePoint | undefined;
+  readonly configuration: { readonly id: string; readonly name: string } | undefined;
 }
 
 export class InstanceReads {
@@ -77,15 +80,19 @@ export class InstanceReads {
     return `{"instances":[${instances.join(',')}]${next}}`;
   }
 
-  /** The project's instance `id`: `{"instance": {...}}` as text; 404 when it has none. */
-  async show(v: ViewContext, id: string): Promise<string> {
-    const { row, fault, restorePoint } = await this.#find(v.tenant, id);
+  /**
+   * Instance `id` within `scope` (a project, or every project for an admin; no default, since an
+   * undefined argument would take it): `{"instance": {...}}` as text; 404 when there is none.
+   */
+  async show(v: ViewContext, id: string, scope: ProjectScope): Promise<string> {
+    const { row, fault, restorePoint, configuration } = await this.#find(scope, id);
     const asked = this.#volumeUsed(row, v.now);
     const [volumeUsed, recoverableWindow] = await Promise.all([asked, this.#window(row)]);
     const shown = this.#rendered.detail(row, v, fault, {
       volumeUsed,
       restorePoint,
       recoverableWindow,
+      configuration,
     });
     return `{"instance":${shown}}`;
   }
@@ -98,22 +105,25 @@ export class InstanceReads {
 
   /** A new instance's detail, with the root password generated for it (shown only here). */
   async created(v: ViewContext, id: string, password?: string): Promise<InstanceDetailView> {
-    const { row, fault, restorePoint } = await this.#find(v.tenant, id);
+    const { row, fault, restorePoint, configuration } = await this.#find(v.tenant, id);
     return detailView(row, v, {
       fault,
       restorePoint,
+      configuration,
       ...(password === undefined ? {} : { password }),
     });
   }
 
-  async #find(tenant: string, id: string): Promise<Shown> {
-    const shown = await this.#shown.get(`${tenant}\0${id}`, async () => {
-      const row = (await instanceRowQuery(this.deps.db)({ tenant, id }))[0];
+  async #find(scope: ProjectScope, id: string): Promise<Shown> {
+    // No project id is empty, so the empty key is every project's.
+    const shown = await this.#shown.get(`${scope ?? ''}\0${id}`, async () => {
+      const row = await findInstance(this.deps.db, scope, id);
       return (
         row && {
           row,
           fault: (await this.#lists.faults([row.id])).get(row.id),
           restorePoint: await restorePointOf(this.deps.db, row.id),
+          configuration: await configurationRef(this.deps.db, row.configuration_id),
         }
       );
     });

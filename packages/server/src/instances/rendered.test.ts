@@ -15,6 +15,8 @@ const row: ViewedRow = {
   hostname: null,
   access: '{"is_public":false,"allowed_cidrs":[]}',
   locality: null,
+  configuration_id: null,
+  restart_required: 0,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
   datastore: 'postgresql',

@@ -43,8 +43,9 @@ export class RenderedViews {
     fault: Fault | undefined,
     shown: Omit<DetailExtras, 'fault' | 'password'> = {},
   ): string {
-    const { volumeUsed, restorePoint, recoverableWindow } = shown;
+    const { volumeUsed, restorePoint, recoverableWindow, configuration } = shown;
     const extra = [
+      configuration ? `${configuration.id} ${configuration.name}` : '',
       volumeUsed ?? '',
       restorePoint ? JSON.stringify(restorePoint) : '',
       recoverableWindow ? JSON.stringify(recoverableWindow) : '',

@@ -146,7 +146,12 @@ export type CreateInstanceRequest = Static<typeof createInstanceRequest>;
 
 /** `instance` of PUT /instances/{id}. */
 export const updateInstanceRequest = Type.Object(
-  { name: Type.Optional(instanceName), access: Type.Optional(accessBody) },
+  {
+    name: Type.Optional(instanceName),
+    access: Type.Optional(accessBody),
+    /** Trove's attach (a group id) and detach (null) of a configuration group. */
+    configuration: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
+  },
   { additionalProperties: false },
 );
 export type UpdateInstanceRequest = Static<typeof updateInstanceRequest>;

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { isCellarError } from '@cellar/plugin-api';
 import { migrateToLatest, openDatabase, type ControlDatabase } from '../db/connect.js';
 import { now } from '../db/schema.js';
+import { Policy } from '../policy/policy.js';
 import { Quotas } from '../quotas/quotas.js';
 import { insertDatastoreVersion } from '../testing/instance-fixture.js';
 import { Operations } from '../taskmanager/operations.js';
@@ -174,4 +175,16 @@ test("an administrator's reset of a resize under way gives back the quota it too
   assert.equal(await inUse('volumes'), volumes + 1);
   await resetInstanceStatus(deps, 'p1', id);
   assert.equal(await inUse('volumes'), volumes, 'the gigabyte not grown is given back');
+});
+
+test("each action's rule is Trove's default: owners resize, only admins reset or force a delete", () => {
+  const policy = new Policy();
+  const member = { roles: ['member'], projectId: 'p1' };
+  const allowed = (body: Record<string, unknown>): boolean =>
+    policy.check(actionRule(body) ?? 'default', { tenant: 'p1' }, member);
+  assert.equal(allowed({ resize: { volume: { size: 2 } } }), true);
+  assert.equal(allowed({ resize: { flavorRef: '2' } }), true);
+  assert.equal(allowed({ restart: {} }), true);
+  assert.equal(allowed({ reset_status: {} }), false);
+  assert.equal(allowed({ reset_status: { force_delete: true } }), false);
 });

@@ -12,6 +12,7 @@ import {
   VolumeTooLarge,
 } from '@cellar/plugin-api';
 import type { Database } from '../db/schema.js';
+import type { ProjectScope } from '../policy/admin-context.js';
 import type { Quotas } from '../quotas/quotas.js';
 import { FlavorResizeRequest, VolumeResizeRequest } from '../taskmanager/resize-steps.js';
 import type { InstanceDeps } from './deps.js';
@@ -43,7 +44,7 @@ export type ResizeRequest = Static<typeof resizeRequest>;
 /** Starts the resize; answers the operation's id. */
 export async function resizeInstance(
   deps: InstanceDeps,
-  tenant: string,
+  tenant: ProjectScope,
   id: string,
   body: ResizeRequest,
 ): Promise<string> {

@@ -53,6 +53,7 @@ export const operationKinds = [
   'delete',
   'restart',
   'backup',
+  'configure',
   'resize_volume',
   'resize_flavor',
 ] as const;

@@ -58,3 +58,22 @@ test('a guest silent for longer than the heartbeat expiry turns operating status
     ['ACTIVE', 'ERROR', 'guestagent error'],
   );
 });
+
+test('a configuration change waiting for a restart shows RESTART_REQUIRED while idle, and yields to running and failed tasks', () => {
+  const with_ = (taskStatus: TaskStatus) =>
+    computeStatus(
+      {
+        taskStatus,
+        serverStatus: 'ACTIVE',
+        serviceStatus: 'healthy',
+        serviceUpdatedAt: at,
+        restartRequired: true,
+      },
+      now,
+      90,
+    ).status;
+  assert.deepEqual(
+    [with_('NONE'), with_('REBOOTING'), with_('BACKUP'), with_('RESTART_ERROR')],
+    ['RESTART_REQUIRED', 'REBOOT', 'BACKUP', 'ERROR'],
+  );
+});

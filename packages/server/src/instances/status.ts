@@ -19,7 +19,7 @@ export const errorTasks: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
 ]);
 
 /** The API rendering of a guest's service status description. */
-const serviceStatusView: Readonly<Record<EffectiveServiceStatus, string>> = {
+export const serviceStatusView: Readonly<Record<EffectiveServiceStatus, string>> = {
   running: 'ACTIVE',
   paused: 'SHUTDOWN',
   shutdown: 'SHUTDOWN',
@@ -60,6 +60,8 @@ export interface StatusInputs {
   readonly serviceStatus: ServiceStatus;
   /** ISO time of the last heartbeat. */
   readonly serviceUpdatedAt: string;
+  /** A configuration change waits for a restart: shown as Trove's RESTART_REQUIRED. */
+  readonly restartRequired?: boolean;
 }
 
 export interface ComputedStatus {
@@ -91,6 +93,7 @@ export function computeStatus(
   else if (s.taskStatus === 'RESTART_REQUIRED') status = 'RESTART_REQUIRED';
   else if (s.taskStatus === 'DELETING')
     status = stoppableServers.has(s.serverStatus) ? 'SHUTDOWN' : 'ERROR';
+  else if (s.restartRequired === true && s.taskStatus === 'NONE') status = 'RESTART_REQUIRED';
   else if (shownServers.has(s.serverStatus)) status = s.serverStatus;
   else status = 'UNKNOWN';
   const operatingStatus =

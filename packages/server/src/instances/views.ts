@@ -30,6 +30,8 @@ export interface InstanceRow extends Pick<
   | 'hostname'
   | 'access'
   | 'locality'
+  | 'configuration_id'
+  | 'restart_required'
   | 'rpc_key'
   | 'created_at'
   | 'updated_at'
@@ -79,6 +81,8 @@ export interface InstanceDetailView extends InstanceSummaryView {
   restore_point?: RestorePoint;
   /** Cellar's: the times the instance can be restored to, where its datastore archives for it. */
   recoverable_window?: RecoverableWindowView;
+  /** Trove's: the configuration group attached. */
+  configuration?: { id: string; name: string; links: Link[] };
 }
 
 export interface RestorePoint {
@@ -91,6 +95,7 @@ export const statusInputs = (row: ViewedRow): StatusInputs => ({
   serverStatus: row.server_status,
   serviceStatus: row.service_status,
   serviceUpdatedAt: row.service_updated_at,
+  restartRequired: row.restart_required === 1,
 });
 
 /** The status inputs of a row, and what they compute to at `now`. */
@@ -164,6 +169,7 @@ export interface DetailExtras {
   readonly password?: string | undefined;
   readonly restorePoint?: RestorePoint | undefined;
   readonly recoverableWindow?: RecoverableWindowView | undefined;
+  readonly configuration?: { readonly id: string; readonly name: string } | undefined;
 }
 
 /** The summary with the detail's fields; `datastore` and `volume` are replaced where they stand. */
@@ -190,5 +196,11 @@ export function detailView(
   if (extras.password !== undefined) view.password = extras.password;
   if (extras.restorePoint !== undefined) view.restore_point = extras.restorePoint;
   if (extras.recoverableWindow !== undefined) view.recoverable_window = extras.recoverableWindow;
+  if (extras.configuration !== undefined)
+    view.configuration = {
+      id: extras.configuration.id,
+      name: extras.configuration.name,
+      links: resourceLinks(v.base, v.tenant, 'configurations', extras.configuration.id),
+    };
   return view;
 }

@@ -5,6 +5,7 @@
 // parentheses.
 
 import { Forbidden } from '@cellar/plugin-api';
+import { isAdmin } from './admin-context.js';
 import { readPolicyFile } from './policy-file.js';
 
 export interface Credentials {
@@ -31,6 +32,8 @@ const ownerRules = [
   'instance:show',
   'instance:update',
   'instance:restart',
+  'instance:resize_flavor',
+  'instance:resize_volume',
   'instance:extension:user:create',
   'instance:extension:user:delete',
   'instance:extension:user:index',
@@ -66,15 +69,34 @@ const anyoneRules = [
   'volume_type:show',
 ];
 
+/**
+ * The management API (Trove's /mgmt extension). Trove checks its admin context there rather than a
+ * policy; Cellar names a rule per route so an operator can widen one, and a refusal is Trove's 401.
+ */
+export const mgmtRules = [
+  'mgmt:instance:index',
+  'mgmt:instance:show',
+  'mgmt:instance:action',
+  'mgmt:instance:root',
+  'mgmt:instance:rpc_ping',
+  'mgmt:datastore_version:index',
+  'mgmt:datastore_version:show',
+  'mgmt:datastore_version:create',
+  'mgmt:datastore_version:update',
+  'mgmt:datastore_version:delete',
+] as const;
+
 /** Trove's defaults (python3-trove 18.0.0: trove/common/policies). */
 export const defaultRules: Readonly<Record<string, string>> = {
   ...base,
   ...Object.fromEntries(ownerRules.map((r) => [r, 'rule:admin_or_owner'])),
   ...Object.fromEntries(anyoneRules.map((r) => [r, ''])),
   'instance:reset_status': 'rule:admin',
+  'instance:force_delete': 'rule:admin',
   'backup:index:all_projects': 'rule:admin',
   'quota:show': 'rule:admin_or_owner',
   'quota:update': 'rule:admin',
+  ...Object.fromEntries(mgmtRules.map((r) => [r, 'rule:admin'])),
 };
 
 /** An atom is split once into its check and value (`role` and `admin` of `role:admin`). */
@@ -129,7 +151,7 @@ export class Policy {
         case 'role':
           return credentials.roles.some((r) => r.toLowerCase() === value.toLowerCase());
         case 'is_admin':
-          return value === 'True' && credentials.roles.includes('admin');
+          return value === 'True' && isAdmin(credentials);
         case 'project_id':
           return (
             credentials.projectId ===

@@ -40,6 +40,21 @@ export const routeRules: Readonly<Record<string, string>> = {
   'GET /v1.0/:tenant_id/datastores/:datastore/versions': 'datastore:version_index',
   'GET /v1.0/:tenant_id/datastores/:datastore/versions/:version': 'datastore:version_show',
   'GET /v1.0/:tenant_id/datastores/versions/:uuid': 'datastore:version_show_by_uuid',
+  'GET /v1.0/:tenant_id/configurations': 'configuration:index',
+  'POST /v1.0/:tenant_id/configurations': 'configuration:create',
+  'GET /v1.0/:tenant_id/configurations/:id': 'configuration:show',
+  'GET /v1.0/:tenant_id/configurations/:id/instances': 'configuration:instances',
+  'PUT /v1.0/:tenant_id/configurations/:id': 'configuration:update',
+  'PATCH /v1.0/:tenant_id/configurations/:id': 'configuration:edit',
+  'DELETE /v1.0/:tenant_id/configurations/:id': 'configuration:delete',
+  'GET /v1.0/:tenant_id/datastores/:datastore/versions/:version/parameters':
+    'configuration-parameter:index',
+  'GET /v1.0/:tenant_id/datastores/:datastore/versions/:version/parameters/:name':
+    'configuration-parameter:show',
+  'GET /v1.0/:tenant_id/datastores/versions/:uuid/parameters':
+    'configuration-parameter:index_by_version',
+  'GET /v1.0/:tenant_id/datastores/versions/:uuid/parameters/:name':
+    'configuration-parameter:show_by_version',
   'GET /v1.0/:tenant_id/flavors': 'flavor:index',
   'GET /v1.0/:tenant_id/flavors/:id': 'flavor:show',
   'GET /v1.0/:tenant_id/volume-types': 'volume_type:index',
@@ -47,4 +62,14 @@ export const routeRules: Readonly<Record<string, string>> = {
   'GET /v1.0/:tenant_id/limits': 'limits:index',
   'GET /v1.0/:tenant_id/mgmt/quotas/:project': 'quota:show',
   'PUT /v1.0/:tenant_id/mgmt/quotas/:project': 'quota:update',
+  'GET /v1.0/:tenant_id/mgmt/instances': 'mgmt:instance:index',
+  'GET /v1.0/:tenant_id/mgmt/instances/:id': 'mgmt:instance:show',
+  'POST /v1.0/:tenant_id/mgmt/instances/:id/action': 'mgmt:instance:action',
+  'GET /v1.0/:tenant_id/mgmt/instances/:id/root': 'mgmt:instance:root',
+  'GET /v1.0/:tenant_id/mgmt/instances/:id/rpc_ping': 'mgmt:instance:rpc_ping',
+  'GET /v1.0/:tenant_id/mgmt/datastore-versions': 'mgmt:datastore_version:index',
+  'POST /v1.0/:tenant_id/mgmt/datastore-versions': 'mgmt:datastore_version:create',
+  'GET /v1.0/:tenant_id/mgmt/datastore-versions/:id': 'mgmt:datastore_version:show',
+  'PATCH /v1.0/:tenant_id/mgmt/datastore-versions/:id': 'mgmt:datastore_version:update',
+  'DELETE /v1.0/:tenant_id/mgmt/datastore-versions/:id': 'mgmt:datastore_version:delete',
 };

@@ -1,6 +1,7 @@
 // The steps of a create: the network rules, the volume, the server with its guest, the guest's
 // prepare (databases, users, root password, or the backup to restore), and the wait for its report.
 
+import { overridesOf } from '../configurations/attach.js';
 import type { BackupInfo } from '@cellar/plugin-api';
 import { backupChain } from '../backups/records.js';
 import type { RestoreRequest } from '../backups/restore-point.js';
@@ -77,6 +78,9 @@ const prepare: Step = {
         datastoreVersion: ctx.version,
         allowedCidrs: allowedCidrs(ctx),
         ...(request.rootPassword === undefined ? {} : { rootPassword: request.rootPassword }),
+        ...(ctx.instance.configuration_id === null
+          ? {}
+          : { overrides: await overridesOf(ctx.deps.db, ctx.instance.configuration_id) }),
         ...(request.restore === undefined
           ? {}
           : { backupInfo: await restoreInfo(ctx, request.restore) }),

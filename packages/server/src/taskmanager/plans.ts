@@ -3,6 +3,7 @@
 
 import type { OperationKind, TaskStatus } from '../instances/states.js';
 import { backupSteps } from './backup-steps.js';
+import { configureSteps } from './configure-steps.js';
 import { createSteps } from './create-steps.js';
 import { deleteSteps } from './delete-steps.js';
 import { resizeFlavorSteps, resizeVolumeSteps } from './resize-steps.js';
@@ -28,6 +29,9 @@ export const plans: Readonly<Record<OperationKind, OperationPlan>> = {
   },
   // A backup that fails leaves the instance as it was: ACTIVE, the reason kept on the backup.
   backup: { steps: backupSteps, running: 'BACKUP', failed: 'NONE', faultsInstance: false },
+  // Applying a configuration group: the instance stays ACTIVE, and a guest's refusal is rolled
+  // back on it, so it ends as it was with the reason in its fault.
+  configure: { steps: configureSteps, running: 'NONE', failed: 'NONE', faultsInstance: true },
   // A failed resize leaves the instance as it was (its database started again), the fault saying why.
   resize_volume: {
     steps: resizeVolumeSteps,
@@ -49,6 +53,7 @@ export const stepsOf: Readonly<Record<OperationKind, readonly string[]>> = {
   delete: deleteSteps.map((s) => s.name),
   restart: restartSteps.map((s) => s.name),
   backup: backupSteps.map((s) => s.name),
+  configure: configureSteps.map((s) => s.name),
   resize_volume: resizeVolumeSteps.map((s) => s.name),
   resize_flavor: resizeFlavorSteps.map((s) => s.name),
 };

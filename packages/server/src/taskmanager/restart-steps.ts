@@ -14,6 +14,12 @@ const restartDatabase: Step = {
       .where('instance_id', '=', ctx.instance.id)
       .execute();
     await ctx.guest.restart(ctx.context);
+    // The server has read its configuration again: a change that waited for this has taken effect.
+    await ctx.deps.db
+      .updateTable('instances')
+      .set({ restart_required: 0 })
+      .where('id', '=', ctx.instance.id)
+      .execute();
     return 'succeeded';
   },
 };

@@ -28,6 +28,7 @@ import { Identity } from '../identity/identity.js';
 import { Quotas } from '../quotas/quotas.js';
 import { newInstanceKey, unseal } from '../secrets.js';
 import { TaskManager } from '../taskmanager/taskmanager.js';
+import type { DatastorePolicy } from '../instances/deps.js';
 import type { Json } from './api-session.js';
 import { planePolicies, withPointInTime } from './backup-policies.js';
 import type { TakeBackup } from './backup-guests.js';
@@ -39,6 +40,8 @@ export interface BackupPlane {
   readonly control: ControlDatabase;
   readonly storages: BackupStorages;
   readonly transport: LocalTransport;
+  /** The simulated guests, for what a test reads of them (their configuration values). */
+  readonly compute: SimulatedCompute;
   readonly controlKey: string;
   /** What guests do with create_backup; changed by each test. */
   take: TakeBackup;
@@ -77,6 +80,8 @@ export interface BackupPlaneOptions {
   readonly silenceLimit?: number;
   /** PostgreSQL's point-in-time recovery, as with `[postgresql] wal_archiving` on. */
   readonly pointInTime?: PointInTimeRecovery;
+  /** The datastores' policies, when a test needs others than the plane's own. */
+  readonly datastores?: ReadonlyMap<string, DatastorePolicy>;
 }
 
 /** The installed `local` storage, configured to keep its objects under `dir`. */
@@ -271,7 +276,7 @@ export async function startBackupPlane(options: BackupPlaneOptions = {}): Promis
       heartbeatExpiry: 90,
       maxVolumeSize: 10,
       controlKey,
-      datastores: withPointInTime(options.pointInTime),
+      datastores: options.datastores ?? withPointInTime(options.pointInTime),
       runOperation: async (id) => void taskmanager.run(id),
       guest: (i) =>
         new GuestClient(transport, i.id, unseal(controlKey, i.rpc_key), { low: 5, high: 5 }),
@@ -292,6 +297,7 @@ export async function startBackupPlane(options: BackupPlaneOptions = {}): Promis
     control,
     storages: real,
     transport,
+    compute,
     controlKey,
     prepared,
     refusals,

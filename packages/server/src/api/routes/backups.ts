@@ -12,7 +12,7 @@ import { instanceBackups, showBackup } from '../../backups/reads.js';
 import { backupView } from '../../backups/views.js';
 import type { InstanceDeps } from '../../instances/deps.js';
 import type { Policy } from '../../policy/policy.js';
-import { caller } from '../auth.js';
+import { caller, projectScope } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { idParams, tenantParams } from './params.js';
 
@@ -62,7 +62,7 @@ export function backupRoutes(parent: FastifyInstance, deps: InstanceDeps, policy
     },
     async (request, reply) => {
       const { parent_id, description, ...body } = request.body.backup;
-      const created = await createBackup(deps, request.params.tenant_id, {
+      const created = await createBackup(deps, projectScope(request), {
         ...body,
         ...(parent_id ? { parent_id } : {}),
         ...(description ? { description } : {}),
@@ -102,7 +102,7 @@ function itemRoutes(parent: FastifyInstance, deps: InstanceDeps): void {
     '/v1.0/:tenant_id/backups/:id',
     { schema: { tags, summary: 'Show a backup', params: idParams } },
     async (request) => ({
-      backup: await showBackup(deps.db, request.params.tenant_id, request.params.id),
+      backup: await showBackup(deps.db, projectScope(request), request.params.id),
     }),
   );
   app.delete(
@@ -115,7 +115,7 @@ function itemRoutes(parent: FastifyInstance, deps: InstanceDeps): void {
       },
     },
     async (request, reply) => {
-      await deleteBackup(deps, request.params.tenant_id, request.params.id);
+      await deleteBackup(deps, projectScope(request), request.params.id);
       return reply.status(202).send();
     },
   );
@@ -123,7 +123,7 @@ function itemRoutes(parent: FastifyInstance, deps: InstanceDeps): void {
     '/v1.0/:tenant_id/instances/:id/backups',
     { schema: { tags, summary: "List an instance's backups", params: idParams } },
     async (request) => ({
-      backups: await instanceBackups(deps.db, request.params.tenant_id, request.params.id),
+      backups: await instanceBackups(deps.db, projectScope(request), request.params.id),
     }),
   );
   app.get(

@@ -4,6 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { InstanceDeps } from '../../instances/deps.js';
 import type { ViewContext } from '../../instances/views.js';
+import { isAdmin } from '../../policy/admin-context.js';
 import { caller } from '../auth.js';
 import { baseUrl } from '../links.js';
 
@@ -15,7 +16,7 @@ export function viewContext(
   return {
     base: baseUrl(request, deps.publicEndpoint),
     tenant,
-    admin: caller(request).roles.includes('admin'),
+    admin: isAdmin(caller(request)),
     now: new Date(),
     heartbeatExpiry: deps.heartbeatExpiry,
   };

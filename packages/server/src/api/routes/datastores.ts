@@ -6,7 +6,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely, Selectable } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { DatastoreNotFound, NotFound, type DatastoreUnavailable } from '@cellar/plugin-api';
+import {
+  listParameters,
+  listParametersByVersion,
+  showParameter,
+  showParameterByVersion,
+} from '../../configurations/parameters.js';
 import { describeUnavailable } from '../../datastores/availability.js';
+import type { InstanceDeps } from '../../instances/deps.js';
 import type { Database, DatastoreVersionTable } from '../../db/schema.js';
 import { caller } from '../auth.js';
 import { baseUrl, resourceLinks } from '../links.js';
@@ -175,5 +182,50 @@ function versionRoutes(
       if (!v) throw new NotFound({ resource: 'Datastore version', id: `${row.name} ${version}` });
       return { version: versionView(v, baseUrl(request, publicEndpoint), tenant, admin, true) };
     },
+  );
+}
+
+const paramParams = Type.Object({ ...verParams.properties, name: Type.String() });
+const byIdParams = Type.Object({ tenant_id: Type.String(), uuid: Type.String() });
+
+/** A version's configuration parameters, from its datastore plugin's catalog (Trove's four forms). */
+export function parameterRoutes(
+  parent: FastifyInstance,
+  deps: Pick<InstanceDeps, 'db' | 'datastores'>,
+): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const path = '/v1.0/:tenant_id/datastores';
+  app.get(
+    `${path}/:datastore/versions/:version/parameters`,
+    { schema: { tags, summary: "List a version's configuration parameters", params: verParams } },
+    async (request) => listParameters(deps, request.params.datastore, request.params.version),
+  );
+  app.get(
+    `${path}/:datastore/versions/:version/parameters/:name`,
+    { schema: { tags, summary: 'Show a configuration parameter', params: paramParams } },
+    async (request) =>
+      showParameter(deps, request.params.datastore, request.params.version, request.params.name),
+  );
+  app.get(
+    `${path}/versions/:uuid/parameters`,
+    {
+      schema: {
+        tags,
+        summary: "List a version's configuration parameters by version id",
+        params: byIdParams,
+      },
+    },
+    async (request) => listParametersByVersion(deps, request.params.uuid),
+  );
+  app.get(
+    `${path}/versions/:uuid/parameters/:name`,
+    {
+      schema: {
+        tags,
+        summary: 'Show a configuration parameter by version id',
+        params: Type.Object({ ...byIdParams.properties, name: Type.String() }),
+      },
+    },
+    async (request) => showParameterByVersion(deps, request.params.uuid, request.params.name),
   );
 }

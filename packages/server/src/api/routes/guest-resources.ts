@@ -3,7 +3,7 @@
 // Trove answers 202 to most of these; Cellar waits for the guest, so a failure reaches the
 // caller as the guest's own error instead of vanishing.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { createDatabases, deleteDatabase, listDatabases } from '../../instances/databases.js';
@@ -19,7 +19,7 @@ import {
   showUser,
   updateUser,
 } from '../../instances/users.js';
-import { caller } from '../auth.js';
+import { caller, projectScope } from '../auth.js';
 import { idParams, pageQuery } from './params.js';
 
 const nameParams = Type.Object({ ...idParams.properties, name: Type.String() });
@@ -72,9 +72,9 @@ const rootBody = Type.Union([
 
 const tags = ['databases and users'];
 
-/** The instance a route's path names. */
-const ref = (params: { tenant_id: string; id: string }) => ({
-  tenant: params.tenant_id,
+/** The instance a route's path names, within the caller's reach (every project for an admin). */
+const ref = (request: FastifyRequest, params: { id: string }) => ({
+  tenant: projectScope(request),
   id: params.id,
 });
 
@@ -88,14 +88,24 @@ export function guestResourceRoutes(parent: FastifyInstance, deps: InstanceDeps)
     `${base}/databases`,
     { schema: { ...id, summary: "List an instance's databases", querystring: pageQuery } },
     async (request) => ({
-      databases: await listDatabases(deps, caller(request), ref(request.params), request.query),
+      databases: await listDatabases(
+        deps,
+        caller(request),
+        ref(request, request.params),
+        request.query,
+      ),
     }),
   );
   app.post(
     `${base}/databases`,
     { schema: { ...id, summary: 'Create databases', body: databasesBody } },
     async (request, reply) => {
-      await createDatabases(deps, caller(request), ref(request.params), request.body.databases);
+      await createDatabases(
+        deps,
+        caller(request),
+        ref(request, request.params),
+        request.body.databases,
+      );
       return reply.status(202).send();
     },
   );
@@ -103,7 +113,12 @@ export function guestResourceRoutes(parent: FastifyInstance, deps: InstanceDeps)
     `${base}/databases/:name`,
     { schema: { ...named, summary: 'Delete a database' } },
     async (request, reply) => {
-      await deleteDatabase(deps, caller(request), ref(request.params), request.params.name);
+      await deleteDatabase(
+        deps,
+        caller(request),
+        ref(request, request.params),
+        request.params.name,
+      );
       return reply.status(202).send();
     },
   );
@@ -121,14 +136,14 @@ function userRoutes(parent: FastifyInstance, deps: InstanceDeps, base: string): 
     `${base}/users`,
     { schema: { ...id, summary: "List an instance's users", querystring: pageQuery } },
     async (request) => ({
-      users: await listUsers(deps, caller(request), ref(request.params), request.query),
+      users: await listUsers(deps, caller(request), ref(request, request.params), request.query),
     }),
   );
   app.post(
     `${base}/users`,
     { schema: { ...id, summary: 'Create users', body: usersBody } },
     async (request, reply) => {
-      await createUsers(deps, caller(request), ref(request.params), request.body.users);
+      await createUsers(deps, caller(request), ref(request, request.params), request.body.users);
       return reply.status(202).send();
     },
   );
@@ -136,7 +151,12 @@ function userRoutes(parent: FastifyInstance, deps: InstanceDeps, base: string): 
     `${base}/users`,
     { schema: { ...id, summary: "Change users' passwords", body: passwordsBody } },
     async (request, reply) => {
-      await changePasswords(deps, caller(request), ref(request.params), request.body.users);
+      await changePasswords(
+        deps,
+        caller(request),
+        ref(request, request.params),
+        request.body.users,
+      );
       return reply.status(202).send();
     },
   );
@@ -144,7 +164,12 @@ function userRoutes(parent: FastifyInstance, deps: InstanceDeps, base: string): 
     `${base}/users/:name`,
     { schema: { ...named, summary: 'Show a user' } },
     async (request) => ({
-      user: await showUser(deps, caller(request), ref(request.params), request.params.name),
+      user: await showUser(
+        deps,
+        caller(request),
+        ref(request, request.params),
+        request.params.name,
+      ),
     }),
   );
   app.put(
@@ -154,7 +179,7 @@ function userRoutes(parent: FastifyInstance, deps: InstanceDeps, base: string): 
     },
     async (request, reply) => {
       const { params, body } = request;
-      await updateUser(deps, caller(request), ref(params), params.name, body.user);
+      await updateUser(deps, caller(request), ref(request, params), params.name, body.user);
       return reply.status(202).send();
     },
   );
@@ -162,7 +187,7 @@ function userRoutes(parent: FastifyInstance, deps: InstanceDeps, base: string): 
     `${base}/users/:name`,
     { schema: { ...named, summary: 'Delete a user' } },
     async (request, reply) => {
-      await deleteUser(deps, caller(request), ref(request.params), request.params.name);
+      await deleteUser(deps, caller(request), ref(request, request.params), request.params.name);
       return reply.status(202).send();
     },
   );
@@ -179,7 +204,12 @@ function accessRoutes(
     `${base}/users/:name/databases`,
     { schema: { ...named, summary: "List a user's databases" } },
     async (request) => ({
-      databases: await listAccess(deps, caller(request), ref(request.params), request.params.name),
+      databases: await listAccess(
+        deps,
+        caller(request),
+        ref(request, request.params),
+        request.params.name,
+      ),
     }),
   );
   typed.put(
@@ -188,7 +218,7 @@ function accessRoutes(
     async (request, reply) => {
       const { params, body } = request;
       const names = body.databases.map((d) => d.name);
-      await grantAccess(deps, caller(request), ref(params), params.name, names);
+      await grantAccess(deps, caller(request), ref(request, params), params.name, names);
       return reply.status(202).send();
     },
   );
@@ -203,7 +233,7 @@ function accessRoutes(
     },
     async (request, reply) => {
       const { params } = request;
-      await revokeAccess(deps, caller(request), ref(params), params.name, params.database);
+      await revokeAccess(deps, caller(request), ref(request, params), params.name, params.database);
       return reply.status(202).send();
     },
   );
@@ -219,20 +249,25 @@ function rootRoutes(
   typed.get(
     `${base}/root`,
     { schema: { ...id, summary: 'Whether root was ever enabled' } },
-    async (request) => ({ rootEnabled: await rootEnabled(deps, ref(request.params)) }),
+    async (request) => ({ rootEnabled: await rootEnabled(deps, ref(request, request.params)) }),
   );
   typed.post(
     `${base}/root`,
     { schema: { ...id, summary: 'Enable root', body: rootBody } },
     async (request) => ({
-      user: await enableRoot(deps, caller(request), ref(request.params), request.body?.password),
+      user: await enableRoot(
+        deps,
+        caller(request),
+        ref(request, request.params),
+        request.body?.password,
+      ),
     }),
   );
   typed.delete(
     `${base}/root`,
     { schema: { ...id, summary: 'Disable root' } },
     async (request, reply) => {
-      await disableRoot(deps, caller(request), ref(request.params));
+      await disableRoot(deps, caller(request), ref(request, request.params));
       return reply.status(204).send();
     },
   );

@@ -5,13 +5,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { instanceActions, runAction, updateInstance } from '../../instances/actions.js';
+import { updateInstanceOrConfiguration } from '../../configurations/attach.js';
+import { dryRunQuery } from '../../configurations/requests.js';
+import { instanceActions, runAction } from '../../instances/actions.js';
 import { createInstance } from '../../instances/create.js';
 import { deleteInstance } from '../../instances/delete.js';
 import type { InstanceDeps } from '../../instances/deps.js';
 import { InstanceReads } from '../../instances/reads.js';
 import { createInstanceRequest, updateInstanceRequest } from '../../instances/requests.js';
-import { caller } from '../auth.js';
+import { caller, projectScope } from '../auth.js';
 import { sendJson, viewContext } from './context.js';
 import { operationRoutes } from './operations.js';
 import { idParams, pageQuery, tenantParams } from './params.js';
@@ -126,7 +128,11 @@ function readRoutes(parent: FastifyInstance, deps: InstanceDeps, reads: Instance
     async (request, reply) =>
       sendJson(
         reply,
-        await reads.show(viewContext(request, request.params.tenant_id, deps), request.params.id),
+        await reads.show(
+          viewContext(request, request.params.tenant_id, deps),
+          request.params.id,
+          projectScope(request),
+        ),
       ),
   );
 }
@@ -156,22 +162,33 @@ function changeRoutes(parent: FastifyInstance, deps: InstanceDeps, reads: Instan
     {
       schema: {
         tags,
-        summary: 'Rename an instance or change who may reach it',
+        summary:
+          'Rename an instance, change who may reach it, or attach (an id) or detach (null) its configuration group; ?dry_run=true with a configuration answers what would change (200)',
         params: idParams,
+        querystring: dryRunQuery,
         body: updateBody,
       },
     },
     async (request, reply) => {
-      const { tenant_id: tenant, id } = request.params;
-      await updateInstance(deps, caller(request), tenant, id, request.body.instance);
-      return reply.status(202).send();
+      const { id } = request.params;
+      const dryRun = request.query.dry_run === 'true';
+      const change = request.body.instance;
+      const answer = await updateInstanceOrConfiguration(
+        deps,
+        caller(request),
+        projectScope(request),
+        id,
+        change,
+        dryRun,
+      );
+      return answer ? reply.status(200).send(answer) : reply.status(202).send();
     },
   );
   app.delete(
     '/v1.0/:tenant_id/instances/:id',
     { schema: { tags, summary: 'Delete an instance', params: idParams } },
     async (request, reply) => {
-      await deleteInstance(deps, request.params.tenant_id, request.params.id);
+      await deleteInstance(deps, projectScope(request), request.params.id);
       return reply.status(202).send();
     },
   );
@@ -186,8 +203,13 @@ function changeRoutes(parent: FastifyInstance, deps: InstanceDeps, reads: Instan
       },
     },
     async (request, reply) => {
-      const { tenant_id: tenant, id } = request.params;
-      await runAction(deps, caller(request), tenant, id, request.body);
+      await runAction(
+        deps,
+        caller(request),
+        projectScope(request),
+        request.params.id,
+        request.body,
+      );
       return reply.status(202).send();
     },
   );

@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { InstanceDeps } from '../../instances/deps.js';
 import { operationView } from '../../instances/operation-views.js';
 import { instanceOperation, instanceOperations } from '../../instances/timeline.js';
+import { projectScope } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { idParams } from './params.js';
 
@@ -59,7 +60,7 @@ export function operationRoutes(parent: FastifyInstance, deps: InstanceDeps): vo
     async (request) => {
       const { tenant_id: tenant, id } = request.params;
       const at = baseUrl(request, deps.publicEndpoint);
-      const timelines = await instanceOperations(deps, tenant, id);
+      const timelines = await instanceOperations(deps, projectScope(request), id);
       return { operations: timelines.map((t) => operationView(t.operation, t.steps, at, tenant)) };
     },
   );
@@ -75,7 +76,7 @@ export function operationRoutes(parent: FastifyInstance, deps: InstanceDeps): vo
     },
     async (request) => {
       const { tenant_id: tenant, id, operation_id: operationId } = request.params;
-      const t = await instanceOperation(deps, tenant, id, operationId);
+      const t = await instanceOperation(deps, projectScope(request), id, operationId);
       return {
         operation: operationView(
           t.operation,

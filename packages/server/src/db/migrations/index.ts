@@ -8,6 +8,8 @@ import { operationSecrets } from './0004-operation-secrets.js';
 import { operationLeases } from './0005-operation-leases.js';
 import { backups } from './0006-backups.js';
 import { backupLeftovers } from './0007-backup-leftovers.js';
+import { configurations } from './0008-configurations.js';
+import { mgmt } from './0011-mgmt.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -17,4 +19,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005-operation-leases': operationLeases,
   '0006-backups': backups,
   '0007-backup-leftovers': backupLeftovers,
+  '0008-configurations': configurations,
+  '0011-mgmt': mgmt,
 };

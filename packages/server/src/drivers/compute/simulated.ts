@@ -5,12 +5,13 @@
 import {
   AlreadyExists,
   BaseDatastoreManager,
-  GuestError,
   NotFound,
   type BackupInfo,
   paginate,
   type DatabaseSpec,
   type GuestContext,
+  GuestError,
+  type Json,
   type ListParams,
   type Page,
   type PrepareRequest,
@@ -65,6 +66,10 @@ class SimulatedManager extends BaseDatastoreManager {
   readonly users = new Map<string, UserSpec>();
   status: ServiceStatus = 'building';
   root = false;
+  /** The configuration group's values as the server would read them at its next start. */
+  overrides: Readonly<Record<string, Json>> = {};
+  /** What was applied to the running server (null: back to its default). */
+  readonly live = new Map<string, Json>();
 
   constructor(
     context: GuestContext,
@@ -92,7 +97,25 @@ class SimulatedManager extends BaseDatastoreManager {
     // A cast: the guest reports through the conductor, as a real one does, while it takes it.
     void backups.take(backup, this.guest.conductor).catch(() => undefined);
   }
+  override async updateOverrides(
+    overrides: Readonly<Record<string, Json>>,
+    remove: boolean,
+  ): Promise<void> {
+    this.overrides = remove ? {} : { ...overrides };
+  }
+  /** Refuses a string value containing 'refuse', as a server refuses a value it cannot take. */
+  override async applyOverrides(overrides: Readonly<Record<string, Json>>): Promise<void> {
+    const refused = Object.entries(overrides).find(
+      ([, v]) => typeof v === 'string' && v.includes('refuse'),
+    );
+    if (refused)
+      throw new GuestError({
+        reason: `the simulated server refused ${refused[0]} = ${JSON.stringify(refused[1])}`,
+      });
+    for (const [name, value] of Object.entries(overrides)) this.live.set(name, value);
+  }
   async restart(): Promise<void> {
+    this.live.clear();
     this.status = 'healthy';
     await this.guest.beat();
   }
@@ -326,6 +349,16 @@ export class SimulatedCompute implements ComputeDriver {
   async createServer(spec: InjectedGuest): Promise<ServerInfo> {
     await this.#launch(spec, false);
     return { status: 'ACTIVE', address: simulatedAddress(spec.instanceId) };
+  }
+
+  /** A guest's configuration values: those kept for its next start, and those applied live. */
+  overridesOf(
+    instanceId: string,
+  ):
+    | { readonly kept: Readonly<Record<string, Json>>; readonly live: ReadonlyMap<string, Json> }
+    | undefined {
+    const manager = this.#guests.get(instanceId)?.manager;
+    return manager && { kept: manager.overrides, live: manager.live };
   }
 
   async getServer(instanceId: string): Promise<ServerInfo | undefined> {
