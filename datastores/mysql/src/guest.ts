@@ -54,6 +54,7 @@ import {
   updateAttributes,
 } from './users.js';
 import type { InstalledServer } from './versions.js';
+import { startWithMemory } from './resize.js';
 
 export type MysqlOptions = GroupValues<typeof options.guest>;
 
@@ -238,6 +239,24 @@ export class MysqlManager extends ReplicatingManager {
 
   override async stopDb(): Promise<void> {
     await this.#server.stop();
+  }
+
+  /** A new flavor: the memory settings derived from its RAM (resize.ts); Cellar sends no file of its own. */
+  override async startDbWithConfChanges(_configContents: string, memoryMb: number): Promise<void> {
+    const files = this.#files;
+    if (!files.prepared)
+      throw new GuestError({
+        reason: 'MySQL cannot be resized: the instance has not been prepared.',
+      });
+    const { user } = await files.spawning();
+    await startWithMemory(
+      {
+        settingsFile: files.settingsFile,
+        write: (text) => files.writeReadOnly(files.settingsFile, text, user),
+        restart: () => this.restart(),
+      },
+      memoryMb,
+    );
   }
 
   override async getServiceStatus(): Promise<ServiceStatus> {

@@ -116,7 +116,8 @@ export class ServerProcess {
   async stop(): Promise<void> {
     await this.sql.close();
     const pid = this.running();
-    if (this.files.prepared) await this.files.writeOwned(this.files.stoppedMarker, 'stopped\n');
+    // Empty: an inode and no data block, so a server on a full volume can still be stopped.
+    if (this.files.prepared) await this.files.writeOwned(this.files.stoppedMarker, '');
     if (pid === undefined) return;
     try {
       await stopServer(pid, STOP_TIMEOUT_MS);

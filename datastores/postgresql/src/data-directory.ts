@@ -173,11 +173,8 @@ export class DataDirectory {
     return existsSync(this.stoppedMarker);
   }
 
+  /** Empty: an inode and no data block, so a server on a full volume can still be stopped. */
   async markStopped(): Promise<void> {
-    await writeOwned(
-      this.stoppedMarker,
-      'stopped through the guest agent\n',
-      (await this.spawning()).user,
-    );
+    await writeOwned(this.stoppedMarker, '', (await this.spawning()).user);
   }
 }

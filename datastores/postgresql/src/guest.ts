@@ -35,6 +35,7 @@ import { PgOverrides, type Overrides } from './overrides.js';
 import type options from './options.js';
 import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
 import { recoveryPending, removeRecoverySettings } from './recovery.js';
+import { startWithMemory } from './resize.js';
 import { ServerProcess } from './server-process.js';
 import { initdb, standby, takeFromStandby } from './standby.js';
 import {
@@ -231,6 +232,19 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
 
   override async stopDb(): Promise<void> {
     await this.#server.stop();
+  }
+
+  /** A new flavor: the memory settings derived from its RAM (resize.ts); Cellar sends no file of its own. */
+  override async startDbWithConfChanges(_configContents: string, memoryMb: number): Promise<void> {
+    if (!this.#files.prepared)
+      throw new GuestError({
+        reason: 'PostgreSQL cannot be resized: the instance has not been prepared.',
+      });
+    const { user } = await this.#files.spawning();
+    await startWithMemory(
+      { dataDir: this.#files.dataDir, user, restart: () => this.restart() },
+      memoryMb,
+    );
   }
 
   override async getServiceStatus(): Promise<ServiceStatus> {

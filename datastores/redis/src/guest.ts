@@ -19,6 +19,7 @@ import {
   type UserRef,
   type UserSpec,
 } from '@cellar/plugin-api';
+import { writeOwned } from '@cellar/plugin-api/processes';
 import { AdminSession, message } from './admin-session.js';
 import { ADMIN_USER } from './acl-file.js';
 import { InstanceFiles } from './instance-files.js';
@@ -26,6 +27,7 @@ import { InstanceRdb } from './instance-rdb.js';
 import { redisLogs } from './logs.js';
 import type options from './options.js';
 import { RedisOverrides, type Overrides } from './overrides.js';
+import { startWithMemory } from './resize.js';
 import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
 import { ServerProcess } from './server-process.js';
 import {
@@ -133,6 +135,23 @@ export class RedisManager extends BaseDatastoreManager<RedisOptions> {
 
   override async stopDb(): Promise<void> {
     await this.#server.stop();
+  }
+
+  /** A new flavor: maxmemory derived from its RAM (resize.ts); Cellar sends no file of its own. */
+  override async startDbWithConfChanges(_configContents: string, memoryMb: number): Promise<void> {
+    const files = this.#files;
+    if (!files.prepared)
+      throw new GuestError({
+        reason: 'Redis cannot be resized: the instance has not been prepared.',
+      });
+    await startWithMemory(
+      {
+        settingsFile: files.settingsFile,
+        write: (text) => writeOwned(files.settingsFile, text, undefined),
+        restart: () => this.restart(),
+      },
+      memoryMb,
+    );
   }
 
   override async getServiceStatus(): Promise<ServiceStatus> {

@@ -223,8 +223,9 @@ export class InstanceFiles {
     return secret;
   }
 
+  /** Empty: an inode and no data block, so a server on a full volume can still be stopped. */
   async markStopped(): Promise<void> {
-    await writeOwned(this.stoppedMarker, 'stopped through the guest agent\n', undefined);
+    await writeOwned(this.stoppedMarker, '', undefined);
   }
 }
 

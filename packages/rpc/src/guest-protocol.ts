@@ -135,6 +135,19 @@ export class GuestClient {
   stopDb(context: RequestContext): Promise<void> {
     return this.#call('stop_db', {}, context);
   }
+  /** The memory settings derived again from `memoryMb` (a new flavor's RAM), and the server restarted. */
+  startDbWithConfChanges(
+    configContents: string,
+    memoryMb: number,
+    context: RequestContext,
+  ): Promise<void> {
+    return this.#call(
+      'start_db_with_conf_changes',
+      { config_contents: configContents, memory_mb: memoryMb },
+      context,
+      true,
+    );
+  }
   serviceStatus(context: RequestContext): Promise<ServiceStatus> {
     return this.#call('get_service_status', {}, context);
   }

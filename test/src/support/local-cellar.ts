@@ -36,6 +36,20 @@ export interface LocalCellar {
 
 const PASSWORD = 'local-admin-secret';
 
+/**
+ * Unmounts the instance volumes (loop-mounted images, as root) a failed test left under its own
+ * state directory, deepest first: removing the directory must not reach into a mounted one.
+ */
+async function unmountUnder(state: string): Promise<void> {
+  const mounts = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const under = mounts
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((path) => path.startsWith(`${state}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const path of under) await promisify(execFile)('umount', [path]).catch(() => undefined);
+}
+
 export async function startLocalCellar(extra: readonly string[] = []): Promise<LocalCellar> {
   const state = await mkdtemp(join(tmpdir(), 'cellar-local-'));
   const port = await freePort();
@@ -79,6 +93,7 @@ export async function startLocalCellar(extra: readonly string[] = []): Promise<L
       } finally {
         await cellar.stop();
         await endProcessesUnder(state);
+        await unmountUnder(state);
         await rm(state, { recursive: true, force: true });
       }
     },

@@ -162,6 +162,14 @@ export const OperationInterrupted = defineError('OperationInterrupted', {
     'The taskmanager stopped during an operation whose step cannot be repeated safely; the instance is left in ERROR for an operator to look at.',
 });
 
+export const ResizeFailed = defineError('ResizeFailed', {
+  code: 'CELLAR_RESIZE_FAILED',
+  status: 500,
+  message: 'The resize of instance {instance} did not complete, and it keeps {kept}: {reason}',
+  description:
+    'A flavor or volume resize failed; the instance keeps the flavor or volume size named (the quota taken for the resize is given back) and its database is started again.',
+});
+
 export const ComputeDriverNotAvailable = defineError('ComputeDriverNotAvailable', {
   code: 'CELLAR_COMPUTE_DRIVER_NOT_AVAILABLE',
   status: 501,
@@ -289,6 +297,7 @@ export const errorCatalog = [
   GuestStartFailed,
   InstanceRecordUnreadable,
   OperationInterrupted,
+  ResizeFailed,
   ComputeDriverNotAvailable,
   RpcTimeout,
   RpcUnavailable,

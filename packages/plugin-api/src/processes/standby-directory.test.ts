@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -93,4 +93,27 @@ test('a standby data directory of other binaries is not waited for; one never fi
   );
   assert.deepEqual(warnings, ['the standby agent left no usable data directory; running initdb']);
   assert.equal(existsSync(join(dir, 'x')), false);
+});
+
+test('a standby data directory on another filesystem than the volume is copied into staging, modes kept', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cellar-standby-'));
+  const elsewhere = await mkdtemp('/dev/shm/cellar-standby-');
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  t.after(() => rm(elsewhere, { recursive: true, force: true }));
+  if ((await stat(dir)).dev === (await stat(elsewhere)).dev)
+    return t.skip(`${tmpdir()} and /dev/shm are one filesystem here: a rename would do`);
+  const data = join(elsewhere, cluster.name);
+  await mkdir(join(data, 'base'), { recursive: true, mode: 0o700 });
+  await writeFile(join(data, 'base', 'PG_VERSION'), '15\n', { mode: 0o600 });
+  await writeFile(join(elsewhere, 'made-by'), cluster.madeWith);
+  const staging = join(dir, 'vol-data');
+  const warnings: string[] = [];
+  const log = { fields: {}, otherwise: 'running initdb' };
+  const context = managerContext(elsewhere, Promise.resolve(), warnings);
+  assert.equal(await takeFromStandby(context, cluster, staging, log), true);
+  assert.deepEqual(warnings, []);
+  assert.equal(await readFile(join(staging, 'base', 'PG_VERSION'), 'utf8'), '15\n');
+  assert.equal((await stat(join(staging, 'base'))).mode & 0o777, 0o700);
+  assert.equal((await stat(join(staging, 'base', 'PG_VERSION'))).mode & 0o777, 0o600);
+  assert.equal(existsSync(data), false, "the standby's copy is removed");
 });

@@ -5,7 +5,7 @@
 //   <standby dir>/<data>/     the data directory
 //   <standby dir>/made-by     the binaries that made it (written last: it is complete)
 
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { cp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StandbyContext } from '../define.js';
 import type { GuestContext } from '../manager/base-datastore-manager.js';
@@ -40,6 +40,26 @@ export async function initialiseAhead(
 }
 
 /**
+ * A rename, or a copy when the volume is a filesystem of its own (a mounted image): a copy of
+ * initdb's files still takes a fraction of initialising anew. Permissions and times are kept.
+ */
+async function moveInto(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    try {
+      await cp(from, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+    } catch (failed) {
+      // Half a copy would stop the initialisation done instead.
+      await rm(to, { recursive: true, force: true });
+      throw failed;
+    }
+    await rm(from, { recursive: true, force: true });
+  }
+}
+
+/**
  * The data directory the standby initialised, renamed to `staging`, when the same binaries made it:
  * a rename on the volume's filesystem instead of initialising anew. False, and logged with
  * `otherwise` (what the manager does instead), when there is none to take.
@@ -59,7 +79,7 @@ export async function takeFromStandby(
     await standby.done;
     if ((await readFile(join(standby.dir, STANDBY_MADE_BY), 'utf8')) !== directory.madeWith)
       return false;
-    await rename(join(standby.dir, directory.name), staging);
+    await moveInto(join(standby.dir, directory.name), staging);
     context.log.info(
       'the data directory initialised ahead by the standby agent is used',
       log.fields,

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Forbidden, NotAdmin } from '@cellar/plugin-api';
 import type { Policy } from '../policy/policy.js';
 import { routeRules } from '../policy/route-rules.js';
+import { actionRule } from '../instances/actions.js';
 
 export function installPolicy(app: FastifyInstance, policy: Policy): void {
   app.addHook('preHandler', async (request) => {
@@ -12,13 +13,8 @@ export function installPolicy(app: FastifyInstance, policy: Policy): void {
     if (!auth) return;
     const route = `${request.method} ${request.routeOptions.url ?? ''}`;
     let rule = routeRules[route] ?? 'default';
-    if (
-      rule === 'instance:restart' &&
-      typeof request.body === 'object' &&
-      request.body !== null &&
-      'reset_status' in request.body
-    )
-      rule = 'instance:reset_status';
+    // The action's own rule, from the action table (an unknown action is the handler's 400).
+    if (rule === 'instance:restart') rule = actionRule(request.body) ?? rule;
     const params = request.params as Record<string, string | undefined>;
     const target = { tenant: params['project'] ?? params['tenant_id'] ?? auth.projectId };
     if (policy.check(rule, target, auth)) return;

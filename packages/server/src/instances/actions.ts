@@ -1,6 +1,8 @@
-// What can be done to an existing instance besides deleting it: restart, an administrator's
-// reset_status, and update (rename, and change who may reach it).
+// What can be done to an existing instance besides deleting it: the actions of POST
+// /instances/{id}/action (one table: restart, an administrator's reset_status, resize), and update.
 
+import { Type, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { ProjectScope } from '../policy/admin-context.js';
 import { BadRequest, InstanceBusy, OperationInterrupted } from '@cellar/plugin-api';
 import { removeLeftovers } from '../backups/delete.js';
@@ -9,6 +11,7 @@ import { guestContext, type Caller, type InstanceDeps } from './deps.js';
 import { loadInstance } from './lookup.js';
 import { accessValue, type AccessRequest } from './access.js';
 import { securityRules } from './security-rules.js';
+import { releaseOpenResize, resizeInstance, resizeRequest, type ResizeRequest } from './resize.js';
 import { openOperationStatuses, runningBackupStates } from './states.js';
 import { startOperation } from './start-operation.js';
 import { canPerformAction } from './status.js';
@@ -31,7 +34,7 @@ export async function restartInstance(
  * open operations and running backups failed, so a new one may start.
  */
 export async function resetInstanceStatus(
-  deps: Pick<InstanceDeps, 'db' | 'storages'>,
+  deps: Pick<InstanceDeps, 'db' | 'storages'> & Partial<Pick<InstanceDeps, 'quotas'>>,
   tenant: ProjectScope,
   id: string,
 ): Promise<void> {
@@ -44,6 +47,7 @@ export async function resetInstanceStatus(
   });
   const failed = await deps.db.transaction().execute(async (trx) => {
     const at = now();
+    if (deps.quotas) await releaseOpenResize(trx, deps.quotas, row);
     await trx
       .updateTable('instances')
       .set({ task_status: 'NONE', updated_at: at })
@@ -129,4 +133,94 @@ export async function updateInstance(
     .set({ ...changes, updated_at: now() })
     .where('id', '=', row.id)
     .execute();
+}
+
+/** One action of POST /instances/{id}/action: its body's schema, Trove's policy rule, what it does. */
+export interface InstanceAction {
+  readonly body: TSchema;
+  /** Trove's policy rule for this request of the action. */
+  readonly rule: (args: unknown) => string;
+  readonly summary: string;
+  run(
+    deps: InstanceDeps,
+    caller: Caller,
+    scope: ProjectScope,
+    id: string,
+    body: unknown,
+  ): Promise<unknown>;
+}
+
+const empty = Type.Object({}, { additionalProperties: false });
+
+/** Every action Cellar knows, by the one key of the request's body: an action is one entry here. */
+export const instanceActions: Readonly<Record<string, InstanceAction>> = {
+  restart: {
+    body: empty,
+    rule: () => 'instance:restart',
+    summary: 'restart the database',
+    run: (deps, _caller, tenant, id) => restartInstance(deps, tenant, id),
+  },
+  reset_status: {
+    body: Type.Object(
+      { force_delete: Type.Optional(Type.Boolean()) },
+      { additionalProperties: false },
+    ),
+    rule: (args) =>
+      (args as { force_delete?: boolean } | undefined)?.force_delete === true
+        ? 'instance:force_delete'
+        : 'instance:reset_status',
+    summary: "(admins) clear a stuck task; the instance's status shows ERROR",
+    run: (deps, _caller, tenant, id) => resetInstanceStatus(deps, tenant, id),
+  },
+  resize: {
+    body: resizeRequest,
+    rule: (args) =>
+      (args as ResizeRequest | undefined)?.volume !== undefined
+        ? 'instance:resize_volume'
+        : 'instance:resize_flavor',
+    summary: 'a new flavor (flavorRef) or a larger volume (volume.size)',
+    run: (deps, _caller, tenant, id, body) =>
+      resizeInstance(deps, tenant, id, body as ResizeRequest),
+  },
+};
+
+/** The body's one action, checked against the table, run: an unknown one is named with those Cellar knows. */
+export async function runAction(
+  deps: InstanceDeps,
+  caller: Caller,
+  scope: ProjectScope,
+  id: string,
+  body: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const known = Object.keys(instanceActions).join(', ');
+  const names = Object.keys(body);
+  const name = names[0];
+  if (name === undefined || names.length > 1)
+    throw new BadRequest({
+      reason: `An action request names exactly one action, not ${names.length === 0 ? 'none' : names.join(' and ')}; Cellar knows ${known}.`,
+    });
+  const action = Object.hasOwn(instanceActions, name) ? instanceActions[name] : undefined;
+  if (action === undefined)
+    throw new BadRequest({ reason: `Unknown action '${name}': Cellar knows ${known}.` });
+  const args = body[name];
+  if (!Value.Check(action.body, args)) {
+    const first = [...Value.Errors(action.body, args)][0];
+    throw new BadRequest({
+      reason: `body.${name}${first?.path.replaceAll('/', '.') ?? ''}: ${first?.message ?? 'not valid'}`,
+    });
+  }
+  await action.run(deps, caller, scope, id, args);
+}
+
+/**
+ * Trove's policy rule for an action request, for the policy check before the handler; undefined
+ * when the body names no single known action (the handler answers 400 then).
+ */
+export function actionRule(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const names = Object.keys(body);
+  const name = names[0];
+  if (name === undefined || names.length > 1 || !Object.hasOwn(instanceActions, name))
+    return undefined;
+  return instanceActions[name]?.rule((body as Record<string, unknown>)[name]);
 }

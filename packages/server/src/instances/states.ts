@@ -48,7 +48,15 @@ const guestServiceStatuses: ReadonlySet<string> = new Set<GuestServiceStatus>([
 export const isGuestServiceStatus = (status: string): status is GuestServiceStatus =>
   guestServiceStatuses.has(status);
 
-export const operationKinds = ['create', 'delete', 'restart', 'backup', 'configure'] as const;
+export const operationKinds = [
+  'create',
+  'delete',
+  'restart',
+  'backup',
+  'configure',
+  'resize_volume',
+  'resize_flavor',
+] as const;
 export type OperationKind = (typeof operationKinds)[number];
 
 export type OperationStatus = 'pending' | 'running' | 'succeeded' | 'failed';

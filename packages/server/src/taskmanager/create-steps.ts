@@ -29,7 +29,7 @@ const network: Step = {
   },
 };
 
-// The local and simulated drivers keep data in the instance's own directory; the size is recorded.
+// The compute driver makes the volume with the server (the local driver: volumes.ts); the size is recorded.
 const volume: Step = { name: 'volume', run: async () => 'succeeded' };
 
 const server: Step = {
@@ -43,6 +43,7 @@ const server: Step = {
         version: ctx.version,
         rpc_key: ctx.instance.rpc_key,
         tenant_id: ctx.instance.tenant_id,
+        volume_size: ctx.instance.volume_size,
       }),
     );
     await ctx.deps.db

@@ -14,6 +14,8 @@ export interface GuestOf {
   readonly rpc_key: string;
   /** The instance's project, for the guest's backups. */
   readonly tenant_id?: string;
+  /** The data volume's size in GB; null without a volume. */
+  readonly volume_size?: number | null;
 }
 
 export function injectedGuest(deps: TaskManagerDeps, instance: GuestOf): InjectedGuest {
@@ -31,5 +33,6 @@ export function injectedGuest(deps: TaskManagerDeps, instance: GuestOf): Injecte
     ...(instance.tenant_id === undefined ? {} : { project: instance.tenant_id }),
     instanceKey: unseal(deps.controlKey, instance.rpc_key),
     tcpPorts,
+    ...(instance.volume_size == null ? {} : { volumeSize: instance.volume_size }),
   };
 }

@@ -6,6 +6,7 @@ import { backupSteps } from './backup-steps.js';
 import { configureSteps } from './configure-steps.js';
 import { createSteps } from './create-steps.js';
 import { deleteSteps } from './delete-steps.js';
+import { resizeFlavorSteps, resizeVolumeSteps } from './resize-steps.js';
 import { restartSteps } from './restart-steps.js';
 import type { Step } from './step-context.js';
 
@@ -31,6 +32,19 @@ export const plans: Readonly<Record<OperationKind, OperationPlan>> = {
   // Applying a configuration group: the instance stays ACTIVE, and a guest's refusal is rolled
   // back on it, so it ends as it was with the reason in its fault.
   configure: { steps: configureSteps, running: 'NONE', failed: 'NONE', faultsInstance: true },
+  // A failed resize leaves the instance as it was (its database started again), the fault saying why.
+  resize_volume: {
+    steps: resizeVolumeSteps,
+    running: 'RESIZING',
+    failed: 'NONE',
+    faultsInstance: true,
+  },
+  resize_flavor: {
+    steps: resizeFlavorSteps,
+    running: 'RESIZING',
+    failed: 'NONE',
+    faultsInstance: true,
+  },
 };
 
 /** The names of each kind's steps, as an operation records them. */
@@ -40,6 +54,8 @@ export const stepsOf: Readonly<Record<OperationKind, readonly string[]>> = {
   restart: restartSteps.map((s) => s.name),
   backup: backupSteps.map((s) => s.name),
   configure: configureSteps.map((s) => s.name),
+  resize_volume: resizeVolumeSteps.map((s) => s.name),
+  resize_flavor: resizeFlavorSteps.map((s) => s.name),
 };
 
 /** The step of this name in a kind's plan. */

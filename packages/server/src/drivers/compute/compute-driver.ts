@@ -15,6 +15,8 @@ export interface InjectedGuest {
   readonly instanceKey: string;
   /** The TCP ports the datastore listens on: a driver giving out addresses checks they are free. */
   readonly tcpPorts: readonly number[];
+  /** The data volume's size in GB, when the datastore has volumes. */
+  readonly volumeSize?: number;
 }
 
 export interface ServerInfo {
@@ -40,6 +42,11 @@ export interface ComputeDriver {
    * instances that should be running, it starts again any of their guests that died since, as a
    * server's init system would.
    */
+  /**
+   * Grows the instance's data volume to `sizeGb` while its database is stopped (the local driver's
+   * filesystems grow offline); idempotent, so a repeated step is safe.
+   */
+  resizeVolume?(instanceId: string, sizeGb: number): Promise<void>;
   revive?(guests: readonly InjectedGuest[]): Promise<readonly GuestDown[]>;
   close(): Promise<void>;
 }

@@ -31,6 +31,9 @@ import {
 } from '@cellar/rpc';
 import type { ComputeDriver, GuestDown, InjectedGuest, ServerInfo } from './compute-driver.js';
 
+/** The RAM of the simulated host: a flavor resize asking for more fails on the guest. */
+export const SIMULATED_HOST_RAM_MB = 8192;
+
 export interface SimulatedOptions {
   readonly transport: Transport;
   /** Seconds a prepare takes. */
@@ -119,6 +122,14 @@ class SimulatedManager extends BaseDatastoreManager {
   async stopDb(): Promise<void> {
     this.status = 'shutdown';
     await this.guest.beat();
+  }
+  /** A flavor with more RAM than the simulated host has fails, as a server that cannot have it would. */
+  override async startDbWithConfChanges(_config: string, memoryMb: number): Promise<void> {
+    if (memoryMb > SIMULATED_HOST_RAM_MB)
+      throw new GuestError({
+        reason: `the simulated host has ${SIMULATED_HOST_RAM_MB} MB of RAM, not ${memoryMb}`,
+      });
+    await this.restart();
   }
   async getServiceStatus(): Promise<ServiceStatus> {
     return this.status;
@@ -354,6 +365,11 @@ export class SimulatedCompute implements ComputeDriver {
     return this.#guests.has(instanceId)
       ? { status: 'ACTIVE', address: simulatedAddress(instanceId) }
       : undefined;
+  }
+
+  /** Nothing is stored: the server must exist. */
+  async resizeVolume(instanceId: string): Promise<void> {
+    if (!this.#guests.has(instanceId)) throw new Error(`no simulated server for ${instanceId}`);
   }
 
   async deleteServer(instanceId: string): Promise<void> {

@@ -15,6 +15,7 @@
 //                         guest_info.conf    the instance's identity and RPC key (0600, the guest's)
 //                         cellar-guest.conf  how to reach the control plane; mount_point; the backup storage
 //                         volume/            the data volume (mount_point): never removed but by a delete
+//                         volume.img         as root, its ext4 image of the volume's size, mounted there (volumes.ts)
 //                         log/               guest.log, the agent's output, the datastore's logs
 //                         run/               sockets and pid files (0700, the guest's)
 //                         guest.pid          the running agent
@@ -31,7 +32,7 @@
 //   <home>/rpc/                            the RPC sockets (the conductor's open to the guests)
 //   <home>/state-path                      (under /var/lib/cellar only) the state directory it serves
 
-import { chmod, mkdir, readFile, realpath, rm } from 'node:fs/promises';
+import { chmod, realpath, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -39,20 +40,22 @@ import {
   InstanceRecordUnreadable,
   type BackupStorage,
 } from '@cellar/plugin-api';
-import { endProcesses, processTree, signal } from '@cellar/plugin-api/processes';
 import { agentSocket } from '@cellar/guest';
 import type { Transport } from '@cellar/rpc';
 import type { ComputeDriver, GuestDown, InjectedGuest, ServerInfo } from '../compute-driver.js';
 import { AddressPool } from './address-pool.js';
-import { writeGuestConfig, type GuestRpc, type GuestSettings } from './guest-config.js';
+import { endInstanceProcesses } from './end-instance.js';
+import type { GuestRpc, GuestSettings } from './guest-config.js';
 import { unreachable } from './permissions.js';
 import { guestProgram } from './guest-program.js';
 import { InstanceLocks, RestartBackOff } from './instance-locks.js';
 import { InstanceRecords, type InstanceRecord } from './instance-records.js';
 import { launchAgent } from './launch.js';
-import { GuestUsers, owned } from './os-users.js';
+import { makeInstance, type InstanceParts } from './make-instance.js';
+import { GuestUsers } from './os-users.js';
 import { removeStandbyFiles, StandbyPool, type Standby } from './standby-pool.js';
 import { StorageAccess } from './storage-access.js';
+import { LocalVolumes } from './volumes.js';
 
 export interface LocalOptions {
   /** The guests' directory (guest-home.ts): guests are told apart by their working directories. */
@@ -101,6 +104,7 @@ export class LocalCompute implements ComputeDriver {
   readonly #standbys: StandbyPool;
   readonly #locks = new InstanceLocks();
   readonly #backOff = new RestartBackOff();
+  readonly #volumes: LocalVolumes;
   #closed = false;
   /** Why guests cannot run here (set once, at open), or undefined when they can. */
   #unavailable?: string;
@@ -109,6 +113,7 @@ export class LocalCompute implements ComputeDriver {
     const instances = join(options.home, 'instances');
     this.#records = new InstanceRecords(instances);
     this.#addresses = new AddressPool(instances, options.addressPool);
+    this.#volumes = new LocalVolumes(this.#root, options.log);
     this.#access = new StorageAccess({
       dir: join(instances, '.grants'),
       openStorage: options.backupStorage ? options.openBackupStorage : undefined,
@@ -150,6 +155,10 @@ export class LocalCompute implements ComputeDriver {
         'instance records cannot be read: their instances are left as they are, and no unused guest user or standby work is removed',
       );
     const used = new Set(records.flatMap((r) => (r.user ? [r.user.name] : [])));
+    await driver.#volumes.removeOrphans(
+      driver.#records.root,
+      new Set([...records.map((r) => r.id), ...damaged]),
+    );
     if (driver.#root) await driver.#openAsRoot(damaged.length === 0 ? used : undefined);
     else
       options.log.warn(
@@ -198,7 +207,10 @@ export class LocalCompute implements ComputeDriver {
    * instance's user) and waits until it answers a ping; a failed start ends what it started.
    */
   async #launch(guest: InjectedGuest, record: InstanceRecord, standby?: Standby): Promise<void> {
-    const launched = launchAgent(this.options, this.#records.dir(guest.instanceId), guest, record, {
+    const dir = this.#records.dir(guest.instanceId);
+    // After a restart of the host, its volume is mounted again before its guest looks at it.
+    await this.#volumes.mount(dir, record.volume, record.user);
+    const launched = launchAgent(this.options, dir, guest, record, {
       standby,
       program: () => guestProgram(this.options.appRoot, this.options.home, guest.datastore),
     });
@@ -206,6 +218,23 @@ export class LocalCompute implements ComputeDriver {
     // for the CPU; a create arriving sooner starts its agent itself.
     setTimeout(() => this.#standBy(guest.datastore), NEXT_STANDBY_DELAY_MS).unref();
     await launched;
+  }
+
+  /** What a new instance's directory is made from: its volume of the size asked for. */
+  #parts(guest: InjectedGuest): InstanceParts {
+    return {
+      records: this.#records,
+      addresses: this.#addresses,
+      users: this.#users,
+      access: this.#access,
+      standbys: this.#standbys,
+      settings: this.options,
+      furnish: async (dir, user) => {
+        const volume = await this.#volumes.create(dir, user, guest.volumeSize);
+        return volume ? { volume } : undefined;
+      },
+      unfurnish: (dir) => this.#volumes.remove(dir),
+    };
   }
 
   createServer(guest: InjectedGuest): Promise<ServerInfo> {
@@ -228,7 +257,7 @@ export class LocalCompute implements ComputeDriver {
     let standby: Standby | undefined;
     if (!record) {
       standby = await this.#standbys.take(guest.datastore);
-      record = await this.#makeInstance(guest, standby);
+      record = await makeInstance(this.#parts(guest), guest, standby);
     }
     await this.#launch(guest, record, standby);
     this.options.log.info(
@@ -236,46 +265,6 @@ export class LocalCompute implements ComputeDriver {
       'guest agent started',
     );
     return { status: 'ACTIVE', address: record.address };
-  }
-
-  /** The instance's directory, address and record, begun again from nothing: a directory without a record is a create cut short. */
-  async #makeInstance(guest: InjectedGuest, standby: Standby | undefined): Promise<InstanceRecord> {
-    const dir = this.#records.dir(guest.instanceId);
-    await rm(dir, { recursive: true, force: true });
-    await this.#addresses.release(guest.instanceId);
-    const user = standby ? standby.user : await this.#users.create();
-    try {
-      await mkdir(dir, { recursive: true, mode: 0o711 });
-      for (const [sub, mode] of [
-        ['volume', 0o700],
-        ['log', 0o750],
-        ['run', 0o700],
-      ] as const) {
-        await mkdir(join(dir, sub), { mode });
-        await owned(join(dir, sub), user);
-      }
-      // Before the guest learns its instance: a restore reads the project's earlier backups.
-      if (user && guest.project !== undefined) await this.#access.grant(user, guest.project);
-      const record: InstanceRecord = {
-        id: guest.instanceId,
-        address: await this.#addresses.claim(guest.instanceId, guest.tcpPorts),
-        datastore: guest.datastore,
-        version: guest.datastoreVersion,
-        ...(user ? { user } : {}),
-        ...(standby ? { standbyDir: standby.dir } : {}),
-      };
-      await writeGuestConfig(dir, guest, record, this.options);
-      // Written last: an instance.json means the directory is complete.
-      await this.#records.write(record);
-      return record;
-    } catch (error) {
-      // Nothing names the standby or the user yet: they go with the half-made directory.
-      if (standby) await this.#standbys.end(standby);
-      else if (user) await this.#users.drop(user.name);
-      await rm(dir, { recursive: true, force: true });
-      await this.#addresses.release(guest.instanceId);
-      throw error;
-    }
   }
 
   /** ACTIVE or SHUTDOWN; ERROR when the instance's record cannot be read. */
@@ -315,29 +304,33 @@ export class LocalCompute implements ComputeDriver {
       );
       return undefined;
     });
-    const groups = [
-      ...new Set(
-        (await readFile(join(dir, 'process-groups'), 'utf8').catch(() => ''))
-          .split('\n')
-          .filter(Boolean)
-          .map(Number),
-      ),
-    ];
-    const agent = await this.#records.guestPid(instanceId);
-    await rm(join(dir, 'guest_info.conf'), { force: true });
-    if (agent) signal([agent], 'SIGTERM');
-    const killed = await endProcesses(() => processTree(groups, dir), 10_000);
+    const killed = await endInstanceProcesses(dir, await this.#records.guestPid(instanceId));
     if (killed.length > 0)
       this.options.log.warn(
         { instance: instanceId, pids: killed },
         'processes of a deleted instance did not stop; they were killed',
       );
+    // Unmounted first (this throws while it cannot be): the removal must not reach into it.
+    await this.#volumes.remove(dir);
     await rm(dir, { recursive: true, force: true });
     // The agent's standard output stays the file it had as a standby.
     if (record?.standbyDir)
       await removeStandbyFiles({ dir: record.standbyDir, output: `${record.standbyDir}.out` });
     await this.#addresses.release(instanceId);
     if (record?.user) await this.#users.drop(record.user.name);
+  }
+
+  /** Grows the instance's volume to `sizeGb` (offline: its database must be stopped), and records it. */
+  resizeVolume(instanceId: string, sizeGb: number): Promise<void> {
+    return this.#locks.exclusive(instanceId, async () => {
+      const record = await this.#records.read(instanceId);
+      if (!record) throw new Error(`instance ${instanceId} has no server here`);
+      // An instance made before volumes were images keeps its plain directory: the size is noted.
+      const made = record.volume ?? { sizeGb, enforced: false };
+      const dir = this.#records.dir(instanceId);
+      const volume = await this.#volumes.grow(dir, made, sizeGb, record.user);
+      await this.#records.write({ ...record, volume });
+    });
   }
 
   /** After a control-plane restart: live guests are left alone; a guest that died is started again. */

@@ -20,6 +20,10 @@ const InstanceRecordSchema = Type.Object({
   user: Type.Optional(OsUserSchema),
   /** The work directory of the standby that became this instance's agent, removed with the instance. */
   standbyDir: Type.Optional(Type.String()),
+  /** The data volume (volumes.ts): its size, and whether a mounted image enforces it. */
+  volume: Type.Optional(
+    Type.Object({ sizeGb: Type.Integer({ minimum: 1 }), enforced: Type.Boolean() }),
+  ),
 });
 
 export type InstanceRecord = Static<typeof InstanceRecordSchema>;
