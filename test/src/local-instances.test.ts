@@ -80,7 +80,7 @@ test(
       { ok: true, out: 't' },
     );
 
-    // Something PostgreSQL's plugin does not declare answers 501 naming both, before any work.
+    // A configuration group that does not exist is refused naming it, before any work.
     const configured = await api('POST', '/instances', {
       instance: {
         name: 'configured',
@@ -90,8 +90,8 @@ test(
         configuration: 'no-such-group',
       },
     });
-    assert.equal(configured.status, 501);
-    assert.match(JSON.stringify(configured.json), /configuration_attach.*postgresql/);
+    assert.equal(configured.status, 404);
+    assert.match(JSON.stringify(configured.json), /no-such-group/);
   },
 );
 
