@@ -12,47 +12,32 @@ import {
   InstanceNotReady,
   isCellarError,
   type BackupInfo,
-  type DatabaseSpec,
   type DatastoreLogFile,
   type GroupValues,
-  type ListParams,
-  type Page,
   type PrepareRequest,
   type ServiceStatus,
-  type UserInfo,
-  type UserRef,
-  type UserSpec,
 } from '@cellar/plugin-api';
 import type { Spawning } from '@cellar/plugin-api/processes';
-import { grantAccess, listAccess, revokeAccess } from './access.js';
+import { AccountsManager } from './accounts-manager.js';
 import { AdminSession, message } from './admin-session.js';
 import { setUpBackupAccount } from './backup-account.js';
 import { Catalog } from './catalog.js';
+import { createDatabases } from './databases.js';
 import { parseAdminCnf, renderAdminCnf } from './config.js';
 import { DataDirectory } from './data-directory.js';
-import { createDatabases, deleteDatabase, listDatabases } from './databases.js';
 import { initialise, standby, takeFromStandby } from './install-db.js';
 import { mariadbLogs } from './logs.js';
 import { Names } from './names.js';
 import { MysqlOverrides, type Overrides } from './overrides.js';
 import type options from './options.js';
 import type { ReplicationHost } from './replication/source.js';
-import { ReplicatingManager } from './replication/replicating-manager.js';
-import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
 import {
   adminAccountSql,
   firstStartSql,
   installAccountsLeft,
   ServerProcess,
 } from './server-process.js';
-import {
-  changePasswords,
-  createUsers,
-  deleteUser,
-  getUser,
-  listUsers,
-  updateAttributes,
-} from './users.js';
+import { createUsers } from './users.js';
 import type { InstalledServer } from './versions.js';
 import { startWithMemory } from './resize.js';
 
@@ -74,7 +59,7 @@ export interface RestoreTarget {
   readonly spawning: Spawning;
 }
 
-export class MysqlManager extends ReplicatingManager {
+export class MysqlManager extends AccountsManager {
   readonly #files = new DataDirectory(this.context);
   /** The admin password: read from its file once, or made by the first start. */
   #adminPassword?: string;
@@ -313,86 +298,14 @@ export class MysqlManager extends ReplicatingManager {
   }
 
   /** What replication (replicating-manager.ts) works with: the admin session, the files. */
+  protected catalog(): Catalog {
+    return this.#catalog;
+  }
+
   protected replicationHost(): ReplicationHost {
     const { guestId, address, mountPoint, options } = this.context;
     const port = options.mysql_port;
     return { sql: this.#sql, files: this.#files, guestId, address, port, mountPoint };
-  }
-
-  // databases
-
-  override async createDatabase(databases: readonly DatabaseSpec[]): Promise<void> {
-    await createDatabases(this.#catalog, databases, false);
-  }
-
-  override async listDatabases(params: ListParams): Promise<Page<DatabaseSpec>> {
-    return listDatabases(this.#catalog, params);
-  }
-
-  override async deleteDatabase(database: DatabaseSpec): Promise<void> {
-    await deleteDatabase(this.#catalog, database);
-  }
-
-  // users
-
-  override async createUser(users: readonly UserSpec[]): Promise<void> {
-    await createUsers(this.#catalog, users, false);
-  }
-
-  override async listUsers(params: ListParams): Promise<Page<UserInfo>> {
-    return listUsers(this.#catalog, params);
-  }
-
-  override async getUser(user: UserRef): Promise<UserInfo | undefined> {
-    return getUser(this.#catalog, user);
-  }
-
-  override async deleteUser(user: UserRef): Promise<void> {
-    await deleteUser(this.#catalog, user);
-  }
-
-  override async changePasswords(
-    users: readonly (UserRef & { readonly password: string })[],
-  ): Promise<void> {
-    await changePasswords(this.#catalog, users);
-  }
-
-  override async updateAttributes(user: UserRef, attributes: Partial<UserSpec>): Promise<void> {
-    await updateAttributes(this.#catalog, user, attributes);
-  }
-
-  // user-access
-
-  override async grantAccess(user: UserRef, databases: readonly string[]): Promise<void> {
-    await grantAccess(this.#catalog, user, databases);
-  }
-
-  override async revokeAccess(user: UserRef, database: string): Promise<void> {
-    await revokeAccess(this.#catalog, user, database);
-  }
-
-  override async listAccess(user: UserRef): Promise<readonly DatabaseSpec[]> {
-    return listAccess(this.#catalog, user);
-  }
-
-  // root
-
-  override async enableRoot(): Promise<UserSpec> {
-    return this.enableRootWithPassword(
-      generatedPassword(this.context.options.default_password_length),
-    );
-  }
-
-  override async enableRootWithPassword(password: string): Promise<UserSpec> {
-    return enableRootWithPassword(this.#catalog, this.context.options, password);
-  }
-
-  override async disableRoot(): Promise<void> {
-    await disableRoot(this.#catalog);
-  }
-
-  override async isRootEnabled(): Promise<boolean> {
-    return isRootEnabled(this.#catalog);
   }
 
   // guest-logs
