@@ -20,6 +20,8 @@ import {
   type UserInfo,
   type UserRef,
   type UserSpec,
+  type Json,
+  type ReplicationState,
 } from '@cellar/plugin-api';
 import { grantAccess, listAccess, revokeAccess } from './access.js';
 import { AdminSession, message } from './admin-session.js';
@@ -43,6 +45,8 @@ import {
   updateAttributes,
 } from './users.js';
 import { WalShipper, type WalShippingStatus } from './wal-shipper.js';
+import type { ReplicationHost } from './replication/host.js';
+import * as replication from './replication/operations.js';
 
 /** How long a restored server may take to replay the WAL it was given. */
 const REPLAY_TIMEOUT_MS = 60 * 60_000;
@@ -63,6 +67,12 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   });
   readonly #catalog = new Catalog(this.#sql, new Names(this.context.options));
   readonly #server = new ServerProcess(this.#files, this.#sql, this.context.logDir);
+  readonly #replication: ReplicationHost = {
+    context: this.context,
+    files: this.#files,
+    sql: this.#sql,
+    server: this.#server,
+  };
   /** With wal_archiving and a backup storage: ships the local WAL archive to the storage. */
   readonly #shipper =
     this.context.options.wal_archiving && this.context.backupObjects !== undefined
@@ -97,11 +107,17 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     const files = this.#files;
     const spawning = await files.spawning();
     await files.checkRunDir(spawning.user);
+    // A replica: restored from its source's backup, then a hot standby of that source.
+    const snapshot =
+      request.snapshot === undefined
+        ? undefined
+        : replication.sourceArgument(request.snapshot, 'snapshot');
     // The volume's mount point reaches the manager in its context; the request's copy is the same.
     if (!files.prepared) {
       if (request.backupInfo !== undefined) {
         await this.#restore(request.backupInfo);
         await files.writeServerConfig(files.dataDir, request, spawning.user);
+        await replication.afterRestore(this.#replication, snapshot);
       } else {
         const staging = await this.#stage(files.binDir(request.datastoreVersion));
         await files.writeServerConfig(staging, request, spawning.user);
@@ -112,6 +128,8 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     }
     if (this.#server.running() === undefined) await this.#server.start(spawning, files.binDir());
     else await this.#server.reload();
+    // A replica's databases and users are its source's; it only has to be streaming.
+    if (snapshot !== undefined) return replication.waitStreaming(this.#replication);
     // A restored server replays its WAL, then promotes: only then do its recovery settings go.
     if (await recoveryPending(files.dataDir)) {
       await this.#server.waitPromoted(REPLAY_TIMEOUT_MS);
@@ -314,6 +332,56 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
 
   override async isRootEnabled(): Promise<boolean> {
     return isRootEnabled(this.#catalog);
+  }
+
+  // replication (replication/)
+
+  override async backupRequiredForReplication(): Promise<boolean> {
+    return true;
+  }
+
+  override async getReplicationSnapshot(snapshotInfo: Json, _sourceConfig: Json): Promise<Json> {
+    return replication.snapshotOperation(this.#replication, snapshotInfo);
+  }
+
+  override async attachReplica(replicaInfo: Json, _config: Json, _restart: boolean): Promise<void> {
+    await replication.attachOperation(this.#replication, replicaInfo);
+  }
+
+  override async detachReplica(_forFailover: boolean): Promise<Json> {
+    return replication.detachOperation(this.#replication);
+  }
+
+  override async getReplicaContext(): Promise<Json> {
+    return replication.replicaContextOperation(this.#replication);
+  }
+
+  override async makeReadOnly(readOnly: boolean): Promise<void> {
+    await replication.makeReadOnly(this.#replication, readOnly);
+  }
+
+  override async enableAsMaster(replicaSourceConfig: Json): Promise<void> {
+    await replication.enableAsMasterOperation(this.#replication, replicaSourceConfig);
+  }
+
+  override async demoteReplicationMaster(): Promise<void> {
+    await replication.demoteReplicationMaster(this.#replication);
+  }
+
+  override async getLastTxn(): Promise<readonly [string, string]> {
+    return replication.lastTxn(this.#replication);
+  }
+
+  override async getLatestTxnId(): Promise<string> {
+    return replication.latestTxnId(this.#replication);
+  }
+
+  override async waitForTxn(txn: string): Promise<void> {
+    await replication.waitForTxn(this.#replication, txn);
+  }
+
+  override async replicationState(): Promise<ReplicationState | undefined> {
+    return replication.replicationState(this.#replication);
   }
 }
 

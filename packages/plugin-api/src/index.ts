@@ -10,6 +10,7 @@ export * from './archive-retention.js';
 export * from './errors/catalog.js';
 export * from './errors/backup-errors.js';
 export * from './errors/backup-guest-errors.js';
+export * from './errors/replication-errors.js';
 export * from './errors/cellar-error.js';
 export * from './errors/wire.js';
 export * from './manager/base-datastore-manager.js';

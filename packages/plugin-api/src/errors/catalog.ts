@@ -5,6 +5,7 @@ import { backupErrors } from './backup-errors.js';
 import { guestBackupErrors } from './backup-guest-errors.js';
 import { backupStorageErrors } from './backup-storage-errors.js';
 import { defineError } from './cellar-error.js';
+import { replicationErrors } from './replication-errors.js';
 
 export const BadRequest = defineError('BadRequest', {
   code: 'CELLAR_BAD_REQUEST',
@@ -302,5 +303,6 @@ export const errorCatalog = [
   ...backupStorageErrors,
   ...backupErrors,
   ...guestBackupErrors,
+  ...replicationErrors,
   InternalError,
 ] as const;
