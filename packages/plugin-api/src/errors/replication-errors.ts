@@ -19,4 +19,16 @@ export const ReplicationNotPossible = defineError('ReplicationNotPossible', {
     'The instance is not in the state a replica operation needs (not a replica, not a source, source not ACTIVE, a replica of a replica); the reason says which.',
 });
 
-export const replicationErrors = [ReplicaDiverged, ReplicationNotPossible] as const;
+export const ReplicaSourceDeleteForbidden = defineError('ReplicaSourceDeleteForbidden', {
+  code: 'CELLAR_REPLICA_SOURCE_DELETE_FORBIDDEN',
+  status: 403,
+  message: 'Instance {instance} is the source of replicas {replicas}: detach or delete them first.',
+  description:
+    "As Trove's ReplicaSourceDeleteForbidden: a source is not deleted while it has replicas.",
+});
+
+export const replicationErrors = [
+  ReplicaDiverged,
+  ReplicationNotPossible,
+  ReplicaSourceDeleteForbidden,
+] as const;

@@ -53,6 +53,7 @@ async function migrations(t: TestContext, { control: { db } }: Fixture): Promise
       '0005-operation-leases',
       '0006-backups',
       '0007-backup-leftovers',
+      '0009-replication',
     ]);
     assert.deepEqual(await migrateToLatest(db), []);
   });

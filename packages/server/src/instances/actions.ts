@@ -3,6 +3,7 @@
 
 import { BadRequest, InstanceBusy, OperationInterrupted } from '@cellar/plugin-api';
 import { removeLeftovers } from '../backups/delete.js';
+import { detachReplica } from '../replication/actions.js';
 import { now } from '../db/schema.js';
 import { guestContext, type Caller, type InstanceDeps } from './deps.js';
 import { loadInstance } from './lookup.js';
@@ -92,6 +93,8 @@ export async function resetInstanceStatus(
 export interface InstanceUpdate {
   readonly name?: string | undefined;
   readonly access?: AccessRequest | undefined;
+  readonly replica_of?: string | null | undefined;
+  readonly slave_of?: string | null | undefined;
 }
 
 /** Renames the instance and/or changes who may reach it; a running server obeys at once. */
@@ -102,6 +105,10 @@ export async function updateInstance(
   id: string,
   update: InstanceUpdate,
 ): Promise<void> {
+  if ('replica_of' in update || 'slave_of' in update) {
+    await detachReplica(deps, tenant, id);
+    return;
+  }
   const row = await loadInstance(deps.db, tenant, id);
   const { name, access } = update;
   if (name === undefined && access === undefined)

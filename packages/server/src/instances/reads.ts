@@ -19,6 +19,7 @@ import {
   type RestorePoint,
   type ViewContext,
 } from './views.js';
+import { replicationLinks, replicationStateView } from '../replication/views.js';
 
 export interface PageQuery {
   readonly limit?: string | undefined;
@@ -57,10 +58,16 @@ export class InstanceReads {
     if (!listing)
       throw new BadRequest({ reason: `marker ${marker ?? ''} is not an instance of this project` });
     const shown = listing.rows.slice(0, limit);
+    const links = await replicationLinks(
+      this.deps.db,
+      shown.map((r) => r.id),
+    );
     const instances = shown.map((r) =>
       view === 'summary'
-        ? this.#rendered.summary(r, v)
-        : this.#rendered.detail(r, v, listing.faults.get(r.id)),
+        ? this.#rendered.summary(r, v, links.get(r.id))
+        : this.#rendered.detail(r, v, listing.faults.get(r.id), {
+            replicationLinks: links.get(r.id),
+          }),
     );
     const last = shown.at(-1);
     const path = view === 'summary' ? 'instances' : 'instances/detail';
@@ -81,11 +88,18 @@ export class InstanceReads {
   async show(v: ViewContext, id: string): Promise<string> {
     const { row, fault, restorePoint } = await this.#find(v.tenant, id);
     const asked = this.#volumeUsed(row, v.now);
-    const [volumeUsed, recoverableWindow] = await Promise.all([asked, this.#window(row)]);
+    const [volumeUsed, recoverableWindow, links, replication] = await Promise.all([
+      asked,
+      this.#window(row),
+      replicationLinks(this.deps.db, [row.id]),
+      replicationStateView(this.deps.db, row.id),
+    ]);
     const shown = this.#rendered.detail(row, v, fault, {
       volumeUsed,
       restorePoint,
       recoverableWindow,
+      replicationLinks: links.get(row.id),
+      replication,
     });
     return `{"instance":${shown}}`;
   }

@@ -13,6 +13,13 @@ export const taskStatuses = [
   // A backup of the instance is being taken: Trove's task status, shown as status BACKUP.
   'BACKUP',
   'RESTART_REQUIRED',
+  // Replication (replication/): Trove's PROMOTING, EJECTING and DETACHING, and their failures.
+  'PROMOTING',
+  'EJECTING',
+  'DETACHING',
+  'PROMOTION_ERROR',
+  'EJECTION_ERROR',
+  'DETACH_ERROR',
   'BUILD_ERROR',
   'DELETE_ERROR',
   'RESTART_ERROR',
@@ -48,7 +55,18 @@ const guestServiceStatuses: ReadonlySet<string> = new Set<GuestServiceStatus>([
 export const isGuestServiceStatus = (status: string): status is GuestServiceStatus =>
   guestServiceStatuses.has(status);
 
-export const operationKinds = ['create', 'delete', 'restart', 'backup'] as const;
+export const operationKinds = [
+  'create',
+  'delete',
+  'restart',
+  'backup',
+  // Replication (replication/).
+  'create_replica',
+  'promote',
+  'eject',
+  'detach',
+  'rejoin',
+] as const;
 export type OperationKind = (typeof operationKinds)[number];
 
 export type OperationStatus = 'pending' | 'running' | 'succeeded' | 'failed';

@@ -11,6 +11,12 @@ import type { Instance } from '../db/schema.js';
 import { resourceLinks, type Link } from '../api/links.js';
 import { computeStatus, type ComputedStatus, type StatusInputs } from './status.js';
 import type { ServiceStatus } from './states.js';
+import {
+  replicationFields,
+  type ReplicationFields,
+  type ReplicationLinks,
+  type ReplicationStateView,
+} from '../replication/views.js';
 
 /** ISO-8601 with seconds precision and no zone, as Trove writes timestamps. */
 export const troveTime = (iso: string | null): string | null =>
@@ -66,6 +72,8 @@ export interface InstanceSummaryView {
   ip?: string[];
   addresses?: { address: string; type: 'private' }[];
   tenant_id?: string;
+  replica_of?: ReplicationFields['replica_of'];
+  replicas?: ReplicationFields['replicas'];
 }
 
 export interface InstanceDetailView extends InstanceSummaryView {
@@ -79,6 +87,7 @@ export interface InstanceDetailView extends InstanceSummaryView {
   restore_point?: RestorePoint;
   /** Cellar's: the times the instance can be restored to, where its datastore archives for it. */
   recoverable_window?: RecoverableWindowView;
+  replication?: ReplicationStateView;
 }
 
 export interface RestorePoint {
@@ -130,7 +139,11 @@ function deepFreeze(value: unknown): unknown {
   return value;
 }
 
-export function summaryView(row: ViewedRow, v: ViewContext): InstanceSummaryView {
+export function summaryView(
+  row: ViewedRow,
+  v: ViewContext,
+  replication?: ReplicationLinks,
+): InstanceSummaryView {
   const s = computeStatus(statusInputs(row), v.now, v.heartbeatExpiry);
   const view: InstanceSummaryView = {
     id: row.id,
@@ -151,6 +164,7 @@ export function summaryView(row: ViewedRow, v: ViewContext): InstanceSummaryView
     view.addresses = [{ address: row.address, type: 'private' }];
   }
   if (v.admin) view.tenant_id = row.tenant_id;
+  Object.assign(view, replicationFields(replication, v.base, v.tenant));
   return view;
 }
 
@@ -164,6 +178,8 @@ export interface DetailExtras {
   readonly password?: string | undefined;
   readonly restorePoint?: RestorePoint | undefined;
   readonly recoverableWindow?: RecoverableWindowView | undefined;
+  readonly replicationLinks?: ReplicationLinks | undefined;
+  readonly replication?: ReplicationStateView | undefined;
 }
 
 /** The summary with the detail's fields; `datastore` and `volume` are replaced where they stand. */
@@ -172,7 +188,7 @@ export function detailView(
   v: ViewContext,
   extras: DetailExtras,
 ): InstanceDetailView {
-  const view: InstanceDetailView = Object.assign(summaryView(row, v), {
+  const view: InstanceDetailView = Object.assign(summaryView(row, v, extras.replicationLinks), {
     created: troveTime(row.created_at),
     updated: troveTime(row.updated_at),
     service_status_updated: troveTime(row.service_updated_at),
@@ -190,5 +206,6 @@ export function detailView(
   if (extras.password !== undefined) view.password = extras.password;
   if (extras.restorePoint !== undefined) view.restore_point = extras.restorePoint;
   if (extras.recoverableWindow !== undefined) view.recoverable_window = extras.recoverableWindow;
+  if (extras.replication !== undefined) view.replication = extras.replication;
   return view;
 }

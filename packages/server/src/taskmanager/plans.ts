@@ -6,6 +6,7 @@ import { backupSteps } from './backup-steps.js';
 import { createSteps } from './create-steps.js';
 import { deleteSteps } from './delete-steps.js';
 import { restartSteps } from './restart-steps.js';
+import { replicationPlans, replicationStepNames } from '../replication/plans.js';
 import type { Step } from './step-context.js';
 
 export interface OperationPlan {
@@ -27,6 +28,7 @@ export const plans: Readonly<Record<OperationKind, OperationPlan>> = {
   },
   // A backup that fails leaves the instance as it was: ACTIVE, the reason kept on the backup.
   backup: { steps: backupSteps, running: 'BACKUP', failed: 'NONE', faultsInstance: false },
+  ...replicationPlans,
 };
 
 /** The names of each kind's steps, as an operation records them. */
@@ -35,6 +37,7 @@ export const stepsOf: Readonly<Record<OperationKind, readonly string[]>> = {
   delete: deleteSteps.map((s) => s.name),
   restart: restartSteps.map((s) => s.name),
   backup: backupSteps.map((s) => s.name),
+  ...replicationStepNames,
 };
 
 /** The step of this name in a kind's plan. */

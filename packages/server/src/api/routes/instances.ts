@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { resetInstanceStatus, restartInstance, updateInstance } from '../../instances/actions.js';
 import { createInstance } from '../../instances/create.js';
+import { ejectReplicaSource, promoteToReplicaSource } from '../../replication/actions.js';
 import { deleteInstance } from '../../instances/delete.js';
 import type { InstanceDeps } from '../../instances/deps.js';
 import { InstanceReads } from '../../instances/reads.js';
@@ -29,6 +30,8 @@ const updateBody = Type.Object(
 const empty = Type.Object({}, { additionalProperties: false });
 const actionBody = Type.Union([
   Type.Object({ restart: empty }, { additionalProperties: false }),
+  Type.Object({ promote_to_replica_source: empty }, { additionalProperties: false }),
+  Type.Object({ eject_replica_source: empty }, { additionalProperties: false }),
   Type.Object(
     {
       reset_status: Type.Object(
@@ -151,22 +154,24 @@ function changeRoutes(parent: FastifyInstance, deps: InstanceDeps, reads: Instan
       return { instance: await reads.created(view, created.id, created.rootPassword) };
     },
   );
-  app.put(
-    '/v1.0/:tenant_id/instances/:id',
-    {
-      schema: {
-        tags,
-        summary: 'Rename an instance or change who may reach it',
-        params: idParams,
-        body: updateBody,
+  // PATCH is Trove's older alias of PUT.
+  for (const verb of ['put', 'patch'] as const)
+    app[verb](
+      '/v1.0/:tenant_id/instances/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Rename an instance, change who may reach it, or detach a replica (replica_of)',
+          params: idParams,
+          body: updateBody,
+        },
       },
-    },
-    async (request, reply) => {
-      const { tenant_id: tenant, id } = request.params;
-      await updateInstance(deps, caller(request), tenant, id, request.body.instance);
-      return reply.status(202).send();
-    },
-  );
+      async (request, reply) => {
+        const { tenant_id: tenant, id } = request.params;
+        await updateInstance(deps, caller(request), tenant, id, request.body.instance);
+        return reply.status(202).send();
+      },
+    );
   app.delete(
     '/v1.0/:tenant_id/instances/:id',
     { schema: { tags, summary: 'Delete an instance', params: idParams } },
@@ -186,7 +191,15 @@ function changeRoutes(parent: FastifyInstance, deps: InstanceDeps, reads: Instan
       },
     },
     async (request, reply) => {
-      const act = 'reset_status' in request.body ? resetInstanceStatus : restartInstance;
+      const body = request.body;
+      const act =
+        'reset_status' in body
+          ? resetInstanceStatus
+          : 'promote_to_replica_source' in body
+            ? promoteToReplicaSource
+            : 'eject_replica_source' in body
+              ? ejectReplicaSource
+              : restartInstance;
       await act(deps, request.params.tenant_id, request.params.id);
       return reply.status(202).send();
     },

@@ -8,6 +8,7 @@ import { operationSecrets } from './0004-operation-secrets.js';
 import { operationLeases } from './0005-operation-leases.js';
 import { backups } from './0006-backups.js';
 import { backupLeftovers } from './0007-backup-leftovers.js';
+import { replication } from './0009-replication.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005-operation-leases': operationLeases,
   '0006-backups': backups,
   '0007-backup-leftovers': backupLeftovers,
+  '0009-replication': replication,
 };

@@ -31,7 +31,7 @@
 //   <home>/rpc/                            the RPC sockets (the conductor's open to the guests)
 //   <home>/state-path                      (under /var/lib/cellar only) the state directory it serves
 
-import { chmod, mkdir, readFile, realpath, rm } from 'node:fs/promises';
+import { chmod, mkdir, realpath, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -49,6 +49,7 @@ import { unreachable } from './permissions.js';
 import { guestProgram } from './guest-program.js';
 import { InstanceLocks, RestartBackOff } from './instance-locks.js';
 import { InstanceRecords, type InstanceRecord } from './instance-records.js';
+import { fenceProcesses, processGroups } from './fence.js';
 import { launchAgent } from './launch.js';
 import { GuestUsers, owned } from './os-users.js';
 import { removeStandbyFiles, StandbyPool, type Standby } from './standby-pool.js';
@@ -315,14 +316,7 @@ export class LocalCompute implements ComputeDriver {
       );
       return undefined;
     });
-    const groups = [
-      ...new Set(
-        (await readFile(join(dir, 'process-groups'), 'utf8').catch(() => ''))
-          .split('\n')
-          .filter(Boolean)
-          .map(Number),
-      ),
-    ];
+    const groups = await processGroups(dir);
     const agent = await this.#records.guestPid(instanceId);
     await rm(join(dir, 'guest_info.conf'), { force: true });
     if (agent) signal([agent], 'SIGTERM');
@@ -338,6 +332,10 @@ export class LocalCompute implements ComputeDriver {
       await removeStandbyFiles({ dir: record.standbyDir, output: `${record.standbyDir}.out` });
     await this.#addresses.release(instanceId);
     if (record?.user) await this.#users.drop(record.user.name);
+  }
+
+  fence(instanceId: string): Promise<readonly number[]> {
+    return fenceProcesses(this.#records, instanceId);
   }
 
   /** After a control-plane restart: live guests are left alone; a guest that died is started again. */
