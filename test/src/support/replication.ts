@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Json } from '@cellar/server/testing';
 import { activeInstance } from './backup-scenario.js';
 import { settled, type LocalCellarOfFile } from './local-cellar.js';
-import { psql } from './local-postgresql.js';
+import { processesNaming, psql } from './local-postgresql.js';
 import { waitFor } from './wait-for.js';
 
 const PASSWORD = 'app-Secret-1';
@@ -74,4 +74,74 @@ export function untilRows(address: string, count: number, timeout = 30_000): Pro
     timeout,
     interval: 200,
   });
+}
+
+/** SIGKILLs the instance's guest agent and its PostgreSQL (every process naming the instance). */
+export async function killInstance(local: LocalCellarOfFile, id: string): Promise<number> {
+  const named = await processesNaming(id);
+  const pids = named.map((line) => Number(line.split(':')[0]));
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+  assert.ok(pids.length >= 2, `the guest and its postgres, found: ${named.join('\n')}`);
+  return pids.length;
+}
+
+/** Inserts rows from..to one commit each; answers how many were acknowledged before a failure. */
+export async function insertEach(address: string, from: number, to: number): Promise<number> {
+  let acked = 0;
+  for (let id = from; id <= to; id += 1) {
+    const { ok } = await psql(
+      address,
+      'app',
+      PASSWORD,
+      'appdb',
+      `INSERT INTO items VALUES (${id})`,
+    );
+    if (!ok) break;
+    acked += 1;
+  }
+  return acked;
+}
+
+/** The first of `ids` shown ACTIVE with no replica_of: the one promoted. */
+export function untilPromoted(
+  local: LocalCellarOfFile,
+  ids: readonly string[],
+  timeout: number,
+): Promise<string> {
+  return waitFor(
+    async () => {
+      for (const id of ids) {
+        const view = (await local.api('GET', `/instances/${id}`)).json['instance'] as Json;
+        if (settled(view) && view['status'] === 'ACTIVE' && view['replica_of'] === undefined)
+          return id;
+      }
+      return undefined;
+    },
+    { what: `one of ${ids.join(', ')} to be promoted`, timeout, interval: 200 },
+  );
+}
+
+/** The automatic eject of `sourceId` as its timeline shows it. */
+export async function ejectOf(local: LocalCellarOfFile, sourceId: string): Promise<Json> {
+  const ops = (await local.api('GET', `/instances/${sourceId}/operations`)).json[
+    'operations'
+  ] as Json[];
+  const eject = ops.find((o) => o['kind'] === 'eject');
+  assert.ok(eject, `no eject in ${JSON.stringify(ops)}`);
+  return eject;
+}
+
+/** Deletes instances in this order (replicas before their source, which is refused before). */
+export async function deleteInOrder(local: LocalCellarOfFile, ids: readonly string[]) {
+  for (const id of ids) {
+    const answer = await local.api('DELETE', `/instances/${id}`);
+    assert.equal(answer.status, 202, JSON.stringify(answer.json));
+    await local.session.untilInstance(id, (i) => 'gone' in i, 'deleted', 90, 250);
+  }
 }

@@ -27,3 +27,16 @@ export async function inRecovery(host: ReplicationHost): Promise<boolean> {
 export async function reloadIfRunning(host: ReplicationHost): Promise<void> {
   if (host.server.running() !== undefined) await host.server.reload();
 }
+
+const queues = new WeakMap<DataDirectory, Promise<unknown>>();
+
+/**
+ * Runs the replication operations of one instance one after another: two replicas made at once
+ * must not each give the replication role a password of their own.
+ */
+export function serialized<T>(host: ReplicationHost, work: () => Promise<T>): Promise<T> {
+  const before = queues.get(host.files) ?? Promise.resolve();
+  const next = before.catch(() => undefined).then(work);
+  queues.set(host.files, next);
+  return next;
+}

@@ -2,13 +2,23 @@
 // turned into the source's and the replica's functions (source.ts, replica.ts, progress.ts).
 
 import { BadRequest, type Json, type ReplicationSource } from '@cellar/plugin-api';
-import type { ReplicationHost } from './host.js';
+import { serialized, type ReplicationHost } from './host.js';
 import { attachReplica, detachReplica } from './replica.js';
 export { lastTxn, latestTxnId, replicationState, waitForTxn } from './progress.js';
 export { afterRestore, waitStreaming } from './replica.js';
-export { demoteReplicationMaster, makeReadOnly } from './source.js';
 import { parseSource } from './settings.js';
-import { enableAsMaster, replicaContext, replicationSnapshot } from './source.js';
+import {
+  demoteReplicationMaster as demote,
+  enableAsMaster,
+  makeReadOnly as readOnlyAs,
+  replicaContext,
+  replicationSnapshot,
+} from './source.js';
+
+export const demoteReplicationMaster = (host: ReplicationHost): Promise<void> =>
+  serialized(host, () => demote(host));
+export const makeReadOnly = (host: ReplicationHost, readOnly: boolean): Promise<void> =>
+  serialized(host, () => readOnlyAs(host, readOnly));
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -26,11 +36,8 @@ export function sourceArgument(value: unknown, what: string): ReplicationSource 
 export async function snapshotOperation(host: ReplicationHost, info: Json): Promise<Json> {
   if (!isRecord(info) || typeof info.replicaId !== 'string')
     throw new BadRequest({ reason: 'snapshot_info must be {replicaId, synchronous}.' });
-  const source = await replicationSnapshot(host, {
-    replicaId: info.replicaId,
-    synchronous: info.synchronous === true,
-  });
-  return { ...source };
+  const request = { replicaId: info.replicaId, synchronous: info.synchronous === true };
+  return { ...(await serialized(host, () => replicationSnapshot(host, request))) };
 }
 
 export async function enableAsMasterOperation(host: ReplicationHost, config: Json): Promise<void> {
@@ -39,20 +46,19 @@ export async function enableAsMasterOperation(host: ReplicationHost, config: Jso
     throw new BadRequest({
       reason: 'replica_source_config must be {replicaIds: [instance ids], synchronous}.',
     });
-  await enableAsMaster(host, {
-    replicaIds: ids,
-    synchronous: isRecord(config) && config.synchronous === true,
-  });
+  const wanted = { replicaIds: ids, synchronous: isRecord(config) && config.synchronous === true };
+  await serialized(host, () => enableAsMaster(host, wanted));
 }
 
 export async function attachOperation(host: ReplicationHost, info: Json): Promise<void> {
-  await attachReplica(host, sourceArgument(info, 'replica_info'));
+  const source = sourceArgument(info, 'replica_info');
+  await serialized(host, () => attachReplica(host, source));
 }
 
 export async function detachOperation(host: ReplicationHost): Promise<Json> {
-  return { ...(await detachReplica(host)) };
+  return { ...(await serialized(host, () => detachReplica(host))) };
 }
 
 export async function replicaContextOperation(host: ReplicationHost): Promise<Json> {
-  return { ...(await replicaContext(host)) };
+  return { ...(await serialized(host, () => replicaContext(host))) };
 }

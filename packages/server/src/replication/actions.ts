@@ -77,7 +77,8 @@ export async function refuseSourceDelete(
   deps: Pick<InstanceDeps, 'db'>,
   id: string,
 ): Promise<void> {
-  const replicas = await replicaRows(deps.db, id);
+  // Replicas being deleted do not hold their source (a project is emptied newest first).
+  const replicas = (await replicaRows(deps.db, id)).filter((r) => r.task_status !== 'DELETING');
   if (replicas.length > 0)
     throw new ReplicaSourceDeleteForbidden({
       instance: id,

@@ -86,6 +86,26 @@ async function round(w: Watched): Promise<void> {
   for (const id of await revivedSources(w)) await w.start(id, 'rejoin');
 }
 
+/**
+ * With automatic_failover, the sources that have a healthy replica: their guest is not started
+ * again by the compute driver's watch when it dies, they are failed over, and come back (revived
+ * once the failover moved their replicas) as replicas of their successor.
+ */
+export async function heldForFailover(deps: TaskManagerDeps): Promise<ReadonlySet<string>> {
+  const settings = deps.replication;
+  if (settings?.automaticFailover !== true) return new Set();
+  const since = new Date(Date.now() - settings.failoverTimeout * 1000).toISOString();
+  const rows = await deps.db
+    .selectFrom('replicas')
+    .innerJoin('service_statuses', 'service_statuses.instance_id', 'replicas.instance_id')
+    .select('replicas.source_id')
+    .distinct()
+    .where('service_statuses.status', 'in', HEALTHY)
+    .where('service_statuses.updated_at', '>=', since)
+    .execute();
+  return new Set(rows.map((r) => r.source_id));
+}
+
 /** Watches while automatic_failover is on; answers what stops it. */
 export function watchFailover(
   deps: TaskManagerDeps,
