@@ -119,7 +119,7 @@ export function watchFailover(
     start: async (instanceId, kind) => {
       const runner = { db: deps.db, controlKey: deps.controlKey, runOperation: run };
       const request = kind === 'eject' ? { automatic: true } : {};
-      const task = kind === 'eject' ? 'EJECTING' : 'NONE';
+      const task = kind === 'eject' ? 'EJECTING' : 'BUILDING';
       try {
         const started = await startOperation(runner, instanceId, kind, task, {
           record: async () => request,

@@ -28,8 +28,8 @@ export const replicationPlans = {
     failed: 'DETACH_ERROR',
     faultsInstance: true,
   },
-  // A source back after a failover that cannot follow its successor stays as it is, fenced.
-  rejoin: { steps: rejoinSteps, running: 'NONE', failed: 'ERROR', faultsInstance: true },
+  // Shown BUILD while it becomes a replica; one that cannot follow its successor shows ERROR.
+  rejoin: { steps: rejoinSteps, running: 'BUILDING', failed: 'ERROR', faultsInstance: true },
 } as const satisfies Record<string, OperationPlan>;
 
 const names = (steps: readonly { readonly name: string }[]): string[] => steps.map((s) => s.name);
