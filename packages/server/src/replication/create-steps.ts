@@ -114,4 +114,3 @@ export const createReplicaSteps: readonly Step[] = [
   { name: 'wait-for-guest', run: waitForGuest },
   serve,
 ];
-

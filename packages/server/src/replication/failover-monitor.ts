@@ -91,7 +91,9 @@ async function round(w: Watched): Promise<void> {
  * again by the compute driver's watch when it dies, they are failed over, and come back (revived
  * once the failover moved their replicas) as replicas of their successor.
  */
-export async function heldForFailover(deps: TaskManagerDeps): Promise<ReadonlySet<string>> {
+export async function heldForFailover(
+  deps: Pick<TaskManagerDeps, 'db' | 'replication'>,
+): Promise<ReadonlySet<string>> {
   const settings = deps.replication;
   if (settings?.automaticFailover !== true) return new Set();
   const since = new Date(Date.now() - settings.failoverTimeout * 1000).toISOString();
