@@ -12,6 +12,12 @@ import type { ConductorClient, Heartbeat } from '@cellar/rpc';
 /** How long a heartbeat waits for the manager's status before it reports 'unknown'. */
 const STATUS_TIMEOUT_MS = 5000;
 
+/** The state as the heartbeat's schema takes it (its lists are not read-only). */
+function onTheWire(state: ReplicationState): NonNullable<Heartbeat['replication']> {
+  const { replicas, ...rest } = state;
+  return { ...rest, ...(replicas ? { replicas: replicas.map((r) => ({ ...r })) } : {}) };
+}
+
 /**
  * Reports to the conductor. A failed prepare keeps the status 'failed to spawn' until the next
  * prepare; its reason travels once, in the beat sent when it failed.
@@ -50,14 +56,7 @@ export class Reporter {
       await this.conductor.heartbeat({
         status,
         ...(fault ? { fault } : {}),
-        ...(replication
-          ? {
-              replication: {
-                ...replication,
-                replicas: replication.replicas?.map((r) => ({ ...r })),
-              },
-            }
-          : {}),
+        ...(replication ? { replication: onTheWire(replication) } : {}),
       });
     } catch (error) {
       this.log.warn('heartbeat not delivered', { err: error });
