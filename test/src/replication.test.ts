@@ -33,6 +33,9 @@ test(
       [replica.id],
     );
     await untilRows(replica.address, 10);
+    // The backup the replica was seeded from is removed once it streams, as Trove does.
+    const seeds = (await local.api('GET', `/instances/${source.id}/backups`)).json['backups'];
+    assert.deepEqual(seeds, []);
     await sql(source.address, 'INSERT INTO items SELECT generate_series(11, 20)');
     await untilRows(replica.address, 20);
     await assert.rejects(sql(replica.address, 'INSERT INTO items VALUES (99)'), /read-only/);

@@ -49,6 +49,8 @@ export async function replicasOf(
     instance: { name, replica_of: sourceId, ...(count > 1 ? { replica_count: count } : {}) },
   });
   assert.equal(created.status, 200, JSON.stringify(created.json));
+  const answered = (created.json['instance'] as Json)['replica_of'] as Json | undefined;
+  assert.equal(answered?.['id'], sourceId, 'the create answer names the source');
   const made = await waitFor(
     async () => {
       const list = (await local.api('GET', '/instances')).json['instances'] as Json[];

@@ -113,9 +113,11 @@ export class InstanceReads {
   /** A new instance's detail, with the root password generated for it (shown only here). */
   async created(v: ViewContext, id: string, password?: string): Promise<InstanceDetailView> {
     const { row, fault, restorePoint } = await this.#find(v.tenant, id);
+    const links = await replicationLinks(this.deps.db, [row.id]);
     return detailView(row, v, {
       fault,
       restorePoint,
+      replicationLinks: links.get(row.id),
       ...(password === undefined ? {} : { password }),
     });
   }
