@@ -87,6 +87,9 @@ test(
     // A source is not deleted while it has replicas (403, as Trove).
     const refused = await local.api('DELETE', `/instances/${promotedId}`);
     assert.equal(refused.status, 403, JSON.stringify(refused.json));
-    await deleteInOrder(local, [other.id, source.id, promotedId]);
+    await deleteInOrder(local, [other.id, source.id]);
+    // Deleted replicas leave no slot behind to hold WAL on their source.
+    assert.equal(await sql(promoted.address, 'SELECT count(*) FROM pg_replication_slots'), '0');
+    await deleteInOrder(local, [promotedId]);
   },
 );

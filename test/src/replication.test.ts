@@ -83,6 +83,8 @@ test(
     await sql(source.address, 'INSERT INTO items VALUES (1000)');
     assert.equal(await rowsOn(source.address), 26);
     assert.equal(await rowsOn(replica.address), 25);
+    // Its former source keeps no slot for it: no WAL is held for a replica that is gone.
+    assert.equal(await sql(replica.address, 'SELECT count(*) FROM pg_replication_slots'), '0');
   },
 );
 
