@@ -3,11 +3,21 @@
 // follows it, and a detached replica takes writes of its own.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { test } from 'node:test';
 import type { Json } from '@cellar/server/testing';
 import { localCellarOfFile, settled } from './support/local-cellar.js';
 import { noPostgresql } from './support/local-postgresql.js';
-import { pgSource, replicasOf, rowsOn, sql, untilRows } from './support/replication.js';
+import {
+  deleteInOrder,
+  pgSource,
+  replicasOf,
+  rowsOn,
+  sql,
+  untilRows,
+} from './support/replication.js';
 import { waitFor } from './support/wait-for.js';
 
 const local = localCellarOfFile(noPostgresql, ['DEFAULT.backup_storage=local']);
@@ -85,6 +95,43 @@ test(
     assert.equal(await rowsOn(replica.address), 25);
     // Its former source keeps no slot for it: no WAL is held for a replica that is gone.
     assert.equal(await sql(replica.address, 'SELECT count(*) FROM pg_replication_slots'), '0');
+  },
+);
+
+test(
+  'openstack database instance create --replica-of makes a replica without a flavor',
+  { skip: noPostgresql },
+  async () => {
+    const source = await pgSource(local, 'cli-source');
+    await sql(source.address, 'INSERT INTO items SELECT generate_series(1, 5)');
+    const { stdout } = await promisify(execFile)(
+      'openstack',
+      [
+        '--os-cloud',
+        'cellar',
+        'database',
+        'instance',
+        'create',
+        'cli-replica',
+        '--replica-of',
+        source.id,
+        '-f',
+        'json',
+      ],
+      {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HOME: local.state,
+          OS_CLIENT_CONFIG_FILE: join(local.state, 'clouds.yaml'),
+        },
+      },
+    );
+    const id = String((JSON.parse(stdout) as Json)['id']);
+    const view = await local.session.untilInstance(id, settled, 'ACTIVE', 300, 250);
+    assert.equal(view['status'], 'ACTIVE', JSON.stringify(view['fault'] ?? view));
+    assert.equal((view['replica_of'] as Json)['id'], source.id);
+    await untilRows((view['ip'] as string[])[0] ?? '', 5);
+    await deleteInOrder(local, [id, source.id]);
   },
 );
 
