@@ -22,6 +22,18 @@ import { waitFor } from './support/wait-for.js';
 
 const local = localCellarOfFile(noPostgresql, ['DEFAULT.backup_storage=local']);
 
+/** `openstack --os-cloud cellar …` with the clouds.yaml this Cellar wrote; JSON answers parsed. */
+async function cli(...args: string[]): Promise<Json> {
+  const { stdout } = await promisify(execFile)('openstack', ['--os-cloud', 'cellar', ...args], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: local.state,
+      OS_CLIENT_CONFIG_FILE: join(local.state, 'clouds.yaml'),
+    },
+  });
+  return stdout.trim() === '' ? {} : (JSON.parse(stdout) as Json);
+}
+
 const shown = async (id: string): Promise<Json> =>
   (await local.api('GET', `/instances/${id}`)).json['instance'] as Json;
 
@@ -99,38 +111,48 @@ test(
 );
 
 test(
-  'openstack database instance create --replica-of makes a replica without a flavor',
+  'openstack database instance create --replica-of, promote and detach, as an operator would',
   { skip: noPostgresql },
   async () => {
     const source = await pgSource(local, 'cli-source');
     await sql(source.address, 'INSERT INTO items SELECT generate_series(1, 5)');
-    const { stdout } = await promisify(execFile)(
-      'openstack',
-      [
-        '--os-cloud',
-        'cellar',
-        'database',
-        'instance',
-        'create',
-        'cli-replica',
-        '--replica-of',
-        source.id,
-        '-f',
-        'json',
-      ],
-      {
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          HOME: local.state,
-          OS_CLIENT_CONFIG_FILE: join(local.state, 'clouds.yaml'),
-        },
-      },
+    const id = String(
+      (
+        await cli(
+          'database',
+          'instance',
+          'create',
+          'cli-replica',
+          '--replica-of',
+          source.id,
+          '-f',
+          'json',
+        )
+      )['id'],
     );
-    const id = String((JSON.parse(stdout) as Json)['id']);
     const view = await local.session.untilInstance(id, settled, 'ACTIVE', 300, 250);
     assert.equal(view['status'], 'ACTIVE', JSON.stringify(view['fault'] ?? view));
     assert.equal((view['replica_of'] as Json)['id'], source.id);
-    await untilRows((view['ip'] as string[])[0] ?? '', 5);
+    const address = (view['ip'] as string[])[0] ?? '';
+    await untilRows(address, 5);
+    await cli('database', 'instance', 'promote', id);
+    await local.session.untilInstance(
+      source.id,
+      (i) => settled(i) && (i['replica_of'] as Json | undefined)?.['id'] === id,
+      'the old source to follow the promoted replica',
+      120,
+      250,
+    );
+    await cli('database', 'instance', 'detach', source.id);
+    await local.session.untilInstance(
+      source.id,
+      (i) => settled(i) && i['replica_of'] === undefined,
+      'the old source to be detached',
+      60,
+      250,
+    );
+    await sql(address, 'INSERT INTO items VALUES (6)');
+    await sql(source.address, 'INSERT INTO items VALUES (7)');
     await deleteInOrder(local, [id, source.id]);
   },
 );
