@@ -1,11 +1,13 @@
 // The guest's own session with its server: the admin account over the unix socket, opened on first
 // use and again after it is lost. Its statements are kept out of the server's logs.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { ADMIN_USER } from './config.js';
 import type { Flavor } from './versions.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
+const CLOSE_TIMEOUT_MS = 5_000;
 /** A mode without NO_BACKSLASH_ESCAPES: mysql2's placeholders escape backslashes as this expects. */
 const SQL_MODE = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 /** long_query_time's largest value, a year: no statement of the session is slow enough to log. */
@@ -92,10 +94,27 @@ export class AdminSession {
     return this.#admin;
   }
 
+  /**
+   * Ends the admin connection. end() waits for the statements queued before it, so one the
+   * server never answers would hold a stop or restart forever: after a while it is destroyed.
+   */
   async close(): Promise<void> {
     const admin = this.#admin;
     this.#admin = undefined;
-    if (admin !== undefined) await admin.then((c) => c.end()).catch(() => undefined);
+    if (admin === undefined) return;
+    const ended = admin
+      .then((c) => c.end())
+      .then(
+        () => true,
+        () => true,
+      );
+    const late = sleep(CLOSE_TIMEOUT_MS, false, { ref: false });
+    // Not awaited: a connection still being opened may never settle either.
+    if (!(await Promise.race([ended, late])))
+      void admin.then(
+        (c) => c.destroy(),
+        () => undefined,
+      );
   }
 
   /** A statement with its literals as placeholders; answers the rows of a SELECT. */

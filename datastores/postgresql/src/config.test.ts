@@ -74,7 +74,7 @@ test('configuration strings escape quotes and backslashes, which the file parser
   assert.throws(() => confString('two\nlines'), badRequest);
 });
 
-test('pg_hba lets the admin in over the socket only and everyone else with SCRAM from the CIDRs', () => {
+test('pg_hba lets the admin in over the socket only, everyone else with SCRAM from the CIDRs, and the replication role with SCRAM from anywhere', () => {
   const hba = renderHba(['10.0.0.0/24', '2001:db8::/64']);
   const rules = hba
     .split('\n')
@@ -87,13 +87,15 @@ test('pg_hba lets the admin in over the socket only and everyone else with SCRAM
     ['host', 'all', 'os_admin', 'all', 'reject'],
     ['host', 'all', 'all', '10.0.0.0/24', 'scram-sha-256'],
     ['host', 'all', 'all', '2001:db8::/64', 'scram-sha-256'],
+    ['host', 'replication', 'cellar_replicator', 'all', 'scram-sha-256'],
+    ['host', 'postgres', 'cellar_replicator', 'all', 'scram-sha-256'],
   ]);
 });
 
 test('no CIDRs means everyone, over IPv4 and IPv6', () => {
   const hosts = renderHba([])
     .split('\n')
-    .filter((l) => l.startsWith('host') && l.includes('scram'));
+    .filter((l) => l.startsWith('host') && l.includes('scram') && !l.includes('cellar_replicator'));
   assert.deepEqual(
     hosts.map((l) => l.split(/\s+/)[3]),
     ['0.0.0.0/0', '::/0'],

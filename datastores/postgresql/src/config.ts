@@ -9,6 +9,10 @@ import { walSettingLines, type WalSettings } from './wal-archive.js';
 export const ADMIN_USER = 'os_admin';
 export const CELLAR_CONF = 'cellar.conf';
 export const INCLUDE_LINE = `include_if_exists = '${CELLAR_CONF}'`;
+/** The role replicas connect as (replication/): streaming, and pg_rewind's reads of the source. */
+export const REPLICATION_USER = 'cellar_replicator';
+/** Replication's settings (replication/settings.ts), included last from cellar.conf. */
+export const REPLICATION_CONF = 'cellar-replication.conf';
 
 export interface MemorySettings {
   readonly maxConnections: number;
@@ -90,6 +94,9 @@ export function renderCellarConf(s: ServerSettings): string {
     // The slow_query log sets it again in cellar-logs.conf once a user enables it (logs.ts).
     'log_min_duration_statement = -1',
     ...(s.wal === undefined ? [] : walSettingLines(s.wal, confString)),
+    // pg_rewind needs it to bring a former source back as a replica of the one promoted after it.
+    'wal_log_hints = on',
+    `include_if_exists = ${confString(REPLICATION_CONF)}`,
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -127,6 +134,9 @@ export function renderHba(allowedCidrs: readonly string[]): string {
     'local   all       all  scram-sha-256',
     `host    all       ${ADMIN_USER}  all  reject`,
     ...cidrs.map((cidr) => `host    all       all  ${cidr}  scram-sha-256`),
+    // Replicas stream from wherever the control plane put them; the role's password is generated.
+    `host    replication  ${REPLICATION_USER}  all  scram-sha-256`,
+    `host    postgres  ${REPLICATION_USER}  all  scram-sha-256`,
   ];
   return `${lines.join('\n')}\n`;
 }

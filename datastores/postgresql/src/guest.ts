@@ -4,56 +4,41 @@
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  generatedPassword,
-  BaseDatastoreManager,
   defineDatastoreGuest,
   GuestError,
   InstanceNotReady,
   isCellarError,
-  type DatabaseSpec,
-  type GroupValues,
-  type ListParams,
-  type Page,
   type BackupInfo,
   type DatastoreLogFile,
   type PrepareRequest,
   type ServiceStatus,
-  type UserInfo,
-  type UserRef,
-  type UserSpec,
 } from '@cellar/plugin-api';
-import { grantAccess, listAccess, revokeAccess } from './access.js';
+import type { PostgresqlOptions } from './accounts-manager.js';
 import { AdminSession, message } from './admin-session.js';
 import type { PgBackupHost } from './backup-host.js';
 import { Catalog } from './catalog.js';
 import { renderHba } from './config.js';
 import { DataDirectory } from './data-directory.js';
-import { createDatabases, deleteDatabase, listDatabases } from './databases.js';
+import { createDatabases } from './databases.js';
 import { postgresqlLogs } from './logs.js';
 import { Names } from './names.js';
 import { PgOverrides, type Overrides } from './overrides.js';
-import type options from './options.js';
-import { disableRoot, enableRootWithPassword, isRootEnabled } from './root.js';
 import { recoveryPending, removeRecoverySettings } from './recovery.js';
 import { startWithMemory } from './resize.js';
 import { ServerProcess } from './server-process.js';
 import { initdb, standby, takeFromStandby } from './standby.js';
-import {
-  changePasswords,
-  createUsers,
-  deleteUser,
-  getUser,
-  listUsers,
-  updateAttributes,
-} from './users.js';
+import { createUsers } from './users.js';
 import { WalShipper, type WalShippingStatus } from './wal-shipper.js';
+import type { ReplicationHost } from './replication/host.js';
+import * as replication from './replication/operations.js';
+import { ReplicatingManager } from './replication/replicating-manager.js';
 
 /** How long a restored server may take to replay the WAL it was given. */
 const REPLAY_TIMEOUT_MS = 60 * 60_000;
 
-export type PostgresqlOptions = GroupValues<typeof options.guest>;
+export type { PostgresqlOptions };
 
-export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
+export class PostgresqlManager extends ReplicatingManager {
   readonly #files = new DataDirectory(this.context);
   readonly #sql = new AdminSession({
     socketDir: this.context.runDir,
@@ -67,6 +52,24 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
   });
   readonly #catalog = new Catalog(this.#sql, new Names(this.context.options));
   readonly #server = new ServerProcess(this.#files, this.#sql, this.context.logDir);
+  readonly #replication: ReplicationHost = {
+    context: this.context,
+    files: this.#files,
+    sql: this.#sql,
+    server: this.#server,
+  };
+
+  protected override catalog(): Catalog {
+    return this.#catalog;
+  }
+
+  protected override dataVersion(): number {
+    return Number(this.#files.dataVersion());
+  }
+
+  protected override replicationHost(): ReplicationHost {
+    return this.#replication;
+  }
   /** With wal_archiving and a backup storage: ships the local WAL archive to the storage. */
   readonly #shipper =
     this.context.options.wal_archiving && this.context.backupObjects !== undefined
@@ -109,11 +112,17 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     const files = this.#files;
     const spawning = await files.spawning();
     await files.checkRunDir(spawning.user);
+    // A replica: restored from its source's backup, then a hot standby of that source.
+    const snapshot =
+      request.snapshot === undefined
+        ? undefined
+        : replication.sourceArgument(request.snapshot, 'snapshot');
     // The volume's mount point reaches the manager in its context; the request's copy is the same.
     if (!files.prepared) {
       if (request.backupInfo !== undefined) {
         await this.#restore(request.backupInfo);
         await files.writeServerConfig(files.dataDir, request, spawning.user);
+        await replication.afterRestore(this.#replication, snapshot);
       } else {
         const staging = await this.#stage(files.binDir(request.datastoreVersion));
         await files.writeServerConfig(staging, request, spawning.user);
@@ -126,6 +135,8 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
     await this.#overrides.write(files.dataDir, (request.overrides ?? {}) as Overrides);
     if (this.#server.running() === undefined) await this.#server.start(spawning, files.binDir());
     else await this.#server.reload();
+    // A replica's databases and users are its source's; it only has to be streaming.
+    if (snapshot !== undefined) return replication.waitStreaming(this.#replication);
     // A restored server replays its WAL, then promotes: only then do its recovery settings go.
     if (await recoveryPending(files.dataDir)) {
       await this.#server.waitPromoted(REPLAY_TIMEOUT_MS);
@@ -283,86 +294,6 @@ export class PostgresqlManager extends BaseDatastoreManager<PostgresqlOptions> {
       throw new GuestError({
         reason: `${what} cannot be applied: the instance has not been prepared.`,
       });
-  }
-
-  // databases
-
-  override async createDatabase(databases: readonly DatabaseSpec[]): Promise<void> {
-    await createDatabases(this.#catalog, databases, false);
-  }
-
-  override async listDatabases(params: ListParams): Promise<Page<DatabaseSpec>> {
-    return listDatabases(this.#catalog, params);
-  }
-
-  override async deleteDatabase(database: DatabaseSpec): Promise<void> {
-    await deleteDatabase(this.#catalog, database, Number(this.#files.dataVersion()));
-  }
-
-  // users
-
-  override async createUser(users: readonly UserSpec[]): Promise<void> {
-    await createUsers(this.#catalog, users, false);
-  }
-
-  override async listUsers(params: ListParams): Promise<Page<UserInfo>> {
-    return listUsers(this.#catalog, params);
-  }
-
-  override async getUser(user: UserRef): Promise<UserInfo | undefined> {
-    return getUser(this.#catalog, user);
-  }
-
-  override async deleteUser(user: UserRef): Promise<void> {
-    await deleteUser(this.#catalog, user);
-  }
-
-  override async changePasswords(
-    users: readonly (UserRef & { readonly password: string })[],
-  ): Promise<void> {
-    await changePasswords(this.#catalog, users);
-  }
-
-  override async updateAttributes(user: UserRef, attributes: Partial<UserSpec>): Promise<void> {
-    await updateAttributes(this.#catalog, user, attributes);
-  }
-
-  // user-access
-
-  override async grantAccess(user: UserRef, databases: readonly string[]): Promise<void> {
-    await grantAccess(this.#catalog, user, databases);
-  }
-
-  override async revokeAccess(user: UserRef, database: string): Promise<void> {
-    await revokeAccess(this.#catalog, user, database);
-  }
-
-  override async listAccess(user: UserRef): Promise<readonly DatabaseSpec[]> {
-    return listAccess(this.#catalog, user);
-  }
-
-  // root
-
-  override async enableRoot(): Promise<UserSpec> {
-    return this.enableRootWithPassword(
-      generatedPassword(this.context.options.default_password_length),
-    );
-  }
-
-  override async enableRootWithPassword(password: string): Promise<UserSpec> {
-    return enableRootWithPassword(this.#catalog, password);
-  }
-
-  /**
-   * Takes root's superuser power, login and password away and ends its sessions, but keeps the
-   * role: whatever root created stays, owned by it, and enabling root again gives it back.
-   */
-  override async disableRoot(): Promise<void> {
-    await disableRoot(this.#catalog);
-  }
-
-  override async isRootEnabled(): Promise<boolean> {
-    return isRootEnabled(this.#catalog);
   }
 
   // guest-logs

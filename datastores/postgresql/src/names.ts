@@ -2,6 +2,7 @@
 // are never listed, changed or dropped through the API; every other name is checked, then quoted.
 
 import { BadRequest } from '@cellar/plugin-api';
+import { REPLICATION_USER } from './config.js';
 import { checkName } from './sql.js';
 
 export const ROOT_USER = 'root';
@@ -23,7 +24,9 @@ export class Names {
   }
 
   ignoredUser(name: string): boolean {
-    return name === ROOT_USER || this.reserved.ignore_users.includes(name);
+    return (
+      name === ROOT_USER || name === REPLICATION_USER || this.reserved.ignore_users.includes(name)
+    );
   }
 
   checkDatabase(name: string): string {

@@ -37,3 +37,31 @@ test("a status read that hangs sends 'unknown' instead of holding every later be
     ['unknown', 'healthy'],
   );
 });
+
+test('a beat carries the replication state the manager reports, and none when it has none', async () => {
+  const sent: Heartbeat[] = [];
+  const conductor = {
+    heartbeat: async (beat: Heartbeat) => {
+      sent.push(beat);
+    },
+  } as unknown as ConductorClient;
+  const states = [
+    { role: 'replica', sourceId: 's-1', progress: 42, position: '0/2A', lagBytes: 0 },
+    undefined,
+  ];
+  const manager = {
+    getServiceStatus: () => Promise.resolve('healthy'),
+    replicationState: () => Promise.resolve(states.shift()),
+  } as unknown as BaseDatastoreManager<unknown>;
+  const reporter = new Reporter(conductor, manager, quiet);
+  await reporter.beat();
+  await reporter.beat();
+  assert.deepEqual(sent[0]?.replication, {
+    role: 'replica',
+    sourceId: 's-1',
+    progress: 42,
+    position: '0/2A',
+    lagBytes: 0,
+  });
+  assert.equal(sent[1]?.replication, undefined);
+});

@@ -1,11 +1,22 @@
 // Reports the agent's service status to the conductor: every report_interval, and the moment a
 // prepare, a restart or a stop ends.
 
-import type { BaseDatastoreManager, GuestLogger, ServiceStatus } from '@cellar/plugin-api';
+import type {
+  BaseDatastoreManager,
+  GuestLogger,
+  ReplicationState,
+  ServiceStatus,
+} from '@cellar/plugin-api';
 import type { ConductorClient, Heartbeat } from '@cellar/rpc';
 
 /** How long a heartbeat waits for the manager's status before it reports 'unknown'. */
 const STATUS_TIMEOUT_MS = 5000;
+
+/** The state as the heartbeat's schema takes it (its lists are not read-only). */
+function onTheWire(state: ReplicationState): NonNullable<Heartbeat['replication']> {
+  const { replicas, ...rest } = state;
+  return { ...rest, ...(replicas ? { replicas: replicas.map((r) => ({ ...r })) } : {}) };
+}
 
 /**
  * Reports to the conductor. A failed prepare keeps the status 'failed to spawn' until the next
@@ -35,11 +46,18 @@ export class Reporter {
   }
 
   async #send(): Promise<void> {
-    const status: ServiceStatus = this.#failure ? 'failed to spawn' : await this.#status();
+    const [status, replication] = await Promise.all([
+      this.#failure ? ('failed to spawn' as const) : this.#status(),
+      this.#failure ? undefined : this.#replication(),
+    ]);
     const fault = this.#untold ? this.#failure : undefined;
     this.#untold = false;
     try {
-      await this.conductor.heartbeat({ status, ...(fault ? { fault } : {}) });
+      await this.conductor.heartbeat({
+        status,
+        ...(fault ? { fault } : {}),
+        ...(replication ? { replication: onTheWire(replication) } : {}),
+      });
     } catch (error) {
       this.log.warn('heartbeat not delivered', { err: error });
     }
@@ -67,6 +85,22 @@ export class Reporter {
       clearTimeout(timer);
     }
     return 'unknown';
+  }
+
+  /** The replication state, left out of the beat when it is not read within STATUS_TIMEOUT_MS. */
+  async #replication(): Promise<ReplicationState | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(resolve, STATUS_TIMEOUT_MS, undefined);
+    });
+    try {
+      return await Promise.race([this.manager.replicationState(), late]);
+    } catch (error) {
+      this.log.warn('the replication state could not be read', { err: error });
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   every(seconds: number): void {

@@ -13,6 +13,7 @@ export * from './errors/backup-errors.js';
 export * from './errors/backup-guest-errors.js';
 export * from './errors/configuration-errors.js';
 export * from './errors/configuration-guest-errors.js';
+export * from './errors/replication-errors.js';
 export * from './errors/cellar-error.js';
 export * from './errors/wire.js';
 export * from './manager/base-datastore-manager.js';

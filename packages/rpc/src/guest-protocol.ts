@@ -22,6 +22,7 @@ import {
   type Json,
   type ListParams,
   type OperationArgs,
+  type OperationResult,
   type Page,
   type PrepareRequest,
   type ServiceStatus,
@@ -30,6 +31,19 @@ import {
   type UserSpec,
 } from '@cellar/plugin-api';
 import type { RequestContext } from './envelope.js';
+
+/** The guest operations replication drives. */
+export type ReplicationOperation =
+  | 'get_replication_snapshot'
+  | 'attach_replica'
+  | 'detach_replica'
+  | 'get_replica_context'
+  | 'make_read_only'
+  | 'enable_as_master'
+  | 'demote_replication_master'
+  | 'get_last_txn'
+  | 'get_latest_txn_id'
+  | 'wait_for_txn';
 import { method, RpcClient, type AnyMethod } from './rpc.js';
 import type { Transport } from './transport.js';
 
@@ -119,6 +133,19 @@ export class GuestClient {
     checkResult(name, result);
     // checkResult has just proved the answer has the operation's declared shape.
     return result as T;
+  }
+
+  /**
+   * One of the replication operations (`get_replication_snapshot` … `wait_for_txn`, shapes in
+   * plugin-api's replication/replication.ts); the answer is checked against the operation's result.
+   */
+  replicationCall<K extends ReplicationOperation>(
+    name: K,
+    args: OperationArgs<K>,
+    context: RequestContext,
+    timeout: boolean | number = true,
+  ): Promise<OperationResult<K>> {
+    return this.#call<OperationResult<K>, K>(name, args, context, timeout);
   }
 
   /** A cast: the guest reports the outcome through its heartbeat. */
@@ -262,11 +289,29 @@ export class GuestClient {
 
 export const CONDUCTOR_TOPIC = 'conductor';
 
+/** A ReplicationState (plugin-api replication/replication.ts) as a heartbeat carries it. */
+export const replicationStateSchema = Type.Object({
+  role: Type.Union([Type.Literal('source'), Type.Literal('replica'), Type.Literal('standalone')]),
+  sourceId: Type.Optional(Type.String()),
+  streaming: Type.Optional(Type.Boolean()),
+  progress: Type.Number({ minimum: 0 }),
+  position: Type.String(),
+  lagBytes: Type.Optional(Type.Number({ minimum: 0 })),
+  lagSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+  replicas: Type.Optional(
+    Type.Array(Type.Object({ id: Type.String(), synchronous: Type.Boolean() })),
+  ),
+});
+
 export const conductorArgs = {
-  /** Liveness and the actual state of the server; `fault` says why a prepare failed. */
+  /**
+   * Liveness and the actual state of the server; `fault` says why a prepare failed;
+   * `replication` is the server's replication role and position where the datastore has them.
+   */
   heartbeat: Type.Object({
     status: serviceStatusSchema,
     fault: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+    replication: Type.Optional(replicationStateSchema),
   }),
   /**
    * A backup's progress and outcome, as Trove's update_backup: `BUILDING` with the bytes stored so

@@ -58,6 +58,19 @@ export const serverDefaults = defineOptionGroup({
       default: 40,
       min: -1,
     }),
+    automatic_failover: opt.bool({
+      help: "When a replica source's guest and database stop answering for failover_timeout while one of its replicas is healthy, fence the source (its processes are killed and it may only come back as a replica) and promote its most caught-up replica.",
+      default: false,
+    }),
+    failover_timeout: opt.duration({
+      help: 'How long a replica source may go without a heartbeat, with its database not answering, before automatic_failover promotes a replica.',
+      default: 30,
+      min: 1,
+    }),
+    replication_synchronous: opt.bool({
+      help: 'New replicas replicate synchronously: a commit on the source returns once one of its replicas has it, so a failover loses no acknowledged write (writes wait while no replica streams).',
+      default: false,
+    }),
     backup_timeout: opt.duration({
       help: 'How long a backup may take, from its request, before the taskmanager fails it (CELLAR_BACKUP_TIMED_OUT), removes what it stored and returns the instance to ACTIVE.',
       default: 7200,

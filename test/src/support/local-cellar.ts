@@ -50,6 +50,28 @@ async function unmountUnder(state: string): Promise<void> {
   for (const path of under) await promisify(execFile)('umount', [path]).catch(() => undefined);
 }
 
+/** Where the deployment of `state` keeps its instances: under /var/lib/cellar as root, else in it. */
+async function guestHome(state: string): Promise<string> {
+  for (const name of await readdir('/var/lib/cellar').catch(() => [] as string[])) {
+    const home = join('/var/lib/cellar', name);
+    const served = await readFile(join(home, 'state-path'), 'utf8').catch(() => '');
+    if (served.trim() === state) return home;
+  }
+  return state;
+}
+
+/** The end of each instance's guest log, for a clean-up that failed to say what the guests did. */
+async function printGuestLogs(state: string): Promise<void> {
+  const instances = join(await guestHome(state), 'instances');
+  for (const id of await readdir(instances).catch(() => [] as string[])) {
+    if (id.startsWith('.')) continue;
+    const log = await readFile(join(instances, id, 'log', 'guest.log'), 'utf8').catch(() => '');
+    console.error(
+      `--- the end of instance ${id}'s guest log:\n${log.split('\n').slice(-60).join('\n')}`,
+    );
+  }
+}
+
 export async function startLocalCellar(extra: readonly string[] = []): Promise<LocalCellar> {
   const state = await mkdtemp(join(tmpdir(), 'cellar-local-'));
   const port = await freePort();
@@ -90,6 +112,9 @@ export async function startLocalCellar(extra: readonly string[] = []): Promise<L
         for (const i of left) await session.call('DELETE', `/instances/${String(i['id'])}`);
         for (const i of left)
           await session.untilInstance(String(i['id']), (x) => 'gone' in x, 'deleted', 90, 200);
+      } catch (error) {
+        await printGuestLogs(state);
+        throw error;
       } finally {
         await cellar.stop();
         await endProcessesUnder(state);

@@ -8,6 +8,7 @@ import { backupStorageErrors } from './backup-storage-errors.js';
 import { defineError } from './cellar-error.js';
 import { configurationErrors } from './configuration-errors.js';
 import { configurationGuestErrors } from './configuration-guest-errors.js';
+import { replicationErrors } from './replication-errors.js';
 
 export const BadRequest = defineError('BadRequest', {
   code: 'CELLAR_BAD_REQUEST',
@@ -317,5 +318,6 @@ export const errorCatalog = [
   ...adminErrors,
   ...configurationErrors,
   ...configurationGuestErrors,
+  ...replicationErrors,
   InternalError,
 ] as const;

@@ -21,6 +21,7 @@ import { removeObject } from '../backups/delete.js';
 import { withStorage, type BackupStorages } from '../backups/storages.js';
 import type { Backup } from '../db/schema.js';
 import { lateCompletion, recordBackupUpdate } from './backup-updates.js';
+import { recordReplicationState } from '../replication/state-store.js';
 
 export interface ConductorLog {
   warn(fields: Record<string, unknown>, message: string): void;
@@ -112,6 +113,7 @@ export class Conductor {
             .set({ status, updated_at: now() })
             .where('instance_id', '=', instanceId)
             .execute();
+          if (beat.replication) await recordReplicationState(this.db, instanceId, beat.replication);
           if (beat.fault) {
             await this.db
               .insertInto('instance_faults')

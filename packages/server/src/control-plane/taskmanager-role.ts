@@ -103,6 +103,11 @@ export async function startTaskManager(
     log: o.log,
     owner: await ownerName(o.statePath),
     archiveRetention: (datastore) => retentions.get(datastore),
+    replication: {
+      synchronous: o.config.group(serverDefaults).replication_synchronous,
+      automaticFailover: o.config.group(serverDefaults).automatic_failover,
+      failoverTimeout: o.config.group(serverDefaults).failover_timeout,
+    },
     ...(o.storages === undefined
       ? {}
       : {
@@ -118,6 +123,7 @@ export async function startTaskManager(
     const stop = taskmanager.watchLeftovers(o.config.group(serverDefaults).backup_sweep_interval);
     parts.listeners.push({ close: stop });
   }
+  parts.listeners.push({ close: taskmanager.watchFailover() });
   await taskmanager.adoptGuests();
   // Simulated guests live in this process and cannot die alone: their driver has nothing to revive.
   if (compute.revive)

@@ -54,6 +54,7 @@ async function migrations(t: TestContext, { control: { db } }: Fixture): Promise
       '0006-backups',
       '0007-backup-leftovers',
       '0008-configurations',
+      '0009-replication',
       '0011-mgmt',
     ]);
     assert.deepEqual(await migrateToLatest(db), []);

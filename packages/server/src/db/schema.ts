@@ -155,6 +155,8 @@ export interface OperationStepTable {
   ended_at: string | null;
   error_code: string | null;
   error_message: string | null;
+  /** What the step found worth keeping (a failover's lag at promotion); migration 0009. */
+  detail?: string | null;
 }
 
 export interface ConductorLastSeenTable {
@@ -232,6 +234,33 @@ export interface BackupLeftoverTable {
   sweep_until: string | null;
 }
 
+/** A replica and the seed it was made from (migration 0009). */
+export interface ReplicaTable {
+  instance_id: string;
+  source_id: string;
+  synchronous: number;
+  backup_id: string | null;
+  /** The source's ReplicationSource, sealed with the control key. */
+  snapshot: string | null;
+  created_at: string;
+}
+
+/** The last replication state a guest's heartbeat carried (migration 0009). */
+export interface ReplicationStateTable {
+  instance_id: string;
+  /** JSON: a ReplicationState. */
+  state: string;
+  updated_at: string;
+}
+
+/** A source an automatic failover fenced: it comes back only as a replica of its successor. */
+export interface ReplicationFenceTable {
+  instance_id: string;
+  successor_id: string;
+  fenced_at: string;
+  rejoined_at: string | null;
+}
+
 /** A deleted instance whose continuous archive was removed for good (migration 0007). */
 export interface ArchiveRemovedTable {
   instance_id: string;
@@ -279,6 +308,9 @@ export interface Database {
   archives_removed: ArchiveRemovedTable;
   configurations: ConfigurationTable;
   configuration_values: ConfigurationValueTable;
+  replicas: ReplicaTable;
+  replication_states: ReplicationStateTable;
+  replication_fences: ReplicationFenceTable;
 }
 
 export type Instance = Selectable<InstanceTable>;

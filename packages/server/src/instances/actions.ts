@@ -1,11 +1,17 @@
 // What can be done to an existing instance besides deleting it: the actions of POST
-// /instances/{id}/action (one table: restart, an administrator's reset_status, resize), and update.
+// /instances/{id}/action (one table: restart, an administrator's reset_status, resize, and the
+// replication switchover and failover), and update.
 
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { ProjectScope } from '../policy/admin-context.js';
 import { BadRequest, InstanceBusy, OperationInterrupted } from '@cellar/plugin-api';
 import { removeLeftovers } from '../backups/delete.js';
+import {
+  detachReplica,
+  ejectReplicaSource,
+  promoteToReplicaSource,
+} from '../replication/actions.js';
 import { now } from '../db/schema.js';
 import { guestContext, type Caller, type InstanceDeps } from './deps.js';
 import { loadInstance } from './lookup.js';
@@ -97,6 +103,8 @@ export async function resetInstanceStatus(
 export interface InstanceUpdate {
   readonly name?: string | undefined;
   readonly access?: AccessRequest | undefined;
+  readonly replica_of?: string | null | undefined;
+  readonly slave_of?: string | null | undefined;
 }
 
 /** Renames the instance and/or changes who may reach it; a running server obeys at once. */
@@ -107,6 +115,10 @@ export async function updateInstance(
   id: string,
   update: InstanceUpdate,
 ): Promise<void> {
+  if ('replica_of' in update || 'slave_of' in update) {
+    await detachReplica(deps, tenant, id);
+    return;
+  }
   const row = await loadInstance(deps.db, tenant, id);
   const { name, access } = update;
   if (name === undefined && access === undefined)
@@ -181,6 +193,18 @@ export const instanceActions: Readonly<Record<string, InstanceAction>> = {
     summary: 'a new flavor (flavorRef) or a larger volume (volume.size)',
     run: (deps, _caller, tenant, id, body) =>
       resizeInstance(deps, tenant, id, body as ResizeRequest),
+  },
+  promote_to_replica_source: {
+    body: empty,
+    rule: () => 'instance:promote_to_replica_source',
+    summary: 'a planned switchover: this replica becomes the source, the old source its replica',
+    run: (deps, _caller, tenant, id) => promoteToReplicaSource(deps, tenant, id),
+  },
+  eject_replica_source: {
+    body: empty,
+    rule: () => 'instance:eject_replica_source',
+    summary: 'this source is gone: its most advanced replica is promoted in its place',
+    run: (deps, _caller, tenant, id) => ejectReplicaSource(deps, tenant, id),
   },
 };
 

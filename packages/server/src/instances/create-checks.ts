@@ -97,8 +97,10 @@ function checkCapabilities(
       throw new DatastoreOperationNotSupported({ operation, datastore });
   };
   if (body.restorePoint) need('restore', 'restore');
-  if (body.replica_of !== undefined || body.replica_count !== undefined)
-    need('replication', 'replica_create');
+  if (body.replica_count !== undefined)
+    throw new BadRequest({
+      reason: 'replica_count is only for creating replicas: give replica_of too',
+    });
   if (body.configuration !== undefined) need('configuration', 'configuration_attach');
   if (body.modules !== undefined && body.modules.length > 0) need('modules', 'module_apply');
   if (body.databases && body.databases.length > 0) need('databases', 'database_create');
@@ -106,7 +108,15 @@ function checkCapabilities(
 }
 
 /** `flavorRef` is an id or a link ending in one, as python-troveclient sends either. */
-async function findFlavor(deps: InstanceDeps, flavorRef: string | number): Promise<Flavor> {
+export async function findFlavor(
+  deps: InstanceDeps,
+  flavorRef: string | number | undefined,
+): Promise<Flavor> {
+  if (flavorRef === undefined)
+    throw new ValidationFailed({
+      problems:
+        'body.instance.flavorRef: give the flavor, an id or a link (only a replica may leave it out)',
+    });
   const flavorId = String(flavorRef).split('/').at(-1) ?? '';
   const flavor = await deps.db
     .selectFrom('flavors')

@@ -10,6 +10,7 @@ import { generatePassword } from '../identity/passwords.js';
 import { newInstanceKey, seal } from '../secrets.js';
 import { Operations } from '../taskmanager/operations.js';
 import { stepsOf, type CreateRequest } from '../taskmanager/taskmanager.js';
+import { createReplicas } from '../replication/create-replicas.js';
 import { accessValue } from './access.js';
 import { planCreate, type CreatePlan } from './create-checks.js';
 import type { Caller, InstanceDeps } from './deps.js';
@@ -28,6 +29,7 @@ export async function createInstance(
   tenant: string,
   body: CreateInstanceRequest,
 ): Promise<CreatedInstance> {
+  if (body.replica_of !== undefined) return createReplicas(deps, tenant, body);
   const plan = await planCreate(deps, body);
   const configuration =
     body.configuration === undefined
@@ -102,7 +104,7 @@ export async function createInstance(
 }
 
 /** The new instance's columns besides its id and access: building, no server yet. */
-function instanceRecord(
+export function instanceRecord(
   deps: InstanceDeps,
   tenant: string,
   body: CreateInstanceRequest,

@@ -3,6 +3,7 @@
 
 import type { ProjectScope } from '../policy/admin-context.js';
 import type { InstanceDeps } from './deps.js';
+import { refuseSourceDelete } from '../replication/actions.js';
 import { loadInstance } from './lookup.js';
 import { startOperation } from './start-operation.js';
 
@@ -16,6 +17,7 @@ export async function deleteInstance(
   id: string,
 ): Promise<string> {
   const row = await loadInstance(deps.db, tenant, id);
+  await refuseSourceDelete(deps, row.id);
   const started = await startOperation(deps, row.id, 'delete', 'DELETING', { joinSame: true });
   return started.operationId;
 }

@@ -16,6 +16,8 @@ export interface StepView {
   started: string | null;
   ended: string | null;
   error?: ErrorView;
+  /** What the step found worth keeping (a failover's choice and lag at promotion). */
+  detail?: unknown;
 }
 
 export interface OperationView {
@@ -65,5 +67,6 @@ function stepView(step: OperationStep): StepView {
     ended: troveTime(step.ended_at),
   };
   if (step.error_code) view.error = { code: step.error_code, message: step.error_message };
+  if (step.detail) view.detail = JSON.parse(step.detail) as unknown;
   return view;
 }

@@ -21,6 +21,7 @@ import {
   type RestorePoint,
   type ViewContext,
 } from './views.js';
+import { replicationLinks, replicationStateView } from '../replication/views.js';
 
 export interface PageQuery {
   readonly limit?: string | undefined;
@@ -60,10 +61,16 @@ export class InstanceReads {
     if (!listing)
       throw new BadRequest({ reason: `marker ${marker ?? ''} is not an instance of this project` });
     const shown = listing.rows.slice(0, limit);
+    const links = await replicationLinks(
+      this.deps.db,
+      shown.map((r) => r.id),
+    );
     const instances = shown.map((r) =>
       view === 'summary'
-        ? this.#rendered.summary(r, v)
-        : this.#rendered.detail(r, v, listing.faults.get(r.id)),
+        ? this.#rendered.summary(r, v, links.get(r.id))
+        : this.#rendered.detail(r, v, listing.faults.get(r.id), {
+            replicationLinks: links.get(r.id),
+          }),
     );
     const last = shown.at(-1);
     const path = view === 'summary' ? 'instances' : 'instances/detail';
@@ -87,12 +94,19 @@ export class InstanceReads {
   async show(v: ViewContext, id: string, scope: ProjectScope): Promise<string> {
     const { row, fault, restorePoint, configuration } = await this.#find(scope, id);
     const asked = this.#volumeUsed(row, v.now);
-    const [volumeUsed, recoverableWindow] = await Promise.all([asked, this.#window(row)]);
+    const [volumeUsed, recoverableWindow, links, replication] = await Promise.all([
+      asked,
+      this.#window(row),
+      replicationLinks(this.deps.db, [row.id]),
+      replicationStateView(this.deps.db, row.id),
+    ]);
     const shown = this.#rendered.detail(row, v, fault, {
       volumeUsed,
       restorePoint,
       recoverableWindow,
       configuration,
+      replicationLinks: links.get(row.id),
+      replication,
     });
     return `{"instance":${shown}}`;
   }
@@ -106,10 +120,12 @@ export class InstanceReads {
   /** A new instance's detail, with the root password generated for it (shown only here). */
   async created(v: ViewContext, id: string, password?: string): Promise<InstanceDetailView> {
     const { row, fault, restorePoint, configuration } = await this.#find(v.tenant, id);
+    const links = await replicationLinks(this.deps.db, [row.id]);
     return detailView(row, v, {
       fault,
       restorePoint,
       configuration,
+      replicationLinks: links.get(row.id),
       ...(password === undefined ? {} : { password }),
     });
   }

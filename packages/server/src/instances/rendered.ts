@@ -11,6 +11,7 @@ import {
   type ViewContext,
   type ViewedRow,
 } from './views.js';
+import type { ReplicationLinks } from '../replication/views.js';
 
 type Fault = DetailExtras['fault'];
 
@@ -29,8 +30,9 @@ export class RenderedViews {
   readonly #summaries = new WeakMap<ViewedRow, Rendering>();
   readonly #details = new WeakMap<ViewedRow, Rendering>();
 
-  summary(row: ViewedRow, v: ViewContext): string {
-    return reuse(this.#summaries, row, v, undefined, '', () => summaryView(row, v));
+  summary(row: ViewedRow, v: ViewContext, replication?: ReplicationLinks): string {
+    const extra = replication === undefined ? '' : JSON.stringify(replication);
+    return reuse(this.#summaries, row, v, undefined, extra, () => summaryView(row, v, replication));
   }
 
   /**
@@ -44,11 +46,13 @@ export class RenderedViews {
     shown: Omit<DetailExtras, 'fault' | 'password'> = {},
   ): string {
     const { volumeUsed, restorePoint, recoverableWindow, configuration } = shown;
+    const { replicationLinks, replication } = shown;
     const extra = [
       configuration ? `${configuration.id} ${configuration.name}` : '',
       volumeUsed ?? '',
       restorePoint ? JSON.stringify(restorePoint) : '',
       recoverableWindow ? JSON.stringify(recoverableWindow) : '',
+      JSON.stringify(replicationLinks ?? null) + JSON.stringify(replication ?? null),
     ].join('\n');
     return reuse(this.#details, row, v, fault, extra, () =>
       detailView(row, v, { fault, ...shown }),

@@ -106,7 +106,8 @@ const instanceName = Type.String({ minLength: 1, maxLength: 255, pattern: '[A-Za
 export const createInstanceRequest = Type.Object(
   {
     name: instanceName,
-    flavorRef: Type.Union([Type.String({ minLength: 1 }), Type.Integer()]),
+    // Required unless replica_of: a replica takes its source's flavor by default.
+    flavorRef: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Integer()])),
     // python-troveclient sends "type": null when no type is chosen.
     volume: Type.Optional(
       Type.Object(
@@ -151,6 +152,9 @@ export const updateInstanceRequest = Type.Object(
     access: Type.Optional(accessBody),
     /** Trove's attach (a group id) and detach (null) of a configuration group. */
     configuration: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
+    // Any value detaches the replica, as Trove (slave_of is its older name).
+    replica_of: Type.Optional(Type.Union([Type.Null(), Type.String()])),
+    slave_of: Type.Optional(Type.Union([Type.Null(), Type.String()])),
   },
   { additionalProperties: false },
 );

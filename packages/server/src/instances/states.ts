@@ -13,6 +13,13 @@ export const taskStatuses = [
   // A backup of the instance is being taken: Trove's task status, shown as status BACKUP.
   'BACKUP',
   'RESTART_REQUIRED',
+  // Replication (replication/): Trove's PROMOTING, EJECTING and DETACHING, and their failures.
+  'PROMOTING',
+  'EJECTING',
+  'DETACHING',
+  'PROMOTION_ERROR',
+  'EJECTION_ERROR',
+  'DETACH_ERROR',
   'BUILD_ERROR',
   'DELETE_ERROR',
   'RESTART_ERROR',
@@ -56,6 +63,12 @@ export const operationKinds = [
   'configure',
   'resize_volume',
   'resize_flavor',
+  // Replication (replication/).
+  'create_replica',
+  'promote',
+  'eject',
+  'detach',
+  'rejoin',
 ] as const;
 export type OperationKind = (typeof operationKinds)[number];
 

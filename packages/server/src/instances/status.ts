@@ -4,7 +4,8 @@
 import type { ServerStatus, ServiceStatus, TaskStatus } from './states.js';
 
 /** The status an instance shows, as Trove computes it. */
-export type InstanceStatus = ServerStatus | 'RESTART_REQUIRED' | 'BACKUP' | 'UNKNOWN';
+export type InstanceStatus =
+  ServerStatus | 'RESTART_REQUIRED' | 'BACKUP' | 'UNKNOWN' | 'PROMOTE' | 'EJECT' | 'DETACH';
 
 /** The service status gating rules look at: what the guest said, or that it went silent. */
 export type EffectiveServiceStatus = ServiceStatus | 'guestagent error';
@@ -15,6 +16,9 @@ export const errorTasks: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
   'DELETE_ERROR',
   'RESTART_ERROR',
   'UPDATE_ERROR',
+  'PROMOTION_ERROR',
+  'EJECTION_ERROR',
+  'DETACH_ERROR',
   'ERROR',
 ]);
 
@@ -54,6 +58,13 @@ const actionableServices: ReadonlySet<EffectiveServiceStatus> = new Set([
   'restart required',
 ]);
 
+/** Trove's statuses while a replica is promoted, its source ejected, or it is detached. */
+const replicationStatuses: Partial<Record<TaskStatus, InstanceStatus>> = {
+  PROMOTING: 'PROMOTE',
+  EJECTING: 'EJECT',
+  DETACHING: 'DETACH',
+};
+
 export interface StatusInputs {
   readonly taskStatus: TaskStatus;
   readonly serverStatus: ServerStatus;
@@ -85,11 +96,13 @@ export function computeStatus(
     service = 'guestagent error';
   }
   let status: InstanceStatus;
+  const replicating = replicationStatuses[s.taskStatus];
   if (errorTasks.has(s.taskStatus)) status = 'ERROR';
   else if (s.taskStatus === 'BUILDING') status = s.serverStatus === 'ERROR' ? 'ERROR' : 'BUILD';
   else if (s.taskStatus === 'REBOOTING') status = 'REBOOT';
   else if (s.taskStatus === 'RESIZING') status = 'RESIZE';
   else if (s.taskStatus === 'BACKUP') status = 'BACKUP';
+  else if (replicating !== undefined) status = replicating;
   else if (s.taskStatus === 'RESTART_REQUIRED') status = 'RESTART_REQUIRED';
   else if (s.taskStatus === 'DELETING')
     status = stoppableServers.has(s.serverStatus) ? 'SHUTDOWN' : 'ERROR';

@@ -11,6 +11,12 @@ import type { Instance } from '../db/schema.js';
 import { resourceLinks, type Link } from '../api/links.js';
 import { computeStatus, type ComputedStatus, type StatusInputs } from './status.js';
 import type { ServiceStatus } from './states.js';
+import {
+  replicationFields,
+  type ReplicationFields,
+  type ReplicationLinks,
+  type ReplicationStateView,
+} from '../replication/views.js';
 
 /** ISO-8601 with seconds precision and no zone, as Trove writes timestamps. */
 export const troveTime = (iso: string | null): string | null =>
@@ -68,6 +74,8 @@ export interface InstanceSummaryView {
   ip?: string[];
   addresses?: { address: string; type: 'private' }[];
   tenant_id?: string;
+  replica_of?: ReplicationFields['replica_of'];
+  replicas?: ReplicationFields['replicas'];
 }
 
 export interface InstanceDetailView extends InstanceSummaryView {
@@ -83,6 +91,7 @@ export interface InstanceDetailView extends InstanceSummaryView {
   recoverable_window?: RecoverableWindowView;
   /** Trove's: the configuration group attached. */
   configuration?: { id: string; name: string; links: Link[] };
+  replication?: ReplicationStateView;
 }
 
 export interface RestorePoint {
@@ -135,7 +144,11 @@ function deepFreeze(value: unknown): unknown {
   return value;
 }
 
-export function summaryView(row: ViewedRow, v: ViewContext): InstanceSummaryView {
+export function summaryView(
+  row: ViewedRow,
+  v: ViewContext,
+  replication?: ReplicationLinks,
+): InstanceSummaryView {
   const s = computeStatus(statusInputs(row), v.now, v.heartbeatExpiry);
   const view: InstanceSummaryView = {
     id: row.id,
@@ -156,6 +169,7 @@ export function summaryView(row: ViewedRow, v: ViewContext): InstanceSummaryView
     view.addresses = [{ address: row.address, type: 'private' }];
   }
   if (v.admin) view.tenant_id = row.tenant_id;
+  Object.assign(view, replicationFields(replication, v.base, v.tenant));
   return view;
 }
 
@@ -170,6 +184,8 @@ export interface DetailExtras {
   readonly restorePoint?: RestorePoint | undefined;
   readonly recoverableWindow?: RecoverableWindowView | undefined;
   readonly configuration?: { readonly id: string; readonly name: string } | undefined;
+  readonly replicationLinks?: ReplicationLinks | undefined;
+  readonly replication?: ReplicationStateView | undefined;
 }
 
 /** The summary with the detail's fields; `datastore` and `volume` are replaced where they stand. */
@@ -178,7 +194,7 @@ export function detailView(
   v: ViewContext,
   extras: DetailExtras,
 ): InstanceDetailView {
-  const view: InstanceDetailView = Object.assign(summaryView(row, v), {
+  const view: InstanceDetailView = Object.assign(summaryView(row, v, extras.replicationLinks), {
     created: troveTime(row.created_at),
     updated: troveTime(row.updated_at),
     service_status_updated: troveTime(row.service_updated_at),
@@ -202,5 +218,6 @@ export function detailView(
       name: extras.configuration.name,
       links: resourceLinks(v.base, v.tenant, 'configurations', extras.configuration.id),
     };
+  if (extras.replication !== undefined) view.replication = extras.replication;
   return view;
 }

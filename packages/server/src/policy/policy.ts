@@ -34,6 +34,8 @@ const ownerRules = [
   'instance:restart',
   'instance:resize_flavor',
   'instance:resize_volume',
+  'instance:promote_to_replica_source',
+  'instance:eject_replica_source',
   'instance:extension:user:create',
   'instance:extension:user:delete',
   'instance:extension:user:index',

@@ -12,6 +12,7 @@ export const routeRules: Readonly<Record<string, string>> = {
   'GET /v1.0/:tenant_id/instances/:id': 'instance:show',
   'POST /v1.0/:tenant_id/instances': 'instance:create',
   'PUT /v1.0/:tenant_id/instances/:id': 'instance:update',
+  'PATCH /v1.0/:tenant_id/instances/:id': 'instance:update',
   'DELETE /v1.0/:tenant_id/instances/:id': 'instance:delete',
   'POST /v1.0/:tenant_id/instances/:id/action': 'instance:restart',
   // Trove has no operations resource: who may see an instance may see what was done to it.

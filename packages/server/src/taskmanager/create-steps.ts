@@ -12,10 +12,10 @@ import { injectedGuest } from './injected-guest.js';
 import type { Step, StepContext } from './step-context.js';
 import { waitForGuest } from './wait-for-guest.js';
 
-const allowedCidrs = (ctx: StepContext): string[] =>
+export const allowedCidrs = (ctx: StepContext): string[] =>
   (JSON.parse(ctx.instance.access) as { allowed_cidrs?: string[] }).allowed_cidrs ?? [];
 
-const network: Step = {
+export const network: Step = {
   name: 'network',
   async run(ctx) {
     const settings = ctx.deps.datastoreSettings(ctx.datastore);
@@ -30,9 +30,9 @@ const network: Step = {
 };
 
 // The compute driver makes the volume with the server (the local driver: volumes.ts); the size is recorded.
-const volume: Step = { name: 'volume', run: async () => 'succeeded' };
+export const volume: Step = { name: 'volume', run: async () => 'succeeded' };
 
-const server: Step = {
+export const server: Step = {
   name: 'server',
   async run(ctx) {
     const created = await ctx.deps.compute.createServer(

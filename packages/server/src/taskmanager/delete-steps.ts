@@ -2,6 +2,7 @@
 // server, then mark the instance deleted and give its quota back, once.
 
 import { now } from '../db/schema.js';
+import { releaseReplication } from '../replication/delete-step.js';
 import type { Step } from './step-context.js';
 
 const stopDatabase: Step = {
@@ -64,4 +65,4 @@ const records: Step = {
   },
 };
 
-export const deleteSteps: readonly Step[] = [stopDatabase, server, records];
+export const deleteSteps: readonly Step[] = [stopDatabase, server, records, releaseReplication];

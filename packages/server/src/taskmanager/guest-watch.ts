@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { asCellarError } from '@cellar/plugin-api';
 import { now } from '../db/schema.js';
 import type { GuestDown, InjectedGuest } from '../drivers/compute/compute-driver.js';
+import { heldForFailover } from '../replication/failover-monitor.js';
 import { injectedGuest } from './injected-guest.js';
 import type { TaskManagerDeps } from './step-context.js';
 
@@ -62,7 +63,9 @@ export function watchGuests(deps: TaskManagerDeps, seconds: number): () => Promi
   const timer = setInterval(() => {
     round ??= (async () => {
       try {
-        await recordDown(deps, (await deps.compute.revive?.(await liveGuests(deps))) ?? []);
+        const held = await heldForFailover(deps);
+        const guests = (await liveGuests(deps)).filter((g) => !held.has(g.instanceId));
+        await recordDown(deps, (await deps.compute.revive?.(guests)) ?? []);
       } catch (error) {
         deps.log.warn({ err: error }, 'the guests could not be checked');
       } finally {

@@ -8,6 +8,7 @@ import { createSteps } from './create-steps.js';
 import { deleteSteps } from './delete-steps.js';
 import { resizeFlavorSteps, resizeVolumeSteps } from './resize-steps.js';
 import { restartSteps } from './restart-steps.js';
+import { replicationPlans, replicationStepNames } from '../replication/plans.js';
 import type { Step } from './step-context.js';
 
 export interface OperationPlan {
@@ -45,6 +46,7 @@ export const plans: Readonly<Record<OperationKind, OperationPlan>> = {
     failed: 'NONE',
     faultsInstance: true,
   },
+  ...replicationPlans,
 };
 
 /** The names of each kind's steps, as an operation records them. */
@@ -56,6 +58,7 @@ export const stepsOf: Readonly<Record<OperationKind, readonly string[]>> = {
   configure: configureSteps.map((s) => s.name),
   resize_volume: resizeVolumeSteps.map((s) => s.name),
   resize_flavor: resizeFlavorSteps.map((s) => s.name),
+  ...replicationStepNames,
 };
 
 /** The step of this name in a kind's plan. */

@@ -37,6 +37,14 @@ export interface TaskManagerLog {
   error(f: Record<string, unknown>, m: string): void;
 }
 
+/** [DEFAULT] replication_synchronous, automatic_failover and failover_timeout (replication/). */
+export interface ReplicationSettings {
+  readonly synchronous: boolean;
+  readonly automaticFailover: boolean;
+  /** Seconds. */
+  readonly failoverTimeout: number;
+}
+
 export interface TaskManagerDeps {
   readonly db: Kysely<Database>;
   readonly compute: ComputeDriver;
@@ -50,6 +58,7 @@ export interface TaskManagerDeps {
   readonly backups?: BackupSettings;
   /** The datastore's retention of its continuous archive (PostgreSQL's WAL), when it has one. */
   readonly archiveRetention?: (datastore: string) => ArchiveRetention | undefined;
+  readonly replication?: ReplicationSettings;
   /** Seconds between service-status polls while waiting for a guest. */
   readonly pollInterval?: number;
   /**

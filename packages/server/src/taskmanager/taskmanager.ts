@@ -18,6 +18,7 @@ import { LeftoversSweeper } from './leftovers-sweeper.js';
 import { OperationLeases } from './operation-leases.js';
 import { Operations, type Timeline } from './operations.js';
 import { plans, stepOf } from './plans.js';
+import { watchFailover } from '../replication/failover-monitor.js';
 import type { StepContext, TaskManagerDeps } from './step-context.js';
 import { GuestWaits } from './wait-for-guest.js';
 
@@ -181,6 +182,11 @@ export class TaskManager {
     return this.leftovers.watch(seconds);
   }
 
+  /** With [DEFAULT] automatic_failover: ejects silent replica sources (replication/); returns what stops it. */
+  watchFailover(): () => Promise<void> {
+    return watchFailover(this.deps, (id) => this.run(id));
+  }
+
   /** Has the compute driver start again, every `seconds`, the guests that died; returns what stops it. */
   watchGuests(seconds: number): () => Promise<void> {
     return watchGuests(this.deps, seconds);
@@ -196,7 +202,9 @@ export class TaskManager {
     if (!(await this.operations.started(operation.id))) return this.#lost(operation.id);
     await this.#setTask(instance.id, plan.running);
     const steps =
-      operation.kind === 'create' ? await rewindLostServer(ctx, timeline.steps) : timeline.steps;
+      operation.kind === 'create' || operation.kind === 'create_replica'
+        ? await rewindLostServer(ctx, timeline.steps)
+        : timeline.steps;
     for (const step of steps) {
       if (step.status === 'succeeded' || step.status === 'skipped') continue;
       // Checked before each step: an administrator's reset or a peer's takeover stops it here.

@@ -157,33 +157,32 @@ function changeRoutes(parent: FastifyInstance, deps: InstanceDeps, reads: Instan
       return { instance: await reads.created(view, created.id, created.rootPassword) };
     },
   );
-  app.put(
-    '/v1.0/:tenant_id/instances/:id',
-    {
-      schema: {
-        tags,
-        summary:
-          'Rename an instance, change who may reach it, or attach (an id) or detach (null) its configuration group; ?dry_run=true with a configuration answers what would change (200)',
-        params: idParams,
-        querystring: dryRunQuery,
-        body: updateBody,
+  // PATCH is Trove's older alias of PUT.
+  for (const verb of ['put', 'patch'] as const)
+    app[verb](
+      '/v1.0/:tenant_id/instances/:id',
+      {
+        schema: {
+          tags,
+          summary:
+            'Rename an instance, change who may reach it, attach (an id) or detach (null) its configuration group, or detach a replica (replica_of); ?dry_run=true with a configuration answers what would change (200)',
+          params: idParams,
+          querystring: dryRunQuery,
+          body: updateBody,
+        },
       },
-    },
-    async (request, reply) => {
-      const { id } = request.params;
-      const dryRun = request.query.dry_run === 'true';
-      const change = request.body.instance;
-      const answer = await updateInstanceOrConfiguration(
-        deps,
-        caller(request),
-        projectScope(request),
-        id,
-        change,
-        dryRun,
-      );
-      return answer ? reply.status(200).send(answer) : reply.status(202).send();
-    },
-  );
+      async (request, reply) => {
+        const answer = await updateInstanceOrConfiguration(
+          deps,
+          caller(request),
+          projectScope(request),
+          request.params.id,
+          request.body.instance,
+          request.query.dry_run === 'true',
+        );
+        return answer ? reply.status(200).send(answer) : reply.status(202).send();
+      },
+    );
   app.delete(
     '/v1.0/:tenant_id/instances/:id',
     { schema: { tags, summary: 'Delete an instance', params: idParams } },

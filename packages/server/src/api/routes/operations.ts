@@ -37,6 +37,11 @@ const operation = Type.Object({
       started: time,
       ended: time,
       error: Type.Optional(error),
+      detail: Type.Optional(
+        Type.Unknown({
+          description: "What the step found: a failover's chosen replica and its lag at promotion",
+        }),
+      ),
     }),
   ),
   links: Type.Array(Type.Object({ href: Type.String(), rel: Type.String() })),

@@ -9,6 +9,7 @@ import { operationLeases } from './0005-operation-leases.js';
 import { backups } from './0006-backups.js';
 import { backupLeftovers } from './0007-backup-leftovers.js';
 import { configurations } from './0008-configurations.js';
+import { replication } from './0009-replication.js';
 import { mgmt } from './0011-mgmt.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -20,5 +21,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006-backups': backups,
   '0007-backup-leftovers': backupLeftovers,
   '0008-configurations': configurations,
+  '0009-replication': replication,
   '0011-mgmt': mgmt,
 };

@@ -48,5 +48,11 @@ export interface ComputeDriver {
    */
   resizeVolume?(instanceId: string, sizeGb: number): Promise<void>;
   revive?(guests: readonly InjectedGuest[]): Promise<readonly GuestDown[]>;
+  /**
+   * Kills every process of the instance at once (no shutdown), for an automatic failover that
+   * must be sure the old source writes no more; answers the PIDs killed. The instance's guest may
+   * be started again later (revive), as after any crash.
+   */
+  fence?(instanceId: string): Promise<readonly number[]>;
   close(): Promise<void>;
 }

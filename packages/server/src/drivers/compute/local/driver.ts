@@ -50,6 +50,7 @@ import { unreachable } from './permissions.js';
 import { guestProgram } from './guest-program.js';
 import { InstanceLocks, RestartBackOff } from './instance-locks.js';
 import { InstanceRecords, type InstanceRecord } from './instance-records.js';
+import { fenceProcesses } from './fence.js';
 import { launchAgent } from './launch.js';
 import { makeInstance, type InstanceParts } from './make-instance.js';
 import { GuestUsers } from './os-users.js';
@@ -331,6 +332,11 @@ export class LocalCompute implements ComputeDriver {
       const volume = await this.#volumes.grow(dir, made, sizeGb, record.user);
       await this.#records.write({ ...record, volume });
     });
+  }
+
+  /** Kills every process of the instance at once (a source taken for dead), by PID. */
+  fence(instanceId: string): Promise<readonly number[]> {
+    return fenceProcesses(this.#records, instanceId);
   }
 
   /** After a control-plane restart: live guests are left alone; a guest that died is started again. */

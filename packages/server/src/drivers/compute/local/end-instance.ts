@@ -1,9 +1,10 @@
 // Ending every process an instance's guests started, for its delete: its identity file first (a
 // guest nobody finds ends itself on seeing it gone), the agent, then its process groups.
 
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { endProcesses, processTree, signal } from '@cellar/plugin-api/processes';
+import { processGroups } from './fence.js';
 
 /**
  * SIGTERM to the agent (it leaves its database running), then SIGINT to what remains of the
@@ -14,14 +15,7 @@ export async function endInstanceProcesses(
   dir: string,
   agent: number | undefined,
 ): Promise<number[]> {
-  const groups = [
-    ...new Set(
-      (await readFile(join(dir, 'process-groups'), 'utf8').catch(() => ''))
-        .split('\n')
-        .filter(Boolean)
-        .map(Number),
-    ),
-  ];
+  const groups = await processGroups(dir);
   await rm(join(dir, 'guest_info.conf'), { force: true });
   if (agent) signal([agent], 'SIGTERM');
   return endProcesses(() => processTree(groups, dir), 10_000);
