@@ -9,9 +9,9 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Json } from '@cellar/server/testing';
 import { activeInstance } from './support/backup-scenario.js';
-import { localCellarOfFile, settled } from './support/local-cellar.js';
+import { localCellarOfFile } from './support/local-cellar.js';
 import { noPostgresql } from './support/local-postgresql.js';
-import { deleteInOrder, replicasOf } from './support/replication.js';
+import { deleteInOrder, replicasOf, switchover } from './support/replication.js';
 import { waitFor } from './support/wait-for.js';
 
 const skip: string | false = !existsSync('/usr/sbin/mariadbd')
@@ -40,9 +40,6 @@ const untilRows = (address: string, count: number): Promise<true> =>
     interval: 200,
   });
 
-const shown = async (id: string): Promise<Json> =>
-  (await local.api('GET', `/instances/${id}`)).json['instance'] as Json;
-
 test(
   'a MariaDB replica made without a flavor follows its source, and a switchover promotes it',
   { skip },
@@ -69,20 +66,7 @@ test(
     await untilRows(replica.address, 7);
     await assert.rejects(sql(replica.address, 'INSERT INTO items VALUES (99)'), /read-only/);
 
-    const promoted = await local.api('POST', `/instances/${replica.id}/action`, {
-      promote_to_replica_source: {},
-    });
-    assert.equal(promoted.status, 202, JSON.stringify(promoted.json));
-    await waitFor(
-      async () => {
-        const d = await shown(replica.id);
-        return settled(d) && d['replica_of'] === undefined ? d : undefined;
-      },
-      { what: 'the promoted replica to be a source', timeout: 120_000, interval: 250 },
-    );
-    const old = await local.session.untilInstance(source.id, settled, 'ACTIVE', 60, 250);
-    assert.equal(old['status'], 'ACTIVE', JSON.stringify(old['fault'] ?? old));
-    assert.equal((old['replica_of'] as Json)['id'], replica.id);
+    await switchover(local, replica.id, source.id);
     await sql(replica.address, 'INSERT INTO items VALUES (8),(9)');
     await untilRows(source.address, 9);
     await assert.rejects(sql(source.address, 'INSERT INTO items VALUES (98)'), /read-only/);

@@ -16,6 +16,7 @@ import {
   replicasOf,
   rowsOn,
   sql,
+  switchover,
   untilRows,
 } from './support/replication.js';
 import { waitFor } from './support/wait-for.js';
@@ -71,20 +72,7 @@ test(
     );
     assert.equal(typeof (detail['replication'] as Json)['lag_bytes'], 'number');
 
-    const promoted = await local.api('POST', `/instances/${replica.id}/action`, {
-      promote_to_replica_source: {},
-    });
-    assert.equal(promoted.status, 202, JSON.stringify(promoted.json));
-    await waitFor(
-      async () => {
-        const d = await shown(replica.id);
-        return settled(d) && d['replica_of'] === undefined ? d : undefined;
-      },
-      { what: 'the promoted replica to be a source', timeout: 120_000, interval: 250 },
-    );
-    const old = await local.session.untilInstance(source.id, settled, 'ACTIVE', 60, 250);
-    assert.equal(old['status'], 'ACTIVE', JSON.stringify(old['fault'] ?? old));
-    assert.equal((old['replica_of'] as Json)['id'], replica.id);
+    await switchover(local, replica.id, source.id);
     await sql(replica.address, 'INSERT INTO items SELECT generate_series(21, 25)');
     await untilRows(source.address, 25);
     assert.equal(await rowsOn(replica.address), 25);

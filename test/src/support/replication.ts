@@ -147,3 +147,28 @@ export async function deleteInOrder(local: LocalCellarOfFile, ids: readonly stri
     await local.session.untilInstance(id, (i) => 'gone' in i, 'deleted', 90, 250);
   }
 }
+
+/**
+ * promote_to_replica_source on `replicaId`: waits until it is a source and its old source
+ * `sourceId` is ACTIVE again as its replica.
+ */
+export async function switchover(
+  local: LocalCellarOfFile,
+  replicaId: string,
+  sourceId: string,
+): Promise<void> {
+  const promoted = await local.api('POST', `/instances/${replicaId}/action`, {
+    promote_to_replica_source: {},
+  });
+  assert.equal(promoted.status, 202, JSON.stringify(promoted.json));
+  await local.session.untilInstance(
+    replicaId,
+    (i) => settled(i) && i['replica_of'] === undefined,
+    'the promoted replica to be a source',
+    120,
+    250,
+  );
+  const old = await local.session.untilInstance(sourceId, settled, 'ACTIVE', 60, 250);
+  assert.equal(old['status'], 'ACTIVE', JSON.stringify(old['fault'] ?? old));
+  assert.equal((old['replica_of'] as Json | undefined)?.['id'], replicaId);
+}

@@ -6,7 +6,7 @@ import { BackupStorageNotConfigured } from '@cellar/plugin-api';
 import { backupChain } from '../backups/records.js';
 import { removeObject, forgetBackup } from '../backups/delete.js';
 import { unseal } from '../secrets.js';
-import { allowedCidrs, network, server, volume } from '../taskmanager/create-steps.js';
+import { allowedCidrs, flavorRam, network, server, volume } from '../taskmanager/create-steps.js';
 import type { Step, StepContext } from '../taskmanager/step-context.js';
 import { waitForGuest } from '../taskmanager/wait-for-guest.js';
 import { guestOf, instanceRow, replicaRows } from './guests.js';
@@ -30,14 +30,9 @@ const prepareReplica: Step = {
       string,
       unknown
     >;
-    const flavor = await ctx.deps.db
-      .selectFrom('flavors')
-      .select('ram')
-      .where('id', '=', ctx.instance.flavor_id)
-      .executeTakeFirstOrThrow();
     await ctx.guest.prepare(
       {
-        memoryMb: flavor.ram,
+        memoryMb: await flavorRam(ctx),
         databases: [],
         users: [],
         datastoreVersion: ctx.version,

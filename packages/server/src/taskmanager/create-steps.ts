@@ -12,6 +12,16 @@ import { injectedGuest } from './injected-guest.js';
 import type { Step, StepContext } from './step-context.js';
 import { waitForGuest } from './wait-for-guest.js';
 
+/** The RAM of the instance's flavor, which the guest sizes its server's memory by. */
+export async function flavorRam(ctx: StepContext): Promise<number> {
+  const flavor = await ctx.deps.db
+    .selectFrom('flavors')
+    .select('ram')
+    .where('id', '=', ctx.instance.flavor_id)
+    .executeTakeFirstOrThrow();
+  return flavor.ram;
+}
+
 export const allowedCidrs = (ctx: StepContext): string[] =>
   (JSON.parse(ctx.instance.access) as { allowed_cidrs?: string[] }).allowed_cidrs ?? [];
 
@@ -65,14 +75,9 @@ const prepare: Step = {
   name: 'prepare',
   async run(ctx) {
     const request = createArguments(ctx.deps.controlKey, ctx.operation);
-    const flavor = await ctx.deps.db
-      .selectFrom('flavors')
-      .select('ram')
-      .where('id', '=', ctx.instance.flavor_id)
-      .executeTakeFirstOrThrow();
     await ctx.guest.prepare(
       {
-        memoryMb: flavor.ram,
+        memoryMb: await flavorRam(ctx),
         databases: request.databases,
         users: request.users,
         datastoreVersion: ctx.version,
