@@ -4,10 +4,12 @@
 import type {
   BaseDatastoreManager,
   GuestLogger,
+  GuestMetrics,
   ReplicationState,
   ServiceStatus,
 } from '@cellar/plugin-api';
 import type { ConductorClient, Heartbeat } from '@cellar/rpc';
+import { diskMetrics } from './disk-metrics.js';
 
 /** How long a heartbeat waits for the manager's status before it reports 'unknown'. */
 const STATUS_TIMEOUT_MS = 5000;
@@ -16,6 +18,12 @@ const STATUS_TIMEOUT_MS = 5000;
 function onTheWire(state: ReplicationState): NonNullable<Heartbeat['replication']> {
   const { replicas, ...rest } = state;
   return { ...rest, ...(replicas ? { replicas: replicas.map((r) => ({ ...r })) } : {}) };
+}
+
+/** The gauges with a replica's lag in seconds, which the replication state carries. */
+function withLag(metrics: GuestMetrics, state: ReplicationState | undefined): GuestMetrics {
+  if (state?.role !== 'replica' || state.lagSeconds === undefined) return metrics;
+  return { ...metrics, replication_lag_seconds: state.lagSeconds };
 }
 
 /**
@@ -32,6 +40,8 @@ export class Reporter {
     private readonly conductor: ConductorClient,
     private readonly manager: BaseDatastoreManager<unknown>,
     private readonly log: GuestLogger,
+    /** Where the instance's volume is mounted: the disk figures of every beat are its. */
+    private readonly mountPoint: string,
   ) {}
 
   /**
@@ -46,9 +56,12 @@ export class Reporter {
   }
 
   async #send(): Promise<void> {
-    const [status, replication] = await Promise.all([
+    const [status, replication, metrics] = await Promise.all([
       this.#failure ? ('failed to spawn' as const) : this.#status(),
-      this.#failure ? undefined : this.#replication(),
+      this.#failure
+        ? undefined
+        : this.#within(() => this.manager.replicationState(), 'replication state'),
+      this.#failure ? undefined : this.#metrics(),
     ]);
     const fault = this.#untold ? this.#failure : undefined;
     this.#untold = false;
@@ -57,6 +70,7 @@ export class Reporter {
         status,
         ...(fault ? { fault } : {}),
         ...(replication ? { replication: onTheWire(replication) } : {}),
+        ...(metrics ? { metrics: withLag(metrics, replication) } : {}),
       });
     } catch (error) {
       this.log.warn('heartbeat not delivered', { err: error });
@@ -87,20 +101,29 @@ export class Reporter {
     return 'unknown';
   }
 
-  /** The replication state, left out of the beat when it is not read within STATUS_TIMEOUT_MS. */
-  async #replication(): Promise<ReplicationState | undefined> {
+  /** What `read` answers, left out of the beat when it is not read within STATUS_TIMEOUT_MS. */
+  async #within<T>(read: () => Promise<T | undefined>, what: string): Promise<T | undefined> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<undefined>((resolve) => {
       timer = setTimeout(resolve, STATUS_TIMEOUT_MS, undefined);
     });
     try {
-      return await Promise.race([this.manager.replicationState(), late]);
+      return await Promise.race([read(), late]);
     } catch (error) {
-      this.log.warn('the replication state could not be read', { err: error });
+      this.log.warn(`the ${what} could not be read`, { err: error });
       return undefined;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The datastore's gauges and the disk's; either is left out when it cannot be read. */
+  async #metrics(): Promise<GuestMetrics | undefined> {
+    const [datastore, disk] = await Promise.all([
+      this.#within(() => this.manager.metrics(), 'datastore metrics'),
+      this.#within(() => diskMetrics(this.mountPoint), 'disk use'),
+    ]);
+    return datastore || disk ? { ...datastore, ...disk } : undefined;
   }
 
   every(seconds: number): void {
