@@ -36,3 +36,6 @@ export class CounterRate {
     return ((total - last.total) * 1000) / (at - last.at);
   }
 }
+
+/** Whether `name` is one of the gauges (a name read back from storage is only a string). */
+export const isMetricName = (name: string): name is MetricName => Object.hasOwn(METRIC_UNITS, name);

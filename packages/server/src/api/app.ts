@@ -20,6 +20,7 @@ import { guestLogRoutes } from './routes/guest-logs.js';
 import { guestResourceRoutes } from './routes/guest-resources.js';
 import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes, type InstanceDeps } from './routes/instances.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { mgmtRoutes } from './routes/mgmt/index.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { volumeTypeRoutes } from './routes/volume-types.js';
@@ -109,6 +110,12 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   installRateLimits(app, limiter);
   const policy = deps.policy ?? new Policy();
   installPolicy(app, policy);
+  metricsRoutes(app, {
+    db: deps.db,
+    tokens: deps.tokens ?? deps.identity,
+    adminToken: deps.adminToken,
+    heartbeatExpiry: deps.instances.heartbeatExpiry,
+  });
   const quotas = new Quotas(deps.db, deps.quotaDefaults);
   versionsRoutes(app, deps.publicEndpoint);
   // With a real Keystone, tokens come from it: the built-in endpoint would only confuse clients.
