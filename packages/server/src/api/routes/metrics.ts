@@ -57,14 +57,8 @@ export function metricsRoutes(parent: FastifyInstance, deps: MetricsRouteDeps): 
   );
   app.get(
     '/metrics',
-    {
-      schema: {
-        tags: ['metrics'],
-        summary: "The control plane's figures and each instance's latest gauges for Prometheus",
-        description:
-          'Text format 0.0.4. Needs an admin token, as X-Auth-Token or "Authorization: Bearer".',
-      },
-    },
+    // Prometheus' exposition, not a part of the Trove API the OpenAPI document describes.
+    { schema: { hide: true } },
     async (request, reply) => {
       await scrapers.check(request.headers);
       return reply.type(exposition.registry.contentType).send(await exposition.scrape());
