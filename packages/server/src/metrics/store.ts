@@ -35,12 +35,17 @@ export class MetricsStore {
   /** Adds one heartbeat's gauges to their minute, then prunes when the minute is new. */
   async record(instanceId: string, gauges: GuestMetrics, at: Date = new Date()): Promise<void> {
     const minute = minuteOf(at);
-    for (const name of METRIC_NAMES) {
+    // One statement per heartbeat, whatever the number of gauges.
+    const rows = METRIC_NAMES.flatMap((name) => {
       const value = gauges[name];
-      if (value === undefined || !Number.isFinite(value)) continue;
+      return value === undefined || !Number.isFinite(value)
+        ? []
+        : [{ instance_id: instanceId, name, minute, total: value, samples: 1 }];
+    });
+    if (rows.length > 0)
       await this.db
         .insertInto('instance_metrics')
-        .values({ instance_id: instanceId, name, minute, total: value, samples: 1 })
+        .values(rows)
         .onConflict((c) =>
           c.columns(['instance_id', 'name', 'minute']).doUpdateSet((eb) => ({
             total: eb('instance_metrics.total', '+', eb.ref('excluded.total')),
@@ -48,7 +53,6 @@ export class MetricsStore {
           })),
         )
         .execute();
-    }
     if (this.#prunedAt !== minute) await this.prune(at);
   }
 
