@@ -16,12 +16,12 @@ const INSTANCE_LABELS = ['instance_id', 'project_id', 'datastore'] as const;
 type InstanceLabel = (typeof INSTANCE_LABELS)[number];
 
 const HELP: Readonly<Record<MetricName, string>> = {
-  connections: 'Client connections to the instance’s database server.',
+  connections: "Client connections to the instance's database server.",
   transactions_per_second: 'Transactions (MariaDB: statements) per second.',
   commands_per_second: 'Commands per second (Redis).',
   memory_bytes: 'Memory held by the database server.',
-  disk_used_bytes: 'Bytes used on the instance’s volume.',
-  disk_total_bytes: 'Size of the instance’s volume in bytes.',
+  disk_used_bytes: "Bytes used on the instance's volume.",
+  disk_total_bytes: "Size of the instance's volume in bytes.",
   replication_lag_seconds: 'How far a replica is behind its source, in seconds.',
 };
 
@@ -62,7 +62,7 @@ export class ControlPlaneMetrics {
     });
     this.#heartbeatAge = new Gauge({
       name: 'cellar_heartbeat_age_seconds',
-      help: 'Seconds since the instance’s guest last reported.',
+      help: "Seconds since the instance's guest last reported.",
       labelNames: INSTANCE_LABELS,
       registers,
     });
