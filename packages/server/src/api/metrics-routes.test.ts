@@ -33,6 +33,24 @@ before(async () => {
     .insertInto('service_statuses')
     .values({ instance_id: instanceId, status: 'healthy', updated_at: now() })
     .execute();
+  for (const [kind, status] of [
+    ['create', 'running'],
+    ['restart', 'succeeded'],
+  ] as const)
+    await db
+      .insertInto('operations')
+      .values({
+        id: `${kind}-op`,
+        instance_id: instanceId,
+        kind,
+        status,
+        request: '{}',
+        error_code: null,
+        error_message: null,
+        created_at: now(),
+        updated_at: now(),
+      })
+      .execute();
   await new MetricsStore(db).record(instanceId, { connections: 4, disk_total_bytes: 2 ** 30 });
 });
 after(async () => {
@@ -88,7 +106,7 @@ test('/metrics needs an admin token: 401 without one, 403 for a member', async (
   assert.equal((await get('/metrics', { authorization: `Bearer ${owner}` })).statusCode, 403);
 });
 
-test("/metrics exports the instances by status, heartbeat ages and each instance's gauges", async () => {
+test("/metrics exports the instances by status, open operations, heartbeat ages and each instance's gauges", async () => {
   const res = await get('/metrics', { authorization: `Bearer ${admin}` });
   assert.equal(res.statusCode, 200, res.body);
   assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/);
@@ -96,6 +114,9 @@ test("/metrics exports the instances by status, heartbeat ages and each instance
   assert.ok(res.body.includes(`cellar_instance_connections{${labels}} 4\n`), res.body);
   assert.ok(res.body.includes(`cellar_instance_disk_total_bytes{${labels}} ${2 ** 30}\n`));
   assert.match(res.body, /^cellar_instances\{status="BUILD"\} 1$/m);
+  // The running create is open; the restart that ended is not.
+  assert.match(res.body, /^cellar_open_operations\{kind="create"\} 1$/m);
+  assert.doesNotMatch(res.body, /cellar_open_operations\{kind="restart"\}/);
   assert.match(res.body, new RegExp(`^cellar_heartbeat_age_seconds\\{${labels}\\} \\d`, 'm'));
   assert.match(
     res.body,
