@@ -101,3 +101,23 @@ test("a beat carries the datastore's gauges, the mount point's disk use and a re
     'replication_lag_seconds',
   ]);
 });
+
+test("a datastore whose gauges cannot be read still beats, with the disk's figures", async () => {
+  const sent: Heartbeat[] = [];
+  const conductor = {
+    heartbeat: async (beat: Heartbeat) => {
+      sent.push(beat);
+    },
+  } as unknown as ConductorClient;
+  const manager = {
+    getServiceStatus: () => Promise.resolve('running'),
+    replicationState: () => Promise.resolve(undefined),
+    metrics: () => Promise.reject(new Error('the database system is starting up')),
+  } as unknown as BaseDatastoreManager<unknown>;
+  await new Reporter(conductor, manager, quiet, tmpdir()).beat();
+  assert.equal(sent[0]?.status, 'running');
+  assert.deepEqual(Object.keys(sent[0]?.metrics ?? {}).sort(), [
+    'disk_total_bytes',
+    'disk_used_bytes',
+  ]);
+});

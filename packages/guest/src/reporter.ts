@@ -102,7 +102,11 @@ export class Reporter {
   }
 
   /** What `read` answers, left out of the beat when it is not read within STATUS_TIMEOUT_MS. */
-  async #within<T>(read: () => Promise<T | undefined>, what: string): Promise<T | undefined> {
+  async #within<T>(
+    read: () => Promise<T | undefined>,
+    what: string,
+    level: 'warn' | 'debug' = 'warn',
+  ): Promise<T | undefined> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<undefined>((resolve) => {
       timer = setTimeout(resolve, STATUS_TIMEOUT_MS, undefined);
@@ -110,18 +114,22 @@ export class Reporter {
     try {
       return await Promise.race([read(), late]);
     } catch (error) {
-      this.log.warn(`the ${what} could not be read`, { err: error });
+      this.log[level](`the ${what} could not be read`, { err: error });
       return undefined;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  /** The datastore's gauges and the disk's; either is left out when it cannot be read. */
+  /**
+   * The datastore's gauges and the disk's; either is left out when it cannot be read. That is
+   * only told at debug level: a server still starting has no figures, at every beat until it
+   * answers, and a missing point on a plot says so already.
+   */
   async #metrics(): Promise<GuestMetrics | undefined> {
     const [datastore, disk] = await Promise.all([
-      this.#within(() => this.manager.metrics(), 'datastore metrics'),
-      this.#within(() => diskMetrics(this.mountPoint), 'disk use'),
+      this.#within(() => this.manager.metrics(), 'datastore metrics', 'debug'),
+      this.#within(() => diskMetrics(this.mountPoint), 'disk use', 'debug'),
     ]);
     return datastore || disk ? { ...datastore, ...disk } : undefined;
   }
