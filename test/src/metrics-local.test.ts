@@ -44,8 +44,17 @@ async function exported(metric: string, id: string): Promise<number | undefined>
 
 let instance: { id: string; address: string } | undefined;
 
+/** A PostgreSQL instance's gauges; the rate comes from its second heartbeat on. */
+const GAUGES = [
+  'connections',
+  'transactions_per_second',
+  'memory_bytes',
+  'disk_used_bytes',
+  'disk_total_bytes',
+];
+
 test(
-  "a PostgreSQL instance's connections, memory and volume use appear in its metrics and in /metrics",
+  "a PostgreSQL instance's connections, transactions per second, memory and volume use appear in its metrics and in /metrics",
   { skip },
   async () => {
     instance = await activeInstance(local, {
@@ -60,13 +69,9 @@ test(
     const series = await waitFor(
       async () => {
         const found = await seriesOf(id);
-        return ['connections', 'memory_bytes', 'disk_used_bytes', 'disk_total_bytes'].every((n) =>
-          found.has(n),
-        )
-          ? found
-          : undefined;
+        return GAUGES.every((n) => found.has(n)) ? found : undefined;
       },
-      { timeout: 30_000, what: 'the instance’s connections, memory and disk series' },
+      { timeout: 30_000, what: `the instance’s series ${GAUGES.join(', ')}` },
     );
     const last = (name: string): number => series.get(name)?.points.at(-1)?.[1] ?? NaN;
     const total = last('disk_total_bytes');
