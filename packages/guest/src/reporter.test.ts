@@ -68,14 +68,18 @@ test('a beat carries the replication state the manager reports, and none when it
   assert.equal(sent[1]?.replication, undefined);
 });
 
-test("a beat carries the datastore's gauges, the mount point's disk use and a replica's lag", async () => {
+test("a beat carries the datastore's gauges but its NaNs, the mount point's disk use and a replica's lag", async () => {
   const sent: Heartbeat[] = [];
   const conductor = {
     heartbeat: async (beat: Heartbeat) => {
       sent.push(beat);
     },
   } as unknown as ConductorClient;
-  const gauges = [{ connections: 3, transactions_per_second: 12.5 }, undefined];
+  // A NaN or a negative figure would make the conductor refuse the whole beat: they stay out.
+  const gauges = [
+    { connections: 3, transactions_per_second: 12.5, memory_bytes: NaN, commands_per_second: -1 },
+    undefined,
+  ];
   const manager = {
     getServiceStatus: () => Promise.resolve('healthy'),
     replicationState: () =>
@@ -94,6 +98,13 @@ test("a beat carries the datastore's gauges, the mount point's disk use and a re
   assert.equal(first?.disk_total_bytes, total);
   const used = first?.disk_used_bytes ?? -1;
   assert.ok(used > 0 && used <= total, `${used} of ${total} bytes used`);
+  assert.deepEqual(Object.keys(first ?? {}).sort(), [
+    'connections',
+    'disk_total_bytes',
+    'disk_used_bytes',
+    'replication_lag_seconds',
+    'transactions_per_second',
+  ]);
   // A datastore without gauges sends none of its own; the disk is the agent's to measure.
   assert.deepEqual(Object.keys(second ?? {}).sort(), [
     'disk_total_bytes',

@@ -1,12 +1,13 @@
 // Reports the agent's service status to the conductor: every report_interval, and the moment a
 // prepare, a restart or a stop ends.
 
-import type {
-  BaseDatastoreManager,
-  GuestLogger,
-  GuestMetrics,
-  ReplicationState,
-  ServiceStatus,
+import {
+  METRIC_NAMES,
+  type BaseDatastoreManager,
+  type GuestLogger,
+  type GuestMetrics,
+  type ReplicationState,
+  type ServiceStatus,
 } from '@cellar/plugin-api';
 import type { ConductorClient, Heartbeat } from '@cellar/rpc';
 import { diskMetrics } from './disk-metrics.js';
@@ -20,10 +21,25 @@ function onTheWire(state: ReplicationState): NonNullable<Heartbeat['replication'
   return { ...rest, ...(replicas ? { replicas: replicas.map((r) => ({ ...r })) } : {}) };
 }
 
-/** The gauges with a replica's lag in seconds, which the replication state carries. */
-function withLag(metrics: GuestMetrics, state: ReplicationState | undefined): GuestMetrics {
-  if (state?.role !== 'replica' || state.lagSeconds === undefined) return metrics;
-  return { ...metrics, replication_lag_seconds: state.lagSeconds };
+/**
+ * The gauges as the heartbeat's schema takes them, with a replica's lag in seconds, which the
+ * replication state carries. A figure that is not a number of 0 or more (a datastore's NaN) is
+ * left out: the schema would refuse the whole beat, and the instance would seem to be silent.
+ */
+function metricsOnTheWire(
+  metrics: GuestMetrics,
+  state: ReplicationState | undefined,
+): GuestMetrics {
+  const all: GuestMetrics =
+    state?.role === 'replica' && state.lagSeconds !== undefined
+      ? { ...metrics, replication_lag_seconds: state.lagSeconds }
+      : metrics;
+  const wire: GuestMetrics = {};
+  for (const name of METRIC_NAMES) {
+    const value = all[name];
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) wire[name] = value;
+  }
+  return wire;
 }
 
 /**
@@ -70,7 +86,7 @@ export class Reporter {
         status,
         ...(fault ? { fault } : {}),
         ...(replication ? { replication: onTheWire(replication) } : {}),
-        ...(metrics ? { metrics: withLag(metrics, replication) } : {}),
+        ...(metrics ? { metrics: metricsOnTheWire(metrics, replication) } : {}),
       });
     } catch (error) {
       this.log.warn('heartbeat not delivered', { err: error });
