@@ -11,7 +11,9 @@ import { noPostgresql as skip, psql } from './support/local-postgresql.js';
 import { runTool } from './support/repo.js';
 import { waitFor } from './support/wait-for.js';
 
-const local = localCellarOfFile(skip);
+// What Prometheus would be given to read /metrics; it opens nothing else.
+const METRICS_TOKEN = `metrics-${process.pid}-0123456789`;
+const local = localCellarOfFile(skip, [`DEFAULT.metrics_token=${METRICS_TOKEN}`]);
 
 interface Series {
   readonly name: string;
@@ -31,7 +33,7 @@ async function seriesOf(id: string): Promise<Map<string, Series>> {
 /** The exposition's value of `metric` for the instance, undefined while it has none. */
 async function exported(metric: string, id: string): Promise<number | undefined> {
   const res = await fetch(`http://127.0.0.1:${local.port}/metrics`, {
-    headers: { authorization: `Bearer ${local.session.token}` },
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
   });
   assert.equal(res.status, 200);
   const text = await res.text();
@@ -103,17 +105,26 @@ test(
   },
 );
 
-test("a member of another project gets 404 for the instance's metrics", { skip }, async () => {
-  assert.ok(instance, 'the first test made no instance');
-  const set = ['--set', `DEFAULT.state_path=${local.state}`];
-  assert.equal((await runTool('cellar-manage', ['project', 'create', 'team-b', ...set])).code, 0);
-  const user = ['user', 'create', 'bob', '--project', 'team-b', '--password', 'bob-pw', ...set];
-  assert.equal((await runTool('cellar-manage', user)).code, 0);
-  const bob = await signIn(`http://127.0.0.1:${local.port}`, 'bob', 'bob-pw', 'team-b');
-  const res = await bob.call('GET', `/instances/${instance.id}/metrics`);
-  assert.equal(res.status, 404, JSON.stringify(res.json));
-  const scrape = await fetch(`http://127.0.0.1:${local.port}/metrics`, {
-    headers: { 'x-auth-token': bob.token },
-  });
-  assert.equal(scrape.status, 403, 'a member may not read every project’s figures');
-});
+test(
+  "another project's member gets 404 for the instance's metrics and 403 for /metrics; the metrics token opens /metrics only",
+  { skip },
+  async () => {
+    assert.ok(instance, 'the first test made no instance');
+    const set = ['--set', `DEFAULT.state_path=${local.state}`];
+    assert.equal((await runTool('cellar-manage', ['project', 'create', 'team-b', ...set])).code, 0);
+    const user = ['user', 'create', 'bob', '--project', 'team-b', '--password', 'bob-pw', ...set];
+    assert.equal((await runTool('cellar-manage', user)).code, 0);
+    const bob = await signIn(`http://127.0.0.1:${local.port}`, 'bob', 'bob-pw', 'team-b');
+    const res = await bob.call('GET', `/instances/${instance.id}/metrics`);
+    assert.equal(res.status, 404, JSON.stringify(res.json));
+    const scrape = await fetch(`http://127.0.0.1:${local.port}/metrics`, {
+      headers: { 'x-auth-token': bob.token },
+    });
+    assert.equal(scrape.status, 403, 'a member may not read every project’s figures');
+    const withMetricsToken = await fetch(
+      `http://127.0.0.1:${local.port}/v1.0/${local.session.project}/instances/${instance.id}/metrics`,
+      { headers: { 'x-auth-token': METRICS_TOKEN } },
+    );
+    assert.equal(withMetricsToken.status, 401, 'the metrics token reads /metrics and nothing else');
+  },
+);

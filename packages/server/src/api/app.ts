@@ -54,6 +54,8 @@ export interface ApiDependencies {
   readonly policy?: Policy;
   /** `[identity] admin_token`, when set. */
   readonly adminToken?: string;
+  /** `[DEFAULT] metrics_token`, when set: reads /metrics and nothing else. */
+  readonly metricsToken?: string;
   readonly rateLimits: RateLimits;
 }
 
@@ -114,6 +116,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     db: deps.db,
     tokens: deps.tokens ?? deps.identity,
     adminToken: deps.adminToken,
+    metricsToken: deps.metricsToken,
     heartbeatExpiry: deps.instances.heartbeatExpiry,
   });
   const quotas = new Quotas(deps.db, deps.quotaDefaults);

@@ -1,7 +1,8 @@
-// Who may read GET /metrics: an admin. The exposition names every project's instances, and the
-// API may listen on a public address, so it is not left open. Prometheus sends a bearer token
-// (`authorization: {credentials_file: ...}` in its scrape configuration), other clients may send
-// X-Auth-Token; either may be `[identity] admin_token`, which does not expire, or an admin's token.
+// Who may read GET /metrics: an admin, or whoever holds `[DEFAULT] metrics_token`. The exposition
+// names every project's instances, and the API may listen on a public address, so it is not left
+// open. Prometheus sends a bearer token (`authorization: {credentials_file: ...}` in its scrape
+// configuration), other clients may send X-Auth-Token; metrics_token does not expire and grants
+// nothing else, where an admin's token from the identity service expires and grants everything.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -20,25 +21,31 @@ function sentToken(headers: IncomingHttpHeaders): string | undefined {
 }
 
 export class ScrapeAuth {
-  /** The configured admin token's digest, compared in constant time. */
-  readonly #adminDigest: Buffer | undefined;
+  /** The configured static tokens' digests, compared in constant time. */
+  readonly #staticDigests: readonly Buffer[];
 
   constructor(
     private readonly tokens: TokenValidator,
-    adminToken: string | undefined,
+    /** `[identity] admin_token` and `[DEFAULT] metrics_token`, those that are set. */
+    staticTokens: readonly (string | undefined)[],
   ) {
-    this.#adminDigest = adminToken === undefined ? undefined : digest(adminToken);
+    this.#staticDigests = staticTokens.flatMap((token) =>
+      token === undefined ? [] : [digest(token)],
+    );
   }
 
-  /** Resolves for an admin; a 401 without a valid token, a 403 for a token without the role. */
+  /**
+   * Resolves for a static token or an admin's; a 401 without a valid token, a 403 for a token
+   * without the admin role.
+   */
   async check(headers: IncomingHttpHeaders): Promise<void> {
     const token = sentToken(headers);
     if (token === undefined)
       throw new Unauthorized({
         reason: 'no X-Auth-Token or "Authorization: Bearer" header; /metrics needs an admin token',
       });
-    if (this.#adminDigest !== undefined && timingSafeEqual(digest(token), this.#adminDigest))
-      return;
+    const sent = digest(token);
+    if (this.#staticDigests.some((known) => timingSafeEqual(sent, known))) return;
     const info = await this.tokens.validate(token);
     if (!isAdmin(info)) throw new Forbidden({ action: 'metrics:scrape' });
   }

@@ -18,6 +18,7 @@ export interface MetricsRouteDeps {
   readonly db: Kysely<Database>;
   readonly tokens: TokenValidator;
   readonly adminToken?: string | undefined;
+  readonly metricsToken?: string | undefined;
   readonly heartbeatExpiry: number;
 }
 
@@ -29,7 +30,7 @@ const metricsQuery = Type.Object(
 export function metricsRoutes(parent: FastifyInstance, deps: MetricsRouteDeps): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const exposition = new ControlPlaneMetrics(deps.db, deps.heartbeatExpiry);
-  const scrapers = new ScrapeAuth(deps.tokens, deps.adminToken);
+  const scrapers = new ScrapeAuth(deps.tokens, [deps.adminToken, deps.metricsToken]);
   app.addHook('onResponse', async (request, reply) => {
     exposition.countRequest(
       request.method,
