@@ -46,7 +46,7 @@ export class ClientStream {
     readonly project: string,
     private readonly view: ViewContext,
     private readonly sink: EventSink,
-    private readonly renderer: EventRenderer,
+    private readonly renderer: Pick<EventRenderer, 'data'>,
     private readonly onError: (error: unknown) => void,
     from: EventCursor | undefined,
     gate: Promise<void>,

@@ -31,7 +31,7 @@ export class ChangePoller {
   #turn: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly log: ChangeLog,
+    private readonly log: Pick<ChangeLog, 'head' | 'after'>,
     private readonly changeStamp: () => Promise<string>,
     private readonly options: PollerOptions,
   ) {}
@@ -48,6 +48,11 @@ export class ChangePoller {
     });
     this.#timer ??= setInterval(() => void this.#tick(), this.options.tickMs);
     return { head, unsubscribe: () => this.#unsubscribe(listener) };
+  }
+
+  /** Whether it looks at the change stamp: only while a stream listens. */
+  get polling(): boolean {
+    return this.#timer !== undefined;
   }
 
   /** Stops polling and forgets every listener (the API is closing). */
