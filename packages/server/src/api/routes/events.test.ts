@@ -133,3 +133,25 @@ test('a stream needs a token, and a Last-Event-ID it can read', async () => {
   assert.equal(garbled.status, 400);
   assert.match(garbled.body, /Last-Event-ID 'yesterday' is not an event id of this stream/);
 });
+
+test('closing the API ends its open streams instead of waiting on them', async () => {
+  const own = await openDatabase({ dialect: 'sqlite', path: ':memory:' });
+  await migrateToLatest(own.db);
+  const closing = await recordingApi(own, TOKEN);
+  const at = await closing.listen({ host: '127.0.0.1', port: 0 });
+  const stream = await EventStreamClient.open(`${at}/v1.0/p1/events`, { 'x-auth-token': TOKEN });
+  assert.equal(stream.status, 200);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the API did not close within 5 s')), 5000);
+  });
+  await Promise.race([closing.close(), late]);
+  clearTimeout(timer);
+  await own.close();
+  await stream
+    .until(() => false, 'at all', 5000)
+    .catch((error: Error) => {
+      assert.match(error.message, /the stream ended/);
+    });
+  assert.equal(stream.ended, true);
+});
