@@ -2,7 +2,7 @@
 // triggers and how the order holds on PostgreSQL): the changes after a cursor, and pruning.
 
 import { SqliteAdapter, sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import { now, type Database } from '../db/schema.js';
 import { ORIGIN, type EventCursor } from './cursor.js';
 
 export type EventKind = 'instance' | 'operation' | 'backup';
@@ -92,6 +92,28 @@ export class ChangeLog {
       .where('seq', '=', cursor.seq)
       .executeTakeFirst();
     return row !== undefined;
+  }
+
+  /**
+   * Writes changes no trigger sees (a state that follows from time passing). On PostgreSQL they
+   * carry this transaction's id, as a trigger's rows do, to keep their place in the order.
+   */
+  async record(changes: readonly Omit<Change, 'cursor'>[]): Promise<void> {
+    if (changes.length === 0) return;
+    const tx = this.#sqlite ? sql<number>`0` : sql<number>`pg_current_xact_id()::text::bigint`;
+    const at = now();
+    await this.db
+      .insertInto('events')
+      .values(
+        changes.map((c) => ({
+          tx,
+          project_id: c.project,
+          kind: c.kind,
+          resource_id: c.resource,
+          at,
+        })),
+      )
+      .execute();
   }
 
   /** Forgets changes made before `before` (ISO time). */

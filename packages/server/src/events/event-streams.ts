@@ -9,6 +9,7 @@ import { ClientStream, type EventSink } from './client-stream.js';
 import { ORIGIN, compareCursors, parseCursor, type EventCursor } from './cursor.js';
 import { ChangePoller } from './poller.js';
 import { EventRenderer } from './render.js';
+import { SilenceWatch } from './silence-watch.js';
 
 export interface EventStreamOptions {
   /** Between comments that keep idle connections (and proxies) open. */
@@ -28,6 +29,7 @@ export const defaultStreamOptions = {
 
 const BACKLOG_PAGE = 500;
 const PRUNE_EVERY_MS = 10 * 60_000;
+const SILENCE_CHECK_MS = 2000;
 
 export class EventStreams {
   readonly #log: ChangeLog;
@@ -35,9 +37,10 @@ export class EventStreams {
   readonly #renderer: EventRenderer;
   readonly #open = new Set<ClientStream>();
   readonly #pruning: NodeJS.Timeout;
+  #watching: NodeJS.Timeout | undefined;
 
   constructor(
-    deps: InstanceDeps,
+    private readonly deps: InstanceDeps,
     private readonly options: EventStreamOptions,
   ) {
     this.#log = new ChangeLog(deps.db);
@@ -68,11 +71,13 @@ export class EventStreams {
     const stream = new ClientStream(project, view, sink, this.#renderer, onError, from, gate);
     const subscription = await this.#poller.subscribe((changes) => stream.enqueue(changes));
     this.#open.add(stream);
+    if (this.#open.size === 1) this.#watchSilences();
     const keepAlive = setInterval(() => stream.keepAlive(), this.options.keepAliveMs);
     stream.onEnd(() => {
       clearInterval(keepAlive);
       subscription.unsubscribe();
       this.#open.delete(stream);
+      if (this.#open.size === 0) this.#stopWatching();
     });
     if (from === undefined) stream.startAt(subscription.head);
     else await this.#backlog(stream, from, subscription.head);
@@ -83,6 +88,7 @@ export class EventStreams {
   /** Ends every stream and stops polling: the API is closing. */
   close(): void {
     clearInterval(this.#pruning);
+    this.#stopWatching();
     for (const stream of [...this.#open]) stream.end();
     this.#poller.close();
   }
@@ -111,6 +117,19 @@ export class EventStreams {
       at = last.cursor;
       if (changes.length < BACKLOG_PAGE) return;
     }
+  }
+
+  /** Guests falling silent change what clients see without a write: noticed while they watch. */
+  #watchSilences(): void {
+    const watch = new SilenceWatch(this.deps.db, this.#log, this.deps.heartbeatExpiry);
+    this.#watching = setInterval(() => {
+      watch.check().catch(this.options.onError);
+    }, SILENCE_CHECK_MS);
+  }
+
+  #stopWatching(): void {
+    clearInterval(this.#watching);
+    this.#watching = undefined;
   }
 
   async #prune(): Promise<void> {

@@ -18,7 +18,9 @@
 // in (tx, seq) order: a row that becomes visible later always sorts after what was read.
 // Heartbeats that only say the same status again write no row (the service-status trigger asks
 // for a different status), nor do lease renewals of an operation (its trigger asks for a new
-// status or updated_at). Rows older than a day are pruned by the API (events/change-log.ts).
+// status or updated_at). A guest whose heartbeats stop changes what clients see with no write at
+// all; the API records that change itself while streams are open (events/silence-watch.ts). Rows
+// older than a day are pruned by the API (events/event-streams.ts).
 
 import { SqliteAdapter, sql, type Kysely, type Migration } from 'kysely';
 
