@@ -79,9 +79,15 @@ export class EventStreams {
       this.#open.delete(stream);
       if (this.#open.size === 0) this.#stopWatching();
     });
-    if (from === undefined) stream.startAt(subscription.head);
-    else await this.#backlog(stream, from, subscription.head);
-    release();
+    try {
+      if (from === undefined) stream.startAt(subscription.head);
+      else await this.#backlog(stream, from, subscription.head);
+    } catch (error) {
+      stream.end();
+      throw error;
+    } finally {
+      release();
+    }
     return stream;
   }
 

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { ClientStream } from '../../events/client-stream.js';
 import { defaultStreamOptions, EventStreams } from '../../events/event-streams.js';
 import type { InstanceDeps } from '../../instances/deps.js';
 import type { FaultLog } from '../faults.js';
@@ -62,10 +63,12 @@ export function eventRoutes(parent: FastifyInstance, deps: InstanceDeps, log: Fa
         },
         end: () => raw.end(),
       };
+      let stream: ClientStream | undefined;
+      raw.on('close', () => stream?.end());
       try {
-        const stream = await streams.open(tenant, viewContext(request, tenant, deps), after, sink);
-        if (raw.closed || request.raw.destroyed) stream.end();
-        else raw.on('close', () => stream.end());
+        stream = await streams.open(tenant, viewContext(request, tenant, deps), after, sink);
+        // The client may have gone while its backlog was read.
+        if (raw.closed) stream.end();
       } catch (error) {
         log.error({ err: error }, 'an event stream could not start');
         raw.end();
