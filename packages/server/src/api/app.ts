@@ -21,6 +21,7 @@ import { guestLogRoutes } from './routes/guest-logs.js';
 import { guestResourceRoutes } from './routes/guest-resources.js';
 import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes, type InstanceDeps } from './routes/instances.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { mgmtRoutes } from './routes/mgmt/index.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { volumeTypeRoutes } from './routes/volume-types.js';
@@ -54,6 +55,8 @@ export interface ApiDependencies {
   readonly policy?: Policy;
   /** `[identity] admin_token`, when set. */
   readonly adminToken?: string;
+  /** `[DEFAULT] metrics_token`, when set: reads /metrics and nothing else. */
+  readonly metricsToken?: string;
   readonly rateLimits: RateLimits;
 }
 
@@ -110,6 +113,13 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   installRateLimits(app, limiter);
   const policy = deps.policy ?? new Policy();
   installPolicy(app, policy);
+  metricsRoutes(app, {
+    db: deps.db,
+    tokens: deps.tokens ?? deps.identity,
+    adminToken: deps.adminToken,
+    metricsToken: deps.metricsToken,
+    heartbeatExpiry: deps.instances.heartbeatExpiry,
+  });
   const quotas = new Quotas(deps.db, deps.quotaDefaults);
   versionsRoutes(app, deps.publicEndpoint);
   // With a real Keystone, tokens come from it: the built-in endpoint would only confuse clients.

@@ -298,6 +298,17 @@ export interface EventTable {
   at: string;
 }
 
+/** One gauge of one instance over one minute (migration 0013-metrics). */
+export interface InstanceMetricTable {
+  instance_id: string;
+  name: string;
+  /** Whole minutes since the Unix epoch. */
+  minute: number;
+  /** The sum of the minute's readings; with `samples`, their mean. */
+  total: number;
+  samples: number;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -324,6 +335,7 @@ export interface Database {
   replication_states: ReplicationStateTable;
   replication_fences: ReplicationFenceTable;
   events: EventTable;
+  instance_metrics: InstanceMetricTable;
 }
 
 export type Instance = Selectable<InstanceTable>;
