@@ -108,6 +108,29 @@ onBothDialects(
   },
 );
 
+onBothDialects("a replica's link made or undone is a change of both instances", async (control) => {
+  const { db } = control;
+  const log = new ChangeLog(db);
+  const [source, replica] = [await insertInstance(db), await insertInstance(db)];
+  const head = await log.head();
+  await db
+    .insertInto('replicas')
+    .values({
+      instance_id: replica,
+      source_id: source,
+      synchronous: 0,
+      backup_id: null,
+      snapshot: null,
+      created_at: now(),
+    })
+    .execute();
+  await db.deleteFrom('replicas').execute();
+  assert.deepEqual(
+    (await newChanges(log, head)).map((c) => c.resource).sort(),
+    [source, source, replica, replica].sort(),
+  );
+});
+
 onBothDialects('pruning forgets changes older than the retention and says so', async (control) => {
   const log = new ChangeLog(control.db);
   await insertInstance(control.db);

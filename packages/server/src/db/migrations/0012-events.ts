@@ -26,12 +26,14 @@ import { SqliteAdapter, sql, type Kysely, type Migration } from 'kysely';
 
 interface Trigger {
   readonly table: string;
-  readonly on: 'insert' | 'update';
+  readonly on: 'insert' | 'update' | 'delete';
+  /** Tells apart two triggers of one table and event. */
+  readonly side?: string;
   /** Which updates count; `old` and `new` as in SQL. */
   readonly when?: string;
   readonly kind: 'instance' | 'operation' | 'backup';
   readonly resource: string;
-  /** The project, as an expression over `new` (subqueries allowed). */
+  /** The project, as an expression over `new` or `old` (subqueries allowed). */
   readonly project: string;
 }
 
@@ -98,11 +100,22 @@ const triggers: readonly Trigger[] = [
     resource: 'new.operation_id',
     project: operationProject,
   },
+  // A replica's link shows on both instances (the source's `replicas`, the replica's `replica_of`).
+  ...(['insert', 'delete'] as const).flatMap((on) =>
+    (['source_id', 'instance_id'] as const).map((column): Trigger => ({
+      table: 'replicas',
+      on,
+      side: column === 'source_id' ? 'source' : 'replica',
+      kind: 'instance',
+      resource: `${on === 'insert' ? 'new' : 'old'}.${column}`,
+      project: instanceProject(`${on === 'insert' ? 'new' : 'old'}.${column}`),
+    })),
+  ),
   { table: 'backups', on: 'insert', kind: 'backup', resource: 'new.id', project: 'new.tenant_id' },
   { table: 'backups', on: 'update', kind: 'backup', resource: 'new.id', project: 'new.tenant_id' },
 ];
 
-const name = (t: Trigger): string => `events_${t.table}_${t.on}`;
+const name = (t: Trigger): string => `events_${t.table}_${t.on}${t.side ? `_${t.side}` : ''}`;
 
 function sqliteTrigger(t: Trigger): string {
   return `create trigger ${name(t)} after ${t.on} on ${t.table} for each row
