@@ -14,6 +14,7 @@ import { Policy } from '../policy/policy.js';
 import { faultResponder, installFaults, type FaultLog, type RequestLimits } from './faults.js';
 import { configurationRoutes } from './routes/configurations.js';
 import { datastoreRoutes, parameterRoutes } from './routes/datastores.js';
+import { eventRoutes } from './routes/events.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { backupRoutes } from './routes/backups.js';
 import { guestLogRoutes } from './routes/guest-logs.js';
@@ -146,6 +147,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   guestLogRoutes(app, instanceDeps);
   backupRoutes(app, instanceDeps, policy);
   mgmtRoutes(app, instanceDeps);
+  eventRoutes(app, instanceDeps, deps.log);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

@@ -57,6 +57,7 @@ async function migrations(t: TestContext, { control: { db } }: Fixture): Promise
       '0008-configurations',
       '0009-replication',
       '0011-mgmt',
+      '0012-events',
       '0013-metrics',
     ]);
     assert.deepEqual(await migrateToLatest(db), []);

@@ -42,6 +42,8 @@ export const routeRules: Readonly<Record<string, string>> = {
   'GET /v1.0/:tenant_id/instances/:id/root': 'instance:extension:root:index',
   'POST /v1.0/:tenant_id/instances/:id/root': 'instance:extension:root:create',
   'DELETE /v1.0/:tenant_id/instances/:id/root': 'instance:extension:root:delete',
+  // Cellar's own: the project's changes, for whoever may see the project's instances.
+  'GET /v1.0/:tenant_id/events': 'event:index',
   'GET /v1.0/:tenant_id/datastores': 'datastore:index',
   'GET /v1.0/:tenant_id/datastores/:datastore': 'datastore:show',
   'GET /v1.0/:tenant_id/datastores/:datastore/versions': 'datastore:version_index',
