@@ -261,7 +261,7 @@ test('a backup completes with the size and SHA-256 of the stored object, and res
   assert.equal(info.compression, 'zstd');
   assert.deepEqual(info.meta, { bytes: 3 * MB });
   assert.equal(conductor.updates.find((u) => u.backup_id === 'b-full')?.state, 'BUILDING');
-  assert.deepEqual(await restoreFrom(info), { status: 'healthy' });
+  assert.equal((await restoreFrom(info)).status, 'healthy');
   assert.equal(restored.length, 1);
   assert.ok(restored[0]?.equals(data), 'the restored bytes are the backed-up bytes');
 });
@@ -280,7 +280,7 @@ test('without zstd a backup is gzip-compressed, and an incremental chain restore
     await guest.close();
   }
   assert.equal(incremental.compression, 'gzip');
-  assert.deepEqual(await restoreFrom(incremental, env), { status: 'healthy' });
+  assert.equal((await restoreFrom(incremental, env)).status, 'healthy');
   assert.equal(restored.length, 2);
   assert.ok(
     restored[0]?.equals(first) && restored[1]?.equals(data),
