@@ -13,6 +13,7 @@ import { installPolicy } from './policy-hook.js';
 import { Policy } from '../policy/policy.js';
 import { faultResponder, installFaults, type FaultLog, type RequestLimits } from './faults.js';
 import { configurationRoutes } from './routes/configurations.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { datastoreRoutes, parameterRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { backupRoutes } from './routes/backups.js';
@@ -136,6 +137,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   guestLogRoutes(app, instanceDeps);
   backupRoutes(app, instanceDeps, policy);
   mgmtRoutes(app, instanceDeps);
+  dashboardRoutes(app, deps.identity, deps.tokens);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;
