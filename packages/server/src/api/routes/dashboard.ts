@@ -48,6 +48,8 @@ function staticFiles(app: FastifyInstance): void {
     root: consoleFiles,
     prefix: '/dashboard/',
     decorateReply: false,
+    // The headers below decide caching; send's own max-age=0 would override them.
+    cacheControl: false,
     setHeaders: (res, path) => {
       res.setHeader('content-security-policy', CONTENT_POLICY);
       res.setHeader('x-content-type-options', 'nosniff');

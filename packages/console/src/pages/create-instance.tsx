@@ -1,0 +1,178 @@
+// Creating an instance: datastore and version, flavor, volume, initial databases and users,
+// allowed CIDRs, a configuration group or a backup to restore; the API's own checks decide, and
+// its refusal is shown beside the form as it words it.
+
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { href, navigate } from '../router';
+import {
+  useBackups,
+  useConfigurations,
+  useDatastores,
+  useFlavors,
+  useProjectApi,
+} from '../queries';
+import { FormError } from '../components/form-error';
+import { field, list } from '../form-data';
+import { UserRows, type UserRow } from '../components/user-rows';
+import type { Backup, ConfigurationGroup, Instance } from '../types';
+
+/** The Trove create body from the form: only what the user filled in. */
+function bodyOf(form: FormData, users: readonly UserRow[]): unknown {
+  const text = (name: string) => field(form, name).trim();
+  const cidrs = list(text('cidrs'));
+  const databases = list(text('databases')).map((name) => ({ name }));
+  const named = users.filter((u) => u.name.trim() !== '');
+  return {
+    instance: {
+      name: text('name'),
+      flavorRef: text('flavor'),
+      volume: { size: Number(text('volume')) },
+      datastore: { type: text('datastore'), version: text('version') },
+      ...(databases.length ? { databases } : {}),
+      ...(named.length
+        ? {
+            users: named.map((u) => ({
+              name: u.name.trim(),
+              password: u.password,
+              databases: list(u.databases).map((name) => ({ name })),
+            })),
+          }
+        : {}),
+      ...(cidrs.length ? { access: { allowed_cidrs: cidrs } } : {}),
+      ...(text('configuration') ? { configuration: text('configuration') } : {}),
+      ...(text('backup') ? { restorePoint: { backupRef: text('backup') } } : {}),
+    },
+  };
+}
+
+/** What a new instance may start from: a configuration group, a backup to restore. */
+function Extras(props: {
+  readonly configurations: readonly ConfigurationGroup[];
+  readonly backups: readonly Backup[];
+}) {
+  return (
+    <>
+      <label>
+        Configuration group
+        <select name="configuration">
+          <option value="">None</option>
+          {props.configurations.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Restore from a backup
+        <select name="backup">
+          <option value="">None</option>
+          {props.backups
+            .filter((b) => b.status === 'COMPLETED')
+            .map((b) => (
+              <option key={b.id} value={b.id}>
+                {b.name}
+              </option>
+            ))}
+        </select>
+      </label>
+    </>
+  );
+}
+
+/** The new instance's volume and initial databases. */
+function Sizes() {
+  return (
+    <>
+      <label>
+        Volume size (GB)
+        <input name="volume" type="number" min={1} defaultValue={1} required />
+      </label>
+      <label>
+        Databases (comma-separated)
+        <input name="databases" placeholder="appdb" />
+      </label>
+    </>
+  );
+}
+
+export function CreateInstancePage() {
+  const api = useProjectApi();
+  const client = useQueryClient();
+  const datastores = useDatastores();
+  const flavors = useFlavors();
+  const configurations = useConfigurations();
+  const backups = useBackups();
+  const [datastore, setDatastore] = useState('');
+  const [users, setUsers] = useState<UserRow[]>([{ name: '', password: '', databases: '' }]);
+  const create = useMutation({
+    mutationFn: (body: unknown) => api<{ instance: Instance }>('POST', '/instances', body),
+    onSuccess: async ({ instance }) => {
+      await client.invalidateQueries({ queryKey: ['instances'] });
+      navigate(href('instances', instance.id));
+    },
+  });
+  const stores = datastores.data ?? [];
+  const chosen = stores.find((d) => d.name === datastore) ?? stores[0];
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    create.mutate(bodyOf(new FormData(e.currentTarget), users));
+  };
+  return (
+    <section aria-labelledby="create-title">
+      <h1 id="create-title">Create an instance</h1>
+      <form
+        className="create"
+        onSubmit={submit}
+        aria-describedby={create.error ? 'create-error' : undefined}
+      >
+        <label>
+          Name
+          <input name="name" required maxLength={255} />
+        </label>
+        <label>
+          Datastore
+          <select
+            name="datastore"
+            value={chosen?.name ?? ''}
+            onChange={(e) => setDatastore(e.target.value)}
+          >
+            {stores.map((d) => (
+              <option key={d.id}>{d.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Version
+          <select name="version" key={chosen?.name}>
+            {(chosen?.versions ?? []).map((v) => (
+              <option key={v.id}>{v.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Flavor
+          <select name="flavor">
+            {(flavors.data ?? []).map((f) => (
+              <option key={f.id} value={String(f.id)}>
+                {f.name} ({f.ram} MB)
+              </option>
+            ))}
+          </select>
+        </label>
+        <Sizes />
+        <UserRows rows={users} onChange={setUsers} />
+        <label>
+          Allowed CIDRs (comma-separated; empty allows any)
+          <input name="cidrs" placeholder="10.0.0.0/8, 192.168.1.0/24" />
+        </label>
+        <Extras configurations={configurations.data ?? []} backups={backups.data ?? []} />
+        <FormError error={create.error} id="create-error" />
+        <button type="submit" disabled={create.isPending}>
+          {create.isPending ? 'Creating…' : 'Create instance'}
+        </button>
+      </form>
+    </section>
+  );
+}
