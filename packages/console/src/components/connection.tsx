@@ -58,11 +58,9 @@ function Copyable({
       <span id={`${id}-label`} className="label">
         {label}
       </span>
-      <code id={id} aria-labelledby={`${id}-label`}>
-        {text}
-      </code>
+      <code id={id}>{text}</code>
       <button type="button" onClick={() => void copy()} aria-describedby={id}>
-        {copied ? 'Copied' : `Copy ${label.toLowerCase()}`}
+        {copied ? 'Copied' : `Copy ${label === 'URI' ? label : label.toLowerCase()}`}
       </button>
     </div>
   );

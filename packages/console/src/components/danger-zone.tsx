@@ -55,7 +55,9 @@ export function Actions({ instance }: { readonly instance: Instance }) {
         }}
       >
         <label>
-          Type <strong>{instance.name}</strong> to delete this instance and its data
+          <span>
+            Type <strong>{instance.name}</strong> to delete this instance and its data
+          </span>
           <input value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
         </label>
         <button

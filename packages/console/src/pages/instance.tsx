@@ -49,13 +49,17 @@ function Loaded({ instance }: { readonly instance: Instance }) {
     <>
       <div className="title-row">
         <h1 id="instance-title">{instance.name}</h1>
-        <span aria-label="Status">
+      </div>
+      <p className="states">
+        Status{' '}
+        <span id="instance-status">
           <StatusBadge status={instance.status} />
-        </span>
-        <span aria-label="Operating status">
+        </span>{' '}
+        · Operating status{' '}
+        <span id="instance-operating-status">
           <StatusBadge status={instance.operating_status} />
         </span>
-      </div>
+      </p>
       {instance.fault && (
         <div className="error" role="alert">
           <p>{instance.fault.message}</p>
