@@ -3,7 +3,7 @@
 
 import { BadRequest, Unauthorized } from '@cellar/plugin-api';
 import type { Identity, IssuedToken, ProjectRef, TokenInfo } from './identity.js';
-import type { TokenValidator } from './keystone.js';
+import { KeystoneValidator, type TokenValidator } from './keystone.js';
 
 export interface SignInRequest {
   readonly username?: string;
@@ -55,11 +55,13 @@ export class ConsoleSessions {
       throw new BadRequest({
         reason: 'sign-in needs "username" and "password" (and "project"), or a "token"',
       });
-    if (this.keystone)
-      throw new BadRequest({
-        reason:
-          'this Cellar uses Keystone: sign in with a Keystone token (`openstack token issue`)',
-      });
+    if (this.keystone instanceof KeystoneValidator) {
+      const password = { user: body.username, password: body.password };
+      return this.#keystoneSession(
+        this.keystone,
+        await this.keystone.issue({ password }, projectRef(body.project)),
+      );
+    }
     const issued: IssuedToken = await this.identity.authenticate(
       body.username,
       body.password,
@@ -68,13 +70,21 @@ export class ConsoleSessions {
     return { token: issued.token, info: issued };
   }
 
+  async #keystoneSession(
+    keystone: KeystoneValidator,
+    token: string,
+  ): Promise<{ token: string; info: TokenInfo }> {
+    return { token, info: await keystone.validate(token) };
+  }
+
   /** The session's token rescoped to another project the user holds a role on. */
   async switchProject(token: string, project: string): Promise<{ token: string; info: TokenInfo }> {
     const info = await this.#tokens.validate(token);
-    if (this.keystone)
-      throw new BadRequest({
-        reason: 'with Keystone, switch projects by signing in with a token of that project',
-      });
+    if (this.keystone instanceof KeystoneValidator)
+      return this.#keystoneSession(
+        this.keystone,
+        await this.keystone.issue({ token }, projectRef(project)),
+      );
     const issued = await this.identity.rescope(info, projectRef(project));
     return { token: issued.token, info: issued };
   }
