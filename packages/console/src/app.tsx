@@ -22,7 +22,7 @@ function page(route: Route): ReactNode {
     case 'instances':
       return <InstancesPage />;
     case 'create':
-      return <CreateInstancePage />;
+      return <CreateInstancePage {...(route.backup ? { backup: route.backup } : {})} />;
     case 'instance':
       return <InstancePage id={route.id} />;
     case 'backups':

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 
 export type Route =
   | { readonly page: 'instances' }
-  | { readonly page: 'create' }
+  | { readonly page: 'create'; readonly backup?: string }
   | { readonly page: 'instance'; readonly id: string }
   | { readonly page: 'backups' }
   | { readonly page: 'configurations' }
@@ -14,7 +14,8 @@ export type Route =
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   const [first, second] = parts;
-  if (first === 'instances' && second === 'new') return { page: 'create' };
+  if (first === 'instances' && second === 'new')
+    return parts[2] === undefined ? { page: 'create' } : { page: 'create', backup: parts[2] };
   if (first === 'instances' && second !== undefined) return { page: 'instance', id: second };
   if (first === 'backups' || first === 'configurations' || first === 'datastores')
     return { page: first };

@@ -24,6 +24,7 @@ export function BackupsPage() {
                     <th scope="col">Size (GB)</th>
                     <th scope="col">Instance</th>
                     <th scope="col">Created</th>
+                    <th scope="col">Restore</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -43,6 +44,16 @@ export function BackupsPage() {
                         )}
                       </td>
                       <td>{new Date(b.created).toLocaleString()}</td>
+                      <td>
+                        {b.status === 'COMPLETED' && (
+                          <a
+                            href={href('instances', 'new', b.id)}
+                            aria-label={`Restore ${b.name} into a new instance`}
+                          >
+                            Restore
+                          </a>
+                        )}
+                      </td>
                     </tr>
                   ))}
                 </tbody>

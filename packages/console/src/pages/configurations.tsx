@@ -3,6 +3,7 @@
 
 import { useConfigurations } from '../queries';
 import { QueryState } from '../components/query-state';
+import { NewConfiguration } from '../components/new-configuration';
 
 export function ConfigurationsPage() {
   const groups = useConfigurations();
@@ -37,6 +38,7 @@ export function ConfigurationsPage() {
           )
         }
       </QueryState>
+      <NewConfiguration />
     </section>
   );
 }

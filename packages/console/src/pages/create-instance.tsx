@@ -50,6 +50,7 @@ function bodyOf(form: FormData, users: readonly UserRow[]): unknown {
 function Extras(props: {
   readonly configurations: readonly ConfigurationGroup[];
   readonly backups: readonly Backup[];
+  readonly backup?: string;
 }) {
   return (
     <>
@@ -66,7 +67,7 @@ function Extras(props: {
       </label>
       <label>
         Restore from a backup
-        <select name="backup">
+        <select name="backup" defaultValue={props.backup ?? ''} key={props.backups.length}>
           <option value="">None</option>
           {props.backups
             .filter((b) => b.status === 'COMPLETED')
@@ -97,24 +98,35 @@ function Sizes() {
   );
 }
 
-export function CreateInstancePage() {
+/** The datastore shown: the user's pick, else (restoring) the backup's, else the first. */
+function useChosen(picked: string, backups: readonly Backup[] | undefined, backup?: string) {
+  const stores = useDatastores().data ?? [];
+  const source = backups?.find((b) => b.id === backup)?.datastore;
+  const chosen = stores.find((d) => d.name === (picked || source?.type)) ?? stores[0];
+  return { stores, source, chosen };
+}
+
+/** The create call: on success, the new instance's page, where its timeline shows. */
+function useCreate() {
   const api = useProjectApi();
   const client = useQueryClient();
-  const datastores = useDatastores();
-  const flavors = useFlavors();
-  const configurations = useConfigurations();
-  const backups = useBackups();
-  const [datastore, setDatastore] = useState('');
-  const [users, setUsers] = useState<UserRow[]>([{ name: '', password: '', databases: '' }]);
-  const create = useMutation({
+  return useMutation({
     mutationFn: (body: unknown) => api<{ instance: Instance }>('POST', '/instances', body),
     onSuccess: async ({ instance }) => {
       await client.invalidateQueries({ queryKey: ['instances'] });
       navigate(href('instances', instance.id));
     },
   });
-  const stores = datastores.data ?? [];
-  const chosen = stores.find((d) => d.name === datastore) ?? stores[0];
+}
+
+export function CreateInstancePage({ backup }: { readonly backup?: string }) {
+  const create = useCreate();
+  const flavors = useFlavors();
+  const configurations = useConfigurations();
+  const backups = useBackups();
+  const [datastore, setDatastore] = useState('');
+  const [users, setUsers] = useState<UserRow[]>([{ name: '', password: '', databases: '' }]);
+  const { stores, source, chosen } = useChosen(datastore, backups.data, backup);
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     create.mutate(bodyOf(new FormData(e.currentTarget), users));
@@ -145,7 +157,11 @@ export function CreateInstancePage() {
         </label>
         <label>
           Version
-          <select name="version" key={chosen?.name}>
+          <select
+            name="version"
+            key={`${chosen?.name ?? ''}-${source?.version ?? ''}`}
+            defaultValue={source?.type === chosen?.name ? source?.version : undefined}
+          >
             {(chosen?.versions ?? []).map((v) => (
               <option key={v.id}>{v.name}</option>
             ))}
@@ -167,7 +183,11 @@ export function CreateInstancePage() {
           Allowed CIDRs (comma-separated; empty allows any)
           <input name="cidrs" placeholder="10.0.0.0/8, 192.168.1.0/24" />
         </label>
-        <Extras configurations={configurations.data ?? []} backups={backups.data ?? []} />
+        <Extras
+          configurations={configurations.data ?? []}
+          backups={backups.data ?? []}
+          {...(backup ? { backup } : {})}
+        />
         <FormError error={create.error} id="create-error" />
         <button type="submit" disabled={create.isPending}>
           {create.isPending ? 'Creating…' : 'Create instance'}

@@ -9,6 +9,7 @@ import { Timeline } from '../components/timeline';
 import { Connection } from '../components/connection';
 import { DatabasesAndUsers } from '../components/db-users';
 import { Actions } from '../components/danger-zone';
+import { ConfigurationPanel } from '../components/configuration-panel';
 import type { Instance } from '../types';
 
 const MetricsPlot = lazy(() => import('../components/metrics-plot'));
@@ -41,7 +42,8 @@ function Facts({ instance }: { readonly instance: Instance }) {
 }
 
 function Loaded({ instance }: { readonly instance: Instance }) {
-  const ready = instance.status === 'ACTIVE';
+  // Up and answering: its databases, users and configuration can be read and changed.
+  const ready = instance.status === 'ACTIVE' || instance.status === 'RESTART_REQUIRED';
   const operations = useOperations(instance.id);
   const databases = useDatabases(instance.id, ready);
   const users = useUsers(instance.id, ready);
@@ -60,6 +62,12 @@ function Loaded({ instance }: { readonly instance: Instance }) {
           <StatusBadge status={instance.operating_status} />
         </span>
       </p>
+      {instance.status === 'RESTART_REQUIRED' && (
+        <p className="notice" role="status">
+          A configuration change waits for a restart to take effect: restart the instance when it
+          suits you.
+        </p>
+      )}
       {instance.fault && (
         <div className="error" role="alert">
           <p>{instance.fault.message}</p>
@@ -82,6 +90,7 @@ function Loaded({ instance }: { readonly instance: Instance }) {
           users={users.data ?? []}
         />
       )}
+      {ready && <ConfigurationPanel instance={instance} />}
       <section aria-labelledby="metrics-title">
         <h2 id="metrics-title">Metrics</h2>
         <Suspense fallback={<p role="status">Loading plots…</p>}>
