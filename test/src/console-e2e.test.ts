@@ -6,7 +6,9 @@ import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
+import type { Json } from '@cellar/server/testing';
 import { localCellarOfFile, PASSWORD } from './support/local-cellar.js';
+import { waitFor } from './support/wait-for.js';
 import { noPostgresql, psql } from './support/local-postgresql.js';
 import {
   launch,
@@ -187,6 +189,51 @@ browserTest(
     await page.locator('#instance-status', { hasText: /^ACTIVE$/ }).waitFor({ timeout: 120_000 });
   },
 );
+
+/** A metrics answer in the shape of the metrics route's contract: the last three minutes. */
+function sampleMetrics(): unknown {
+  const now = Math.floor(Date.now() / 1000);
+  const points = (values: number[]) =>
+    values.map((v, i) => [now - (values.length - 1 - i) * 60, v]);
+  return {
+    metrics: {
+      interval: 60,
+      series: [
+        { name: 'connections', unit: 'count', points: points([3, 5, 4]) },
+        { name: 'memory_bytes', unit: 'bytes', points: points([5e7, 5.2e7, 5.1e7]) },
+      ],
+    },
+  };
+}
+
+/** Whether the metrics route answers points for the instance (404 where it is not built). */
+async function metricsWithPoints(): Promise<boolean | 'absent'> {
+  const res = await local.api('GET', `/instances/${instanceId}/metrics?minutes=60`);
+  if (res.status === 404 && !JSON.stringify(res.json).includes(instanceId)) return 'absent';
+  const series = ((res.json['metrics'] as Json | undefined)?.['series'] ?? []) as Json[];
+  return series.some((x) => ((x['points'] as unknown[] | undefined) ?? []).length > 0);
+}
+
+browserTest('the instance page plots the metrics the API answers', async () => {
+  const found = await waitFor(async () => ((await metricsWithPoints()) === false ? false : true), {
+    timeout: 150_000,
+    interval: 5_000,
+    what: 'metrics points for the instance',
+  }).then(() => metricsWithPoints());
+  if (found === 'absent') {
+    console.log('This build has no metrics route: the plot is drawn from an answer in its shape.');
+    await page.route(`**/instances/${instanceId}/metrics?minutes=60`, (route) =>
+      route.fulfill({ json: sampleMetrics() }),
+    );
+  }
+  await page.getByRole('link', { name: 'All instances' }).click();
+  await page.getByRole('link', { name: 'web', exact: true }).click();
+  const plot = page.locator('figure.metric canvas').first();
+  await plot.waitFor({ timeout: 30_000 });
+  assert.match((await page.locator('figure.metric').first().textContent()) ?? '', /\(\w+\)/);
+  await checkPage('instance-metrics');
+  await page.unrouteAll();
+});
 
 browserTest(
   'a backup taken on the instance page completes and restores into a new instance',

@@ -10,6 +10,10 @@ import { usePolling } from '../live';
 import { useProjectApi } from '../queries';
 import type { MetricSeries } from '../types';
 
+/** Bytes are plotted in MiB: axis labels of nine digits do not fit a phone's width. */
+const scaleOf = (unit: string) =>
+  unit === 'bytes' ? { divide: 1024 * 1024, unit: 'MiB' } : { divide: 1, unit };
+
 function Chart({ series }: { readonly series: MetricSeries }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -17,7 +21,7 @@ function Chart({ series }: { readonly series: MetricSeries }) {
     if (!element) return;
     const data: uPlot.AlignedData = [
       series.points.map((p) => p[0]),
-      series.points.map((p) => p[1]),
+      series.points.map((p) => p[1] / scaleOf(series.unit).divide),
     ];
     const plot = new uPlot(
       {
@@ -31,12 +35,13 @@ function Chart({ series }: { readonly series: MetricSeries }) {
     );
     return () => plot.destroy();
   }, [series]);
-  const last = series.points.at(-1)?.[1];
+  const scale = scaleOf(series.unit);
+  const raw = series.points.at(-1)?.[1];
+  const last = raw === undefined ? undefined : Math.round((raw / scale.divide) * 100) / 100;
   return (
     <figure className="metric">
       <figcaption>
-        {series.name.replaceAll('_', ' ')} ({series.unit})
-        {last === undefined ? '' : `: now ${last}`}
+        {series.name.replaceAll('_', ' ')} ({scale.unit}){last === undefined ? '' : `: now ${last}`}
       </figcaption>
       <div
         ref={box}

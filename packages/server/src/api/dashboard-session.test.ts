@@ -83,6 +83,18 @@ test('the cookie authenticates reads, and writes that carry the CSRF header from
   assert.notEqual(write.statusCode, 403, write.body);
 });
 
+test("a session of one project reaches nothing of another's", async () => {
+  const elsewhere = await api.identity.createProject('stranger');
+  const { cookie } = await signIn();
+  const res = await app.inject({
+    method: 'GET',
+    url: `/v1.0/${elsewhere}/instances`,
+    headers: { host: HOST, cookie },
+  });
+  assert.equal(res.statusCode, 403);
+  assert.match(res.body, /cannot act on project/);
+});
+
 test('a state-changing request from another origin is refused, with or without the header', async () => {
   const { cookie, csrf } = await signIn();
   const url = `/v1.0/${api.adminProject}/instances/x/action`;
