@@ -258,12 +258,16 @@ browserTest(
   },
 );
 
-browserTest('the datastores page shows each datastore and its versions', async () => {
+browserTest('the datastores and the quotas and limits pages show', async () => {
   await page.getByRole('link', { name: 'Datastores', exact: true }).click();
   await page.getByRole('heading', { name: 'Datastores', level: 1 }).waitFor();
   await page.getByRole('status').waitFor({ state: 'detached', timeout: 10_000 });
   await checkPage('datastores');
   assert.ok(await page.getByRole('heading', { name: 'postgresql' }).count());
+  await page.getByRole('link', { name: 'Quotas and limits', exact: true }).click();
+  await page.getByRole('heading', { name: 'Request rates' }).waitFor({ timeout: 10_000 });
+  assert.match((await page.locator('main').textContent()) ?? '', /Instances1 of (\d+|unlimited)/);
+  await checkPage('limits');
   await page.getByRole('link', { name: 'Instances', exact: true }).click();
   await page.getByRole('link', { name: 'web', exact: true }).waitFor({ timeout: 10_000 });
   await checkPage('instances');

@@ -15,6 +15,7 @@ import { CreateInstancePage } from './pages/create-instance';
 import { BackupsPage } from './pages/backups';
 import { ConfigurationsPage } from './pages/configurations';
 import { DatastoresPage } from './pages/datastores';
+import { LimitsPage } from './pages/limits';
 import { ProjectSwitch } from './components/project-switch';
 
 function page(route: Route): ReactNode {
@@ -31,6 +32,8 @@ function page(route: Route): ReactNode {
       return <ConfigurationsPage />;
     case 'datastores':
       return <DatastoresPage />;
+    case 'limits':
+      return <LimitsPage />;
   }
 }
 
@@ -39,6 +42,7 @@ const NAV: readonly [Route['page'], string][] = [
   ['backups', 'Backups'],
   ['configurations', 'Configuration groups'],
   ['datastores', 'Datastores'],
+  ['limits', 'Quotas and limits'],
 ];
 
 function Frame() {

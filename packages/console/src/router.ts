@@ -9,7 +9,8 @@ export type Route =
   | { readonly page: 'instance'; readonly id: string }
   | { readonly page: 'backups' }
   | { readonly page: 'configurations' }
-  | { readonly page: 'datastores' };
+  | { readonly page: 'datastores' }
+  | { readonly page: 'limits' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -17,7 +18,12 @@ export function parseRoute(hash: string): Route {
   if (first === 'instances' && second === 'new')
     return parts[2] === undefined ? { page: 'create' } : { page: 'create', backup: parts[2] };
   if (first === 'instances' && second !== undefined) return { page: 'instance', id: second };
-  if (first === 'backups' || first === 'configurations' || first === 'datastores')
+  if (
+    first === 'backups' ||
+    first === 'configurations' ||
+    first === 'datastores' ||
+    first === 'limits'
+  )
     return { page: first };
   return { page: 'instances' };
 }
