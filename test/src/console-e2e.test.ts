@@ -100,6 +100,14 @@ browserTest(
     await page.getByLabel('User 1 password').fill('app-Secret-1');
     await page.getByLabel('User 1 databases').fill('appdb');
     await checkPage('create-instance');
+    // The API's own rules decide, and its refusal is shown as it words it.
+    await page.getByLabel(/Allowed CIDRs/).fill('not-a-cidr');
+    await page.getByRole('button', { name: 'Create instance' }).click();
+    const refusal = page.locator('#create-error');
+    await refusal.waitFor({ timeout: 10_000 });
+    assert.match((await refusal.textContent()) ?? '', /allowed_cidrs/);
+    await checkPage('create-instance-refused');
+    await page.getByLabel(/Allowed CIDRs/).fill('127.0.0.0/8');
     await page.getByRole('button', { name: 'Create instance' }).click();
     await page.waitForURL(/#\/instances\/[0-9a-f-]{36}$/, { timeout: 30_000 });
     instanceId = page.url().split('/').at(-1) ?? '';

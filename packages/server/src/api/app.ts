@@ -137,7 +137,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   guestLogRoutes(app, instanceDeps);
   backupRoutes(app, instanceDeps, policy);
   mgmtRoutes(app, instanceDeps);
-  dashboardRoutes(app, deps.identity, deps.tokens);
+  dashboardRoutes(app, deps.identity, deps.tokens, deps.publicEndpoint);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

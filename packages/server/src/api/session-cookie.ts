@@ -29,21 +29,16 @@ export function sessionToken(request: FastifyRequest): string | undefined {
   return token === undefined || token === '' ? undefined : token;
 }
 
-/** Whether the request reached Cellar over TLS (directly, or through a proxy Fastify trusts). */
-const overTls = (request: FastifyRequest): boolean => request.protocol === 'https';
+/**
+ * Whether browsers reach Cellar over TLS: the request came over it, or the public endpoint
+ * (`[DEFAULT] public_endpoint`, where a TLS proxy in front serves the API) is https.
+ */
+export const overTls = (request: Pick<FastifyRequest, 'protocol'>, publicEndpoint?: string) =>
+  request.protocol === 'https' || publicEndpoint?.startsWith('https:') === true;
 
-/** The Set-Cookie values that start a session ending at `expiresAt`. */
-export function sessionCookies(
-  request: FastifyRequest,
-  token: string,
-  expiresAt: string,
-): string[] {
-  const common = {
-    path: '/',
-    sameSite: 'strict' as const,
-    secure: overTls(request),
-    expires: new Date(expiresAt),
-  };
+/** The Set-Cookie values that start a session ending at `expiresAt`; Secure when over TLS. */
+export function sessionCookies(token: string, expiresAt: string, secure: boolean): string[] {
+  const common = { path: '/', sameSite: 'strict' as const, secure, expires: new Date(expiresAt) };
   return [
     serialize(SESSION_COOKIE, token, { ...common, httpOnly: true }),
     serialize(CSRF_COOKIE, csrfOf(token), common),
@@ -51,8 +46,8 @@ export function sessionCookies(
 }
 
 /** The Set-Cookie values that end a session. */
-export function endedCookies(request: FastifyRequest): string[] {
-  const common = { path: '/', sameSite: 'strict' as const, secure: overTls(request), maxAge: 0 };
+export function endedCookies(secure: boolean): string[] {
+  const common = { path: '/', sameSite: 'strict' as const, secure, maxAge: 0 };
   return [
     serialize(SESSION_COOKIE, '', { ...common, httpOnly: true }),
     serialize(CSRF_COOKIE, '', common),

@@ -9,7 +9,13 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ConsoleSessions, type SessionView } from '../../identity/console-session.js';
 import type { Identity, TokenInfo } from '../../identity/identity.js';
 import type { TokenValidator } from '../../identity/keystone.js';
-import { endedCookies, refuseCrossSite, sessionCookies, sessionToken } from '../session-cookie.js';
+import {
+  endedCookies,
+  overTls,
+  refuseCrossSite,
+  sessionCookies,
+  sessionToken,
+} from '../session-cookie.js';
 
 /** Where `npm run build -w @cellar/console` writes: beside this package, in a checkout or not. */
 export const consoleFiles = fileURLToPath(new URL('../../../../console/dist/', import.meta.url));
@@ -65,10 +71,10 @@ function staticFiles(app: FastifyInstance): void {
 async function answer(
   reply: FastifyReply,
   sessions: ConsoleSessions,
-  token: string,
-  info: TokenInfo,
+  signed: { token: string; info: TokenInfo; secure: boolean },
 ): Promise<SessionView> {
-  void reply.header('set-cookie', sessionCookies(reply.request, token, info.expiresAt));
+  const { token, info, secure } = signed;
+  void reply.header('set-cookie', sessionCookies(token, info.expiresAt, secure));
   return sessions.view(info);
 }
 
@@ -76,6 +82,7 @@ export function dashboardRoutes(
   app: FastifyInstance,
   identity: Identity,
   keystone: TokenValidator | undefined,
+  publicEndpoint: string | undefined,
 ): void {
   const sessions = new ConsoleSessions(identity, keystone);
   staticFiles(app);
@@ -96,7 +103,7 @@ export function dashboardRoutes(
       const signed = switching
         ? await sessions.switchProject(current, project)
         : await sessions.signIn({ username, password, token, project });
-      return answer(reply, sessions, signed.token, signed.info);
+      return answer(reply, sessions, { ...signed, secure: overTls(request, publicEndpoint) });
     },
   );
   app.get('/dashboard/api/session', { schema: { hide: true } }, async (request) =>
@@ -105,6 +112,7 @@ export function dashboardRoutes(
   app.delete('/dashboard/api/session', { schema: { hide: true } }, async (request, reply) => {
     refuseCrossSite(request);
     await sessions.signOut(sessionToken(request));
-    return reply.header('set-cookie', endedCookies(request)).status(204).send();
+    const secure = overTls(request, publicEndpoint);
+    return reply.header('set-cookie', endedCookies(secure)).status(204).send();
   });
 }
