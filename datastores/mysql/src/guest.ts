@@ -13,6 +13,7 @@ import {
   isCellarError,
   type BackupInfo,
   type DatastoreLogFile,
+  type GuestMetrics,
   type GroupValues,
   type PrepareRequest,
   type ServiceStatus,
@@ -27,6 +28,7 @@ import { parseAdminCnf, renderAdminCnf } from './config.js';
 import { DataDirectory } from './data-directory.js';
 import { initialise, standby, takeFromStandby } from './install-db.js';
 import { mariadbLogs } from './logs.js';
+import { MariadbMetrics } from './metrics.js';
 import { Names } from './names.js';
 import { MysqlOverrides, type Overrides } from './overrides.js';
 import type options from './options.js';
@@ -80,6 +82,11 @@ export class MysqlManager extends AccountsManager {
     () => this.#files.server().flavor,
   );
   readonly #server = new ServerProcess(this.#files, this.#sql, this.context.logDir);
+  readonly #metrics = new MariadbMetrics({
+    files: this.#files,
+    sql: this.#sql,
+    server: this.#server,
+  });
   readonly #overrides = new MysqlOverrides({
     context: this.context,
     sql: this.#sql,
@@ -247,6 +254,10 @@ export class MysqlManager extends AccountsManager {
   override async getServiceStatus(): Promise<ServiceStatus> {
     if (this.#preparing || !this.#files.prepared) return 'building';
     return this.#server.health();
+  }
+
+  override async metrics(): Promise<GuestMetrics | undefined> {
+    return this.#metrics.read();
   }
 
   // configuration

@@ -10,6 +10,7 @@ import {
   isCellarError,
   type BackupInfo,
   type DatastoreLogFile,
+  type GuestMetrics,
   type PrepareRequest,
   type ServiceStatus,
 } from '@cellar/plugin-api';
@@ -21,6 +22,7 @@ import { renderHba } from './config.js';
 import { DataDirectory } from './data-directory.js';
 import { createDatabases } from './databases.js';
 import { postgresqlLogs } from './logs.js';
+import { PgMetrics } from './metrics.js';
 import { Names } from './names.js';
 import { PgOverrides, type Overrides } from './overrides.js';
 import { recoveryPending, removeRecoverySettings } from './recovery.js';
@@ -58,6 +60,8 @@ export class PostgresqlManager extends ReplicatingManager {
     sql: this.#sql,
     server: this.#server,
   };
+
+  readonly #metrics = new PgMetrics(this.#replication);
 
   protected override catalog(): Catalog {
     return this.#catalog;
@@ -261,6 +265,10 @@ export class PostgresqlManager extends ReplicatingManager {
   override async getServiceStatus(): Promise<ServiceStatus> {
     if (this.#preparing || !this.#files.prepared) return 'building';
     return this.#server.health();
+  }
+
+  override async metrics(): Promise<GuestMetrics | undefined> {
+    return this.#metrics.read();
   }
 
   override async applyAccess(allowedCidrs: readonly string[]): Promise<boolean> {

@@ -13,6 +13,7 @@ import {
   type Page,
   type BackupInfo,
   type DatastoreLogFile,
+  type GuestMetrics,
   type PrepareRequest,
   type ServiceStatus,
   type UserInfo,
@@ -25,6 +26,7 @@ import { ADMIN_USER } from './acl-file.js';
 import { InstanceFiles } from './instance-files.js';
 import { InstanceRdb } from './instance-rdb.js';
 import { redisLogs } from './logs.js';
+import { redisMetrics } from './metrics.js';
 import type options from './options.js';
 import { RedisOverrides, type Overrides } from './overrides.js';
 import { startWithMemory } from './resize.js';
@@ -157,6 +159,10 @@ export class RedisManager extends BaseDatastoreManager<RedisOptions> {
   override async getServiceStatus(): Promise<ServiceStatus> {
     if (this.#preparing || !this.#files.prepared) return 'building';
     return this.#server.health();
+  }
+
+  override async metrics(): Promise<GuestMetrics | undefined> {
+    return redisMetrics({ files: this.#files, admin: this.#admin, server: this.#server });
   }
 
   // configuration

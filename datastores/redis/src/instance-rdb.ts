@@ -19,7 +19,7 @@ export interface ServerFacts {
 }
 
 /** `INFO` fields by name. */
-function infoFields(text: string): Map<string, string> {
+export function infoFields(text: string): Map<string, string> {
   return new Map(
     text.split(/\r?\n/).flatMap((l) => {
       const at = l.indexOf(':');

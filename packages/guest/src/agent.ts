@@ -182,7 +182,8 @@ async function openAgent(start: GuestStart) {
     runDir: agent.run_dir,
     log,
   });
-  return { agent, rpc, guestId, datastore, log, manager, backups, logs };
+  const mountPoint = String(options['mount_point']);
+  return { agent, rpc, guestId, datastore, log, manager, backups, logs, mountPoint };
 }
 
 /**
@@ -260,7 +261,8 @@ function beginAhead(manager: BaseDatastoreManager<unknown>, log: GuestLogger): v
 }
 
 export async function runGuest(start: GuestStart): Promise<RunningGuest> {
-  const { agent, rpc, guestId, datastore, log, manager, backups, logs } = await openAgent(start);
+  const { agent, rpc, guestId, datastore, log, manager, backups, logs, mountPoint } =
+    await openAgent(start);
 
   const status = await manager.getServiceStatus();
   const unprepared = status === 'building' || status === 'new';
@@ -271,7 +273,7 @@ export async function runGuest(start: GuestStart): Promise<RunningGuest> {
     if (transport instanceof AmqpTransport) transport.onConnectionLost(resolve);
   });
   const conductor = new ConductorClient(transport, guestId, rpc.instance_key);
-  const reporter = new Reporter(conductor, manager, log);
+  const reporter = new Reporter(conductor, manager, log, mountPoint);
   backups.serve((update) => conductor.updateBackup(update));
   let listener: Listener;
   try {

@@ -2,6 +2,8 @@
 // so the beats after it, and a restart's answer that waits for its own beat, are not held.
 
 import assert from 'node:assert/strict';
+import { statfs } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import type { BaseDatastoreManager, GuestLogger } from '@cellar/plugin-api';
 import type { ConductorClient, Heartbeat } from '@cellar/rpc';
@@ -21,7 +23,7 @@ test("a status read that hangs sends 'unknown' instead of holding every later be
     // The first read never settles, as a status query on a server half way through stopping.
     getServiceStatus: () => (calls++ === 0 ? new Promise(() => {}) : Promise.resolve('healthy')),
   } as unknown as BaseDatastoreManager<unknown>;
-  const reporter = new Reporter(conductor, manager, quiet);
+  const reporter = new Reporter(conductor, manager, quiet, tmpdir());
   const held = reporter.beat();
   const next = reporter.beat();
   let timer: NodeJS.Timeout | undefined;
@@ -53,7 +55,7 @@ test('a beat carries the replication state the manager reports, and none when it
     getServiceStatus: () => Promise.resolve('healthy'),
     replicationState: () => Promise.resolve(states.shift()),
   } as unknown as BaseDatastoreManager<unknown>;
-  const reporter = new Reporter(conductor, manager, quiet);
+  const reporter = new Reporter(conductor, manager, quiet, tmpdir());
   await reporter.beat();
   await reporter.beat();
   assert.deepEqual(sent[0]?.replication, {
@@ -64,4 +66,69 @@ test('a beat carries the replication state the manager reports, and none when it
     lagBytes: 0,
   });
   assert.equal(sent[1]?.replication, undefined);
+});
+
+test("a beat carries the datastore's gauges but its NaNs, the mount point's disk use and a replica's lag", async () => {
+  const sent: Heartbeat[] = [];
+  const conductor = {
+    heartbeat: async (beat: Heartbeat) => {
+      sent.push(beat);
+    },
+  } as unknown as ConductorClient;
+  // A NaN or a negative figure would make the conductor refuse the whole beat: they stay out.
+  const gauges = [
+    { connections: 3, transactions_per_second: 12.5, memory_bytes: NaN, commands_per_second: -1 },
+    undefined,
+  ];
+  const manager = {
+    getServiceStatus: () => Promise.resolve('healthy'),
+    replicationState: () =>
+      Promise.resolve({ role: 'replica', progress: 1, position: '0/1', lagSeconds: 4 }),
+    metrics: () => Promise.resolve(gauges.shift()),
+  } as unknown as BaseDatastoreManager<unknown>;
+  const reporter = new Reporter(conductor, manager, quiet, tmpdir());
+  await reporter.beat();
+  await reporter.beat();
+  const disk = await statfs(tmpdir());
+  const total = disk.blocks * disk.bsize;
+  const [first, second] = sent.map((beat) => beat.metrics);
+  assert.equal(first?.connections, 3);
+  assert.equal(first?.transactions_per_second, 12.5);
+  assert.equal(first?.replication_lag_seconds, 4);
+  assert.equal(first?.disk_total_bytes, total);
+  const used = first?.disk_used_bytes ?? -1;
+  assert.ok(used > 0 && used <= total, `${used} of ${total} bytes used`);
+  assert.deepEqual(Object.keys(first ?? {}).sort(), [
+    'connections',
+    'disk_total_bytes',
+    'disk_used_bytes',
+    'replication_lag_seconds',
+    'transactions_per_second',
+  ]);
+  // A datastore without gauges sends none of its own; the disk is the agent's to measure.
+  assert.deepEqual(Object.keys(second ?? {}).sort(), [
+    'disk_total_bytes',
+    'disk_used_bytes',
+    'replication_lag_seconds',
+  ]);
+});
+
+test("a datastore whose gauges cannot be read still beats, with the disk's figures", async () => {
+  const sent: Heartbeat[] = [];
+  const conductor = {
+    heartbeat: async (beat: Heartbeat) => {
+      sent.push(beat);
+    },
+  } as unknown as ConductorClient;
+  const manager = {
+    getServiceStatus: () => Promise.resolve('running'),
+    replicationState: () => Promise.resolve(undefined),
+    metrics: () => Promise.reject(new Error('the database system is starting up')),
+  } as unknown as BaseDatastoreManager<unknown>;
+  await new Reporter(conductor, manager, quiet, tmpdir()).beat();
+  assert.equal(sent[0]?.status, 'running');
+  assert.deepEqual(Object.keys(sent[0]?.metrics ?? {}).sort(), [
+    'disk_total_bytes',
+    'disk_used_bytes',
+  ]);
 });

@@ -1,13 +1,16 @@
 // Reports the agent's service status to the conductor: every report_interval, and the moment a
 // prepare, a restart or a stop ends.
 
-import type {
-  BaseDatastoreManager,
-  GuestLogger,
-  ReplicationState,
-  ServiceStatus,
+import {
+  METRIC_NAMES,
+  type BaseDatastoreManager,
+  type GuestLogger,
+  type GuestMetrics,
+  type ReplicationState,
+  type ServiceStatus,
 } from '@cellar/plugin-api';
 import type { ConductorClient, Heartbeat } from '@cellar/rpc';
+import { diskMetrics } from './disk-metrics.js';
 
 /** How long a heartbeat waits for the manager's status before it reports 'unknown'. */
 const STATUS_TIMEOUT_MS = 5000;
@@ -16,6 +19,27 @@ const STATUS_TIMEOUT_MS = 5000;
 function onTheWire(state: ReplicationState): NonNullable<Heartbeat['replication']> {
   const { replicas, ...rest } = state;
   return { ...rest, ...(replicas ? { replicas: replicas.map((r) => ({ ...r })) } : {}) };
+}
+
+/**
+ * The gauges as the heartbeat's schema takes them, with a replica's lag in seconds, which the
+ * replication state carries. A figure that is not a number of 0 or more (a datastore's NaN) is
+ * left out: the schema would refuse the whole beat, and the instance would seem to be silent.
+ */
+function metricsOnTheWire(
+  metrics: GuestMetrics,
+  state: ReplicationState | undefined,
+): GuestMetrics {
+  const all: GuestMetrics =
+    state?.role === 'replica' && state.lagSeconds !== undefined
+      ? { ...metrics, replication_lag_seconds: state.lagSeconds }
+      : metrics;
+  const wire: GuestMetrics = {};
+  for (const name of METRIC_NAMES) {
+    const value = all[name];
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) wire[name] = value;
+  }
+  return wire;
 }
 
 /**
@@ -32,6 +56,8 @@ export class Reporter {
     private readonly conductor: ConductorClient,
     private readonly manager: BaseDatastoreManager<unknown>,
     private readonly log: GuestLogger,
+    /** Where the instance's volume is mounted: the disk figures of every beat are its. */
+    private readonly mountPoint: string,
   ) {}
 
   /**
@@ -46,9 +72,12 @@ export class Reporter {
   }
 
   async #send(): Promise<void> {
-    const [status, replication] = await Promise.all([
+    const [status, replication, metrics] = await Promise.all([
       this.#failure ? ('failed to spawn' as const) : this.#status(),
-      this.#failure ? undefined : this.#replication(),
+      this.#failure
+        ? undefined
+        : this.#within(() => this.manager.replicationState(), 'replication state'),
+      this.#failure ? undefined : this.#metrics(),
     ]);
     const fault = this.#untold ? this.#failure : undefined;
     this.#untold = false;
@@ -57,6 +86,7 @@ export class Reporter {
         status,
         ...(fault ? { fault } : {}),
         ...(replication ? { replication: onTheWire(replication) } : {}),
+        ...(metrics ? { metrics: metricsOnTheWire(metrics, replication) } : {}),
       });
     } catch (error) {
       this.log.warn('heartbeat not delivered', { err: error });
@@ -87,20 +117,37 @@ export class Reporter {
     return 'unknown';
   }
 
-  /** The replication state, left out of the beat when it is not read within STATUS_TIMEOUT_MS. */
-  async #replication(): Promise<ReplicationState | undefined> {
+  /** What `read` answers, left out of the beat when it is not read within STATUS_TIMEOUT_MS. */
+  async #within<T>(
+    read: () => Promise<T | undefined>,
+    what: string,
+    level: 'warn' | 'debug' = 'warn',
+  ): Promise<T | undefined> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<undefined>((resolve) => {
       timer = setTimeout(resolve, STATUS_TIMEOUT_MS, undefined);
     });
     try {
-      return await Promise.race([this.manager.replicationState(), late]);
+      return await Promise.race([read(), late]);
     } catch (error) {
-      this.log.warn('the replication state could not be read', { err: error });
+      this.log[level](`the ${what} could not be read`, { err: error });
       return undefined;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * The datastore's gauges and the disk's; either is left out when it cannot be read. That is
+   * only told at debug level: a server still starting has no figures, at every beat until it
+   * answers, and a missing point on a plot says so already.
+   */
+  async #metrics(): Promise<GuestMetrics | undefined> {
+    const [datastore, disk] = await Promise.all([
+      this.#within(() => this.manager.metrics(), 'datastore metrics', 'debug'),
+      this.#within(() => diskMetrics(this.mountPoint), 'disk use', 'debug'),
+    ]);
+    return datastore || disk ? { ...datastore, ...disk } : undefined;
   }
 
   every(seconds: number): void {

@@ -32,3 +32,4 @@ export * from './backup-storage/index.js';
 export * from './backup/strategy.js';
 export * from './configuration/parameters.js';
 export * from './replication/replication.js';
+export * from './metrics/guest-metrics.js';

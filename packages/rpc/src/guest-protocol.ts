@@ -2,12 +2,13 @@
 // schema and the manager method that serves it. The control plane calls through GuestClient;
 // a guest (real or simulated) serves a BaseDatastoreManager through guestMethods().
 
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TNumber, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import {
   GuestError,
   guestOperationNames,
   guestOperations,
+  METRIC_NAMES,
   jsonSchema,
   operationArgsSchema,
   positionalArgs,
@@ -21,6 +22,7 @@ import {
   type GuestOperation,
   type Json,
   type ListParams,
+  type MetricName,
   type OperationArgs,
   type OperationResult,
   type Page,
@@ -303,15 +305,27 @@ export const replicationStateSchema = Type.Object({
   ),
 });
 
+/** GuestMetrics (plugin-api metrics/guest-metrics.ts) as a heartbeat carries them. */
+export const guestMetricsSchema = Type.Partial(
+  Type.Object(
+    Object.fromEntries(METRIC_NAMES.map((name) => [name, Type.Number({ minimum: 0 })])) as Record<
+      MetricName,
+      TNumber
+    >,
+  ),
+);
+
 export const conductorArgs = {
   /**
    * Liveness and the actual state of the server; `fault` says why a prepare failed;
-   * `replication` is the server's replication role and position where the datastore has them.
+   * `replication` is the server's replication role and position where the datastore has them;
+   * `metrics` the datastore's gauges and the disk's.
    */
   heartbeat: Type.Object({
     status: serviceStatusSchema,
     fault: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
     replication: Type.Optional(replicationStateSchema),
+    metrics: Type.Optional(guestMetricsSchema),
   }),
   /**
    * A backup's progress and outcome, as Trove's update_backup: `BUILDING` with the bytes stored so

@@ -38,6 +38,11 @@ export const serverDefaults = defineOptionGroup({
     policy_file: opt.str({
       help: 'A policy file overriding Trove\'s default rules (JSON, or YAML lines "rule": "expression"); a relative path is taken from the deployment root.',
     }),
+    metrics_token: opt.str({
+      help: 'A token that reads GET /metrics and nothing else, for Prometheus (sent as "Authorization: Bearer", e.g. with credentials_file); unset, only an admin\'s token reads /metrics.',
+      secret: true,
+      regex: /^.{16,}$/,
+    }),
     agent_heartbeat_expiry: opt.duration({
       help: 'A guest silent for longer than this is shown with operating_status ERROR (its database may be fine, but nobody can tell).',
       default: 90,

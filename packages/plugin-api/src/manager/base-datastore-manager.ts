@@ -24,6 +24,7 @@ import type {
 import { guestOperations } from './guest-operations.js';
 import type { GuestBackupObjects } from '../backup/strategy.js';
 import type { ReplicationState } from '../replication/replication.js';
+import type { GuestMetrics } from '../metrics/guest-metrics.js';
 import type { GuestOperation, GuestOperationMethods } from './guest-operation-views.js';
 
 export interface GuestLogger {
@@ -142,6 +143,15 @@ export abstract class BaseDatastoreManager<
    * a datastore without replication. Must answer quickly: the heartbeat waits for it.
    */
   async replicationState(): Promise<ReplicationState | undefined> {
+    return undefined;
+  }
+
+  /**
+   * The datastore's gauges (connections, transactions or commands per second, memory), sent in
+   * every heartbeat; undefined (the base) for a datastore without them. The agent adds the disk
+   * figures of the mount point and a replica's lag itself. Must answer quickly, as the above.
+   */
+  async metrics(): Promise<GuestMetrics | undefined> {
     return undefined;
   }
 }

@@ -7,3 +7,4 @@ export * from './run-as.js';
 export * from './server-process.js';
 export * from './standby-directory.js';
 export * from './system-users.js';
+export * from './memory.js';

@@ -15,12 +15,14 @@ import { faultResponder, installFaults, type FaultLog, type RequestLimits } from
 import { configurationRoutes } from './routes/configurations.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { datastoreRoutes, parameterRoutes } from './routes/datastores.js';
+import { eventRoutes } from './routes/events.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { backupRoutes } from './routes/backups.js';
 import { guestLogRoutes } from './routes/guest-logs.js';
 import { guestResourceRoutes } from './routes/guest-resources.js';
 import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes, type InstanceDeps } from './routes/instances.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { mgmtRoutes } from './routes/mgmt/index.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { volumeTypeRoutes } from './routes/volume-types.js';
@@ -54,6 +56,8 @@ export interface ApiDependencies {
   readonly policy?: Policy;
   /** `[identity] admin_token`, when set. */
   readonly adminToken?: string;
+  /** `[DEFAULT] metrics_token`, when set: reads /metrics and nothing else. */
+  readonly metricsToken?: string;
   readonly rateLimits: RateLimits;
 }
 
@@ -110,6 +114,13 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   installRateLimits(app, limiter);
   const policy = deps.policy ?? new Policy();
   installPolicy(app, policy);
+  metricsRoutes(app, {
+    db: deps.db,
+    tokens: deps.tokens ?? deps.identity,
+    adminToken: deps.adminToken,
+    metricsToken: deps.metricsToken,
+    heartbeatExpiry: deps.instances.heartbeatExpiry,
+  });
   const quotas = new Quotas(deps.db, deps.quotaDefaults);
   versionsRoutes(app, deps.publicEndpoint);
   // With a real Keystone, tokens come from it: the built-in endpoint would only confuse clients.
@@ -137,6 +148,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   guestLogRoutes(app, instanceDeps);
   backupRoutes(app, instanceDeps, policy);
   mgmtRoutes(app, instanceDeps);
+  eventRoutes(app, instanceDeps, deps.log);
   dashboardRoutes(app, deps.identity, deps.tokens, deps.publicEndpoint);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();

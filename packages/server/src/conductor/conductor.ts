@@ -1,7 +1,8 @@
 // The conductor: the only receiver of guest messages. It verifies each with the key of the
 // instance it claims to come from, drops heartbeats older than the last one seen from that
 // instance (by `sent`), records the heartbeat as the instance's service status, and records a
-// backup's progress and outcome (backup-updates.ts) for a backup of that instance only.
+// backup's progress and outcome (backup-updates.ts) for a backup of that instance only. The gauges
+// a heartbeat carries go to the instance's metrics (metrics/store.ts).
 
 import type { Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
@@ -22,12 +23,15 @@ import { withStorage, type BackupStorages } from '../backups/storages.js';
 import type { Backup } from '../db/schema.js';
 import { lateCompletion, recordBackupUpdate } from './backup-updates.js';
 import { recordReplicationState } from '../replication/state-store.js';
+import { MetricsStore } from '../metrics/store.js';
 
 export interface ConductorLog {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
 export class Conductor {
+  readonly #metrics: MetricsStore;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly controlKey: string,
@@ -39,7 +43,9 @@ export class Conductor {
     private readonly onHeartbeat?: (instanceId: string) => void,
     /** Where backups are kept: what a guest stores for a backup already failed is removed. */
     private readonly storages?: BackupStorages,
-  ) {}
+  ) {
+    this.#metrics = new MetricsStore(db);
+  }
 
   /** Removes the object a guest finished storing after its backup was failed. */
   async #removeLate(row: Backup): Promise<void> {
@@ -101,6 +107,8 @@ export class Conductor {
           // The envelope's schema admits only these; the check tells the column's type so.
           if (!isGuestServiceStatus(status)) return;
           if (!(await this.#fresh(instanceId, 'heartbeat', request.sent))) return;
+          // Kept whatever the status: a server that needs a restart still has connections.
+          if (beat.metrics) await this.#metrics.record(instanceId, beat.metrics);
           const current = await this.db
             .selectFrom('service_statuses')
             .select('status')

@@ -123,6 +123,7 @@ export async function startApi(o: ApiRoleOptions, parts: OpenParts): Promise<Sta
     ...(identityOptions.admin_token === undefined
       ? {}
       : { adminToken: identityOptions.admin_token }),
+    ...(defaults.metrics_token === undefined ? {} : { metricsToken: defaults.metrics_token }),
     ...(keystone ? { tokens: keystone } : {}),
     ...(policyFile === undefined
       ? {}

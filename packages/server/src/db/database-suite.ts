@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import { migrateToLatest, type ControlDatabase } from './connect.js';
 import { now, type NewInstance } from './schema.js';
+import { MetricsStore } from '../metrics/store.js';
 
 /**
  * What the cases share: the database under test and the datastore version its instances use
@@ -56,6 +57,8 @@ async function migrations(t: TestContext, { control: { db } }: Fixture): Promise
       '0008-configurations',
       '0009-replication',
       '0011-mgmt',
+      '0012-events',
+      '0013-metrics',
     ]);
     assert.deepEqual(await migrateToLatest(db), []);
   });
@@ -237,6 +240,23 @@ async function changeStamps(t: TestContext, { control, open, versionId }: Fixtur
   );
 }
 
+async function instanceMetrics(t: TestContext, { control: { db } }: Fixture): Promise<void> {
+  await t.test("a minute's gauges add up in one row and read back as numbers", async () => {
+    const store = new MetricsStore(db);
+    const at = new Date('2026-12-01T10:00:30Z');
+    await store.record('i-metrics', { connections: 3, memory_bytes: 1.5e9 }, at);
+    await store.record('i-metrics', { connections: 6, memory_bytes: 2.5e9 }, at);
+    assert.deepEqual(await store.series('i-metrics', 5, at), [
+      { name: 'connections', unit: 'count', points: [[1_796_119_200, 4.5]] },
+      { name: 'memory_bytes', unit: 'bytes', points: [[1_796_119_200, 2e9]] },
+    ]);
+    assert.deepEqual(
+      await store.latest(at),
+      new Map([['i-metrics', { connections: 4.5, memory_bytes: 2e9 }]]),
+    );
+  });
+}
+
 /** `open` opens the database under test; each call is another connection to the same database. */
 export function runControlDatabaseSuite(name: string, open: () => Promise<ControlDatabase>): void {
   test(`control database on ${name}`, async (t) => {
@@ -249,6 +269,7 @@ export function runControlDatabaseSuite(name: string, open: () => Promise<Contro
       await constraints(t, fixture);
       await transactions(t, fixture);
       await changeStamps(t, fixture);
+      await instanceMetrics(t, fixture);
     } finally {
       await control.close();
     }

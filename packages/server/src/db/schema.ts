@@ -286,6 +286,29 @@ export interface ConfigurationValueTable {
   value: string;
 }
 
+/** A change of an instance, operation or backup, written by triggers (migration 0012). */
+export interface EventTable {
+  /** Grows with every row; bigint on PostgreSQL, so read back as a string there. */
+  seq: Generated<number | string>;
+  /** PostgreSQL's transaction id of the change (0 on SQLite): the first key of the order. */
+  tx: number | string;
+  project_id: string;
+  kind: 'instance' | 'operation' | 'backup';
+  resource_id: string;
+  at: string;
+}
+
+/** One gauge of one instance over one minute (migration 0013-metrics). */
+export interface InstanceMetricTable {
+  instance_id: string;
+  name: string;
+  /** Whole minutes since the Unix epoch. */
+  minute: number;
+  /** The sum of the minute's readings; with `samples`, their mean. */
+  total: number;
+  samples: number;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -311,6 +334,8 @@ export interface Database {
   replicas: ReplicaTable;
   replication_states: ReplicationStateTable;
   replication_fences: ReplicationFenceTable;
+  events: EventTable;
+  instance_metrics: InstanceMetricTable;
 }
 
 export type Instance = Selectable<InstanceTable>;

@@ -58,6 +58,8 @@ const ownerRules = [
   'backup:delete',
   'backup_strategy:index',
   'instance:backups',
+  // Cellar's own: the project's event stream (GET /v1.0/{project_id}/events).
+  'event:index',
 ];
 const anyoneRules = [
   'datastore:index',

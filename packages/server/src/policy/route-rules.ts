@@ -18,6 +18,8 @@ export const routeRules: Readonly<Record<string, string>> = {
   // Trove has no operations resource: who may see an instance may see what was done to it.
   'GET /v1.0/:tenant_id/instances/:id/operations': 'instance:show',
   'GET /v1.0/:tenant_id/instances/:id/operations/:operation_id': 'instance:show',
+  // Cellar's own: who may see an instance may see its gauges.
+  'GET /v1.0/:tenant_id/instances/:id/metrics': 'instance:show',
   'GET /v1.0/:tenant_id/instances/:id/databases': 'instance:extension:database:index',
   'POST /v1.0/:tenant_id/instances/:id/databases': 'instance:extension:database:create',
   'DELETE /v1.0/:tenant_id/instances/:id/databases/:name': 'instance:extension:database:delete',
@@ -40,6 +42,8 @@ export const routeRules: Readonly<Record<string, string>> = {
   'GET /v1.0/:tenant_id/instances/:id/root': 'instance:extension:root:index',
   'POST /v1.0/:tenant_id/instances/:id/root': 'instance:extension:root:create',
   'DELETE /v1.0/:tenant_id/instances/:id/root': 'instance:extension:root:delete',
+  // Cellar's own: the project's changes, for whoever may see the project's instances.
+  'GET /v1.0/:tenant_id/events': 'event:index',
   'GET /v1.0/:tenant_id/datastores': 'datastore:index',
   'GET /v1.0/:tenant_id/datastores/:datastore': 'datastore:show',
   'GET /v1.0/:tenant_id/datastores/:datastore/versions': 'datastore:version_index',

@@ -9,3 +9,4 @@ export * from './instance-fixture.js';
 export * from './recording-api.js';
 export * from './storage-as-user.js';
 export { readProcesses, withDescendants } from '@cellar/plugin-api/processes';
+export * from './event-stream.js';

@@ -11,6 +11,8 @@ import { backupLeftovers } from './0007-backup-leftovers.js';
 import { configurations } from './0008-configurations.js';
 import { replication } from './0009-replication.js';
 import { mgmt } from './0011-mgmt.js';
+import { events } from './0012-events.js';
+import { metrics } from './0013-metrics.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -23,4 +25,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008-configurations': configurations,
   '0009-replication': replication,
   '0011-mgmt': mgmt,
+  '0012-events': events,
+  '0013-metrics': metrics,
 };
