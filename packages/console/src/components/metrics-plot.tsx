@@ -10,6 +10,8 @@ import { usePolling } from '../live';
 import { useProjectApi } from '../queries';
 import type { MetricSeries } from '../types';
 
+const now = (): number => Math.floor(Date.now() / 1000);
+
 /** Bytes are plotted in MiB: axis labels of nine digits do not fit a phone's width. */
 const scaleOf = (unit: string) =>
   unit === 'bytes' ? { divide: 1024 * 1024, unit: 'MiB' } : { divide: 1, unit };
@@ -28,6 +30,10 @@ function Chart({ series }: { readonly series: MetricSeries }) {
         width: Math.min(element.clientWidth || 320, 640),
         height: 160,
         legend: { show: false },
+        // The last hour, whatever the points span: one point must not stretch the axis to years.
+        scales: {
+          x: { time: true, range: (_u, _min, max) => [Math.min(max, now()) - 3600, now()] },
+        },
         series: [{}, { label: series.name, stroke: '#2563eb', width: 2 }],
       },
       data,
