@@ -172,6 +172,22 @@ browserTest('a user added on the instance page connects with psql', async () => 
 });
 
 browserTest(
+  'root enabled on the instance page connects, and the volume grows to 2 GB',
+  async () => {
+    await page.getByRole('button', { name: 'Enable root' }).click();
+    const password = (await page.locator('#root-password').textContent({ timeout: 30_000 })) ?? '';
+    const name = (await page.locator('#root-name').textContent()) ?? '';
+    const address = /@([0-9.]+):/.exec((await page.locator('#connection-uri').textContent()) ?? '');
+    const root = await psql(address?.[1] ?? '', name, password, 'postgres', 'SELECT 1');
+    assert.deepEqual(root, { ok: true, out: '1' });
+    await page.getByLabel('Volume size (GB)').fill('2');
+    await page.getByRole('button', { name: 'Resize' }).click();
+    await page.getByText(/GB used of 2 GB/).waitFor({ timeout: 120_000 });
+    await page.locator('#instance-status', { hasText: /^ACTIVE$/ }).waitFor({ timeout: 60_000 });
+  },
+);
+
+browserTest(
   'a configuration group made on its page is previewed, then attached, on the instance page',
   async () => {
     await page.getByRole('link', { name: 'Configuration groups', exact: true }).click();

@@ -10,6 +10,7 @@ import { Connection } from '../components/connection';
 import { DatabasesAndUsers } from '../components/db-users';
 import { Actions } from '../components/danger-zone';
 import { ConfigurationPanel } from '../components/configuration-panel';
+import { RootAndResize } from '../components/root-and-resize';
 import type { Instance } from '../types';
 
 const MetricsPlot = lazy(() => import('../components/metrics-plot'));
@@ -91,6 +92,7 @@ function Loaded({ instance }: { readonly instance: Instance }) {
         />
       )}
       {ready && <ConfigurationPanel instance={instance} />}
+      {ready && <RootAndResize instance={instance} />}
       <section aria-labelledby="metrics-title">
         <h2 id="metrics-title">Metrics</h2>
         <Suspense fallback={<p role="status">Loading plots…</p>}>
