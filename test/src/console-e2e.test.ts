@@ -295,5 +295,7 @@ async function deleteOnPage(name: string): Promise<void> {
 browserTest('deleting the instance needs its name typed, and it leaves the list', async () => {
   await page.getByRole('link', { name: 'web', exact: true }).click();
   await deleteOnPage('web');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to Cellar' }).waitFor({ timeout: 10_000 });
   await local.session.untilInstance(instanceId, (i) => 'gone' in i, 'deleted', 60, 250);
 });

@@ -95,7 +95,8 @@ export function App() {
     staleTime: Infinity,
   });
   const session = useMemo<Session | undefined>(() => {
-    const view = query.data;
+    // A refused session check (it ended) means signed out, whatever was cached before.
+    const view = query.isError ? undefined : query.data;
     if (!view) return undefined;
     const start = (next: SessionView) => {
       client.clear();
@@ -107,11 +108,11 @@ export function App() {
         start(await call<SessionView>('POST', '/dashboard/api/session', { project })),
       signOut: async () => {
         await call('DELETE', '/dashboard/api/session');
-        client.clear();
-        await client.invalidateQueries({ queryKey: ['session'] });
+        client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'session' });
+        await client.resetQueries({ queryKey: ['session'] });
       },
     };
-  }, [client, query.data]);
+  }, [client, query.data, query.isError]);
   if (query.isPending)
     return (
       <p className="loading" role="status">
