@@ -270,6 +270,12 @@ browserTest('the datastores and the quotas and limits pages show', async () => {
   await page.getByRole('heading', { name: 'Datastores', level: 1 }).waitFor();
   await page.getByRole('status').waitFor({ state: 'detached', timeout: 10_000 });
   await checkPage('datastores');
+  await page.getByText(`Parameters of postgresql ${local.version}`).click();
+  await page.getByLabel(/^Filter the \d+ parameters of postgresql/).fill('max_connections');
+  const row = page.getByRole('row', { name: /^max_connections / });
+  await row.waitFor({ timeout: 10_000 });
+  assert.match((await row.textContent()) ?? '', /needed$/);
+  await checkPage('datastore-parameters');
   assert.ok(await page.getByRole('heading', { name: 'postgresql' }).count());
   await page.getByRole('link', { name: 'Quotas and limits', exact: true }).click();
   await page.getByRole('heading', { name: 'Request rates' }).waitFor({ timeout: 10_000 });

@@ -2,6 +2,7 @@
 
 import { useDatastores } from '../queries';
 import { QueryState } from '../components/query-state';
+import { Parameters } from '../components/parameters';
 
 export function DatastoresPage() {
   const datastores = useDatastores();
@@ -15,6 +16,9 @@ export function DatastoresPage() {
               <li key={d.id} className="card">
                 <h2>{d.name}</h2>
                 <p>Versions: {d.versions.map((v) => v.name).join(', ') || 'none'}</p>
+                {d.versions.map((v) => (
+                  <Parameters key={v.id} datastore={d.name} version={v.name} />
+                ))}
               </li>
             ))}
           </ul>
