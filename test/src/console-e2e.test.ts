@@ -265,6 +265,29 @@ browserTest(
   },
 );
 
+browserTest(
+  'a replica made in the create form follows its source, shown on both pages',
+  async () => {
+    await page.getByRole('link', { name: 'Instances', exact: true }).click();
+    await page.getByRole('link', { name: 'Create instance' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('web-replica');
+    await page.getByLabel(/^Replica of/).selectOption({ label: 'web' });
+    await page.getByRole('button', { name: 'Create instance' }).click();
+    await page.waitForURL(/#\/instances\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+    const replica = page.url().split('/').at(-1) ?? '';
+    await page.locator('#instance-status', { hasText: /^ACTIVE$/ }).waitFor({ timeout: 240_000 });
+    const following = page.locator('p', { hasText: 'Replica of web' });
+    await following.waitFor({ timeout: 30_000 });
+    await checkPage('replica');
+    await following.getByRole('link', { name: 'web', exact: true }).click();
+    const replicas = page.getByRole('list', { name: 'Replicas' });
+    await replicas.getByRole('link', { name: 'web-replica' }).click({ timeout: 30_000 });
+    await page.locator('p', { hasText: 'Replica of web' }).waitFor({ timeout: 10_000 });
+    await deleteOnPage('web-replica');
+    await local.session.untilInstance(replica, (i) => 'gone' in i, 'deleted', 90, 250);
+  },
+);
+
 browserTest('the datastores and the quotas and limits pages show', async () => {
   await page.getByRole('link', { name: 'Datastores', exact: true }).click();
   await page.getByRole('heading', { name: 'Datastores', level: 1 }).waitFor();

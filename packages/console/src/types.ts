@@ -27,6 +27,8 @@ export interface Instance {
   readonly created?: string | null;
   readonly fault?: Fault;
   readonly configuration?: { readonly id: string; readonly name: string };
+  readonly replica_of?: { readonly id: string };
+  readonly replicas?: readonly { readonly id: string }[];
   readonly deleted?: boolean;
 }
 

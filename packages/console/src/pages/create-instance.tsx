@@ -10,6 +10,7 @@ import {
   useConfigurations,
   useDatastores,
   useFlavors,
+  useInstances,
   useProjectApi,
 } from '../queries';
 import { FormError } from '../components/form-error';
@@ -23,6 +24,9 @@ function bodyOf(form: FormData, users: readonly UserRow[]): unknown {
   const cidrs = list(text('cidrs'));
   const databases = list(text('databases')).map((name) => ({ name }));
   const named = users.filter((u) => u.name.trim() !== '');
+  // A replica takes its datastore, flavor and volume from its source.
+  if (text('replica_of'))
+    return { instance: { name: text('name'), replica_of: text('replica_of') } };
   return {
     instance: {
       name: text('name'),
@@ -48,12 +52,24 @@ function bodyOf(form: FormData, users: readonly UserRow[]): unknown {
 
 /** What a new instance may start from: a configuration group, a backup to restore. */
 function Extras(props: {
+  readonly instances: readonly Instance[];
   readonly configurations: readonly ConfigurationGroup[];
   readonly backups: readonly Backup[];
   readonly backup?: string;
 }) {
   return (
     <>
+      <label>
+        Replica of (a replica copies its source's settings)
+        <select name="replica_of" defaultValue="">
+          <option value="">Not a replica</option>
+          {props.instances.map((i) => (
+            <option key={i.id} value={i.id}>
+              {i.name}
+            </option>
+          ))}
+        </select>
+      </label>
       <label>
         Configuration group
         <select name="configuration">
@@ -124,6 +140,7 @@ export function CreateInstancePage({ backup }: { readonly backup?: string }) {
   const flavors = useFlavors();
   const configurations = useConfigurations();
   const backups = useBackups();
+  const instances = useInstances();
   const [datastore, setDatastore] = useState('');
   const [users, setUsers] = useState<UserRow[]>([{ name: '', password: '', databases: '' }]);
   const { stores, source, chosen } = useChosen(datastore, backups.data, backup);
@@ -184,6 +201,7 @@ export function CreateInstancePage({ backup }: { readonly backup?: string }) {
           <input name="cidrs" placeholder="10.0.0.0/8, 192.168.1.0/24" />
         </label>
         <Extras
+          instances={instances.data ?? []}
           configurations={configurations.data ?? []}
           backups={backups.data ?? []}
           {...(backup ? { backup } : {})}

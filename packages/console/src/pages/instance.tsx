@@ -11,6 +11,7 @@ import { DatabasesAndUsers } from '../components/db-users';
 import { Actions } from '../components/danger-zone';
 import { ConfigurationPanel } from '../components/configuration-panel';
 import { RootAndResize } from '../components/root-and-resize';
+import { Replication } from '../components/replication';
 import type { Instance } from '../types';
 
 const MetricsPlot = lazy(() => import('../components/metrics-plot'));
@@ -93,6 +94,7 @@ function Loaded({ instance }: { readonly instance: Instance }) {
       )}
       {ready && <ConfigurationPanel instance={instance} />}
       {ready && <RootAndResize instance={instance} />}
+      <Replication instance={instance} />
       <section aria-labelledby="metrics-title">
         <h2 id="metrics-title">Metrics</h2>
         <Suspense fallback={<p role="status">Loading plots…</p>}>
