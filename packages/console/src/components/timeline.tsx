@@ -1,6 +1,7 @@
 // An instance's operation timeline: each operation (create, restart, delete…) newest first, its
 // steps with how long each took, and the reason of any failure, updated as it happens.
 
+import { useEffect, useState } from 'react';
 import { StatusBadge } from './query-state';
 import type { Operation, Step, StepError } from '../types';
 
@@ -40,6 +41,14 @@ function StepRow({ step }: { readonly step: Step }) {
 }
 
 export function Timeline({ operations }: { readonly operations: readonly Operation[] }) {
+  // While something runs, its duration grows each second: the stream sends only changes.
+  const running = operations.some((o) => o.status === 'running' || o.status === 'pending');
+  const [, tick] = useState(0);
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(timer);
+  }, [running]);
   if (operations.length === 0) return <p>No operations yet.</p>;
   return (
     <ol className="timeline" aria-label="Operations, newest first">
