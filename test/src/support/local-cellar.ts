@@ -34,7 +34,8 @@ export interface LocalCellar {
   close(): Promise<void>;
 }
 
-const PASSWORD = 'local-admin-secret';
+/** The admin's password in every local Cellar (the console's end-to-end test signs in with it). */
+export const PASSWORD = 'local-admin-secret';
 
 /**
  * Unmounts the instance volumes (loop-mounted images, as root) a failed test left under its own

@@ -38,6 +38,14 @@ export const Forbidden = defineError('Forbidden', {
   description: 'The token is valid but its roles or project do not allow the request.',
 });
 
+export const CrossSiteRefused = defineError('CrossSiteRefused', {
+  code: 'CELLAR_CROSS_SITE_REFUSED',
+  status: 403,
+  message: 'A cookie-authenticated request that changes state was refused: {reason}',
+  description:
+    "The console's session cookie was sent by another site, or without the console's X-Cellar-CSRF header.",
+});
+
 export const WrongProject = defineError('WrongProject', {
   code: 'CELLAR_WRONG_PROJECT',
   status: 403,
@@ -282,6 +290,7 @@ export const errorCatalog = [
   ValidationFailed,
   Unauthorized,
   Forbidden,
+  CrossSiteRefused,
   WrongProject,
   NotFound,
   DatastoreNotFound,

@@ -13,6 +13,7 @@ import { installPolicy } from './policy-hook.js';
 import { Policy } from '../policy/policy.js';
 import { faultResponder, installFaults, type FaultLog, type RequestLimits } from './faults.js';
 import { configurationRoutes } from './routes/configurations.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { datastoreRoutes, parameterRoutes } from './routes/datastores.js';
 import { eventRoutes } from './routes/events.js';
 import { flavorRoutes } from './routes/flavors.js';
@@ -148,6 +149,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   backupRoutes(app, instanceDeps, policy);
   mgmtRoutes(app, instanceDeps);
   eventRoutes(app, instanceDeps, deps.log);
+  dashboardRoutes(app, deps.identity, deps.tokens, deps.publicEndpoint);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

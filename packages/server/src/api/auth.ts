@@ -7,6 +7,7 @@ import { Unauthorized, WrongProject } from '@cellar/plugin-api';
 import type { TokenInfo } from '../identity/identity.js';
 import { scopeOf, type ProjectScope } from '../policy/admin-context.js';
 import type { TokenValidator } from '../identity/keystone.js';
+import { checkCookieRequest, sessionToken } from './session-cookie.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,7 +40,12 @@ export function installAuth(
   const adminDigest = adminToken === undefined ? undefined : digest(adminToken);
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/v1.0/')) return;
-    const token = request.headers['x-auth-token'];
+    const header = request.headers['x-auth-token'];
+    // The console's session cookie stands for the header; what it asks to change must come from
+    // the console itself (session-cookie.ts).
+    const cookie = typeof header === 'string' && header !== '' ? undefined : sessionToken(request);
+    if (cookie !== undefined) checkCookieRequest(request, cookie);
+    const token = cookie ?? header;
     if (typeof token !== 'string' || token === '')
       throw new Unauthorized({ reason: 'no X-Auth-Token header' });
     const tenant = request.url.split('/')[2]?.split('?')[0] ?? '';

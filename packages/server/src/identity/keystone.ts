@@ -32,6 +32,11 @@ export interface TokenValidator {
   validate(token: string): Promise<TokenInfo>;
 }
 
+/** What Keystone is asked to issue a token for: a user's password, or a token to rescope. */
+type Credentials =
+  | { readonly password: { readonly user: string; readonly password: string } }
+  | { readonly token: string };
+
 export class KeystoneValidator implements TokenValidator {
   readonly #cache: TokenCache;
   #service?: { token: string; until: number };
@@ -99,6 +104,43 @@ export class KeystoneValidator implements TokenValidator {
         `it refused Cellar's service credentials (HTTP ${res.status}): check [identity] keystone_username, keystone_password, keystone_project_name and keystone_domain_name`,
       );
     this.#service = { token, until: Date.parse(body.token.expires_at) - 60_000 };
+    return token;
+  }
+
+  /**
+   * A token Keystone issues for the console's sign-in (a user's password) or project switch (a
+   * token rescoped, which Keystone allows where the user holds a role), scoped to `project`.
+   */
+  async issue(credentials: Credentials, project: { id?: string; name?: string }): Promise<string> {
+    const domain = { name: this.settings.domainName };
+    const identity =
+      'token' in credentials
+        ? { methods: ['token'], token: { id: credentials.token } }
+        : {
+            methods: ['password'],
+            password: {
+              user: {
+                name: credentials.password.user,
+                password: credentials.password.password,
+                domain,
+              },
+            },
+          };
+    const scope = {
+      project: project.id !== undefined ? { id: project.id } : { ...project, domain },
+    };
+    const { res } = await this.#call({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ auth: { identity, scope } }),
+    });
+    const token = res.headers.get('x-subject-token');
+    if (res.status === 401 || res.status === 404 || res.status === 403)
+      throw new Unauthorized({
+        reason: `Keystone refused it (HTTP ${res.status}): the user name or password is wrong, or the user has no role on that project`,
+      });
+    if (res.status !== 201 || token === null)
+      throw this.#unavailable(`it answered HTTP ${res.status} when asked for a token`);
     return token;
   }
 
