@@ -3,7 +3,7 @@
 
 import { lazy, Suspense } from 'react';
 import { href } from '../router';
-import { useDatabases, useInstance, useOperations, useUsers } from '../queries';
+import { useDatabases, useFlavors, useInstance, useOperations, useUsers } from '../queries';
 import { QueryState, StatusBadge } from '../components/query-state';
 import { Timeline } from '../components/timeline';
 import { Connection } from '../components/connection';
@@ -17,6 +17,8 @@ import type { Instance } from '../types';
 const MetricsPlot = lazy(() => import('../components/metrics-plot'));
 
 function Facts({ instance }: { readonly instance: Instance }) {
+  const flavors = useFlavors();
+  const flavor = flavors.data?.find((f) => String(f.id) === String(instance.flavor.id));
   return (
     <dl className="facts">
       <dt>Datastore</dt>
@@ -24,7 +26,7 @@ function Facts({ instance }: { readonly instance: Instance }) {
         {instance.datastore.type} {instance.datastore.version}
       </dd>
       <dt>Flavor</dt>
-      <dd>{instance.flavor.id}</dd>
+      <dd>{flavor ? `${flavor.name} (${flavor.ram} MB)` : instance.flavor.id}</dd>
       <dt>Volume</dt>
       <dd>
         {instance.volume

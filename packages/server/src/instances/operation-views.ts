@@ -1,9 +1,9 @@
 // How an instance's operations are shown at /instances/{id}/operations[/{op}]: what was asked,
-// how it went, and each step's start, end and outcome, with the reason code of a failure.
+// how it went, and each step's start, end and outcome, with the reason code of a failure. Times
+// are ISO 8601 in UTC with milliseconds (not Trove's seconds): a step's duration is often less.
 
 import type { Operation, OperationStep } from '../db/schema.js';
 import { resourceLinks, type Link } from '../api/links.js';
-import { troveTime } from './views.js';
 
 export interface ErrorView {
   code: string;
@@ -44,8 +44,8 @@ export function operationView(
     instance_id: operation.instance_id,
     kind: operation.kind,
     status: operation.status,
-    started: troveTime(operation.created_at),
-    updated: troveTime(operation.updated_at),
+    started: operation.created_at,
+    updated: operation.updated_at,
     steps: steps.map(stepView),
     links: resourceLinks(
       base,
@@ -63,8 +63,8 @@ function stepView(step: OperationStep): StepView {
   const view: StepView = {
     name: step.name,
     status: step.status,
-    started: troveTime(step.started_at),
-    ended: troveTime(step.ended_at),
+    started: step.started_at,
+    ended: step.ended_at,
   };
   if (step.error_code) view.error = { code: step.error_code, message: step.error_message };
   if (step.detail) view.detail = JSON.parse(step.detail) as unknown;
