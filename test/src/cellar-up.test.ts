@@ -50,6 +50,7 @@ test('first start: a generated admin password shown once, clouds.yaml, a working
     new RegExp(`Trove v1\\.0 API: +http://127\\.0\\.0\\.1:${port}/v1\\.0/<project id>`),
   );
   assert.match(first.banner, /curl -si .*\/identity\/v3\/auth\/tokens/);
+  assert.match(first.banner, /Web console: +http:\/\/127\.0\.0\.1:\d+\/dashboard\//);
   const clouds = join(state, 'clouds.yaml');
   assert.equal((await stat(clouds)).mode & 0o777, 0o600);
   assert.match(

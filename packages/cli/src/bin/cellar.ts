@@ -35,6 +35,7 @@ withConfigFlags(program.command('up'))
       `Cellar ${version} is running.`,
       `  Trove v1.0 API:      ${plane.endpoint}/v1.0/<project id>`,
       `  Identity (Keystone): ${plane.identityUrl}`,
+      `  Web console:         ${plane.endpoint}/dashboard/ (sign in as admin)`,
       `  OpenAPI document:    ${plane.endpoint}/openapi.json`,
       `  Control database:    ${plane.database}`,
       `  Datastores:          ${served.datastores.join(', ') || 'none enabled'}`,
