@@ -172,6 +172,37 @@ browserTest('a user added on the instance page connects with psql', async () => 
 });
 
 browserTest(
+  'the general log enabled and published on the instance page shows a statement run in psql',
+  async () => {
+    const general = page.getByRole('row', { name: /^general / });
+    await page.getByRole('button', { name: 'Enable the general log' }).click();
+    await general.locator('.log-status', { hasText: /^Enabled$/ }).waitFor({ timeout: 30_000 });
+    const address = /@([0-9.]+):/.exec((await page.locator('#connection-uri').textContent()) ?? '');
+    const marker = `console_log_marker_${Date.now()}`;
+    const ran = await psql(
+      address?.[1] ?? '',
+      'app',
+      'app-Secret-1',
+      'appdb',
+      `SELECT '${marker}'`,
+    );
+    assert.deepEqual(ran, { ok: true, out: marker });
+    const published = page.getByRole('region', { name: /^Published general log/ });
+    await waitFor(
+      async () => {
+        await page.getByRole('button', { name: 'Publish the general log' }).click();
+        await page.getByRole('button', { name: 'Show the general log' }).click();
+        await published.waitFor({ timeout: 10_000 });
+        return ((await published.textContent()) ?? '').includes(marker);
+      },
+      { timeout: 60_000, interval: 2_000, what: 'the marker statement in the published log' },
+    );
+    assert.notEqual(await general.locator('td').nth(2).textContent(), '0', 'nothing published');
+    await checkPage('instance-logs');
+  },
+);
+
+browserTest(
   'root enabled on the instance page connects, and the volume grows to 2 GB',
   async () => {
     await page.getByRole('button', { name: 'Enable root' }).click();

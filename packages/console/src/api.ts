@@ -27,19 +27,41 @@ function faultMessage(body: unknown, status: number): string {
   return `The API answered HTTP ${status}.`;
 }
 
-export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function send(method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json', 'x-cellar-csrf': csrf() };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, {
+  return fetch(path, {
     method,
     credentials: 'same-origin',
     headers,
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
+}
+
+/** The body of a failed answer as the error the user reads. */
+function refusal(text: string, status: number): ApiError {
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return new ApiError(faultMessage(json, status), status);
+}
+
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await send(method, path, body);
   const text = await res.text();
-  const json: unknown = text === '' ? undefined : JSON.parse(text);
-  if (!res.ok) throw new ApiError(faultMessage(json, res.status), res.status);
-  return json as T;
+  if (!res.ok) throw refusal(text, res.status);
+  return (text === '' ? undefined : JSON.parse(text)) as T;
+}
+
+/** A GET answered as plain text (a published guest log), refusals as for `call`. */
+export async function callText(path: string): Promise<string> {
+  const res = await send('GET', path);
+  const text = await res.text();
+  if (!res.ok) throw refusal(text, res.status);
+  return text;
 }
 
 /** A path of the Trove API in the signed-in project. */

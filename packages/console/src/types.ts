@@ -29,6 +29,7 @@ export interface Instance {
   readonly configuration?: { readonly id: string; readonly name: string };
   readonly replica_of?: { readonly id: string };
   readonly replicas?: readonly { readonly id: string }[];
+  readonly recoverable_window?: RecoverableWindow;
   readonly deleted?: boolean;
 }
 
@@ -112,3 +113,20 @@ export interface MetricSeries {
   readonly unit: string;
   readonly points: readonly (readonly [number, number])[];
 }
+
+/** A guest log as Trove lists it (`GET /instances/{id}/log`). */
+export interface GuestLog {
+  readonly name: string;
+  readonly type: 'SYS' | 'USER';
+  readonly status: string;
+  readonly published: number;
+  readonly pending: number;
+}
+
+/** What an instance's detail says can be restored to a point in time. */
+export type RecoverableWindow =
+  | {
+      readonly spans: readonly { readonly earliest: string; readonly latest: string }[];
+      readonly gaps: readonly string[];
+    }
+  | { readonly error: string };

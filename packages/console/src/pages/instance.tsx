@@ -12,6 +12,7 @@ import { Actions } from '../components/danger-zone';
 import { ConfigurationPanel } from '../components/configuration-panel';
 import { RootAndResize } from '../components/root-and-resize';
 import { Replication } from '../components/replication';
+import { GuestLogs } from '../components/guest-logs';
 import type { Instance } from '../types';
 
 const MetricsPlot = lazy(() => import('../components/metrics-plot'));
@@ -97,6 +98,7 @@ function Loaded({ instance }: { readonly instance: Instance }) {
       {ready && <ConfigurationPanel instance={instance} />}
       {ready && <RootAndResize instance={instance} />}
       <Replication instance={instance} />
+      {ready && <GuestLogs id={instance.id} />}
       <section aria-labelledby="metrics-title">
         <h2 id="metrics-title">Metrics</h2>
         <Suspense fallback={<p role="status">Loading plots…</p>}>
