@@ -312,6 +312,13 @@ browserTest(
     await checkPage('replica');
     await following.getByRole('link', { name: 'web', exact: true }).click();
     const replicas = page.getByRole('list', { name: 'Replicas' });
+    await replicas.waitFor({ timeout: 30_000 });
+    // A source that still reports is not ejected: the page shows the API's reason.
+    await page.getByRole('button', { name: 'Eject replica source' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /reported \d+ s ago.*it is not gone/ })
+      .waitFor();
     await replicas.getByRole('link', { name: 'web-replica' }).click({ timeout: 30_000 });
     await page.locator('p', { hasText: 'Replica of web' }).waitFor({ timeout: 10_000 });
     await deleteOnPage('web-replica');

@@ -1,5 +1,6 @@
 // An instance's replication: the source it follows (with promote, which makes it the source
-// by switchover, and detach), or the replicas that follow it.
+// by switchover, and detach), or the replicas that follow it (with eject, for a source that is
+// gone: the API refuses it while the source still reports).
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { href } from '../router';
@@ -52,6 +53,13 @@ export function Replication({ instance }: { readonly instance: Instance }) {
               <li key={r.id}>{link(r.id)}</li>
             ))}
           </ul>
+          <button
+            type="button"
+            onClick={() => act.mutate({ action: { eject_replica_source: {} } })}
+            disabled={act.isPending}
+          >
+            Eject replica source
+          </button>
         </>
       )}
       <FormError error={act.error} />
