@@ -326,6 +326,22 @@ browserTest(
   },
 );
 
+browserTest('a backup deleted on the backups page, once confirmed, leaves the list', async () => {
+  await page.getByRole('link', { name: 'Backups', exact: true }).click();
+  const remove = page.getByRole('button', { name: /^Delete web-/ }).first();
+  const name = ((await remove.getAttribute('aria-label', { timeout: 10_000 })) ?? '').slice(7);
+  await remove.click();
+  const confirm = page.getByRole('group', { name: `Confirm deleting ${name}` });
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(await page.getByRole('rowheader', { name, exact: true }).count(), 1);
+  await page.getByRole('button', { name: `Delete ${name}` }).click();
+  await checkPage('backup-delete-confirm');
+  await confirm.getByRole('button', { name: 'Delete backup' }).click();
+  await page
+    .getByRole('rowheader', { name, exact: true })
+    .waitFor({ state: 'detached', timeout: 60_000 });
+});
+
 browserTest('the datastores and the quotas and limits pages show', async () => {
   await page.getByRole('link', { name: 'Datastores', exact: true }).click();
   await page.getByRole('heading', { name: 'Datastores', level: 1 }).waitFor();

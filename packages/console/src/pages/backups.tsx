@@ -1,8 +1,10 @@
-// The backups page: every backup of the project, its state, size and instance.
+// The backups page: every backup of the project, its state, size and instance; restore one into
+// a new instance, or delete it.
 
 import { href } from '../router';
 import { useBackups } from '../queries';
 import { QueryState, StatusBadge } from '../components/query-state';
+import { DeleteBackup } from '../components/delete-backup';
 
 export function BackupsPage() {
   const backups = useBackups();
@@ -25,6 +27,7 @@ export function BackupsPage() {
                     <th scope="col">Instance</th>
                     <th scope="col">Created</th>
                     <th scope="col">Restore</th>
+                    <th scope="col">Delete</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -53,6 +56,9 @@ export function BackupsPage() {
                             Restore
                           </a>
                         )}
+                      </td>
+                      <td>
+                        <DeleteBackup backup={b} />
                       </td>
                     </tr>
                   ))}
