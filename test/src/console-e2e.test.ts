@@ -20,7 +20,8 @@ import {
 } from './support/console-browser.js';
 
 const skip = noPostgresql || noChromium;
-const local = localCellarOfFile(skip);
+// WAL archiving on, so the create form has a recoverable window to show for a restore.
+const local = localCellarOfFile(skip, ['postgresql.wal_archiving=true']);
 let browser: Browser | undefined;
 let page: Page;
 let instanceId = '';
@@ -276,17 +277,32 @@ browserTest('the instance page plots the metrics the API answers', async () => {
 browserTest(
   'a backup taken on the instance page completes and restores into a new instance',
   async () => {
+    const address = /@([0-9.]+):/.exec((await page.locator('#connection-uri').textContent()) ?? '');
     await page.getByRole('button', { name: 'Take a backup' }).click();
     await page.getByText('Backup started').waitFor({ timeout: 10_000 });
     await page.getByRole('link', { name: 'Backups', exact: true }).click();
     const restore = page.getByRole('link', { name: /^Restore web-/ });
     await restore.waitFor({ timeout: 180_000 });
+    // A commit after the backup, then about 20 MB of WAL closing its segment: the archive opens a
+    // window after the backup. Each table is one commit.
+    for (const pad of ['wal_pad_1', 'wal_pad_2']) {
+      const wal = `CREATE TABLE ${pad} AS SELECT repeat('x', 1000) FROM generate_series(1, 20000)`;
+      assert.equal((await psql(address?.[1] ?? '', 'app', 'app-Secret-1', 'appdb', wal)).ok, true);
+    }
     await checkPage('backups');
     await restore.click();
     await page.getByLabel('Name', { exact: true }).fill('web-restored');
     assert.equal(await page.getByLabel('Datastore').inputValue(), 'postgresql');
     assert.equal(await page.getByLabel('Version').inputValue(), local.version);
     await page.getByLabel('Flavor').selectOption('2');
+    // The source's recoverable window is shown, and a time before it is refused by the API.
+    const span = page.getByRole('list', { name: 'Recoverable window' }).getByRole('listitem');
+    assert.match((await span.first().textContent({ timeout: 150_000 })) ?? '', /^20\S+ to 20\S+$/);
+    await page.getByLabel(/^Restore to a point in time/).fill('2000-01-01T00:00:00Z');
+    await page.getByRole('button', { name: 'Create instance' }).click();
+    await page.locator('#create-error', { hasText: /window/ }).waitFor({ timeout: 10_000 });
+    await checkPage('create-point-in-time-refused');
+    await page.getByLabel(/^Restore to a point in time/).fill('');
     await page.getByRole('button', { name: 'Create instance' }).click();
     await page.waitForURL(/#\/instances\/[0-9a-f-]{36}$/, { timeout: 30_000 });
     const restored = page.url().split('/').at(-1) ?? '';

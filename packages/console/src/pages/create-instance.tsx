@@ -1,6 +1,6 @@
 // Creating an instance: datastore and version, flavor, volume, initial databases and users,
-// allowed CIDRs, a configuration group or a backup to restore; the API's own checks decide, and
-// its refusal is shown beside the form as it words it.
+// allowed CIDRs, a configuration group or a backup to restore (to a point in time); the API's own
+// checks decide, and its refusal is shown beside the form as it words it.
 
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -16,6 +16,7 @@ import {
 import { FormError } from '../components/form-error';
 import { field, list } from '../form-data';
 import { UserRows, type UserRow } from '../components/user-rows';
+import { RestoreFrom } from '../components/point-in-time';
 import type { Backup, ConfigurationGroup, Instance } from '../types';
 
 /** The Trove create body from the form: only what the user filled in. */
@@ -45,10 +46,16 @@ function bodyOf(form: FormData, users: readonly UserRow[]): unknown {
         : {}),
       ...(cidrs.length ? { access: { allowed_cidrs: cidrs } } : {}),
       ...(text('configuration') ? { configuration: text('configuration') } : {}),
-      ...(text('backup') ? { restorePoint: { backupRef: text('backup') } } : {}),
+      ...(text('backup')
+        ? { restorePoint: restorePointOf(text('backup'), text('restore_time')) }
+        : {}),
     },
   };
 }
+
+/** A backup restored as taken, or its instance's WAL replayed to a moment after it. */
+const restorePointOf = (backupRef: string, time: string) =>
+  time ? { backupRef, restore_time: time } : { backupRef };
 
 /** What a new instance may start from: a configuration group, a backup to restore. */
 function Extras(props: {
@@ -81,19 +88,7 @@ function Extras(props: {
           ))}
         </select>
       </label>
-      <label>
-        Restore from a backup
-        <select name="backup" defaultValue={props.backup ?? ''} key={props.backups.length}>
-          <option value="">None</option>
-          {props.backups
-            .filter((b) => b.status === 'COMPLETED')
-            .map((b) => (
-              <option key={b.id} value={b.id}>
-                {b.name}
-              </option>
-            ))}
-        </select>
-      </label>
+      <RestoreFrom backups={props.backups} {...(props.backup ? { backup: props.backup } : {})} />
     </>
   );
 }
