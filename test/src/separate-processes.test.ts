@@ -1,61 +1,17 @@
 // The control plane as three services (cellar-api, cellar-taskmanager, cellar-conductor) talking
 // over RabbitMQ with the PostgreSQL control database, all started by the test on loopback.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { freePort, signIn } from '@cellar/server/testing';
-import { startRabbitMq, type Broker } from '@cellar/rpc/testing';
-import { startPostgres, type PostgresServer } from '@cellar/server/testing';
-import { startService } from './support/service.js';
+import { test } from 'node:test';
+import { signIn } from '@cellar/server/testing';
+import { threeServices } from './support/three-services.js';
 import { waitFor } from './support/wait-for.js';
 
-let broker: Broker;
-let postgres: PostgresServer;
-let state: string;
-let port: number;
-const services: ChildProcess[] = [];
-
-async function start(tool: string, settings: string[]): Promise<void> {
-  services.push((await startService(tool, settings)).child);
-}
-
-before(async () => {
-  [broker, postgres] = await Promise.all([startRabbitMq(), startPostgres()]);
-  state = await mkdtemp(join(tmpdir(), 'cellar-services-'));
-  port = await freePort();
-});
-after(async () => {
-  for (const child of services) {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-  }
-  await postgres?.stop();
-  await broker?.stop();
-  await rm(state, { recursive: true, force: true });
-});
+const services = threeServices('services');
 
 test('three services over RabbitMQ and PostgreSQL create, serve and delete an instance', async () => {
-  const shared = [
-    `DEFAULT.state_path=${state}`,
-    `DEFAULT.bind_port=${port}`,
-    'DEFAULT.compute_driver=simulated',
-    `database.connection=${postgres.url}`,
-    'rpc.transport=amqp',
-    `rpc.amqp_url=${broker.url}`,
-    'rpc.control_key=a-control-key-shared-by-all-three-services',
-    'identity.bootstrap_password=admin-secret',
-    'simulated.report_interval=0.3',
-  ];
-  await start('cellar-conductor', shared);
-  await start('cellar-taskmanager', shared);
-  await start('cellar-api', shared);
+  await services.start();
 
-  const session = await signIn(`http://127.0.0.1:${port}`, 'admin', 'admin-secret');
+  const session = await signIn(services.base, 'admin', 'admin-secret');
   const api = (method: string, path: string, body?: unknown) => session.call(method, path, body);
 
   const created = await api('POST', '/instances', {
@@ -100,7 +56,7 @@ test('three services over RabbitMQ and PostgreSQL create, serve and delete an in
 });
 
 test('when RabbitMQ goes away, every service says so and exits non-zero, for its supervisor to restart it', async () => {
-  const exits = services.map(
+  const exits = services.children.map(
     (child) =>
       new Promise<number | null>((resolve) =>
         child.exitCode !== null
@@ -108,12 +64,12 @@ test('when RabbitMQ goes away, every service says so and exits non-zero, for its
           : child.once('exit', (code) => resolve(code)),
       ),
   );
-  const said = services.map((child) => {
+  const said = services.children.map((child) => {
     let err = '';
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     return () => err;
   });
-  await broker.stop();
+  await services.broker.stop();
   const codes = await Promise.all(exits);
   assert.deepEqual(codes, [1, 1, 1]);
   for (const text of said)
