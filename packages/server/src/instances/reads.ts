@@ -21,7 +21,12 @@ import {
   type RestorePoint,
   type ViewContext,
 } from './views.js';
-import { replicationLinks, replicationStateView } from '../replication/views.js';
+import {
+  replicationLinks,
+  replicationStateView,
+  type ReplicationLinks,
+  type ReplicationStateView,
+} from '../replication/views.js';
 
 export interface PageQuery {
   readonly limit?: string | undefined;
@@ -33,6 +38,8 @@ interface Shown {
   readonly fault: Fault | undefined;
   readonly restorePoint: RestorePoint | undefined;
   readonly configuration: { readonly id: string; readonly name: string } | undefined;
+  readonly replicationLinks: ReplicationLinks | undefined;
+  readonly replication: ReplicationStateView | undefined;
 }
 
 export class InstanceReads {
@@ -92,21 +99,13 @@ export class InstanceReads {
    * undefined argument would take it): `{"instance": {...}}` as text; 404 when there is none.
    */
   async show(v: ViewContext, id: string, scope: ProjectScope): Promise<string> {
-    const { row, fault, restorePoint, configuration } = await this.#find(scope, id);
+    const { row, fault, ...kept } = await this.#find(scope, id);
     const asked = this.#volumeUsed(row, v.now);
-    const [volumeUsed, recoverableWindow, links, replication] = await Promise.all([
-      asked,
-      this.#window(row),
-      replicationLinks(this.deps.db, [row.id]),
-      replicationStateView(this.deps.db, row.id),
-    ]);
+    const [volumeUsed, recoverableWindow] = await Promise.all([asked, this.#window(row)]);
     const shown = this.#rendered.detail(row, v, fault, {
       volumeUsed,
-      restorePoint,
       recoverableWindow,
-      configuration,
-      replicationLinks: links.get(row.id),
-      replication,
+      ...kept,
     });
     return `{"instance":${shown}}`;
   }
@@ -119,13 +118,15 @@ export class InstanceReads {
 
   /** A new instance's detail, with the root password generated for it (shown only here). */
   async created(v: ViewContext, id: string, password?: string): Promise<InstanceDetailView> {
-    const { row, fault, restorePoint, configuration } = await this.#find(v.tenant, id);
-    const links = await replicationLinks(this.deps.db, [row.id]);
+    const { row, fault, restorePoint, configuration, replicationLinks } = await this.#find(
+      v.tenant,
+      id,
+    );
     return detailView(row, v, {
       fault,
       restorePoint,
       configuration,
-      replicationLinks: links.get(row.id),
+      replicationLinks,
       ...(password === undefined ? {} : { password }),
     });
   }
@@ -140,6 +141,10 @@ export class InstanceReads {
           fault: (await this.#lists.faults([row.id])).get(row.id),
           restorePoint: await restorePointOf(this.deps.db, row.id),
           configuration: await configurationRef(this.deps.db, row.configuration_id),
+          // Replication links and the last reported state: kept with the rest while the
+          // control database does not change (a heartbeat's new state is a write).
+          replicationLinks: (await replicationLinks(this.deps.db, [row.id])).get(row.id),
+          replication: await replicationStateView(this.deps.db, row.id),
         }
       );
     });
