@@ -29,6 +29,13 @@ async function set(db: Kysely<Database>, ageSeconds: number) {
   const source = await insertInstance(db);
   const replicas = [await insertInstance(db), await insertInstance(db)];
   for (const [i, id] of replicas.entries()) {
+    // Made a second apart, as two creates are: inserted within one millisecond, their order
+    // by creation time would be a tie.
+    await db
+      .updateTable('instances')
+      .set({ created_at: new Date(Date.now() + i * 1000).toISOString() })
+      .where('id', '=', id)
+      .execute();
     await db
       .insertInto('replicas')
       .values({
