@@ -9,7 +9,12 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { asStorageUser, storageScripts, type Json } from '@cellar/server/testing';
+import {
+  asStorageUser,
+  storageScripts,
+  storageUnreachable,
+  type Json,
+} from '@cellar/server/testing';
 import { localCellarOfFile, settled } from './support/local-cellar.js';
 import { noPostgresql } from './support/local-postgresql.js';
 
@@ -17,7 +22,7 @@ const exec = promisify(execFile);
 const skip =
   noPostgresql ||
   (process.getuid?.() === 0
-    ? false
+    ? storageUnreachable()
     : 'instances have OS users of their own, and ACLs on their backups, only when Cellar runs as root') ||
   (existsSync('/usr/bin/redis-server')
     ? false

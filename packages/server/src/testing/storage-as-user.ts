@@ -2,6 +2,9 @@
 // user: what that user's writes, reads and listings do with the ACLs a compute driver gave it.
 
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Who to run as: an instance's OS user (its record's `user`). */
 export interface StorageUser {
@@ -10,6 +13,18 @@ export interface StorageUser {
 }
 
 const storageModule = import.meta.resolve('@cellar/backup-storage-local/storage');
+
+/**
+ * Why another OS user cannot load the storage from this checkout (a directory above it that
+ * others may not pass, as a clone under /root or in a mktemp directory), or false when it can.
+ */
+export function storageUnreachable(): string | false {
+  for (let dir = dirname(fileURLToPath(storageModule)); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0)
+      return `${dir} is closed to other users (no o+x), so a guest's user cannot load the storage from this checkout`;
+    if (dirname(dir) === dir) return false;
+  }
+}
 
 /**
  * Runs `script` (an ES module body, given `storage`: the local storage at `path`, `args`, `Readable`,

@@ -12,7 +12,11 @@ import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import type { BackupStorage } from '@cellar/plugin-api';
 import local from '@cellar/backup-storage-local/storage';
-import { asStorageUser as asUser, storageScripts } from '../../../testing/storage-as-user.js';
+import {
+  asStorageUser as asUser,
+  storageScripts,
+  storageUnreachable,
+} from '../../../testing/storage-as-user.js';
 import { GuestUsers, type OsUser } from './os-users.js';
 import { StorageAccess } from './storage-access.js';
 
@@ -20,7 +24,7 @@ const run = promisify(execFile);
 const { write, read, probe } = storageScripts;
 const skip: string | false =
   process.getuid?.() === 0
-    ? false
+    ? storageUnreachable()
     : "guests have OS users of their own, and ACLs on their project's backups, only when Cellar runs as root";
 const quiet = { warn: () => undefined };
 
